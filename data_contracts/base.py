@@ -1,0 +1,289 @@
+"""The shared machinery of every source contract.
+
+A contract is a pydantic model whose fields carry the source's Chinese column header as alias.
+`validate_frame` runs it over a raw table (all cells as text) and returns the accepted rows
+and one issue per broken rule. A row with any error is quarantined whole; warnings are
+reported and the row is kept. Nothing is dropped silently: read = accepted + quarantined.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar
+
+import pandas as pd
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from . import identifiers as ids
+from .rules import RULES, SEVERITY_ERROR, SEVERITY_WARNING, message
+
+ISSUE_COLUMNS = [
+    "source", "file", "row", "column", "field", "rule", "severity", "value", "message_zh", "message_en",
+]
+#: the spreadsheet row of the first data row (row 1 is the header)
+FIRST_DATA_ROW = 2
+
+
+def fail(rule: str, *, at: str | None = None, **ctx: Any) -> PydanticCustomError:
+    """The error for a broken rule. `at` names the field when raised from a model validator
+    (whose errors carry no location), so the report can still point at a column."""
+    return PydanticCustomError(rule, message(rule, **ctx)[1], {**ctx, "_at": at} if at else ctx or None)
+
+
+# --- field types --------------------------------------------------------------------------
+
+def _uscc(v: str) -> str:
+    v = v.upper()
+    for rule in ids.uscc_problems(v):
+        if rule == "uscc_check_char":
+            raise fail(rule, expected=ids.uscc_check_char(v[:17]))
+        if rule == "uscc_org_code_check":
+            raise fail(rule, expected=ids.org_code_check_char(v[8:16]))
+        raise fail(rule)
+    return v
+
+
+def _division(digits: int):
+    def check(v: str) -> str:
+        if not (len(v) == digits and v.isdigit()):
+            raise fail("division_code_format", digits=digits)
+        return v
+
+    return check
+
+
+def one_of(values: Iterable[str]):
+    allowed = list(values)
+
+    def check(v: str) -> str:
+        if v not in allowed:
+            raise fail("value_not_allowed", allowed=allowed)
+        return v
+
+    return AfterValidator(check)
+
+
+def _split_list(v: Any) -> Any:
+    if isinstance(v, str):
+        return [p.strip() for p in re.split(r"[;；,，、\s]+", v) if p.strip()]
+    return v
+
+
+def _yes_no(v: Any) -> Any:
+    if isinstance(v, str):
+        if v in ("是", "有", "Y", "y", "yes", "true", "True"):
+            return True
+        if v in ("否", "无", "N", "n", "no", "false", "False"):
+            return False
+        raise fail("bool_format")
+    return v
+
+
+def _mobile(v: str) -> str:
+    if not ids.MOBILE_PATTERN.fullmatch(v):
+        raise fail("mobile_format")
+    return v
+
+
+def _id_number(v: str) -> str:
+    v = v.upper()
+    for rule in ids.id_number_problems(v):
+        raise fail(rule)
+    return v
+
+
+Uscc = Annotated[str, AfterValidator(_uscc)]
+Division6 = Annotated[str, AfterValidator(_division(6))]
+Division12 = Annotated[str, AfterValidator(_division(12))]
+Division12List = Annotated[list[Division12], BeforeValidator(_split_list)]
+TextList = Annotated[list[str], BeforeValidator(_split_list)]
+Amount = Annotated[float, Field(ge=0)]
+YesNo = Annotated[bool, BeforeValidator(_yes_no)]
+Mobile = Annotated[str, AfterValidator(_mobile)]
+IdNumber = Annotated[str, AfterValidator(_id_number)]
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and v != v)
+
+
+# --- the contract base class --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Finding:
+    """A warning a valid row still carries."""
+
+    field: str
+    rule: str
+    ctx: dict[str, Any]
+
+
+class Contract(BaseModel):
+    """Base of every source record. Subclasses set the class variables below."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore", str_strip_whitespace=True)
+
+    #: register name, e.g. "organisations"
+    source: ClassVar[str]
+    #: where a bureau's files for this register sit: a folder of the inbox and a file pattern
+    folder: ClassVar[str]
+    files: ClassVar[str]
+    #: field (or fields) that identify a record within its register
+    key: ClassVar[tuple[str, ...]]
+    #: fields holding personal data: validated, used for matching, then dropped
+    personal: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_missing(cls, data: Any) -> Any:
+        # An empty cell means "not given": dropping it lets pydantic report `missing` for
+        # required fields and use the default for optional ones.
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if not _blank(v)}
+        return data
+
+    def findings(self, snapshot: dt.date) -> list[Finding]:
+        """Warnings for a row that passed; override per contract."""
+        return []
+
+    @classmethod
+    def header(cls, field: str) -> str:
+        return cls.model_fields[field].alias or field
+
+    @classmethod
+    def headers(cls) -> list[str]:
+        return [cls.header(f) for f in cls.model_fields]
+
+    @classmethod
+    def public_fields(cls) -> list[str]:
+        return [f for f in cls.model_fields if f not in cls.personal]
+
+
+def not_after_snapshot(value: dt.date | None, info_context: dict | None, field: str) -> None:
+    snapshot = (info_context or {}).get("snapshot")
+    if value is not None and snapshot is not None and value > snapshot:
+        raise fail("future_date", snapshot=snapshot.isoformat())
+
+
+# --- running a contract over a table ------------------------------------------------------
+
+_PYDANTIC_RULES = {
+    "missing": "required",
+    "string_type": "required",
+    "float_parsing": "number_format",
+    "float_type": "number_format",
+    "int_parsing": "integer_format",
+    "int_from_float": "integer_format",
+    "int_type": "integer_format",
+    "date_parsing": "date_format",
+    "date_from_datetime_parsing": "date_format",
+    "date_from_datetime_inexact": "date_format",
+    "date_type": "date_format",
+    "greater_than_equal": "non_negative",
+    "less_than_equal": "out_of_range",
+    "bool_parsing": "bool_format",
+}
+
+
+@dataclass
+class Validated:
+    """What a contract run returns: rows kept, rows quarantined, and every issue found."""
+
+    accepted: pd.DataFrame
+    issues: pd.DataFrame
+    rows_read: int
+    rows_quarantined: int
+    #: columns in the file that the contract does not know: reported, never dropped silently
+    unknown_columns: list[str]
+
+
+def issue(model: type[Contract], file: str, row: int, field: str | None, rule: str, value: Any,
+          severity: str = SEVERITY_ERROR, **ctx: Any) -> dict[str, Any]:
+    zh, en = message(rule, **ctx)
+    shown = "" if value is None else str(value)
+    if field in model.personal and shown:
+        shown = ids.mask(shown)
+    return {
+        "source": model.source, "file": file, "row": row,
+        "column": model.header(field) if field else "", "field": field or "",
+        "rule": rule, "severity": severity, "value": shown, "message_zh": zh, "message_en": en,
+    }
+
+
+def validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: dt.date) -> Validated:
+    """Validate every row of `raw` (text cells plus `_file` and `_row`) against `model`."""
+    by_alias = {model.header(f): f for f in model.model_fields}
+    issues: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
+    context = {"snapshot": snapshot}
+    columns = [c for c in raw.columns if c in by_alias]
+    unknown = [c for c in raw.columns if c not in by_alias and not c.startswith("_")]
+    missing = [model.header(f) for f, info in model.model_fields.items()
+               if info.is_required() and model.header(f) not in raw.columns]
+    if missing:
+        # Without a required column no row can be judged: the whole file is quarantined,
+        # one entry per row, so the accounting still adds up.
+        for file, row in zip(raw["_file"], raw["_row"], strict=True):
+            issues.append(issue(model, file, int(row), by_alias[missing[0]], "missing_column", None,
+                                column="、".join(missing)))
+        return Validated(pd.DataFrame(columns=[*model.model_fields, "_file", "_row"]),
+                         issues_frame(issues), len(raw), len(raw), unknown)
+    for record in raw.to_dict("records"):
+        file, row = record["_file"], int(record["_row"])
+        data = {c: record[c] for c in columns}
+        try:
+            obj = model.model_validate(data, context=context)
+        except ValidationError as err:
+            for e in err.errors():
+                ctx = dict(e.get("ctx") or {})
+                field = str(e["loc"][0]) if e["loc"] else ctx.pop("_at", None)
+                ctx.pop("_at", None)
+                field = by_alias.get(field, field)
+                rule = e["type"] if e["type"] in RULES else _PYDANTIC_RULES.get(e["type"], "value_not_allowed")
+                if rule == "out_of_range":
+                    ctx = {"low": "", "high": ctx.get("le", "")}
+                raw_value = data.get(model.header(field)) if field else None
+                issues.append(issue(model, file, row, field, rule, raw_value, **ctx))
+            continue
+        for f in obj.findings(snapshot):
+            issues.append(issue(model, file, row, f.field, f.rule, getattr(obj, f.field, None),
+                                severity=SEVERITY_WARNING, **f.ctx))
+        rows.append({**obj.model_dump(), "_file": file, "_row": row})
+    accepted = pd.DataFrame(rows, columns=[*model.model_fields, "_file", "_row"])
+    quarantined = {(i["file"], i["row"]) for i in issues if i["severity"] == SEVERITY_ERROR}
+    return Validated(accepted, issues_frame(issues), len(raw), len(quarantined), unknown)
+
+
+def issues_frame(issues: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(issues, columns=ISSUE_COLUMNS).astype({"row": "int64"})
+
+
+def drop_duplicates(frame: pd.DataFrame, model: type[Contract], key: tuple[str, ...] | None = None,
+                    rule: str = "duplicate_key") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Keep the last record per key (a later line of a register supersedes an earlier one);
+    the superseded rows are quarantined, each pointing at the row that was kept."""
+    key = key or model.key
+    if frame.empty:
+        return frame, issues_frame([])
+    last = frame.drop_duplicates(list(key), keep="last")
+    dropped = frame.loc[~frame.index.isin(last.index)]
+    kept_row = last.set_index(list(key))["_row"]
+    out = []
+    for rec in dropped.to_dict("records"):
+        k = tuple(rec[c] for c in key)
+        out.append(issue(model, rec["_file"], rec["_row"], key[0], rule, rec[key[0]],
+                         key=model.header(key[0]), kept_row=int(kept_row.loc[k if len(k) > 1 else k[0]])))
+    return last.reset_index(drop=True), issues_frame(out)
+

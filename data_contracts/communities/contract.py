@@ -1,0 +1,41 @@
+"""Communities register: one row per residents' or village committee, with its street/town and
+district written out on the same row (as bureaus keep it)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
+from ..base import Contract, Division6, Division12, fail, one_of
+from ..enums import COMMUNITY_KINDS, STREET_KINDS
+from ..identifiers import committee_kind, township_kind
+
+
+class CommunityRecord(Contract):
+    source = "communities"
+    folder = "communities"
+    files = "communities*.csv"
+    key = ("community_code",)
+
+    district_code: Division6 = Field(alias="区县代码")
+    district_name: str = Field(alias="区县名称")
+    street_code: Division12 = Field(alias="街道代码")
+    street_name: str = Field(alias="街道名称")
+    street_kind: Annotated[str, one_of(STREET_KINDS)] = Field(alias="街道类型")
+    community_code: Division12 = Field(alias="社区代码")
+    community_name: str = Field(alias="社区名称")
+    community_kind: Annotated[str, one_of(COMMUNITY_KINDS)] = Field(alias="社区类型")
+    population: Annotated[int, Field(ge=0)] = Field(alias="常住人口")
+
+    @model_validator(mode="after")
+    def _nesting(self) -> CommunityRecord:
+        if not self.street_code.startswith(self.district_code) or self.street_code[9:] != "000":
+            raise fail("division_nesting", at="street_code", child=self.street_code, parent=self.district_code)
+        if self.community_code[:9] != self.street_code[:9] or self.community_code[9:] == "000":
+            raise fail("division_nesting", at="community_code", child=self.community_code, parent=self.street_code)
+        if township_kind(self.street_code) != self.street_kind:
+            raise fail("division_kind_mismatch", at="street_kind", expected=township_kind(self.street_code))
+        if committee_kind(self.community_code) != self.community_kind:
+            raise fail("division_kind_mismatch", at="community_kind", expected=committee_kind(self.community_code) or "?")
+        return self

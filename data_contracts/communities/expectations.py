@@ -1,0 +1,15 @@
+from ..enums import COMMUNITY_KINDS, STREET_KINDS
+from ..expectations import between, filled, one_of, rows_at_least, unique
+
+
+def suite(refs: dict[str, set[str]]) -> list:
+    return [
+        rows_at_least(1),
+        unique("community_code"),
+        filled("community_name"),
+        one_of("community_kind", COMMUNITY_KINDS),
+        one_of("street_kind", STREET_KINDS),
+        filled("street_code"),
+        between("population", 0, 100_000),
+        filled("population", mostly=0.99),
+    ]

@@ -1,0 +1,49 @@
+"""A small declarative form for expectation suites, so contracts stay free of the Great
+Expectations import (4 s); `pipelines/quality` turns each `Expect` into the GE expectation of
+the same name. `error` expectations guard the graph's integrity; `warn` ones measure quality."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ERROR, WARN = "error", "warn"
+
+
+@dataclass(frozen=True)
+class Expect:
+    #: Great Expectations class name, e.g. "ExpectColumnValuesToBeUnique"
+    kind: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    severity: str = ERROR
+
+
+def unique(column: str) -> Expect:
+    return Expect("ExpectColumnValuesToBeUnique", {"column": column})
+
+
+def filled(column: str, mostly: float = 1.0) -> Expect:
+    return Expect("ExpectColumnValuesToNotBeNull", {"column": column, "mostly": mostly},
+                  ERROR if mostly >= 1.0 else WARN)
+
+
+def one_of(column: str, values: Any) -> Expect:
+    return Expect("ExpectColumnValuesToBeInSet", {"column": column, "value_set": sorted(values)})
+
+
+def refers_to(column: str, keys: set[str]) -> Expect:
+    """Cross-register reference: every value is a key the other register accepted."""
+    return Expect("ExpectColumnValuesToBeInSet", {"column": column, "value_set": sorted(keys)})
+
+
+def between(column: str, low: Any = None, high: Any = None, severity: str = ERROR) -> Expect:
+    return Expect("ExpectColumnValuesToBeBetween", {"column": column, "min_value": low, "max_value": high}, severity)
+
+
+def rows_at_least(n: int) -> Expect:
+    return Expect("ExpectTableRowCountToBeBetween", {"min_value": n}, WARN)
+
+
+def columns_exactly(columns: list[str]) -> Expect:
+    """The table holds exactly these columns (used to prove personal fields are gone)."""
+    return Expect("ExpectTableColumnsToMatchSet", {"column_set": columns, "exact_match": True})

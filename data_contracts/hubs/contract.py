@@ -1,0 +1,74 @@
+"""Hub structure ("1+14+x"): one row per hub, and one row per organisation's membership with
+its party-building coverage (own party organisation, or an assigned liaison)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
+from ..base import Contract, Division12, Finding, Uscc, YesNo, fail, not_after_snapshot, one_of
+from ..enums import HUB_KINDS
+
+HUB_ID = r"^HUB-[A-Z0-9-]+$"
+
+
+class HubRecord(Contract):
+    source = "hubs"
+    folder = "hubs"
+    files = "hubs*.csv"
+    key = ("hub_id",)
+
+    hub_id: Annotated[str, Field(pattern=HUB_ID)] = Field(alias="枢纽编号")
+    hub_name: str = Field(alias="枢纽名称")
+    hub_kind: Annotated[str, one_of(HUB_KINDS)] = Field(alias="枢纽类型")
+    street_code: Division12 | None = Field(None, alias="所属街道代码")
+    industry: str | None = Field(None, alias="行业领域")
+    parent_hub_id: str | None = Field(None, alias="上级枢纽编号")
+    has_party_branch: YesNo = Field(alias="是否建立党组织")
+    established_on: dt.date | None = Field(None, alias="成立日期")
+
+    @field_validator("established_on")
+    @classmethod
+    def _not_future(cls, v: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        not_after_snapshot(v, info.context, info.field_name or "")
+        return v
+
+    @model_validator(mode="after")
+    def _by_kind(self) -> HubRecord:
+        if self.hub_kind == "街道枢纽" and not self.street_code:
+            raise fail("missing_companion", at="street_code", field="枢纽类型=街道枢纽")
+        if self.hub_kind == "行业枢纽" and not self.industry:
+            raise fail("missing_companion", at="industry", field="枢纽类型=行业枢纽")
+        if self.hub_kind != "区社会组织联合会" and not self.parent_hub_id:
+            raise fail("missing_companion", at="parent_hub_id", field="枢纽类型")
+        return self
+
+
+class HubMembershipRecord(Contract):
+    source = "hub_memberships"
+    folder = "hubs"
+    files = "hub_memberships*.csv"
+    key = ("uscc",)
+    personal = frozenset({"liaison_name"})
+
+    uscc: Uscc = Field(alias="统一社会信用代码")
+    org_name: str = Field(alias="社会组织名称")
+    hub_id: Annotated[str, Field(pattern=HUB_ID)] = Field(alias="枢纽编号")
+    joined_on: dt.date | None = Field(None, alias="加入日期")
+    party_members: Annotated[int, Field(ge=0)] = Field(alias="党员人数")
+    has_party_branch: YesNo = Field(alias="是否建立党组织")
+    liaison_id: Annotated[str, Field(pattern=r"^LN-\d{4}$")] | None = Field(None, alias="党建联络员编号")
+    liaison_name: str | None = Field(None, alias="党建联络员姓名")
+
+    @field_validator("joined_on")
+    @classmethod
+    def _not_future(cls, v: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        not_after_snapshot(v, info.context, info.field_name or "")
+        return v
+
+    def findings(self, snapshot: dt.date) -> list[Finding]:
+        if self.party_members >= 3 and not self.has_party_branch:
+            return [Finding("has_party_branch", "party_branch_required", {})]
+        return []

@@ -1,0 +1,130 @@
+"""Identifier arithmetic: USCC (GB 32100), organisation code (GB 11714), division codes
+(GB/T 2260 and the 12-digit statistical codes) and resident ID numbers (GB 11643).
+
+Pure functions, no pandas: the contracts, the generator and the tests all call these, so a
+code the generator makes is checked by exactly the rule the contract applies.
+"""
+
+from __future__ import annotations
+
+import re
+
+# --- Unified Social Credit Code (统一社会信用代码) -------------------------------------------
+
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, S, V, Z
+_USCC_WEIGHTS = [pow(3, i, 31) for i in range(17)]  # 3^(i-1) mod 31 for pos 1..17
+_ORG_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2]
+
+#: civil-affairs (民政) category digit (USCC position 2) for each organisation type
+ORG_TYPE_DIGIT = {"社会团体": "1", "社会服务机构": "2", "基金会": "3"}
+
+
+def uscc_check_char(first17: str) -> str:
+    """ISO 7064 MOD 31-3 check character over the first 17 characters."""
+    total = sum(USCC_ALPHABET.index(ch) * w for ch, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def _org_char_value(ch: str) -> int:
+    # GB 11714 values letters A=10 ... Z=35, unlike the USCC alphabet.
+    return int(ch) if ch.isdigit() else ord(ch) - ord("A") + 10
+
+
+def org_code_check_char(first8: str) -> str:
+    """GB 11714 check character of an organisation code's first 8 characters."""
+    c = 11 - sum(_org_char_value(ch) * w for ch, w in zip(first8, _ORG_WEIGHTS, strict=True)) % 11
+    return {10: "X", 11: "0"}.get(c, str(c))
+
+
+def uscc_problems(code: str) -> list[str]:
+    """Rule ids broken by a USCC, in the order they are checked (empty list: valid).
+
+    Only structural and checksum rules live here; whether the code belongs to a civil-affairs
+    organisation of the declared type is a meaning check (see :func:`uscc_type_problems`).
+    """
+    if len(code) != 18:
+        return ["uscc_length"]
+    if any(ch not in USCC_ALPHABET for ch in code):
+        return ["uscc_alphabet"]
+    problems = []
+    if uscc_check_char(code[:17]) != code[17]:
+        problems.append("uscc_check_char")
+    if org_code_check_char(code[8:16]) != code[16]:
+        problems.append("uscc_org_code_check")
+    return problems
+
+
+def uscc_type_problems(code: str, org_type: str) -> list[str]:
+    """Meaning checks for a civil-affairs registration: authority 5, category matching type."""
+    if code[:1] != "5":
+        return ["uscc_not_civil_affairs"]
+    expected = ORG_TYPE_DIGIT.get(org_type)
+    if expected is not None and code[1:2] != expected:
+        return ["uscc_type_mismatch"]
+    return []
+
+
+def make_uscc(authority: str, category: str, division: str, org_code8: str) -> str:
+    """Assemble a valid USCC from its parts (used by the generator and tests)."""
+    body = authority + category + division + org_code8 + org_code_check_char(org_code8)
+    return body + uscc_check_char(body)
+
+
+# --- Division codes ------------------------------------------------------------------------
+
+_DIVISION12 = re.compile(r"^\d{12}$")
+
+
+def is_division12(code: str) -> bool:
+    return bool(_DIVISION12.match(code))
+
+
+def township_kind(code12: str) -> str | None:
+    """街道 (001-099), 镇 (100-199) or 乡 (200-399) from positions 7-9 of a 12-digit code."""
+    n = int(code12[6:9])
+    if 1 <= n <= 99:
+        return "街道"
+    if 100 <= n <= 199:
+        return "镇"
+    if 200 <= n <= 399:
+        return "乡"
+    return None
+
+
+def committee_kind(code12: str) -> str | None:
+    """居委会 (001-199) or 村委会 (200-399) from the last three digits."""
+    n = int(code12[9:12])
+    if 1 <= n <= 199:
+        return "居委会"
+    if 200 <= n <= 399:
+        return "村委会"
+    return None
+
+
+# --- Resident ID numbers (personal data: detect, never publish) ------------------------------
+
+_ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+_ID_CHECK = "10X98765432"
+_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
+ID_NUMBER_PATTERN = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx])(?![0-9A-Za-z])")
+MOBILE_PATTERN = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+def id_number_check_char(first17: str) -> str:
+    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def id_number_problems(value: str) -> list[str]:
+    v = value.upper()
+    if not _ID_SHAPE.match(v):
+        return ["id_number_format"]
+    if id_number_check_char(v[:17]) != v[17]:
+        return ["id_number_check_char"]
+    return []
+
+
+def mask(value: str, keep_start: int = 2, keep_end: int = 2) -> str:
+    """Masked form of a personal value for reports a clerk reads (never the full value)."""
+    if len(value) <= keep_start + keep_end:
+        return "*" * len(value)
+    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]

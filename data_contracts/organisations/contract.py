@@ -1,0 +1,62 @@
+"""Social organisations register: one row per registered organisation (社会组织), as the
+civil-affairs registration system exports it, with its latest inspection, grade and any
+credit-list entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
+from ..base import Contract, Division12, Uscc, fail, not_after_snapshot, one_of
+from ..enums import CREDIT_LISTS, INSPECTION_RESULTS, ORG_GRADES, ORG_TYPES, REGISTRATION_STATUSES
+from ..identifiers import ORG_TYPE_DIGIT, uscc_type_problems
+
+
+class OrganisationRecord(Contract):
+    source = "organisations"
+    folder = "organisations"
+    files = "organisations*.csv"
+    key = ("uscc",)
+    personal = frozenset({"legal_representative"})
+
+    name: str = Field(alias="社会组织名称")
+    uscc: Uscc = Field(alias="统一社会信用代码")
+    org_type: Annotated[str, one_of(ORG_TYPES)] = Field(alias="社会组织类型")
+    registration_authority: str = Field(alias="登记管理机关")
+    registration_date: dt.date = Field(alias="成立登记日期")
+    status: Annotated[str, one_of(REGISTRATION_STATUSES)] = Field(alias="登记状态")
+    legal_representative: str | None = Field(None, alias="法定代表人")
+    inspection_year: int | None = Field(None, alias="年检年度")
+    inspection_result: Annotated[str, one_of(INSPECTION_RESULTS)] | None = Field(None, alias="年检结论")
+    grade: Annotated[str, one_of(ORG_GRADES)] | None = Field(None, alias="评估等级")
+    grade_date: dt.date | None = Field(None, alias="评估日期")
+    credit_list: Annotated[str, one_of(CREDIT_LISTS)] | None = Field(None, alias="信用名单")
+    listed_on: dt.date | None = Field(None, alias="列入日期")
+    removed_on: dt.date | None = Field(None, alias="移出日期")
+    listing_reason: str | None = Field(None, alias="列入原因")
+    business_scope: str | None = Field(None, alias="业务范围")
+    street_code: Division12 = Field(alias="住所所在街道代码")
+
+    @field_validator("registration_date", "grade_date", "listed_on", "removed_on")
+    @classmethod
+    def _not_future(cls, v: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        not_after_snapshot(v, info.context, info.field_name or "")
+        return v
+
+    @model_validator(mode="after")
+    def _meaning(self) -> OrganisationRecord:
+        for rule in uscc_type_problems(self.uscc, self.org_type):
+            raise fail(rule, at="uscc", expected=ORG_TYPE_DIGIT.get(self.org_type, "?"))
+        # Foundations are registered nationally (100000) or provincially (xx0000).
+        if self.org_type == "基金会" and self.uscc[4:8] != "0000":
+            raise fail("foundation_authority_level", at="uscc")
+        if self.grade and not self.grade_date:
+            raise fail("missing_companion", at="grade_date", field="评估等级")
+        if self.credit_list and not self.listed_on:
+            raise fail("missing_companion", at="listed_on", field="信用名单")
+        if self.listed_on and self.removed_on and self.removed_on < self.listed_on:
+            raise fail("end_before_start", at="removed_on")
+        return self
+

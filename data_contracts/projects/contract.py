@@ -1,0 +1,76 @@
+"""Purchased-service projects (政府购买服务): one row per contract, as the purchaser's
+project list records it. Amounts are in yuan (元)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
+from ..base import (
+    Amount,
+    Contract,
+    Division12List,
+    Finding,
+    TextList,
+    Uscc,
+    fail,
+    not_after_snapshot,
+    one_of,
+)
+from ..enums import FUNDING_SOURCES, PROCUREMENT_METHODS, SERVICE_CATEGORIES
+
+#: a contract more than this factor above its budget is reported (kept, as a warning)
+BUDGET_TOLERANCE = 1.2
+
+
+class ProjectRecord(Contract):
+    source = "projects"
+    folder = "projects"
+    files = "projects*.csv"
+    key = ("project_id",)
+
+    project_id: Annotated[str, Field(pattern=r"^[A-Z]{2,4}-\d{4}-\d{3,5}$")] = Field(alias="项目编号")
+    project_name: str = Field(alias="项目名称")
+    purchaser_name: str = Field(alias="购买主体")
+    purchaser_uscc: Uscc = Field(alias="购买主体统一社会信用代码")
+    category: Annotated[str, one_of(SERVICE_CATEGORIES)] = Field(alias="目录类别")
+    procurement_method: Annotated[str, one_of(PROCUREMENT_METHODS)] = Field(alias="采购方式")
+    budget: Amount = Field(alias="预算金额（元）")
+    contract_amount: Amount = Field(alias="合同金额（元）")
+    award_date: dt.date = Field(alias="签约日期")
+    start_date: dt.date = Field(alias="开始日期")
+    end_date: dt.date = Field(alias="结束日期")
+    provider_name: str = Field(alias="承接机构")
+    provider_uscc: Uscc = Field(alias="承接机构统一社会信用代码")
+    served_communities: Division12List = Field(alias="服务社区代码")
+    funding_source: Annotated[str, one_of(FUNDING_SOURCES)] = Field(alias="资金来源")
+    staffed_workers: TextList = Field(default_factory=list, alias="配置社工编号")
+
+    @field_validator("award_date")
+    @classmethod
+    def _not_future(cls, v: dt.date, info: ValidationInfo) -> dt.date:
+        not_after_snapshot(v, info.context, info.field_name or "")
+        return v
+
+    @field_validator("served_communities")
+    @classmethod
+    def _some_community(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise fail("required")
+        return v
+
+    @model_validator(mode="after")
+    def _dates(self) -> ProjectRecord:
+        if self.end_date < self.start_date:
+            raise fail("end_before_start", at="end_date")
+        return self
+
+    def findings(self, snapshot: dt.date) -> list[Finding]:
+        out = []
+        if self.budget > 0 and self.contract_amount > self.budget * BUDGET_TOLERANCE:
+            out.append(Finding("contract_amount", "contract_above_budget", {}))
+        if (self.end_date - self.start_date).days > 3 * 366:
+            out.append(Finding("end_date", "term_over_3_years", {}))
+        return out

@@ -1,0 +1,31 @@
+"""Certified social workers register: one row per certified worker. The register holds personal
+data (name, ID number, phone, certificate number); the contract checks it, the pipeline uses
+the ID number to find one person under two keys, and then drops every personal field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import Field
+
+from ..base import Contract, Division12List, IdNumber, Mobile, Uscc, one_of
+from ..enums import WORKER_LEVELS
+
+
+class SocialWorkerRecord(Contract):
+    source = "workers"
+    folder = "workers"
+    files = "*.csv"
+    key = ("worker_key",)
+    personal = frozenset({"name", "id_number", "phone", "certificate_no"})
+
+    worker_key: Annotated[str, Field(pattern=r"^SW\d{6}$")] = Field(alias="社工编号")
+    name: str = Field(alias="姓名")
+    id_number: IdNumber = Field(alias="身份证号")
+    phone: Mobile | None = Field(None, alias="手机号")
+    certificate_no: str = Field(alias="证书编号")
+    level: Annotated[str, one_of(WORKER_LEVELS)] = Field(alias="职业水平等级")
+    certified_year: Annotated[int, Field(ge=2008, le=dt.date.today().year)] = Field(alias="取得证书年份")
+    employer_uscc: Uscc = Field(alias="工作单位统一社会信用代码")
+    served_communities: Division12List = Field(default_factory=list, alias="服务社区代码")

@@ -1,0 +1,32 @@
+// Generated from graph_schema/ by `sanshe schema generate`. Do not edit.
+
+CREATE NODE TABLE IF NOT EXISTS Community(code STRING PRIMARY KEY, name STRING, kind STRING, population INT64);
+CREATE NODE TABLE IF NOT EXISTS CreditList(code STRING PRIMARY KEY, name STRING);
+CREATE NODE TABLE IF NOT EXISTS District(code STRING PRIMARY KEY, name STRING, population INT64);
+CREATE NODE TABLE IF NOT EXISTS Evaluation(evaluation_id STRING PRIMARY KEY, evaluator STRING, eval_date DATE, score DOUBLE, grade STRING, grade_rank INT64);
+CREATE NODE TABLE IF NOT EXISTS FundingSource(code STRING PRIMARY KEY, name STRING);
+CREATE NODE TABLE IF NOT EXISTS Hub(hub_id STRING PRIMARY KEY, name STRING, kind STRING, industry STRING, established_on DATE);
+CREATE NODE TABLE IF NOT EXISTS PartyBranch(key STRING PRIMARY KEY);
+CREATE NODE TABLE IF NOT EXISTS PartyLiaison(liaison_id STRING PRIMARY KEY);
+CREATE NODE TABLE IF NOT EXISTS Project(project_id STRING PRIMARY KEY, name STRING, category STRING, procurement_method STRING, budget DOUBLE, contract_amount DOUBLE, award_date DATE, start_date DATE, end_date DATE, year INT64);
+CREATE NODE TABLE IF NOT EXISTS Purchaser(uscc STRING PRIMARY KEY, org_id STRING, name STRING);
+CREATE NODE TABLE IF NOT EXISTS SocialOrganisation(uscc STRING PRIMARY KEY, org_id STRING, name STRING, org_type STRING, registration_authority STRING, registration_date DATE, status STRING, inspection_year INT64, inspection_result STRING, grade STRING, grade_date DATE, grade_valid_until DATE, business_scope STRING);
+CREATE NODE TABLE IF NOT EXISTS SocialWorker(worker_key STRING PRIMARY KEY, level STRING, certified_year INT64);
+CREATE NODE TABLE IF NOT EXISTS Street(code STRING PRIMARY KEY, name STRING, kind STRING);
+CREATE REL TABLE IF NOT EXISTS IN_DISTRICT(FROM Street TO District);
+CREATE REL TABLE IF NOT EXISTS IN_STREET(FROM Community TO Street);
+CREATE REL TABLE IF NOT EXISTS RESIDES_IN(FROM SocialOrganisation TO Street);
+CREATE REL TABLE IF NOT EXISTS ON_CREDIT_LIST(FROM SocialOrganisation TO CreditList, listed_on DATE, removed_on DATE, reason STRING);
+CREATE REL TABLE IF NOT EXISTS MEMBER_OF(FROM SocialOrganisation TO Hub, joined_on DATE, party_members INT64);
+CREATE REL TABLE IF NOT EXISTS UNDER(FROM Hub TO Hub);
+CREATE REL TABLE IF NOT EXISTS FOR_STREET(FROM Hub TO Street);
+CREATE REL TABLE IF NOT EXISTS HAS_PARTY_BRANCH(FROM SocialOrganisation TO PartyBranch, FROM Hub TO PartyBranch);
+CREATE REL TABLE IF NOT EXISTS LIAISON_FOR(FROM PartyLiaison TO SocialOrganisation);
+CREATE REL TABLE IF NOT EXISTS EMPLOYED_BY(FROM SocialWorker TO SocialOrganisation);
+CREATE REL TABLE IF NOT EXISTS SERVES(FROM SocialWorker TO Community);
+CREATE REL TABLE IF NOT EXISTS STAFFED_ON(FROM SocialWorker TO Project);
+CREATE REL TABLE IF NOT EXISTS COMMISSIONED(FROM Purchaser TO Project);
+CREATE REL TABLE IF NOT EXISTS AWARDED_TO(FROM Project TO SocialOrganisation);
+CREATE REL TABLE IF NOT EXISTS DELIVERED_IN(FROM Project TO Community);
+CREATE REL TABLE IF NOT EXISTS FUNDED_BY(FROM Project TO FundingSource, amount DOUBLE);
+CREATE REL TABLE IF NOT EXISTS EVALUATES(FROM Evaluation TO Project);

@@ -1,0 +1,117 @@
+"""Load `graph_schema/` (one YAML file per node label, plus relationships.yaml) into typed
+objects, and refuse an inconsistent schema at load time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).parent
+#: schema type -> (embedded store type, neo4j-admin import type, JSON Schema type)
+TYPES = {
+    "string": ("STRING", "string", "string"),
+    "int": ("INT64", "long", "integer"),
+    "float": ("DOUBLE", "double", "number"),
+    "date": ("DATE", "date", "string"),
+    "bool": ("BOOLEAN", "boolean", "boolean"),
+}
+
+
+class SchemaError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Property:
+    name: str
+    type: str
+    zh: str
+    en: str
+    index: bool = False
+
+
+@dataclass(frozen=True)
+class NodeType:
+    label: str
+    zh: str
+    en: str
+    description: str
+    source: str
+    key: str
+    properties: tuple[Property, ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [p.name for p in self.properties]
+
+
+@dataclass(frozen=True)
+class RelType:
+    type: str
+    zh: str
+    en: str
+    endpoints: tuple[tuple[str, str], ...]
+    properties: tuple[Property, ...] = ()
+
+    @property
+    def names(self) -> list[str]:
+        return [p.name for p in self.properties]
+
+
+@dataclass(frozen=True)
+class Schema:
+    nodes: dict[str, NodeType]
+    rels: dict[str, RelType] = field(default_factory=dict)
+
+    def node(self, label: str) -> NodeType:
+        return self.nodes[label]
+
+    def rel(self, type_: str) -> RelType:
+        return self.rels[type_]
+
+
+def _props(raw: list[dict] | None, where: str) -> tuple[Property, ...]:
+    out, seen = [], set()
+    for p in raw or []:
+        if p.get("type") not in TYPES:
+            raise SchemaError(f"{where}: property {p.get('name')!r} has unknown type {p.get('type')!r}")
+        if p["name"] in seen:
+            raise SchemaError(f"{where}: property {p['name']!r} declared twice")
+        seen.add(p["name"])
+        out.append(Property(p["name"], p["type"], p["zh"], p["en"], bool(p.get("index", False))))
+    return tuple(out)
+
+
+def load(folder: Path = HERE) -> Schema:
+    nodes: dict[str, NodeType] = {}
+    for path in sorted((folder / "nodes").glob("*.yaml")):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        label = raw["label"]
+        if path.stem != label:
+            raise SchemaError(f"{path.name}: file name must be the label {label!r}")
+        props = _props(raw["properties"], label)
+        node = NodeType(label, raw["zh"], raw["en"], raw["description"], raw["source"], raw["key"], props)
+        if node.key not in node.names:
+            raise SchemaError(f"{label}: key {node.key!r} is not one of its properties")
+        if node.properties[0].name != node.key:
+            raise SchemaError(f"{label}: the key must be the first property (bulk loads rely on it)")
+        nodes[label] = node
+    rels: dict[str, RelType] = {}
+    for raw in yaml.safe_load((folder / "relationships.yaml").read_text(encoding="utf-8")):
+        ends = tuple(tuple(e) for e in raw["endpoints"])
+        for a, b in ends:
+            for end in (a, b):
+                if end not in nodes:
+                    raise SchemaError(f"{raw['type']}: endpoint {end!r} is not a declared node label")
+        if raw["type"] in rels:
+            raise SchemaError(f"{raw['type']}: relationship type declared twice")
+        rels[raw["type"]] = RelType(raw["type"], raw["zh"], raw["en"], ends, _props(raw.get("properties"), raw["type"]))
+    return Schema(nodes, rels)
+
+
+@cache
+def schema() -> Schema:
+    return load()

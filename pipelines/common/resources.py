@@ -1,0 +1,37 @@
+"""The one Dagster resource: sanshe's settings (paths and graph store), built from SANSHE_*."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import yaml
+from dagster import ConfigurableResource
+
+from ..settings import Settings
+
+
+class SansheResource(ConfigurableResource):
+    source_dir: str
+    output_dir: str
+    graph: str = "embedded"
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> SansheResource:
+        return cls(source_dir=str(s.source_dir), output_dir=str(s.output_dir), graph=s.graph)
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(Path(self.source_dir), Path(self.output_dir), self.graph)
+
+    def manifest(self) -> dict:
+        """The inbox's manifest.yaml: district and data snapshot date."""
+        path = Path(self.source_dir) / "manifest.yaml"
+        return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+    def snapshot_date(self) -> dt.date:
+        # Dates come from the data, never the clock, so re-runs give the same result.
+        value = self.manifest().get("snapshot_date")
+        if value is None:
+            raise ValueError(f"{self.source_dir}/manifest.yaml must give snapshot_date (YYYY-MM-DD)")
+        return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))

@@ -1,0 +1,28 @@
+"""Project evaluations → evaluations linked to their projects.
+
+Reads  evaluations/evaluations*.csv (one row per evaluation).
+Emits  evaluations_raw, evaluations_validated, evaluations_resolved.
+Checks the evaluated project is a project accepted into the graph.
+"""
+
+from dagster import AssetIn, asset
+
+from data_contracts import EvaluationRecord
+
+from ..common.assets import source_assets
+from ..common.register import RegisterResult
+from ..common.resolve import check_references, keys, without_personal
+
+GRAIN = "One row per project evaluation."
+
+evaluations_raw, evaluations_validated = source_assets(EvaluationRecord, "evaluations", GRAIN)
+
+
+@asset(group_name="evaluations",
+       ins={"validated": AssetIn("evaluations_validated"), "projects": AssetIn("projects_resolved")},
+       description=f"Evaluations accepted for the graph, project resolved. {GRAIN}")
+def evaluations_resolved(validated: RegisterResult, projects: RegisterResult) -> RegisterResult:
+    result = check_references(validated, EvaluationRecord, [
+        ("project_id", keys(projects, "project_id"), "项目", "project"),
+    ])
+    return without_personal(result, EvaluationRecord)

@@ -1,0 +1,40 @@
+"""Frames → Arrow tables typed by the schema, so every store receives the declared types
+(an int column with gaps stays INT64, a date column stays DATE)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pyarrow as pa
+
+from graph_schema.model import Property
+
+ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(),
+               "date": pa.date32(), "bool": pa.bool_()}
+
+
+def _values(series: pd.Series, type_: str) -> list:
+    def clean(v):
+        if v is None or (isinstance(v, float) and v != v) or v is pd.NaT:
+            return None
+        if type_ == "int":
+            return int(v)
+        if type_ == "float":
+            return float(v)
+        if type_ == "date":
+            return v.date() if isinstance(v, pd.Timestamp | dt.datetime) else v
+        return v
+    return [clean(v) for v in series.tolist()]
+
+
+def typed_table(df: pd.DataFrame, props: tuple[Property, ...], key_cols: list[str] | None = None) -> pa.Table:
+    """Arrow table with `key_cols` (string) first, then the properties in schema order."""
+    arrays, names = [], []
+    for col in key_cols or []:
+        arrays.append(pa.array(df[col].astype(str).tolist(), pa.string()))
+        names.append(col)
+    for p in props:
+        arrays.append(pa.array(_values(df[p.name], p.type), ARROW_TYPES[p.type]))
+        names.append(p.name)
+    return pa.Table.from_arrays(arrays, names=names)

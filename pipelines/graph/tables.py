@@ -1,0 +1,140 @@
+"""Resolved registers → node and relationship tables, shaped exactly as `graph_schema/` says.
+
+Pure pandas, no store: the embedded load, the Neo4j load and the import bundle all start from
+these frames. Every key comes from a source key, so the same input gives the same graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from data_contracts.enums import (
+    CREDIT_LISTS,
+    EVALUATION_GRADES,
+    FUNDING_SOURCES,
+    GRADE_VALID_YEARS,
+    HUB_KINDS,
+)
+from graph_schema import Schema, schema
+
+RelKey = tuple[str, str, str]  # (type, from label, to label)
+
+
+@dataclass
+class GraphTables:
+    nodes: dict[str, pd.DataFrame]
+    rels: dict[RelKey, pd.DataFrame]
+
+    def counts(self) -> dict[str, int]:
+        out = {label: len(df) for label, df in self.nodes.items()}
+        for (rtype, _a, _b), df in self.rels.items():
+            out[rtype] = out.get(rtype, 0) + len(df)
+        return out
+
+
+def org_id(uscc: pd.Series) -> pd.Series:
+    """org-id.guide identifier for a Chinese organisation: CN-USCI-<code>."""
+    return "CN-USCI-" + uscc
+
+
+def _explode(frame: pd.DataFrame, list_col: str, src: str) -> pd.DataFrame:
+    out = frame[[src, list_col]].explode(list_col).dropna(subset=[list_col])
+    return out.rename(columns={src: "from", list_col: "to"})
+
+
+def _rel(frame: pd.DataFrame, src: str, dst: str, **props: str) -> pd.DataFrame:
+    out = frame[[src, dst, *props.values()]].dropna(subset=[src, dst])
+    return out.rename(columns={src: "from", dst: "to", **{v: k for k, v in props.items()}})
+
+
+def build(tables: dict[str, pd.DataFrame], s: Schema | None = None) -> GraphTables:
+    s = s or schema()
+    com, org, hub = tables["communities"], tables["organisations"], tables["hubs"]
+    mem, wrk, prj, ev = tables["hub_memberships"], tables["workers"], tables["projects"], tables["evaluations"]
+    n: dict[str, pd.DataFrame] = {}
+    r: dict[RelKey, pd.DataFrame] = {}
+
+    # geography
+    n["District"] = (com.groupby(["district_code", "district_name"], as_index=False)["population"].sum()
+                     .rename(columns={"district_code": "code", "district_name": "name"}))
+    streets = com.drop_duplicates("street_code")
+    n["Street"] = streets.rename(columns={"street_code": "code", "street_name": "name", "street_kind": "kind"})
+    n["Community"] = com.rename(columns={"community_code": "code", "community_name": "name", "community_kind": "kind"})
+    r[("IN_DISTRICT", "Street", "District")] = _rel(streets, "street_code", "district_code")
+    r[("IN_STREET", "Community", "Street")] = _rel(com, "community_code", "street_code")
+
+    # organisations
+    grade_date = pd.to_datetime(org["grade_date"])
+    valid_until = grade_date + pd.DateOffset(years=GRADE_VALID_YEARS) - pd.Timedelta(days=1)
+    n["SocialOrganisation"] = org.assign(org_id=org_id(org["uscc"]), grade_valid_until=valid_until.dt.date)
+    n["CreditList"] = pd.DataFrame({"code": list(CREDIT_LISTS.values()), "name": list(CREDIT_LISTS)})
+    listed = org.dropna(subset=["credit_list"]).assign(list_code=lambda d: d["credit_list"].map(CREDIT_LISTS))
+    r[("ON_CREDIT_LIST", "SocialOrganisation", "CreditList")] = _rel(
+        listed, "uscc", "list_code", listed_on="listed_on", removed_on="removed_on", reason="listing_reason")
+    r[("RESIDES_IN", "SocialOrganisation", "Street")] = _rel(org, "uscc", "street_code")
+
+    # hubs and party-building coverage
+    n["Hub"] = hub.assign(kind=hub["hub_kind"].map(HUB_KINDS)).rename(columns={"hub_name": "name"})
+    r[("UNDER", "Hub", "Hub")] = _rel(hub, "hub_id", "parent_hub_id")
+    r[("FOR_STREET", "Hub", "Street")] = _rel(hub, "hub_id", "street_code")
+    r[("MEMBER_OF", "SocialOrganisation", "Hub")] = _rel(
+        mem, "uscc", "hub_id", joined_on="joined_on", party_members="party_members")
+    hub_pb = hub.loc[hub["has_party_branch"].astype(bool), ["hub_id"]].assign(key=lambda d: "PB-" + d["hub_id"])
+    org_pb = mem.loc[mem["has_party_branch"].astype(bool), ["uscc"]].assign(key=lambda d: "PB-" + d["uscc"])
+    n["PartyBranch"] = pd.concat([hub_pb[["key"]], org_pb[["key"]]], ignore_index=True)
+    r[("HAS_PARTY_BRANCH", "SocialOrganisation", "PartyBranch")] = _rel(org_pb, "uscc", "key")
+    r[("HAS_PARTY_BRANCH", "Hub", "PartyBranch")] = _rel(hub_pb, "hub_id", "key")
+    liaised = mem.dropna(subset=["liaison_id"])
+    n["PartyLiaison"] = liaised[["liaison_id"]].drop_duplicates()
+    r[("LIAISON_FOR", "PartyLiaison", "SocialOrganisation")] = _rel(liaised, "liaison_id", "uscc")
+
+    # social workers
+    n["SocialWorker"] = wrk
+    r[("EMPLOYED_BY", "SocialWorker", "SocialOrganisation")] = _rel(wrk, "worker_key", "employer_uscc")
+    r[("SERVES", "SocialWorker", "Community")] = _explode(wrk, "served_communities", "worker_key")
+
+    # purchased services
+    buyers = prj.sort_values(["award_date", "project_id"]).drop_duplicates("purchaser_uscc", keep="last")
+    n["Purchaser"] = buyers.assign(org_id=org_id(buyers["purchaser_uscc"])).rename(
+        columns={"purchaser_uscc": "uscc", "purchaser_name": "name"})
+    n["Project"] = prj.assign(year=pd.to_datetime(prj["award_date"]).dt.year).rename(columns={"project_name": "name"})
+    n["FundingSource"] = pd.DataFrame({"code": list(FUNDING_SOURCES.values()), "name": list(FUNDING_SOURCES)})
+    r[("COMMISSIONED", "Purchaser", "Project")] = _rel(prj, "purchaser_uscc", "project_id")
+    r[("AWARDED_TO", "Project", "SocialOrganisation")] = _rel(prj, "project_id", "provider_uscc")
+    r[("DELIVERED_IN", "Project", "Community")] = _explode(prj, "served_communities", "project_id")
+    funded = prj.assign(source_code=prj["funding_source"].map(FUNDING_SOURCES))
+    r[("FUNDED_BY", "Project", "FundingSource")] = _rel(funded, "project_id", "source_code", amount="contract_amount")
+    r[("STAFFED_ON", "SocialWorker", "Project")] = _explode(prj, "staffed_workers", "project_id")[["to", "from"]].rename(
+        columns={"to": "from", "from": "to"})
+
+    # evaluations
+    n["Evaluation"] = ev.assign(grade_rank=ev["grade"].map(lambda g: EVALUATION_GRADES[g][0]))
+    r[("EVALUATES", "Evaluation", "Project")] = _rel(ev, "evaluation_id", "project_id")
+
+    return _conform(GraphTables(n, r), s)
+
+
+def _conform(t: GraphTables, s: Schema) -> GraphTables:
+    """Select and order columns exactly as the schema declares, sort by key, and refuse a table
+    the schema does not know (so the schema stays the single source of truth)."""
+    nodes = {}
+    for label, node in s.nodes.items():
+        if label not in t.nodes:
+            raise KeyError(f"no table built for node label {label}")
+        df = t.nodes[label][node.names].sort_values(node.key).reset_index(drop=True)
+        if df[node.key].duplicated().any():
+            raise ValueError(f"{label}: duplicate keys {df.loc[df[node.key].duplicated(), node.key].tolist()[:5]}")
+        nodes[label] = df
+    rels = {}
+    for key, df in t.rels.items():
+        rtype, a, b = key
+        rel = s.rels[rtype]
+        if (a, b) not in rel.endpoints:
+            raise KeyError(f"{rtype} does not connect {a} -> {b} in graph_schema/")
+        rels[key] = df[["from", "to", *rel.names]].sort_values(["from", "to"]).reset_index(drop=True)
+    missing = {(r.type, a, b) for r in s.rels.values() for a, b in r.endpoints} - set(rels)
+    if missing:
+        raise KeyError(f"no table built for relationships {sorted(missing)}")
+    return GraphTables(nodes, rels)

@@ -1,0 +1,118 @@
+"""The run's accounting and reports.
+
+Consumes every `<register>_resolved` asset.
+Emits  resolved_registers (all registers together), quarantine_report (files under
+       OUTPUT/quarantine/) and accepted_tables (OUTPUT/tables/*.parquet, the validated tables
+       that oracle tests and releases read).
+"""
+
+
+import html
+import json
+
+import pandas as pd
+from dagster import AssetCheckResult, AssetExecutionContext, AssetIn, MetadataValue, asset, asset_check
+
+from data_contracts import CONTRACTS
+from data_contracts.rules import SEVERITY_ERROR, SEVERITY_WARNING
+
+from ..common.register import RegisterResult
+from ..common.resources import SansheResource
+
+ACCOUNTING_COLUMNS = ["register", "file", "rows_read", "rows_accepted", "rows_quarantined", "warnings", "note"]
+
+
+@asset(group_name="quality", ins={f"{r}_resolved": AssetIn(f"{r}_resolved") for r in CONTRACTS},
+       description="Every register after resolution, keyed by register name. One entry per register.")
+def resolved_registers(**registers: RegisterResult) -> dict[str, RegisterResult]:
+    return {name: registers[f"{name}_resolved"] for name in CONTRACTS}  # load order, not alphabetical
+
+
+def accounting(registers: dict[str, RegisterResult]) -> pd.DataFrame:
+    """Rows read, accepted and quarantined per register and file."""
+    rows = []
+    for name, res in registers.items():
+        errors = res.issues[res.issues["severity"] == SEVERITY_ERROR]
+        warnings = res.issues[res.issues["severity"] == SEVERITY_WARNING]
+        for file, read in sorted(res.rows_per_file.items()):
+            unknown = res.unknown_columns.get(file)
+            rows.append({
+                "register": name, "file": file, "rows_read": read,
+                "rows_accepted": int((res.accepted["_file"] == file).sum()),
+                "rows_quarantined": len(errors.loc[errors["file"] == file, ["file", "row"]].drop_duplicates()),
+                "warnings": int((warnings["file"] == file).sum()),
+                "note": f"unknown columns not loaded: {', '.join(unknown)}" if unknown else "",
+            })
+        for file, reason in sorted(res.file_errors.items()):
+            rows.append({"register": name, "file": file, "rows_read": 0, "rows_accepted": 0,
+                         "rows_quarantined": 0, "warnings": 0, "note": f"unreadable file: {reason}"})
+    return pd.DataFrame(rows, columns=ACCOUNTING_COLUMNS)
+
+
+def totals(acc: pd.DataFrame) -> pd.DataFrame:
+    return acc.groupby("register", sort=False)[["rows_read", "rows_accepted", "rows_quarantined", "warnings"]].sum().reset_index()
+
+
+def _html(acc: pd.DataFrame, issues: pd.DataFrame) -> str:
+    def table(df: pd.DataFrame) -> str:
+        return df.to_html(index=False, escape=True, border=0, classes="t")
+
+    return f"""<!doctype html><html lang="zh"><head><meta charset="utf-8">
+<title>隔离报告 Quarantine report</title>
+<style>body{{font-family:sans-serif;margin:2em}} .t{{border-collapse:collapse}} .t td,.t th{{border:1px solid #ccc;padding:2px 6px;font-size:13px}}</style>
+</head><body>
+<h1>隔离报告 · Quarantine report</h1>
+<p>{html.escape("每一行未导入的记录：文件、行号、列、规则和说明。修正源文件后重新运行即可。")}<br>
+Every row that was not loaded: file, row, column, rule and a plain message. Fix the source file and run again.</p>
+<h2>核对 · Accounting (rows read = accepted + quarantined)</h2>{table(acc)}
+<h2>问题清单 · Issues</h2>{table(issues)}
+</body></html>
+"""
+
+
+@asset(group_name="quality", ins={"registers": AssetIn("resolved_registers")},
+       description="The quarantine report and the accounting (rows read = accepted + quarantined) "
+                   "for every register and file, written to OUTPUT/quarantine/. One row per file.")
+def quarantine_report(context: AssetExecutionContext, sanshe: SansheResource,
+                      registers: dict[str, RegisterResult]) -> pd.DataFrame:
+    out = sanshe.settings.quarantine_dir
+    out.mkdir(parents=True, exist_ok=True)
+    issues = pd.concat([r.issues for r in registers.values()], ignore_index=True)
+    issues = issues.sort_values(["source", "file", "row", "column", "rule"], kind="stable").reset_index(drop=True)
+    errors = issues[issues["severity"] == SEVERITY_ERROR]
+    acc = accounting(registers)
+    errors.to_csv(out / "quarantine.csv", index=False, lineterminator="\n")
+    issues[issues["severity"] == SEVERITY_WARNING].to_csv(out / "warnings.csv", index=False, lineterminator="\n")
+    acc.to_csv(out / "accounting.csv", index=False, lineterminator="\n")
+    (out / "index.html").write_text(_html(acc, issues), encoding="utf-8")
+    context.add_output_metadata({
+        "quarantined_rows": int(acc["rows_quarantined"].sum()),
+        "accounting": MetadataValue.md(totals(acc).to_markdown(index=False)),
+        "report": MetadataValue.path(str(out / "index.html")),
+    })
+    return acc
+
+
+@asset_check(asset="quarantine_report", name="accounting_adds_up",
+             description="For every register and file: rows read = rows accepted + rows quarantined.")
+def accounting_adds_up(quarantine_report: pd.DataFrame) -> AssetCheckResult:
+    acc = quarantine_report
+    bad = acc[acc["rows_read"] != acc["rows_accepted"] + acc["rows_quarantined"]]
+    return AssetCheckResult(passed=bad.empty, metadata={"files": len(acc), "mismatched_files": len(bad)})
+
+
+@asset(group_name="quality", ins={"registers": AssetIn("resolved_registers")},
+       description="The accepted (validated and resolved) tables, no personal fields, as Parquet "
+                   "under OUTPUT/tables/. One file per register, one row per accepted record.")
+def accepted_tables(context: AssetExecutionContext, sanshe: SansheResource,
+                    registers: dict[str, RegisterResult]) -> dict[str, int]:
+    out = sanshe.settings.tables_dir
+    out.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for name, res in registers.items():
+        frame = res.accepted.drop(columns=["_file", "_row"])
+        frame.to_parquet(out / f"{name}.parquet", index=False)
+        counts[name] = len(frame)
+    (out / "counts.json").write_text(json.dumps(counts, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    context.add_output_metadata({"tables": MetadataValue.json(counts)})
+    return counts

@@ -1,0 +1,85 @@
+"""Run a declarative suite (data_contracts/*/expectations.py) with Great Expectations and build
+its Data Docs into the run's output folder.
+
+One ephemeral GE context per output folder and process: the job runs in process, so every
+suite's results land in the same Data Docs site and its index lists them all.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from data_contracts.expectations import ERROR, Expect
+
+
+@cache
+def _context(docs_dir: str):
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    ctx.add_data_docs_site(site_name="sanshe", site_config={
+        "class_name": "SiteBuilder",
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": docs_dir},
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    })
+    return ctx
+
+
+def _for_ge(frame: pd.DataFrame) -> pd.DataFrame:
+    """GE compares scalars: lists become text, Python dates become timestamps."""
+    out = frame.drop(columns=[c for c in frame.columns if c.startswith("_")]).copy()
+    for col in out.columns:
+        sample = out[col].dropna()
+        if sample.empty:
+            continue
+        first = sample.iloc[0]
+        if isinstance(first, list):
+            out[col] = out[col].map(lambda v: ";".join(v) if isinstance(v, list) else v)
+        elif hasattr(first, "isoformat") and not isinstance(first, pd.Timestamp):
+            out[col] = pd.to_datetime(out[col])
+    return out
+
+
+def run_suite(name: str, frame: pd.DataFrame, suite: list[Expect], docs_dir: Path) -> pd.DataFrame:
+    """Validate `frame`; one result row per expectation (kind, column, severity, success,
+    unexpected count)."""
+    import great_expectations as gx
+
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    ctx = _context(str(docs_dir))
+    source = ctx.data_sources.add_or_update_pandas(f"{name}_source")
+    batch_def = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("all")
+    gx_suite = ctx.suites.add_or_update(gx.ExpectationSuite(name=f"{name}_suite"))
+    gx_suite.expectations = []  # add_or_update keeps earlier runs' expectations otherwise
+    declared = {}
+    for e in suite:
+        added = gx_suite.add_expectation(getattr(gx.expectations, e.kind)(**e.kwargs))
+        declared[added.id] = e
+    vd = ctx.validation_definitions.add_or_update(gx.ValidationDefinition(name=f"{name}_validation",
+                                                                          data=batch_def, suite=gx_suite))
+    checkpoint = ctx.checkpoints.add_or_update(gx.Checkpoint(
+        name=f"{name}_checkpoint", validation_definitions=[vd],
+        actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")]))
+    result = checkpoint.run(batch_parameters={"dataframe": _for_ge(frame)})
+    rows = []
+    for run in result.run_results.values():
+        for er in run.results:
+            e = declared[er.expectation_config.id]
+            rows.append({
+                "expectation": e.kind, "column": e.kwargs.get("column", ""), "severity": e.severity,
+                "success": bool(er.success), "unexpected": int(er.result.get("unexpected_count") or 0),
+            })
+    return pd.DataFrame(rows)
+
+
+def passed(results: pd.DataFrame) -> tuple[bool, str]:
+    """(no error-level failure, the worst severity seen)."""
+    failed = results[~results["success"]]
+    if (failed["severity"] == ERROR).any():
+        return False, "error"
+    return True, "warn" if len(failed) else "ok"

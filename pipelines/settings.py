@@ -1,0 +1,55 @@
+"""Where sanshe reads and writes, from environment variables under one prefix (SANSHE_).
+
+| variable | default | meaning |
+|---|---|---|
+| SANSHE_SOURCE_DIR | the shipped sample, data/sample | the inbox: one folder per source |
+| SANSHE_OUTPUT_DIR | ./output | graph, tables, quarantine report, Data Docs |
+| SANSHE_GRAPH | embedded | graph store: `embedded` (ladybug, no server) |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ENV_PREFIX = "SANSHE_"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_DIR = REPO_ROOT / "data" / "sample"
+
+
+@dataclass(frozen=True)
+class Settings:
+    source_dir: Path
+    output_dir: Path
+    graph: str = "embedded"
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        env = os.environ
+        values = {
+            "source_dir": Path(env.get(ENV_PREFIX + "SOURCE_DIR", SAMPLE_DIR)),
+            "output_dir": Path(env.get(ENV_PREFIX + "OUTPUT_DIR", Path.cwd() / "output")),
+            "graph": env.get(ENV_PREFIX + "GRAPH", "embedded"),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        s = cls(Path(values["source_dir"]).resolve(), Path(values["output_dir"]).resolve(), str(values["graph"]))
+        if s.graph != "embedded":
+            raise ValueError(f"SANSHE_GRAPH={s.graph!r}: only 'embedded' is available in this version")
+        return s
+
+    @property
+    def graph_path(self) -> Path:
+        return self.output_dir / "graph.lbug"
+
+    @property
+    def tables_dir(self) -> Path:
+        return self.output_dir / "tables"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.output_dir / "quarantine"
+
+    @property
+    def data_docs_dir(self) -> Path:
+        return self.output_dir / "data_docs"

@@ -1,0 +1,136 @@
+"""The `sanshe` command.
+
+    sanshe run                       run the whole pipeline into the embedded graph
+    sanshe query --list              list the catalogue
+    sanshe query NAME [--param k=v]  run one catalogue query
+    sanshe generate --seed N --out DIR
+    sanshe schema generate|check     regenerate derived files / fail when one is stale
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pipelines.settings import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(source_dir=getattr(args, "source", None), output_dir=getattr(args, "output", None))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .run import run_pipeline
+
+    settings = _settings(args)
+    print(f"sanshe run: sources {settings.source_dir}\n            output  {settings.output_dir}")
+    outcome = run_pipeline(settings)
+    if not outcome.success:
+        print("sanshe run: FAILED (see the step errors above)")
+        return 1
+    from pipelines.quality.assets import totals
+
+    print("\nAccounting · 核对 (rows read = accepted + quarantined)")
+    t = totals(outcome.accounting)
+    t["adds_up"] = (t["rows_read"] == t["rows_accepted"] + t["rows_quarantined"]).map({True: "yes", False: "NO"})
+    print(t.to_markdown(index=False, tablefmt="simple"))
+    print("\nExpectation checks · 数据质量检查")
+    for c in outcome.checks:
+        state = "passed" if c["passed"] else ("FAILED" if c["severity"] == "ERROR" else "warning")
+        print(f"  {c['asset']:<28} {c['check']:<20} {state}")
+    nodes = sum(v for k, v in outcome.graph_counts.items() if k[:1].isupper() and not k.isupper())
+    rels = sum(v for k, v in outcome.graph_counts.items() if k.isupper())
+    print(f"\nGraph · 图谱: {nodes} nodes, {rels} relationships in {settings.graph_path}")
+    print(f"Quarantine report · 隔离报告: {settings.quarantine_dir / 'index.html'}")
+    print(f"Data Docs: {settings.data_docs_dir / 'index.html'}")
+    ok = bool((t["adds_up"] == "yes").all()) and outcome.checks_passed
+    return 0 if ok else 1
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from pipelines.graph.store import EmbeddedGraphStore
+
+    from .queries.catalogue import QueryError, catalogue, get, render
+
+    if args.list or not args.name:
+        for q in catalogue().values():
+            params = " ".join(f"[--param {p.name}=…]" for p in q.params)
+            print(f"{q.name:<30} {q.title_en} · {q.title_zh} {params}")
+        return 0
+    try:
+        query = get(args.name)
+        given = dict(_kv(p) for p in args.param or [])
+        df = EmbeddedGraphStore(_settings(args).graph_path).query(query.cypher, query.bind(given))
+        if query.order_by:
+            df = df.sort_values(list(query.order_by), kind="stable").reset_index(drop=True)
+    except (QueryError, FileNotFoundError) as err:
+        print(f"sanshe query: {err}", file=sys.stderr)
+        return 2
+    print(render(df, args.format))
+    return 0
+
+
+def _kv(text: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise SystemExit(f"sanshe query: --param takes k=v, got {text!r}")
+    k, v = text.split("=", 1)
+    return k.strip(), v.strip()
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from .generator import generate
+
+    manifest = generate(Path(args.out), seed=args.seed)
+    print(f"sanshe generate: wrote the {manifest['district_name']} sample (seed {args.seed}) to {args.out}")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from graph_schema import generate as g
+
+    if args.action == "check":
+        stale = g.check()
+        for p in stale:
+            print(f"stale: {p} (run `sanshe schema generate`)")
+        return 1 if stale else 0
+    for p in g.write():
+        print(f"wrote {p}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="sanshe", description="Community-services registers → knowledge graph")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the whole pipeline into the embedded graph")
+    run.add_argument("--source", help="inbox folder (default: SANSHE_SOURCE_DIR or the shipped sample)")
+    run.add_argument("--output", help="output folder (default: SANSHE_OUTPUT_DIR or ./output)")
+    run.set_defaults(func=cmd_run)
+
+    q = sub.add_parser("query", help="run a catalogue query")
+    q.add_argument("name", nargs="?")
+    q.add_argument("--list", action="store_true", help="list the catalogue")
+    q.add_argument("--param", action="append", metavar="K=V", help="a query parameter (repeatable)")
+    q.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    q.add_argument("--output", help="output folder holding graph.lbug (default: SANSHE_OUTPUT_DIR or ./output)")
+    q.set_defaults(func=cmd_query)
+
+    gen = sub.add_parser("generate", help="write a deterministic sample district")
+    gen.add_argument("--seed", type=int, default=2015)
+    gen.add_argument("--out", required=True)
+    gen.set_defaults(func=cmd_generate)
+
+    sch = sub.add_parser("schema", help="generate files derived from graph_schema/, or check them")
+    sch.add_argument("action", choices=["generate", "check"])
+    sch.set_defaults(func=cmd_schema)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,8 @@
+// Contract value per street; a project serving n communities gives each 1/n of its value.
+MATCH (p:Project)
+WHERE ($year = 0 OR p.year = $year) AND ($category = '' OR p.category = $category)
+WITH p, COUNT { MATCH (p)-[:DELIVERED_IN]->(:Community) } AS n
+MATCH (p)-[:DELIVERED_IN]->(:Community)-[:IN_STREET]->(s:Street)
+WITH s, p, sum(p.contract_amount / n) AS share
+RETURN s.code AS street_code, s.name AS street, count(p) AS projects, round(sum(share), 2) AS funding_yuan
+ORDER BY street_code

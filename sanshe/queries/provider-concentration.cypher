@@ -1,0 +1,9 @@
+// Share of each purchaser's contract value held by its top N providers.
+MATCH (b:Purchaser)-[:COMMISSIONED]->(p:Project)-[:AWARDED_TO]->(o:SocialOrganisation)
+WHERE $year = 0 OR p.year = $year
+WITH b, o, sum(p.contract_amount) AS value
+WITH b, count(o) AS providers, sum(value) AS total, list_sort(collect(value), 'DESC') AS ranked
+WITH b, providers, total, list_sum(list_slice(ranked, 1, $top)) AS top_value
+RETURN b.uscc AS purchaser_uscc, b.name AS purchaser, providers, round(total, 2) AS contract_yuan,
+       round(top_value, 2) AS top_n_yuan, round(top_value / total, 4) AS top_n_share
+ORDER BY purchaser_uscc
