@@ -209,8 +209,9 @@ class Validated:
     unknown_columns: list[str]
 
 
-def issue(model: type[Contract], file: str, row: int, field: str | None, rule: str, value: Any,
+def issue(model: type[Contract], file: str, row: int, field: str | None, rule: str, value: Any, /,
           severity: str = SEVERITY_ERROR, **ctx: Any) -> dict[str, Any]:
+    """One issue row. Positional-only parameters leave every keyword free for message context."""
     zh, en = message(rule, **ctx)
     shown = "" if value is None else str(value)
     if field in model.personal and shown:

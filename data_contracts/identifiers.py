@@ -123,6 +123,27 @@ def id_number_problems(value: str) -> list[str]:
     return []
 
 
+def looks_like_id_number(value: str) -> bool:
+    """A valid check character *and* a real birth date: how a privacy scan tells an ID number
+    from an all-digit USCC (whose checksum matches one time in eleven by chance)."""
+    import datetime as dt
+
+    v = value.upper()
+    if id_number_problems(v):
+        return False
+    try:
+        born = dt.date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
+    except ValueError:
+        return False
+    return 1900 <= born.year <= 2100
+
+
+def find_personal(text: str) -> list[str]:
+    """ID numbers and mobile numbers in free text (the release and report scans use this)."""
+    hits = [m for m in ID_NUMBER_PATTERN.findall(text) if looks_like_id_number(m)]
+    return hits + MOBILE_PATTERN.findall(text)
+
+
 def mask(value: str, keep_start: int = 2, keep_end: int = 2) -> str:
     """Masked form of a personal value for reports a clerk reads (never the full value)."""
     if len(value) <= keep_start + keep_end:

@@ -103,3 +103,16 @@ def message(rule: str, **ctx: object) -> tuple[str, str]:
         return zh.format(**safe), en.format(**safe)
     except (KeyError, IndexError):
         return zh, en
+
+
+def rules_doc() -> str:
+    """docs/rules.md: every rule a row can break, as a clerk reads it."""
+    out = ["<!-- Generated from data_contracts/rules.py by `sanshe schema generate`. Do not edit. -->",
+           "# Quarantine rules", "",
+           "Every rule a row can break, with the message the quarantine report shows. A row that",
+           "breaks an *error* rule is not loaded; a *warning* rule keeps the row and reports it.",
+           "Fix the cell named by file, row and column, and run again.", "",
+           "| rule | 中文说明 | meaning |", "|---|---|---|"]
+    for rule, (zh, en) in RULES.items():
+        out.append(f"| `{rule}` | {zh} | {en} |")
+    return "\n".join(out) + "\n"

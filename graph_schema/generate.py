@@ -74,6 +74,7 @@ def schema_doc(s: Schema) -> str:
 
 def artifacts() -> dict[Path, str]:
     """Every generated file and the text it must hold."""
+    from data_contracts.rules import rules_doc
     from sanshe.queries.catalogue import catalogue_doc  # the catalogue is generated the same way
 
     s = schema()
@@ -82,6 +83,7 @@ def artifacts() -> dict[Path, str]:
         GENERATED / "neo4j_constraints.cypher": neo4j_constraints(s),
         ROOT / "docs" / "schema.md": schema_doc(s),
         ROOT / "docs" / "queries.md": catalogue_doc(),
+        ROOT / "docs" / "rules.md": rules_doc(),
     }
 
 

@@ -29,12 +29,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not outcome.success:
         print("sanshe run: FAILED (see the step errors above)")
         return 1
-    from pipelines.quality.assets import totals
+    from pipelines.quality.assets import accounting_table
 
+    acc = outcome.accounting
     print("\nAccounting · 核对 (rows read = accepted + quarantined)")
-    t = totals(outcome.accounting)
-    t["adds_up"] = (t["rows_read"] == t["rows_accepted"] + t["rows_quarantined"]).map({True: "yes", False: "NO"})
-    print(t.to_markdown(index=False, tablefmt="simple"))
+    print(accounting_table(acc))
     print("\nExpectation checks · 数据质量检查")
     for c in outcome.checks:
         state = "passed" if c["passed"] else ("FAILED" if c["severity"] == "ERROR" else "warning")
@@ -44,14 +43,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"\nGraph · 图谱: {nodes} nodes, {rels} relationships in {settings.graph_path}")
     print(f"Quarantine report · 隔离报告: {settings.quarantine_dir / 'index.html'}")
     print(f"Data Docs: {settings.data_docs_dir / 'index.html'}")
-    ok = bool((t["adds_up"] == "yes").all()) and outcome.checks_passed
+    ok = bool((acc["rows_read"] == acc["rows_accepted"] + acc["rows_quarantined"]).all()) and outcome.checks_passed
     return 0 if ok else 1
 
 
 def cmd_query(args: argparse.Namespace) -> int:
     from pipelines.graph.store import EmbeddedGraphStore
 
-    from .queries.catalogue import QueryError, catalogue, get, render
+    from .queries.catalogue import QueryError, catalogue, execute, render
 
     if args.list or not args.name:
         for q in catalogue().values():
@@ -59,11 +58,8 @@ def cmd_query(args: argparse.Namespace) -> int:
             print(f"{q.name:<30} {q.title_en} · {q.title_zh} {params}")
         return 0
     try:
-        query = get(args.name)
         given = dict(_kv(p) for p in args.param or [])
-        df = EmbeddedGraphStore(_settings(args).graph_path).query(query.cypher, query.bind(given))
-        if query.order_by:
-            df = df.sort_values(list(query.order_by), kind="stable").reset_index(drop=True)
+        df = execute(EmbeddedGraphStore(_settings(args).graph_path), args.name, given)
     except (QueryError, FileNotFoundError) as err:
         print(f"sanshe query: {err}", file=sys.stderr)
         return 2
@@ -121,7 +117,8 @@ def parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", required=True)
     gen.set_defaults(func=cmd_generate)
 
-    sch = sub.add_parser("schema", help="generate files derived from graph_schema/, or check them")
+    sch = sub.add_parser("schema", help="regenerate the files derived from graph_schema/, the query "
+                                        "catalogue and the rule list (DDL, constraints, docs), or check them")
     sch.add_argument("action", choices=["generate", "check"])
     sch.set_defaults(func=cmd_schema)
     return ap

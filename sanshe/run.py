@@ -27,8 +27,8 @@ def run_pipeline(settings: Settings) -> RunOutcome:
 
     from dagster import BetaWarning, DagsterEventType, DagsterInstance, materialize
 
-    from pipelines.definitions import ASSETS, CHECKS
     from pipelines.common.resources import SansheResource
+    from pipelines.definitions import ASSETS, CHECKS
 
     warnings.filterwarnings("ignore", category=BetaWarning)  # raised inside materialize()
     settings.output_dir.mkdir(parents=True, exist_ok=True)

@@ -83,6 +83,33 @@ class EmbeddedGraphStore:
         return out
 
     # -- reading ------------------------------------------------------------------------
+    def dump(self, s: Schema | None = None) -> dict[str, pd.DataFrame]:
+        """Every node table and relationship table, all properties, in a stable order: what two
+        graphs must share to be the same graph."""
+        s = s or schema()
+        out = {}
+        for label, node in s.nodes.items():
+            cols = ", ".join(f"n.{p} AS {p}" for p in node.names)
+            out[label] = self.query(f"MATCH (n:{label}) RETURN {cols} ORDER BY n.{node.key}")
+        for rtype, rel in s.rels.items():
+            for a, b in rel.endpoints:
+                ka, kb = s.node(a).key, s.node(b).key
+                cols = "".join(f", r.{p} AS {p}" for p in rel.names)
+                out[f"{rtype}:{a}->{b}"] = self.query(
+                    f"MATCH (x:{a})-[r:{rtype}]->(y:{b}) RETURN x.{ka} AS from, y.{kb} AS to{cols} "
+                    f"ORDER BY from, to")
+        return out
+
+    def fingerprint(self) -> str:
+        """SHA-256 over the dump: equal fingerprints, equal graphs (keys and properties)."""
+        import hashlib
+
+        h = hashlib.sha256()
+        for name, df in sorted(self.dump().items()):
+            h.update(name.encode())
+            h.update(df.to_csv(index=False, lineterminator="\n").encode())
+        return h.hexdigest()
+
     def query(self, cypher: str, params: dict | None = None) -> pd.DataFrame:
         import ladybug
 

@@ -11,7 +11,14 @@ import html
 import json
 
 import pandas as pd
-from dagster import AssetCheckResult, AssetExecutionContext, AssetIn, MetadataValue, asset, asset_check
+from dagster import (
+    AssetCheckResult,
+    AssetExecutionContext,
+    AssetIn,
+    MetadataValue,
+    asset,
+    asset_check,
+)
 
 from data_contracts import CONTRACTS
 from data_contracts.rules import SEVERITY_ERROR, SEVERITY_WARNING
@@ -51,6 +58,13 @@ def accounting(registers: dict[str, RegisterResult]) -> pd.DataFrame:
 
 def totals(acc: pd.DataFrame) -> pd.DataFrame:
     return acc.groupby("register", sort=False)[["rows_read", "rows_accepted", "rows_quarantined", "warnings"]].sum().reset_index()
+
+
+def accounting_table(acc: pd.DataFrame) -> str:
+    """The per-register accounting as `sanshe run` prints it (and docs quote it)."""
+    t = totals(acc)
+    t["adds_up"] = (t["rows_read"] == t["rows_accepted"] + t["rows_quarantined"]).map({True: "yes", False: "NO"})
+    return t.to_markdown(index=False, tablefmt="simple")
 
 
 def _html(acc: pd.DataFrame, issues: pd.DataFrame) -> str:

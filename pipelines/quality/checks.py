@@ -8,7 +8,14 @@ run's output folder. A failed `error` expectation fails the check; `warn` ones o
 
 from collections.abc import Callable
 
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetChecksDefinition, AssetIn, MetadataValue, asset_check
+from dagster import (
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSeverity,
+    AssetIn,
+    MetadataValue,
+    asset_check,
+)
 
 from data_contracts.communities import expectations as communities_x
 from data_contracts.evaluations import expectations as evaluations_x

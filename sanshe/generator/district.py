@@ -187,8 +187,11 @@ class DistrictGenerator:
         liaisons = [(f"LN-{i:04d}", self.person_name()) for i in range(1, 61)]
         active = [o for o in self.r.organisations if o["status"] == "正常"]
         unattached = set(rng.sample(range(len(active)), 15))
-        for i, o in enumerate(active):
-            if i in unattached:
+        # hub registers lag behind deregistration: a dozen members are no longer active
+        stale = rng.sample([o for o in self.r.organisations if o["status"] != "正常"], 12)
+        attached = {o["uscc"] for i, o in enumerate(active) if i not in unattached} | {o["uscc"] for o in stale}
+        for o in self.r.organisations:
+            if o["uscc"] not in attached:
                 continue
             if o["org_type"] == "基金会" or o["registration_authority"] == "上海市民政局" and rng.random() < 0.5:
                 hub = "HUB-FED"
@@ -271,8 +274,11 @@ class DistrictGenerator:
             workers_of.setdefault(w["employer_uscc"], []).append(w["worker_key"])
         seq: dict[tuple[str, int], int] = {}
         for year in YEARS:
-            for _ in range(rng.randint(140, 170)):
-                prefix, bname, buscc, bstreet = buyers[rng.choices(range(len(buyers)), [30, 6, 4, 4] + [4] * 14)[0]]
+            # the district bureau buys about 60 projects a year, the other bodies the rest
+            n_total, n_bureau = rng.randint(140, 170), rng.randint(56, 64)
+            year_buyers = [buyers[0]] * n_bureau + rng.choices(buyers[1:], [6, 4, 4] + [4] * 14, k=n_total - n_bureau)
+            rng.shuffle(year_buyers)
+            for prefix, bname, buscc, bstreet in year_buyers:
                 award = _date(rng, dt.date(year, 1, 10), dt.date(year, 12, 20))
                 fkey = rng.choice(list(N.FIELDS))
                 category = N.FIELDS[fkey][0]
@@ -282,7 +288,10 @@ class DistrictGenerator:
                 pool = [c for c in (comm_by_street[bstreet] if bstreet else
                                     [c for cs in comm_by_street.values() for c in cs]) if c not in quiet]
                 served = sorted(rng.sample(pool, rng.choice([1, 1, 1, 2, 2, 3, 4])))
-                amount = round(min(max(rng.lognormvariate(math.log(120_000), 0.7), 30_000), 1_500_000), -2)
+                # district-bureau contracts run larger than street ones; calibrated so the special
+                # fund's projects take most, never all, of its 15 million yuan a year
+                median, spread = (200_000, 0.45) if prefix == "MZ" else (120_000, 0.7)
+                amount = round(min(max(rng.lognormvariate(math.log(median), spread), 30_000), 1_500_000), -2)
                 budget = round(amount / rng.uniform(0.86, 1.0), -2)
                 start = award + dt.timedelta(days=rng.randint(0, 30))
                 term_years = rng.choices([1, 2, 3], [85, 10, 5])[0]

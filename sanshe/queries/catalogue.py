@@ -79,6 +79,15 @@ def get(name: str) -> Query:
         raise QueryError(f"no query named {name!r}; `sanshe query --list` shows them") from None
 
 
+def execute(store, name: str, given: dict[str, str] | None = None) -> pd.DataFrame:
+    """Run catalogue query `name` on a graph store with command-line style parameters."""
+    query = get(name)
+    df = store.query(query.cypher, query.bind(given or {}))
+    if query.order_by:
+        df = df.sort_values(list(query.order_by), kind="stable").reset_index(drop=True)
+    return df
+
+
 def tidy(df: pd.DataFrame) -> pd.DataFrame:
     """Dates as YYYY-MM-DD, money and ratios to 2 decimals, lists as text."""
     out = df.copy()

@@ -1,0 +1,98 @@
+"""The `sanshe` command as a person types it, and `dagster dev` serving the asset graph."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from sanshe.queries.catalogue import catalogue
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def sanshe(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sanshe.cli", *args], capture_output=True, text=True,
+                          cwd=REPO, env={**os.environ, **(env or {})}, timeout=300)
+
+
+def test_query_list_names_every_query():
+    out = sanshe("query", "--list")
+    assert out.returncode == 0
+    for name in catalogue():
+        assert name in out.stdout
+
+
+@pytest.mark.parametrize("name", sorted(catalogue()))
+def test_every_query_answers_from_the_command_line(sample_run, name):
+    out = sanshe("query", name, "--format", "json", "--output", str(sample_run[0].output_dir))
+    assert out.returncode == 0, out.stderr
+    assert len(json.loads(out.stdout)) > 0
+
+
+def test_formats_and_parameters(sample_run):
+    o = str(sample_run[0].output_dir)
+    csv_out = sanshe("query", "funding-by-street", "--param", "year=2024", "--format", "csv", "--output", o)
+    assert csv_out.stdout.splitlines()[0] == "street_code,street,projects,funding_yuan"
+    table = sanshe("query", "organisation-density", "--output", o)
+    assert "静安区" in table.stdout and "per_10k_residents" in table.stdout
+
+
+@pytest.mark.parametrize("args,message", [
+    (["query", "nope"], "no query named"),
+    (["query", "funding-by-street", "--param", "yaer=2020"], "unknown parameter"),
+    (["query", "funding-by-street", "--param", "year=abc"], "must be a int"),
+])
+def test_mistakes_get_a_clear_message_and_exit_2(sample_run, args, message):
+    out = sanshe(*args, "--output", str(sample_run[0].output_dir))
+    assert out.returncode == 2 and message in out.stderr
+
+
+def test_query_before_any_run_says_what_to_do(tmp_path):
+    out = sanshe("query", "hub-coverage", "--output", str(tmp_path))
+    assert out.returncode == 2 and "sanshe run" in out.stderr
+
+
+def test_sanshe_run_prints_the_accounting(tmp_path):
+    out = sanshe("run", "--output", str(tmp_path / "out"))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "rows read = accepted + quarantined" in out.stdout
+    assert "NO" not in out.stdout.split("Expectation checks")[0]
+    assert (tmp_path / "out" / "graph.lbug").is_file()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_dagster_dev_shows_the_asset_graph(tmp_path):
+    port = _free_port()
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "SANSHE_OUTPUT_DIR": str(tmp_path / "out")}
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "dagster"), "dev", "-m", "pipelines.definitions",
+                             "-h", "127.0.0.1", "-p", str(port)], cwd=REPO, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        query = json.dumps({"query": "{ assetNodes { assetKey { path } } }"}).encode()
+        deadline, nodes = time.time() + 90, None
+        while time.time() < deadline and nodes is None:
+            time.sleep(1)
+            try:
+                req = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=query,
+                                             headers={"Content-Type": "application/json"})
+                body = json.loads(urllib.request.urlopen(req, timeout=5).read())
+                nodes = body.get("data", {}).get("assetNodes") or None
+            except OSError:
+                continue
+        assert nodes, "dagster dev did not serve the asset graph within 90 s"
+        keys = {"/".join(n["assetKey"]["path"]) for n in nodes}
+        assert {"communities_raw", "projects_resolved", "resolved_registers", "graph"} <= keys
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

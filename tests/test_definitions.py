@@ -1,0 +1,35 @@
+"""The Dagster definitions load and the asset graph is the one we expect."""
+
+import dagster as dg
+
+from data_contracts import CONTRACTS
+from pipelines.definitions import JOB_NAME, defs
+
+
+def test_definitions_load_and_job_exists():
+    assert defs.resolve_job_def(JOB_NAME) is not None
+
+
+def test_every_register_has_read_validate_resolve_and_a_check():
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
+    for reg in CONTRACTS:
+        assert {f"{reg}_raw", f"{reg}_validated", f"{reg}_resolved"} <= keys
+        assert (f"{reg}_resolved", "expectations") in checks
+    assert {"resolved_registers", "quarantine_report", "accepted_tables", "graph"} <= keys
+    assert ("quarantine_report", "accounting_adds_up") in checks
+
+
+def test_lineage_runs_from_sources_to_the_graph():
+    graph = defs.resolve_asset_graph()
+    up = graph.get(dg.AssetKey("graph")).parent_keys
+    assert up == {dg.AssetKey("resolved_registers")}
+    evaluations = graph.get(dg.AssetKey("evaluations_resolved")).parent_keys
+    assert dg.AssetKey("projects_resolved") in evaluations
+
+
+def test_asset_descriptions_state_their_grain():
+    for spec in defs.resolve_all_asset_specs():
+        assert spec.description and ("One row per" in spec.description or "One " in spec.description), spec.key
+        assert spec.group_name != "default", spec.key

@@ -1,0 +1,30 @@
+"""Docs that match the repo: the README's commands are the ones CI runs, and the numbers the
+docs quote are the numbers a run produces."""
+
+import re
+from pathlib import Path
+
+from pipelines.quality.assets import accounting_table
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _commands(text: str) -> list[str]:
+    return [b.strip() for b in re.findall(r"```bash\n(.*?)```", text, flags=re.S)]
+
+
+def test_readme_opens_with_setup_and_test_commands_and_ci_runs_the_test_command():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    setup, test = _commands(readme)[:2]
+    assert "pip install -e '.[dev]'" in setup and "sanshe run" in setup
+    assert "pytest" in test
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert test in ci.splitlines()
+    assert "pip install --quiet -e '.[dev]'" in ci
+
+
+def test_getting_started_quotes_the_real_accounting(sample_run):
+    doc = (REPO / "docs" / "getting-started.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- accounting:begin -->\n```\n(.*?)\n```\n<!-- accounting:end -->", doc, flags=re.S)
+    assert block, "accounting block markers missing"
+    assert block.group(1) == accounting_table(sample_run[1].accounting)
