@@ -76,8 +76,9 @@ def one_of(values: Iterable[str]):
 
 
 def _split_list(v: Any) -> Any:
+    # a code written twice is one reference, not two (it would double an edge and its share)
     if isinstance(v, str):
-        return [p.strip() for p in re.split(r"[;；,，、\s]+", v) if p.strip()]
+        return list(dict.fromkeys(p.strip() for p in re.split(r"[;；,，、\s]+", v) if p.strip()))
     return v
 
 
@@ -239,7 +240,7 @@ def validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: dt.date) 
         for file, row in zip(raw["_file"], raw["_row"], strict=True):
             issues.append(issue(model, file, int(row), by_alias[missing[0]], "missing_column", None,
                                 column="、".join(missing)))
-        return Validated(pd.DataFrame(columns=[*model.model_fields, "_file", "_row"]),
+        return Validated(pd.DataFrame(columns=[*model.model_fields, "_file", "_row", "_asof"]),
                          issues_frame(issues), len(raw), len(raw), unknown)
     for record in raw.to_dict("records"):
         file, row = record["_file"], int(record["_row"])
@@ -253,16 +254,18 @@ def validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: dt.date) 
                 ctx.pop("_at", None)
                 field = by_alias.get(field, field)
                 rule = e["type"] if e["type"] in RULES else _PYDANTIC_RULES.get(e["type"], "value_not_allowed")
+                if e["type"] == "greater_than_equal" and ctx.get("ge") not in (0, 0.0):
+                    rule = "out_of_range"  # "must not be negative" only fits a floor of zero
                 if rule == "out_of_range":
-                    ctx = {"low": "", "high": ctx.get("le", "")}
+                    ctx = {"low": ctx.get("ge", ""), "high": ctx.get("le", "")}
                 raw_value = data.get(model.header(field)) if field else None
                 issues.append(issue(model, file, row, field, rule, raw_value, **ctx))
             continue
         for f in obj.findings(snapshot):
             issues.append(issue(model, file, row, f.field, f.rule, getattr(obj, f.field, None),
                                 severity=SEVERITY_WARNING, **f.ctx))
-        rows.append({**obj.model_dump(), "_file": file, "_row": row})
-    accepted = pd.DataFrame(rows, columns=[*model.model_fields, "_file", "_row"])
+        rows.append({**obj.model_dump(), "_file": file, "_row": row, "_asof": record.get("_asof")})
+    accepted = pd.DataFrame(rows, columns=[*model.model_fields, "_file", "_row", "_asof"])
     quarantined = {(i["file"], i["row"]) for i in issues if i["severity"] == SEVERITY_ERROR}
     return Validated(accepted, issues_frame(issues), len(raw), len(quarantined), unknown)
 
@@ -280,11 +283,12 @@ def drop_duplicates(frame: pd.DataFrame, model: type[Contract], key: tuple[str, 
         return frame, issues_frame([])
     last = frame.drop_duplicates(list(key), keep="last")
     dropped = frame.loc[~frame.index.isin(last.index)]
-    kept_row = last.set_index(list(key))["_row"]
+    kept = {tuple(k): (f, r) for k, f, r in zip(last[list(key)].itertuples(index=False), last["_file"],
+                                                 last["_row"], strict=True)}
     out = []
     for rec in dropped.to_dict("records"):
-        k = tuple(rec[c] for c in key)
+        kept_file, kept_row = kept[tuple(rec[c] for c in key)]
         out.append(issue(model, rec["_file"], rec["_row"], key[0], rule, rec[key[0]],
-                         key=model.header(key[0]), kept_row=int(kept_row.loc[k if len(k) > 1 else k[0]])))
+                         key=model.header(key[0]), kept_file=kept_file, kept_row=int(kept_row)))
     return last.reset_index(drop=True), issues_frame(out)
 

@@ -22,6 +22,11 @@ def unique(column: str) -> Expect:
     return Expect("ExpectColumnValuesToBeUnique", {"column": column})
 
 
+def unique_per_snapshot(*columns: str) -> Expect:
+    """A key appears once in each dated snapshot of a register (`asof` is the snapshot's date)."""
+    return Expect("ExpectCompoundColumnsToBeUnique", {"column_list": [*columns, "asof"]})
+
+
 def filled(column: str, mostly: float = 1.0) -> Expect:
     return Expect("ExpectColumnValuesToNotBeNull", {"column": column, "mostly": mostly},
                   ERROR if mostly >= 1.0 else WARN)

@@ -56,6 +56,8 @@ RULES: dict[str, tuple[str, str]] = {
     "mobile_format": ("手机号格式错误（应为1[3-9]开头的11位数字）", "mobile number is malformed"),
     "worker_key_format": ("社工编号格式错误（应为 SW 加6位数字）", "worker key must be SW followed by 6 digits"),
     # dates and amounts
+    "status_date_while_active": (
+        "登记状态为正常时不应填写注销撤销日期", "a deregistration date is given while the status is 正常 (active)"),
     "end_before_start": ("结束日期早于开始日期", "end date is before the start date"),
     "future_date": ("日期晚于数据截止日 {snapshot}", "date is after the data snapshot date {snapshot}"),
     "missing_companion": ("填写了{field}时，本项不能为空", "required when {field} is filled in"),
@@ -74,21 +76,26 @@ RULES: dict[str, tuple[str, str]] = {
     ),
     # table and cross-register rules
     "duplicate_key": (
-        "编号重复：同一{key}在第 {kept_row} 行还有一条记录，以后出现的记录为准，本行不导入",
-        "duplicate key: the same {key} appears again at row {kept_row}; the later record wins and this row is not loaded",
+        "编号重复：同一{key}在 {kept_file} 第 {kept_row} 行还有一条记录，以后出现的记录为准，本行不导入",
+        "duplicate key: the same {key} appears again in {kept_file} row {kept_row}; the later record wins and this row is not loaded",
     ),
     "duplicate_person": (
-        "同一身份证号对应多个社工编号（第 {kept_row} 行）",
-        "one ID number appears under several worker keys (row {kept_row})",
+        "同一身份证号对应多个社工编号（{kept_file} 第 {kept_row} 行）",
+        "one ID number appears under several worker keys ({kept_file} row {kept_row})",
     ),
     "unknown_reference": (
         "引用的{target}不存在或未通过校验：{missing}",
         "refers to a {target_en} that is unknown or was rejected: {missing}",
     ),
+    "unreadable_file": (
+        "文件无法读取（{detail}），请另存为 UTF-8 编码的 CSV", "the file cannot be read ({detail}); save it as UTF-8 CSV"),
+    "wrong_cell_count": (
+        "本行的单元格数与表头不一致（{detail}），常见原因是多余的逗号",
+        "this line has a different number of cells than the header ({detail}); often a stray comma"),
     "missing_column": ("文件缺少必需的列：{column}", "the file lacks a required column: {column}"),
     "inconsistent_name": (
-        "同一代码在本表中对应不同名称",
-        "the same code carries different names in this register",
+        "同一代码在本表中对应不同名称（此前写作“{expected}”）",
+        "the same code carries another name earlier in this register ('{expected}')",
     ),
 }
 

@@ -20,6 +20,13 @@ TYPES = {
 }
 
 
+#: what `temporal: true` adds to a node label or relationship type: a half-open interval
+VALIDITY = (
+    {"name": "valid_from", "type": "date", "zh": "起始日期（含）", "en": "Holds from this day (inclusive); empty: since before the registers say"},
+    {"name": "valid_to", "type": "date", "zh": "终止日期（不含）", "en": "No longer holds on this day (exclusive); empty: still holds"},
+)
+
+
 class SchemaError(ValueError):
     pass
 
@@ -42,6 +49,7 @@ class NodeType:
     source: str
     key: str
     properties: tuple[Property, ...]
+    temporal: bool = False
 
     @property
     def names(self) -> list[str]:
@@ -55,6 +63,7 @@ class RelType:
     en: str
     endpoints: tuple[tuple[str, str], ...]
     properties: tuple[Property, ...] = ()
+    temporal: bool = False
 
     @property
     def names(self) -> list[str]:
@@ -92,8 +101,9 @@ def load(folder: Path = HERE) -> Schema:
         label = raw["label"]
         if path.stem != label:
             raise SchemaError(f"{path.name}: file name must be the label {label!r}")
-        props = _props(raw["properties"], label)
-        node = NodeType(label, raw["zh"], raw["en"], raw["description"], raw["source"], raw["key"], props)
+        temporal = bool(raw.get("temporal", False))
+        props = _props([*raw["properties"], *(VALIDITY if temporal else ())], label)
+        node = NodeType(label, raw["zh"], raw["en"], raw["description"], raw["source"], raw["key"], props, temporal)
         if node.key not in node.names:
             raise SchemaError(f"{label}: key {node.key!r} is not one of its properties")
         if node.properties[0].name != node.key:
@@ -108,7 +118,9 @@ def load(folder: Path = HERE) -> Schema:
                     raise SchemaError(f"{raw['type']}: endpoint {end!r} is not a declared node label")
         if raw["type"] in rels:
             raise SchemaError(f"{raw['type']}: relationship type declared twice")
-        rels[raw["type"]] = RelType(raw["type"], raw["zh"], raw["en"], ends, _props(raw.get("properties"), raw["type"]))
+        temporal = bool(raw.get("temporal", False))
+        props = _props([*(raw.get("properties") or []), *(VALIDITY if temporal else ())], raw["type"])
+        rels[raw["type"]] = RelType(raw["type"], raw["zh"], raw["en"], ends, props, temporal)
     return Schema(nodes, rels)
 
 

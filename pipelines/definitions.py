@@ -1,11 +1,18 @@
 """The Dagster definitions: every source folder's assets, the quality and graph stages, and the
 one job. `dagster dev` loads this module (see [tool.dagster] in pyproject.toml).
 
-The job runs in process: the embedded graph store takes a single writer, and for a job this
-size in-process execution is about 3x faster than one process per step.
+The job runs in process: the embedded graph store takes a single writer, for a job this size
+in-process execution is about 3x faster than one process per step, and in-memory hand-over
+keeps personal data out of Dagster's storage.
 """
 
-from dagster import Definitions, define_asset_job, in_process_executor, load_assets_from_modules
+from dagster import (
+    Definitions,
+    define_asset_job,
+    in_process_executor,
+    load_assets_from_modules,
+    mem_io_manager,
+)
 
 from . import communities, evaluations, hubs, organisations, projects, workers
 from .common.resources import SansheResource
@@ -33,12 +40,18 @@ sanshe_job = define_asset_job(JOB_NAME, selection="*", executor_def=in_process_e
                               description="Read, validate and resolve every register, then load the graph.")
 
 
-def build_definitions(settings: Settings | None = None) -> Definitions:
+def build_definitions(settings: Settings | None = None, io_manager=mem_io_manager) -> Definitions:
     return Definitions(
         assets=ASSETS,
         asset_checks=CHECKS,
         jobs=[sanshe_job],
-        resources={"sanshe": SansheResource.from_settings(settings or Settings.from_env())},
+        resources={
+            "sanshe": SansheResource.from_settings(settings or Settings.from_env()),
+            # Raw and validated registers hold personal data (names, ID numbers, phones): they
+            # stay in memory and are never pickled into Dagster's storage. The price: a single
+            # step cannot be re-run on its own from the UI; re-run the job.
+            "io_manager": io_manager,
+        },
         executor=in_process_executor,
     )
 

@@ -40,6 +40,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"  {c['asset']:<28} {c['check']:<20} {state}")
     nodes = sum(v for k, v in outcome.graph_counts.items() if k[:1].isupper() and not k.isupper())
     rels = sum(v for k, v in outcome.graph_counts.items() if k.isupper())
+    unclaimed = acc[acc["register"] == "(unclaimed)"]["file"].tolist()
+    if unclaimed:
+        print(f"\nNot read · 未读取: no register takes these files: {', '.join(unclaimed)}")
     print(f"\nGraph · 图谱: {nodes} nodes, {rels} relationships in {settings.graph_path}")
     print(f"Quarantine report · 隔离报告: {settings.quarantine_dir / 'index.html'}")
     print(f"Data Docs: {settings.data_docs_dir / 'index.html'}")
@@ -63,7 +66,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     except (QueryError, FileNotFoundError) as err:
         print(f"sanshe query: {err}", file=sys.stderr)
         return 2
-    print(render(df, args.format))
+    print(render(df, args.format), end="" if args.format == "csv" else "\n")
     return 0
 
 
@@ -125,6 +128,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
+    # `sanshe query x | head` should stop quietly, as any Unix tool does
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = parser().parse_args(argv)
     return args.func(args)
 

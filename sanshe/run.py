@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -25,17 +26,22 @@ class RunOutcome:
 def run_pipeline(settings: Settings) -> RunOutcome:
     import warnings
 
-    from dagster import BetaWarning, DagsterEventType, DagsterInstance, materialize
+    from dagster import BetaWarning, DagsterEventType, DagsterInstance, materialize, mem_io_manager
+
+    # raised while the job's asset selection is built; not ours to act on
+    warnings.filterwarnings("ignore", category=BetaWarning)
 
     from pipelines.common.resources import SansheResource
     from pipelines.definitions import ASSETS, CHECKS
-
-    warnings.filterwarnings("ignore", category=BetaWarning)  # raised inside materialize()
+    from pipelines.quality import gx
     settings.output_dir.mkdir(parents=True, exist_ok=True)
+    # a fresh Data Docs site each run: it describes this run, not every run before it
+    shutil.rmtree(settings.data_docs_dir, ignore_errors=True)
+    gx.reset()
     with DagsterInstance.ephemeral() as instance:
         result = materialize([*ASSETS, *CHECKS], instance=instance, raise_on_error=False,
                              run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-                             resources={"sanshe": SansheResource.from_settings(settings)})
+                             resources={"sanshe": SansheResource.from_settings(settings), "io_manager": mem_io_manager})
         checks = []
         for ev in result.get_asset_check_evaluations():
             checks.append({"asset": ev.asset_key.to_user_string(), "check": ev.check_name,

@@ -30,10 +30,26 @@ def store(sample_run) -> EmbeddedGraphStore:
 
 
 @pytest.fixture(scope="session")
-def tables(sample_run) -> dict[str, pd.DataFrame]:
-    """The validated, resolved tables the run wrote: the oracle's input."""
+def snapshots(sample_run) -> dict[str, pd.DataFrame]:
+    """Every accepted row the run wrote (OUTPUT/tables), one per key and snapshot (`asof`):
+    the oracles' input. Derived histories (`x__y.parquet`) are left out on purpose."""
     folder = sample_run[0].tables_dir
-    return {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
+    return {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet")) if "__" not in p.stem}
+
+
+def as_of(frame: pd.DataFrame, key: list[str], day) -> pd.DataFrame:
+    """The register as the data team knew it on `day`: per key, the latest accepted line from a
+    snapshot dated on or before that day."""
+    known = frame[frame["asof"] <= day].sort_values("asof", kind="stable")
+    return known.drop_duplicates(key, keep="last").reset_index(drop=True)
+
+
+@pytest.fixture(scope="session")
+def tables(snapshots) -> dict[str, pd.DataFrame]:
+    """The current view: per key, its latest accepted line."""
+    from data_contracts import CONTRACTS
+
+    return {name: as_of(df, list(CONTRACTS[name].key), df["asof"].max()) for name, df in snapshots.items()}
 
 
 @pytest.fixture

@@ -35,6 +35,16 @@ def test_every_query_answers_from_the_command_line(sample_run, name):
     assert len(json.loads(out.stdout)) > 0
 
 
+def test_every_query_declares_its_order_and_answers_the_same_every_time(store):
+    from sanshe.queries.catalogue import execute
+
+    for name, q in catalogue().items():
+        assert q.order_by, f"{name}: declare order_by in catalogue.yaml"
+        first = execute(store, name)
+        for _ in range(3):
+            assert execute(store, name).equals(first), name
+
+
 def test_formats_and_parameters(sample_run):
     o = str(sample_run[0].output_dir)
     csv_out = sanshe("query", "funding-by-street", "--param", "year=2024", "--format", "csv", "--output", o)
@@ -45,6 +55,9 @@ def test_formats_and_parameters(sample_run):
 
 @pytest.mark.parametrize("args,message", [
     (["query", "nope"], "no query named"),
+    (["query", "poorly-evaluated-still-funded", "--param", "below=较好"], "must be one of"),
+    (["query", "provider-concentration", "--param", "top=0"], "at least 1"),
+    (["query", "hub-coverage", "--param", "as_of=2014-13-01"], "must be a date"),
     (["query", "funding-by-street", "--param", "yaer=2020"], "unknown parameter"),
     (["query", "funding-by-street", "--param", "year=abc"], "must be a int"),
 ])

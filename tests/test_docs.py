@@ -28,3 +28,26 @@ def test_getting_started_quotes_the_real_accounting(sample_run):
     block = re.search(r"<!-- accounting:begin -->\n```\n(.*?)\n```\n<!-- accounting:end -->", doc, flags=re.S)
     assert block, "accounting block markers missing"
     assert block.group(1) == accounting_table(sample_run[1].accounting)
+
+
+def test_query_outputs_quoted_in_docs_are_what_the_queries_print(store):
+    """A block after `<!-- output: sanshe query NAME [--param k=v ...] [| head -N] -->` must be
+    exactly what that command prints on the shipped sample."""
+    import shlex
+
+    from sanshe.queries.catalogue import execute, render
+
+    found = 0
+    for doc in sorted((REPO / "docs").glob("*.md")):
+        text = doc.read_text(encoding="utf-8")
+        for command, block in re.findall(r"<!-- output: (.*?) -->\n```\n(.*?)\n```", text, flags=re.S):
+            cmd, _, tail = command.partition("|")
+            words = shlex.split(cmd)
+            assert words[:2] == ["sanshe", "query"], command
+            params = dict(w.split("=", 1) for w in words[3:] if w != "--param")
+            out = render(execute(store, words[2], params), "table")
+            if tail.strip().startswith("head -"):
+                out = "\n".join(out.splitlines()[: int(tail.strip()[6:])])
+            assert block == out, f"{doc.name}: `{command}` prints something else now"
+            found += 1
+    assert found >= 3

@@ -89,12 +89,14 @@ def test_graph_holds_every_accepted_record(sample_run, store, tables):
     assert counts["Community"] == len(tables["communities"])
     assert counts["SocialOrganisation"] == len(tables["organisations"])
     assert counts["Hub"] == len(tables["hubs"])
-    assert counts["MEMBER_OF"] == len(tables["hub_memberships"])
+    assert counts["AnnualInspection"] == len(tables["annual_inspections"])
     assert counts["SocialWorker"] == len(tables["workers"])
     assert counts["Project"] == len(tables["projects"])
     assert counts["Evaluation"] == len(tables["evaluations"])
     assert counts["DELIVERED_IN"] == tables["projects"]["served_communities"].map(len).sum()
-    assert counts["District"] == 1 and counts["Street"] == 14
+    assert counts["District"] == 2 and counts["Street"] == 14 and counts["Dataset"] == 1
+    # every organisation has had at least one membership period unless it never joined
+    assert 0 < counts["MEMBER_OF"] >= len(tables["hub_memberships"])
 
 
 def _personal_values() -> tuple[set[str], set[str]]:
@@ -147,26 +149,78 @@ def test_a_second_run_gives_the_same_graph(sample_run, store, tmp_path):
     assert store.fingerprint() == before
 
 
-@pytest.mark.parametrize("damage", ["unreadable", "missing_column"])
+def _write(path: Path, rows: list[list[str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+
+
+@pytest.mark.parametrize("damage", ["not_utf8", "missing_column"])
 def test_a_bad_file_never_stops_the_good_files(inbox, tmp_path, damage):
     bad = inbox / "projects" / "projects_2025.csv"
-    if damage == "unreadable":
-        bad.write_bytes("项目编号,项目名称\n".encode("gbk") + b"\xff\xfe\x00broken")
+    lines = len(_read(bad)) - 1
+    if damage == "not_utf8":
+        bad.write_bytes(bad.read_text(encoding="utf-8").encode("gbk"))
     else:
         rows = _read(bad)
         col = rows[0].index("合同金额（元）")
-        with bad.open("w", encoding="utf-8", newline="") as fh:
-            csv.writer(fh, lineterminator="\n").writerows([r[:col] + r[col + 1:] for r in rows])
+        _write(bad, [r[:col] + r[col + 1:] for r in rows])
     out = run_pipeline(Settings(inbox, tmp_path / "out"))
     assert out.success
     acc = out.accounting.set_index("file")
     assert (acc["rows_read"] == acc["rows_accepted"] + acc["rows_quarantined"]).all()
     assert acc.loc["projects/projects_2024.csv", "rows_accepted"] > 100  # the good files loaded
     row = acc.loc["projects/projects_2025.csv"]
-    if damage == "unreadable":
-        assert row["rows_accepted"] == 0 and "unreadable file" in row["note"]
-    else:
-        assert row["rows_accepted"] == 0 and row["rows_quarantined"] == row["rows_read"] > 0
-        q = pd.read_csv(tmp_path / "out" / "quarantine" / "quarantine.csv")
-        assert set(q.loc[q["file"] == "projects/projects_2025.csv", "rule"]) >= {"missing_column"}
+    # every line of the bad file is counted and quarantined, none is lost
+    assert row["rows_read"] == lines and row["rows_quarantined"] == lines and row["rows_accepted"] == 0
+    q = pd.read_csv(tmp_path / "out" / "quarantine" / "quarantine.csv")
+    rules = set(q.loc[q["file"] == "projects/projects_2025.csv", "rule"])
+    assert rules == ({"unreadable_file"} if damage == "not_utf8" else {"missing_column"})
     assert out.graph_counts["Project"] > 800
+
+
+def test_line_level_damage_costs_only_that_line_and_rows_keep_their_numbers(inbox, tmp_path):
+    path = inbox / "evaluations" / "evaluations.csv"
+    rows = _read(path)
+    status = rows[0].index("评估等级")
+    rows[12][status] = "较好"                      # spreadsheet row 13: a bad value
+    rows[5] = rows[5] + ["多余"]                    # spreadsheet row 6: a stray extra cell
+    text = "\n".join(",".join(r) for r in rows[:10]) + "\n\n" + "\n".join(",".join(r) for r in rows[10:]) + "\n"
+    # a blank line after row 10 (so row 13 becomes line 14), and a BOM as Excel writes it
+    path.write_bytes("\ufeff".encode() + text.encode("utf-8"))
+    out = run_pipeline(Settings(inbox, tmp_path / "out"))
+    q = pd.read_csv(tmp_path / "out" / "quarantine" / "quarantine.csv")
+    q = q[q["file"] == "evaluations/evaluations.csv"]
+    assert (6, "wrong_cell_count") in set(zip(q["row"], q["rule"], strict=True))
+    assert (14, "value_not_allowed") in set(zip(q["row"], q["rule"], strict=True))
+    acc = out.accounting.set_index("file").loc["evaluations/evaluations.csv"]
+    assert acc["rows_read"] == len(rows) - 1 == acc["rows_accepted"] + acc["rows_quarantined"]
+
+
+def test_files_no_register_takes_are_reported(inbox, tmp_path):
+    (inbox / "projects" / "projects_2025.csv").rename(inbox / "projects" / "projects_2025.CSV")
+    out = run_pipeline(Settings(inbox, tmp_path / "out"))
+    unclaimed = out.accounting[out.accounting["register"] == "(unclaimed)"]
+    assert list(unclaimed["file"]) == ["projects/projects_2025.CSV"]
+
+
+@pytest.mark.parametrize("io_manager", ["ours", "dagster_default"])
+def test_no_personal_data_in_dagster_storage(tmp_path, io_manager):
+    """Registers pass between steps in memory: nothing personal is pickled to DAGSTER_HOME.
+    Dagster's default (filesystem) IO manager would leak, which shows the scan can fail."""
+    from dagster import DagsterInstance, FilesystemIOManager
+
+    from pipelines.definitions import JOB_NAME, build_definitions
+
+    home = tmp_path / "home"
+    home.mkdir()
+    settings = Settings(SAMPLE_DIR, tmp_path / "out")
+    defs = (build_definitions(settings) if io_manager == "ours" else
+            build_definitions(settings, FilesystemIOManager(base_dir=str(home / "storage"))))
+    with DagsterInstance.local_temp(str(home)) as instance:
+        assert defs.resolve_job_def(JOB_NAME).execute_in_process(instance=instance).success
+    names, certs = _personal_values()
+    hits = []
+    for path in home.rglob("*"):
+        if path.is_file():
+            hits += _scan_text(path.read_bytes().decode("utf-8", "ignore"), names, certs)
+    assert (hits == []) == (io_manager == "ours")

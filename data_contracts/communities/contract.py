@@ -30,7 +30,8 @@ class CommunityRecord(Contract):
 
     @model_validator(mode="after")
     def _nesting(self) -> CommunityRecord:
-        if not self.street_code.startswith(self.district_code) or self.street_code[9:] != "000":
+        if (not self.street_code.startswith(self.district_code) or self.street_code[9:] != "000"
+                or township_kind(self.street_code) is None):
             raise fail("division_nesting", at="street_code", child=self.street_code, parent=self.district_code)
         if self.community_code[:9] != self.street_code[:9] or self.community_code[9:] == "000":
             raise fail("division_nesting", at="community_code", child=self.community_code, parent=self.street_code)

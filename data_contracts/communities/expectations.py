@@ -1,5 +1,13 @@
 from ..enums import COMMUNITY_KINDS, STREET_KINDS
-from ..expectations import between, filled, one_of, rows_at_least, unique
+from ..expectations import (
+    between,
+    filled,
+    one_of,
+    refers_to,
+    rows_at_least,
+    unique,
+    unique_per_snapshot,
+)
 
 
 def suite(refs: dict[str, set[str]]) -> list:
@@ -12,4 +20,12 @@ def suite(refs: dict[str, set[str]]) -> list:
         filled("street_code"),
         between("population", 0, 100_000),
         filled("population", mostly=0.99),
+    ]
+
+
+def change_suite(refs: dict[str, set[str]]) -> list:
+    return [
+        unique_per_snapshot("street_code", "change_date"),
+        refers_to("street_code", refs["streets"]),
+        filled("from_district_name"),
     ]

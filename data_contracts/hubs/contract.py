@@ -8,7 +8,17 @@ from typing import Annotated
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from ..base import Contract, Division12, Finding, Uscc, YesNo, fail, not_after_snapshot, one_of
+from ..base import (
+    Contract,
+    Division6,
+    Division12,
+    Finding,
+    Uscc,
+    YesNo,
+    fail,
+    not_after_snapshot,
+    one_of,
+)
 from ..enums import HUB_KINDS
 
 HUB_ID = r"^HUB-[A-Z0-9-]+$"
@@ -23,13 +33,15 @@ class HubRecord(Contract):
     hub_id: Annotated[str, Field(pattern=HUB_ID)] = Field(alias="枢纽编号")
     hub_name: str = Field(alias="枢纽名称")
     hub_kind: Annotated[str, one_of(HUB_KINDS)] = Field(alias="枢纽类型")
+    district_code: Division6 | None = Field(None, alias="所属区县代码")
     street_code: Division12 | None = Field(None, alias="所属街道代码")
     industry: str | None = Field(None, alias="行业领域")
     parent_hub_id: str | None = Field(None, alias="上级枢纽编号")
     has_party_branch: YesNo = Field(alias="是否建立党组织")
     established_on: dt.date | None = Field(None, alias="成立日期")
+    dissolved_on: dt.date | None = Field(None, alias="撤销日期")
 
-    @field_validator("established_on")
+    @field_validator("established_on", "dissolved_on")
     @classmethod
     def _not_future(cls, v: dt.date | None, info: ValidationInfo) -> dt.date | None:
         not_after_snapshot(v, info.context, info.field_name or "")
@@ -43,6 +55,10 @@ class HubRecord(Contract):
             raise fail("missing_companion", at="industry", field="枢纽类型=行业枢纽")
         if self.hub_kind != "区社会组织联合会" and not self.parent_hub_id:
             raise fail("missing_companion", at="parent_hub_id", field="枢纽类型")
+        if self.hub_kind == "区社会组织联合会" and not self.district_code:
+            raise fail("missing_companion", at="district_code", field="枢纽类型=区社会组织联合会")
+        if self.established_on and self.dissolved_on and self.dissolved_on < self.established_on:
+            raise fail("end_before_start", at="dissolved_on")
         return self
 
 

@@ -1,5 +1,13 @@
 from ..enums import HUB_KINDS
-from ..expectations import Expect, filled, one_of, refers_to, rows_at_least, unique
+from ..expectations import (
+    Expect,
+    filled,
+    one_of,
+    refers_to,
+    rows_at_least,
+    unique,
+    unique_per_snapshot,
+)
 
 
 def suite(refs: dict[str, set[str]]) -> list:
@@ -17,7 +25,7 @@ def suite(refs: dict[str, set[str]]) -> list:
 def membership_suite(refs: dict[str, set[str]]) -> list:
     return [
         rows_at_least(1),
-        unique("uscc"),
+        unique_per_snapshot("uscc"),
         refers_to("uscc", refs["organisations"]),
         refers_to("hub_id", refs["hubs"]),
         filled("joined_on", mostly=0.9),

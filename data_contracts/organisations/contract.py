@@ -27,6 +27,8 @@ class OrganisationRecord(Contract):
     registration_authority: str = Field(alias="登记管理机关")
     registration_date: dt.date = Field(alias="成立登记日期")
     status: Annotated[str, one_of(REGISTRATION_STATUSES)] = Field(alias="登记状态")
+    #: the day an organisation stopped being active (注销 or 撤销), when the register records it
+    status_date: dt.date | None = Field(None, alias="注销撤销日期")
     legal_representative: str | None = Field(None, alias="法定代表人")
     inspection_year: int | None = Field(None, alias="年检年度")
     inspection_result: Annotated[str, one_of(INSPECTION_RESULTS)] | None = Field(None, alias="年检结论")
@@ -39,7 +41,7 @@ class OrganisationRecord(Contract):
     business_scope: str | None = Field(None, alias="业务范围")
     street_code: Division12 = Field(alias="住所所在街道代码")
 
-    @field_validator("registration_date", "grade_date", "listed_on", "removed_on")
+    @field_validator("registration_date", "status_date", "grade_date", "listed_on", "removed_on")
     @classmethod
     def _not_future(cls, v: dt.date | None, info: ValidationInfo) -> dt.date | None:
         not_after_snapshot(v, info.context, info.field_name or "")
@@ -58,5 +60,9 @@ class OrganisationRecord(Contract):
             raise fail("missing_companion", at="listed_on", field="信用名单")
         if self.listed_on and self.removed_on and self.removed_on < self.listed_on:
             raise fail("end_before_start", at="removed_on")
+        if self.status_date and self.status == "正常":
+            raise fail("status_date_while_active", at="status_date")
+        if self.status_date and self.status_date < self.registration_date:
+            raise fail("end_before_start", at="status_date")
         return self
 

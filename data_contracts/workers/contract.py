@@ -4,12 +4,11 @@ the ID number to find one person under two keys, and then drops every personal f
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
-from ..base import Contract, Division12List, IdNumber, Mobile, Uscc, one_of
+from ..base import Contract, Division12List, IdNumber, Mobile, Uscc, fail, one_of
 from ..enums import WORKER_LEVELS
 
 
@@ -26,6 +25,15 @@ class SocialWorkerRecord(Contract):
     phone: Mobile | None = Field(None, alias="手机号")
     certificate_no: str = Field(alias="证书编号")
     level: Annotated[str, one_of(WORKER_LEVELS)] = Field(alias="职业水平等级")
-    certified_year: Annotated[int, Field(ge=2008, le=dt.date.today().year)] = Field(alias="取得证书年份")
+    # the national exam started in 2008; "future" is judged against the data's snapshot date
+    certified_year: Annotated[int, Field(ge=2008)] = Field(alias="取得证书年份")
     employer_uscc: Uscc = Field(alias="工作单位统一社会信用代码")
     served_communities: Division12List = Field(default_factory=list, alias="服务社区代码")
+
+    @field_validator("certified_year")
+    @classmethod
+    def _not_future(cls, v: int, info: ValidationInfo) -> int:
+        snapshot = (info.context or {}).get("snapshot")
+        if snapshot is not None and v > snapshot.year:
+            raise fail("future_date", snapshot=snapshot.isoformat())
+        return v

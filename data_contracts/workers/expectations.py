@@ -10,5 +10,5 @@ def suite(refs: dict[str, set[str]]) -> list:
         one_of("level", WORKER_LEVELS),
         refers_to("employer_uscc", refs["organisations"]),
         # privacy: no personal field survives resolution
-        columns_exactly(SocialWorkerRecord.public_fields()),
+        columns_exactly([*SocialWorkerRecord.public_fields(), "asof"]),
     ]

@@ -5,9 +5,9 @@
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, AssetsDefinition, MetadataValue, asset
 
-from data_contracts.base import Contract, drop_duplicates, validate_frame
+from data_contracts.base import Contract, drop_duplicates, issue, issues_frame, validate_frame
 
-from .register import RegisterResult, empty_issues, read_register
+from .register import FileRead, RegisterResult, read_register
 from .resources import SansheResource
 
 
@@ -17,28 +17,31 @@ def source_assets(model: type[Contract], group: str, grain: str) -> list[AssetsD
     @asset(name=f"{reg}_raw", group_name=group,
            description=f"The {reg} register as read from the inbox, every cell as text, one frame "
                        f"per file. {grain}")
-    def read_asset(context: AssetExecutionContext, sanshe: SansheResource):
-        frames, errors = read_register(sanshe.settings.source_dir, model)
-        context.add_output_metadata({"rows": sum(len(f) for f in frames.values()),
-                                     "files": len(frames), "unreadable_files": len(errors)})
-        return frames, errors
+    def read_asset(context: AssetExecutionContext, sanshe: SansheResource) -> dict[str, FileRead]:
+        files = read_register(sanshe.settings.source_dir, model, sanshe.snapshot_date())
+        context.add_output_metadata({"rows": sum(len(f.frame) for f in files.values()), "files": len(files),
+                                     "broken_lines": sum(len(f.broken) for f in files.values())})
+        return files
 
     @asset(name=f"{reg}_validated", group_name=group, ins={"raw": AssetIn(key=f"{reg}_raw")},
            description=f"The {reg} rows that pass the row contract ({model.__name__}), duplicates "
                        f"resolved; quarantined rows are kept as issues. {grain}")
-    def validated(context: AssetExecutionContext, sanshe: SansheResource, raw) -> RegisterResult:
-        frames, errors = raw
+    def validated(context: AssetExecutionContext, sanshe: SansheResource, raw: dict[str, FileRead]) -> RegisterResult:
+        # each file is judged as of the date it describes ("future" means after that date)
         snapshot = sanshe.snapshot_date()
-        checked = [validate_frame(frame, model, snapshot) for frame in frames.values()]
+        checked = [validate_frame(f.frame, model, f.frame["_asof"].iloc[0] if len(f.frame) else snapshot)
+                   for f in raw.values()]
+        broken = [issue(model, name, row, None, rule, None, detail=detail)
+                  for name, f in raw.items() for row, rule, detail in f.broken]
         accepted = pd.concat([c.accepted for c in checked], ignore_index=True) if checked else \
-            pd.DataFrame(columns=[*model.model_fields, "_file", "_row"])
-        issues = pd.concat([c.issues for c in checked], ignore_index=True) if checked else empty_issues()
-        _, dup_issues = drop_duplicates(accepted, model)
+            pd.DataFrame(columns=[*model.model_fields, "_file", "_row", "_asof"])
+        issues = pd.concat([c.issues for c in checked] + [issues_frame(broken)], ignore_index=True)
+        # a key may appear once per snapshot: duplicates are judged within one date
+        _, dup_issues = drop_duplicates(accepted, model, key=(*model.key, "_asof"))
         result = RegisterResult(
-            reg, accepted, issues, sum(c.rows_read for c in checked),
-            rows_per_file={f: len(fr) for f, fr in frames.items()},
-            file_errors=errors,
-            unknown_columns={f: c.unknown_columns for f, c in zip(frames, checked, strict=True) if c.unknown_columns},
+            reg, accepted, issues, sum(c.rows_read for c in checked) + len(broken),
+            rows_per_file={name: len(f.frame) + len(f.broken) for name, f in raw.items()},
+            unknown_columns={name: c.unknown_columns for name, c in zip(raw, checked, strict=True) if c.unknown_columns},
         ).dropping(dup_issues)
         context.add_output_metadata({
             "rows_read": result.rows_read, "rows_accepted": len(result.accepted),

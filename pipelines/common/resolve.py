@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from data_contracts.base import Contract
+import pandas as pd
+
+from data_contracts.base import Contract, issue, issues_frame
 
 from .references import unknown_references
 from .register import RegisterResult
@@ -26,3 +28,11 @@ def without_personal(result: RegisterResult, model: type[Contract]) -> RegisterR
 
 def keys(result: RegisterResult, field: str) -> set[str]:
     return set(result.accepted[field])
+
+
+def inconsistent_names(frame: pd.DataFrame, model: type[Contract], code: str, name: str) -> pd.DataFrame:
+    """Issues for rows whose `name` differs from the first name written for the same `code`."""
+    first = frame.drop_duplicates(code).set_index(code)[name]
+    bad = frame[frame[name] != frame[code].map(first)]
+    return issues_frame([issue(model, f, int(r), name, "inconsistent_name", v, expected=first[c])
+                         for f, r, v, c in zip(bad["_file"], bad["_row"], bad[name], bad[code], strict=True)])

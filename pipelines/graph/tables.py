@@ -14,8 +14,8 @@ from data_contracts.enums import (
     CREDIT_LISTS,
     EVALUATION_GRADES,
     FUNDING_SOURCES,
-    GRADE_VALID_YEARS,
     HUB_KINDS,
+    ORG_GRADES,
 )
 from graph_schema import Schema, schema
 
@@ -49,46 +49,86 @@ def _rel(frame: pd.DataFrame, src: str, dst: str, **props: str) -> pd.DataFrame:
     return out.rename(columns={src: "from", dst: "to", **{v: k for k, v in props.items()}})
 
 
-def build(tables: dict[str, pd.DataFrame], s: Schema | None = None) -> GraphTables:
+@dataclass
+class GraphInput:
+    """What the graph is built from: one current row per key for each register, the derived
+    histories (named `<register>.<history>`), and the dataset's own description."""
+
+    current: dict[str, pd.DataFrame]
+    history: dict[str, pd.DataFrame]
+    dataset: dict
+
+
+def _valid(frame: pd.DataFrame, since: str | None, until: str | None) -> pd.DataFrame:
+    return frame.assign(valid_from=frame[since] if since else None, valid_to=frame[until] if until else None)
+
+
+def build(inp: GraphInput, s: Schema | None = None) -> GraphTables:
     s = s or schema()
-    com, org, hub = tables["communities"], tables["organisations"], tables["hubs"]
-    mem, wrk, prj, ev = tables["hub_memberships"], tables["workers"], tables["projects"], tables["evaluations"]
+    c, h = inp.current, inp.history
+    com, org, hub = c["communities"], c["organisations"], c["hubs"]
+    mem, wrk, prj, ev = c["hub_memberships"], c["workers"], c["projects"], c["evaluations"]
     n: dict[str, pd.DataFrame] = {}
     r: dict[RelKey, pd.DataFrame] = {}
+    n["Dataset"] = pd.DataFrame([{"key": "sanshe", **inp.dataset}])
 
-    # geography
-    n["District"] = (com.groupby(["district_code", "district_name"], as_index=False)["population"].sum()
-                     .rename(columns={"district_code": "code", "district_name": "name"}))
+    # geography, and which district each street belonged to when
+    periods = h["district_changes.street_district"]
+    changes = c["district_changes"]
+    now = com.drop_duplicates("district_code")[["district_code", "district_name"]].rename(
+        columns={"district_code": "code", "district_name": "name"})
+    former = changes.drop_duplicates("from_district_code")[["from_district_code", "from_district_name"]].rename(
+        columns={"from_district_code": "code", "from_district_name": "name"})
+    former = former[~former["code"].isin(now["code"])]
+    # a district that gave away its streets ends on the day its last street left
+    ended = periods[periods["valid_to"].notna()].groupby("parent")["valid_to"].max()
+    n["District"] = pd.concat([now.assign(valid_from=None, valid_to=None),
+                               former.assign(valid_from=None, valid_to=former["code"].map(ended))], ignore_index=True)
     streets = com.drop_duplicates("street_code")
     n["Street"] = streets.rename(columns={"street_code": "code", "street_name": "name", "street_kind": "kind"})
     n["Community"] = com.rename(columns={"community_code": "code", "community_name": "name", "community_kind": "kind"})
-    r[("IN_DISTRICT", "Street", "District")] = _rel(streets, "street_code", "district_code")
+    r[("IN_DISTRICT", "Street", "District")] = _rel(periods, "street_code", "parent",
+                                                    valid_from="valid_from", valid_to="valid_to")
     r[("IN_STREET", "Community", "Street")] = _rel(com, "community_code", "street_code")
 
-    # organisations
-    grade_date = pd.to_datetime(org["grade_date"])
-    valid_until = grade_date + pd.DateOffset(years=GRADE_VALID_YEARS) - pd.Timedelta(days=1)
-    n["SocialOrganisation"] = org.assign(org_id=org_id(org["uscc"]), grade_valid_until=valid_until.dt.date)
+    # organisations, active periods, grades, credit lists, inspections
+    status = h["organisations.status"].set_index("uscc")
+    party = mem.set_index("uscc")["party_members"]
+    n["SocialOrganisation"] = org.assign(
+        org_id=org_id(org["uscc"]), valid_from=org["uscc"].map(status["valid_from"]),
+        valid_to=org["uscc"].map(status["valid_to"]), party_members=org["uscc"].map(party))
+    grades = h["organisations.grades"]
+    n["OrgGrade"] = pd.DataFrame({"code": ORG_GRADES, "rank": range(1, len(ORG_GRADES) + 1)})
+    r[("HAS_GRADE", "SocialOrganisation", "OrgGrade")] = _rel(
+        grades, "uscc", "grade", graded_on="grade_date", valid_from="valid_from", valid_to="valid_to")
     n["CreditList"] = pd.DataFrame({"code": list(CREDIT_LISTS.values()), "name": list(CREDIT_LISTS)})
-    listed = org.dropna(subset=["credit_list"]).assign(list_code=lambda d: d["credit_list"].map(CREDIT_LISTS))
+    listed = h["organisations.credit_lists"].assign(list_code=lambda d: d["credit_list"].map(CREDIT_LISTS))
     r[("ON_CREDIT_LIST", "SocialOrganisation", "CreditList")] = _rel(
-        listed, "uscc", "list_code", listed_on="listed_on", removed_on="removed_on", reason="listing_reason")
+        listed, "uscc", "list_code", reason="reason", valid_from="valid_from", valid_to="valid_to")
     r[("RESIDES_IN", "SocialOrganisation", "Street")] = _rel(org, "uscc", "street_code")
+    ins = c["annual_inspections"].assign(key=lambda d: d["uscc"] + "-" + d["year"].astype(str))
+    n["AnnualInspection"] = ins
+    r[("HAS_INSPECTION", "SocialOrganisation", "AnnualInspection")] = _rel(ins, "uscc", "key")
 
-    # hubs and party-building coverage
-    n["Hub"] = hub.assign(kind=hub["hub_kind"].map(HUB_KINDS)).rename(columns={"hub_name": "name"})
+    # hubs and party-building coverage, over time
+    n["Hub"] = _valid(hub.assign(kind=hub["hub_kind"].map(HUB_KINDS)).rename(columns={"hub_name": "name"}),
+                      "established_on", "dissolved_on")
     r[("UNDER", "Hub", "Hub")] = _rel(hub, "hub_id", "parent_hub_id")
     r[("FOR_STREET", "Hub", "Street")] = _rel(hub, "hub_id", "street_code")
+    r[("FOR_DISTRICT", "Hub", "District")] = _rel(hub, "hub_id", "district_code")
     r[("MEMBER_OF", "SocialOrganisation", "Hub")] = _rel(
-        mem, "uscc", "hub_id", joined_on="joined_on", party_members="party_members")
-    hub_pb = hub.loc[hub["has_party_branch"].astype(bool), ["hub_id"]].assign(key=lambda d: "PB-" + d["hub_id"])
-    org_pb = mem.loc[mem["has_party_branch"].astype(bool), ["uscc"]].assign(key=lambda d: "PB-" + d["uscc"])
-    n["PartyBranch"] = pd.concat([hub_pb[["key"]], org_pb[["key"]]], ignore_index=True)
-    r[("HAS_PARTY_BRANCH", "SocialOrganisation", "PartyBranch")] = _rel(org_pb, "uscc", "key")
-    r[("HAS_PARTY_BRANCH", "Hub", "PartyBranch")] = _rel(hub_pb, "hub_id", "key")
-    liaised = mem.dropna(subset=["liaison_id"])
+        h["hub_memberships.membership"], "uscc", "hub_id", valid_from="valid_from", valid_to="valid_to")
+    hub_pb = _valid(hub.loc[hub["has_party_branch"].astype(bool)], "established_on", "dissolved_on").assign(
+        key=lambda d: "PB-" + d["hub_id"])
+    org_pb = h["hub_memberships.party_branch"].assign(key=lambda d: "PB-" + d["uscc"])
+    n["PartyBranch"] = pd.concat([hub_pb[["key"]], org_pb[["key"]]], ignore_index=True).drop_duplicates()
+    r[("HAS_PARTY_BRANCH", "SocialOrganisation", "PartyBranch")] = _rel(
+        org_pb, "uscc", "key", valid_from="valid_from", valid_to="valid_to")
+    r[("HAS_PARTY_BRANCH", "Hub", "PartyBranch")] = _rel(hub_pb, "hub_id", "key", valid_from="valid_from", valid_to="valid_to")
+    liaised = h["hub_memberships.liaison"]
     n["PartyLiaison"] = liaised[["liaison_id"]].drop_duplicates()
-    r[("LIAISON_FOR", "PartyLiaison", "SocialOrganisation")] = _rel(liaised, "liaison_id", "uscc")
+    r[("LIAISON_FOR", "PartyLiaison", "SocialOrganisation")] = _rel(
+        liaised, "liaison_id", "uscc", valid_from="valid_from", valid_to="valid_to")
 
     # social workers
     n["SocialWorker"] = wrk
@@ -133,7 +173,8 @@ def _conform(t: GraphTables, s: Schema) -> GraphTables:
         rel = s.rels[rtype]
         if (a, b) not in rel.endpoints:
             raise KeyError(f"{rtype} does not connect {a} -> {b} in graph_schema/")
-        rels[key] = df[["from", "to", *rel.names]].sort_values(["from", "to"]).reset_index(drop=True)
+        order = ["from", "to", *(["valid_from"] if rel.temporal else [])]
+        rels[key] = df[["from", "to", *rel.names]].sort_values(order, na_position="first").reset_index(drop=True)
     missing = {(r.type, a, b) for r in s.rels.values() for a, b in r.endpoints} - set(rels)
     if missing:
         raise KeyError(f"no table built for relationships {sorted(missing)}")

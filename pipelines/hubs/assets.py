@@ -4,19 +4,21 @@ Reads  hubs/hubs*.csv (one row per hub) and hubs/hub_memberships*.csv (one row p
 Emits  hubs_raw, hubs_validated, hubs_resolved, hub_memberships_raw, hub_memberships_validated,
        hub_memberships_resolved.
 Checks a street hub's street exists, a hub's parent hub exists, a member is a known organisation
-and its hub a known hub.
+and its hub a known hub. Membership files named `..._asof_YYYY-MM-DD.csv` are the register as
+printed that day; the periods of membership, party organisation and liaison come from them.
 """
 
 from dagster import AssetIn, asset
 
 from data_contracts import HubMembershipRecord, HubRecord
 
+from ..common import history
 from ..common.assets import source_assets
 from ..common.register import RegisterResult
 from ..common.resolve import check_references, keys, without_personal
 
 HUB_GRAIN = "One row per hub."
-MEMBER_GRAIN = "One row per organisation's hub membership."
+MEMBER_GRAIN = "One row per organisation's hub membership per register snapshot."
 
 hubs_raw, hubs_validated = source_assets(HubRecord, "hubs", HUB_GRAIN)
 hub_memberships_raw, hub_memberships_validated = source_assets(HubMembershipRecord, "hubs", MEMBER_GRAIN)
@@ -28,19 +30,31 @@ hub_memberships_raw, hub_memberships_validated = source_assets(HubMembershipReco
 def hubs_resolved(validated: RegisterResult, communities: RegisterResult) -> RegisterResult:
     result = check_references(validated, HubRecord, [
         ("street_code", keys(communities, "street_code"), "街道", "street"),
-        ("parent_hub_id", keys(validated, "hub_id"), "上级枢纽", "parent hub"),
     ])
-    return without_personal(result, HubRecord)
+    # a hub whose parent was rejected is rejected too, and so on down: repeat until stable
+    while True:
+        before = len(result.accepted)
+        result = check_references(result, HubRecord, [
+            ("parent_hub_id", keys(result, "hub_id"), "上级枢纽", "parent hub"),
+        ])
+        if len(result.accepted) == before:
+            return without_personal(result, HubRecord)
 
 
 @asset(group_name="hubs",
        ins={"validated": AssetIn("hub_memberships_validated"), "hubs": AssetIn("hubs_resolved"),
             "organisations": AssetIn("organisations_resolved")},
-       description=f"Memberships accepted for the graph; liaison names dropped. {MEMBER_GRAIN}")
+       description=f"Memberships accepted for the graph, liaison names dropped, with membership, "
+                   f"party-organisation and liaison periods derived from the snapshots. {MEMBER_GRAIN}")
 def hub_memberships_resolved(validated: RegisterResult, hubs: RegisterResult,
                              organisations: RegisterResult) -> RegisterResult:
-    result = check_references(validated, HubMembershipRecord, [
+    result = without_personal(check_references(validated, HubMembershipRecord, [
         ("uscc", keys(organisations, "uscc"), "社会组织", "organisation"),
         ("hub_id", keys(hubs, "hub_id"), "枢纽", "hub"),
-    ])
-    return without_personal(result, HubMembershipRecord)
+    ]), HubMembershipRecord)
+    rows = result.accepted
+    return result.with_history(
+        membership=history.from_snapshots(rows, ["uscc"], ["hub_id"], start="joined_on"),
+        party_branch=history.from_snapshots(rows, ["uscc"], [], holds=lambda r: bool(r["has_party_branch"])),
+        liaison=history.from_snapshots(rows, ["uscc"], ["liaison_id"]),
+    )

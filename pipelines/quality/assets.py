@@ -9,6 +9,7 @@ Emits  resolved_registers (all registers together), quarantine_report (files und
 
 import html
 import json
+from pathlib import Path
 
 import pandas as pd
 from dagster import (
@@ -35,7 +36,19 @@ def resolved_registers(**registers: RegisterResult) -> dict[str, RegisterResult]
     return {name: registers[f"{name}_resolved"] for name in CONTRACTS}  # load order, not alphabetical
 
 
-def accounting(registers: dict[str, RegisterResult]) -> pd.DataFrame:
+UNCLAIMED = "(unclaimed)"
+
+
+def unclaimed_files(source_dir: Path) -> list[str]:
+    """Files in the inbox's source folders that no register reads (a misspelt name, `.CSV`):
+    listed so that nothing handed over is silently ignored."""
+    claimed = {p for m in CONTRACTS.values() for p in (source_dir / m.folder).glob(m.files)}
+    folders = {m.folder for m in CONTRACTS.values()}
+    return sorted(p.relative_to(source_dir).as_posix() for f in folders if (source_dir / f).is_dir()
+                  for p in (source_dir / f).rglob("*") if p.is_file() and p not in claimed)
+
+
+def accounting(registers: dict[str, RegisterResult], unclaimed: list[str] = ()) -> pd.DataFrame:
     """Rows read, accepted and quarantined per register and file."""
     rows = []
     for name, res in registers.items():
@@ -50,9 +63,9 @@ def accounting(registers: dict[str, RegisterResult]) -> pd.DataFrame:
                 "warnings": int((warnings["file"] == file).sum()),
                 "note": f"unknown columns not loaded: {', '.join(unknown)}" if unknown else "",
             })
-        for file, reason in sorted(res.file_errors.items()):
-            rows.append({"register": name, "file": file, "rows_read": 0, "rows_accepted": 0,
-                         "rows_quarantined": 0, "warnings": 0, "note": f"unreadable file: {reason}"})
+    for file in unclaimed:
+        rows.append({"register": UNCLAIMED, "file": file, "rows_read": 0, "rows_accepted": 0, "rows_quarantined": 0,
+                     "warnings": 0, "note": "not read: no register takes this file name (see docs/getting-started.md)"})
     return pd.DataFrame(rows, columns=ACCOUNTING_COLUMNS)
 
 
@@ -94,7 +107,7 @@ def quarantine_report(context: AssetExecutionContext, sanshe: SansheResource,
     issues = pd.concat([r.issues for r in registers.values()], ignore_index=True)
     issues = issues.sort_values(["source", "file", "row", "column", "rule"], kind="stable").reset_index(drop=True)
     errors = issues[issues["severity"] == SEVERITY_ERROR]
-    acc = accounting(registers)
+    acc = accounting(registers, unclaimed_files(sanshe.settings.source_dir))
     errors.to_csv(out / "quarantine.csv", index=False, lineterminator="\n")
     issues[issues["severity"] == SEVERITY_WARNING].to_csv(out / "warnings.csv", index=False, lineterminator="\n")
     acc.to_csv(out / "accounting.csv", index=False, lineterminator="\n")
@@ -117,16 +130,21 @@ def accounting_adds_up(quarantine_report: pd.DataFrame) -> AssetCheckResult:
 
 @asset(group_name="quality", ins={"registers": AssetIn("resolved_registers")},
        description="The accepted (validated and resolved) tables, no personal fields, as Parquet "
-                   "under OUTPUT/tables/. One file per register, one row per accepted record.")
+                   "under OUTPUT/tables/. One row per accepted record and snapshot (column `asof`) "
+                   "in one file per register; one row per validity period in one file per derived "
+                   "history (`<register>__<history>.parquet`).")
 def accepted_tables(context: AssetExecutionContext, sanshe: SansheResource,
                     registers: dict[str, RegisterResult]) -> dict[str, int]:
     out = sanshe.settings.tables_dir
     out.mkdir(parents=True, exist_ok=True)
     counts = {}
     for name, res in registers.items():
-        frame = res.accepted.drop(columns=["_file", "_row"])
+        frame = res.accepted.drop(columns=["_file", "_row"]).rename(columns={"_asof": "asof"})
         frame.to_parquet(out / f"{name}.parquet", index=False)
         counts[name] = len(frame)
+        for hname, hist in res.history.items():
+            hist.to_parquet(out / f"{name}__{hname}.parquet", index=False)
+            counts[f"{name}__{hname}"] = len(hist)
     (out / "counts.json").write_text(json.dumps(counts, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     context.add_output_metadata({"tables": MetadataValue.json(counts)})
     return counts

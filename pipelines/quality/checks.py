@@ -31,7 +31,9 @@ from .gx import passed, run_suite
 #: register -> (suite, {reference name: (resolved register, key field)})
 SUITES: dict[str, tuple[Callable, dict[str, tuple[str, str]]]] = {
     "communities": (communities_x.suite, {}),
+    "district_changes": (communities_x.change_suite, {"streets": ("communities", "street_code")}),
     "organisations": (organisations_x.suite, {"streets": ("communities", "street_code")}),
+    "annual_inspections": (organisations_x.inspection_suite, {"organisations": ("organisations", "uscc")}),
     "hubs": (hubs_x.suite, {"streets": ("communities", "street_code"), "hubs": ("hubs", "hub_id")}),
     "hub_memberships": (hubs_x.membership_suite, {"organisations": ("organisations", "uscc"),
                                                   "hubs": ("hubs", "hub_id")}),

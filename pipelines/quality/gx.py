@@ -30,9 +30,16 @@ def _context(docs_dir: str):
     return ctx
 
 
+def reset() -> None:
+    """Forget earlier runs' contexts (and so their results) in this process."""
+    _context.cache_clear()
+
+
 def _for_ge(frame: pd.DataFrame) -> pd.DataFrame:
-    """GE compares scalars: lists become text, Python dates become timestamps."""
-    out = frame.drop(columns=[c for c in frame.columns if c.startswith("_")]).copy()
+    """GE compares scalars: lists become text, Python dates become timestamps. The snapshot
+    date stays, as `asof`; the other bookkeeping columns go."""
+    out = frame.rename(columns={"_asof": "asof"})
+    out = out.drop(columns=[c for c in out.columns if c.startswith("_")]).copy()
     for col in out.columns:
         sample = out[col].dropna()
         if sample.empty:

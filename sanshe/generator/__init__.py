@@ -16,7 +16,9 @@ from .district import DISTRICT, SNAPSHOT, DistrictGenerator
 #: split by year, as purchasers file them
 FILE_NAMES = {
     "communities": "communities.csv",
+    "district_changes": "district_changes.csv",
     "organisations": "organisations.csv",
+    "annual_inspections": "annual_inspections.csv",
     "hubs": "hubs.csv",
     "hub_memberships": "hub_memberships.csv",
     "workers": "social_workers.csv",
@@ -57,6 +59,9 @@ def generate(out: Path, seed: int = 2015) -> dict:
         for rec in getattr(regs, register):
             name = pattern.format(year=rec.get("project_id", "x-0000").split("-")[1])
             files.setdefault(name, []).append([_cell(rec.get(f)) for f in fields])
+        for asof, rows in regs.snapshots.get(register, {}).items():
+            name = pattern.replace(".csv", f"_asof_{asof.isoformat()}.csv")
+            files[name] = [[_cell(rec.get(f)) for f in fields] for rec in rows]
         for name, rows in sorted(files.items()):
             write_csv(out / folder / name, model.headers(), rows)
     manifest = {

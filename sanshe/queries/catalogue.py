@@ -20,12 +20,18 @@ class QueryError(ValueError):
     pass
 
 
+#: a date parameter whose default is the data's snapshot date, read from the graph's Dataset node
+SNAPSHOT_DEFAULT = "snapshot"
+
+
 @dataclass(frozen=True)
 class Param:
     name: str
     type: str
     default: object
     help: str
+    choices: tuple[str, ...] = ()
+    min: int | None = None
 
 
 @dataclass(frozen=True)
@@ -41,8 +47,9 @@ class Query:
     def cypher(self) -> str:
         return (HERE / f"{self.name}.cypher").read_text(encoding="utf-8")
 
-    def bind(self, given: dict[str, str]) -> dict[str, object]:
-        """Declared parameters with defaults, overridden by `given` (text from the command line)."""
+    def bind(self, given: dict[str, str], snapshot: dt.date | None = None) -> dict[str, object]:
+        """Declared parameters with defaults, overridden by `given` (text from the command line).
+        `snapshot` fills date parameters whose default is the data's snapshot date."""
         known = {p.name: p for p in self.params}
         unknown = set(given) - set(known)
         if unknown:
@@ -52,10 +59,21 @@ class Query:
         for p in self.params:
             raw = given.get(p.name)
             try:
-                out[p.name] = CASTS[p.type](raw) if raw is not None else p.default
+                value = CASTS[p.type](raw) if raw is not None else p.default
             except ValueError as err:
                 raise QueryError(f"{self.name}: parameter {p.name} must be a {p.type}: {raw!r}") from err
+            if value == SNAPSHOT_DEFAULT:
+                value = snapshot
+            if p.choices and value not in p.choices:
+                raise QueryError(f"{self.name}: parameter {p.name} must be one of {', '.join(p.choices)}: {raw!r}")
+            if p.min is not None and value < p.min:
+                raise QueryError(f"{self.name}: parameter {p.name} must be at least {p.min}: {raw!r}")
+            out[p.name] = value
         return out
+
+    @property
+    def needs_snapshot(self) -> bool:
+        return any(p.default == SNAPSHOT_DEFAULT for p in self.params)
 
 
 @cache
@@ -63,7 +81,8 @@ def catalogue() -> dict[str, Query]:
     raw = yaml.safe_load((HERE / "catalogue.yaml").read_text(encoding="utf-8"))
     out = {}
     for q in raw:
-        params = tuple(Param(p["name"], p["type"], p["default"], p["help"]) for p in q.get("params", []))
+        params = tuple(Param(p["name"], p["type"], p["default"], p["help"], tuple(p.get("choices", ())), p.get("min"))
+                       for p in q.get("params", []))
         query = Query(q["name"], q["title"]["zh"], q["title"]["en"], q["answers"].strip(), params,
                       tuple(q.get("order_by", [])))
         if not (HERE / f"{query.name}.cypher").exists():
@@ -82,10 +101,26 @@ def get(name: str) -> Query:
 def execute(store, name: str, given: dict[str, str] | None = None) -> pd.DataFrame:
     """Run catalogue query `name` on a graph store with command-line style parameters."""
     query = get(name)
-    df = store.query(query.cypher, query.bind(given or {}))
-    if query.order_by:
-        df = df.sort_values(list(query.order_by), kind="stable").reset_index(drop=True)
-    return df
+    snapshot = None
+    if query.needs_snapshot:
+        found = store.query("MATCH (d:Dataset) RETURN d.snapshot_date AS day")
+        snapshot = pd.Timestamp(found["day"].iloc[0]).date() if len(found) else None
+    df = store.query(query.cypher, query.bind(given or {}, snapshot))
+    return ordered(df, query.order_by)
+
+
+KIND_ORDER = {"federation": 0, "street": 1, "industry": 2}
+
+
+def ordered(df: pd.DataFrame, order_by: tuple[str, ...]) -> pd.DataFrame:
+    """Rows in the catalogue's declared order. `kind_order` sorts hub kinds as the network reads
+    (federation, street, industry); a leading `-` sorts that column descending."""
+    if not order_by or df.empty:
+        return df
+    keys = df.assign(kind_order=df["hub_kind"].map(KIND_ORDER)) if "hub_kind" in df else df
+    cols = [c.lstrip("-") for c in order_by]
+    idx = keys.sort_values(cols, ascending=[not c.startswith("-") for c in order_by], kind="stable").index
+    return df.loc[idx].reset_index(drop=True)
 
 
 def tidy(df: pd.DataFrame) -> pd.DataFrame:
@@ -127,7 +162,8 @@ def catalogue_doc() -> str:
         out += [f"## `{q.name}` · {q.title_zh} · {q.title_en}", "", q.answers, ""]
         if q.params:
             out += ["| parameter | type | default | meaning |", "|---|---|---|---|"]
-            out += [f"| `{p.name}` | {p.type} | `{p.default!r}` | {p.help} |" for p in q.params]
+            out += [f"| `{p.name}` | {p.type} | `{p.default}` | {p.help}"
+                    + (f" (one of {', '.join(p.choices)})" if p.choices else "") + " |" for p in q.params]
             out.append("")
         out += ["```cypher", q.cypher.strip(), "```", ""]
     return "\n".join(out)

@@ -5,6 +5,9 @@ RETURN 1 AS section, 'community' AS relation, c.code AS key, c.name AS name,
 UNION ALL
 MATCH (c:Community {code: $code})<-[:DELIVERED_IN]-(p:Project)-[:AWARDED_TO]->(o:SocialOrganisation)
 OPTIONAL MATCH (e:Evaluation)-[:EVALUATES]->(p)
+WITH p, o, max(e.eval_date) AS last
+OPTIONAL MATCH (e:Evaluation)-[:EVALUATES]->(p)
+WHERE e.eval_date = last
 RETURN 2 AS section, 'project' AS relation, p.project_id AS key, p.name AS name,
        o.name + ' · ' + coalesce(e.grade, '未评估') AS detail, p.contract_amount AS value
 UNION ALL
