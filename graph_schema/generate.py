@@ -75,7 +75,7 @@ def schema_doc(s: Schema) -> str:
 def artifacts() -> dict[Path, str]:
     """Every generated file and the text it must hold."""
     from data_contracts.rules import rules_doc
-    from sanshe.queries.catalogue import catalogue_doc  # the catalogue is generated the same way
+    from sanshe.queries.catalogue import catalogue_doc, neo4j_cookbook  # generated the same way
 
     s = schema()
     return {
@@ -84,6 +84,7 @@ def artifacts() -> dict[Path, str]:
         ROOT / "docs" / "schema.md": schema_doc(s),
         ROOT / "docs" / "queries.md": catalogue_doc(),
         ROOT / "docs" / "rules.md": rules_doc(),
+        ROOT / "docs" / "neo4j-queries.md": neo4j_cookbook(),
     }
 
 

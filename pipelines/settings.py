@@ -4,7 +4,11 @@
 |---|---|---|
 | SANSHE_SOURCE_DIR | the shipped sample, data/sample | the inbox: one folder per source |
 | SANSHE_OUTPUT_DIR | ./output | graph, tables, quarantine report, Data Docs |
-| SANSHE_GRAPH | embedded | graph store: `embedded` (ladybug, no server) |
+| SANSHE_GRAPH | embedded | graph store: `embedded` (ladybug, no server) or `neo4j` |
+| SANSHE_NEO4J_BATCH_SIZE | 5000 | rows per write transaction when loading Neo4j |
+
+With SANSHE_GRAPH=neo4j, the connection comes from NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD and
+NEO4J_DATABASE (see docs/neo4j.md); credentials are never written to logs or outputs.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ENV_PREFIX = "SANSHE_"
+GRAPHS = ("embedded", "neo4j")
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = REPO_ROOT / "data" / "sample"
 
@@ -34,8 +39,8 @@ class Settings:
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         s = cls(Path(values["source_dir"]).resolve(), Path(values["output_dir"]).resolve(), str(values["graph"]))
-        if s.graph != "embedded":
-            raise ValueError(f"SANSHE_GRAPH={s.graph!r}: only 'embedded' is available in this version")
+        if s.graph not in GRAPHS:
+            raise ValueError(f"SANSHE_GRAPH={s.graph!r}: choose one of {', '.join(GRAPHS)}")
         return s
 
     @property

@@ -17,7 +17,10 @@ from pipelines.settings import Settings
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(source_dir=getattr(args, "source", None), output_dir=getattr(args, "output", None))
+    try:
+        return Settings.from_env(source_dir=getattr(args, "source", None), output_dir=getattr(args, "output", None))
+    except ValueError as err:
+        raise SystemExit(f"sanshe: {err}") from None
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -40,10 +43,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"  {c['asset']:<28} {c['check']:<20} {state}")
     nodes = sum(v for k, v in outcome.graph_counts.items() if k[:1].isupper() and not k.isupper())
     rels = sum(v for k, v in outcome.graph_counts.items() if k.isupper())
+    where = settings.graph_path if settings.graph == "embedded" else "Neo4j (NEO4J_URI)"
     unclaimed = acc[acc["register"] == "(unclaimed)"]["file"].tolist()
     if unclaimed:
         print(f"\nNot read · 未读取: no register takes these files: {', '.join(unclaimed)}")
-    print(f"\nGraph · 图谱: {nodes} nodes, {rels} relationships in {settings.graph_path}")
+    print(f"\nGraph · 图谱: {nodes} nodes, {rels} relationships in {where}")
     print(f"Quarantine report · 隔离报告: {settings.quarantine_dir / 'index.html'}")
     print(f"Data Docs: {settings.data_docs_dir / 'index.html'}")
     ok = bool((acc["rows_read"] == acc["rows_accepted"] + acc["rows_quarantined"]).all()) and outcome.checks_passed
@@ -51,7 +55,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from pipelines.graph.store import EmbeddedGraphStore
+    from pipelines.graph.stores import open_store
 
     from .queries.catalogue import QueryError, catalogue, execute, render
 
@@ -62,9 +66,16 @@ def cmd_query(args: argparse.Namespace) -> int:
         return 0
     try:
         given = dict(_kv(p) for p in args.param or [])
-        df = execute(EmbeddedGraphStore(_settings(args).graph_path), args.name, given)
-    except (QueryError, FileNotFoundError) as err:
+        df = execute(open_store(_settings(args)), args.name, given)
+    except (QueryError, FileNotFoundError, RuntimeError) as err:
         print(f"sanshe query: {err}", file=sys.stderr)
+        return 2
+    except Exception as err:  # the Neo4j driver's errors: say what failed, never the credentials
+        from neo4j.exceptions import DriverError, Neo4jError
+
+        if not isinstance(err, DriverError | Neo4jError):
+            raise
+        print(f"sanshe query: Neo4j did not answer ({type(err).__name__}): {str(err).splitlines()[0]}", file=sys.stderr)
         return 2
     print(render(df, args.format), end="" if args.format == "csv" else "\n")
     return 0
@@ -75,6 +86,19 @@ def _kv(text: str) -> tuple[str, str]:
         raise SystemExit(f"sanshe query: --param takes k=v, got {text!r}")
     k, v = text.split("=", 1)
     return k.strip(), v.strip()
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pipelines.graph.neo4j_import import write_bundle
+    from pipelines.graph.stores import open_store
+
+    try:
+        files = write_bundle(open_store(_settings(args)), Path(args.out))
+    except FileNotFoundError as err:
+        print(f"sanshe export: {err}", file=sys.stderr)
+        return 2
+    print(f"sanshe export: wrote {len(files)} files to {args.out} (load with: bash {Path(args.out) / 'import.sh'})")
+    return 0
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -114,6 +138,12 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--format", choices=["table", "json", "csv"], default="table")
     q.add_argument("--output", help="output folder holding graph.lbug (default: SANSHE_OUTPUT_DIR or ./output)")
     q.set_defaults(func=cmd_query)
+
+    exp = sub.add_parser("export", help="write the graph as a bundle for another tool")
+    exp.add_argument("format", choices=["neo4j-import"], help="neo4j-import: CSVs for `neo4j-admin database import full`")
+    exp.add_argument("out", help="folder to write (its previous bundle files are replaced)")
+    exp.add_argument("--output", help="output folder holding graph.lbug (default: SANSHE_OUTPUT_DIR or ./output)")
+    exp.set_defaults(func=cmd_export)
 
     gen = sub.add_parser("generate", help="write a deterministic sample district")
     gen.add_argument("--seed", type=int, default=2015)

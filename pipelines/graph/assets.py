@@ -2,7 +2,8 @@
 
 Consumes resolved_registers.
 Emits  graph: the embedded store at OUTPUT/graph.lbug, rebuilt by bulk COPY and swapped in
-       atomically (one node per entity, one relationship per link, as graph_schema/ declares).
+       atomically, or Neo4j with SANSHE_GRAPH=neo4j (one node per entity, one relationship per
+       link, as graph_schema/ declares).
 """
 
 
@@ -12,12 +13,13 @@ from data_contracts import CONTRACTS
 
 from ..common.register import RegisterResult
 from ..common.resources import SansheResource
-from .store import EmbeddedGraphStore
+from .stores import open_store
 from .tables import GraphInput, build
 
 
 @asset(group_name="graph", ins={"registers": AssetIn("resolved_registers")},
-       description="The knowledge graph in the embedded store, loaded by bulk copy. One node per "
+       description="The knowledge graph, in the embedded store (bulk copy into a fresh database, "
+                   "swapped in) or in Neo4j (batched MERGE, stale records deleted). One node per "
                    "entity and one relationship per link declared in graph_schema/.")
 def graph(context: AssetExecutionContext, sanshe: SansheResource,
           registers: dict[str, RegisterResult]) -> dict[str, int]:
@@ -28,7 +30,7 @@ def graph(context: AssetExecutionContext, sanshe: SansheResource,
         dataset={"district_code": str(manifest.get("district_code", "")), "district_name": manifest.get("district_name"),
                  "snapshot_date": sanshe.snapshot_date()},
     ))
-    counts = EmbeddedGraphStore(sanshe.settings.graph_path).replace_with(tables)
-    context.add_output_metadata({"path": MetadataValue.path(str(sanshe.settings.graph_path)),
-                                 "counts": MetadataValue.json(counts)})
+    store = open_store(sanshe.settings, progress=context.log.info)
+    counts = store.replace_with(tables)
+    context.add_output_metadata({"store": repr(store), "counts": MetadataValue.json(counts)})
     return counts

@@ -45,7 +45,18 @@ class Query:
 
     @property
     def cypher(self) -> str:
+        """The query in the embedded store's dialect (portable Cypher where that suffices)."""
         return (HERE / f"{self.name}.cypher").read_text(encoding="utf-8")
+
+    @property
+    def has_neo4j_variant(self) -> bool:
+        return (HERE / f"{self.name}.neo4j.cypher").exists()
+
+    def cypher_for(self, dialect: str) -> str:
+        """`<name>.neo4j.cypher` where the embedded store's Cypher is not Neo4j's, else the one file."""
+        if dialect == "neo4j" and self.has_neo4j_variant:
+            return (HERE / f"{self.name}.neo4j.cypher").read_text(encoding="utf-8")
+        return self.cypher
 
     def bind(self, given: dict[str, str], snapshot: dt.date | None = None) -> dict[str, object]:
         """Declared parameters with defaults, overridden by `given` (text from the command line).
@@ -105,7 +116,7 @@ def execute(store, name: str, given: dict[str, str] | None = None) -> pd.DataFra
     if query.needs_snapshot:
         found = store.query("MATCH (d:Dataset) RETURN d.snapshot_date AS day")
         snapshot = pd.Timestamp(found["day"].iloc[0]).date() if len(found) else None
-    df = store.query(query.cypher, query.bind(given or {}, snapshot))
+    df = store.query(query.cypher_for(getattr(store, "dialect", "ladybug")), query.bind(given or {}, snapshot))
     return ordered(df, query.order_by)
 
 
@@ -148,6 +159,26 @@ def render(df: pd.DataFrame, fmt: str) -> str:
         if pd.api.types.is_float_dtype(df[col]):
             shown[col] = [f"{v:,.2f}".rstrip("0").rstrip(".") if v != "" else "" for v in shown[col]]
     return shown.to_markdown(index=False, tablefmt="simple", disable_numparse=True)
+
+
+def neo4j_cookbook() -> str:
+    """docs/neo4j-queries.md: every catalogue query as it runs on Neo4j 5."""
+    out = ["<!-- Generated from sanshe/queries/ by `sanshe schema generate`. Do not edit. -->",
+           "# Query cookbook for Neo4j", "",
+           "Every catalogue query in the form that runs on Neo4j 5 (Browser, Bloom, cypher-shell, or",
+           "`SANSHE_GRAPH=neo4j sanshe query NAME`). Parameters are passed as parameters: in Neo4j",
+           "Browser set them first, e.g. `:param as_of => date('2014-12-31')`, `:param year => 2024`.",
+           "Queries marked *Neo4j form* differ from the embedded store's Cypher; the others are the",
+           "same text for both. All are checked by Neo4j's own linter in the test suite.", ""]
+    for q in catalogue().values():
+        tag = "Neo4j form" if q.has_neo4j_variant else "same for both stores"
+        out += [f"## `{q.name}` · {q.title_en} ({tag})", "", q.answers, ""]
+        if q.params:
+            out += ["Parameters: " + ", ".join(
+                f"`${p.name}` ({p.type}, default {'the snapshot date' if p.default == SNAPSHOT_DEFAULT else repr(p.default)})"
+                for p in q.params), ""]
+        out += ["```cypher", q.cypher_for("neo4j").strip(), "```", ""]
+    return "\n".join(out)
 
 
 def catalogue_doc() -> str:

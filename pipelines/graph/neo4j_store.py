@@ -1,0 +1,236 @@
+"""Neo4j 5 as the graph store, through the official driver.
+
+Load: constraints and indexes generated from graph_schema/ first, then nodes, then
+relationships, each as batched `UNWIND $rows ... MERGE` in managed write transactions (the
+driver retries transient errors; a dropped connection is retried per batch). A load makes
+Neo4j hold exactly the given tables: records no longer present are deleted afterwards, so
+loading the same tables twice changes nothing.
+
+Relationships carry `rel_key`, a hash of type, endpoints and interval start: MERGE needs a
+non-null property to tell apart two memberships of one organisation in one hub, and
+`valid_from` may be empty.
+
+Credentials come from NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE and are never
+logged or shown (`repr` shows the URI and user only).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+
+import pandas as pd
+
+from graph_schema import Property, Schema, schema
+from graph_schema.generate import neo4j_constraints
+
+from .store import dump, fingerprint
+from .tables import GraphTables
+
+RETRYABLE_NAMES = ("ServiceUnavailable", "SessionExpired", "TransientError")
+
+
+def batches(rows: Sequence, size: int) -> Iterator[Sequence]:
+    if size < 1:
+        raise ValueError("batch size must be at least 1")
+    for i in range(0, len(rows), size):
+        yield rows[i:i + size]
+
+
+def with_retries(work: Callable[[], object], attempts: int = 3, wait: float = 1.0,
+                 sleep: Callable[[float], None] = time.sleep) -> object:
+    """Run `work`, again after a dropped connection or an expired session (the driver already
+    retries transient errors inside a managed transaction; this covers the batch as a whole)."""
+    from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
+
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except (ServiceUnavailable, SessionExpired, TransientError):
+            if attempt == attempts:
+                raise
+            sleep(wait * 2 ** (attempt - 1))
+    raise AssertionError("unreachable")
+
+
+def rel_key(rtype: str, start: str, end: str, valid_from: object = None) -> str:
+    """The identity of a relationship: type, endpoints and (for temporal ones) interval start."""
+    if valid_from is None or valid_from != valid_from or valid_from is pd.NaT:
+        vf = ""
+    else:
+        vf = valid_from.date().isoformat() if isinstance(valid_from, pd.Timestamp | dt.datetime) else (
+            valid_from.isoformat() if isinstance(valid_from, dt.date) else str(valid_from))
+    text = f"{rtype}|{start}|{end}|{vf}"
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
+
+
+def _plain(v: object) -> object:
+    """Values the driver sends as Neo4j types: no NaN, no numpy scalars, dates as dates."""
+    if v is None or (isinstance(v, float) and v != v) or v is pd.NaT:
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.date()
+    if hasattr(v, "item") and not isinstance(v, str | bytes | dt.date):
+        return v.item()
+    return v
+
+
+_CASTS = {"int": int, "float": float, "string": str, "bool": bool,
+          "date": lambda v: v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10])}
+
+
+def records(df: pd.DataFrame, props: tuple[Property, ...] = ()) -> list[dict]:
+    """Rows as plain Python values, cast to the schema's declared types: an int column with
+    gaps arrives from pandas as float, and Neo4j must still store an integer."""
+    types = {p.name: p.type for p in props}
+    out = []
+    for row in df.to_dict("records"):
+        rec = {}
+        for k, v in row.items():
+            v = _plain(v)
+            rec[k] = _CASTS[types[k]](v) if v is not None and k in types else v
+        out.append(rec)
+    return out
+
+
+def node_statement(label: str, key: str) -> str:
+    # `SET n = row` replaces every property, so a property emptied in the sources goes too.
+    return f"UNWIND $rows AS row MERGE (n:{label} {{{key}: row.{key}}}) SET n = row"
+
+
+def rel_statement(rtype: str, a: str, ka: str, b: str, kb: str) -> str:
+    # each row is [start key, end key, properties]: a list, so no made-up map keys reach Cypher
+    return (f"UNWIND $rows AS row MATCH (x:{a} {{{ka}: row[0]}}) MATCH (y:{b} {{{kb}: row[1]}}) "
+            f"MERGE (x)-[r:{rtype} {{rel_key: row[2].rel_key}}]->(y) SET r = row[2]")
+
+
+def delete_nodes_statement(label: str, key: str) -> str:
+    return f"UNWIND $keys AS k MATCH (n:{label} {{{key}: k}}) DETACH DELETE n"
+
+
+def delete_rels_statement(rtype: str, a: str, b: str) -> str:
+    return f"UNWIND $keys AS k MATCH (:{a})-[r:{rtype} {{rel_key: k}}]->(:{b}) DELETE r"
+
+
+def loader_statements(s: Schema) -> list[str]:
+    """Every statement the loader sends, for the linter test."""
+    out = []
+    for label, node in s.nodes.items():
+        out += [node_statement(label, node.key), delete_nodes_statement(label, node.key),
+                f"MATCH (n:{label}) RETURN n.{node.key} AS k"]
+    for rtype, rel in s.rels.items():
+        for a, b in rel.endpoints:
+            out += [rel_statement(rtype, a, s.node(a).key, b, s.node(b).key), delete_rels_statement(rtype, a, b),
+                    f"MATCH (:{a})-[r:{rtype}]->(:{b}) RETURN r.rel_key AS k"]
+    return out
+
+
+class Neo4jGraphStore:
+    dialect = "neo4j"
+
+    def __init__(self, uri: str, user: str, password: str, database: str | None = None,
+                 batch_size: int = 5000, progress: Callable[[str], None] | None = None):
+        from neo4j import GraphDatabase
+
+        self.uri, self.user, self.database = uri, user, database or None
+        self.batch_size = batch_size
+        self.progress = progress or (lambda msg: None)
+        self._driver = GraphDatabase.driver(uri, auth=(user, password))
+
+    @classmethod
+    def from_env(cls, **kwargs) -> Neo4jGraphStore:
+        env = os.environ
+        missing = [v for v in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD") if not env.get(v)]
+        if missing:
+            raise RuntimeError(f"SANSHE_GRAPH=neo4j needs {', '.join(missing)} in the environment")
+        return cls(env["NEO4J_URI"], env["NEO4J_USER"], env["NEO4J_PASSWORD"], env.get("NEO4J_DATABASE"),
+                   batch_size=int(env.get("SANSHE_NEO4J_BATCH_SIZE", "5000")), **kwargs)
+
+    def __repr__(self) -> str:
+        return f"Neo4jGraphStore(uri={self.uri!r}, user={self.user!r}, database={self.database!r})"
+
+    def close(self) -> None:
+        self._driver.close()
+
+    def _session(self):
+        return self._driver.session(database=self.database)
+
+    # -- writing ------------------------------------------------------------------------
+    def apply_constraints(self, s: Schema) -> None:
+        body = "\n".join(ln for ln in neo4j_constraints(s).splitlines() if not ln.startswith("//"))
+        with self._session() as session:
+            for stmt in (x.strip() for x in body.split(";")):
+                if stmt:
+                    session.run(stmt).consume()
+
+    def _write(self, statement: str, **params) -> None:
+        def work():
+            with self._session() as session:
+                session.execute_write(lambda tx: tx.run(statement, params).consume())
+        with_retries(work)
+
+    def _keys(self, statement: str) -> set:
+        with self._session() as session:
+            return {r["k"] for r in session.execute_read(lambda tx: list(tx.run(statement)))}
+
+    def _upsert(self, what: str, statement: str, rows: list[dict]) -> None:
+        done = 0
+        for batch in batches(rows, self.batch_size):
+            self._write(statement, rows=list(batch))
+            done += len(batch)
+            self.progress(f"{what}: {done}/{len(rows)}")
+
+    def replace_with(self, tables: GraphTables, s: Schema | None = None) -> dict[str, int]:
+        s = s or schema()
+        self.apply_constraints(s)
+        for label, df in tables.nodes.items():
+            key = s.node(label).key
+            rows = records(df, s.node(label).properties)
+            self._upsert(label, node_statement(label, key), rows)
+            stale = self._keys(f"MATCH (n:{label}) RETURN n.{key} AS k") - {r[key] for r in rows}
+            for batch in batches(sorted(stale), self.batch_size):
+                self._write(delete_nodes_statement(label, key), keys=list(batch))
+        for (rtype, a, b), df in tables.rels.items():
+            rel = s.rel(rtype)
+            rows = []
+            for rec in records(df, rel.properties):
+                props = {p: rec[p] for p in rel.names}
+                props["rel_key"] = rel_key(rtype, rec["from"], rec["to"], rec.get("valid_from"))
+                rows.append([rec["from"], rec["to"], props])
+            self._upsert(f"{rtype} {a}->{b}", rel_statement(rtype, a, s.node(a).key, b, s.node(b).key), rows)
+            stale = (self._keys(f"MATCH (:{a})-[r:{rtype}]->(:{b}) RETURN r.rel_key AS k")
+                     - {r[2]["rel_key"] for r in rows})
+            for batch in batches(sorted(stale), self.batch_size):
+                self._write(delete_rels_statement(rtype, a, b), keys=list(batch))
+        return self.counts(s)
+
+    def counts(self, s: Schema | None = None) -> dict[str, int]:
+        s = s or schema()
+        out = {label: int(self.query(f"MATCH (n:{label}) RETURN count(n) AS c")["c"].iloc[0]) for label in s.nodes}
+        for rtype in s.rels:
+            out[rtype] = int(self.query(f"MATCH ()-[r:{rtype}]->() RETURN count(r) AS c")["c"].iloc[0])
+        return out
+
+    # -- reading ------------------------------------------------------------------------
+    def query(self, cypher: str, params: dict | None = None) -> pd.DataFrame:
+        def work(tx):
+            result = tx.run(cypher, params or {})
+            keys = result.keys()
+            return keys, [[_native(v) for v in rec.values()] for rec in result]
+
+        with self._session() as session:
+            keys, rows = session.execute_read(work)
+        return pd.DataFrame(rows, columns=keys)
+
+    def dump(self, s: Schema | None = None) -> dict[str, pd.DataFrame]:
+        return dump(self, s)
+
+    def fingerprint(self) -> str:
+        return fingerprint(self)
+
+
+def _native(v: object) -> object:
+    return v.to_native() if hasattr(v, "to_native") else v
