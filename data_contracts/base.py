@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -172,10 +173,16 @@ class Contract(BaseModel):
         return [f for f in cls.model_fields if f not in cls.personal]
 
 
-def not_after_snapshot(value: dt.date | None, info_context: dict | None, field: str) -> None:
-    snapshot = (info_context or {}).get("snapshot")
-    if value is not None and snapshot is not None and value > snapshot:
+def _not_after_snapshot(value: dt.date, info: ValidationInfo) -> dt.date:
+    # "future" means after the date the file describes, never after the clock
+    snapshot = (info.context or {}).get("snapshot")
+    if snapshot is not None and value > snapshot:
         raise fail("future_date", snapshot=snapshot.isoformat())
+    return value
+
+
+#: a day that cannot lie after the data's snapshot date (registrations, awards, evaluations, ...)
+PastDate = Annotated[dt.date, AfterValidator(_not_after_snapshot)]
 
 
 # --- running a contract over a table ------------------------------------------------------

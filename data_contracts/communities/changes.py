@@ -3,11 +3,9 @@ day it moved (e.g. Zhabei's nine streets joining Jing'an in October 2015)."""
 
 from __future__ import annotations
 
-import datetime as dt
+from pydantic import Field, model_validator
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
-
-from ..base import Contract, Division6, Division12, fail, not_after_snapshot
+from ..base import Contract, Division6, Division12, PastDate, fail
 
 
 class DistrictChangeRecord(Contract):
@@ -20,13 +18,8 @@ class DistrictChangeRecord(Contract):
     from_district_code: Division6 = Field(alias="原区县代码")
     from_district_name: str = Field(alias="原区县名称")
     to_district_code: Division6 = Field(alias="现区县代码")
-    change_date: dt.date = Field(alias="变更日期")
+    change_date: PastDate = Field(alias="变更日期")
 
-    @field_validator("change_date")
-    @classmethod
-    def _not_future(cls, v: dt.date, info: ValidationInfo) -> dt.date:
-        not_after_snapshot(v, info.context, info.field_name or "")
-        return v
 
     @model_validator(mode="after")
     def _moves(self) -> DistrictChangeRecord:

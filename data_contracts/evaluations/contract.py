@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field
 
-from ..base import Contract, Finding, not_after_snapshot, one_of
+from ..base import Contract, Finding, PastDate, one_of
 from ..enums import EVALUATION_GRADES, evaluation_grade_for
 
 
@@ -21,15 +21,10 @@ class EvaluationRecord(Contract):
     evaluation_id: Annotated[str, Field(pattern=r"^EV-\d{4}-\d{3,5}$")] = Field(alias="评估编号")
     project_id: str = Field(alias="项目编号")
     evaluator: str = Field(alias="评估机构")
-    eval_date: dt.date = Field(alias="评估日期")
+    eval_date: PastDate = Field(alias="评估日期")
     score: Annotated[float, Field(ge=0, le=100)] = Field(alias="评估得分")
     grade: Annotated[str, one_of(EVALUATION_GRADES)] = Field(alias="评估等级")
 
-    @field_validator("eval_date")
-    @classmethod
-    def _not_future(cls, v: dt.date, info: ValidationInfo) -> dt.date:
-        not_after_snapshot(v, info.context, info.field_name or "")
-        return v
 
     def findings(self, snapshot: dt.date) -> list[Finding]:
         if evaluation_grade_for(self.score) != self.grade:

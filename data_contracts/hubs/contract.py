@@ -6,17 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from ..base import (
     Contract,
     Division6,
     Division12,
     Finding,
+    PastDate,
     Uscc,
     YesNo,
     fail,
-    not_after_snapshot,
     one_of,
 )
 from ..enums import HUB_KINDS
@@ -38,14 +38,9 @@ class HubRecord(Contract):
     industry: str | None = Field(None, alias="行业领域")
     parent_hub_id: str | None = Field(None, alias="上级枢纽编号")
     has_party_branch: YesNo = Field(alias="是否建立党组织")
-    established_on: dt.date | None = Field(None, alias="成立日期")
-    dissolved_on: dt.date | None = Field(None, alias="撤销日期")
+    established_on: PastDate | None = Field(None, alias="成立日期")
+    dissolved_on: PastDate | None = Field(None, alias="撤销日期")
 
-    @field_validator("established_on", "dissolved_on")
-    @classmethod
-    def _not_future(cls, v: dt.date | None, info: ValidationInfo) -> dt.date | None:
-        not_after_snapshot(v, info.context, info.field_name or "")
-        return v
 
     @model_validator(mode="after")
     def _by_kind(self) -> HubRecord:
@@ -72,17 +67,12 @@ class HubMembershipRecord(Contract):
     uscc: Uscc = Field(alias="统一社会信用代码")
     org_name: str = Field(alias="社会组织名称")
     hub_id: Annotated[str, Field(pattern=HUB_ID)] = Field(alias="枢纽编号")
-    joined_on: dt.date | None = Field(None, alias="加入日期")
+    joined_on: PastDate | None = Field(None, alias="加入日期")
     party_members: Annotated[int, Field(ge=0)] = Field(alias="党员人数")
     has_party_branch: YesNo = Field(alias="是否建立党组织")
     liaison_id: Annotated[str, Field(pattern=r"^LN-\d{4}$")] | None = Field(None, alias="党建联络员编号")
     liaison_name: str | None = Field(None, alias="党建联络员姓名")
 
-    @field_validator("joined_on")
-    @classmethod
-    def _not_future(cls, v: dt.date | None, info: ValidationInfo) -> dt.date | None:
-        not_after_snapshot(v, info.context, info.field_name or "")
-        return v
 
     def findings(self, snapshot: dt.date) -> list[Finding]:
         if self.party_members >= 3 and not self.has_party_branch:

@@ -4,12 +4,11 @@ credit-list entry."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from ..base import Contract, Division12, Uscc, fail, not_after_snapshot, one_of
+from ..base import Contract, Division12, PastDate, Uscc, fail, one_of
 from ..enums import CREDIT_LISTS, INSPECTION_RESULTS, ORG_GRADES, ORG_TYPES, REGISTRATION_STATUSES
 from ..identifiers import ORG_TYPE_DIGIT, uscc_type_problems
 
@@ -25,27 +24,22 @@ class OrganisationRecord(Contract):
     uscc: Uscc = Field(alias="统一社会信用代码")
     org_type: Annotated[str, one_of(ORG_TYPES)] = Field(alias="社会组织类型")
     registration_authority: str = Field(alias="登记管理机关")
-    registration_date: dt.date = Field(alias="成立登记日期")
+    registration_date: PastDate = Field(alias="成立登记日期")
     status: Annotated[str, one_of(REGISTRATION_STATUSES)] = Field(alias="登记状态")
     #: the day an organisation stopped being active (注销 or 撤销), when the register records it
-    status_date: dt.date | None = Field(None, alias="注销撤销日期")
+    status_date: PastDate | None = Field(None, alias="注销撤销日期")
     legal_representative: str | None = Field(None, alias="法定代表人")
     inspection_year: int | None = Field(None, alias="年检年度")
     inspection_result: Annotated[str, one_of(INSPECTION_RESULTS)] | None = Field(None, alias="年检结论")
     grade: Annotated[str, one_of(ORG_GRADES)] | None = Field(None, alias="评估等级")
-    grade_date: dt.date | None = Field(None, alias="评估日期")
+    grade_date: PastDate | None = Field(None, alias="评估日期")
     credit_list: Annotated[str, one_of(CREDIT_LISTS)] | None = Field(None, alias="信用名单")
-    listed_on: dt.date | None = Field(None, alias="列入日期")
-    removed_on: dt.date | None = Field(None, alias="移出日期")
+    listed_on: PastDate | None = Field(None, alias="列入日期")
+    removed_on: PastDate | None = Field(None, alias="移出日期")
     listing_reason: str | None = Field(None, alias="列入原因")
     business_scope: str | None = Field(None, alias="业务范围")
     street_code: Division12 = Field(alias="住所所在街道代码")
 
-    @field_validator("registration_date", "status_date", "grade_date", "listed_on", "removed_on")
-    @classmethod
-    def _not_future(cls, v: dt.date | None, info: ValidationInfo) -> dt.date | None:
-        not_after_snapshot(v, info.context, info.field_name or "")
-        return v
 
     @model_validator(mode="after")
     def _meaning(self) -> OrganisationRecord:

@@ -6,17 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..base import (
     Amount,
     Contract,
     Division12List,
     Finding,
+    PastDate,
     TextList,
     Uscc,
     fail,
-    not_after_snapshot,
     one_of,
 )
 from ..enums import FUNDING_SOURCES, PROCUREMENT_METHODS, SERVICE_CATEGORIES
@@ -39,7 +39,7 @@ class ProjectRecord(Contract):
     procurement_method: Annotated[str, one_of(PROCUREMENT_METHODS)] = Field(alias="采购方式")
     budget: Amount = Field(alias="预算金额（元）")
     contract_amount: Amount = Field(alias="合同金额（元）")
-    award_date: dt.date = Field(alias="签约日期")
+    award_date: PastDate = Field(alias="签约日期")
     start_date: dt.date = Field(alias="开始日期")
     end_date: dt.date = Field(alias="结束日期")
     provider_name: str = Field(alias="承接机构")
@@ -48,11 +48,6 @@ class ProjectRecord(Contract):
     funding_source: Annotated[str, one_of(FUNDING_SOURCES)] = Field(alias="资金来源")
     staffed_workers: TextList = Field(default_factory=list, alias="配置社工编号")
 
-    @field_validator("award_date")
-    @classmethod
-    def _not_future(cls, v: dt.date, info: ValidationInfo) -> dt.date:
-        not_after_snapshot(v, info.context, info.field_name or "")
-        return v
 
     @field_validator("served_communities")
     @classmethod

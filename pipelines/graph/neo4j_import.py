@@ -10,7 +10,6 @@ loader's relationship identity, so a bulk-loaded graph can be kept up to date wi
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -20,6 +19,7 @@ import pandas as pd
 from graph_schema import Schema, schema
 from graph_schema.generate import neo4j_constraints
 
+from ..common.csvfile import write_csv
 from .neo4j_store import rel_key
 
 IMPORT_TYPES = {"string": "string", "int": "long", "float": "double", "date": "date", "bool": "boolean"}
@@ -52,14 +52,6 @@ def rel_header(s: Schema, rtype: str, a: str, b: str) -> list[str]:
     return [f":START_ID({a})", f":END_ID({b})", *props, "rel_key:string", ":TYPE"]
 
 
-def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(header)
-        w.writerows(rows)
-
-
 def write_bundle(store, out: Path, s: Schema | None = None) -> list[Path]:
     s = s or schema()
     tables = store.dump(s)
@@ -70,7 +62,7 @@ def write_bundle(store, out: Path, s: Schema | None = None) -> list[Path]:
         df = tables[label]
         path = out / NODES / f"{label}.csv"
         types = [p.type for p in node.properties]
-        _write(path, node_header(s, label), [[_cell(v, t) for v, t in zip(row, types, strict=True)] + [label]
+        write_csv(path, node_header(s, label), [[_cell(v, t) for v, t in zip(row, types, strict=True)] + [label]
                                              for row in df[node.names].itertuples(index=False)])
         files.append(path)
         flags.append(f"--nodes={NODES}/{label}.csv")
@@ -83,7 +75,7 @@ def write_bundle(store, out: Path, s: Schema | None = None) -> list[Path]:
                 rows.append([_cell(rec["from"]), _cell(rec["to"]), *(_cell(rec[p.name], p.type) for p in rel.properties),
                              rel_key(rtype, rec["from"], rec["to"], vf), rtype])
             path = out / RELS / f"{rtype}__{a}__{b}.csv"
-            _write(path, rel_header(s, rtype, a, b), rows)
+            write_csv(path, rel_header(s, rtype, a, b), rows)
             files.append(path)
             flags.append(f"--relationships={RELS}/{path.name}")
     (out / "constraints.cypher").write_text(neo4j_constraints(s), encoding="utf-8")

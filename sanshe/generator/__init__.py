@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 
 import yaml
 
 from data_contracts import CONTRACTS
+from pipelines.common.csvfile import write_csv
 
 from .district import DISTRICT, SNAPSHOT, DistrictGenerator
 
@@ -37,14 +37,6 @@ def _cell(v: object) -> str:
     if isinstance(v, dt.date):
         return v.isoformat()
     return str(v)
-
-
-def write_csv(path: Path, headers: list[str], rows: list[list[str]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(headers)
-        w.writerows(rows)
 
 
 def generate(out: Path, seed: int = 2015) -> dict:
