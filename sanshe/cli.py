@@ -101,6 +101,35 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_release(args: argparse.Namespace) -> int:
+    from pipelines.graph.stores import open_store
+
+    from .release.package import ReleaseOptions, write_release
+
+    settings = _settings(args)
+    store = open_store(settings)
+    try:
+        snapshot = store.query("MATCH (d:Dataset) RETURN d.district_code AS c, d.snapshot_date AS s")
+        if snapshot.empty:
+            raise FileNotFoundError("the graph has no Dataset node")
+        name = f"sanshe-{snapshot['c'].iloc[0]}-{str(snapshot['s'].iloc[0])[:10]}"
+        out = Path(args.out) if args.out else settings.output_dir / "releases" / name
+        options = {"run_dir": settings.output_dir}
+        if args.base_uri:
+            options["base_uri"] = args.base_uri
+        if args.ocid_prefix:
+            options["ocid_prefix"] = args.ocid_prefix
+        if args.licence:
+            name, _, url = args.licence.partition("=")
+            options["licence"] = {"name": name, "path": url, "title": name}
+        write_release(store, out, ReleaseOptions(**options))
+    except FileNotFoundError as err:
+        print(f"sanshe release: {err}; run `sanshe run` first", file=sys.stderr)
+        return 2
+    print(f"sanshe release: wrote {out}")
+    return 0
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from .generator import generate
 
@@ -144,6 +173,14 @@ def parser() -> argparse.ArgumentParser:
     exp.add_argument("out", help="folder to write (its previous bundle files are replaced)")
     exp.add_argument("--output", help="output folder holding graph.lbug (default: SANSHE_OUTPUT_DIR or ./output)")
     exp.set_defaults(func=cmd_export)
+
+    rel = sub.add_parser("release", help="write a versioned open-data release of the graph")
+    rel.add_argument("--out", help="release folder (default: OUTPUT/releases/sanshe-<district>-<snapshot date>)")
+    rel.add_argument("--output", help="output folder holding graph.lbug (default: SANSHE_OUTPUT_DIR or ./output)")
+    rel.add_argument("--base-uri", help="where the release will be published (default: https://data.example.org/sanshe)")
+    rel.add_argument("--licence", metavar="NAME=URL", help="licence of the data (default: CC-BY-4.0=https://creativecommons.org/licenses/by/4.0/)")
+    rel.add_argument("--ocid-prefix", help="OCDS ocid prefix (default: ocds-sanshe; register your own with OCP)")
+    rel.set_defaults(func=cmd_release)
 
     gen = sub.add_parser("generate", help="write a deterministic sample district")
     gen.add_argument("--seed", type=int, default=2015)

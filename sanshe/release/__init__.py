@@ -1,0 +1,1 @@
+"""Open-data releases: tables, datapackage.json, OCDS, DCAT, quality report, page, Neo4j bundle."""

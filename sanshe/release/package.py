@@ -1,0 +1,210 @@
+"""`sanshe release`: a versioned folder the public can read and tools can check.
+
+It holds the tables (CSV and Parquet), `datapackage.json` (Frictionless Data Package v2,
+generated from the tables' declarations, which come from graph_schema/), the purchases as an
+OCDS 1.1.5 release package, a DCAT catalogue entry, a quality report, `index.html`, the Neo4j
+import bundle under `neo4j/`, `CHANGES.md` against the previous release beside it, and
+`SHA256SUMS`. The folder is scanned for ID and mobile numbers before the checksums are written. Every date comes from the data's snapshot, never the
+clock: the same graph gives the same folder, byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipelines.graph.arrow import ARROW_TYPES
+from pipelines.graph.neo4j_import import write_bundle
+
+from . import changes, ocds, page, quality
+from .privacy import scan_folder
+from .tables import Table, build
+
+FRICTIONLESS_TYPES = {"string": "string", "int": "integer", "float": "number", "date": "date", "bool": "boolean"}
+DEFAULT_LICENCE = {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
+                   "title": "Creative Commons Attribution 4.0"}
+
+
+def _csv_cell(v: object, type_: str) -> str:
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
+        return ""
+    if type_ == "date":
+        return (v.date() if isinstance(v, pd.Timestamp) else v).isoformat()
+    if type_ == "int":
+        return str(int(v))
+    if type_ == "float":
+        return repr(float(v))
+    if type_ == "bool":
+        return "true" if v else "false"
+    return str(v)
+
+
+def _write_table(t: Table, folder: Path) -> list[Path]:
+    from pipelines.common.csvfile import write_csv
+
+    frame = t.frame[[c.name for c in t.columns]].sort_values(t.primary_key, kind="stable")
+    rows = [[_csv_cell(v, c.type) for v, c in zip(rec, t.columns, strict=True)] for rec in frame.itertuples(index=False)]
+    csv_path = folder / "csv" / f"{t.name}.csv"
+    write_csv(csv_path, [c.name for c in t.columns], rows)
+    arrays = [pa.array([None if s == "" else _arrow_value(s, c.type) for s in col], ARROW_TYPES[c.type])
+              for c, col in zip(t.columns, zip(*rows, strict=True) if rows else [[] for _ in t.columns], strict=True)]
+    parquet_path = folder / "parquet" / f"{t.name}.parquet"
+    parquet_path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_arrays(arrays, names=[c.name for c in t.columns]), parquet_path)
+    return [csv_path, parquet_path]
+
+
+def _arrow_value(text: str, type_: str) -> object:
+    import datetime as dt
+
+    return {"int": int, "float": float, "bool": lambda s: s == "true", "date": dt.date.fromisoformat}.get(type_, str)(text)
+
+
+def resource(t: Table) -> dict:
+    fields = []
+    for c in t.columns:
+        f = {"name": c.name, "type": FRICTIONLESS_TYPES[c.type], "title": f"{c.zh} · {c.en}", "description": c.en}
+        if c.required or c.name in t.primary_key:
+            f["constraints"] = {"required": True}
+        fields.append(f)
+    schema_: dict = {"fields": fields, "primaryKey": t.primary_key, "missingValues": [""]}
+    if t.foreign_keys:
+        schema_["foreignKeys"] = [{"fields": f, "reference": {"resource": r, "fields": rf}} for f, r, rf in t.foreign_keys]
+    return {"name": t.name, "type": "table", "path": f"csv/{t.name}.csv", "scheme": "file", "format": "csv",
+            "mediatype": "text/csv", "encoding": "utf-8", "title": f"{t.zh} · {t.en}", "description": t.description,
+            "schema": schema_}
+
+
+def datapackage(tables: list[Table], dataset: dict, licence: dict) -> dict:
+    snapshot = str(dataset["snapshot_date"])[:10]
+    return {
+        "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
+        "name": f"sanshe-{dataset['district_code']}-{snapshot}",
+        "id": f"sanshe-{dataset['district_code']}-{snapshot}",
+        "title": f"{dataset['district_name']}三社联动开放数据 · Community services open data, {dataset['district_code']}",
+        "description": ("社区、社会组织、持证社会工作者、政府购买服务项目及其评估。"
+                        " Communities, social organisations, certified social workers (as counts), "
+                        "purchased-service projects and their evaluations."),
+        "version": snapshot,
+        "created": f"{snapshot}T00:00:00Z",
+        "licenses": [licence],
+        "sources": [{"title": f"{dataset['district_name']} civil-affairs registers as of {snapshot}"}],
+        "contributors": [{"title": "sanshe", "roles": ["creator"]}],
+        "keywords": ["三社联动", "社会组织", "政府购买服务", "community services", "open contracting"],
+        "resources": [resource(t) for t in tables],
+    }
+
+
+def sha256sums(folder: Path) -> str:
+    lines = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "SHA256SUMS"):
+        lines.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.relative_to(folder).as_posix()}")
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class ReleaseOptions:
+    licence: dict = field(default_factory=lambda: dict(DEFAULT_LICENCE))
+    #: where the release will be published (URIs in OCDS and DCAT are built on it)
+    base_uri: str = "https://data.example.org/sanshe"
+    ocid_prefix: str = "ocds-sanshe"
+    #: the run's output folder, for the quality report (accounting, rules, checks)
+    run_dir: Path | None = None
+
+
+def _json(path: Path, value: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
+
+
+def write_release(store, out: Path, options: ReleaseOptions | None = None) -> Path:
+    """Write the release for the graph in `store` to `out` (replaced if it exists)."""
+    opts = options or ReleaseOptions()
+    dump = store.dump()
+    if dump["Dataset"].empty:
+        raise FileNotFoundError("the graph has no Dataset node: run `sanshe run` first")
+    dataset = dump["Dataset"].iloc[0].to_dict()
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    tables = build(dump)
+    for t in tables:
+        _write_table(t, out)
+    frames = {t.name: t.frame for t in tables}
+    package = datapackage(tables, dataset, opts.licence)
+    _json(out / "datapackage.json", package)
+    _json(out / "ocds" / "release-package.json",
+          ocds.release_package(frames, dataset, opts.ocid_prefix, opts.base_uri, opts.licence["path"]))
+    _json(out / "ocds" / "extension" / "extension.json", ocds.EXTENSION)
+    _json(out / "ocds" / "extension" / "release-schema.json", ocds.EXTENSION_SCHEMA)
+    _json(out / "catalog.jsonld", dcat(package, opts))
+    _json(out / "quality" / "report.json", quality.report(frames, opts.run_dir))
+    (out / "index.html").write_text(page.render(store, frames, dataset), encoding="utf-8")
+    (out / "README.md").write_text(readme(package), encoding="utf-8")
+    write_bundle(store, out / "neo4j")
+    (out / "CHANGES.md").write_text(changes.changes(out, package), encoding="utf-8")
+    leaks = scan_folder(out)
+    if leaks:  # nothing personal should ever reach here; refuse to publish if it does
+        shutil.rmtree(out)
+        raise ValueError(f"personal data found in the release, not written: {sorted(leaks)}")
+    (out / "SHA256SUMS").write_text(sha256sums(out), encoding="utf-8")
+    return out
+
+
+def dcat(package: dict, opts: ReleaseOptions) -> dict:
+    """A DCAT 3 catalogue entry (JSON-LD) for the release and its distributions."""
+    base = opts.base_uri.rstrip("/")
+    zh, en = package["title"].split(" · ", 1)
+    dists = [("datapackage.json", "application/json", "Frictionless Data Package v2 descriptor")]
+    dists += [(r["path"], "text/csv", r["title"]) for r in package["resources"]]
+    dists += [(r["path"].replace("csv/", "parquet/").replace(".csv", ".parquet"), "application/vnd.apache.parquet", r["title"])
+              for r in package["resources"]]
+    dists += [("ocds/release-package.json", "application/json", "OCDS 1.1.5 release package"),
+              ("neo4j/import.sh", "text/x-shellscript", "Neo4j bulk import bundle (neo4j-admin)"),
+              ("index.html", "text/html", "Key figures and charts")]
+    return {
+        "@context": {"dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/",
+                     "xsd": "http://www.w3.org/2001/XMLSchema#"},
+        "@id": f"{base}/{package['name']}",
+        "@type": "dcat:Dataset",
+        "dct:identifier": package["id"],
+        "dct:title": [{"@value": zh, "@language": "zh"}, {"@value": en, "@language": "en"}],
+        "dct:description": package["description"],
+        "dct:issued": {"@value": package["created"][:10], "@type": "xsd:date"},
+        "dct:license": {"@id": opts.licence["path"]},
+        "dcat:version": package["version"],
+        "dcat:keyword": package["keywords"],
+        "dct:publisher": {"@type": "http://xmlns.com/foaf/0.1/Agent", "http://xmlns.com/foaf/0.1/name": "sanshe"},
+        "dcat:distribution": [{"@type": "dcat:Distribution", "dct:title": title, "dcat:mediaType": media,
+                               "dcat:downloadURL": {"@id": f"{base}/{package['name']}/{path}"}}
+                              for path, media, title in dists],
+    }
+
+
+def readme(package: dict) -> str:
+    rows = "\n".join(f"| `{r['path']}` | {r['title']} | {r['description']} |" for r in package["resources"])
+    return f"""# {package['title']}
+
+版本 Version {package['version']} · 许可 Licence {package['licenses'][0]['name']} · 数据截止 data as of {package['version']}
+
+| file | 中文 · English | what one row is |
+|---|---|---|
+{rows}
+
+- `parquet/`: the same tables as Parquet. `datapackage.json`: types, keys and foreign keys of every table
+  (Frictionless Data Package v2; check it with `frictionless validate datapackage.json`).
+- `ocds/release-package.json`: the purchased-service projects in the Open Contracting Data Standard 1.1.5;
+  evaluation score and grade are in `sansheEvaluation` on `evaluationReports` documents (`ocds/extension/`).
+- `neo4j/`: CSVs ready for `neo4j-admin database import full`; run `bash neo4j/import.sh`.
+- `catalog.jsonld`: DCAT catalogue entry. `quality/report.json`: what the registers held and what was rejected (counts only).
+- `index.html`: key figures and charts. `CHANGES.md`: what changed since the previous release. `SHA256SUMS`: checksums.
+
+社会工作者只以人数统计发布，少于3人的单元格不公开；本数据不含任何个人身份信息。
+Social workers appear only as counts; cells under 3 are suppressed. No personal data is published.
+"""
