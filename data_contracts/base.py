@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, get_args
 
 import pandas as pd
 from pydantic import (
@@ -28,6 +28,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from . import identifiers as ids
+from . import values
 from .rules import RULES, SEVERITY_ERROR, SEVERITY_WARNING, message
 
 ISSUE_COLUMNS = [
@@ -83,13 +84,27 @@ def _split_list(v: Any) -> Any:
     return v
 
 
-def _yes_no(v: Any) -> Any:
+def _parsed(parse, rule: str):
+    """A before-validator reading text with one of the `values` parsers; other types pass."""
+    def check(v: Any) -> Any:
+        if isinstance(v, str):
+            try:
+                return parse(v)
+            except ValueError:
+                raise fail(rule) from None
+        return v
+
+    return check
+
+
+def _amount(v: Any, info: ValidationInfo) -> Any:
+    # the column header may carry the unit (合同金额（万元）): the reader passes it as context
+    factor = ((info.context or {}).get("units") or {}).get(info.field_name, 1)
     if isinstance(v, str):
-        if v in ("是", "有", "Y", "y", "yes", "true", "True"):
-            return True
-        if v in ("否", "无", "N", "n", "no", "false", "False"):
-            return False
-        raise fail("bool_format")
+        try:
+            return values.parse_amount(v, factor)
+        except ValueError:
+            raise fail("number_format") from None
     return v
 
 
@@ -111,8 +126,11 @@ Division6 = Annotated[str, AfterValidator(_division(6))]
 Division12 = Annotated[str, AfterValidator(_division(12))]
 Division12List = Annotated[list[Division12], BeforeValidator(_split_list)]
 TextList = Annotated[list[str], BeforeValidator(_split_list)]
-Amount = Annotated[float, Field(ge=0)]
-YesNo = Annotated[bool, BeforeValidator(_yes_no)]
+Amount = Annotated[float, BeforeValidator(_amount), Field(ge=0)]
+YesNo = Annotated[bool, BeforeValidator(_parsed(values.parse_bool, "bool_format"))]
+Whole = Annotated[int, BeforeValidator(_parsed(values.parse_whole, "integer_format"))]
+Day = Annotated[dt.date, BeforeValidator(_parsed(values.parse_date, "date_format"))]
+OrgGrade = Annotated[str, BeforeValidator(_parsed(values.parse_org_grade, "value_not_allowed"))]
 Mobile = Annotated[str, AfterValidator(_mobile)]
 IdNumber = Annotated[str, AfterValidator(_id_number)]
 
@@ -122,6 +140,19 @@ def _blank(v: Any) -> bool:
 
 
 # --- the contract base class --------------------------------------------------------------
+
+_TEXT_FIELDS: dict[type, frozenset[str]] = {}
+_DATE_FIELDS: dict[type, frozenset[str]] = {}
+
+
+def _inner_types(annotation: Any) -> set[Any]:
+    """Every type inside an annotation (Optional, Annotated, unions), for telling field kinds."""
+    found, todo = set(), [annotation]
+    while todo:
+        t = todo.pop()
+        found.add(t)
+        todo.extend(get_args(t))
+    return found
 
 @dataclass(frozen=True)
 class Finding:
@@ -146,15 +177,48 @@ class Contract(BaseModel):
     key: ClassVar[tuple[str, ...]]
     #: fields holding personal data: validated, used for matching, then dropped
     personal: ClassVar[frozenset[str]] = frozenset()
+    #: fields whose broken value does not quarantine the row: it is reported as a warning, the
+    #: field is left empty, and the resolve stage fills it another way (e.g. by name) or
+    #: quarantines the row then
+    soft: ClassVar[frozenset[str]] = frozenset()
+    #: other spellings of each field's column header, beside its alias and its English name
+    #: (see data_contracts/headers.py)
+    aliases: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     @model_validator(mode="before")
     @classmethod
-    def _blank_is_missing(cls, data: Any) -> Any:
-        # An empty cell means "not given": dropping it lets pydantic report `missing` for
-        # required fields and use the default for optional ones.
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if not _blank(v)}
-        return data
+    def _clean_cells(cls, data: Any) -> Any:
+        # Free text keeps its characters (only stray spaces and line breaks go); codes, numbers,
+        # dates and enumerations are read half-width with no spaces. An empty cell means "not
+        # given": dropping it lets pydantic report `missing` for required fields and use the
+        # default for optional ones.
+        if not isinstance(data, dict):
+            return data
+        text, dates = cls.text_fields(), cls.date_fields()
+        out = {}
+        for k, v in data.items():
+            if isinstance(v, str):
+                # a date keeps the space before a time of day (2014-09-11 9:30)
+                v = values.tidy(v) if k in text else values.tidy(values.halfwidth(v)) if k in dates else values.compact(v)
+            if not _blank(v):
+                out[k] = v
+        return out
+
+    @classmethod
+    def date_fields(cls) -> frozenset[str]:
+        """Headers (aliases) of the date fields, optional ones included."""
+        if cls not in _DATE_FIELDS:
+            _DATE_FIELDS[cls] = frozenset(cls.header(f) for f, info in cls.model_fields.items()
+                                          if info.annotation is dt.date or dt.date in _inner_types(info.annotation))
+        return _DATE_FIELDS[cls]
+
+    @classmethod
+    def text_fields(cls) -> frozenset[str]:
+        """Headers (aliases) of the free-text fields: plain `str` with no constraint."""
+        if cls not in _TEXT_FIELDS:
+            _TEXT_FIELDS[cls] = frozenset(cls.header(f) for f, info in cls.model_fields.items()
+                                          if info.annotation in (str, str | None) and not info.metadata)
+        return _TEXT_FIELDS[cls]
 
     def findings(self, snapshot: dt.date) -> list[Finding]:
         """Warnings for a row that passed; override per contract."""
@@ -182,7 +246,8 @@ def _not_after_snapshot(value: dt.date, info: ValidationInfo) -> dt.date:
 
 
 #: a day that cannot lie after the data's snapshot date (registrations, awards, evaluations, ...)
-PastDate = Annotated[dt.date, AfterValidator(_not_after_snapshot)]
+PastDate = Annotated[dt.date, BeforeValidator(_parsed(values.parse_date, "date_format")),
+                     AfterValidator(_not_after_snapshot)]
 
 
 # --- running a contract over a table ------------------------------------------------------
@@ -231,12 +296,14 @@ def issue(model: type[Contract], file: str, row: int, field: str | None, rule: s
     }
 
 
-def validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: dt.date) -> Validated:
-    """Validate every row of `raw` (text cells plus `_file` and `_row`) against `model`."""
+def validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: dt.date,
+                   units: dict[str, int] | None = None) -> Validated:
+    """Validate every row of `raw` (text cells plus `_file` and `_row`) against `model`.
+    `units` gives yuan per unit for amount fields whose column header named one (万元)."""
     by_alias = {model.header(f): f for f in model.model_fields}
     issues: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
-    context = {"snapshot": snapshot}
+    context = {"snapshot": snapshot, "units": units or {}}
     columns = [c for c in raw.columns if c in by_alias]
     unknown = [c for c in raw.columns if c not in by_alias and not c.startswith("_")]
     missing = [model.header(f) for f, info in model.model_fields.items()
@@ -255,19 +322,17 @@ def validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: dt.date) 
         try:
             obj = model.model_validate(data, context=context)
         except ValidationError as err:
-            for e in err.errors():
-                ctx = dict(e.get("ctx") or {})
-                field = str(e["loc"][0]) if e["loc"] else ctx.pop("_at", None)
-                ctx.pop("_at", None)
-                field = by_alias.get(field, field)
-                rule = e["type"] if e["type"] in RULES else _PYDANTIC_RULES.get(e["type"], "value_not_allowed")
-                if e["type"] == "greater_than_equal" and ctx.get("ge") not in (0, 0.0):
-                    rule = "out_of_range"  # "must not be negative" only fits a floor of zero
-                if rule == "out_of_range":
-                    ctx = {"low": ctx.get("ge", ""), "high": ctx.get("le", "")}
-                raw_value = data.get(model.header(field)) if field else None
-                issues.append(issue(model, file, row, field, rule, raw_value, **ctx))
-            continue
+            found = [_issue_of(model, by_alias, file, row, data, e) for e in err.errors()]
+            soft = {i["field"] for i in found} <= model.soft
+            if soft:  # only soft fields broke: report them, leave them empty, keep the row
+                try:
+                    obj = model.model_validate({k: v for k, v in data.items() if by_alias.get(k) not in model.soft},
+                                               context=context)
+                except ValidationError:
+                    soft = False
+            issues.extend({**i, "severity": SEVERITY_WARNING} if soft else i for i in found)
+            if not soft:
+                continue
         for f in obj.findings(snapshot):
             issues.append(issue(model, file, row, f.field, f.rule, getattr(obj, f.field, None),
                                 severity=SEVERITY_WARNING, **f.ctx))
@@ -275,6 +340,22 @@ def validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: dt.date) 
     accepted = pd.DataFrame(rows, columns=[*model.model_fields, "_file", "_row", "_asof"])
     quarantined = {(i["file"], i["row"]) for i in issues if i["severity"] == SEVERITY_ERROR}
     return Validated(accepted, issues_frame(issues), len(raw), len(quarantined), unknown)
+
+
+def _issue_of(model: type[Contract], by_alias: dict[str, str], file: str, row: int, data: dict[str, Any],
+              e: Any) -> dict[str, Any]:
+    """One pydantic error as an issue row, named by the rule it broke."""
+    ctx = dict(e.get("ctx") or {})
+    field = str(e["loc"][0]) if e["loc"] else ctx.pop("_at", None)
+    ctx.pop("_at", None)
+    field = by_alias.get(field, field)
+    rule = e["type"] if e["type"] in RULES else _PYDANTIC_RULES.get(e["type"], "value_not_allowed")
+    if e["type"] == "greater_than_equal" and ctx.get("ge") not in (0, 0.0):
+        rule = "out_of_range"  # "must not be negative" only fits a floor of zero
+    if rule == "out_of_range":
+        ctx = {"low": ctx.get("ge", ""), "high": ctx.get("le", "")}
+    raw_value = data.get(model.header(field)) if field else None
+    return issue(model, file, row, field, rule, raw_value, **ctx)
 
 
 def issues_frame(issues: list[dict[str, Any]]) -> pd.DataFrame:

@@ -88,15 +88,77 @@ RULES: dict[str, tuple[str, str]] = {
         "refers to a {target_en} that is unknown or was rejected: {missing}",
     ),
     "unreadable_file": (
-        "文件无法读取（{detail}），请另存为 UTF-8 编码的 CSV", "the file cannot be read ({detail}); save it as UTF-8 CSV"),
+        "文件无法读取（{detail}），请另存为 UTF-8 编码的 CSV 或 XLSX 工作簿",
+        "the file cannot be read ({detail}); save it as a UTF-8 CSV or an XLSX workbook"),
     "wrong_cell_count": (
         "本行的单元格数与表头不一致（{detail}），常见原因是多余的逗号",
         "this line has a different number of cells than the header ({detail}); often a stray comma"),
     "missing_column": ("文件缺少必需的列：{column}", "the file lacks a required column: {column}"),
+    "no_header_row": (
+        "找不到本登记表的表头（应有“{detail}”等列）；请检查是否放错文件夹、选错工作表或文件编码有误",
+        "no row looks like this register's header (expected columns such as {detail}); check the folder, the sheet and the file's encoding",
+    ),
+    "provider_matched_by_name": (
+        "承接机构代码缺失或有误，已按名称匹配为 {name}（{uscc}，相似度 {score}），请核对并更正源文件",
+        "the provider's code was missing or wrong; matched by name to {name} ({uscc}, similarity {score}): check and correct the file",
+    ),
+    "provider_ambiguous": (
+        "承接机构代码缺失或有误，按名称有多个可能的社会组织：候选见 provider_review.csv，确认后写入 decisions/provider_matches.csv",
+        "the provider's code is missing or wrong and its name fits several organisations: see provider_review.csv and record a decision in decisions/provider_matches.csv",
+    ),
+    "provider_unmatched": (
+        "承接机构代码缺失或有误，且按名称找不到已登记的社会组织",
+        "the provider's code is missing or wrong and no registered organisation has that name",
+    ),
     "inconsistent_name": (
         "同一代码在本表中对应不同名称（此前写作“{expected}”）",
         "the same code carries another name earlier in this register ('{expected}')",
     ),
+}
+
+#: how a clerk fixes a row that broke each rule (docs/rules.md)
+FIXES: dict[str, str] = {
+    "required": "Fill in the cell; if the value is unknown, ask the unit that keeps the register.",
+    "number_format": "Write a number: 125000, 125,000元, ¥125000 or 12.5万元.",
+    "integer_format": "Write a whole number (12345 or 12,345).",
+    "date_format": "Write a date: 2014-09-01, 2014/9/1, 2014年9月1日, 2014.09 or an Excel date cell.",
+    "value_not_allowed": "Use one of the listed values exactly (see docs/schema.md for the enumerations).",
+    "non_negative": "Amounts and counts cannot be negative; check the sign.",
+    "out_of_range": "Check the value against its source document; it lies outside the allowed range.",
+    "bool_format": "Write 是/否 (also accepted: 有/无, Y/N).",
+    "uscc_length": "Copy the 18-character code again from the registration certificate.",
+    "uscc_alphabet": "The code never contains I, O, S, V or Z; a letter O is usually the digit 0.",
+    "uscc_check_char": "A character was mistyped; copy the code again from the certificate or the national platform.",
+    "uscc_org_code_check": "Characters 9-17 were mistyped; copy the code again.",
+    "uscc_not_civil_affairs": "A social organisation's code starts with 5; this may be a company or an agency.",
+    "uscc_type_mismatch": "The organisation type or the code is wrong; check the certificate's type.",
+    "foundation_authority_level": "Foundations are registered nationally or provincially; check the type and the code.",
+    "division_code_format": "Write the statistical division code with all its digits (12 for streets and committees).",
+    "division_nesting": "The committee's code must start with its street's first 9 digits; one of the two is wrong.",
+    "division_kind_mismatch": "Digits 7-9 say street (001-099) or town (100-199); check the kind or the code.",
+    "id_number_format": "Copy the 18-character ID number again (the last may be X).",
+    "id_number_check_char": "A digit was mistyped; copy the ID number again from the ID card.",
+    "mobile_format": "Write an 11-digit mobile number starting 13-19, or leave the cell empty.",
+    "worker_key_format": "Worker keys are SW followed by 6 digits.",
+    "status_date_while_active": "Either the status is not 正常 or the deregistration date belongs elsewhere.",
+    "end_before_start": "Swap or correct the dates.",
+    "future_date": "The date lies after the data's snapshot date (manifest.yaml); correct the date or the snapshot.",
+    "missing_companion": "Fill in the companion cell named in the message.",
+    "contract_above_budget": "Kept. Check the contract amount and the budget against the contract.",
+    "term_over_3_years": "Kept. Terms normally run at most 1 year, 3 for recurring services; check the dates.",
+    "grade_score_mismatch": "Kept. Check the grade against the score bands.",
+    "party_branch_required": "Kept. 3 or more party members require a party organisation; check the members count.",
+    "duplicate_key": "The later line was loaded; delete or correct the earlier one.",
+    "duplicate_person": "One person registered under two worker keys; keep one key.",
+    "unknown_reference": "The code refers to a record the other register lacks or rejected: fix the code, or the other register.",
+    "unreadable_file": "Save the file again as UTF-8 CSV or XLSX; the other files were loaded.",
+    "wrong_cell_count": "The line has a stray or a missing separator (often a comma inside a value without quotes).",
+    "missing_column": "Add the column (see docs/columns.md for the headers accepted); no row of the file was loaded.",
+    "no_header_row": "Put the file in its register's folder, the data on a sheet with a header row, saved as UTF-8 or XLSX.",
+    "provider_matched_by_name": "Kept. Write the matched code into the file so the next list carries it.",
+    "provider_ambiguous": "Copy a line of quarantine/provider_review.csv into decisions/provider_matches.csv with decision accept.",
+    "provider_unmatched": "Write the provider's code, or register the organisation first.",
+    "inconsistent_name": "One code, one name: correct the spelling to match the first one.",
 }
 
 SEVERITY_WARNING = "warning"
@@ -119,7 +181,7 @@ def rules_doc() -> str:
            "Every rule a row can break, with the message the quarantine report shows. A row that",
            "breaks an *error* rule is not loaded; a *warning* rule keeps the row and reports it.",
            "Fix the cell named by file, row and column, and run again.", "",
-           "| rule | 中文说明 | meaning |", "|---|---|---|"]
+           "| rule | 中文说明 | meaning | how to fix |", "|---|---|---|---|"]
     for rule, (zh, en) in RULES.items():
-        out.append(f"| `{rule}` | {zh} | {en} |")
+        out.append(f"| `{rule}` | {zh} | {en} | {FIXES[rule]} |")
     return "\n".join(out) + "\n"

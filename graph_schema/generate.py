@@ -74,6 +74,8 @@ def schema_doc(s: Schema) -> str:
 
 def artifacts() -> dict[Path, str]:
     """Every generated file and the text it must hold."""
+    from data_contracts import CONTRACTS
+    from data_contracts.headers import aliases_doc
     from data_contracts.rules import rules_doc
     from sanshe.queries.catalogue import catalogue_doc, neo4j_cookbook  # generated the same way
 
@@ -84,6 +86,7 @@ def artifacts() -> dict[Path, str]:
         ROOT / "docs" / "schema.md": schema_doc(s),
         ROOT / "docs" / "queries.md": catalogue_doc(),
         ROOT / "docs" / "rules.md": rules_doc(),
+        ROOT / "docs" / "columns.md": aliases_doc(list(CONTRACTS.values())),
         ROOT / "docs" / "neo4j-queries.md": neo4j_cookbook(),
     }
 

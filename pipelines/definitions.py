@@ -8,6 +8,7 @@ keeps personal data out of Dagster's storage.
 
 from dagster import (
     Definitions,
+    FilesystemIOManager,
     define_asset_job,
     in_process_executor,
     load_assets_from_modules,
@@ -15,7 +16,7 @@ from dagster import (
 )
 
 from . import communities, evaluations, hubs, organisations, projects, workers
-from .common.resources import SansheResource
+from .common.resources import PUBLIC_IO, SansheResource
 from .communities import assets as communities_assets
 from .evaluations import assets as evaluations_assets
 from .graph import assets as graph_assets
@@ -24,6 +25,7 @@ from .organisations import assets as organisations_assets
 from .projects import assets as projects_assets
 from .quality import assets as quality_assets
 from .quality.checks import expectation_checks
+from .sensors import inbox_sensor
 from .settings import Settings
 from .workers import assets as workers_assets
 
@@ -40,13 +42,18 @@ sanshe_job = define_asset_job(JOB_NAME, selection="*", executor_def=in_process_e
                               description="Read, validate and resolve every register, then load the graph.")
 
 
-def build_definitions(settings: Settings | None = None, io_manager=mem_io_manager) -> Definitions:
+def build_definitions(settings: Settings | None = None, io_manager=mem_io_manager, public_io_manager=None) -> Definitions:
+    settings = settings or Settings.from_env()
     return Definitions(
         assets=ASSETS,
         asset_checks=CHECKS,
         jobs=[sanshe_job],
+        sensors=[inbox_sensor],
         resources={
-            "sanshe": SansheResource.from_settings(settings or Settings.from_env()),
+            "sanshe": SansheResource.from_settings(settings),
+            # Resolved registers and everything after them hold no personal data: stored under
+            # OUTPUT/dagster_storage, so the inbox sensor's partial runs can load what they skip.
+            PUBLIC_IO: public_io_manager or FilesystemIOManager(base_dir=str(settings.output_dir / "dagster_storage")),
             # Raw and validated registers hold personal data (names, ID numbers, phones): they
             # stay in memory and are never pickled into Dagster's storage. The price: a single
             # step cannot be re-run on its own from the UI; re-run the job.

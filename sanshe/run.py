@@ -31,7 +31,7 @@ def run_pipeline(settings: Settings) -> RunOutcome:
     # raised while the job's asset selection is built; not ours to act on
     warnings.filterwarnings("ignore", category=BetaWarning)
 
-    from pipelines.common.resources import SansheResource
+    from pipelines.common.resources import PUBLIC_IO, SansheResource
     from pipelines.definitions import ASSETS, CHECKS
     from pipelines.quality import gx
     settings.output_dir.mkdir(parents=True, exist_ok=True)
@@ -41,7 +41,8 @@ def run_pipeline(settings: Settings) -> RunOutcome:
     with DagsterInstance.ephemeral() as instance:
         result = materialize([*ASSETS, *CHECKS], instance=instance, raise_on_error=False,
                              run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-                             resources={"sanshe": SansheResource.from_settings(settings), "io_manager": mem_io_manager})
+                             resources={"sanshe": SansheResource.from_settings(settings), "io_manager": mem_io_manager,
+                                        PUBLIC_IO: mem_io_manager})
         checks = []
         for ev in result.get_asset_check_evaluations():
             checks.append({"asset": ev.asset_key.to_user_string(), "check": ev.check_name,

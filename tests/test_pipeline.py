@@ -9,6 +9,7 @@ import yaml
 
 from data_contracts import CONTRACTS
 from data_contracts.identifiers import find_personal
+from pipelines.common.readers import claimed
 from pipelines.graph.store import EmbeddedGraphStore
 from pipelines.settings import SAMPLE_DIR, Settings
 from sanshe.run import run_pipeline
@@ -46,7 +47,7 @@ def test_every_planted_defect_is_quarantined_with_its_rule(sample_run):
         model = CONTRACTS[d["register"]]
         header = model.header(d["key"])
         hits = []
-        for path in sorted((SAMPLE_DIR / model.folder).glob(model.files)):
+        for path in claimed(SAMPLE_DIR / model.folder, model):
             rows = _read(path)
             col = rows[0].index(header)
             hits += [(path.relative_to(SAMPLE_DIR).as_posix(), i + 1) for i, r in enumerate(rows) if i and r[col] == d["value"]]
@@ -154,12 +155,12 @@ def _write(path: Path, rows: list[list[str]]) -> None:
         csv.writer(fh, lineterminator="\n").writerows(rows)
 
 
-@pytest.mark.parametrize("damage", ["not_utf8", "missing_column"])
+@pytest.mark.parametrize("damage", ["undecodable", "missing_column"])
 def test_a_bad_file_never_stops_the_good_files(inbox, tmp_path, damage):
     bad = inbox / "projects" / "projects_2025.csv"
     lines = len(_read(bad)) - 1
-    if damage == "not_utf8":
-        bad.write_bytes(bad.read_text(encoding="utf-8").encode("gbk"))
+    if damage == "undecodable":  # a byte no supported encoding (UTF-8, GBK, GB18030) has
+        bad.write_bytes(bad.read_bytes().replace(b"\n", b"\xff\n", 1))
     else:
         rows = _read(bad)
         col = rows[0].index("合同金额（元）")
@@ -174,7 +175,7 @@ def test_a_bad_file_never_stops_the_good_files(inbox, tmp_path, damage):
     assert row["rows_read"] == lines and row["rows_quarantined"] == lines and row["rows_accepted"] == 0
     q = pd.read_csv(tmp_path / "out" / "quarantine" / "quarantine.csv")
     rules = set(q.loc[q["file"] == "projects/projects_2025.csv", "rule"])
-    assert rules == ({"unreadable_file"} if damage == "not_utf8" else {"missing_column"})
+    assert rules == ({"unreadable_file"} if damage == "undecodable" else {"missing_column"})
     assert out.graph_counts["Project"] > 800
 
 
@@ -197,10 +198,13 @@ def test_line_level_damage_costs_only_that_line_and_rows_keep_their_numbers(inbo
 
 
 def test_files_no_register_takes_are_reported(inbox, tmp_path):
-    (inbox / "projects" / "projects_2025.csv").rename(inbox / "projects" / "projects_2025.CSV")
+    (inbox / "projects" / "projects_2025.csv").rename(inbox / "projects" / "projcts_2025.csv")  # misspelt
+    (inbox / "projects" / "projects_2024.csv").rename(inbox / "projects" / "projects_2024.pdf")  # not a table
+    (inbox / "projects" / "projects_2023.csv").rename(inbox / "projects" / "projects_2023.CSV")  # read: any case
     out = run_pipeline(Settings(inbox, tmp_path / "out"))
     unclaimed = out.accounting[out.accounting["register"] == "(unclaimed)"]
-    assert list(unclaimed["file"]) == ["projects/projects_2025.CSV"]
+    assert list(unclaimed["file"]) == ["projects/projcts_2025.csv", "projects/projects_2024.pdf"]
+    assert "projects/projects_2023.CSV" in set(out.accounting["file"])
 
 
 @pytest.mark.parametrize("io_manager", ["ours", "dagster_default"])

@@ -11,8 +11,9 @@ from ..base import Contract, Division6, Division12, PastDate, fail
 class DistrictChangeRecord(Contract):
     source = "district_changes"
     folder = "communities"
-    files = "district_changes*.csv"
+    files = "district_changes*"
     key = ("street_code", "change_date")
+    aliases = {"change_date": ("调整日期", "变更时间")}
 
     street_code: Division12 = Field(alias="街道代码")
     from_district_code: Division6 = Field(alias="原区县代码")

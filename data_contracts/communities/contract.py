@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from ..base import Contract, Division6, Division12, fail, one_of
+from ..base import Contract, Division6, Division12, Whole, fail, one_of
 from ..enums import COMMUNITY_KINDS, STREET_KINDS
 from ..identifiers import committee_kind, township_kind
 
@@ -15,8 +15,18 @@ from ..identifiers import committee_kind, township_kind
 class CommunityRecord(Contract):
     source = "communities"
     folder = "communities"
-    files = "communities*.csv"
+    files = "communities*"
     key = ("community_code",)
+    aliases = {
+        "district_code": ("区代码", "县区代码"),
+        "street_code": ("街镇代码", "乡镇街道代码"),
+        "street_name": ("街镇名称", "乡镇街道名称"),
+        "street_kind": ("街镇类型",),
+        "community_code": ("居委会代码", "村居代码", "统计用区划代码"),
+        "community_name": ("居委会名称", "村居名称", "社区居委会名称"),
+        "community_kind": ("村居类型",),
+        "population": ("人口", "常住人口数", "人口数", "常住人口（人）"),
+    }
 
     district_code: Division6 = Field(alias="区县代码")
     district_name: str = Field(alias="区县名称")
@@ -26,7 +36,7 @@ class CommunityRecord(Contract):
     community_code: Division12 = Field(alias="社区代码")
     community_name: str = Field(alias="社区名称")
     community_kind: Annotated[str, one_of(COMMUNITY_KINDS)] = Field(alias="社区类型")
-    population: Annotated[int, Field(ge=0)] = Field(alias="常住人口")
+    population: Annotated[Whole, Field(ge=0)] = Field(alias="常住人口")
 
     @model_validator(mode="after")
     def _nesting(self) -> CommunityRecord:

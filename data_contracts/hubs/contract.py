@@ -15,6 +15,7 @@ from ..base import (
     Finding,
     PastDate,
     Uscc,
+    Whole,
     YesNo,
     fail,
     one_of,
@@ -27,8 +28,10 @@ HUB_ID = r"^HUB-[A-Z0-9-]+$"
 class HubRecord(Contract):
     source = "hubs"
     folder = "hubs"
-    files = "hubs*.csv"
+    files = "hubs*"
     key = ("hub_id",)
+    aliases = {"hub_id": ("编号",), "hub_name": ("名称",), "hub_kind": ("类型",),
+               "has_party_branch": ("党组织", "是否有党组织", "是否建立党支部"), "industry": ("行业",)}
 
     hub_id: Annotated[str, Field(pattern=HUB_ID)] = Field(alias="枢纽编号")
     hub_name: str = Field(alias="枢纽名称")
@@ -60,15 +63,19 @@ class HubRecord(Contract):
 class HubMembershipRecord(Contract):
     source = "hub_memberships"
     folder = "hubs"
-    files = "hub_memberships*.csv"
+    files = "hub_memberships*"
     key = ("uscc",)
+    aliases = {"uscc": ("信用代码", "社会信用代码", "USCC"), "org_name": ("名称", "组织名称", "单位名称"),
+               "party_members": ("党员数", "党员人数（人）", "正式党员人数"),
+               "has_party_branch": ("党组织", "是否有党组织", "是否建立党支部"),
+               "liaison_id": ("联络员编号",), "liaison_name": ("联络员姓名", "党建联络员")}
     personal = frozenset({"liaison_name"})
 
     uscc: Uscc = Field(alias="统一社会信用代码")
     org_name: str = Field(alias="社会组织名称")
     hub_id: Annotated[str, Field(pattern=HUB_ID)] = Field(alias="枢纽编号")
     joined_on: PastDate | None = Field(None, alias="加入日期")
-    party_members: Annotated[int, Field(ge=0)] = Field(alias="党员人数")
+    party_members: Annotated[Whole, Field(ge=0)] = Field(alias="党员人数")
     has_party_branch: YesNo = Field(alias="是否建立党组织")
     liaison_id: Annotated[str, Field(pattern=r"^LN-\d{4}$")] | None = Field(None, alias="党建联络员编号")
     liaison_name: str | None = Field(None, alias="党建联络员姓名")

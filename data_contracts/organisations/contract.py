@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from ..base import Contract, Division12, PastDate, Uscc, fail, one_of
+from ..base import Contract, Division12, OrgGrade, PastDate, Uscc, Whole, fail, one_of
 from ..enums import CREDIT_LISTS, INSPECTION_RESULTS, ORG_GRADES, ORG_TYPES, REGISTRATION_STATUSES
 from ..identifiers import ORG_TYPE_DIGIT, uscc_type_problems
 
@@ -16,9 +16,23 @@ from ..identifiers import ORG_TYPE_DIGIT, uscc_type_problems
 class OrganisationRecord(Contract):
     source = "organisations"
     folder = "organisations"
-    files = "organisations*.csv"
+    files = "organisations*"
     key = ("uscc",)
     personal = frozenset({"legal_representative"})
+    aliases = {
+        "name": ("名称", "组织名称", "单位名称", "机构名称"),
+        "uscc": ("信用代码", "社会信用代码", "统一代码", "USCC", "credit code"),
+        "org_type": ("类型", "组织类型", "单位类型"),
+        "registration_authority": ("登记机关", "登记管理机关名称"),
+        "registration_date": ("成立日期", "登记日期", "成立时间"),
+        "status": ("状态",),
+        "status_date": ("注销日期", "撤销日期"),
+        "legal_representative": ("法人", "法定代表人姓名"),
+        "inspection_result": ("年检结果",),
+        "grade": ("等级", "社会组织评估等级"),
+        "grade_date": ("等级评定日期", "评估时间"),
+        "street_code": ("街道代码", "所在街道代码", "住所街道代码"),
+    }
 
     name: str = Field(alias="社会组织名称")
     uscc: Uscc = Field(alias="统一社会信用代码")
@@ -29,9 +43,9 @@ class OrganisationRecord(Contract):
     #: the day an organisation stopped being active (注销 or 撤销), when the register records it
     status_date: PastDate | None = Field(None, alias="注销撤销日期")
     legal_representative: str | None = Field(None, alias="法定代表人")
-    inspection_year: int | None = Field(None, alias="年检年度")
+    inspection_year: Whole | None = Field(None, alias="年检年度")
     inspection_result: Annotated[str, one_of(INSPECTION_RESULTS)] | None = Field(None, alias="年检结论")
-    grade: Annotated[str, one_of(ORG_GRADES)] | None = Field(None, alias="评估等级")
+    grade: Annotated[OrgGrade, one_of(ORG_GRADES)] | None = Field(None, alias="评估等级")
     grade_date: PastDate | None = Field(None, alias="评估日期")
     credit_list: Annotated[str, one_of(CREDIT_LISTS)] | None = Field(None, alias="信用名单")
     listed_on: PastDate | None = Field(None, alias="列入日期")

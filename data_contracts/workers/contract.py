@@ -8,15 +8,26 @@ from typing import Annotated
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from ..base import Contract, Division12List, IdNumber, Mobile, Uscc, fail, one_of
+from ..base import Contract, Division12List, IdNumber, Mobile, Uscc, Whole, fail, one_of
 from ..enums import WORKER_LEVELS
 
 
 class SocialWorkerRecord(Contract):
     source = "workers"
     folder = "workers"
-    files = "*.csv"
+    files = "*"
     key = ("worker_key",)
+    aliases = {
+        "worker_key": ("编号", "社工号"),
+        "name": ("社工姓名",),
+        "id_number": ("身份证号码", "公民身份号码", "身份证"),
+        "phone": ("手机", "手机号码", "联系电话"),
+        "certificate_no": ("证书号", "职业水平证书编号", "证书号码"),
+        "level": ("等级", "职业水平", "证书等级"),
+        "certified_year": ("取证年份", "取得证书年度"),
+        "employer_uscc": ("单位信用代码", "工作单位信用代码", "所在单位统一社会信用代码"),
+        "served_communities": ("服务社区",),
+    }
     personal = frozenset({"name", "id_number", "phone", "certificate_no"})
 
     worker_key: Annotated[str, Field(pattern=r"^SW\d{6}$")] = Field(alias="社工编号")
@@ -26,7 +37,7 @@ class SocialWorkerRecord(Contract):
     certificate_no: str = Field(alias="证书编号")
     level: Annotated[str, one_of(WORKER_LEVELS)] = Field(alias="职业水平等级")
     # the national exam started in 2008; "future" is judged against the data's snapshot date
-    certified_year: Annotated[int, Field(ge=2008)] = Field(alias="取得证书年份")
+    certified_year: Annotated[Whole, Field(ge=2008)] = Field(alias="取得证书年份")
     employer_uscc: Uscc = Field(alias="工作单位统一社会信用代码")
     served_communities: Division12List = Field(default_factory=list, alias="服务社区代码")
 

@@ -29,7 +29,7 @@ def source_assets(model: type[Contract], group: str, grain: str) -> list[AssetsD
     def validated(context: AssetExecutionContext, sanshe: SansheResource, raw: dict[str, FileRead]) -> RegisterResult:
         # each file is judged as of the date it describes ("future" means after that date)
         snapshot = sanshe.snapshot_date()
-        checked = [validate_frame(f.frame, model, f.frame["_asof"].iloc[0] if len(f.frame) else snapshot)
+        checked = [validate_frame(f.frame, model, f.frame["_asof"].iloc[0] if len(f.frame) else snapshot, f.units)
                    for f in raw.values()]
         broken = [issue(model, name, row, None, rule, None, detail=detail)
                   for name, f in raw.items() for row, rule, detail in f.broken]
@@ -41,7 +41,10 @@ def source_assets(model: type[Contract], group: str, grain: str) -> list[AssetsD
         result = RegisterResult(
             reg, accepted, issues, sum(c.rows_read for c in checked) + len(broken),
             rows_per_file={name: len(f.frame) + len(f.broken) for name, f in raw.items()},
-            unknown_columns={name: c.unknown_columns for name, c in zip(raw, checked, strict=True) if c.unknown_columns},
+            unknown_columns={name: [*f.unknown_columns, *(u for u in c.unknown_columns if u not in f.unknown_columns)]
+                             for (name, f), c in zip(raw.items(), checked, strict=True) if f.unknown_columns or c.unknown_columns},
+            formats={name: f.format for name, f in raw.items()},
+            skipped={name: f.skipped for name, f in raw.items() if f.skipped},
         ).dropping(dup_issues)
         context.add_output_metadata({
             "rows_read": result.rows_read, "rows_accepted": len(result.accepted),

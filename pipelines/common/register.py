@@ -4,10 +4,7 @@ so `rows_read == accepted + quarantined` holds at every stage."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -15,6 +12,10 @@ import pandas as pd
 
 from data_contracts.base import Contract, issues_frame
 from data_contracts.rules import SEVERITY_ERROR
+
+from .readers import FileRead, claimed, file_asof, read_path
+
+__all__ = ["FileRead", "RegisterResult", "empty_issues", "read_register"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,13 @@ class RegisterResult:
     rows_per_file: dict[str, int] = field(default_factory=dict)
     #: columns a file had that the contract does not know (reported, not loaded)
     unknown_columns: dict[str, list[str]] = field(default_factory=dict)
+    #: per file: how it was read ("csv gbk", "xlsx sheet 数据") and the rows that were not
+    #: records (titles, banners, totals), as (row, why)
+    formats: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    #: extra tables for the data team, written beside the quarantine report as `<name>.csv`
+    #: (e.g. name matches applied and candidates to review)
+    reports: dict[str, pd.DataFrame] = field(default_factory=dict)
     #: validity intervals derived while resolving (name -> one row per interval)
     history: dict[str, pd.DataFrame] = field(default_factory=dict)
 
@@ -58,63 +66,16 @@ class RegisterResult:
         return ordered.drop_duplicates(list(model.key), keep="last").reset_index(drop=True)
 
 
-SNAPSHOT_FILE = re.compile(r"_asof_(\d{4}-\d{2}-\d{2})\.csv$")
-
-
-def file_asof(name: str, snapshot: dt.date) -> dt.date:
-    """The date a file describes: `..._asof_YYYY-MM-DD.csv` is a dated snapshot of the register;
-    any other file is the register as of the inbox's snapshot date."""
-    m = SNAPSHOT_FILE.search(name)
-    return dt.date.fromisoformat(m.group(1)) if m else snapshot
-
-
-@dataclass
-class FileRead:
-    """One file as read: its rows as text cells (with `_file`, `_row`, `_asof`), and the rows
-    that could not be taken apart, with the reason (a wrong number of cells, undecodable bytes)."""
-
-    frame: pd.DataFrame
-    broken: list[tuple[int, str, str]]  # (spreadsheet row, rule, detail)
-
-
-def read_file(path: Path, rel: str, asof: dt.date) -> FileRead:
-    """Read one CSV with the csv module: exact physical line numbers (blank lines and quoted
-    line breaks included), a BOM tolerated, and a bad line costing that line only."""
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        # Nothing in the file can be trusted: every line is reported, so nothing goes uncounted.
-        lines = [ln for ln in raw.splitlines()[1:] if ln.strip()]
-        detail = f"not UTF-8 ({err.reason} at byte {err.start})"
-        return FileRead(pd.DataFrame(columns=["_file", "_row", "_asof"]),
-                        [(i + 2, "unreadable_file", detail) for i in range(len(lines))])
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header: list[str] | None = None
-    rows, broken, line = [], [], 1
-    for record in reader:
-        start, line = line, reader.line_num + 1
-        if not any(cell.strip() for cell in record):
-            continue  # a blank line is not a record
-        if header is None:
-            header = [c.strip() for c in record]
-            continue
-        if len(record) != len(header):
-            broken.append((start, "wrong_cell_count", f"{len(record)} cells, header has {len(header)}"))
-            continue
-        rows.append({"_file": rel, "_row": start, "_asof": asof, **dict(zip(header, record, strict=True))})
-    return FileRead(pd.DataFrame(rows, columns=["_file", "_row", "_asof", *(header or [])]), broken)
-
-
 def read_register(source_dir: Path, model: type[Contract], snapshot: dt.date) -> dict[str, FileRead]:
-    """Every file of a register, by its path under the inbox. Files are kept apart: each is
-    checked against the contract on its own, so one file's missing column never blames
-    another's rows, and a file's `_asof` is the date it describes."""
-    return {
-        path.relative_to(source_dir).as_posix(): read_file(path, path.relative_to(source_dir).as_posix(),
-                                                           file_asof(path.name, snapshot))
-        for path in sorted((source_dir / model.folder).glob(model.files))
-    }
+    """Every table of a register, by part name (its path under the inbox, plus `[sheet]` for a
+    workbook). Files are kept apart: each is checked against the contract on its own, so one
+    file's missing column never blames another's rows, and a file's `_asof` is the date it
+    describes."""
+    out: dict[str, FileRead] = {}
+    for path in claimed(source_dir / model.folder, model):
+        rel = path.relative_to(source_dir).as_posix()
+        out.update(read_path(path, rel, file_asof(path.name, snapshot), model))
+    return out
 
 
 def empty_issues() -> pd.DataFrame:

@@ -10,6 +10,11 @@ from dagster import ConfigurableResource
 
 from ..settings import Settings
 
+#: the IO manager of every asset from `<register>_resolved` on: their outputs hold no personal
+#: data, so they may be stored between runs (the sensor's partial runs load them). Raw and
+#: validated registers use the default `io_manager`, which keeps them in memory.
+PUBLIC_IO = "public_io_manager"
+
 
 class SansheResource(ConfigurableResource):
     source_dir: str

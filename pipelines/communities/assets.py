@@ -16,6 +16,7 @@ from ..common import history
 from ..common.assets import source_assets
 from ..common.register import RegisterResult
 from ..common.resolve import check_references, inconsistent_names, keys, without_personal
+from ..common.resources import PUBLIC_IO
 
 GRAIN = "One row per residents' or village committee."
 CHANGE_GRAIN = "One row per street that moved from one district to another."
@@ -24,7 +25,7 @@ communities_raw, communities_validated = source_assets(CommunityRecord, "communi
 district_changes_raw, district_changes_validated = source_assets(DistrictChangeRecord, "communities", CHANGE_GRAIN)
 
 
-@asset(group_name="communities", ins={"validated": AssetIn("communities_validated")},
+@asset(io_manager_key=PUBLIC_IO, group_name="communities", ins={"validated": AssetIn("communities_validated")},
        description=f"Committees accepted for the graph, nested in streets and the district. {GRAIN}")
 def communities_resolved(validated: RegisterResult) -> RegisterResult:
     # The root of all references: nothing to resolve against, but a street or district code must
@@ -35,7 +36,7 @@ def communities_resolved(validated: RegisterResult) -> RegisterResult:
     return without_personal(result, CommunityRecord)
 
 
-@asset(group_name="communities",
+@asset(io_manager_key=PUBLIC_IO, group_name="communities",
        ins={"validated": AssetIn("district_changes_validated"), "communities": AssetIn("communities_resolved")},
        description=f"Division changes of known streets, and each street's district over time. {CHANGE_GRAIN}")
 def district_changes_resolved(validated: RegisterResult, communities: RegisterResult) -> RegisterResult:

@@ -12,13 +12,14 @@ from data_contracts import EvaluationRecord
 from ..common.assets import source_assets
 from ..common.register import RegisterResult
 from ..common.resolve import check_references, keys, without_personal
+from ..common.resources import PUBLIC_IO
 
 GRAIN = "One row per project evaluation."
 
 evaluations_raw, evaluations_validated = source_assets(EvaluationRecord, "evaluations", GRAIN)
 
 
-@asset(group_name="evaluations",
+@asset(io_manager_key=PUBLIC_IO, group_name="evaluations",
        ins={"validated": AssetIn("evaluations_validated"), "projects": AssetIn("projects_resolved")},
        description=f"Evaluations accepted for the graph, project resolved. {GRAIN}")
 def evaluations_resolved(validated: RegisterResult, projects: RegisterResult) -> RegisterResult:

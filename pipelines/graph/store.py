@@ -87,6 +87,16 @@ def normalised(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class EmbeddedGraphStore:
     """The zero-setup store: one file, no server."""
 
@@ -105,7 +115,8 @@ class EmbeddedGraphStore:
 
         s = s or schema()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".load-", dir=self.path.parent))
+        self._remove_abandoned_loads()
+        staging = Path(tempfile.mkdtemp(prefix=f".load-{os.getpid()}-", dir=self.path.parent))
         try:
             new_db = staging / self.path.name
             db = ladybug.Database(str(new_db))
@@ -130,6 +141,14 @@ class EmbeddedGraphStore:
             return counts
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+    def _remove_abandoned_loads(self) -> None:
+        """A load killed before its swap leaves its staging folder (`.load-<pid>-...`): the old
+        graph is untouched, and the folder is removed once its process is gone."""
+        for d in self.path.parent.glob(".load-*"):
+            pid = d.name.split("-")[1]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(d, ignore_errors=True)
 
     @staticmethod
     def _copy(conn, staging: Path, name: str, table, option: str, target: str | None = None) -> None:

@@ -16,6 +16,7 @@ from ..common import history
 from ..common.assets import source_assets
 from ..common.register import RegisterResult
 from ..common.resolve import check_references, keys, without_personal
+from ..common.resources import PUBLIC_IO
 
 HUB_GRAIN = "One row per hub."
 MEMBER_GRAIN = "One row per organisation's hub membership per register snapshot."
@@ -24,7 +25,7 @@ hubs_raw, hubs_validated = source_assets(HubRecord, "hubs", HUB_GRAIN)
 hub_memberships_raw, hub_memberships_validated = source_assets(HubMembershipRecord, "hubs", MEMBER_GRAIN)
 
 
-@asset(group_name="hubs",
+@asset(io_manager_key=PUBLIC_IO, group_name="hubs",
        ins={"validated": AssetIn("hubs_validated"), "communities": AssetIn("communities_resolved")},
        description=f"Hubs accepted for the graph, street and parent hub resolved. {HUB_GRAIN}")
 def hubs_resolved(validated: RegisterResult, communities: RegisterResult) -> RegisterResult:
@@ -41,7 +42,7 @@ def hubs_resolved(validated: RegisterResult, communities: RegisterResult) -> Reg
             return without_personal(result, HubRecord)
 
 
-@asset(group_name="hubs",
+@asset(io_manager_key=PUBLIC_IO, group_name="hubs",
        ins={"validated": AssetIn("hub_memberships_validated"), "hubs": AssetIn("hubs_resolved"),
             "organisations": AssetIn("organisations_resolved")},
        description=f"Memberships accepted for the graph, liaison names dropped, with membership, "

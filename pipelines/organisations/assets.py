@@ -18,6 +18,7 @@ from ..common import history
 from ..common.assets import source_assets
 from ..common.register import RegisterResult
 from ..common.resolve import check_references, keys, without_personal
+from ..common.resources import PUBLIC_IO
 
 GRAIN = "One row per registered social organisation and register snapshot."
 INSPECTION_GRAIN = "One row per organisation and inspected year."
@@ -27,7 +28,7 @@ annual_inspections_raw, annual_inspections_validated = source_assets(
     AnnualInspectionRecord, "organisations", INSPECTION_GRAIN)
 
 
-@asset(group_name="organisations",
+@asset(io_manager_key=PUBLIC_IO, group_name="organisations",
        ins={"validated": AssetIn("organisations_validated"), "communities": AssetIn("communities_resolved")},
        description=f"Organisations accepted for the graph, street resolved, with their active period, "
                    f"grades and credit-list entries over time. {GRAIN}")
@@ -48,7 +49,7 @@ def organisations_resolved(validated: RegisterResult, communities: RegisterResul
         grades=grades, credit_lists=credit)
 
 
-@asset(group_name="organisations",
+@asset(io_manager_key=PUBLIC_IO, group_name="organisations",
        ins={"validated": AssetIn("annual_inspections_validated"), "organisations": AssetIn("organisations_resolved")},
        description=f"Annual inspections of known organisations. {INSPECTION_GRAIN}")
 def annual_inspections_resolved(validated: RegisterResult, organisations: RegisterResult) -> RegisterResult:

@@ -1,32 +1,43 @@
 """Purchased-service projects → purchasers, projects, providers, communities, funding, staff.
 
-Reads  projects/projects*.csv (one row per contract; bureaus file one list per year).
-Emits  projects_raw, projects_validated, projects_resolved.
-Checks the provider is a known organisation, the served communities are known committees and
-the staffed workers are known workers.
+Reads  projects/projects*.csv or .xlsx (one row per contract; bureaus file one list per year)
+       decisions/provider_matches.csv (a person's accept/reject of provider name matches).
+Emits  projects_raw, projects_validated, projects_resolved (with the reports
+       `provider_matches` and `provider_review`).
+Checks the provider is a known organisation (by code, or by name when the code is missing or
+mistyped: see providers.py), the served communities are known committees and the staffed
+workers are known workers.
 """
 
 from dagster import AssetIn, asset
 
 from data_contracts import ProjectRecord
+from data_contracts.rules import SEVERITY_WARNING
 
 from ..common.assets import source_assets
+from ..common.matching import read_decisions
 from ..common.register import RegisterResult
 from ..common.resolve import check_references, keys, without_personal
+from ..common.resources import PUBLIC_IO, SansheResource
+from .providers import resolve_providers
 
 GRAIN = "One row per purchased-service contract."
 
 projects_raw, projects_validated = source_assets(ProjectRecord, "projects", GRAIN)
 
 
-@asset(group_name="projects",
+@asset(io_manager_key=PUBLIC_IO, group_name="projects",
        ins={"validated": AssetIn("projects_validated"), "organisations": AssetIn("organisations_resolved"),
             "communities": AssetIn("communities_resolved"), "workers": AssetIn("workers_resolved")},
        description=f"Projects accepted for the graph, every reference resolved. {GRAIN}")
-def projects_resolved(validated: RegisterResult, organisations: RegisterResult,
+def projects_resolved(sanshe: SansheResource, validated: RegisterResult, organisations: RegisterResult,
                       communities: RegisterResult, workers: RegisterResult) -> RegisterResult:
-    result = check_references(validated, ProjectRecord, [
-        ("provider_uscc", keys(organisations, "uscc"), "承接机构", "provider organisation"),
+    orgs = organisations.accepted.sort_values("_asof", kind="stable").drop_duplicates("uscc", keep="last")
+    soft = validated.issues[(validated.issues["field"] == "provider_uscc") & (validated.issues["severity"] == SEVERITY_WARNING)]
+    written = {(f, int(r)): v for f, r, v in zip(soft["file"], soft["row"], soft["value"], strict=True)}
+    places = sorted(set(communities.accepted["district_name"]))
+    result = resolve_providers(validated, orgs, read_decisions(sanshe.settings.source_dir), places, written)
+    result = check_references(result, ProjectRecord, [
         ("served_communities", keys(communities, "community_code"), "社区", "community"),
         ("staffed_workers", keys(workers, "worker_key"), "社工", "social worker"),
     ])

@@ -9,6 +9,7 @@ Emits  resolved_registers (all registers together), quarantine_report (files und
 
 import html
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -24,13 +25,30 @@ from dagster import (
 from data_contracts import CONTRACTS
 from data_contracts.rules import SEVERITY_ERROR, SEVERITY_WARNING
 
+from ..common import readers
 from ..common.register import RegisterResult
-from ..common.resources import SansheResource
+from ..common.resources import PUBLIC_IO, SansheResource
 
-ACCOUNTING_COLUMNS = ["register", "file", "rows_read", "rows_accepted", "rows_quarantined", "warnings", "note"]
+ACCOUNTING_COLUMNS = ["register", "file", "sheet", "format", "rows_read", "rows_accepted", "rows_quarantined", "warnings",
+                      "note"]
+_PART = re.compile(r"^(?P<file>.*\.(?:xlsx|xlsm|xls|ods))\[(?P<sheet>.*)\]$", re.IGNORECASE)
 
 
-@asset(group_name="quality", ins={f"{r}_resolved": AssetIn(f"{r}_resolved") for r in CONTRACTS},
+def split_part(part: str) -> tuple[str, str]:
+    """`projects/p.xlsx[数据]` -> (`projects/p.xlsx`, `数据`); a text file has no sheet."""
+    m = _PART.match(part)
+    return (m["file"], m["sheet"]) if m else (part, "")
+
+
+def _skipped_note(skipped: list[tuple[int, str]]) -> str:
+    if not skipped:
+        return ""
+    kinds = pd.Series([why for _, why in skipped]).value_counts()
+    rows = ", ".join(str(r) for r, _ in skipped[:10]) + (" …" if len(skipped) > 10 else "")
+    return "skipped (not records): " + "; ".join(f"{n} {why}" for why, n in kinds.items()) + f" (rows {rows})"
+
+
+@asset(io_manager_key=PUBLIC_IO, group_name="quality", ins={f"{r}_resolved": AssetIn(f"{r}_resolved") for r in CONTRACTS},
        description="Every register after resolution, keyed by register name. One entry per register.")
 def resolved_registers(**registers: RegisterResult) -> dict[str, RegisterResult]:
     return {name: registers[f"{name}_resolved"] for name in CONTRACTS}  # load order, not alphabetical
@@ -42,7 +60,7 @@ UNCLAIMED = "(unclaimed)"
 def unclaimed_files(source_dir: Path) -> list[str]:
     """Files in the inbox's source folders that no register reads (a misspelt name, `.CSV`):
     listed so that nothing handed over is silently ignored."""
-    claimed = {p for m in CONTRACTS.values() for p in (source_dir / m.folder).glob(m.files)}
+    claimed = {p for m in CONTRACTS.values() for p in readers.claimed(source_dir / m.folder, m)}
     folders = {m.folder for m in CONTRACTS.values()}
     return sorted(p.relative_to(source_dir).as_posix() for f in folders if (source_dir / f).is_dir()
                   for p in (source_dir / f).rglob("*") if p.is_file() and p not in claimed)
@@ -54,18 +72,22 @@ def accounting(registers: dict[str, RegisterResult], unclaimed: list[str] = ()) 
     for name, res in registers.items():
         errors = res.issues[res.issues["severity"] == SEVERITY_ERROR]
         warnings = res.issues[res.issues["severity"] == SEVERITY_WARNING]
-        for file, read in sorted(res.rows_per_file.items()):
-            unknown = res.unknown_columns.get(file)
+        for part, read in sorted(res.rows_per_file.items()):
+            unknown = res.unknown_columns.get(part)
+            notes = [f"unknown columns not loaded: {', '.join(unknown)}" if unknown else "",
+                     _skipped_note(res.skipped.get(part, []))]
+            file, sheet = split_part(part)
             rows.append({
-                "register": name, "file": file, "rows_read": read,
-                "rows_accepted": int((res.accepted["_file"] == file).sum()),
-                "rows_quarantined": len(errors.loc[errors["file"] == file, ["file", "row"]].drop_duplicates()),
-                "warnings": int((warnings["file"] == file).sum()),
-                "note": f"unknown columns not loaded: {', '.join(unknown)}" if unknown else "",
+                "register": name, "file": file, "sheet": sheet, "format": res.formats.get(part, ""), "rows_read": read,
+                "rows_accepted": int((res.accepted["_file"] == part).sum()),
+                "rows_quarantined": len(errors.loc[errors["file"] == part, ["file", "row"]].drop_duplicates()),
+                "warnings": int((warnings["file"] == part).sum()),
+                "note": "; ".join(n for n in notes if n),
             })
     for file in unclaimed:
-        rows.append({"register": UNCLAIMED, "file": file, "rows_read": 0, "rows_accepted": 0, "rows_quarantined": 0,
-                     "warnings": 0, "note": "not read: no register takes this file name (see docs/getting-started.md)"})
+        rows.append({"register": UNCLAIMED, "file": file, "sheet": "", "format": "", "rows_read": 0, "rows_accepted": 0,
+                     "rows_quarantined": 0, "warnings": 0,
+                     "note": "not read: no register takes this file name (see docs/intake.md)"})
     return pd.DataFrame(rows, columns=ACCOUNTING_COLUMNS)
 
 
@@ -97,20 +119,30 @@ Every row that was not loaded: file, row, column, rule and a plain message. Fix 
 """
 
 
-@asset(group_name="quality", ins={"registers": AssetIn("resolved_registers")},
+def report_issues(issues: pd.DataFrame) -> pd.DataFrame:
+    """Issues as a clerk fixes them: file and sheet apart, in file, sheet, row, column order."""
+    parts = [split_part(p) for p in issues["file"]]
+    out = issues.assign(file=[f for f, _ in parts])
+    out.insert(out.columns.get_loc("file") + 1, "sheet", [s for _, s in parts])
+    return out.sort_values(["source", "file", "sheet", "row", "column", "rule"], kind="stable").reset_index(drop=True)
+
+
+@asset(io_manager_key=PUBLIC_IO, group_name="quality", ins={"registers": AssetIn("resolved_registers")},
        description="The quarantine report and the accounting (rows read = accepted + quarantined) "
                    "for every register and file, written to OUTPUT/quarantine/. One row per file.")
 def quarantine_report(context: AssetExecutionContext, sanshe: SansheResource,
                       registers: dict[str, RegisterResult]) -> pd.DataFrame:
     out = sanshe.settings.quarantine_dir
     out.mkdir(parents=True, exist_ok=True)
-    issues = pd.concat([r.issues for r in registers.values()], ignore_index=True)
-    issues = issues.sort_values(["source", "file", "row", "column", "rule"], kind="stable").reset_index(drop=True)
+    issues = report_issues(pd.concat([r.issues for r in registers.values()], ignore_index=True))
     errors = issues[issues["severity"] == SEVERITY_ERROR]
     acc = accounting(registers, unclaimed_files(sanshe.settings.source_dir))
     errors.to_csv(out / "quarantine.csv", index=False, lineterminator="\n")
     issues[issues["severity"] == SEVERITY_WARNING].to_csv(out / "warnings.csv", index=False, lineterminator="\n")
     acc.to_csv(out / "accounting.csv", index=False, lineterminator="\n")
+    for res in registers.values():
+        for name, frame in sorted(res.reports.items()):
+            frame.to_csv(out / f"{name}.csv", index=False, lineterminator="\n")
     (out / "index.html").write_text(_html(acc, issues), encoding="utf-8")
     context.add_output_metadata({
         "quarantined_rows": int(acc["rows_quarantined"].sum()),
@@ -128,7 +160,7 @@ def accounting_adds_up(quarantine_report: pd.DataFrame) -> AssetCheckResult:
     return AssetCheckResult(passed=bad.empty, metadata={"files": len(acc), "mismatched_files": len(bad)})
 
 
-@asset(group_name="quality", ins={"registers": AssetIn("resolved_registers")},
+@asset(io_manager_key=PUBLIC_IO, group_name="quality", ins={"registers": AssetIn("resolved_registers")},
        description="The accepted (validated and resolved) tables, no personal fields, as Parquet "
                    "under OUTPUT/tables/. One row per accepted record and snapshot (column `asof`) "
                    "in one file per register; one row per validity period in one file per derived "

@@ -14,13 +14,14 @@ from data_contracts.base import drop_duplicates
 from ..common.assets import source_assets
 from ..common.register import RegisterResult
 from ..common.resolve import check_references, keys, without_personal
+from ..common.resources import PUBLIC_IO
 
 GRAIN = "One row per certified social worker."
 
 workers_raw, workers_validated = source_assets(SocialWorkerRecord, "workers", GRAIN)
 
 
-@asset(group_name="workers",
+@asset(io_manager_key=PUBLIC_IO, group_name="workers",
        ins={"validated": AssetIn("workers_validated"), "organisations": AssetIn("organisations_resolved"),
             "communities": AssetIn("communities_resolved")},
        description=f"Workers accepted for the graph, pseudonymous (no personal fields). {GRAIN}")

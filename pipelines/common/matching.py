@@ -1,0 +1,144 @@
+"""Entity resolution for records that name an organisation without a usable code.
+
+Consumes the names as written (e.g. a project list's provider), the organisations register
+(code and name), and a person's earlier decisions (`decisions/provider_matches.csv` in the inbox).
+Emits  one outcome per name: matched (confidently, or by decision), ambiguous (candidates go
+       to a review file a person decides on), or unmatched.
+
+Names are compared after normalisation: half-width, no spaces, no bracketed qualifiers, no
+leading province/city/district names, and common variants folded (社会工作 -> 社工, 服务中心 ->
+中心). The score is rapidfuzz's normalised similarity of the two forms (1.0 = same form). A
+judgement is made once: a decision file row (accept / reject per written name and candidate)
+wins over any score on every later run.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from data_contracts.values import halfwidth, tidy
+
+from .readers import decode
+
+#: at or above: applied when no other candidate comes within MARGIN
+CONFIDENT = 0.90
+MARGIN = 0.05
+#: at or above: shown to a person in the review file
+REVIEW = 0.70
+DECISIONS_FILE = Path("decisions") / "provider_matches.csv"
+DECISION_COLUMNS = ["register", "written_name", "candidate_uscc", "decision"]
+ACCEPT = {"accept", "接受", "是", "yes", "y", "同意"}
+REJECT = {"reject", "拒绝", "否", "no", "n", "不同意"}
+
+#: provincial-level names, with and without their suffix, stripped from the start of a name
+PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建",
+             "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海",
+             "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门")
+_BRACKETED = re.compile(r"[(\[【「][^)\]】」]*[)\]】」]")
+_FOLDS = (("社会工作", "社工"), ("服务中心", "中心"), ("服务社", "社"), ("中国", ""))
+
+
+def normalise(name: str, places: Iterable[str] = ()) -> str:
+    """The form two spellings of one organisation's name share."""
+    s = re.sub(r"\s+", "", halfwidth(tidy(name)))
+    s = _BRACKETED.sub("", s)
+    prefixes = _prefixes(tuple(places))
+    changed = True
+    while changed:  # 上海市静安区... loses both
+        changed = False
+        for p in prefixes:
+            if p and s.startswith(p) and len(s) > len(p) + 1:
+                s, changed = s[len(p):], True
+                break
+    for a, b in _FOLDS:
+        s = s.replace(a, b)
+    return s
+
+
+@lru_cache(maxsize=64)
+def _prefixes(places: tuple[str, ...]) -> tuple[str, ...]:
+    found = {*(f"{p}{suffix}" for p in PROVINCES for suffix in ("省", "市", "自治区", "")),
+             *places, *(p[:-1] for p in places if len(p) > 2 and p[-1] in "区县市")}
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    uscc: str
+    name: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Outcome:
+    #: "matched", "decided", "ambiguous" or "unmatched"
+    status: str
+    chosen: Candidate | None
+    candidates: tuple[Candidate, ...]
+
+
+def read_decisions(source_dir: Path) -> pd.DataFrame:
+    """A person's decisions, one row per (register, written name, candidate code). A file in
+    the review file's layout works as it is: extra columns are ignored, blank decisions skipped."""
+    path = source_dir / DECISIONS_FILE
+    if not path.is_file():
+        return pd.DataFrame(columns=DECISION_COLUMNS)
+    text, _ = decode(path.read_bytes())
+    rows = []
+    for r in csv.DictReader(io.StringIO(text, newline="")):
+        decision = tidy(r.get("decision") or "").lower()
+        if decision in ACCEPT | REJECT:
+            rows.append({"register": tidy(r.get("register") or ""), "written_name": tidy(r.get("written_name") or ""),
+                         "candidate_uscc": halfwidth(tidy(r.get("candidate_uscc") or "")).upper(),
+                         "decision": "accept" if decision in ACCEPT else "reject"})
+    # the last line about a pair wins, as a person corrects themselves further down
+    return pd.DataFrame(rows, columns=DECISION_COLUMNS).drop_duplicates(DECISION_COLUMNS[:3], keep="last")
+
+
+class NameMatcher:
+    """Known organisations, indexed by normalised name, for one register's decisions."""
+
+    def __init__(self, known: pd.DataFrame, register: str, decisions: pd.DataFrame, places: Iterable[str] = ()):
+        self.places = tuple(places)
+        self.names = dict(zip(known["uscc"], known["name"], strict=True))
+        self.forms = [normalise(n, self.places) for n in known["name"]]
+        self.codes = list(known["uscc"])
+        mine = decisions[decisions["register"] == register]
+        self.decided = {(n, c): d for n, c, d in zip(mine["written_name"], mine["candidate_uscc"], mine["decision"], strict=True)}
+
+    def candidates(self, name: str, limit: int = 5) -> list[Candidate]:
+        form = normalise(name, self.places)
+        hits = process.extract(form, self.forms, scorer=fuzz.ratio, limit=limit, score_cutoff=REVIEW * 100)
+        best: dict[str, Candidate] = {}
+        for _, score, i in hits:
+            code = self.codes[i]
+            if code not in best or best[code].score < score / 100:
+                best[code] = Candidate(code, self.names[code], round(score / 100, 4))
+        return sorted(best.values(), key=lambda c: (-c.score, c.uscc))
+
+    def match(self, written: str, automatic: bool = True) -> Outcome:
+        """The outcome for one written name. With `automatic` False (the written code was
+        well formed but unknown), only a person's decision can apply a candidate."""
+        written = tidy(written)
+        found = self.candidates(written)
+        for code in sorted({c for (n, c), d in self.decided.items() if n == written and d == "accept"}):
+            if code in self.names:
+                chosen = next((c for c in found if c.uscc == code), Candidate(code, self.names[code], 0.0))
+                return Outcome("decided", chosen, tuple(found))
+        found = [c for c in found if self.decided.get((written, c.uscc)) != "reject"]
+        if not found:
+            return Outcome("unmatched", None, ())
+        top = found[0]
+        clear = len(found) == 1 or found[1].score < top.score - MARGIN
+        if automatic and top.score >= CONFIDENT and clear:
+            return Outcome("matched", top, tuple(found))
+        return Outcome("ambiguous", None, tuple(found))
