@@ -267,6 +267,7 @@ _PYDANTIC_RULES = {
     "greater_than_equal": "non_negative",
     "less_than_equal": "out_of_range",
     "bool_parsing": "bool_format",
+    "string_pattern_mismatch": "code_format",
 }
 
 
@@ -354,8 +355,24 @@ def _issue_of(model: type[Contract], by_alias: dict[str, str], file: str, row: i
         rule = "out_of_range"  # "must not be negative" only fits a floor of zero
     if rule == "out_of_range":
         ctx = {"low": ctx.get("ge", ""), "high": ctx.get("le", "")}
+    if rule == "code_format":
+        ctx = {"example": _example(model, field)}
     raw_value = data.get(model.header(field)) if field else None
     return issue(model, file, row, field, rule, raw_value, **ctx)
+
+
+def _example(model: type[Contract], field: str | None) -> str:
+    """An example of a field's form, from the `examples` its constraint declares."""
+    info = model.model_fields.get(field or "")
+    for meta in [info, *(info.metadata if info else [])]:
+        examples = getattr(meta, "examples", None)
+        if examples:
+            return str(examples[0])
+    for t in _inner_types(info.annotation) if info else ():
+        for meta in getattr(t, "__metadata__", ()):
+            if getattr(meta, "examples", None):
+                return str(meta.examples[0])
+    return "…"
 
 
 def issues_frame(issues: list[dict[str, Any]]) -> pd.DataFrame:

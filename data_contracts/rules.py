@@ -54,7 +54,7 @@ RULES: dict[str, tuple[str, str]] = {
     "id_number_format": ("身份证号格式错误", "resident ID number is malformed"),
     "id_number_check_char": ("身份证号校验位错误", "resident ID number check character is wrong"),
     "mobile_format": ("手机号格式错误（应为1[3-9]开头的11位数字）", "mobile number is malformed"),
-    "worker_key_format": ("社工编号格式错误（应为 SW 加6位数字）", "worker key must be SW followed by 6 digits"),
+    "code_format": ("编号格式不对，应形如 {example}", "the identifier has the wrong form; expected one like {example}"),
     # dates and amounts
     "status_date_while_active": (
         "登记状态为正常时不应填写注销撤销日期", "a deregistration date is given while the status is 正常 (active)"),
@@ -139,7 +139,7 @@ FIXES: dict[str, str] = {
     "id_number_format": "Copy the 18-character ID number again (the last may be X).",
     "id_number_check_char": "A digit was mistyped; copy the ID number again from the ID card.",
     "mobile_format": "Write an 11-digit mobile number starting 13-19, or leave the cell empty.",
-    "worker_key_format": "Worker keys are SW followed by 6 digits.",
+    "code_format": "Write the identifier in the form of the example (letters in capitals, digits in full).",
     "status_date_while_active": "Either the status is not 正常 or the deregistration date belongs elsewhere.",
     "end_before_start": "Swap or correct the dates.",
     "future_date": "The date lies after the data's snapshot date (manifest.yaml); correct the date or the snapshot.",
@@ -167,11 +167,15 @@ SEVERITY_ERROR = "error"
 
 def message(rule: str, **ctx: object) -> tuple[str, str]:
     zh, en = RULES[rule]
-    safe = {k: ("、".join(map(str, v)) if isinstance(v, list | tuple) else v) for k, v in ctx.items()}
-    try:
-        return zh.format(**safe), en.format(**safe)
-    except (KeyError, IndexError):
-        return zh, en
+    safe = _Given({k: ("、".join(map(str, v)) if isinstance(v, list | tuple) else v) for k, v in ctx.items()})
+    return zh.format_map(safe), en.format_map(safe)
+
+
+class _Given(dict):
+    """Message context: a placeholder the error did not fill shows as `…`, never as `{name}`."""
+
+    def __missing__(self, key: str) -> str:
+        return "…"
 
 
 def rules_doc() -> str:

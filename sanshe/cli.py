@@ -66,6 +66,10 @@ def cmd_query(args: argparse.Namespace) -> int:
         return 0
     try:
         given = dict(_kv(p) for p in args.param or [])
+        if args.as_of:
+            if given.get("as_of", args.as_of) != args.as_of:
+                raise QueryError("--as-of and --param as_of disagree; give one")
+            given["as_of"] = args.as_of
         df = execute(open_store(_settings(args)), args.name, given)
     except (QueryError, FileNotFoundError, RuntimeError) as err:
         print(f"sanshe query: {err}", file=sys.stderr)
@@ -164,6 +168,8 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("name", nargs="?")
     q.add_argument("--list", action="store_true", help="list the catalogue")
     q.add_argument("--param", action="append", metavar="K=V", help="a query parameter (repeatable)")
+    q.add_argument("--as-of", metavar="YYYY-MM-DD", help="answer as of this day (queries with an as_of parameter); "
+                                                          "the same as --param as_of=YYYY-MM-DD")
     q.add_argument("--format", choices=["table", "json", "csv"], default="table")
     q.add_argument("--output", help="output folder holding graph.lbug (default: SANSHE_OUTPUT_DIR or ./output)")
     q.set_defaults(func=cmd_query)

@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -51,6 +52,11 @@ def test_formats_and_parameters(sample_run):
     assert csv_out.stdout.splitlines()[0] == "street_code,street,projects,funding_yuan"
     table = sanshe("query", "organisation-density", "--output", o)
     assert "静安区" in table.stdout and "per_10k_residents" in table.stdout
+    # --as-of D is --param as_of=D
+    as_of = sanshe("query", "hub-coverage", "--as-of", "2014-12-31", "--format", "csv", "--output", o)
+    param = sanshe("query", "hub-coverage", "--param", "as_of=2014-12-31", "--format", "csv", "--output", o)
+    assert as_of.returncode == 0 and as_of.stdout == param.stdout
+    assert as_of.stdout != sanshe("query", "hub-coverage", "--format", "csv", "--output", o).stdout
 
 
 @pytest.mark.parametrize("args,message", [
@@ -60,6 +66,8 @@ def test_formats_and_parameters(sample_run):
     (["query", "hub-coverage", "--param", "as_of=2014-13-01"], "must be a date"),
     (["query", "funding-by-street", "--param", "yaer=2020"], "unknown parameter"),
     (["query", "funding-by-street", "--param", "year=abc"], "must be a int"),
+    (["query", "funding-by-street", "--as-of", "2014-12-31"], "unknown parameter(s) as_of"),
+    (["query", "hub-coverage", "--as-of", "2014-12-31", "--param", "as_of=2016-12-31"], "disagree"),
 ])
 def test_mistakes_get_a_clear_message_and_exit_2(sample_run, args, message):
     out = sanshe(*args, "--output", str(sample_run[0].output_dir))
@@ -90,7 +98,7 @@ def test_dagster_dev_shows_the_asset_graph(tmp_path):
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "SANSHE_OUTPUT_DIR": str(tmp_path / "out")}
     proc = subprocess.Popen([str(Path(sys.executable).parent / "dagster"), "dev", "-m", "pipelines.definitions",
                              "-h", "127.0.0.1", "-p", str(port)], cwd=REPO, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         query = json.dumps({"query": "{ assetNodes { assetKey { path } } }"}).encode()
         deadline, nodes = time.time() + 90, None
@@ -106,6 +114,17 @@ def test_dagster_dev_shows_the_asset_graph(tmp_path):
         assert nodes, "dagster dev did not serve the asset graph within 90 s"
         keys = {"/".join(n["assetKey"]["path"]) for n in nodes}
         assert {"communities_raw", "projects_resolved", "resolved_registers", "graph"} <= keys
+        sensors = json.dumps({"query": "{ repositoriesOrError { ... on RepositoryConnection { nodes { sensors { name } } } } }"})
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=sensors.encode(),
+                                     headers={"Content-Type": "application/json"})
+        repos = json.loads(urllib.request.urlopen(req, timeout=10).read())["data"]["repositoriesOrError"]["nodes"]
+        assert "inbox_sensor" in {s["name"] for r in repos for s in r["sensors"]}
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        # dagster dev starts a webserver, a daemon and a code server: stop the whole group, and
+        # kill it when it does not stop, so no process outlives the test
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)

@@ -89,7 +89,6 @@ INVALID = [
     ("hubs", {"所属街道代码": ""}, "missing_companion", "所属街道代码"),
     ("hubs", {"上级枢纽编号": ""}, "missing_companion", "上级枢纽编号"),
     ("hubs", {"是否建立党组织": "也许"}, "bool_format", "是否建立党组织"),
-    ("hub_memberships", {"党建联络员编号": "L1"}, "value_not_allowed", "党建联络员编号"),
     ("hub_memberships", {"党员人数": "-1"}, "non_negative", "党员人数"),
     ("workers", {"身份证号": ID_OK[:17] + ("0" if ID_OK[17] != "0" else "1")}, "id_number_check_char", "身份证号"),
     ("workers", {"身份证号": "12345"}, "id_number_format", "身份证号"),
@@ -107,6 +106,10 @@ INVALID = [
     ("evaluations", {"评估得分": "101"}, "out_of_range", "评估得分"),
     ("evaluations", {"评估等级": "较好"}, "value_not_allowed", "评估等级"),
     ("evaluations", {"评估日期": "2026-01-02"}, "future_date", "评估日期"),
+    ("workers", {"社工编号": "SW12"}, "code_format", "社工编号"),
+    ("hub_memberships", {"党建联络员编号": "L1"}, "code_format", "党建联络员编号"),
+    ("projects", {"项目编号": "mz-2024-1"}, "code_format", "项目编号"),
+    ("evaluations", {"评估编号": "EV2024"}, "code_format", "评估编号"),
 ]
 
 # (register, changes, expected warning rule): kept, but reported
@@ -143,6 +146,34 @@ def test_invalid_row_is_quarantined_with_rule_and_column(register, changes, rule
     assert (rule, column) in set(zip(errors["rule"], errors["column"], strict=True)), errors.to_dict("records")
     row = errors.iloc[0]
     assert row["file"] == "f.csv" and row["row"] == 2 and row["message_zh"] and row["message_en"]
+    # a message never shows a raw placeholder
+    assert not any("{" in m for m in [*errors["message_zh"], *errors["message_en"]])
+    if rule == "code_format":
+        assert any(e in row["message_en"] for e in ("SW000001", "LN-0001", "MZ-2024-001", "EV-2024-00001"))
+
+
+def test_a_broken_provider_code_is_reported_and_left_for_name_matching():
+    """provider_uscc is soft: its error is a warning, the field is left empty, the row is kept
+    (pipelines/projects/providers.py then matches the provider by name or quarantines the row)."""
+    bad = ORG[:17] + ("0" if ORG[17] != "0" else "1")
+    result = _run("projects", {**VALID["projects"], "承接机构统一社会信用代码": bad})
+    assert len(result.accepted) == 1 and pd.isna(result.accepted.iloc[0]["provider_uscc"])
+    assert list(zip(result.issues["rule"], result.issues["severity"], result.issues["value"], strict=True)) == [
+        ("uscc_check_char", "warning", bad)]
+    # any other error still quarantines the row, the soft one included in the report
+    result = _run("projects", {**VALID["projects"], "承接机构统一社会信用代码": bad, "采购方式": "直接委托"})
+    assert result.accepted.empty and set(result.issues["severity"]) == {"error"}
+
+
+def test_one_code_carries_one_name():
+    from pipelines.common.resolve import inconsistent_names
+
+    model = CONTRACTS["communities"]
+    frame = pd.DataFrame([{"street_code": "310106006000", "street_name": n, "_file": "c.csv", "_row": r}
+                          for n, r in (("江宁路街道", 2), ("江宁路街道", 3), ("江宁街道", 4))])
+    issues = inconsistent_names(frame, model, "street_code", "street_name")
+    assert list(zip(issues["row"], issues["rule"], issues["value"], strict=True)) == [(4, "inconsistent_name", "江宁街道")]
+    assert "江宁路街道" in issues.iloc[0]["message_en"]
 
 
 @pytest.mark.parametrize("register,changes,rule", WARNINGS)

@@ -44,7 +44,8 @@ def test_query_outputs_quoted_in_docs_are_what_the_queries_print(store):
             cmd, _, tail = command.partition("|")
             words = shlex.split(cmd)
             assert words[:2] == ["sanshe", "query"], command
-            params = dict(w.split("=", 1) for w in words[3:] if w != "--param")
+            rest = " ".join(words[3:]).replace("--as-of ", "--param as_of=").split()
+            params = dict(w.split("=", 1) for w in rest if w != "--param")
             out = render(execute(store, words[2], params), "table")
             if tail.strip().startswith("head -"):
                 out = "\n".join(out.splitlines()[: int(tail.strip()[6:])])

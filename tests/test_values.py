@@ -6,7 +6,15 @@ import pytest
 
 from data_contracts import CONTRACTS, ProjectRecord
 from data_contracts.headers import match, spellings
-from data_contracts.values import compact, parse_amount, parse_bool, parse_date, parse_org_grade, parse_whole, tidy
+from data_contracts.values import (
+    compact,
+    parse_amount,
+    parse_bool,
+    parse_date,
+    parse_org_grade,
+    parse_whole,
+    tidy,
+)
 from pipelines.common.readers import decode
 
 

@@ -33,7 +33,7 @@ class HubRecord(Contract):
     aliases = {"hub_id": ("编号",), "hub_name": ("名称",), "hub_kind": ("类型",),
                "has_party_branch": ("党组织", "是否有党组织", "是否建立党支部"), "industry": ("行业",)}
 
-    hub_id: Annotated[str, Field(pattern=HUB_ID)] = Field(alias="枢纽编号")
+    hub_id: Annotated[str, Field(pattern=HUB_ID, examples=["HUB-ST-006"])] = Field(alias="枢纽编号")
     hub_name: str = Field(alias="枢纽名称")
     hub_kind: Annotated[str, one_of(HUB_KINDS)] = Field(alias="枢纽类型")
     district_code: Division6 | None = Field(None, alias="所属区县代码")
@@ -73,11 +73,11 @@ class HubMembershipRecord(Contract):
 
     uscc: Uscc = Field(alias="统一社会信用代码")
     org_name: str = Field(alias="社会组织名称")
-    hub_id: Annotated[str, Field(pattern=HUB_ID)] = Field(alias="枢纽编号")
+    hub_id: Annotated[str, Field(pattern=HUB_ID, examples=["HUB-ST-006"])] = Field(alias="枢纽编号")
     joined_on: PastDate | None = Field(None, alias="加入日期")
     party_members: Annotated[Whole, Field(ge=0)] = Field(alias="党员人数")
     has_party_branch: YesNo = Field(alias="是否建立党组织")
-    liaison_id: Annotated[str, Field(pattern=r"^LN-\d{4}$")] | None = Field(None, alias="党建联络员编号")
+    liaison_id: Annotated[str, Field(pattern=r"^LN-\d{4}$", examples=["LN-0001"])] | None = Field(None, alias="党建联络员编号")
     liaison_name: str | None = Field(None, alias="党建联络员姓名")
 
 

@@ -186,7 +186,8 @@ def catalogue_doc() -> str:
     out = ["<!-- Generated from sanshe/queries/ by `sanshe schema generate`. Do not edit. -->",
            "# Query catalogue", "",
            "Named, parameterised Cypher queries over the graph. Run one with",
-           "`sanshe query NAME [--param k=v ...] [--format table|json|csv]`; list them with",
+           "`sanshe query NAME [--param k=v ...] [--as-of YYYY-MM-DD] [--format table|json|csv]`",
+           "(`--as-of D` is `--param as_of=D`, for the queries that take it); list them with",
            "`sanshe query --list`. Each has an oracle test (tests/test_queries_oracle.py) that",
            "computes the same answer with pandas from the validated tables.", ""]
     for q in catalogue().values():
