@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated, Any, ClassVar, get_args
 
 import pandas as pd
@@ -46,9 +47,15 @@ def fail(rule: str, *, at: str | None = None, **ctx: Any) -> PydanticCustomError
 
 # --- field types --------------------------------------------------------------------------
 
+@lru_cache(maxsize=1 << 18)
+def _uscc_problems(v: str) -> tuple[str, ...]:
+    # providers and purchasers recur on thousands of rows: check each code once
+    return tuple(ids.uscc_problems(v))
+
+
 def _uscc(v: str) -> str:
     v = v.upper()
-    for rule in ids.uscc_problems(v):
+    for rule in _uscc_problems(v):
         if rule == "uscc_check_char":
             raise fail(rule, expected=ids.uscc_check_char(v[:17]))
         if rule == "uscc_org_code_check":
@@ -142,6 +149,11 @@ def _blank(v: Any) -> bool:
 # --- the contract base class --------------------------------------------------------------
 
 _TEXT_FIELDS: dict[type, frozenset[str]] = {}
+
+
+def _tidy_halfwidth(v: str) -> str:
+    return values.tidy(values.halfwidth(v))
+
 _DATE_FIELDS: dict[type, frozenset[str]] = {}
 
 
@@ -187,22 +199,26 @@ class Contract(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _clean_cells(cls, data: Any) -> Any:
-        # Free text keeps its characters (only stray spaces and line breaks go); codes, numbers,
-        # dates and enumerations are read half-width with no spaces. An empty cell means "not
-        # given": dropping it lets pydantic report `missing` for required fields and use the
-        # default for optional ones.
+    def _clean_cells(cls, data: Any, info: ValidationInfo) -> Any:
+        # An empty cell means "not given": dropping it lets pydantic report `missing` for
+        # required fields and use the default for optional ones. `validate_frame` cleans whole
+        # columns first (once per distinct value) and says so in the context.
         if not isinstance(data, dict):
             return data
-        text, dates = cls.text_fields(), cls.date_fields()
-        out = {}
-        for k, v in data.items():
-            if isinstance(v, str):
-                # a date keeps the space before a time of day (2014-09-11 9:30)
-                v = values.tidy(v) if k in text else values.tidy(values.halfwidth(v)) if k in dates else values.compact(v)
-            if not _blank(v):
-                out[k] = v
-        return out
+        if not (info.context or {}).get("precleaned"):
+            data = {k: cls.cleaner(k)(v) if isinstance(v, str) else v for k, v in data.items()}
+        return {k: v for k, v in data.items() if not _blank(v)}
+
+    @classmethod
+    def cleaner(cls, header: str):
+        """How a cell of this column is read: free text keeps its characters (only stray spaces
+        and line breaks go); a date keeps the space before a time of day; codes, numbers and
+        enumerations are read half-width with no spaces."""
+        if header in cls.text_fields():
+            return values.tidy
+        if header in cls.date_fields():
+            return _tidy_halfwidth
+        return values.compact
 
     @classmethod
     def date_fields(cls) -> frozenset[str]:
@@ -304,7 +320,7 @@ def validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: dt.date,
     by_alias = {model.header(f): f for f in model.model_fields}
     issues: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
-    context = {"snapshot": snapshot, "units": units or {}}
+    context = {"snapshot": snapshot, "units": units or {}, "precleaned": True}
     columns = [c for c in raw.columns if c in by_alias]
     unknown = [c for c in raw.columns if c not in by_alias and not c.startswith("_")]
     missing = [model.header(f) for f, info in model.model_fields.items()
@@ -317,13 +333,24 @@ def validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: dt.date,
                                 column="、".join(missing)))
         return Validated(pd.DataFrame(columns=[*model.model_fields, "_file", "_row", "_asof"]),
                          issues_frame(issues), len(raw), len(raw), unknown)
-    for record in raw.to_dict("records"):
-        file, row = record["_file"], int(record["_row"])
-        data = {c: record[c] for c in columns}
+    # Each column is cleaned once per distinct value (registers repeat dates, codes and
+    # enumerations): the row loop below then only validates. The raw cells stay for the report.
+    raw_cols = {c: raw[c].astype(object).where(raw[c].notna(), None).tolist() for c in columns}
+    clean_cols = {}
+    for c, cells in raw_cols.items():
+        clean = model.cleaner(c)
+        seen = {v: clean(v) for v in set(cells) if isinstance(v, str)}
+        clean_cols[c] = [seen.get(v, v) if isinstance(v, str) else v for v in cells]
+    files, row_numbers = raw["_file"].tolist(), raw["_row"].tolist()
+    asofs = raw["_asof"].tolist() if "_asof" in raw else [None] * len(raw)
+    for i in range(len(raw)):
+        file, row = files[i], int(row_numbers[i])
+        data = {c: clean_cols[c][i] for c in columns}
         try:
             obj = model.model_validate(data, context=context)
         except ValidationError as err:
-            found = [_issue_of(model, by_alias, file, row, data, e) for e in err.errors()]
+            written = {c: raw_cols[c][i] for c in columns}
+            found = [_issue_of(model, by_alias, file, row, written, e) for e in err.errors()]
             soft = {i["field"] for i in found} <= model.soft
             if soft:  # only soft fields broke: report them, leave them empty, keep the row
                 try:
@@ -337,7 +364,7 @@ def validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: dt.date,
         for f in obj.findings(snapshot):
             issues.append(issue(model, file, row, f.field, f.rule, getattr(obj, f.field, None),
                                 severity=SEVERITY_WARNING, **f.ctx))
-        rows.append({**obj.model_dump(), "_file": file, "_row": row, "_asof": record.get("_asof")})
+        rows.append({**obj.__dict__, "_file": file, "_row": row, "_asof": asofs[i]})
     accepted = pd.DataFrame(rows, columns=[*model.model_fields, "_file", "_row", "_asof"])
     quarantined = {(i["file"], i["row"]) for i in issues if i["severity"] == SEVERITY_ERROR}
     return Validated(accepted, issues_frame(issues), len(raw), len(quarantined), unknown)

@@ -3,6 +3,7 @@ in real registers (full-width forms, units, Excel serial numbers, Chinese date f
 
 Each parser takes the cell's text and returns the value, or raises ValueError; the contract
 turns that into the rule's message. Nothing here guesses: a spelling that is not listed fails.
+Parsers are pure, so they are memoised: a register repeats its dates and amounts.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACE = re.compile(r"\s+")
 
@@ -38,6 +40,7 @@ UNITS = {"万元": 10_000, "万": 10_000, "元": 1}
 _AMOUNT = re.compile(r"^(?P<sign>-)?(?:¥|RMB|人民币)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<unit>万元|万|元)?$")
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_amount(text: str, header_factor: int = 1) -> float:
     """`125000`, `125,000元`, `¥125000`, `12.5万元` -> 125000.0 yuan. A unit in the cell wins over
     the unit in the column header (`合同金额（万元）` gives `header_factor` 10000)."""
@@ -67,6 +70,7 @@ _DATE_FORMS = [
 ]
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_date(text: str) -> dt.date:
     """`2014-09-01`, `2014/9/1`, `2014.9.1`, `2014年9月1日`, `20140901`, `2014年9月`, `2014.09`
     (the first of that month) and Excel serial numbers such as `41883`."""
@@ -90,6 +94,7 @@ YES = {"是", "有", "y", "yes", "true", "1", "√", "已建立", "已建"}
 NO = {"否", "无", "没有", "n", "no", "false", "0", "×", "未建立", "未建"}
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_bool(text: str) -> bool:
     s = compact(text).lower()
     if s in YES:
@@ -102,6 +107,7 @@ def parse_bool(text: str) -> bool:
 _GRADE = re.compile(r"^(?:(?P<n>[1-5])A|(?P<a>A{1,5}))(?:级|等级)?$")
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_org_grade(text: str) -> str:
     """`5A`, `AAAAA`, `5A级`, `５Ａ` -> `5A`."""
     m = _GRADE.match(compact(text).upper())
@@ -110,6 +116,7 @@ def parse_org_grade(text: str) -> str:
     return f"{m['n'] or len(m['a'])}A"
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_whole(text: str) -> int:
     """`12345`, `12,345`, `12345.0` (as Excel writes a whole number) -> 12345."""
     s = compact(text)

@@ -9,13 +9,14 @@ keeps personal data out of Dagster's storage.
 from dagster import (
     Definitions,
     FilesystemIOManager,
+    IOManagerDefinition,
     define_asset_job,
     in_process_executor,
     load_assets_from_modules,
-    mem_io_manager,
 )
 
 from . import communities, evaluations, hubs, organisations, projects, workers
+from .common.handover import HandOverIOManager, consumers
 from .common.resources import PUBLIC_IO, SansheResource
 from .communities import assets as communities_assets
 from .evaluations import assets as evaluations_assets
@@ -42,8 +43,10 @@ sanshe_job = define_asset_job(JOB_NAME, selection="*", executor_def=in_process_e
                               description="Read, validate and resolve every register, then load the graph.")
 
 
-def build_definitions(settings: Settings | None = None, io_manager=mem_io_manager, public_io_manager=None) -> Definitions:
+def build_definitions(settings: Settings | None = None, io_manager=None, public_io_manager=None) -> Definitions:
     settings = settings or Settings.from_env()
+    # raw and validated registers (personal data) pass in memory, dropped once read
+    io_manager = io_manager or IOManagerDefinition.hardcoded_io_manager(HandOverIOManager(consumers(ASSETS, CHECKS)))
     return Definitions(
         assets=ASSETS,
         asset_checks=CHECKS,

@@ -137,6 +137,12 @@ def cmd_release(args: argparse.Namespace) -> int:
 def cmd_generate(args: argparse.Namespace) -> int:
     from .generator import generate
 
+    if args.scale != "sample":
+        from .generator.scale import generate_scale
+
+        manifest = generate_scale(Path(args.out), args.scale, seed=args.seed)
+        print(f"sanshe generate: wrote the {args.scale} scale (seed {args.seed}) to {args.out}")
+        return 0
     manifest = generate(Path(args.out), seed=args.seed)
     print(f"sanshe generate: wrote the {manifest['district_name']} sample (seed {args.seed}) to {args.out}")
     return 0
@@ -190,6 +196,9 @@ def parser() -> argparse.ArgumentParser:
 
     gen = sub.add_parser("generate", help="write a deterministic sample district")
     gen.add_argument("--seed", type=int, default=2015)
+    gen.add_argument("--scale", choices=["sample", "district", "city", "province", "national"], default="sample",
+                     help="sample: the Jing'an district with its history (data/sample); the others: 1, 16, 120 or "
+                          "2,800 generic districts for volume (sanshe/generator/scale.py)")
     gen.add_argument("--out", required=True)
     gen.set_defaults(func=cmd_generate)
 

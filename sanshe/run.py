@@ -26,11 +26,19 @@ class RunOutcome:
 def run_pipeline(settings: Settings) -> RunOutcome:
     import warnings
 
-    from dagster import BetaWarning, DagsterEventType, DagsterInstance, materialize, mem_io_manager
+    from dagster import (
+        AssetKey,
+        BetaWarning,
+        DagsterEventType,
+        DagsterInstance,
+        IOManagerDefinition,
+        materialize,
+    )
 
     # raised while the job's asset selection is built; not ours to act on
     warnings.filterwarnings("ignore", category=BetaWarning)
 
+    from pipelines.common.handover import HandOverIOManager, consumers
     from pipelines.common.resources import PUBLIC_IO, SansheResource
     from pipelines.definitions import ASSETS, CHECKS
     from pipelines.quality import gx
@@ -39,10 +47,13 @@ def run_pipeline(settings: Settings) -> RunOutcome:
     shutil.rmtree(settings.data_docs_dir, ignore_errors=True)
     gx.reset()
     with DagsterInstance.ephemeral() as instance:
+        # one in-memory hand-over for every step, dropping outputs once read; the two read below stay
+        handover = IOManagerDefinition.hardcoded_io_manager(HandOverIOManager(
+            consumers(ASSETS, CHECKS), keep=frozenset({AssetKey("quarantine_report"), AssetKey("graph")})))
         result = materialize([*ASSETS, *CHECKS], instance=instance, raise_on_error=False,
                              run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-                             resources={"sanshe": SansheResource.from_settings(settings), "io_manager": mem_io_manager,
-                                        PUBLIC_IO: mem_io_manager})
+                             resources={"sanshe": SansheResource.from_settings(settings), "io_manager": handover,
+                                        PUBLIC_IO: handover})
         checks = []
         for ev in result.get_asset_check_evaluations():
             checks.append({"asset": ev.asset_key.to_user_string(), "check": ev.check_name,

@@ -52,3 +52,15 @@ def test_query_outputs_quoted_in_docs_are_what_the_queries_print(store):
             assert block == out, f"{doc.name}: `{command}` prints something else now"
             found += 1
     assert found >= 3
+
+
+def test_performance_page_is_rendered_from_the_results_files():
+    """docs/performance.md holds no figure that a benchmarks/results/*.json file does not."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_report", REPO / "benchmarks" / "report.py")
+    report = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(report)
+    results = report.latest()
+    assert results, "no benchmark results committed"
+    assert (REPO / "docs" / "performance.md").read_text(encoding="utf-8") == report.render(results)

@@ -51,13 +51,13 @@ def normalise(name: str, places: Iterable[str] = ()) -> str:
     """The form two spellings of one organisation's name share."""
     s = re.sub(r"\s+", "", halfwidth(tidy(name)))
     s = _BRACKETED.sub("", s)
-    prefixes = _prefixes(tuple(places))
+    prefixes, lengths = _prefixes(tuple(places))
     changed = True
-    while changed:  # 上海市静安区... loses both
+    while changed:  # 上海市静安区... loses both; the longest known prefix goes first
         changed = False
-        for p in prefixes:
-            if p and s.startswith(p) and len(s) > len(p) + 1:
-                s, changed = s[len(p):], True
+        for n in lengths:  # a set look-up per length: thousands of place names cost nothing
+            if len(s) > n + 1 and s[:n] in prefixes:
+                s, changed = s[n:], True
                 break
     for a, b in _FOLDS:
         s = s.replace(a, b)
@@ -65,10 +65,11 @@ def normalise(name: str, places: Iterable[str] = ()) -> str:
 
 
 @lru_cache(maxsize=64)
-def _prefixes(places: tuple[str, ...]) -> tuple[str, ...]:
+def _prefixes(places: tuple[str, ...]) -> tuple[frozenset[str], tuple[int, ...]]:
+    """The place names stripped from a name's start, and their lengths, longest first."""
     found = {*(f"{p}{suffix}" for p in PROVINCES for suffix in ("省", "市", "自治区", "")),
-             *places, *(p[:-1] for p in places if len(p) > 2 and p[-1] in "区县市")}
-    return tuple(sorted(found, key=len, reverse=True))
+             *places, *(p[:-1] for p in places if len(p) > 2 and p[-1] in "区县市")} - {""}
+    return frozenset(found), tuple(sorted({len(p) for p in found}, reverse=True))
 
 
 @dataclass(frozen=True)
@@ -110,10 +111,16 @@ class NameMatcher:
     def __init__(self, known: pd.DataFrame, register: str, decisions: pd.DataFrame, places: Iterable[str] = ()):
         self.places = tuple(places)
         self.names = dict(zip(known["uscc"], known["name"], strict=True))
-        self.forms = [normalise(n, self.places) for n in known["name"]]
         self.codes = list(known["uscc"])
+        self._forms: list[str] | None = None  # built on the first name that needs matching
         mine = decisions[decisions["register"] == register]
         self.decided = {(n, c): d for n, c, d in zip(mine["written_name"], mine["candidate_uscc"], mine["decision"], strict=True)}
+
+    @property
+    def forms(self) -> list[str]:
+        if self._forms is None:
+            self._forms = [normalise(self.names[c], self.places) for c in self.codes]
+        return self._forms
 
     def candidates(self, name: str, limit: int = 5) -> list[Candidate]:
         form = normalise(name, self.places)

@@ -10,9 +10,10 @@ from dagster import ConfigurableResource
 
 from ..settings import Settings
 
-#: the IO manager of every asset from `<register>_resolved` on: their outputs hold no personal
-#: data, so they may be stored between runs (the sensor's partial runs load them). Raw and
-#: validated registers use the default `io_manager`, which keeps them in memory.
+#: the IO manager of the `<register>_resolved` assets: they hold no personal data, so they may
+#: be stored between runs (the sensor's partial runs load the ones they skip). Everything else
+#: passes in memory: raw and validated registers hold personal data, and every step after the
+#: resolved registers is downstream of all of them, so a partial run always re-runs it.
 PUBLIC_IO = "public_io_manager"
 
 

@@ -12,12 +12,12 @@ from dagster import AssetExecutionContext, AssetIn, MetadataValue, asset
 from data_contracts import CONTRACTS
 
 from ..common.register import RegisterResult
-from ..common.resources import PUBLIC_IO, SansheResource
+from ..common.resources import SansheResource
 from .stores import open_store
 from .tables import GraphInput, build
 
 
-@asset(io_manager_key=PUBLIC_IO, group_name="graph", ins={"registers": AssetIn("resolved_registers")},
+@asset(group_name="graph", ins={"registers": AssetIn("resolved_registers")},
        description="The knowledge graph, in the embedded store (bulk copy into a fresh database, "
                    "swapped in) or in Neo4j (batched MERGE, stale records deleted). One node per "
                    "entity and one relationship per link declared in graph_schema/.")

@@ -56,6 +56,6 @@ def hub_memberships_resolved(validated: RegisterResult, hubs: RegisterResult,
     rows = result.accepted
     return result.with_history(
         membership=history.from_snapshots(rows, ["uscc"], ["hub_id"], start="joined_on"),
-        party_branch=history.from_snapshots(rows, ["uscc"], [], holds=lambda r: bool(r["has_party_branch"])),
+        party_branch=history.from_snapshots(rows, ["uscc"], [], holds="has_party_branch"),
         liaison=history.from_snapshots(rows, ["uscc"], ["liaison_id"]),
     )

@@ -27,7 +27,7 @@ from data_contracts.rules import SEVERITY_ERROR, SEVERITY_WARNING
 
 from ..common import readers
 from ..common.register import RegisterResult
-from ..common.resources import PUBLIC_IO, SansheResource
+from ..common.resources import SansheResource
 
 ACCOUNTING_COLUMNS = ["register", "file", "sheet", "format", "rows_read", "rows_accepted", "rows_quarantined", "warnings",
                       "note"]
@@ -48,7 +48,7 @@ def _skipped_note(skipped: list[tuple[int, str]]) -> str:
     return "skipped (not records): " + "; ".join(f"{n} {why}" for why, n in kinds.items()) + f" (rows {rows})"
 
 
-@asset(io_manager_key=PUBLIC_IO, group_name="quality", ins={f"{r}_resolved": AssetIn(f"{r}_resolved") for r in CONTRACTS},
+@asset(group_name="quality", ins={f"{r}_resolved": AssetIn(f"{r}_resolved") for r in CONTRACTS},
        description="Every register after resolution, keyed by register name. One entry per register.")
 def resolved_registers(**registers: RegisterResult) -> dict[str, RegisterResult]:
     return {name: registers[f"{name}_resolved"] for name in CONTRACTS}  # load order, not alphabetical
@@ -127,7 +127,7 @@ def report_issues(issues: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["source", "file", "sheet", "row", "column", "rule"], kind="stable").reset_index(drop=True)
 
 
-@asset(io_manager_key=PUBLIC_IO, group_name="quality", ins={"registers": AssetIn("resolved_registers")},
+@asset(group_name="quality", ins={"registers": AssetIn("resolved_registers")},
        description="The quarantine report and the accounting (rows read = accepted + quarantined) "
                    "for every register and file, written to OUTPUT/quarantine/. One row per file.")
 def quarantine_report(context: AssetExecutionContext, sanshe: SansheResource,
@@ -160,7 +160,7 @@ def accounting_adds_up(quarantine_report: pd.DataFrame) -> AssetCheckResult:
     return AssetCheckResult(passed=bad.empty, metadata={"files": len(acc), "mismatched_files": len(bad)})
 
 
-@asset(io_manager_key=PUBLIC_IO, group_name="quality", ins={"registers": AssetIn("resolved_registers")},
+@asset(group_name="quality", ins={"registers": AssetIn("resolved_registers")},
        description="The accepted (validated and resolved) tables, no personal fields, as Parquet "
                    "under OUTPUT/tables/. One row per accepted record and snapshot (column `asof`) "
                    "in one file per register; one row per validity period in one file per derived "

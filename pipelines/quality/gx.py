@@ -64,21 +64,31 @@ def run_suite(name: str, frame: pd.DataFrame, suite: list[Expect], docs_dir: Pat
     gx_suite = ctx.suites.add_or_update(gx.ExpectationSuite(name=f"{name}_suite"))
     gx_suite.expectations = []  # add_or_update keeps earlier runs' expectations otherwise
     declared = {}
+    derived = [e.derive[0] for e in suite if e.derive]
     for e in suite:
-        added = gx_suite.add_expectation(getattr(gx.expectations, e.kind)(**e.kwargs))
+        kwargs = e.kwargs
+        if e.kind == "ExpectTableColumnsToMatchSet":  # the derived reference columns are part of the batch
+            kwargs = {**kwargs, "column_set": [*kwargs["column_set"], *derived]}
+        added = gx_suite.add_expectation(getattr(gx.expectations, e.kind)(**kwargs))
         declared[added.id] = e
     vd = ctx.validation_definitions.add_or_update(gx.ValidationDefinition(name=f"{name}_validation",
                                                                           data=batch_def, suite=gx_suite))
     checkpoint = ctx.checkpoints.add_or_update(gx.Checkpoint(
         name=f"{name}_checkpoint", validation_definitions=[vd],
         actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")]))
-    result = checkpoint.run(batch_parameters={"dataframe": _for_ge(frame)})
+    batch = _for_ge(frame)
+    for e in suite:
+        if e.derive:
+            new, source, keys = e.derive
+            batch[new] = batch[source].isin(keys).astype(object).where(batch[source].notna(), None)
+    result = checkpoint.run(batch_parameters={"dataframe": batch})
     rows = []
     for run in result.run_results.values():
         for er in run.results:
             e = declared[er.expectation_config.id]
             rows.append({
-                "expectation": e.kind, "column": e.kwargs.get("column", ""), "severity": e.severity,
+                "expectation": e.kind, "column": e.derive[1] if e.derive else e.kwargs.get("column", ""),
+                "severity": e.severity,
                 "success": bool(er.success), "unexpected": int(er.result.get("unexpected_count") or 0),
             })
     return pd.DataFrame(rows)
