@@ -46,6 +46,12 @@ def _node_columns(label: str, rename: dict[str, str] | None = None) -> list[Colu
     return [Column(rename.get(p.name, p.name), p.type, p.zh, p.en, p.name == node.key) for p in node.properties]
 
 
+def _linked(g: dict[str, pd.DataFrame], label: str, key: str, rel: str, column: str, current: bool = False) -> pd.DataFrame:
+    """The `label` node table with the target of its (single) `rel` link as `column`."""
+    links = _current(g[rel]) if current else g[rel]
+    return g[label].assign(**{column: g[label][key].map(links.set_index("from")["to"])})
+
+
 def _current(rel: pd.DataFrame) -> pd.DataFrame:
     return rel[rel["valid_to"].isna()] if "valid_to" in rel else rel
 
@@ -67,20 +73,18 @@ def build(dump: dict[str, pd.DataFrame]) -> list[Table]:
     out.append(Table("districts", "区县", "Districts", "One row per district, including districts merged away.",
                      _node_columns("District"), ["code"], districts))
 
-    street_district = _current(g["IN_DISTRICT:Street->District"]).set_index("from")["to"]
-    streets = g["Street"].assign(district_code=lambda d: d["code"].map(street_district))
+    streets = _linked(g, "Street", "code", "IN_DISTRICT:Street->District", "district_code", current=True)
     out.append(Table("streets", "街道（镇）", "Streets and towns", "One row per street or town, with its current district.",
                      [*_node_columns("Street"), Column("district_code", "string", "区县代码", "Current district")],
                      ["code"], streets, [(["district_code"], "districts", ["code"])]))
 
-    community_street = g["IN_STREET:Community->Street"].set_index("from")["to"]
-    communities = g["Community"].assign(street_code=lambda d: d["code"].map(community_street))
+    communities = _linked(g, "Community", "code", "IN_STREET:Community->Street", "street_code")
+    community_street = communities.set_index("code")["street_code"]
     out.append(Table("communities", "社区", "Communities", "One row per residents' or village committee.",
                      [*_node_columns("Community"), Column("street_code", "string", "街道代码", "Street or town")],
                      ["code"], communities, [(["street_code"], "streets", ["code"])]))
 
-    residence = g["RESIDES_IN:SocialOrganisation->Street"].set_index("from")["to"]
-    orgs = g["SocialOrganisation"].assign(street_code=lambda d: d["uscc"].map(residence))
+    orgs = _linked(g, "SocialOrganisation", "uscc", "RESIDES_IN:SocialOrganisation->Street", "street_code")
     out.append(Table("organisations", "社会组织", "Social organisations",
                      "One row per registered social organisation; valid_from/valid_to is its active registration.",
                      [*_node_columns("SocialOrganisation"), Column("street_code", "string", "住所所在街道代码", "Street of residence")],
@@ -139,8 +143,7 @@ def build(dump: dict[str, pd.DataFrame]) -> list[Table]:
                      ["project_id", "funding_source_code"], funding,
                      [(["project_id"], "projects", ["project_id"]), (["funding_source_code"], "funding_sources", ["code"])]))
 
-    evaluated = g["EVALUATES:Evaluation->Project"].set_index("from")["to"]
-    evaluations = g["Evaluation"].assign(project_id=lambda d: d["evaluation_id"].map(evaluated))
+    evaluations = _linked(g, "Evaluation", "evaluation_id", "EVALUATES:Evaluation->Project", "project_id")
     out.append(Table("evaluations", "项目绩效评估", "Project evaluations", "One row per performance evaluation.",
                      [*_node_columns("Evaluation"), Column("project_id", "string", "项目编号", "Project")],
                      ["evaluation_id"], evaluations, [(["project_id"], "projects", ["project_id"])]))
