@@ -148,13 +148,12 @@ def _blank(v: Any) -> bool:
 
 # --- the contract base class --------------------------------------------------------------
 
-_TEXT_FIELDS: dict[type, frozenset[str]] = {}
+#: per contract: column header -> how its cells are cleaned (Contract.cleaner)
+_CLEANERS: dict[type, dict[str, Any]] = {}
 
 
 def _tidy_halfwidth(v: str) -> str:
     return values.tidy(values.halfwidth(v))
-
-_DATE_FIELDS: dict[type, frozenset[str]] = {}
 
 
 def _inner_types(annotation: Any) -> set[Any]:
@@ -211,30 +210,16 @@ class Contract(BaseModel):
 
     @classmethod
     def cleaner(cls, header: str):
-        """How a cell of this column is read: free text keeps its characters (only stray spaces
-        and line breaks go); a date keeps the space before a time of day; codes, numbers and
-        enumerations are read half-width with no spaces."""
-        if header in cls.text_fields():
-            return values.tidy
-        if header in cls.date_fields():
-            return _tidy_halfwidth
-        return values.compact
-
-    @classmethod
-    def date_fields(cls) -> frozenset[str]:
-        """Headers (aliases) of the date fields, optional ones included."""
-        if cls not in _DATE_FIELDS:
-            _DATE_FIELDS[cls] = frozenset(cls.header(f) for f, info in cls.model_fields.items()
-                                          if info.annotation is dt.date or dt.date in _inner_types(info.annotation))
-        return _DATE_FIELDS[cls]
-
-    @classmethod
-    def text_fields(cls) -> frozenset[str]:
-        """Headers (aliases) of the free-text fields: plain `str` with no constraint."""
-        if cls not in _TEXT_FIELDS:
-            _TEXT_FIELDS[cls] = frozenset(cls.header(f) for f, info in cls.model_fields.items()
-                                          if info.annotation in (str, str | None) and not info.metadata)
-        return _TEXT_FIELDS[cls]
+        """How a cell of this column is read: free text (plain `str`, no constraint) keeps its
+        characters, only stray spaces and line breaks go; a date keeps the space before a time
+        of day; codes, numbers and enumerations are read half-width with no spaces."""
+        if cls not in _CLEANERS:
+            _CLEANERS[cls] = {
+                cls.header(f): values.tidy if info.annotation in (str, str | None) and not info.metadata
+                else _tidy_halfwidth if dt.date in _inner_types(info.annotation)
+                else values.compact
+                for f, info in cls.model_fields.items()}
+        return _CLEANERS[cls].get(header, values.compact)
 
     def findings(self, snapshot: dt.date) -> list[Finding]:
         """Warnings for a row that passed; override per contract."""
@@ -262,8 +247,7 @@ def _not_after_snapshot(value: dt.date, info: ValidationInfo) -> dt.date:
 
 
 #: a day that cannot lie after the data's snapshot date (registrations, awards, evaluations, ...)
-PastDate = Annotated[dt.date, BeforeValidator(_parsed(values.parse_date, "date_format")),
-                     AfterValidator(_not_after_snapshot)]
+PastDate = Annotated[Day, AfterValidator(_not_after_snapshot)]
 
 
 # --- running a contract over a table ------------------------------------------------------

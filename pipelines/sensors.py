@@ -29,11 +29,23 @@ EXTRA_INPUTS = {"decisions": ["projects"]}
 MANIFEST = "manifest"
 
 
+#: content hash per (path, size, mtime): a tick re-reads only files that were touched
+_HASHES: dict[tuple[str, int, int], bytes] = {}
+
+
+def _file_hash(p: Path) -> bytes:
+    st = p.stat()
+    key = (str(p), st.st_size, st.st_mtime_ns)
+    if key not in _HASHES:
+        _HASHES[key] = hashlib.sha256(p.read_bytes()).digest()
+    return _HASHES[key]
+
+
 def _digest(paths: list[Path], root: Path) -> str:
     h = hashlib.sha256()
     for p in paths:
         h.update(p.relative_to(root).as_posix().encode())
-        h.update(hashlib.sha256(p.read_bytes()).digest())
+        h.update(_file_hash(p))  # by content: a file saved again unchanged runs nothing
     return h.hexdigest()
 
 

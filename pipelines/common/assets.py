@@ -41,8 +41,8 @@ def source_assets(model: type[Contract], group: str, grain: str) -> list[AssetsD
         result = RegisterResult(
             reg, accepted, issues, sum(c.rows_read for c in checked) + len(broken),
             rows_per_file={name: len(f.frame) + len(f.broken) for name, f in raw.items()},
-            unknown_columns={name: [*f.unknown_columns, *(u for u in c.unknown_columns if u not in f.unknown_columns)]
-                             for (name, f), c in zip(raw.items(), checked, strict=True) if f.unknown_columns or c.unknown_columns},
+            # the reader reports unknown header cells; it hands on only the columns the contract knows
+            unknown_columns={name: f.unknown_columns for name, f in raw.items() if f.unknown_columns},
             formats={name: f.format for name, f in raw.items()},
             skipped={name: f.skipped for name, f in raw.items() if f.skipped},
         ).dropping(dup_issues)

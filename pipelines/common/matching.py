@@ -115,6 +115,10 @@ class NameMatcher:
         self._forms: list[str] | None = None  # built on the first name that needs matching
         mine = decisions[decisions["register"] == register]
         self.decided = {(n, c): d for n, c, d in zip(mine["written_name"], mine["candidate_uscc"], mine["decision"], strict=True)}
+        self.accepted: dict[str, set[str]] = {}
+        for (n, c), d in self.decided.items():
+            if d == "accept":
+                self.accepted.setdefault(n, set()).add(c)
 
     @property
     def forms(self) -> list[str]:
@@ -137,7 +141,7 @@ class NameMatcher:
         well formed but unknown), only a person's decision can apply a candidate."""
         written = tidy(written)
         found = self.candidates(written)
-        for code in sorted({c for (n, c), d in self.decided.items() if n == written and d == "accept"}):
+        for code in sorted(self.accepted.get(written, ())):
             if code in self.names:
                 chosen = next((c for c in found if c.uscc == code), Candidate(code, self.names[code], 0.0))
                 return Outcome("decided", chosen, tuple(found))

@@ -151,7 +151,7 @@ def _read_workbook(path: Path, rel: str, asof: dt.date, model: type[Contract]) -
     best = max(found, key=lambda n: (found[n][1].fields_found if found[n][1] else 0), default=None)
     chosen = complete or ([best] if best is not None else [])
     kind = path.suffix.lower()[1:]
-    return {f"{rel}[{name}]": _table(sheets[name], f"{rel}[{name}]", asof, model, f"{kind} sheet {name}")
+    return {f"{rel}[{name}]": _table(sheets[name], f"{rel}[{name}]", asof, model, f"{kind} sheet {name}", found[name])
             for name in chosen}
 
 
@@ -188,8 +188,9 @@ def _is_total(cells: list[str]) -> bool:
 
 
 def _table(grid: list[tuple[int, list[str]]], part: str, asof: dt.date, model: type[Contract], fmt: str,
-           strict_width: bool = False) -> FileRead:
-    at, header = _find_header(grid, model)
+           found: tuple[int, HeaderMatch | None] | None = None, strict_width: bool = False) -> FileRead:
+    """The records under the header row (`found`, when the caller already looked for it)."""
+    at, header = found or _find_header(grid, model)
     if header is None:
         # No row looks like this register's header: a wrong file, sheet or encoding. Every
         # filled row is reported so that the accounting still adds up.
