@@ -77,6 +77,9 @@ def render(results: list[dict]) -> str:
             "Stages by their share of the run, and what would move each:", ""]
     for name, st in sorted(big["stages"].items(), key=lambda kv: -kv[1]["seconds"]):
         out.append(f"- **{name}**, {st['seconds']:.0f} s ({st['seconds'] / total:.0%}): {REMEDIES.get(name, '')}.")
+    if big.get("steps"):
+        top = list(big["steps"].items())[:8]
+        out += ["", "Slowest steps of that run: " + ", ".join(f"`{k}` {v:.1f} s" for k, v in top) + "."]
     slow = {n: q for n, q in big["queries"].items() if q["p95_seconds"] > big["targets"]["query_p95_seconds_max"]}
     if slow:
         out += ["", "Queries over the p95 target return, at this scale, one row per community, street, hub or provider "

@@ -242,7 +242,10 @@ def main() -> int:
         "generate_seconds": round(generated, 1) if generated > 1 else None,
         "rows_read": rows, "graph_rows": graph_rows, "graph_counts": counts,
         "full_run": {"seconds": round(full, 3), "peak_rss_bytes": peak, "rows_per_second": round(rows / full)},
-        "stages": stages, "floor": fl, "ratio_full_to_floor": round(full / fl["seconds"], 2),
+        "stages": stages,
+        # every step of the full run, slowest first: where a stage's time goes
+        "steps": {k: round(b - a, 3) for k, (a, b) in sorted(windows.items(), key=lambda kv: kv[1][0] - kv[1][1])},
+        "floor": fl, "ratio_full_to_floor": round(full / fl["seconds"], 2),
         "queries": queries,
         "incremental": {"changed": changed, "changed_rows": changed_rows, "assets": len(selection),
                         "seconds": round(incremental, 3), "share_of_full_run": round(incremental / full, 3)},

@@ -1,28 +1,24 @@
 """The shared machinery of every source contract.
 
 A contract is a pydantic model whose fields carry the source's Chinese column header as alias.
-`validate_frame` runs it over a raw table (all cells as text) and returns the accepted rows
-and one issue per broken rule. A row with any error is quarantined whole; warnings are
-reported and the row is kept. Nothing is dropped silently: read = accepted + quarantined.
+`validation.validate_frame` runs it over a raw table (all cells as text).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any, ClassVar, get_args
 
-import pandas as pd
 from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationError,
     ValidationInfo,
     model_validator,
 )
@@ -30,13 +26,7 @@ from pydantic_core import PydanticCustomError
 
 from . import identifiers as ids
 from . import values
-from .rules import RULES, SEVERITY_ERROR, SEVERITY_WARNING, message
-
-ISSUE_COLUMNS = [
-    "source", "file", "row", "column", "field", "rule", "severity", "value", "message_zh", "message_en",
-]
-#: the spreadsheet row of the first data row (row 1 is the header)
-FIRST_DATA_ROW = 2
+from .rules import message
 
 
 def fail(rule: str, *, at: str | None = None, **ctx: Any) -> PydanticCustomError:
@@ -106,12 +96,20 @@ def _parsed(parse, rule: str):
 
 def _amount(v: Any, info: ValidationInfo) -> Any:
     # the column header may carry the unit (合同金额（万元）): the reader passes it as context
-    factor = ((info.context or {}).get("units") or {}).get(info.field_name, 1)
+    # (`field` names the field when one column is checked on its own, see validate_frame)
+    ctx = info.context or {}
+    factor = (ctx.get("units") or {}).get(info.field_name or ctx.get("field"), 1)
     if isinstance(v, str):
         try:
             return values.parse_amount(v, factor)
         except ValueError:
             raise fail("number_format") from None
+    return v
+
+
+def _non_empty(v: list[Any]) -> list[Any]:
+    if not v:
+        raise fail("required")
     return v
 
 
@@ -128,7 +126,16 @@ def _id_number(v: str) -> str:
     return v
 
 
-Uscc = Annotated[str, AfterValidator(_uscc)]
+@dataclass(frozen=True)
+class WholeColumn:
+    """Metadata of a field type whose valid cells a whole column can recognise at once:
+    `valid(cells)` says which cells pass every check of the type and are their own value.
+    The column pass runs the type's validators only on the others (column_pass.py)."""
+
+    valid: Callable[[list[str]], list[bool]]
+
+
+Uscc = Annotated[str, AfterValidator(_uscc), WholeColumn(ids.valid_usccs)]
 Division6 = Annotated[str, AfterValidator(_division(6))]
 Division12 = Annotated[str, AfterValidator(_division(12))]
 Division12List = Annotated[list[Division12], BeforeValidator(_split_list)]
@@ -139,10 +146,13 @@ Whole = Annotated[int, BeforeValidator(_parsed(values.parse_whole, "integer_form
 Day = Annotated[dt.date, BeforeValidator(_parsed(values.parse_date, "date_format"))]
 OrgGrade = Annotated[str, BeforeValidator(_parsed(values.parse_org_grade, "value_not_allowed"))]
 Mobile = Annotated[str, AfterValidator(_mobile)]
+#: a list that must name at least one item (an empty one reads as "not given")
+NonEmpty = AfterValidator(_non_empty)
 IdNumber = Annotated[str, AfterValidator(_id_number)]
 
 
-def _blank(v: Any) -> bool:
+def blank(v: Any) -> bool:
+    """An empty cell: it means "not given"."""
     return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and v != v)
 
 
@@ -156,7 +166,7 @@ def _tidy_halfwidth(v: str) -> str:
     return values.tidy(values.halfwidth(v))
 
 
-def _inner_types(annotation: Any) -> set[Any]:
+def inner_types(annotation: Any) -> set[Any]:
     """Every type inside an annotation (Optional, Annotated, unions), for telling field kinds."""
     found, todo = set(), [annotation]
     while todo:
@@ -206,7 +216,7 @@ class Contract(BaseModel):
             return data
         if not (info.context or {}).get("precleaned"):
             data = {k: cls.cleaner(k)(v) if isinstance(v, str) else v for k, v in data.items()}
-        return {k: v for k, v in data.items() if not _blank(v)}
+        return {k: v for k, v in data.items() if not blank(v)}
 
     @classmethod
     def cleaner(cls, header: str):
@@ -216,7 +226,7 @@ class Contract(BaseModel):
         if cls not in _CLEANERS:
             _CLEANERS[cls] = {
                 cls.header(f): values.tidy if info.annotation in (str, str | None) and not info.metadata
-                else _tidy_halfwidth if dt.date in _inner_types(info.annotation)
+                else _tidy_halfwidth if dt.date in inner_types(info.annotation)
                 else values.compact
                 for f, info in cls.model_fields.items()}
         return _CLEANERS[cls].get(header, values.compact)
@@ -250,161 +260,9 @@ def _not_after_snapshot(value: dt.date, info: ValidationInfo) -> dt.date:
 PastDate = Annotated[Day, AfterValidator(_not_after_snapshot)]
 
 
-# --- running a contract over a table ------------------------------------------------------
-
-_PYDANTIC_RULES = {
-    "missing": "required",
-    "string_type": "required",
-    "float_parsing": "number_format",
-    "float_type": "number_format",
-    "int_parsing": "integer_format",
-    "int_from_float": "integer_format",
-    "int_type": "integer_format",
-    "date_parsing": "date_format",
-    "date_from_datetime_parsing": "date_format",
-    "date_from_datetime_inexact": "date_format",
-    "date_type": "date_format",
-    "greater_than_equal": "non_negative",
-    "less_than_equal": "out_of_range",
-    "bool_parsing": "bool_format",
-    "string_pattern_mismatch": "code_format",
-}
-
-
-@dataclass
-class Validated:
-    """What a contract run returns: rows kept, rows quarantined, and every issue found."""
-
-    accepted: pd.DataFrame
-    issues: pd.DataFrame
-    rows_read: int
-    rows_quarantined: int
-    #: columns in the file that the contract does not know: reported, never dropped silently
-    unknown_columns: list[str]
-
-
-def issue(model: type[Contract], file: str, row: int, field: str | None, rule: str, value: Any, /,
-          severity: str = SEVERITY_ERROR, **ctx: Any) -> dict[str, Any]:
-    """One issue row. Positional-only parameters leave every keyword free for message context."""
-    zh, en = message(rule, **ctx)
-    shown = "" if value is None else str(value)
-    if field in model.personal and shown:
-        shown = ids.mask(shown)
-    return {
-        "source": model.source, "file": file, "row": row,
-        "column": model.header(field) if field else "", "field": field or "",
-        "rule": rule, "severity": severity, "value": shown, "message_zh": zh, "message_en": en,
-    }
-
-
-def validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: dt.date,
-                   units: dict[str, int] | None = None) -> Validated:
-    """Validate every row of `raw` (text cells plus `_file` and `_row`) against `model`.
-    `units` gives yuan per unit for amount fields whose column header named one (万元)."""
-    by_alias = {model.header(f): f for f in model.model_fields}
-    issues: list[dict[str, Any]] = []
-    rows: list[dict[str, Any]] = []
-    context = {"snapshot": snapshot, "units": units or {}, "precleaned": True}
-    columns = [c for c in raw.columns if c in by_alias]
-    unknown = [c for c in raw.columns if c not in by_alias and not c.startswith("_")]
-    missing = [model.header(f) for f, info in model.model_fields.items()
-               if info.is_required() and model.header(f) not in raw.columns]
-    if missing:
-        # Without a required column no row can be judged: the whole file is quarantined,
-        # one entry per row, so the accounting still adds up.
-        for file, row in zip(raw["_file"], raw["_row"], strict=True):
-            issues.append(issue(model, file, int(row), by_alias[missing[0]], "missing_column", None,
-                                column="、".join(missing)))
-        return Validated(pd.DataFrame(columns=[*model.model_fields, "_file", "_row", "_asof"]),
-                         issues_frame(issues), len(raw), len(raw), unknown)
-    # Each column is cleaned once per distinct value (registers repeat dates, codes and
-    # enumerations): the row loop below then only validates. The raw cells stay for the report.
-    raw_cols = {c: raw[c].astype(object).where(raw[c].notna(), None).tolist() for c in columns}
-    clean_cols = {}
-    for c, cells in raw_cols.items():
-        clean = model.cleaner(c)
-        seen = {v: clean(v) for v in set(cells) if isinstance(v, str)}
-        clean_cols[c] = [seen.get(v, v) if isinstance(v, str) else v for v in cells]
-    files, row_numbers = raw["_file"].tolist(), raw["_row"].tolist()
-    asofs = raw["_asof"].tolist() if "_asof" in raw else [None] * len(raw)
-    for i in range(len(raw)):
-        file, row = files[i], int(row_numbers[i])
-        data = {c: clean_cols[c][i] for c in columns}
-        try:
-            obj = model.model_validate(data, context=context)
-        except ValidationError as err:
-            written = {c: raw_cols[c][i] for c in columns}
-            found = [_issue_of(model, by_alias, file, row, written, e) for e in err.errors()]
-            soft = {i["field"] for i in found} <= model.soft
-            if soft:  # only soft fields broke: report them, leave them empty, keep the row
-                try:
-                    obj = model.model_validate({k: v for k, v in data.items() if by_alias.get(k) not in model.soft},
-                                               context=context)
-                except ValidationError:
-                    soft = False
-            issues.extend({**i, "severity": SEVERITY_WARNING} if soft else i for i in found)
-            if not soft:
-                continue
-        for f in obj.findings(snapshot):
-            issues.append(issue(model, file, row, f.field, f.rule, getattr(obj, f.field, None),
-                                severity=SEVERITY_WARNING, **f.ctx))
-        rows.append({**obj.__dict__, "_file": file, "_row": row, "_asof": asofs[i]})
-    accepted = pd.DataFrame(rows, columns=[*model.model_fields, "_file", "_row", "_asof"])
-    quarantined = {(i["file"], i["row"]) for i in issues if i["severity"] == SEVERITY_ERROR}
-    return Validated(accepted, issues_frame(issues), len(raw), len(quarantined), unknown)
-
-
-def _issue_of(model: type[Contract], by_alias: dict[str, str], file: str, row: int, data: dict[str, Any],
-              e: Any) -> dict[str, Any]:
-    """One pydantic error as an issue row, named by the rule it broke."""
-    ctx = dict(e.get("ctx") or {})
-    field = str(e["loc"][0]) if e["loc"] else ctx.pop("_at", None)
-    ctx.pop("_at", None)
-    field = by_alias.get(field, field)
-    rule = e["type"] if e["type"] in RULES else _PYDANTIC_RULES.get(e["type"], "value_not_allowed")
-    if e["type"] == "greater_than_equal" and ctx.get("ge") not in (0, 0.0):
-        rule = "out_of_range"  # "must not be negative" only fits a floor of zero
-    if rule == "out_of_range":
-        ctx = {"low": ctx.get("ge", ""), "high": ctx.get("le", "")}
-    if rule == "code_format":
-        ctx = {"example": _example(model, field)}
-    raw_value = data.get(model.header(field)) if field else None
-    return issue(model, file, row, field, rule, raw_value, **ctx)
-
-
-def _example(model: type[Contract], field: str | None) -> str:
-    """An example of a field's form, from the `examples` its constraint declares."""
-    info = model.model_fields.get(field or "")
-    for meta in [info, *(info.metadata if info else [])]:
-        examples = getattr(meta, "examples", None)
-        if examples:
-            return str(examples[0])
-    for t in _inner_types(info.annotation) if info else ():
-        for meta in getattr(t, "__metadata__", ()):
-            if getattr(meta, "examples", None):
-                return str(meta.examples[0])
-    return "…"
-
-
-def issues_frame(issues: list[dict[str, Any]]) -> pd.DataFrame:
-    return pd.DataFrame(issues, columns=ISSUE_COLUMNS).astype({"row": "int64"})
-
-
-def drop_duplicates(frame: pd.DataFrame, model: type[Contract], key: tuple[str, ...] | None = None,
-                    rule: str = "duplicate_key") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Keep the last record per key (a later line of a register supersedes an earlier one);
-    the superseded rows are quarantined, each pointing at the row that was kept."""
-    key = key or model.key
-    if frame.empty:
-        return frame, issues_frame([])
-    last = frame.drop_duplicates(list(key), keep="last")
-    dropped = frame.loc[~frame.index.isin(last.index)]
-    kept = {tuple(k): (f, r) for k, f, r in zip(last[list(key)].itertuples(index=False), last["_file"],
-                                                 last["_row"], strict=True)}
-    out = []
-    for rec in dropped.to_dict("records"):
-        kept_file, kept_row = kept[tuple(rec[c] for c in key)]
-        out.append(issue(model, rec["_file"], rec["_row"], key[0], rule, rec[key[0]],
-                         key=model.header(key[0]), kept_file=kept_file, kept_row=int(kept_row)))
-    return last.reset_index(drop=True), issues_frame(out)
-
+def not_after_snapshot_year(value: int, info: ValidationInfo) -> int:
+    """A year that cannot lie after the data's snapshot year."""
+    snapshot = (info.context or {}).get("snapshot")
+    if snapshot is not None and value > snapshot.year:
+        raise fail("future_date", snapshot=snapshot.isoformat())
+    return value

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from data_contracts import CONTRACTS
-from data_contracts.base import drop_duplicates, validate_frame
 from data_contracts.identifiers import id_number_check_char, make_uscc
+from data_contracts.validation import drop_duplicates, validate_frame
 
 SNAPSHOT = dt.date(2025, 12, 31)
 ORG = make_uscc("5", "2", "310106", "50000017")

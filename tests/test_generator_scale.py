@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from data_contracts import CONTRACTS
-from data_contracts.base import validate_frame
 from data_contracts.identifiers import ORG_TYPE_DIGIT, id_number_problems, uscc_problems
+from data_contracts.validation import validate_frame
 from pipelines.common.register import read_register
 from sanshe.generator.scale import SCALES, PerDistrict, ScaleGenerator, generate_scale
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from ..base import (
     Amount,
@@ -14,6 +14,7 @@ from ..base import (
     Day,
     Division12List,
     Finding,
+    NonEmpty,
     PastDate,
     TextList,
     Uscc,
@@ -65,17 +66,10 @@ class ProjectRecord(Contract):
     #: soft: a missing or mistyped code is reported and the provider is then matched by name
     #: (pipelines/projects/providers.py); the row is quarantined only if that fails too
     provider_uscc: Uscc | None = Field(None, alias="承接机构统一社会信用代码")
-    served_communities: Division12List = Field(alias="服务社区代码")
+    served_communities: Annotated[Division12List, NonEmpty] = Field(alias="服务社区代码")
     funding_source: Annotated[str, one_of(FUNDING_SOURCES)] = Field(alias="资金来源")
     staffed_workers: TextList = Field(default_factory=list, alias="配置社工编号")
 
-
-    @field_validator("served_communities")
-    @classmethod
-    def _some_community(cls, v: list[str]) -> list[str]:
-        if not v:
-            raise fail("required")
-        return v
 
     @model_validator(mode="after")
     def _dates(self) -> ProjectRecord:

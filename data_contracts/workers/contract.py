@@ -6,9 +6,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field
 
-from ..base import Contract, Division12List, IdNumber, Mobile, Uscc, Whole, fail, one_of
+from ..base import (
+    Contract,
+    Division12List,
+    IdNumber,
+    Mobile,
+    Uscc,
+    Whole,
+    not_after_snapshot_year,
+    one_of,
+)
 from ..enums import WORKER_LEVELS
 
 
@@ -37,14 +46,7 @@ class SocialWorkerRecord(Contract):
     certificate_no: str = Field(alias="证书编号")
     level: Annotated[str, one_of(WORKER_LEVELS)] = Field(alias="职业水平等级")
     # the national exam started in 2008; "future" is judged against the data's snapshot date
-    certified_year: Annotated[Whole, Field(ge=2008)] = Field(alias="取得证书年份")
+    certified_year: Annotated[Whole, Field(ge=2008), AfterValidator(not_after_snapshot_year)] = Field(alias="取得证书年份")
     employer_uscc: Uscc = Field(alias="工作单位统一社会信用代码")
     served_communities: Division12List = Field(default_factory=list, alias="服务社区代码")
 
-    @field_validator("certified_year")
-    @classmethod
-    def _not_future(cls, v: int, info: ValidationInfo) -> int:
-        snapshot = (info.context or {}).get("snapshot")
-        if snapshot is not None and v > snapshot.year:
-            raise fail("future_date", snapshot=snapshot.isoformat())
-        return v

@@ -5,8 +5,10 @@
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, AssetsDefinition, MetadataValue, asset
 
-from data_contracts.base import Contract, drop_duplicates, issue, issues_frame, validate_frame
+from data_contracts.base import Contract
+from data_contracts.validation import drop_duplicates, issue, issues_frame, validate_frame
 
+from .collector import collector_paused
 from .register import FileRead, RegisterResult, read_register
 from .resources import SansheResource
 
@@ -18,7 +20,8 @@ def source_assets(model: type[Contract], group: str, grain: str) -> list[AssetsD
            description=f"The {reg} register as read from the inbox, every cell as text, one frame "
                        f"per file. {grain}")
     def read_asset(context: AssetExecutionContext, sanshe: SansheResource) -> dict[str, FileRead]:
-        files = read_register(sanshe.settings.source_dir, model, sanshe.snapshot_date())
+        with collector_paused():
+            files = read_register(sanshe.settings.source_dir, model, sanshe.snapshot_date())
         context.add_output_metadata({"rows": sum(len(f.frame) for f in files.values()), "files": len(files),
                                      "broken_lines": sum(len(f.broken) for f in files.values())})
         return files
@@ -29,8 +32,9 @@ def source_assets(model: type[Contract], group: str, grain: str) -> list[AssetsD
     def validated(context: AssetExecutionContext, sanshe: SansheResource, raw: dict[str, FileRead]) -> RegisterResult:
         # each file is judged as of the date it describes ("future" means after that date)
         snapshot = sanshe.snapshot_date()
-        checked = [validate_frame(f.frame, model, f.frame["_asof"].iloc[0] if len(f.frame) else snapshot, f.units)
-                   for f in raw.values()]
+        with collector_paused():
+            checked = [validate_frame(f.frame, model, f.frame["_asof"].iloc[0] if len(f.frame) else snapshot,
+                                      f.units) for f in raw.values()]
         broken = [issue(model, name, row, None, rule, None, detail=detail)
                   for name, f in raw.items() for row, rule, detail in f.broken]
         accepted = pd.concat([c.accepted for c in checked], ignore_index=True) if checked else \

@@ -182,8 +182,13 @@ def _find_header(grid: list[tuple[int, list[str]]], model: type[Contract]) -> tu
     return best
 
 
-def _is_total(cells: list[str]) -> bool:
-    first = next((c for c in cells if c.strip()), "")
+def _is_total(first: str) -> bool:
+    """Whether a row whose first filled cell is `first` is a total row."""
+    ch = first[0]
+    # most rows start with a code or a name: a letter, digit or ideograph that no total word
+    # starts with, and that header_key keeps as it is, so the normalisation can be skipped
+    if (ch.isascii() and ch.isalnum() and ch not in "tT") or ("\u4e00" <= ch <= "\u9fff" and ch not in "合总小共"):
+        return False
     return header_key(first).startswith(TOTAL_WORDS)
 
 
@@ -199,21 +204,29 @@ def _table(grid: list[tuple[int, list[str]]], part: str, asof: dt.date, model: t
                         format=fmt)
     width = len(grid[at][1])
     skipped = [(row, "title or banner above the header") for row, cells in grid[:at] if not _blank(cells)]
-    rows, broken = [], []
+    kept, rows, broken = [], [], []  # the records are gathered row-wise and handed on as columns
     for row, cells in grid[at + 1:]:
-        if _blank(cells):
-            continue
-        if _is_total(cells):
+        first = cells[0] if cells and cells[0].strip() else next((c for c in cells if c.strip()), None)
+        if first is None:
+            continue  # a blank row
+        if _is_total(first.strip()):
             skipped.append((row, "total row"))
             continue
-        if len(cells) > width and _blank(cells[width:]):
-            cells = cells[:width]  # trailing empty cells, as some tools save them
-        if strict_width and len(cells) != width:
-            broken.append((row, "wrong_cell_count", f"{len(cells)} cells, header has {width}"))
-            continue
-        record = {"_file": part, "_row": row, "_asof": asof}
-        record.update({name: cells[i] if i < len(cells) else "" for i, name in header.columns.items()})
-        rows.append(record)
-    frame = pd.DataFrame(rows, columns=["_file", "_row", "_asof", *header.columns.values()])
+        if len(cells) != width:
+            if len(cells) > width and _blank(cells[width:]):
+                cells = cells[:width]  # trailing empty cells, as some tools save them
+            if strict_width and len(cells) != width:
+                broken.append((row, "wrong_cell_count", f"{len(cells)} cells, header has {width}"))
+                continue
+            cells = (cells + [""] * width)[:width]
+        kept.append(cells)
+        rows.append(row)
+    names = ["_file", "_row", "_asof", *header.columns.values()]
+    if kept:
+        columns = list(zip(*kept, strict=True))
+        frame = pd.DataFrame({"_file": part, "_row": rows, "_asof": asof,
+                              **{name: columns[i] for i, name in header.columns.items()}}, columns=names)
+    else:
+        frame = pd.DataFrame([], columns=names)
     unknown = header.unknown + [f"{h} (repeats a column)" for h in header.repeated]
     return FileRead(frame, broken, header.units, unknown, fmt, skipped)

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from data_contracts.base import Contract, issues_frame
+from data_contracts.base import Contract
 from data_contracts.rules import SEVERITY_ERROR
+from data_contracts.validation import issues_frame
 
 from .readers import FileRead, claimed, file_asof, read_path
 
@@ -47,9 +48,10 @@ class RegisterResult:
         """A copy without the rows that `issues` reports as errors, with the issues added."""
         if issues.empty:
             return self
-        bad = set(zip(issues.loc[issues["severity"] == SEVERITY_ERROR, "file"],
-                      issues.loc[issues["severity"] == SEVERITY_ERROR, "row"], strict=True))
-        keep = [(f, r) not in bad for f, r in zip(self.accepted["_file"], self.accepted["_row"], strict=True)]
+        errors = issues[issues["severity"] == SEVERITY_ERROR]
+        bad = pd.MultiIndex.from_arrays([errors["file"].astype(object), errors["row"].astype("int64")])
+        keep = ~pd.MultiIndex.from_arrays([self.accepted["_file"].astype(object),
+                                           self.accepted["_row"].astype("int64")]).isin(bad)
         return replace(self, accepted=self.accepted.loc[keep].reset_index(drop=True),
                        issues=pd.concat([self.issues, issues], ignore_index=True))
 

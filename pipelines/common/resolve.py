@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import pandas as pd
 
-from data_contracts.base import Contract, issue, issues_frame
+from data_contracts.base import Contract
+from data_contracts.validation import issue, issues_frame
 
 from .references import unknown_references
 from .register import RegisterResult

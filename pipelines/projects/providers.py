@@ -20,8 +20,8 @@ from dataclasses import replace
 import pandas as pd
 
 from data_contracts import ProjectRecord
-from data_contracts.base import issue, issues_frame
 from data_contracts.rules import SEVERITY_WARNING
+from data_contracts.validation import issue, issues_frame
 
 from ..common.matching import NameMatcher
 from ..common.register import RegisterResult

@@ -11,6 +11,8 @@ from functools import cache
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from data_contracts.expectations import ERROR, Expect
 
@@ -45,11 +47,20 @@ def _for_ge(frame: pd.DataFrame) -> pd.DataFrame:
         if sample.empty:
             continue
         first = sample.iloc[0]
-        if isinstance(first, list):
-            out[col] = out[col].map(lambda v: ";".join(v) if isinstance(v, list) else v)
+        if isinstance(first, list):  # joined by pyarrow: 1.5 million rows in a national register
+            joined = pc.binary_join(pa.array(out[col].tolist(), type=pa.list_(pa.string())), ";")
+            out[col] = pd.Series(joined.to_pylist(), index=out.index, dtype=object)
         elif hasattr(first, "isoformat") and not isinstance(first, pd.Timestamp):
             out[col] = pd.to_datetime(out[col])
     return out
+
+
+def _is_in(values: pd.Series, keys: frozenset) -> pd.Series:
+    """True where a value is one of `keys`, empty where the value is; the keys go to pyarrow
+    as one array (pandas would walk a set of 890,000 codes in Python for each column)."""
+    found = pc.is_in(pa.array(values.astype(object).where(values.notna(), None).tolist(), type=pa.string()),
+                     value_set=pa.array(sorted(k for k in keys if isinstance(k, str)), type=pa.string()))
+    return pd.Series(found.to_pylist(), index=values.index, dtype=object).where(values.notna(), None)
 
 
 def run_suite(name: str, frame: pd.DataFrame, suite: list[Expect], docs_dir: Path) -> pd.DataFrame:
@@ -80,7 +91,7 @@ def run_suite(name: str, frame: pd.DataFrame, suite: list[Expect], docs_dir: Pat
     for e in suite:
         if e.derive:
             new, source, keys = e.derive
-            batch[new] = batch[source].isin(keys).astype(object).where(batch[source].notna(), None)
+            batch[new] = _is_in(batch[source], keys)
     result = checkpoint.run(batch_parameters={"dataframe": batch})
     rows = []
     for run in result.run_results.values():

@@ -9,7 +9,7 @@ then every personal field is dropped.
 from dagster import AssetIn, asset
 
 from data_contracts import SocialWorkerRecord
-from data_contracts.base import drop_duplicates
+from data_contracts.validation import drop_duplicates
 
 from ..common.assets import source_assets
 from ..common.register import RegisterResult

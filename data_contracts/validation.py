@@ -1,0 +1,189 @@
+"""Running a contract over a table: `validate_frame` returns the accepted rows and one issue per
+broken rule. A row with any error is quarantined whole; warnings are reported and the row is
+kept. Nothing is dropped silently: read = accepted + quarantined.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import ValidationError
+
+from . import identifiers as ids
+from .base import Contract, inner_types
+from .column_pass import ColumnPass
+from .rules import RULES, SEVERITY_ERROR, SEVERITY_WARNING, message
+
+ISSUE_COLUMNS = [
+    "source", "file", "row", "column", "field", "rule", "severity", "value", "message_zh", "message_en",
+]
+
+_PYDANTIC_RULES = {
+    "missing": "required",
+    "string_type": "required",
+    "float_parsing": "number_format",
+    "float_type": "number_format",
+    "int_parsing": "integer_format",
+    "int_from_float": "integer_format",
+    "int_type": "integer_format",
+    "date_parsing": "date_format",
+    "date_from_datetime_parsing": "date_format",
+    "date_from_datetime_inexact": "date_format",
+    "date_type": "date_format",
+    "greater_than_equal": "non_negative",
+    "less_than_equal": "out_of_range",
+    "bool_parsing": "bool_format",
+    "string_pattern_mismatch": "code_format",
+}
+
+
+@dataclass
+class Validated:
+    """What a contract run returns: rows kept, rows quarantined, and every issue found."""
+
+    accepted: pd.DataFrame
+    issues: pd.DataFrame
+    rows_read: int
+    rows_quarantined: int
+    #: columns in the file that the contract does not know: reported, never dropped silently
+    unknown_columns: list[str]
+
+
+def issue(model: type[Contract], file: str, row: int, field: str | None, rule: str, value: Any, /,
+          severity: str = SEVERITY_ERROR, **ctx: Any) -> dict[str, Any]:
+    """One issue row. Positional-only parameters leave every keyword free for message context."""
+    zh, en = message(rule, **ctx)
+    shown = "" if value is None else str(value)
+    if field in model.personal and shown:
+        shown = ids.mask(shown)
+    return {
+        "source": model.source, "file": file, "row": row,
+        "column": model.header(field) if field else "", "field": field or "",
+        "rule": rule, "severity": severity, "value": shown, "message_zh": zh, "message_en": en,
+    }
+
+
+def validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: dt.date,
+                   units: dict[str, int] | None = None) -> Validated:
+    """Validate every row of `raw` (text cells plus `_file` and `_row`) against `model`.
+    `units` gives yuan per unit for amount fields whose column header named one (万元).
+
+    The column pass (column_pass.py) checks each distinct cell once and runs the model's
+    cross-field rules on the rows whose cells all pass. The rows it cannot vouch for go through
+    the whole model here, which names every rule they break: the model stays the one definition
+    of the contract, and the column pass only decides which rows need it."""
+    by_alias = {model.header(f): f for f in model.model_fields}
+    columns = [c for c in raw.columns if c in by_alias]
+    unknown = [c for c in raw.columns if c not in by_alias and not c.startswith("_")]
+    missing = [model.header(f) for f, info in model.model_fields.items()
+               if info.is_required() and model.header(f) not in raw.columns]
+    if missing:
+        # Without a required column no row can be judged: the whole file is quarantined,
+        # one entry per row, so the accounting still adds up.
+        issues = [issue(model, file, int(row), by_alias[missing[0]], "missing_column", None,
+                        column="、".join(missing)) for file, row in zip(raw["_file"], raw["_row"], strict=True)]
+        return Validated(pd.DataFrame(columns=[*model.model_fields, "_file", "_row", "_asof"]),
+                         issues_frame(issues), len(raw), len(raw), unknown)
+    cols = ColumnPass.run(model, raw, columns, snapshot, units or {})
+    files, rows = raw["_file"].tolist(), [int(r) for r in raw["_row"].tolist()]
+    found: list[tuple[int, dict[str, Any]]] = []  # (position, issue): sorted back into row order
+    for i, f in cols.findings:
+        found.append((i, issue(model, files[i], rows[i], f.field, f.rule, cols.value(f.field, i),
+                               severity=SEVERITY_WARNING, **f.ctx)))
+    context = {"snapshot": snapshot, "units": units or {}, "precleaned": True}
+    keep = ~cols.whole
+    for i in np.flatnonzero(cols.whole).tolist():
+        fields = _validate_row(model, by_alias, context, snapshot, files[i], rows[i], cols.clean_row(i),
+                               cols.written_row(i), found, i)
+        if fields is not None:
+            keep[i] = True
+            cols.replace_row(i, fields)
+    found.sort(key=lambda pair: pair[0])
+    issues = [i for _, i in found]
+    accepted = cols.table(keep, raw["_file"], raw["_row"], raw.get("_asof", None))
+    quarantined = {(i["file"], i["row"]) for i in issues if i["severity"] == SEVERITY_ERROR}
+    return Validated(accepted, issues_frame(issues), len(raw), len(quarantined), unknown)
+
+
+def _validate_row(model: type[Contract], by_alias: dict[str, str], context: dict[str, Any], snapshot: dt.date,
+                  file: str, row: int, data: dict[str, Any], written: dict[str, Any],
+                  found: list[tuple[int, dict[str, Any]]], at: int) -> dict[str, Any] | None:
+    """One row through the whole model: its issues go to `found`; its fields if it is kept."""
+    try:
+        obj = model.model_validate(data, context=context)
+    except ValidationError as err:
+        errors = [_issue_of(model, by_alias, file, row, written, e) for e in err.errors()]
+        soft = {i["field"] for i in errors} <= model.soft
+        if soft:  # only soft fields broke: report them, leave them empty, keep the row
+            try:
+                obj = model.model_validate({k: v for k, v in data.items() if by_alias.get(k) not in model.soft},
+                                           context=context)
+            except ValidationError:
+                soft = False
+        found.extend((at, {**i, "severity": SEVERITY_WARNING} if soft else i) for i in errors)
+        if not soft:
+            return None
+    for f in obj.findings(snapshot):
+        found.append((at, issue(model, file, row, f.field, f.rule, getattr(obj, f.field, None),
+                                severity=SEVERITY_WARNING, **f.ctx)))
+    return dict(obj.__dict__)
+
+
+def _issue_of(model: type[Contract], by_alias: dict[str, str], file: str, row: int, data: dict[str, Any],
+              e: Any) -> dict[str, Any]:
+    """One pydantic error as an issue row, named by the rule it broke."""
+    ctx = dict(e.get("ctx") or {})
+    field = str(e["loc"][0]) if e["loc"] else ctx.pop("_at", None)
+    ctx.pop("_at", None)
+    field = by_alias.get(field, field)
+    rule = e["type"] if e["type"] in RULES else _PYDANTIC_RULES.get(e["type"], "value_not_allowed")
+    if e["type"] == "greater_than_equal" and ctx.get("ge") not in (0, 0.0):
+        rule = "out_of_range"  # "must not be negative" only fits a floor of zero
+    if rule == "out_of_range":
+        ctx = {"low": ctx.get("ge", ""), "high": ctx.get("le", "")}
+    if rule == "code_format":
+        ctx = {"example": _example(model, field)}
+    raw_value = data.get(model.header(field)) if field else None
+    return issue(model, file, row, field, rule, raw_value, **ctx)
+
+
+def _example(model: type[Contract], field: str | None) -> str:
+    """An example of a field's form, from the `examples` its constraint declares."""
+    info = model.model_fields.get(field or "")
+    for meta in [info, *(info.metadata if info else [])]:
+        examples = getattr(meta, "examples", None)
+        if examples:
+            return str(examples[0])
+    for t in inner_types(info.annotation) if info else ():
+        for meta in getattr(t, "__metadata__", ()):
+            if getattr(meta, "examples", None):
+                return str(meta.examples[0])
+    return "…"
+
+
+def issues_frame(issues: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(issues, columns=ISSUE_COLUMNS).astype({"row": "int64"})
+
+
+def drop_duplicates(frame: pd.DataFrame, model: type[Contract], key: tuple[str, ...] | None = None,
+                    rule: str = "duplicate_key") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Keep the last record per key (a later line of a register supersedes an earlier one);
+    the superseded rows are quarantined, each pointing at the row that was kept."""
+    key = key or model.key
+    if frame.empty:
+        return frame, issues_frame([])
+    last = frame.drop_duplicates(list(key), keep="last")
+    dropped = frame.loc[~frame.index.isin(last.index)]
+    kept = {tuple(k): (f, r) for k, f, r in zip(last[list(key)].itertuples(index=False), last["_file"],
+                                                 last["_row"], strict=True)}
+    out = []
+    for rec in dropped.to_dict("records"):
+        kept_file, kept_row = kept[tuple(rec[c] for c in key)]
+        out.append(issue(model, rec["_file"], rec["_row"], key[0], rule, rec[key[0]],
+                         key=model.header(key[0]), kept_file=kept_file, kept_row=int(kept_row)))
+    return last.reset_index(drop=True), issues_frame(out)
+
