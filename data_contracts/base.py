@@ -148,7 +148,7 @@ OrgGrade = Annotated[str, BeforeValidator(_parsed(values.parse_org_grade, "value
 Mobile = Annotated[str, AfterValidator(_mobile)]
 #: a list that must name at least one item (an empty one reads as "not given")
 NonEmpty = AfterValidator(_non_empty)
-IdNumber = Annotated[str, AfterValidator(_id_number)]
+IdNumber = Annotated[str, AfterValidator(_id_number), WholeColumn(ids.valid_id_numbers)]
 
 
 def blank(v: Any) -> bool:

@@ -192,11 +192,25 @@ class ColumnPass:
         """The kept rows, in file order, as the accepted table."""
         table = {f: a[keep].tolist() for f, a in self.values.items()}
         for f in self._lists:
-            table[f] = [list(v) for v in table[f]]  # a list is shared by every row that wrote the same cell
+            table[f] = _own_lists(table[f])
         table["_file"] = files.to_numpy()[keep].tolist()
         table["_row"] = [int(r) for r in rows.to_numpy()[keep].tolist()]
         table["_asof"] = asofs.to_numpy()[keep].tolist() if asofs is not None else [None] * int(keep.sum())
         return pd.DataFrame(table, columns=[*self.model.model_fields, "_file", "_row", "_asof"])
+
+
+def _own_lists(values: list[Any]) -> list[Any]:
+    """A list is shared by every row that wrote the same cell: each row gets its own (copying
+    only the repeats, as most cells of a list column are distinct)."""
+    seen: set[int] = set()
+    out = []
+    for v in values:
+        if id(v) in seen:
+            v = list(v)
+        else:
+            seen.add(id(v))
+        out.append(v)
+    return out
 
 
 def _validate_each(adapter: TypeAdapter, cells: list[Any], context: dict[str, Any]) -> list[Any]:

@@ -153,7 +153,11 @@ _DIGIT_VALUE = {d: int(d) for d in "0123456789"}
 
 
 def id_number_check_char(first17: str) -> str:
-    return _ID_CHECK[_weighted(_DIGIT_VALUE, first17, _ID_WEIGHTS) % 11]
+    try:
+        total = _weighted(_DIGIT_VALUE, first17, _ID_WEIGHTS)
+    except ValueError:  # digits of other scripts (٣) count as their value, as int() reads them
+        total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11]
 
 
 def id_number_problems(value: str) -> list[str]:
@@ -163,6 +167,23 @@ def id_number_problems(value: str) -> list[str]:
     if id_number_check_char(v[:17]) != v[17]:
         return ["id_number_check_char"]
     return []
+
+
+def valid_id_numbers(values: list[str]) -> list[bool]:
+    """Whether each value passes :func:`id_number_problems` unchanged (upper case already),
+    computed for all of them at once with numpy (930,000 workers at national scale)."""
+    import numpy as np
+
+    shaped = [i for i, v in enumerate(values) if len(v) == 18 and v.isascii() and _ID_SHAPE.match(v)]
+    valid = [False] * len(values)
+    if not shaped:
+        return valid
+    digits = np.frombuffer("".join(values[i] for i in shaped).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+    expected = np.frombuffer(_ID_CHECK.encode("ascii"), dtype=np.uint8)[
+        ((digits[:, :17].astype(np.int64) - ord("0")) @ np.array(_ID_WEIGHTS)) % 11]
+    for i, good in zip(shaped, (expected == digits[:, 17]).tolist(), strict=True):
+        valid[i] = good
+    return valid
 
 
 def looks_like_id_number(value: str) -> bool:

@@ -8,7 +8,6 @@ keeps personal data out of Dagster's storage.
 
 from dagster import (
     Definitions,
-    FilesystemIOManager,
     IOManagerDefinition,
     define_asset_job,
     in_process_executor,
@@ -16,7 +15,7 @@ from dagster import (
 )
 
 from . import communities, evaluations, hubs, organisations, projects, workers
-from .common.handover import HandOverIOManager, consumers
+from .common.handover import HandOverIOManager, StoredHandOverIOManager, consumers
 from .common.resources import PUBLIC_IO, SansheResource
 from .communities import assets as communities_assets
 from .evaluations import assets as evaluations_assets
@@ -56,7 +55,8 @@ def build_definitions(settings: Settings | None = None, io_manager=None, public_
             "sanshe": SansheResource.from_settings(settings),
             # Resolved registers and everything after them hold no personal data: stored under
             # OUTPUT/dagster_storage, so the inbox sensor's partial runs can load what they skip.
-            PUBLIC_IO: public_io_manager or FilesystemIOManager(base_dir=str(settings.output_dir / "dagster_storage")),
+            PUBLIC_IO: public_io_manager or IOManagerDefinition.hardcoded_io_manager(
+                StoredHandOverIOManager(consumers(ASSETS, CHECKS), settings.output_dir / "dagster_storage")),
             # Raw and validated registers hold personal data (names, ID numbers, phones): they
             # stay in memory and are never pickled into Dagster's storage. The price: a single
             # step cannot be re-run on its own from the UI; re-run the job.

@@ -80,3 +80,35 @@ def test_division_kinds():
 
 def test_mask_keeps_only_the_ends():
     assert ids.mask("000000199001011234") == "00**************34"
+
+
+def _damaged(rng, good: str, alphabet: str) -> str:
+    r = rng.random()
+    if r < 0.3:
+        i = rng.randrange(len(good))
+        return good[:i] + rng.choice(alphabet) + good[i + 1:]
+    return good[:-1] if r < 0.35 else good.lower() if r < 0.4 else good
+
+
+def test_whole_column_checks_vouch_exactly_for_the_valid_codes():
+    # the column pass skips the per-cell validator for vouched cells: a vouched code must pass
+    # every rule unchanged, and a code that passes unchanged (in ASCII) must be vouched for
+    import random
+
+    from data_contracts.identifiers import valid_id_numbers, valid_usccs
+
+    rng = random.Random(7)
+    usccs = [_damaged(rng, ids.make_uscc("5", rng.choice("123"), f"{rng.randrange(10**6):06d}",
+                                          "".join(rng.choice(ids.USCC_ALPHABET) for _ in range(8))),
+                      ids.USCC_ALPHABET + "IOZa-中") for _ in range(5000)]
+    people = []
+    for _ in range(5000):
+        first = "".join(rng.choice("0123456789") for _ in range(17))
+        people.append(_damaged(rng, first + ids.id_number_check_char(first), "0123456789Xx٣"))
+    for codes, vouch, problems in ((usccs, valid_usccs, ids.uscc_problems),
+                                   (people, valid_id_numbers, ids.id_number_problems)):
+        vouched = vouch(codes)
+        assert 500 < sum(vouched) < len(codes)
+        for code, ok in zip(codes, vouched, strict=True):
+            passes = code == code.upper() and not problems(code)
+            assert ok == (passes and code.isascii()), code

@@ -1,0 +1,54 @@
+"""The Great Expectations suites catch what they declare: a suite run on a table with a
+duplicate key, an unknown reference, a value outside its set and an extra column fails exactly
+those expectations, and passes on the same table once it is mended."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from data_contracts.evaluations import expectations as evaluations_x
+from data_contracts.expectations import columns_exactly
+from pipelines.quality.gx import passed, run_suite
+
+
+def _evaluations(**changes) -> pd.DataFrame:
+    rows = pd.DataFrame({
+        "evaluation_id": ["EV-2024-00001", "EV-2024-00002", "EV-2024-00003"],
+        "project_id": ["MZ-2024-001", "MZ-2024-002", None],
+        "evaluator": ["甲评估所", "乙评估所", "甲评估所"],
+        "eval_date": [dt.date(2024, 6, 1)] * 3,
+        "score": [91.0, 75.5, 60.0],
+        "grade": ["优秀", "良好", "合格"],
+        "_file": ["evaluations/evaluations.csv"] * 3, "_row": [2, 3, 4], "_asof": [dt.date(2024, 12, 31)] * 3,
+    })
+    for column, (at, value) in changes.items():
+        rows[column] = rows[column].astype(object)
+        rows.at[at, column] = value
+    return rows
+
+
+def _failed(frame: pd.DataFrame, tmp_path, extra=()) -> set[tuple[str, str]]:
+    suite = [*evaluations_x.suite({"projects": {"MZ-2024-001", "MZ-2024-002"}}), *extra]
+    results = run_suite("evaluations_test", frame, suite, tmp_path / "docs")
+    return {(r.expectation, r.column) for r in results.itertuples() if not r.success}
+
+
+def test_a_clean_table_passes(tmp_path):
+    frame = _evaluations()
+    assert _failed(frame, tmp_path) == set()
+    assert passed(run_suite("evaluations_ok", frame, evaluations_x.suite({"projects": {"MZ-2024-001", "MZ-2024-002"}}),
+                            tmp_path / "docs")) == (True, "ok")
+
+
+def test_each_broken_expectation_is_named(tmp_path):
+    frame = _evaluations(evaluation_id=(1, "EV-2024-00001"), project_id=(0, "MZ-2024-999"), grade=(2, "极好"))
+    columns = [c for c in frame.columns if not c.startswith("_")] + ["asof"]
+    failed = _failed(frame.assign(phone="13800000000"), tmp_path, [columns_exactly(columns)])
+    assert failed == {
+        ("ExpectColumnValuesToBeUnique", "evaluation_id"),
+        ("ExpectColumnValuesToBeInSet", "project_id"),  # the derived project_id_is_known column
+        ("ExpectColumnValuesToBeInSet", "grade"),
+        ("ExpectTableColumnsToMatchSet", ""),
+    }
