@@ -14,6 +14,17 @@ ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(),
                "date": pa.date32(), "bool": pa.bool_()}
 
 
+def _array(series: pd.Series, type_: str) -> pa.Array:
+    """The column as an Arrow array of its schema type: converted by pyarrow in one call, or
+    value by value (`_values`) where the column holds something pyarrow will not take as that
+    type (a Timestamp in a date column, a fraction in an int column, a number in a text one).
+    tests/test_graph_arrow.py holds the two ways equal."""
+    try:
+        return pa.array(series, type=ARROW_TYPES[type_], from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return pa.array(_values(series, type_), ARROW_TYPES[type_])
+
+
 def _values(series: pd.Series, type_: str) -> list:
     def clean(v):
         if v is None or (isinstance(v, float) and v != v) or v is pd.NaT:
@@ -32,9 +43,9 @@ def typed_table(df: pd.DataFrame, props: tuple[Property, ...], key_cols: list[st
     """Arrow table with `key_cols` (string) first, then the properties in schema order."""
     arrays, names = [], []
     for col in key_cols or []:
-        arrays.append(pa.array(df[col].astype(str).tolist(), pa.string()))
+        arrays.append(pa.array(df[col].astype(str), pa.string()))
         names.append(col)
     for p in props:
-        arrays.append(pa.array(_values(df[p.name], p.type), ARROW_TYPES[p.type]))
+        arrays.append(_array(df[p.name], p.type))
         names.append(p.name)
     return pa.Table.from_arrays(arrays, names=names)
