@@ -20,14 +20,17 @@ PAGE = REPO / "docs" / "performance.md"
 SCALES = ["district", "city", "province", "national"]
 #: what would move each stage, in the order the measurements rank them (docs/scaling.md has more)
 REMEDIES = {
-    "contract checks": "check whole columns first (codes by regular expression and a vectorised MOD 31-3, dates with one "
-                       "to_datetime, enumerations with isin) and run the pydantic model only on the rows that fail, for "
-                       "their messages",
+    "contract checks": "a column pass already checks each distinct cell once and sends only failing rows through the "
+                       "pydantic model; what is left is cleaning and checking columns where every cell differs (names, "
+                       "codes) and the cross-field rules, one Python call per row: clean text with pyarrow compute, "
+                       "and write the cross-field rules over columns",
     "read": "read with pyarrow where a file has no quoted line breaks (its row numbers are then line numbers); the Python "
             "CSV reader is kept for exact row numbers in the rest",
     "graph load": "at the floor already (the same bulk COPY); an incremental run could copy only the changed tables",
-    "resolution": "vectorise the remaining per-row reference checks and provider look-ups; keep registers as Arrow columns",
-    "great expectations": "one suite per register on whole columns; run the suites of independent registers on both cores",
+    "resolution": "the provider look-up and the snapshot histories still walk rows in Python; keep registers as Arrow "
+                  "columns",
+    "great expectations": "the library hashes every column of a batch for its fingerprint and rebuilds the Data Docs "
+                          "site after each suite; run the suites of independent registers on both cores",
     "reports": "write the quarantine report and accepted tables from Arrow tables",
     "other": "",
 }
@@ -92,8 +95,9 @@ def render(results: list[dict]) -> str:
     out += ["", f"The incremental run ({inc['seconds']:.0f} s, {inc['share_of_full_run']:.0%} of the full run) re-reads "
             "and re-checks only the changed register, but rebuilds the whole graph from every resolved register; "
             f"the full run's graph load alone takes {load:.0f} s. Loading only the changed tables would move it.",
-            "Peak memory comes from the registers held as Python objects (object-dtype columns) in one process; "
-            "Arrow-backed columns are the likely remedy (not measured yet)."]
+            "Peak memory comes from every resolved register held at once for the graph and the suites, with dates "
+            "and lists as Python objects, plus the store's buffer pool during the copy; Arrow dates and lists are the "
+            "likely remedy (not measured yet)."]
     for r in results:
         t = r["targets"]
         q95 = max(q["p95_seconds"] for q in r["queries"].values())
