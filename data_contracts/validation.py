@@ -79,15 +79,8 @@ def validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: dt.date,
     by_alias = {model.header(f): f for f in model.model_fields}
     columns = [c for c in raw.columns if c in by_alias]
     unknown = [c for c in raw.columns if c not in by_alias and not c.startswith("_")]
-    missing = [model.header(f) for f, info in model.model_fields.items()
-               if info.is_required() and model.header(f) not in raw.columns]
-    if missing:
-        # Without a required column no row can be judged: the whole file is quarantined,
-        # one entry per row, so the accounting still adds up.
-        issues = [issue(model, file, int(row), by_alias[missing[0]], "missing_column", None,
-                        column="、".join(missing)) for file, row in zip(raw["_file"], raw["_row"], strict=True)]
-        return Validated(pd.DataFrame(columns=[*model.model_fields, "_file", "_row", "_asof"]),
-                         issues_frame(issues), len(raw), len(raw), unknown)
+    if (whole_file := missing_columns(raw, model)) is not None:
+        return whole_file
     cols = ColumnPass.run(model, raw, columns, snapshot, units or {})
     files, rows = raw["_file"].tolist(), [int(r) for r in raw["_row"].tolist()]
     found: list[tuple[int, dict[str, Any]]] = []  # (position, issue): sorted back into row order
@@ -107,6 +100,21 @@ def validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: dt.date,
     accepted = cols.table(keep, raw["_file"], raw["_row"], raw.get("_asof", None))
     quarantined = {(i["file"], i["row"]) for i in issues if i["severity"] == SEVERITY_ERROR}
     return Validated(accepted, issues_frame(issues), len(raw), len(quarantined), unknown)
+
+
+def missing_columns(raw: pd.DataFrame, model: type[Contract]) -> Validated | None:
+    """Without a required column no row can be judged: the whole file is quarantined, one entry
+    per row, so the accounting still adds up. None when every required column is there."""
+    by_alias = {model.header(f): f for f in model.model_fields}
+    missing = [model.header(f) for f, info in model.model_fields.items()
+               if info.is_required() and model.header(f) not in raw.columns]
+    if not missing:
+        return None
+    issues = [issue(model, file, int(row), by_alias[missing[0]], "missing_column", None,
+                    column="、".join(missing)) for file, row in zip(raw["_file"], raw["_row"], strict=True)]
+    unknown = [c for c in raw.columns if c not in by_alias and not c.startswith("_")]
+    return Validated(pd.DataFrame(columns=[*model.model_fields, "_file", "_row", "_asof"]),
+                     issues_frame(issues), len(raw), len(raw), unknown)
 
 
 def _validate_row(model: type[Contract], by_alias: dict[str, str], context: dict[str, Any], snapshot: dt.date,

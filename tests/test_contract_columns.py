@@ -19,7 +19,14 @@ from data_contracts import CONTRACTS
 from data_contracts.base import Contract
 from data_contracts.column_pass import checks_for
 from data_contracts.rules import SEVERITY_ERROR, SEVERITY_WARNING
-from data_contracts.validation import Validated, _issue_of, issue, issues_frame, validate_frame
+from data_contracts.validation import (
+    Validated,
+    _issue_of,
+    issue,
+    issues_frame,
+    missing_columns,
+    validate_frame,
+)
 from pipelines.common.register import read_register
 from pipelines.settings import SAMPLE_DIR
 from tests.corpus import messy
@@ -35,13 +42,8 @@ def rowwise_validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: d
     context = {"snapshot": snapshot, "units": units or {}}
     columns = [c for c in raw.columns if c in by_alias]
     unknown = [c for c in raw.columns if c not in by_alias and not c.startswith("_")]
-    missing = [model.header(f) for f, info in model.model_fields.items()
-               if info.is_required() and model.header(f) not in raw.columns]
-    if missing:
-        issues = [issue(model, file, int(row), by_alias[missing[0]], "missing_column", None,
-                        column="、".join(missing)) for file, row in zip(raw["_file"], raw["_row"], strict=True)]
-        return Validated(pd.DataFrame(columns=[*model.model_fields, "_file", "_row", "_asof"]),
-                         issues_frame(issues), len(raw), len(raw), unknown)
+    if (whole_file := missing_columns(raw, model)) is not None:  # the same before and after
+        return whole_file
     for _, rec in raw.iterrows():
         file, row = rec["_file"], int(rec["_row"])
         data = {c: (None if pd.isna(rec[c]) else rec[c]) for c in columns}
