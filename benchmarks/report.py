@@ -94,10 +94,13 @@ def render(results: list[dict]) -> str:
     load = big["stages"].get("graph load", {}).get("seconds", 0)
     out += ["", f"The incremental run ({inc['seconds']:.0f} s, {inc['share_of_full_run']:.0%} of the full run) re-reads "
             "and re-checks only the changed register, but rebuilds the whole graph from every resolved register; "
-            f"the full run's graph load alone takes {load:.0f} s. Loading only the changed tables would move it.",
-            "Peak memory comes from every resolved register held at once for the graph and the suites, with dates "
-            "and lists as Python objects, plus the store's buffer pool during the copy; Arrow dates and lists are the "
-            "likely remedy (not measured yet)."]
+            f"the full run's graph load alone takes {load:.0f} s. Loading only the changed tables would move it."]
+    if inc.get("steps"):
+        out += ["Its slowest steps: " + ", ".join(f"`{k}` {v:.1f} s" for k, v in list(inc["steps"].items())[:6]) + "."]
+    out += ["", "Memory: the stage tables below give the peak while each stage ran. From the resolution on, every "
+            "resolved register is held at once (the graph and the suites read them all), with dates and lists as "
+            "Python objects; the graph load adds its Arrow tables and the store's own memory for the copy. Arrow "
+            "dates and lists would shrink the registers (not measured yet)."]
     for r in results:
         t = r["targets"]
         q95 = max(q["p95_seconds"] for q in r["queries"].values())

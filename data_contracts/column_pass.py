@@ -7,9 +7,8 @@ the model's own cross-field rules (its `mode="after"` model validators) and find
 pass cannot vouch for, a broken cell or a broken cross-field rule, it marks `whole`: those rows
 go through the whole model (validation.py), which names every rule they break.
 
-Measured on the province-scale registers (benchmarks/): about twice as fast as validating
-every row through the model, with the same accepted rows and issues
-(tests/test_contract_columns.py compares the two).
+It gives the same accepted rows and issues as validating every row through the model
+(tests/test_contract_columns.py compares the two); docs/performance.md has what it costs.
 """
 
 from __future__ import annotations

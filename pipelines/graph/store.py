@@ -12,7 +12,6 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -105,7 +104,6 @@ class EmbeddedGraphStore:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self._reader: tuple[tuple[int, int, int], Any, Any] | None = None  # (file identity, db, connection)
 
     def __repr__(self) -> str:
         return f"EmbeddedGraphStore({self.path})"
@@ -116,7 +114,6 @@ class EmbeddedGraphStore:
         import ladybug
 
         s = s or schema()
-        self.close()  # a reader of the graph being replaced holds its memory: let it go
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._remove_abandoned_loads()
         staging = Path(tempfile.mkdtemp(prefix=f".load-{os.getpid()}-", dir=self.path.parent))
@@ -178,28 +175,16 @@ class EmbeddedGraphStore:
         return fingerprint(self)
 
     def query(self, cypher: str, params: dict | None = None) -> pd.DataFrame:
-        return self._connection().execute(cypher, params or {}).get_as_df()
-
-    def _connection(self):
-        """A read-only connection, kept for as long as the file is the same one. Opening the
-        national graph and answering a first query costs about 0.8 s, so a notebook or a
-        service asking many questions opens it once; a load swaps in a new file (a new inode),
-        and the next query opens that."""
         import ladybug
 
         if not self.path.exists():
             raise FileNotFoundError(f"no graph at {self.path}: run `sanshe run` first")
-        st = self.path.stat()
-        identity = (st.st_ino, st.st_mtime_ns, st.st_size)
-        if self._reader is None or self._reader[0] != identity:
-            self.close()
-            db = ladybug.Database(str(self.path), read_only=True)
-            self._reader = (identity, db, ladybug.Connection(db))
-        return self._reader[2]
-
-    def close(self) -> None:
-        if self._reader is not None:
-            _, db, conn = self._reader
-            self._reader = None
-            conn.close()
+        # Opened per query, not kept: with one connection kept open for every catalogue query,
+        # the national benchmark ran out of 24 GiB (the store's buffer pool keeps what the
+        # large queries read); closing the database hands that memory back.
+        db = ladybug.Database(str(self.path), read_only=True)
+        try:
+            conn = ladybug.Connection(db)
+            return conn.execute(cypher, params or {}).get_as_df()
+        finally:
             db.close()
