@@ -10,7 +10,6 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Annotated, Any, ClassVar, get_args
 
 from pydantic import (
@@ -37,15 +36,9 @@ def fail(rule: str, *, at: str | None = None, **ctx: Any) -> PydanticCustomError
 
 # --- field types --------------------------------------------------------------------------
 
-@lru_cache(maxsize=1 << 18)
-def _uscc_problems(v: str) -> tuple[str, ...]:
-    # providers and purchasers recur on thousands of rows: check each code once
-    return tuple(ids.uscc_problems(v))
-
-
 def _uscc(v: str) -> str:
     v = v.upper()
-    for rule in _uscc_problems(v):
+    for rule in ids.uscc_problems(v):
         if rule == "uscc_check_char":
             raise fail(rule, expected=ids.uscc_check_char(v[:17]))
         if rule == "uscc_org_code_check":

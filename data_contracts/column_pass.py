@@ -147,10 +147,9 @@ class ColumnPass:
             for k, v in zip(todo, _validate_each(adapter, [cells[k] for k in todo], context), strict=True):
                 checked[k] = v
             self.values[f] = checked[self._codes[c]]
-            bad = [k for k, v in enumerate(checked) if v is _BROKEN]
-            if bad:
-                codes = np.where(self._codes[c] < 0, len(cells) - 1, self._codes[c])
-                self.whole |= np.isin(codes, bad)
+            broken = np.fromiter((v is _BROKEN for v in checked), bool, len(checked))
+            if broken.any():  # code -1 (an empty cell) indexes the last distinct cell, as above
+                self.whole |= broken[self._codes[c]]
 
     def _check_rows(self, checks: _Checks, snapshot: dt.date) -> None:
         has_findings = self.model.findings is not Contract.findings

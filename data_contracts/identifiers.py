@@ -66,28 +66,35 @@ def uscc_problems(code: str) -> list[str]:
 
 
 def valid_usccs(codes: list[str]) -> list[bool]:
-    """Whether each code passes every rule of :func:`uscc_problems`, computed for all of them at
-    once with numpy: a national register holds about two million codes, and the character
-    arithmetic one code at a time is the largest cost of its contract check."""
+    """Whether each code passes every rule of :func:`uscc_problems` unchanged."""
+    def check(chars):
+        import numpy as np
+
+        uscc_value = np.full(256, -1, dtype=np.int64)
+        uscc_value[[ord(ch) for ch in USCC_ALPHABET]] = np.arange(len(USCC_ALPHABET))
+        org_value = np.zeros(256, dtype=np.int64)
+        org_value[[ord(ch) for ch in _ORG_VALUE]] = list(_ORG_VALUE.values())
+        values = uscc_value[chars]
+        check = (31 - (values[:, :17] @ np.array(_USCC_WEIGHTS)) % 31) % 31
+        org = 11 - (org_value[chars[:, 8:16]] @ np.array(_ORG_WEIGHTS)) % 11
+        org_char = np.where(org == 10, ord("X"), np.where(org == 11, ord("0"), ord("0") + org))
+        return (values >= 0).all(axis=1) & (check == values[:, 17]) & (org_char == chars[:, 16])
+
+    return _checked_at_once(codes, lambda c: True, check)
+
+
+def _checked_at_once(values: list[str], shaped, check) -> list[bool]:
+    """`check` run with numpy on the 18-character ASCII values that are `shaped`, as one byte
+    matrix (a row per value); False for the rest. A national register holds about two million
+    codes, and the check arithmetic one code at a time was the largest cost of its contract."""
     import numpy as np
 
-    shaped = [i for i, c in enumerate(codes) if len(c) == 18 and c.isascii()]
-    valid = [False] * len(codes)
-    if not shaped:
-        return valid
-    chars = np.frombuffer("".join(codes[i] for i in shaped).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
-    uscc_value = np.full(256, -1, dtype=np.int64)
-    uscc_value[[ord(ch) for ch in USCC_ALPHABET]] = np.arange(len(USCC_ALPHABET))
-    org_value = np.zeros(256, dtype=np.int64)
-    org_value[[ord(ch) for ch in _ORG_VALUE]] = list(_ORG_VALUE.values())
-    values = uscc_value[chars]
-    in_alphabet = (values >= 0).all(axis=1)
-    check = (31 - (values[:, :17] @ np.array(_USCC_WEIGHTS)) % 31) % 31
-    org = 11 - (org_value[chars[:, 8:16]] @ np.array(_ORG_WEIGHTS)) % 11
-    org_char = np.where(org == 10, ord("X"), np.where(org == 11, ord("0"), ord("0") + org))
-    ok = in_alphabet & (check == values[:, 17]) & (org_char == chars[:, 16])
-    for i, good in zip(shaped, ok.tolist(), strict=True):
-        valid[i] = good
+    at = [i for i, v in enumerate(values) if len(v) == 18 and v.isascii() and shaped(v)]
+    valid = [False] * len(values)
+    if at:
+        chars = np.frombuffer("".join(values[i] for i in at).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+        for i, good in zip(at, check(chars).tolist(), strict=True):
+            valid[i] = good
     return valid
 
 
@@ -170,20 +177,15 @@ def id_number_problems(value: str) -> list[str]:
 
 
 def valid_id_numbers(values: list[str]) -> list[bool]:
-    """Whether each value passes :func:`id_number_problems` unchanged (upper case already),
-    computed for all of them at once with numpy (930,000 workers at national scale)."""
-    import numpy as np
+    """Whether each value passes :func:`id_number_problems` unchanged (upper case already)."""
+    def check(digits):
+        import numpy as np
 
-    shaped = [i for i, v in enumerate(values) if len(v) == 18 and v.isascii() and _ID_SHAPE.match(v)]
-    valid = [False] * len(values)
-    if not shaped:
-        return valid
-    digits = np.frombuffer("".join(values[i] for i in shaped).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
-    expected = np.frombuffer(_ID_CHECK.encode("ascii"), dtype=np.uint8)[
-        ((digits[:, :17].astype(np.int64) - ord("0")) @ np.array(_ID_WEIGHTS)) % 11]
-    for i, good in zip(shaped, (expected == digits[:, 17]).tolist(), strict=True):
-        valid[i] = good
-    return valid
+        expected = np.frombuffer(_ID_CHECK.encode("ascii"), dtype=np.uint8)[
+            ((digits[:, :17].astype(np.int64) - ord("0")) @ np.array(_ID_WEIGHTS)) % 11]
+        return expected == digits[:, 17]
+
+    return _checked_at_once(values, _ID_SHAPE.match, check)
 
 
 def looks_like_id_number(value: str) -> bool:

@@ -76,11 +76,10 @@ def validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: dt.date,
     cross-field rules on the rows whose cells all pass. The rows it cannot vouch for go through
     the whole model here, which names every rule they break: the model stays the one definition
     of the contract, and the column pass only decides which rows need it."""
-    by_alias = {model.header(f): f for f in model.model_fields}
-    columns = [c for c in raw.columns if c in by_alias]
-    unknown = [c for c in raw.columns if c not in by_alias and not c.startswith("_")]
     if (whole_file := missing_columns(raw, model)) is not None:
         return whole_file
+    by_alias = {model.header(f): f for f in model.model_fields}
+    columns = [c for c in raw.columns if c in by_alias]
     cols = ColumnPass.run(model, raw, columns, snapshot, units or {})
     files, rows = raw["_file"].tolist(), [int(r) for r in raw["_row"].tolist()]
     found: list[tuple[int, dict[str, Any]]] = []  # (position, issue): sorted back into row order
@@ -99,7 +98,13 @@ def validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: dt.date,
     issues = [i for _, i in found]
     accepted = cols.table(keep, raw["_file"], raw["_row"], raw.get("_asof", None))
     quarantined = {(i["file"], i["row"]) for i in issues if i["severity"] == SEVERITY_ERROR}
-    return Validated(accepted, issues_frame(issues), len(raw), len(quarantined), unknown)
+    return Validated(accepted, issues_frame(issues), len(raw), len(quarantined), unknown_columns(raw, model))
+
+
+def unknown_columns(raw: pd.DataFrame, model: type[Contract]) -> list[str]:
+    """Columns of the file the contract does not know: reported, never dropped silently."""
+    known = set(model.headers())
+    return [c for c in raw.columns if c not in known and not c.startswith("_")]
 
 
 def missing_columns(raw: pd.DataFrame, model: type[Contract]) -> Validated | None:
@@ -112,9 +117,8 @@ def missing_columns(raw: pd.DataFrame, model: type[Contract]) -> Validated | Non
         return None
     issues = [issue(model, file, int(row), by_alias[missing[0]], "missing_column", None,
                     column="、".join(missing)) for file, row in zip(raw["_file"], raw["_row"], strict=True)]
-    unknown = [c for c in raw.columns if c not in by_alias and not c.startswith("_")]
     return Validated(pd.DataFrame(columns=[*model.model_fields, "_file", "_row", "_asof"]),
-                     issues_frame(issues), len(raw), len(raw), unknown)
+                     issues_frame(issues), len(raw), len(raw), unknown_columns(raw, model))
 
 
 def _validate_row(model: type[Contract], by_alias: dict[str, str], context: dict[str, Any], snapshot: dt.date,

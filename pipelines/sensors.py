@@ -29,16 +29,16 @@ EXTRA_INPUTS = {"decisions": ["projects"]}
 MANIFEST = "manifest"
 
 
-#: content hash per (path, size, mtime): a tick re-reads only files that were touched
-_HASHES: dict[tuple[str, int, int], bytes] = {}
+#: path -> (size, mtime, content hash): a tick re-reads only files that were touched
+_HASHES: dict[str, tuple[int, int, bytes]] = {}
 
 
 def _file_hash(p: Path) -> bytes:
     st = p.stat()
-    key = (str(p), st.st_size, st.st_mtime_ns)
-    if key not in _HASHES:
-        _HASHES[key] = hashlib.sha256(p.read_bytes()).digest()
-    return _HASHES[key]
+    known = _HASHES.get(str(p))
+    if known is None or known[:2] != (st.st_size, st.st_mtime_ns):
+        known = _HASHES[str(p)] = (st.st_size, st.st_mtime_ns, hashlib.sha256(p.read_bytes()).digest())
+    return known[2]
 
 
 def _digest(paths: list[Path], root: Path) -> str:

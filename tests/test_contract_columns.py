@@ -25,6 +25,7 @@ from data_contracts.validation import (
     issue,
     issues_frame,
     missing_columns,
+    unknown_columns,
     validate_frame,
 )
 from pipelines.common.register import read_register
@@ -41,7 +42,6 @@ def rowwise_validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: d
     issues, rows = [], []
     context = {"snapshot": snapshot, "units": units or {}}
     columns = [c for c in raw.columns if c in by_alias]
-    unknown = [c for c in raw.columns if c not in by_alias and not c.startswith("_")]
     if (whole_file := missing_columns(raw, model)) is not None:  # the same before and after
         return whole_file
     for _, rec in raw.iterrows():
@@ -67,7 +67,7 @@ def rowwise_validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: d
         rows.append({**obj.__dict__, "_file": file, "_row": row, "_asof": rec.get("_asof")})
     accepted = pd.DataFrame(rows, columns=[*model.model_fields, "_file", "_row", "_asof"])
     quarantined = {(i["file"], i["row"]) for i in issues if i["severity"] == SEVERITY_ERROR}
-    return Validated(accepted, issues_frame(issues), len(raw), len(quarantined), unknown)
+    return Validated(accepted, issues_frame(issues), len(raw), len(quarantined), unknown_columns(raw, model))
 
 
 def _same(raw: pd.DataFrame, model: type[Contract], units: dict[str, int]) -> int:

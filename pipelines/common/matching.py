@@ -19,13 +19,13 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from data_contracts.values import halfwidth, tidy
+from data_contracts.values import compact, tidy
 
 from .readers import decode
 
@@ -49,8 +49,7 @@ _FOLDS = (("社会工作", "社工"), ("服务中心", "中心"), ("服务社", 
 
 def normalise(name: str, places: Iterable[str] = ()) -> str:
     """The form two spellings of one organisation's name share."""
-    s = re.sub(r"\s+", "", halfwidth(tidy(name)))
-    s = _BRACKETED.sub("", s)
+    s = _BRACKETED.sub("", compact(name))
     prefixes, lengths = _prefixes(tuple(places))
     changed = True
     while changed:  # 上海市静安区... loses both; the longest known prefix goes first
@@ -99,7 +98,7 @@ def read_decisions(source_dir: Path) -> pd.DataFrame:
         decision = tidy(r.get("decision") or "").lower()
         if decision in ACCEPT | REJECT:
             rows.append({"register": tidy(r.get("register") or ""), "written_name": tidy(r.get("written_name") or ""),
-                         "candidate_uscc": halfwidth(tidy(r.get("candidate_uscc") or "")).upper(),
+                         "candidate_uscc": compact(r.get("candidate_uscc") or "").upper(),
                          "decision": "accept" if decision in ACCEPT else "reject"})
     # the last line about a pair wins, as a person corrects themselves further down
     return pd.DataFrame(rows, columns=DECISION_COLUMNS).drop_duplicates(DECISION_COLUMNS[:3], keep="last")
@@ -112,7 +111,6 @@ class NameMatcher:
         self.places = tuple(places)
         self.names = dict(zip(known["uscc"], known["name"], strict=True))
         self.codes = list(known["uscc"])
-        self._forms: list[str] | None = None  # built on the first name that needs matching
         mine = decisions[decisions["register"] == register]
         self.decided = {(n, c): d for n, c, d in zip(mine["written_name"], mine["candidate_uscc"], mine["decision"], strict=True)}
         self.accepted: dict[str, set[str]] = {}
@@ -120,11 +118,10 @@ class NameMatcher:
             if d == "accept":
                 self.accepted.setdefault(n, set()).add(c)
 
-    @property
+    @cached_property
     def forms(self) -> list[str]:
-        if self._forms is None:
-            self._forms = [normalise(self.names[c], self.places) for c in self.codes]
-        return self._forms
+        """Every known name's form, built on the first name that needs matching."""
+        return [normalise(self.names[c], self.places) for c in self.codes]
 
     def candidates(self, name: str, limit: int = 5) -> list[Candidate]:
         form = normalise(name, self.places)

@@ -31,7 +31,8 @@ from ..common.resources import SansheResource
 
 ACCOUNTING_COLUMNS = ["register", "file", "sheet", "format", "rows_read", "rows_accepted", "rows_quarantined", "warnings",
                       "note"]
-_PART = re.compile(r"^(?P<file>.*\.(?:xlsx|xlsm|xls|ods))\[(?P<sheet>.*)\]$", re.IGNORECASE)
+_PART = re.compile(rf"^(?P<file>.*\.(?:{'|'.join(s[1:] for s in sorted(readers.WORKBOOKS))}))\[(?P<sheet>.*)\]$",
+                   re.IGNORECASE)
 
 
 def split_part(part: str) -> tuple[str, str]:

@@ -43,12 +43,12 @@ def _for_ge(frame: pd.DataFrame) -> pd.DataFrame:
     """GE compares scalars: lists become text, Python dates become timestamps. The snapshot
     date stays, as `asof`; the other bookkeeping columns go."""
     out = frame.rename(columns={"_asof": "asof"})
-    out = out.drop(columns=[c for c in out.columns if c.startswith("_")]).copy()
+    out = out.drop(columns=[c for c in out.columns if c.startswith("_")])
     for col in out.columns:
-        sample = out[col].dropna()
-        if sample.empty:
+        at = out[col].first_valid_index()
+        if at is None:
             continue
-        first = sample.iloc[0]
+        first = out[col].at[at]
         if isinstance(first, list):  # joined by pyarrow: 1.5 million rows in a national register
             joined = pc.binary_join(pa.array(out[col].tolist(), type=pa.list_(pa.string())), ";")
             out[col] = pd.Series(joined.to_pylist(), index=out.index, dtype=object)
