@@ -1,13 +1,13 @@
 """A small declarative form for expectation suites, so contracts stay free of the Great
 Expectations import (4 s); `pipelines/quality` turns each `Expect` into the GE expectation of
-the same name. `error` expectations guard the graph's integrity; `warn` ones measure quality."""
+the same name. `error` expectations guard the graph's integrity; `warning` ones measure quality."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-ERROR, WARN = "error", "warn"
+from .rules import ERROR, WARNING, Severity
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,7 @@ class Expect:
     #: Great Expectations class name, e.g. "ExpectColumnValuesToBeUnique"
     kind: str
     kwargs: dict[str, Any] = field(default_factory=dict)
-    severity: str = ERROR
+    severity: Severity = ERROR
     #: (new column, source column, keys): a column derived before validation, true where the
     #: source value is one of `keys` and empty where the source is empty
     derive: tuple[str, str, frozenset] | None = None
@@ -32,7 +32,7 @@ def unique_per_snapshot(*columns: str) -> Expect:
 
 def filled(column: str, mostly: float = 1.0) -> Expect:
     return Expect("ExpectColumnValuesToNotBeNull", {"column": column, "mostly": mostly},
-                  ERROR if mostly >= 1.0 else WARN)
+                  ERROR if mostly >= 1.0 else WARNING)
 
 
 def one_of(column: str, values: Any) -> Expect:
@@ -48,12 +48,12 @@ def refers_to(column: str, keys: set[str]) -> Expect:
                   derive=(known, column, frozenset(keys)))
 
 
-def between(column: str, low: Any = None, high: Any = None, severity: str = ERROR) -> Expect:
+def between(column: str, low: Any = None, high: Any = None, severity: Severity = ERROR) -> Expect:
     return Expect("ExpectColumnValuesToBeBetween", {"column": column, "min_value": low, "max_value": high}, severity)
 
 
 def rows_at_least(n: int) -> Expect:
-    return Expect("ExpectTableRowCountToBeBetween", {"min_value": n}, WARN)
+    return Expect("ExpectTableRowCountToBeBetween", {"min_value": n}, WARNING)
 
 
 def columns_exactly(columns: list[str]) -> Expect:

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from . import identifiers as ids
 from .base import Contract, inner_types
 from .column_pass import ColumnPass
-from .rules import RULES, SEVERITY_ERROR, SEVERITY_WARNING, message
+from .rules import RULES, Severity, message
 
 ISSUE_COLUMNS = [
     "source", "file", "row", "column", "field", "rule", "severity", "value", "message_zh", "message_en",
@@ -54,8 +54,9 @@ class Validated:
 
 
 def issue(model: type[Contract], file: str, row: int, field: str | None, rule: str, value: Any, /,
-          severity: str = SEVERITY_ERROR, **ctx: Any) -> dict[str, Any]:
-    """One issue row. Positional-only parameters leave every keyword free for message context."""
+          severity: Severity | None = None, **ctx: Any) -> dict[str, Any]:
+    """One issue row. Positional-only parameters leave every keyword free for message context.
+    `severity` defaults to the rule's own (rules.py); only a soft field's demotion overrides it."""
     zh, en = message(rule, **ctx)
     shown = "" if value is None else str(value)
     if field in model.personal and shown:
@@ -63,7 +64,7 @@ def issue(model: type[Contract], file: str, row: int, field: str | None, rule: s
     return {
         "source": model.source, "file": file, "row": row,
         "column": model.header(field) if field else "", "field": field or "",
-        "rule": rule, "severity": severity, "value": shown, "message_zh": zh, "message_en": en,
+        "rule": rule, "severity": severity or RULES[rule].severity, "value": shown, "message_zh": zh, "message_en": en,
     }
 
 
@@ -85,7 +86,7 @@ def validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: dt.date,
     found: list[tuple[int, dict[str, Any]]] = []  # (position, issue): sorted back into row order
     for i, f in cols.findings:
         found.append((i, issue(model, files[i], rows[i], f.field, f.rule, cols.value(f.field, i),
-                               severity=SEVERITY_WARNING, **f.ctx)))
+                               **f.ctx)))
     context = {"snapshot": snapshot, "units": units or {}, "precleaned": True}
     keep = ~cols.whole
     for i in np.flatnonzero(cols.whole).tolist():
@@ -97,7 +98,7 @@ def validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: dt.date,
     found.sort(key=lambda pair: pair[0])
     issues = [i for _, i in found]
     accepted = cols.table(keep, raw["_file"], raw["_row"], raw.get("_asof", None))
-    quarantined = {(i["file"], i["row"]) for i in issues if i["severity"] == SEVERITY_ERROR}
+    quarantined = {(i["file"], i["row"]) for i in issues if i["severity"] == Severity.ERROR}
     return Validated(accepted, issues_frame(issues), len(raw), len(quarantined), unknown_columns(raw, model))
 
 
@@ -136,12 +137,12 @@ def _validate_row(model: type[Contract], by_alias: dict[str, str], context: dict
                                            context=context)
             except ValidationError:
                 soft = False
-        found.extend((at, {**i, "severity": SEVERITY_WARNING} if soft else i) for i in errors)
+        found.extend((at, {**i, "severity": Severity.WARNING} if soft else i) for i in errors)
         if not soft:
             return None
     for f in obj.findings(snapshot):
         found.append((at, issue(model, file, row, f.field, f.rule, getattr(obj, f.field, None),
-                                severity=SEVERITY_WARNING, **f.ctx)))
+                                **f.ctx)))
     return dict(obj.__dict__)
 
 

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from data_contracts import CONTRACTS
 from data_contracts.base import Contract
 from data_contracts.column_pass import checks_for
-from data_contracts.rules import SEVERITY_ERROR, SEVERITY_WARNING
+from data_contracts.rules import Severity
 from data_contracts.validation import (
     Validated,
     _issue_of,
@@ -58,15 +58,15 @@ def rowwise_validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: d
                                                context=context)
                 except ValidationError:
                     soft = False
-            issues.extend({**i, "severity": SEVERITY_WARNING} if soft else i for i in found)
+            issues.extend({**i, "severity": Severity.WARNING} if soft else i for i in found)
             if not soft:
                 continue
         for f in obj.findings(snapshot):
             issues.append(issue(model, file, row, f.field, f.rule, getattr(obj, f.field, None),
-                                severity=SEVERITY_WARNING, **f.ctx))
+                                severity=Severity.WARNING, **f.ctx))
         rows.append({**obj.__dict__, "_file": file, "_row": row, "_asof": rec.get("_asof")})
     accepted = pd.DataFrame(rows, columns=[*model.model_fields, "_file", "_row", "_asof"])
-    quarantined = {(i["file"], i["row"]) for i in issues if i["severity"] == SEVERITY_ERROR}
+    quarantined = {(i["file"], i["row"]) for i in issues if i["severity"] == Severity.ERROR}
     return Validated(accepted, issues_frame(issues), len(raw), len(quarantined), unknown_columns(raw, model))
 
 

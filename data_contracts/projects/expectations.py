@@ -1,5 +1,5 @@
 from ..enums import FUNDING_SOURCES, PROCUREMENT_METHODS, SERVICE_CATEGORIES
-from ..expectations import WARN, between, filled, one_of, refers_to, rows_at_least, unique
+from ..expectations import WARNING, between, filled, one_of, refers_to, rows_at_least, unique
 
 
 def suite(refs: dict[str, set[str]]) -> list:
@@ -12,6 +12,6 @@ def suite(refs: dict[str, set[str]]) -> list:
         one_of("funding_source", FUNDING_SOURCES),
         between("contract_amount", 0, None),
         # 360Giving-style usefulness: zero or huge amounts are worth a look
-        between("contract_amount", 1, 20_000_000, severity=WARN),
+        between("contract_amount", 1, 20_000_000, severity=WARNING),
         filled("purchaser_uscc"),
     ]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from data_contracts.base import Contract
-from data_contracts.rules import SEVERITY_ERROR
+from data_contracts.rules import Severity
 from data_contracts.validation import issues_frame
 
 from .readers import FileRead, claimed, file_asof, read_path
@@ -41,14 +41,14 @@ class RegisterResult:
 
     @property
     def quarantined(self) -> int:
-        errors = self.issues[self.issues["severity"] == SEVERITY_ERROR]
+        errors = self.issues[self.issues["severity"] == Severity.ERROR]
         return len(errors[["file", "row"]].drop_duplicates())
 
     def dropping(self, issues: pd.DataFrame) -> RegisterResult:
         """A copy without the rows that `issues` reports as errors, with the issues added."""
         if issues.empty:
             return self
-        errors = issues[issues["severity"] == SEVERITY_ERROR]
+        errors = issues[issues["severity"] == Severity.ERROR]
         bad = pd.MultiIndex.from_arrays([errors["file"].astype(object), errors["row"].astype("int64")])
         keep = ~pd.MultiIndex.from_arrays([self.accepted["_file"].astype(object),
                                            self.accepted["_row"].astype("int64")]).isin(bad)

@@ -12,7 +12,7 @@ workers are known workers.
 from dagster import AssetIn, asset
 
 from data_contracts import ProjectRecord
-from data_contracts.rules import SEVERITY_WARNING
+from data_contracts.rules import Severity
 
 from ..common.assets import source_assets
 from ..common.matching import read_decisions
@@ -33,7 +33,7 @@ projects_raw, projects_validated = source_assets(ProjectRecord, "projects", GRAI
 def projects_resolved(sanshe: SansheResource, validated: RegisterResult, organisations: RegisterResult,
                       communities: RegisterResult, workers: RegisterResult) -> RegisterResult:
     orgs = organisations.accepted.sort_values("_asof", kind="stable").drop_duplicates("uscc", keep="last")
-    soft = validated.issues[(validated.issues["field"] == "provider_uscc") & (validated.issues["severity"] == SEVERITY_WARNING)]
+    soft = validated.issues[(validated.issues["field"] == "provider_uscc") & (validated.issues["severity"] == Severity.WARNING)]
     written = {(f, int(r)): v for f, r, v in zip(soft["file"], soft["row"], soft["value"], strict=True)}
     places = sorted(set(communities.accepted["district_name"]))
     result = resolve_providers(validated, orgs, read_decisions(sanshe.settings.source_dir), places, written)

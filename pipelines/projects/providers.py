@@ -20,7 +20,6 @@ from dataclasses import replace
 import pandas as pd
 
 from data_contracts import ProjectRecord
-from data_contracts.rules import SEVERITY_WARNING
 from data_contracts.validation import issue, issues_frame
 
 from ..common.matching import NameMatcher
@@ -52,7 +51,7 @@ def resolve_providers(result: RegisterResult, organisations: pd.DataFrame, decis
             codes[i] = c.uscc
             matches.append({**base, "matched_uscc": c.uscc, "matched_name": c.name, "score": c.score, "how": outcome.status})
             issues.append(issue(ProjectRecord, file, int(row), "provider_uscc", "provider_matched_by_name", as_written,
-                                severity=SEVERITY_WARNING, uscc=c.uscc, name=c.name, score=c.score))
+                                uscc=c.uscc, name=c.name, score=c.score))
             continue
         review += [{**base, "candidate_uscc": c.uscc, "candidate_name": c.name, "score": c.score, "decision": ""}
                    for c in outcome.candidates[:SHOWN_CANDIDATES]]

@@ -23,7 +23,7 @@ from dagster import (
 )
 
 from data_contracts import CONTRACTS
-from data_contracts.rules import SEVERITY_ERROR, SEVERITY_WARNING
+from data_contracts.rules import Severity
 
 from ..common import readers
 from ..common.register import RegisterResult
@@ -71,8 +71,8 @@ def accounting(registers: dict[str, RegisterResult], unclaimed: list[str] = ()) 
     """Rows read, accepted and quarantined per register and file."""
     rows = []
     for name, res in registers.items():
-        errors = res.issues[res.issues["severity"] == SEVERITY_ERROR]
-        warnings = res.issues[res.issues["severity"] == SEVERITY_WARNING]
+        errors = res.issues[res.issues["severity"] == Severity.ERROR]
+        warnings = res.issues[res.issues["severity"] == Severity.WARNING]
         for part, read in sorted(res.rows_per_file.items()):
             unknown = res.unknown_columns.get(part)
             notes = [f"unknown columns not loaded: {', '.join(unknown)}" if unknown else "",
@@ -136,10 +136,10 @@ def quarantine_report(context: AssetExecutionContext, sanshe: SansheResource,
     out = sanshe.settings.quarantine_dir
     out.mkdir(parents=True, exist_ok=True)
     issues = report_issues(pd.concat([r.issues for r in registers.values()], ignore_index=True))
-    errors = issues[issues["severity"] == SEVERITY_ERROR]
+    errors = issues[issues["severity"] == Severity.ERROR]
     acc = accounting(registers, unclaimed_files(sanshe.settings.source_dir))
     errors.to_csv(out / "quarantine.csv", index=False, lineterminator="\n")
-    issues[issues["severity"] == SEVERITY_WARNING].to_csv(out / "warnings.csv", index=False, lineterminator="\n")
+    issues[issues["severity"] == Severity.WARNING].to_csv(out / "warnings.csv", index=False, lineterminator="\n")
     acc.to_csv(out / "accounting.csv", index=False, lineterminator="\n")
     for res in registers.values():
         for name, frame in sorted(res.reports.items()):

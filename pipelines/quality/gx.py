@@ -14,7 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from data_contracts.expectations import ERROR, Expect
+from data_contracts.expectations import Expect
+from data_contracts.rules import ERROR, WARNING
 
 from ..common.references import is_in
 
@@ -104,5 +105,5 @@ def passed(results: pd.DataFrame) -> tuple[bool, str]:
     """(no error-level failure, the worst severity seen)."""
     failed = results[~results["success"]]
     if (failed["severity"] == ERROR).any():
-        return False, "error"
-    return True, "warn" if len(failed) else "ok"
+        return False, ERROR
+    return True, WARNING if len(failed) else "ok"
