@@ -230,7 +230,9 @@ def main() -> int:
     before = inbox_digests(inbox)
     changed_rows = change_one_percent(inbox / "evaluations" / "evaluations.csv")
     changed = changed_inputs(inbox_digests(inbox), before)
-    selection = plan(changed)
+    from pipelines.definitions import ASSETS
+
+    selection = plan(changed, ASSETS)
     inc_result, inc_instance, incremental = run_job(settings, selection)
     inc_windows = step_windows(inc_instance, inc_result.run_id)
     print(f"incremental: {incremental:.1f} s for {changed_rows} changed evaluations ({', '.join(changed)})", flush=True)

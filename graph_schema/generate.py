@@ -1,11 +1,9 @@
 """Everything derived from the schema: embedded-store DDL, Neo4j 5 constraints and indexes,
-and the schema reference page. `check()` lists the generated files that are stale."""
+and the schema reference page (sanshe/generated.py writes them with the other generated files)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from .model import HERE, TYPES, Schema, schema
+from .model import HERE, TYPES, Schema
 
 ROOT = HERE.parent
 GENERATED = HERE / "generated"
@@ -70,37 +68,3 @@ def schema_doc(s: Schema) -> str:
         props = ", ".join(f"`{p.name}` ({p.type})" for p in r.properties) or "—"
         out.append(f"| `{r.type}` | {ends} | {r.zh} | {r.en} | {props} |")
     return "\n".join(out) + "\n"
-
-
-def artifacts() -> dict[Path, str]:
-    """Every generated file and the text it must hold."""
-    from data_contracts import CONTRACTS
-    from data_contracts.headers import aliases_doc
-    from data_contracts.rules import rules_doc
-    from sanshe.queries.catalogue import catalogue_doc, neo4j_cookbook  # generated the same way
-
-    s = schema()
-    return {
-        GENERATED / "ladybug.cypher": ladybug_ddl(s),
-        GENERATED / "neo4j_constraints.cypher": neo4j_constraints(s),
-        ROOT / "docs" / "schema.md": schema_doc(s),
-        ROOT / "docs" / "queries.md": catalogue_doc(),
-        ROOT / "docs" / "rules.md": rules_doc(),
-        ROOT / "docs" / "columns.md": aliases_doc(list(CONTRACTS.values())),
-        ROOT / "docs" / "neo4j-queries.md": neo4j_cookbook(),
-    }
-
-
-def write() -> list[Path]:
-    written = []
-    for path, text in artifacts().items():
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-            written.append(path)
-    return written
-
-
-def check() -> list[Path]:
-    """Generated files whose content differs from what the schema produces now."""
-    return [p for p, text in artifacts().items() if not p.exists() or p.read_text(encoding="utf-8") != text]

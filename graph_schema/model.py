@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from data_contracts.errors import SchemaError
+
 HERE = Path(__file__).parent
 #: schema type -> (embedded store type, neo4j-admin import type, JSON Schema type)
 TYPES = {
@@ -27,8 +29,6 @@ VALIDITY = (
 )
 
 
-class SchemaError(ValueError):
-    pass
 
 
 @dataclass(frozen=True)

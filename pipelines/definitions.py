@@ -7,6 +7,7 @@ keeps personal data out of Dagster's storage.
 """
 
 from dagster import (
+    AssetKey,
     Definitions,
     IOManagerDefinition,
     define_asset_job,
@@ -37,15 +38,20 @@ ASSETS = load_assets_from_modules([
 ])
 CHECKS = [*expectation_checks, quality_assets.accounting_adds_up]
 JOB_NAME = "sanshe"
+#: outputs `sanshe run` reads once the job has run: the accounting and the graph's counts
+RESULTS = frozenset({AssetKey("quarantine_report"), AssetKey("graph")})
 
 sanshe_job = define_asset_job(JOB_NAME, selection="*", executor_def=in_process_executor,
                               description="Read, validate and resolve every register, then load the graph.")
 
 
 def build_definitions(settings: Settings | None = None, io_manager=None, public_io_manager=None) -> Definitions:
+    """The one composition root: `dagster dev` loads `defs` below, `sanshe run` executes the job
+    of `build_definitions(settings)`, the tests build theirs here too."""
     settings = settings or Settings.from_env()
     # raw and validated registers (personal data) pass in memory, dropped once read
-    io_manager = io_manager or IOManagerDefinition.hardcoded_io_manager(HandOverIOManager(consumers(ASSETS, CHECKS)))
+    io_manager = io_manager or IOManagerDefinition.hardcoded_io_manager(
+        HandOverIOManager(consumers(ASSETS, CHECKS), keep=RESULTS))
     return Definitions(
         assets=ASSETS,
         asset_checks=CHECKS,

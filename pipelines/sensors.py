@@ -14,9 +14,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
-from dagster import AssetKey, RunRequest, SensorEvaluationContext, SkipReason, sensor
+from dagster import (
+    AssetKey,
+    AssetsDefinition,
+    AssetSelection,
+    RunRequest,
+    SensorEvaluationContext,
+    SkipReason,
+    sensor,
+)
+from dagster._core.definitions.assets.graph.base_asset_graph import BaseAssetGraph
 
 from data_contracts import CONTRACTS
 
@@ -63,30 +73,16 @@ def changed_inputs(now: dict[str, str], before: dict[str, str]) -> list[str]:
     return sorted(k for k in now.keys() | before.keys() if now.get(k) != before.get(k))
 
 
-def _graph() -> dict[AssetKey, set[AssetKey]]:
-    """Each asset's parents, from the definitions."""
-    from .definitions import ASSETS
-
-    return {spec.key: {d.asset_key for d in spec.deps} for a in ASSETS for spec in a.specs}
-
-
-def plan(changed: list[str], first_run: bool = False) -> list[AssetKey]:
-    """The assets a run must materialise when `changed` inputs changed."""
-    parents = _graph()
+def plan(changed: list[str], graph: BaseAssetGraph | Iterable[AssetsDefinition],
+         first_run: bool = False) -> list[AssetKey]:
+    """The assets a run must materialise when `changed` inputs changed: the changed registers'
+    read steps and everything downstream of them in `graph` (Dagster's own selection), plus
+    the read and validate steps of every register whose resolve step is selected."""
     if first_run or MANIFEST in changed:  # the snapshot date touches every register
-        return sorted(parents, key=lambda k: k.to_user_string())
-    children: dict[AssetKey, set[AssetKey]] = {k: set() for k in parents}
-    for k, ps in parents.items():
-        for p in ps:
-            children.setdefault(p, set()).add(k)
+        return sorted(AssetSelection.all().resolve(graph), key=lambda k: k.to_user_string())
     start = {AssetKey(f"{r}_raw") for r in changed if r in CONTRACTS}
     start |= {AssetKey(f"{r}_resolved") for c in changed for r in EXTRA_INPUTS.get(c, [])}
-    selected, todo = set(start), list(start)
-    while todo:
-        for child in children.get(todo.pop(), ()):
-            if child not in selected:
-                selected.add(child)
-                todo.append(child)
+    selected = set(AssetSelection.assets(*start).downstream().resolve(graph)) if start else set()
     # in-memory hand-over: a resolve step needs its own register's validated rows in the run
     for name in CONTRACTS:
         if AssetKey(f"{name}_resolved") in selected:
@@ -104,5 +100,6 @@ def inbox_sensor(context: SensorEvaluationContext, sanshe: SansheResource):
         return SkipReason("no new, changed or removed files in the inbox")
     context.update_cursor(json.dumps(now, sort_keys=True))
     run_key = hashlib.sha256(json.dumps(now, sort_keys=True).encode()).hexdigest()[:16]
-    return RunRequest(run_key=run_key, asset_selection=plan(changed, first_run=not before),
+    graph = context.repository_def.asset_graph  # the definitions this sensor is part of
+    return RunRequest(run_key=run_key, asset_selection=plan(changed, graph, first_run=not before),
                       tags={"sanshe/changed": ",".join(changed)[:200]})

@@ -17,6 +17,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from data_contracts.errors import ConfigurationError
+
 ENV_PREFIX = "SANSHE_"
 GRAPHS = ("embedded", "neo4j")
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -40,7 +42,7 @@ class Settings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         s = cls(Path(values["source_dir"]).resolve(), Path(values["output_dir"]).resolve(), str(values["graph"]))
         if s.graph not in GRAPHS:
-            raise ValueError(f"SANSHE_GRAPH={s.graph!r}: choose one of {', '.join(GRAPHS)}")
+            raise ConfigurationError(f"SANSHE_GRAPH={s.graph!r}: choose one of {', '.join(GRAPHS)}")
         return s
 
     @property
@@ -58,3 +60,9 @@ class Settings:
     @property
     def data_docs_dir(self) -> Path:
         return self.output_dir / "data_docs"
+
+    @property
+    def dagster_home(self) -> Path:
+        """The Dagster instance a run records itself in; `sanshe ui` (or `dagster dev` with
+        DAGSTER_HOME set to it) shows those runs."""
+        return self.output_dir / "dagster_home"

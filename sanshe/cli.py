@@ -1,10 +1,16 @@
 """The `sanshe` command.
 
-    sanshe run                       run the whole pipeline into the embedded graph
+    sanshe run                       run the whole pipeline into the graph
+    sanshe ui                        Dagster's UI on the runs `sanshe run` recorded
     sanshe query --list              list the catalogue
     sanshe query NAME [--param k=v]  run one catalogue query
-    sanshe generate --seed N --out DIR
+    sanshe export neo4j-import DIR   a bundle for neo4j-admin
+    sanshe release                   a versioned open-data release
+    sanshe generate --out DIR        a deterministic sample district (or a larger scale)
     sanshe schema generate|check     regenerate derived files / fail when one is stale
+
+Exit codes: 0 done; 1 the run or the data failed a check, or sanshe could not do what was
+asked (the message says why); 2 the command was typed wrongly (usage).
 """
 
 from __future__ import annotations
@@ -13,14 +19,21 @@ import argparse
 import sys
 from pathlib import Path
 
+from data_contracts.errors import GraphNotLoadedError, QueryError, SansheError
 from pipelines.settings import Settings
+
+from . import __version__
+
+#: exit codes (docstring above)
+OK, FAILED, USAGE = 0, 1, 2
+
+
+class UsageError(SansheError):
+    """The command was typed wrongly: exit code 2, like argparse's own usage errors."""
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    try:
-        return Settings.from_env(source_dir=getattr(args, "source", None), output_dir=getattr(args, "output", None))
-    except ValueError as err:
-        raise SystemExit(f"sanshe: {err}") from None
+    return Settings.from_env(source_dir=getattr(args, "source", None), output_dir=getattr(args, "output", None))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -30,8 +43,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"sanshe run: sources {settings.source_dir}\n            output  {settings.output_dir}")
     outcome = run_pipeline(settings)
     if not outcome.success:
-        print("sanshe run: FAILED (see the step errors above)")
-        return 1
+        for c in outcome.blocking_failures:
+            print(f"sanshe run: check {c['asset']} · {c['check']} failed, so the graph was not loaded: "
+                  f"{c['reason']}", file=sys.stderr)
+        for f in outcome.failures:
+            print(f"sanshe run: {f}", file=sys.stderr)
+        print(f"sanshe run: FAILED; the reasons are also in {settings.output_dir / 'run_summary.json'}",
+              file=sys.stderr)
+        return FAILED
     from pipelines.quality.assets import accounting_table
 
     acc = outcome.accounting
@@ -39,8 +58,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(accounting_table(acc))
     print("\nExpectation checks · 数据质量检查")
     for c in outcome.checks:
-        state = "passed" if c["passed"] else ("FAILED" if c["severity"] == "ERROR" else "warning")
-        print(f"  {c['asset']:<28} {c['check']:<20} {state}")
+        state = "passed" if c["passed"] else ("FAILED" if c["severity"] == "error" else "warning")
+        print(f"  {c['asset']:<28} {c['check']:<20} {state}" + (f"  {c['reason']}" if c["reason"] else ""))
     nodes = sum(v for k, v in outcome.graph_counts.items() if k[:1].isupper() and not k.isupper())
     rels = sum(v for k, v in outcome.graph_counts.items() if k.isupper())
     where = settings.graph_path if settings.graph == "embedded" else "Neo4j (NEO4J_URI)"
@@ -50,59 +69,70 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"\nGraph · 图谱: {nodes} nodes, {rels} relationships in {where}")
     print(f"Quarantine report · 隔离报告: {settings.quarantine_dir / 'index.html'}")
     print(f"Data Docs: {settings.data_docs_dir / 'index.html'}")
+    print("Dagster UI: sanshe ui" + (f" --output {settings.output_dir}" if args.output else ""))
     ok = bool((acc["rows_read"] == acc["rows_accepted"] + acc["rows_quarantined"]).all()) and outcome.checks_passed
-    return 0 if ok else 1
+    return OK if ok else FAILED
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    import os
+    import subprocess
+
+    from .run import open_instance
+
+    settings = _settings(args)
+    open_instance(settings).dispose()  # the instance exists, with its dagster.yaml
+    env = {**os.environ, "DAGSTER_HOME": str(settings.dagster_home),
+           "SANSHE_SOURCE_DIR": str(settings.source_dir), "SANSHE_OUTPUT_DIR": str(settings.output_dir)}
+    cmd = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions", "-p", str(args.port)]
+    print(f"sanshe ui: Dagster on http://127.0.0.1:{args.port} with the runs in {settings.dagster_home}")
+    try:
+        return subprocess.call(cmd, env=env)
+    except KeyboardInterrupt:
+        return OK
 
 
 def cmd_query(args: argparse.Namespace) -> int:
     from pipelines.graph.stores import open_store
 
-    from .queries.catalogue import QueryError, catalogue, execute, render
+    from .queries.catalogue import catalogue, execute, get, render
 
     if args.list or not args.name:
         for q in catalogue().values():
             params = " ".join(f"[--param {p.name}=…]" for p in q.params)
             print(f"{q.name:<30} {q.title_en} · {q.title_zh} {params}")
-        return 0
-    try:
-        given = dict(_kv(p) for p in args.param or [])
-        if args.as_of:
-            if given.get("as_of", args.as_of) != args.as_of:
-                raise QueryError("--as-of and --param as_of disagree; give one")
-            given["as_of"] = args.as_of
-        df = execute(open_store(_settings(args)), args.name, given)
-    except (QueryError, FileNotFoundError, RuntimeError) as err:
-        print(f"sanshe query: {err}", file=sys.stderr)
-        return 2
-    except Exception as err:  # the Neo4j driver's errors: say what failed, never the credentials
-        from neo4j.exceptions import DriverError, Neo4jError
-
-        if not isinstance(err, DriverError | Neo4jError):
-            raise
-        print(f"sanshe query: Neo4j did not answer ({type(err).__name__}): {str(err).splitlines()[0]}", file=sys.stderr)
-        return 2
+        return OK
+    get(args.name)  # an unknown name is a usage error before any store is opened
+    given = _params(args.param or [])
+    if args.as_of:
+        if given.get("as_of", args.as_of) != args.as_of:
+            raise UsageError("--as-of and --param as_of disagree; give one")
+        given["as_of"] = args.as_of
+    df = execute(open_store(_settings(args)), args.name, given)
     print(render(df, args.format), end="" if args.format == "csv" else "\n")
-    return 0
+    return OK
 
 
-def _kv(text: str) -> tuple[str, str]:
-    if "=" not in text:
-        raise SystemExit(f"sanshe query: --param takes k=v, got {text!r}")
-    k, v = text.split("=", 1)
-    return k.strip(), v.strip()
+def _params(texts: list[str]) -> dict[str, str]:
+    """`--param k=v` options as a dict; a malformed or repeated one is a usage error."""
+    out: dict[str, str] = {}
+    for text in texts:
+        if "=" not in text:
+            raise UsageError(f"--param takes K=V, got {text!r}")
+        k, v = (part.strip() for part in text.split("=", 1))
+        if k in out:
+            raise UsageError(f"--param {k} is given twice; give it once")
+        out[k] = v
+    return out
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from pipelines.graph.neo4j_import import write_bundle
     from pipelines.graph.stores import open_store
 
-    try:
-        files = write_bundle(open_store(_settings(args)), Path(args.out))
-    except FileNotFoundError as err:
-        print(f"sanshe export: {err}", file=sys.stderr)
-        return 2
+    files = write_bundle(open_store(_settings(args)), Path(args.out))
     print(f"sanshe export: wrote {len(files)} files to {args.out} (load with: bash {Path(args.out) / 'import.sh'})")
-    return 0
+    return OK
 
 
 def cmd_release(args: argparse.Namespace) -> int:
@@ -112,26 +142,24 @@ def cmd_release(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     store = open_store(settings)
-    try:
-        snapshot = store.query("MATCH (d:Dataset) RETURN d.district_code AS c, d.snapshot_date AS s")
-        if snapshot.empty:
-            raise FileNotFoundError("the graph has no Dataset node")
-        name = f"sanshe-{snapshot['c'].iloc[0]}-{str(snapshot['s'].iloc[0])[:10]}"
-        out = Path(args.out) if args.out else settings.output_dir / "releases" / name
-        options = {"run_dir": settings.output_dir}
-        if args.base_uri:
-            options["base_uri"] = args.base_uri
-        if args.ocid_prefix:
-            options["ocid_prefix"] = args.ocid_prefix
-        if args.licence:
-            name, _, url = args.licence.partition("=")
-            options["licence"] = {"name": name, "path": url, "title": name}
-        write_release(store, out, ReleaseOptions(**options))
-    except FileNotFoundError as err:
-        print(f"sanshe release: {err}; run `sanshe run` first", file=sys.stderr)
-        return 2
+    snapshot = store.query("MATCH (d:Dataset) RETURN d.district_code AS c, d.snapshot_date AS s")
+    if snapshot.empty:
+        raise GraphNotLoadedError(f"the graph in {settings.output_dir} has no Dataset node: run `sanshe run` first")
+    name = f"sanshe-{snapshot['c'].iloc[0]}-{str(snapshot['s'].iloc[0])[:10]}"
+    out = Path(args.out) if args.out else settings.output_dir / "releases" / name
+    options: dict = {"run_dir": settings.output_dir}
+    if args.base_uri:
+        options["base_uri"] = args.base_uri
+    if args.ocid_prefix:
+        options["ocid_prefix"] = args.ocid_prefix
+    if args.licence:
+        if "=" not in args.licence:
+            raise UsageError(f"--licence takes NAME=URL, got {args.licence!r}")
+        licence, _, url = args.licence.partition("=")
+        options["licence"] = {"name": licence, "path": url, "title": licence}
+    write_release(store, out, ReleaseOptions(**options))
     print(f"sanshe release: wrote {out}")
-    return 0
+    return OK
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -142,80 +170,106 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
         manifest = generate_scale(Path(args.out), args.scale, seed=args.seed)
         print(f"sanshe generate: wrote the {args.scale} scale (seed {args.seed}) to {args.out}")
-        return 0
+        return OK
     manifest = generate(Path(args.out), seed=args.seed)
     print(f"sanshe generate: wrote the {manifest['district_name']} sample (seed {args.seed}) to {args.out}")
-    return 0
+    return OK
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from graph_schema import generate as g
+    from . import generated
 
     if args.action == "check":
-        stale = g.check()
+        stale = generated.check()
         for p in stale:
-            print(f"stale: {p} (run `sanshe schema generate`)")
-        return 1 if stale else 0
-    for p in g.write():
-        print(f"wrote {p}")
-    return 0
+            print(f"sanshe schema check: stale {p} (run `sanshe schema generate`)")
+        if not stale:
+            print(f"sanshe schema check: all {len(generated.artifacts())} generated files are up to date")
+        return FAILED if stale else OK
+    written = generated.write()
+    for p in written:
+        print(f"sanshe schema generate: wrote {p}")
+    print(f"sanshe schema generate: {len(written)} rewritten, "
+          f"{len(generated.artifacts()) - len(written)} already up to date")
+    return OK
+
+
+OUTPUT_HELP = "output folder holding the run's graph (default: SANSHE_OUTPUT_DIR or ./output)"
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="sanshe", description="Community-services registers → knowledge graph")
-    sub = ap.add_subparsers(dest="command", required=True)
+    ap = argparse.ArgumentParser(prog="sanshe", description="Community-services registers → knowledge graph "
+                                 "and open data. `sanshe COMMAND --help` describes each command.")
+    ap.add_argument("--version", action="version", version=f"sanshe {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run the whole pipeline into the embedded graph")
+    run = sub.add_parser("run", help="run the whole pipeline: read, check, resolve, load the graph")
     run.add_argument("--source", help="inbox folder (default: SANSHE_SOURCE_DIR or the shipped sample)")
     run.add_argument("--output", help="output folder (default: SANSHE_OUTPUT_DIR or ./output)")
     run.set_defaults(func=cmd_run)
 
-    q = sub.add_parser("query", help="run a catalogue query")
-    q.add_argument("name", nargs="?")
+    ui = sub.add_parser("ui", help="Dagster's UI on the runs `sanshe run` recorded in the output folder")
+    ui.add_argument("--source", help="inbox folder the UI's runs read (default: SANSHE_SOURCE_DIR or the sample)")
+    ui.add_argument("--output", help="output folder of the runs (default: SANSHE_OUTPUT_DIR or ./output)")
+    ui.add_argument("--port", type=int, default=3000, help="port on 127.0.0.1 (default: 3000)")
+    ui.set_defaults(func=cmd_ui)
+
+    q = sub.add_parser("query", help="run a catalogue query (`sanshe query --list` names them)")
+    q.add_argument("name", nargs="?", help="the query's name, as `--list` shows it")
     q.add_argument("--list", action="store_true", help="list the catalogue")
-    q.add_argument("--param", action="append", metavar="K=V", help="a query parameter (repeatable)")
+    q.add_argument("--param", action="append", metavar="K=V", help="a query parameter; one --param per parameter")
     q.add_argument("--as-of", metavar="YYYY-MM-DD", help="answer as of this day (queries with an as_of parameter); "
                                                           "the same as --param as_of=YYYY-MM-DD")
-    q.add_argument("--format", choices=["table", "json", "csv"], default="table")
-    q.add_argument("--output", help="output folder holding graph.lbug (default: SANSHE_OUTPUT_DIR or ./output)")
+    q.add_argument("--format", choices=["table", "json", "csv"], default="table",
+                   help="table for a terminal (default), json or csv for programs")
+    q.add_argument("--output", help=OUTPUT_HELP)
     q.set_defaults(func=cmd_query)
 
     exp = sub.add_parser("export", help="write the graph as a bundle for another tool")
     exp.add_argument("format", choices=["neo4j-import"], help="neo4j-import: CSVs for `neo4j-admin database import full`")
     exp.add_argument("out", help="folder to write (its previous bundle files are replaced)")
-    exp.add_argument("--output", help="output folder holding graph.lbug (default: SANSHE_OUTPUT_DIR or ./output)")
+    exp.add_argument("--output", help=OUTPUT_HELP)
     exp.set_defaults(func=cmd_export)
 
     rel = sub.add_parser("release", help="write a versioned open-data release of the graph")
     rel.add_argument("--out", help="release folder (default: OUTPUT/releases/sanshe-<district>-<snapshot date>)")
-    rel.add_argument("--output", help="output folder holding graph.lbug (default: SANSHE_OUTPUT_DIR or ./output)")
+    rel.add_argument("--output", help=OUTPUT_HELP)
     rel.add_argument("--base-uri", help="where the release will be published (default: https://data.example.org/sanshe)")
     rel.add_argument("--licence", metavar="NAME=URL", help="licence of the data (default: CC-BY-4.0=https://creativecommons.org/licenses/by/4.0/)")
     rel.add_argument("--ocid-prefix", help="OCDS ocid prefix (default: ocds-sanshe; register your own with OCP)")
     rel.set_defaults(func=cmd_release)
 
-    gen = sub.add_parser("generate", help="write a deterministic sample district")
-    gen.add_argument("--seed", type=int, default=2015)
+    gen = sub.add_parser("generate", help="write a deterministic sample district, or generic registers for volume")
+    gen.add_argument("--seed", type=int, default=2015, help="random seed (default: 2015, the shipped sample's)")
     gen.add_argument("--scale", choices=["sample", "district", "city", "province", "national"], default="sample",
                      help="sample: the Jing'an district with its history (data/sample); the others: 1, 16, 120 or "
                           "2,800 generic districts for volume (sanshe/generator/scale.py)")
-    gen.add_argument("--out", required=True)
+    gen.add_argument("--out", required=True, help="folder to write the inbox into")
     gen.set_defaults(func=cmd_generate)
 
     sch = sub.add_parser("schema", help="regenerate the files derived from graph_schema/, the query "
                                         "catalogue and the rule list (DDL, constraints, docs), or check them")
-    sch.add_argument("action", choices=["generate", "check"])
+    sch.add_argument("action", choices=["generate", "check"],
+                     help="generate: rewrite the stale files; check: exit 1 if one is stale")
     sch.set_defaults(func=cmd_schema)
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit code (OK, FAILED or USAGE)."""
     import signal
 
     # `sanshe query x | head` should stop quietly, as any Unix tool does
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except (UsageError, QueryError) as err:
+        print(f"sanshe {args.command}: {err}", file=sys.stderr)
+        return USAGE
+    except SansheError as err:
+        print(f"sanshe {args.command}: {err}", file=sys.stderr)
+        return FAILED
 
 
 if __name__ == "__main__":

@@ -1,9 +1,16 @@
-"""`sanshe run`: materialise the whole Dagster job in process, then summarise it."""
+"""`sanshe run`: execute the job of the Dagster definitions, in process, recorded in a persistent
+Dagster instance in the output folder, then summarise it.
+
+The definitions are the ones `dagster dev` loads (pipelines/definitions.py): the same assets,
+checks, resources and IO managers, so the UI started on the same instance (`sanshe ui`) shows
+this run's materialisations and check results.
+"""
 
 from __future__ import annotations
 
 import json
 import shutil
+import warnings
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -13,60 +20,77 @@ from pipelines.settings import Settings
 
 @dataclass
 class RunOutcome:
+    """What a run gives the command line: whether every step ran, the accounting (one row per
+    register and file), the graph's counts per label/type, each asset check's result, and the
+    reason of each step that failed."""
+
     success: bool
     accounting: pd.DataFrame
     graph_counts: dict[str, int]
     checks: list[dict] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
 
     @property
     def checks_passed(self) -> bool:
-        return all(c["passed"] for c in self.checks if c["severity"] == "ERROR")
+        return all(c["passed"] for c in self.checks if c["severity"] == "error")
+
+    @property
+    def blocking_failures(self) -> list[dict]:
+        return [c for c in self.checks if not c["passed"] and c["severity"] == "error"]
+
+
+def _quiet_dagster() -> None:
+    """Dagster's own beta and deprecation notices are for pipeline authors, not for a clerk."""
+    from dagster import BetaWarning, PreviewWarning
+
+    for category in (BetaWarning, PreviewWarning, DeprecationWarning):
+        warnings.filterwarnings("ignore", category=category)
+    warnings.filterwarnings("ignore", module="dagster")
+
+
+def open_instance(settings: Settings):
+    """The persistent Dagster instance under OUTPUT/dagster_home (created on first use)."""
+    from dagster import DagsterInstance
+    from dagster._core.instance.ref import InstanceRef
+
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    config = settings.dagster_home / "dagster.yaml"
+    if not config.exists():  # no telemetry, and no welcome banner in a clerk's terminal
+        config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    return DagsterInstance.from_ref(InstanceRef.from_dir(str(settings.dagster_home)))
 
 
 def run_pipeline(settings: Settings) -> RunOutcome:
-    import warnings
+    _quiet_dagster()
+    from dagster import DagsterEventType
 
-    from dagster import (
-        AssetKey,
-        BetaWarning,
-        DagsterEventType,
-        DagsterInstance,
-        IOManagerDefinition,
-        materialize,
-    )
-
-    # raised while the job's asset selection is built; not ours to act on
-    warnings.filterwarnings("ignore", category=BetaWarning)
-
-    from pipelines.common.handover import HandOverIOManager, consumers
-    from pipelines.common.resources import PUBLIC_IO, SansheResource
-    from pipelines.definitions import ASSETS, CHECKS
+    from pipelines.definitions import JOB_NAME, build_definitions
     from pipelines.quality import gx
+
     settings.output_dir.mkdir(parents=True, exist_ok=True)
     # a fresh Data Docs site each run: it describes this run, not every run before it
     shutil.rmtree(settings.data_docs_dir, ignore_errors=True)
     gx.reset()
-    with DagsterInstance.ephemeral() as instance:
-        # one in-memory hand-over for every step, dropping outputs once read; the two read below stay
-        handover = IOManagerDefinition.hardcoded_io_manager(HandOverIOManager(
-            consumers(ASSETS, CHECKS), keep=frozenset({AssetKey("quarantine_report"), AssetKey("graph")})))
-        result = materialize([*ASSETS, *CHECKS], instance=instance, raise_on_error=False,
-                             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-                             resources={"sanshe": SansheResource.from_settings(settings), "io_manager": handover,
-                                        PUBLIC_IO: handover})
-        checks = []
-        for ev in result.get_asset_check_evaluations():
-            checks.append({"asset": ev.asset_key.to_user_string(), "check": ev.check_name,
-                           "passed": ev.passed, "severity": ev.severity.value})
-        if not result.success:
-            failures = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
-            for e in failures:
+    job = build_definitions(settings).resolve_job_def(JOB_NAME)
+    with open_instance(settings) as instance:
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
+        checks = [{"asset": ev.asset_key.to_user_string(), "check": ev.check_name, "passed": ev.passed,
+                   "severity": "error" if ev.severity.value == "ERROR" else "warning",
+                   "reason": ev.description or ""}
+                  for ev in result.get_asset_check_evaluations()]
+        failures = []
+        for e in result.all_events:
+            if e.event_type == DagsterEventType.STEP_FAILURE:
                 err = e.step_failure_data.error
-                print(f"step {e.step_key} failed: {err.message if err else ''}")
-            return RunOutcome(False, pd.DataFrame(), {}, checks)
-        acc = result.output_for_node("quarantine_report")
-        counts = result.output_for_node("graph")
-    summary = {"accounting": acc.to_dict("records"), "graph": counts, "checks": checks}
+                failures.append(f"step {e.step_key} failed: {err.message.strip() if err else ''}")
+        acc, counts = pd.DataFrame(), {}
+        if result.success:
+            acc = result.output_for_node("quarantine_report")
+            counts = result.output_for_node("graph")
+    summary = {"success": result.success, "accounting": acc.to_dict("records"), "graph": counts,
+               "checks": checks, "failures": failures}
     (settings.output_dir / "run_summary.json").write_text(
-        json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return RunOutcome(True, acc, counts, checks)
+        json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+    return RunOutcome(result.success, acc, counts, checks, failures)

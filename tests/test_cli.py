@@ -65,7 +65,7 @@ def test_formats_and_parameters(sample_run):
     (["query", "provider-concentration", "--param", "top=0"], "at least 1"),
     (["query", "hub-coverage", "--param", "as_of=2014-13-01"], "must be a date"),
     (["query", "funding-by-street", "--param", "yaer=2020"], "unknown parameter"),
-    (["query", "funding-by-street", "--param", "year=abc"], "must be a int"),
+    (["query", "funding-by-street", "--param", "year=abc"], "must be an integer"),
     (["query", "funding-by-street", "--as-of", "2014-12-31"], "unknown parameter(s) as_of"),
     (["query", "hub-coverage", "--as-of", "2014-12-31", "--param", "as_of=2016-12-31"], "disagree"),
 ])
@@ -76,15 +76,45 @@ def test_mistakes_get_a_clear_message_and_exit_2(sample_run, args, message):
 
 def test_query_before_any_run_says_what_to_do(tmp_path):
     out = sanshe("query", "hub-coverage", "--output", str(tmp_path))
-    assert out.returncode == 2 and "sanshe run" in out.stderr
+    assert out.returncode == 1 and "sanshe run" in out.stderr and "Traceback" not in out.stderr
 
 
-def test_sanshe_run_prints_the_accounting(tmp_path):
-    out = sanshe("run", "--output", str(tmp_path / "out"))
-    assert out.returncode == 0, out.stdout + out.stderr
-    assert "rows read = accepted + quarantined" in out.stdout
-    assert "NO" not in out.stdout.split("Expectation checks")[0]
-    assert (tmp_path / "out" / "graph.lbug").is_file()
+@pytest.mark.parametrize("args,message", [
+    (["query", "hub-coverage", "--param", "as_of=2014-12-31", "--param", "as_of=2016-12-31"], "given twice"),
+    (["query", "hub-coverage", "--param", "as_of"], "K=V"),
+    (["release", "--licence", "CC-BY-4.0"], "NAME=URL"),
+    (["query", "--format", "xml"], "invalid choice"),
+])
+def test_usage_errors_exit_2_with_one_message(sample_run, args, message):
+    out = sanshe(*args, "--output", str(sample_run[0].output_dir))
+    assert out.returncode == 2 and message in out.stderr
+    assert len(out.stderr.strip().splitlines()) <= 4 and "Traceback" not in out.stderr
+
+
+def test_version_and_help_for_every_argument():
+    assert sanshe("--version").stdout.strip().startswith("sanshe ")
+    from sanshe.cli import parser
+
+    for action in parser()._subparsers._group_actions[0].choices.values():
+        for arg in action._actions:
+            assert arg.help, f"{action.prog}: {arg.dest} has no help text"
+
+
+def test_tables_align_with_chinese_text(sample_run):
+    from wcwidth import wcwidth
+
+    lines = sanshe("query", "organisation-density", "--output", str(sample_run[0].output_dir)).stdout.splitlines()
+    rule = lines[1]  # ASCII dashes: its gaps are the column boundaries, in display columns
+    gaps = [i for i, ch in enumerate(rule) if ch == " "]
+    rows = [line for line in lines[2:] if "区" in line or "街道" in line]
+    assert rows and gaps
+    for line in rows:
+        at, cells = 0, {}  # display column -> the character shown there (CJK takes two)
+        for ch in line:
+            for _ in range(max(wcwidth(ch), 1)):
+                cells[at] = ch
+                at += 1
+        assert all(cells.get(g, " ") == " " for g in gaps), f"misaligned: {line!r}"
 
 
 def _free_port() -> int:
@@ -93,14 +123,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_dagster_dev_shows_the_asset_graph(tmp_path):
+def test_dagster_dev_shows_the_asset_graph_and_the_runs_of_sanshe_run(sample_run):
+    """`sanshe run` then `dagster dev` on the same instance (what `sanshe ui` starts): the UI
+    shows every asset materialised by that run and its checks' results."""
     port = _free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "SANSHE_OUTPUT_DIR": str(tmp_path / "out")}
+    settings = sample_run[0]
+    env = {**os.environ, "DAGSTER_HOME": str(settings.dagster_home), "SANSHE_OUTPUT_DIR": str(settings.output_dir)}
     proc = subprocess.Popen([str(Path(sys.executable).parent / "dagster"), "dev", "-m", "pipelines.definitions",
                              "-h", "127.0.0.1", "-p", str(port)], cwd=REPO, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        query = json.dumps({"query": "{ assetNodes { assetKey { path } } }"}).encode()
+        query = json.dumps({"query": "{ assetNodes { assetKey { path } assetMaterializations(limit: 1) { runId } "
+                                     "assetChecksOrError { ... on AssetChecks { checks { name "
+                                     "executionForLatestMaterialization { status } } } } } }"}).encode()
         deadline, nodes = time.time() + 90, None
         while time.time() < deadline and nodes is None:
             time.sleep(1)
@@ -114,6 +149,11 @@ def test_dagster_dev_shows_the_asset_graph(tmp_path):
         assert nodes, "dagster dev did not serve the asset graph within 90 s"
         keys = {"/".join(n["assetKey"]["path"]) for n in nodes}
         assert {"communities_raw", "projects_resolved", "resolved_registers", "graph"} <= keys
+        assert all(n["assetMaterializations"] for n in nodes), "an asset shows 'never materialized'"
+        assert len({n["assetMaterializations"][0]["runId"] for n in nodes}) == 1  # all from the one run
+        statuses = [c["executionForLatestMaterialization"]["status"]
+                    for n in nodes for c in n["assetChecksOrError"]["checks"]]
+        assert len(statuses) == len(sample_run[1].checks) and set(statuses) == {"SUCCEEDED"}
         sensors = json.dumps({"query": "{ repositoriesOrError { ... on RepositoryConnection { nodes { sensors { name } } } } }"})
         req = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=sensors.encode(),
                                      headers={"Content-Type": "application/json"})

@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from graph_schema import SchemaError, load, schema
-from graph_schema.generate import check
+from sanshe.generated import check
 
 REQUIRED = {"District", "Street", "Community", "SocialOrganisation", "Hub", "SocialWorker", "Purchaser",
             "Project", "Evaluation", "FundingSource"}

@@ -9,7 +9,7 @@ from dagster import AssetKey, DagsterInstance, RunRequest, SkipReason, build_sen
 
 from data_contracts.identifiers import find_personal
 from pipelines.common.resources import SansheResource
-from pipelines.definitions import JOB_NAME, build_definitions
+from pipelines.definitions import ASSETS, JOB_NAME, build_definitions
 from pipelines.graph.store import EmbeddedGraphStore
 from pipelines.sensors import inbox_sensor, plan
 from pipelines.settings import Settings
@@ -17,7 +17,8 @@ from sanshe.run import run_pipeline
 
 
 def _tick(settings: Settings, cursor: str | None):
-    ctx = build_sensor_context(cursor=cursor, resources={"sanshe": SansheResource.from_settings(settings)})
+    ctx = build_sensor_context(cursor=cursor, resources={"sanshe": SansheResource.from_settings(settings)},
+                               definitions=build_definitions(settings))
     return inbox_sensor(ctx), ctx.cursor
 
 
@@ -26,16 +27,16 @@ def _names(request: RunRequest) -> set[str]:
 
 
 def test_a_changed_register_selects_only_what_depends_on_it():
-    keys = {k.to_user_string() for k in plan(["evaluations"])}
+    keys = {k.to_user_string() for k in plan(["evaluations"], ASSETS)}
     assert {"evaluations_raw", "evaluations_validated", "evaluations_resolved", "resolved_registers", "graph"} <= keys
     assert not {"organisations_raw", "projects_raw", "workers_resolved", "communities_resolved"} & keys
     # projects feed evaluations: a change of projects re-runs both, with their own read steps
-    keys = {k.to_user_string() for k in plan(["projects"])}
+    keys = {k.to_user_string() for k in plan(["projects"], ASSETS)}
     assert {"projects_raw", "projects_resolved", "evaluations_raw", "evaluations_resolved"} <= keys
     assert "organisations_raw" not in keys
     # a decision about provider matches re-resolves projects
-    assert "projects_resolved" in {k.to_user_string() for k in plan(["decisions"])}
-    assert len(plan(["manifest"])) == len(plan([], first_run=True))
+    assert "projects_resolved" in {k.to_user_string() for k in plan(["decisions"], ASSETS)}
+    assert len(plan(["manifest"], ASSETS)) == len(plan([], ASSETS, first_run=True))
 
 
 def test_sensor_runs_changed_parts_and_gets_the_graph_of_a_full_run(inbox, tmp_path):

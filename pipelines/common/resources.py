@@ -8,6 +8,8 @@ from pathlib import Path
 import yaml
 from dagster import ConfigurableResource
 
+from data_contracts.errors import ConfigurationError
+
 from ..settings import Settings
 
 #: the IO manager of the `<register>_resolved` assets: they hold no personal data, so they may
@@ -39,5 +41,5 @@ class SansheResource(ConfigurableResource):
         # Dates come from the data, never the clock, so re-runs give the same result.
         value = self.manifest().get("snapshot_date")
         if value is None:
-            raise ValueError(f"{self.source_dir}/manifest.yaml must give snapshot_date (YYYY-MM-DD)")
+            raise ConfigurationError(f"{self.source_dir}/manifest.yaml must give snapshot_date (YYYY-MM-DD)")
         return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 import pandas as pd
 
+from data_contracts.errors import ConfigurationError
 from graph_schema import Property, Schema, schema
 from graph_schema.generate import neo4j_constraints
 
@@ -35,7 +36,7 @@ _HEX_TO_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
 
 def batches(rows: Sequence, size: int) -> Iterator[Sequence]:
     if size < 1:
-        raise ValueError("batch size must be at least 1")
+        raise ConfigurationError("SANSHE_NEO4J_BATCH_SIZE must be at least 1")
     for i in range(0, len(rows), size):
         yield rows[i:i + size]
 
@@ -147,7 +148,7 @@ class Neo4jGraphStore:
         env = os.environ
         missing = [v for v in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD") if not env.get(v)]
         if missing:
-            raise RuntimeError(f"SANSHE_GRAPH=neo4j needs {', '.join(missing)} in the environment")
+            raise ConfigurationError(f"SANSHE_GRAPH=neo4j needs {', '.join(missing)} in the environment")
         return cls(env["NEO4J_URI"], env["NEO4J_USER"], env["NEO4J_PASSWORD"], env.get("NEO4J_DATABASE"),
                    batch_size=int(env.get("SANSHE_NEO4J_BATCH_SIZE", "5000")), **kwargs)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
+from data_contracts.errors import GraphNotLoadedError
 from graph_schema import Schema, schema
 from graph_schema.generate import ladybug_ddl
 
@@ -178,7 +179,7 @@ class EmbeddedGraphStore:
         import ladybug
 
         if not self.path.exists():
-            raise FileNotFoundError(f"no graph at {self.path}: run `sanshe run` first")
+            raise GraphNotLoadedError(f"no graph at {self.path}: run `sanshe run` first")
         # Opened per query, not kept: with one connection kept open for every catalogue query,
         # the national benchmark ran out of 24 GiB (the store's buffer pool keeps what the
         # large queries read); closing the database hands that memory back.

@@ -2,12 +2,15 @@
 
 Each check validates the rows about to enter the graph against the suite that lives next to
 the register's contract, including cross-register references, and writes Data Docs into the
-run's output folder. A failed `error` expectation fails the check; `warn` ones only warn.
+run's output folder. A failed `error` expectation fails the check, which blocks the graph
+load (Dagster's blocking checks); `warning` ones only warn.
 """
 
 
+import inspect
 from collections.abc import Callable
 
+import pandas as pd
 from dagster import (
     AssetCheckResult,
     AssetChecksDefinition,
@@ -45,22 +48,41 @@ SUITES: dict[str, tuple[Callable, dict[str, tuple[str, str]]]] = {
 
 def _check(register: str) -> AssetChecksDefinition:
     suite, refs = SUITES[register]
+    # Only the registers this suite refers to, never the fan-in of all registers: the check must
+    # sit between its register and what depends on it, so that a blocking failure stops the
+    # graph load instead of being reported after it.
+    others = sorted({reg for reg, _ in refs.values()} - {register})
 
-    @asset_check(asset=f"{register}_resolved", name="expectations",
-                 additional_ins={"registers": AssetIn("resolved_registers")},
-                 description=f"Great Expectations suite of the {register} register (data_contracts/{register}).")
-    def check(sanshe: SansheResource, registers: dict[str, RegisterResult]) -> AssetCheckResult:
+    def check(sanshe: SansheResource, **registers: RegisterResult) -> AssetCheckResult:
+        registers = {register if k == f"{register}_resolved" else k: v for k, v in registers.items()}
         known = {name: set(registers[reg].accepted[field]) for name, (reg, field) in refs.items()}
         results = run_suite(register, registers[register].accepted, suite(known), sanshe.settings.data_docs_dir)
         ok, worst = passed(results)
+        failed = results[~results["success"]]
         return AssetCheckResult(
             passed=worst == "ok",
             severity=AssetCheckSeverity.ERROR if not ok else AssetCheckSeverity.WARN,
-            metadata={"expectations": len(results), "failed": int((~results["success"]).sum()),
+            description=failure_reason(failed) if len(failed) else None,
+            metadata={"expectations": len(results), "failed": len(failed),
                       "results": MetadataValue.md(results.to_markdown(index=False))},
         )
 
-    return check
+    # Dagster reads a check's inputs from its parameters; these differ per register.
+    named = [f"{register}_resolved", *others]
+    check.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter("sanshe", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=SansheResource)]
+        + [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in named])
+    return asset_check(asset=f"{register}_resolved", name="expectations", blocking=True,
+                       additional_ins={reg: AssetIn(f"{reg}_resolved") for reg in others},
+                       description=f"Great Expectations suite of the {register} register "
+                                   f"(data_contracts/{register}); an error-level failure stops the graph load.",
+                       )(check)
+
+
+def failure_reason(failed: pd.DataFrame) -> str:
+    """One line per failed expectation, as the terminal and run_summary.json show it."""
+    return "; ".join(f"{r.severity}: {r.expectation}({r.column}) failed for {r.unexpected} rows"
+                     for r in failed.itertuples())
 
 
 expectation_checks = [_check(register) for register in SUITES]

@@ -12,13 +12,13 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from data_contracts.errors import QueryError
+from pipelines.graph.protocol import GraphStore
+
 HERE = Path(__file__).parent
 CASTS = {"int": int, "float": float, "string": str, "date": dt.date.fromisoformat}
-
-
-class QueryError(ValueError):
-    pass
-
+#: how a message names each parameter type
+TYPE_WORDS = {"int": "an integer", "float": "a number", "string": "text", "date": "a date (YYYY-MM-DD)"}
 
 #: a date parameter whose default is the data's snapshot date, read from the graph's Dataset node
 SNAPSHOT_DEFAULT = "snapshot"
@@ -72,7 +72,7 @@ class Query:
             try:
                 value = CASTS[p.type](raw) if raw is not None else p.default
             except ValueError as err:
-                raise QueryError(f"{self.name}: parameter {p.name} must be a {p.type}: {raw!r}") from err
+                raise QueryError(f"{self.name}: parameter {p.name} must be {TYPE_WORDS[p.type]}: {raw!r}") from err
             if value == SNAPSHOT_DEFAULT:
                 value = snapshot
             if p.choices and value not in p.choices:
@@ -109,7 +109,7 @@ def get(name: str) -> Query:
         raise QueryError(f"no query named {name!r}; `sanshe query --list` shows them") from None
 
 
-def execute(store, name: str, given: dict[str, str] | None = None) -> pd.DataFrame:
+def execute(store: GraphStore, name: str, given: dict[str, str] | None = None) -> pd.DataFrame:
     """Run catalogue query `name` on a graph store with command-line style parameters."""
     query = get(name)
     snapshot = None

@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from data_contracts.errors import GraphNotLoadedError, PersonalDataFoundError
 from pipelines.graph.arrow import ARROW_TYPES
 from pipelines.graph.neo4j_import import write_bundle
 
@@ -129,7 +130,7 @@ def write_release(store, out: Path, options: ReleaseOptions | None = None) -> Pa
     opts = options or ReleaseOptions()
     dump = store.dump()
     if dump["Dataset"].empty:
-        raise FileNotFoundError("the graph has no Dataset node: run `sanshe run` first")
+        raise GraphNotLoadedError("the graph has no Dataset node: run `sanshe run` first")
     dataset = dump["Dataset"].iloc[0].to_dict()
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -152,7 +153,7 @@ def write_release(store, out: Path, options: ReleaseOptions | None = None) -> Pa
     leaks = scan_folder(out)
     if leaks:  # nothing personal should ever reach here; refuse to publish if it does
         shutil.rmtree(out)
-        raise ValueError(f"personal data found in the release, not written: {sorted(leaks)}")
+        raise PersonalDataFoundError(f"personal data found in the release, not written: {sorted(leaks)}")
     (out / "SHA256SUMS").write_text(sha256sums(out), encoding="utf-8")
     return out
 

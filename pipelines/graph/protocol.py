@@ -1,0 +1,38 @@
+"""What every graph store offers: the embedded store (store.py) and Neo4j (neo4j_store.py).
+
+Functions that take a store type it as `GraphStore`, so either store serves and a type checker
+says when a function reaches for something only one of them has.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from graph_schema.model import Schema
+
+    from .tables import GraphTables
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    #: the Cypher dialect its queries are written in: "ladybug" or "neo4j"
+    dialect: str
+
+    def replace_with(self, tables: GraphTables, s: Schema | None = None) -> dict[str, int]:
+        """Make the stored graph exactly `tables`; return the count of each label and type."""
+        ...
+
+    def query(self, cypher: str, params: dict | None = None) -> pd.DataFrame:
+        """Run one read query with parameters; one row per result record."""
+        ...
+
+    def dump(self, s: Schema | None = None) -> dict[str, pd.DataFrame]:
+        """Every node table and relationship table, keyed by label or type."""
+        ...
+
+    def fingerprint(self) -> str:
+        """SHA-256 over the normalised dump: equal graphs, equal fingerprints, on either store."""
+        ...
