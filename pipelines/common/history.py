@@ -16,6 +16,8 @@ valid_to. A null valid_from means "since before the registers say"; a null valid
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
@@ -24,6 +26,94 @@ INTERVAL = ["valid_from", "valid_to"]
 
 def _blank(v: object) -> bool:
     return v is None or (isinstance(v, float) and v != v) or v is pd.NaT
+
+
+@dataclass
+class _Grid:
+    """A register's snapshots as a matrix: one row per key, one column per snapshot date; each
+    cell the code of the values the key showed that day (-1: not shown), and the row's own
+    start date where it gives one."""
+
+    dates: list
+    keys: pd.Index
+    states: pd.Index
+    state: np.ndarray
+    explicit: np.ndarray | None
+
+
+@dataclass
+class _Intervals:
+    """Intervals found so far, as parallel arrays (kept together so they cannot drift apart)."""
+
+    key: list[np.ndarray] = field(default_factory=list)
+    state: list[np.ndarray] = field(default_factory=list)
+    valid_from: list[np.ndarray] = field(default_factory=list)
+    opened_at: list[np.ndarray] = field(default_factory=list)
+    valid_to: list[np.ndarray] = field(default_factory=list)
+
+    def close(self, which: np.ndarray, state: np.ndarray, valid_from: np.ndarray, opened_at: np.ndarray,
+              valid_to: object) -> None:
+        self.key.append(which)
+        self.state.append(state[which])
+        self.valid_from.append(valid_from[which])
+        self.opened_at.append(opened_at[which])
+        self.valid_to.append(np.full(len(which), valid_to, object))
+
+    def joined(self, name: str) -> np.ndarray:
+        return np.concatenate(getattr(self, name))
+
+
+def _grid(frame: pd.DataFrame, key: list[str], values: list[str], holds: str | None, start: str | None) -> _Grid:
+    dates = sorted(frame["_asof"].unique())
+    at = {d: i for i, d in enumerate(dates)}
+    shown = frame[holds].fillna(False).astype(bool) if holds else frame[values].notna().all(axis=1)
+    keys = frame[key].astype(object).apply(tuple, axis=1) if len(key) > 1 else frame[key[0]]
+    key_codes, key_uniques = pd.factorize(keys, sort=True)
+    if values:
+        state_codes, state_uniques = pd.factorize(frame[values].astype(object).apply(tuple, axis=1) if len(values) > 1
+                                                  else frame[values[0]].astype(object))
+    else:
+        state_codes, state_uniques = np.zeros(len(frame), dtype=np.int64), pd.Index([()])
+    state = np.full((len(key_uniques), len(dates)), -1, dtype=np.int64)  # -1: not shown on that date
+    col = frame["_asof"].map(at).to_numpy()
+    state[key_codes, col] = np.where(shown.to_numpy(), state_codes, -1)
+    explicit = None
+    if start:
+        explicit = np.full(state.shape, None, dtype=object)
+        explicit[key_codes, col] = frame[start].astype(object).where(frame[start].notna(), None).to_numpy()
+    return _Grid(dates, pd.Index(key_uniques), pd.Index(state_uniques), state, explicit)
+
+
+def _opening_days(g: _Grid, i: int) -> np.ndarray:
+    """The day each key's interval opens if it opens at snapshot `i`: the snapshot's date, or
+    the row's own start date when that falls after the previous snapshot (more precise)."""
+    d = g.dates[i]
+    when = np.full(len(g.keys), d, dtype=object)
+    if g.explicit is None:
+        return when
+    ex = g.explicit[:, i]
+    precise = np.array([v is not None and not _blank(v) and v <= d and (i == 0 or v > g.dates[i - 1])
+                        for v in ex], dtype=bool)
+    return np.where(precise, ex, when)
+
+
+def _walk(g: _Grid) -> _Intervals:
+    """Every interval of every key, by one pass over the snapshot dates."""
+    found = _Intervals()
+    n_keys = len(g.keys)
+    current = np.full(n_keys, -1, dtype=np.int64)
+    opened = np.full(n_keys, None, dtype=object)
+    opened_at = np.full(n_keys, -1, dtype=np.int64)
+    for i, d in enumerate(g.dates):
+        now = g.state[:, i]
+        changed = now != current
+        found.close(np.flatnonzero(changed & (current != -1)), current, opened, opened_at, d)
+        starting = changed & (now != -1)
+        opened = np.where(starting, _opening_days(g, i), opened)
+        opened_at = np.where(starting, i, opened_at)
+        current = now
+    found.close(np.flatnonzero(current != -1), current, opened, opened_at, None)
+    return found
 
 
 def from_snapshots(frame: pd.DataFrame, key: list[str], values: list[str], *,
@@ -41,57 +131,23 @@ def from_snapshots(frame: pd.DataFrame, key: list[str], values: list[str], *,
     frame = frame.dropna(subset=key)  # a row without its key names nothing
     if frame.empty:
         return pd.DataFrame(columns=columns)
-    dates = sorted(frame["_asof"].unique())
-    at = {d: i for i, d in enumerate(dates)}
-    shown = frame[holds].fillna(False).astype(bool) if holds else frame[values].notna().all(axis=1)
-    keys = frame[key].astype(object).apply(tuple, axis=1) if len(key) > 1 else frame[key[0]]
-    key_codes, key_uniques = pd.factorize(keys, sort=True)
-    if values:
-        state_codes, state_uniques = pd.factorize(frame[values].astype(object).apply(tuple, axis=1) if len(values) > 1
-                                                  else frame[values[0]].astype(object))
-    else:
-        state_codes, state_uniques = np.zeros(len(frame), dtype=np.int64), pd.Index([()])
-    n_keys, n_dates = len(key_uniques), len(dates)
-    state = np.full((n_keys, n_dates), -1, dtype=np.int64)  # -1: not shown on that date
-    explicit = np.full((n_keys, n_dates), None, dtype=object)
-    col = frame["_asof"].map(at).to_numpy()
-    state[key_codes, col] = np.where(shown.to_numpy(), state_codes, -1)
-    if start:
-        explicit[key_codes, col] = frame[start].astype(object).where(frame[start].notna(), None).to_numpy()
-    current = np.full(n_keys, -1, dtype=np.int64)
-    opened = np.full(n_keys, None, dtype=object)
-    opened_at = np.full(n_keys, -1, dtype=np.int64)
-    pieces = []
-    for i, d in enumerate(dates):
-        now = state[:, i]
-        changed = now != current
-        closing = np.flatnonzero(changed & (current != -1))
-        pieces.append((closing, current[closing], opened[closing], opened_at[closing], np.full(len(closing), d, object)))
-        starting = changed & (now != -1)
-        when = np.full(n_keys, d, dtype=object)
-        if start:
-            ex = explicit[:, i]
-            precise = np.array([v is not None and not _blank(v) and v <= d and (i == 0 or v > dates[i - 1])
-                                        for v in ex], dtype=bool)
-            when = np.where(precise, ex, when)
-        opened = np.where(starting, when, opened)
-        opened_at = np.where(starting, i, opened_at)
-        current = now
-    still = np.flatnonzero(current != -1)
-    pieces.append((still, current[still], opened[still], opened_at[still], np.full(len(still), None, object)))
-    k = np.concatenate([p[0] for p in pieces])
-    order = np.lexsort((np.concatenate([p[3] for p in pieces]), k))  # by key, then chronologically
+    g = _grid(frame, key, values, holds, start)
+    found = _walk(g)
+    k = found.joined("key")
+    order = np.lexsort((found.joined("opened_at"), k))  # by key, then chronologically
     out = pd.DataFrame(index=range(len(k)))
-    key_values = np.asarray(key_uniques, dtype=object)[k[order]]
-    for j, name in enumerate(key):
-        out[name] = [v[j] for v in key_values] if len(key) > 1 else key_values
-    states = np.concatenate([p[1] for p in pieces])[order]
-    picked = np.asarray(state_uniques, dtype=object)[states] if values else []
-    for j, name in enumerate(values):
-        out[name] = [v[j] for v in picked] if len(values) > 1 else picked
-    out["valid_from"] = np.concatenate([p[2] for p in pieces])[order]
-    out["valid_to"] = np.concatenate([p[4] for p in pieces])[order]
+    _spread(out, key, np.asarray(g.keys, dtype=object)[k[order]])
+    if values:
+        _spread(out, values, np.asarray(g.states, dtype=object)[found.joined("state")[order]])
+    out["valid_from"] = found.joined("valid_from")[order]
+    out["valid_to"] = found.joined("valid_to")[order]
     return out[columns].reset_index(drop=True)
+
+
+def _spread(out: pd.DataFrame, names: list[str], picked: np.ndarray) -> None:
+    """Columns `names` of `out` from `picked`: tuples when there are several names."""
+    for j, name in enumerate(names):
+        out[name] = [v[j] for v in picked] if len(names) > 1 else picked
 
 
 def status_periods(frame: pd.DataFrame, key: str, since: str, status: str, active: str,
