@@ -8,6 +8,7 @@ keeps personal data out of Dagster's storage.
 
 from dagster import (
     AssetKey,
+    AssetSelection,
     Definitions,
     IOManagerDefinition,
     define_asset_job,
@@ -41,7 +42,7 @@ JOB_NAME = "sanshe"
 #: outputs `sanshe run` reads once the job has run: the accounting and the graph's counts
 RESULTS = frozenset({AssetKey("quarantine_report"), AssetKey("graph")})
 
-sanshe_job = define_asset_job(JOB_NAME, selection="*", executor_def=in_process_executor,
+sanshe_job = define_asset_job(JOB_NAME, selection=AssetSelection.all(), executor_def=in_process_executor,
                               description="Read, validate and resolve every register, then load the graph.")
 
 

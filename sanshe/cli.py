@@ -82,7 +82,8 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     open_instance(settings).dispose()  # the instance exists, with its dagster.yaml
-    env = {**os.environ, "DAGSTER_HOME": str(settings.dagster_home),
+    # PYTHONWARNINGS: Dagster's own beta and supersession notices are not for a clerk
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "DAGSTER_HOME": str(settings.dagster_home),
            "SANSHE_SOURCE_DIR": str(settings.source_dir), "SANSHE_OUTPUT_DIR": str(settings.output_dir)}
     cmd = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions", "-p", str(args.port)]
     print(f"sanshe ui: Dagster on http://127.0.0.1:{args.port} with the runs in {settings.dagster_home}")
