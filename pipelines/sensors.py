@@ -100,6 +100,7 @@ def inbox_sensor(context: SensorEvaluationContext, sanshe: SansheResource):
         return SkipReason("no new, changed or removed files in the inbox")
     context.update_cursor(json.dumps(now, sort_keys=True))
     run_key = hashlib.sha256(json.dumps(now, sort_keys=True).encode()).hexdigest()[:16]
-    graph = context.repository_def.asset_graph  # the definitions this sensor is part of
+    assert context.repository_def is not None, "the sensor runs inside the sanshe definitions"
+    graph = context.repository_def.asset_graph
     return RunRequest(run_key=run_key, asset_selection=plan(changed, graph, first_run=not before),
                       tags={"sanshe/changed": ",".join(changed)[:200]})

@@ -32,9 +32,9 @@ class Settings:
     graph: str = "embedded"
 
     @classmethod
-    def from_env(cls, **overrides: object) -> Settings:
+    def from_env(cls, **overrides: str | Path | None) -> Settings:
         env = os.environ
-        values = {
+        values: dict[str, str | Path] = {
             "source_dir": Path(env.get(ENV_PREFIX + "SOURCE_DIR", SAMPLE_DIR)),
             "output_dir": Path(env.get(ENV_PREFIX + "OUTPUT_DIR", Path.cwd() / "output")),
             "graph": env.get(ENV_PREFIX + "GRAPH", "embedded"),
