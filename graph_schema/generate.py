@@ -14,7 +14,7 @@ HEADER = "// Generated from graph_schema/ by `sanshe schema generate`. Do not ed
 
 def _cols(props, key: str | None = None) -> str:
     return ", ".join(
-        f"{p.name} {TYPES[p.type][0]}" + (" PRIMARY KEY" if p.name == key else "") for p in props
+        f"{p.name} {TYPES[p.type].ladybug}" + (" PRIMARY KEY" if p.name == key else "") for p in props
     )
 
 

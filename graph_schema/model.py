@@ -9,15 +9,9 @@ from pathlib import Path
 
 import yaml
 
+from .types import TYPES
+
 HERE = Path(__file__).parent
-#: schema type -> (embedded store type, neo4j-admin import type, JSON Schema type)
-TYPES = {
-    "string": ("STRING", "string", "string"),
-    "int": ("INT64", "long", "integer"),
-    "float": ("DOUBLE", "double", "number"),
-    "date": ("DATE", "date", "string"),
-    "bool": ("BOOLEAN", "boolean", "boolean"),
-}
 
 
 #: what `temporal: true` adds to a node label or relationship type: a half-open interval

@@ -19,11 +19,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from graph_schema.types import missing
+
 INTERVAL = ["valid_from", "valid_to"]
 
 
-def _blank(v: object) -> bool:
-    return v is None or (isinstance(v, float) and v != v) or v is pd.NaT
+_blank = missing
 
 
 def from_snapshots(frame: pd.DataFrame, key: list[str], values: list[str], *,
