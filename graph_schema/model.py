@@ -32,6 +32,13 @@ class Property:
     zh: str
     en: str
     index: bool = False
+    #: the column of the node's source register this property is read from (default: its
+    #: name); a property the register does not hold is computed in pipelines/graph/tables.py
+    column: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.column:
+            object.__setattr__(self, "column", self.name)
 
 
 @dataclass(frozen=True)
@@ -84,7 +91,7 @@ def _props(raw: list[dict] | None, where: str) -> tuple[Property, ...]:
         if p["name"] in seen:
             raise SchemaError(f"{where}: property {p['name']!r} declared twice")
         seen.add(p["name"])
-        out.append(Property(p["name"], p["type"], p["zh"], p["en"], bool(p.get("index", False))))
+        out.append(Property(p["name"], p["type"], p["zh"], p["en"], bool(p.get("index", False)), p.get("column", "")))
     return tuple(out)
 
 
@@ -118,6 +125,15 @@ def load(folder: Path = HERE) -> Schema:
     return Schema(nodes, rels)
 
 
-@cache
+#: the folder `schema()` reads (a test points it at a changed copy of graph_schema/)
+FOLDER = HERE
+
+
 def schema() -> Schema:
-    return load()
+    """The schema in `FOLDER`, loaded once per folder."""
+    return _cached(FOLDER)
+
+
+@cache
+def _cached(folder: Path) -> Schema:
+    return load(folder)
