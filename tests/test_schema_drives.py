@@ -37,7 +37,7 @@ def test_a_property_added_to_the_yaml_reaches_every_derived_place(changed_schema
     assert "district" in s.node("Community").names and "district" not in graph_schema.model.load().node("Community").names
     assert "district STRING" in next(line for line in ladybug_ddl(s).splitlines() if "TABLE IF NOT EXISTS Community(" in line)
     assert "FOR (n:Community) ON (n.district);" in neo4j_constraints(s)
-    assert "| `district` | string | 所属区县名称 | District it lies in |" in schema_doc(s)
+    assert "| `district` | string | 所属区县名称 | District it lies in | `district_name` |" in schema_doc(s)
 
     settings = Settings(SAMPLE_DIR, tmp_path / "output")
     assert run_pipeline(settings).success
