@@ -24,9 +24,6 @@ from graph_schema.types import missing
 INTERVAL = ["valid_from", "valid_to"]
 
 
-_blank = missing
-
-
 def from_snapshots(frame: pd.DataFrame, key: list[str], values: list[str], *,
                    holds: str | None = None, start: str | None = None) -> pd.DataFrame:
     """One row per interval during which a key showed the same `values` in consecutive snapshots.
@@ -72,7 +69,7 @@ def from_snapshots(frame: pd.DataFrame, key: list[str], values: list[str], *,
         when = np.full(n_keys, d, dtype=object)
         if start:
             ex = explicit[:, i]
-            precise = np.array([v is not None and not _blank(v) and v <= d and (i == 0 or v > dates[i - 1])
+            precise = np.array([v is not None and not missing(v) and v <= d and (i == 0 or v > dates[i - 1])
                                         for v in ex], dtype=bool)
             when = np.where(precise, ex, when)
         opened = np.where(starting, when, opened)
@@ -110,7 +107,7 @@ def status_periods(frame: pd.DataFrame, key: str, since: str, status: str, activ
     fallback = ended_seen.reindex(latest.index).where(latest[status] != active)
     end = end.astype(object).where(end.notna(), fallback.astype(object))
     out = pd.DataFrame({key: latest.index, "valid_from": latest[since].to_numpy(),
-                        "valid_to": [None if _blank(v) else v for v in end.to_numpy()]})
+                        "valid_to": [None if missing(v) else v for v in end.to_numpy()]})
     return out.reset_index(drop=True)
 
 
