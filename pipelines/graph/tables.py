@@ -67,16 +67,25 @@ Parts = tuple[dict[str, pd.DataFrame], dict[RelKey, pd.DataFrame]]
 
 
 def build(inp: GraphInput, s: Schema | None = None) -> GraphTables:
-    """The graph's node and relationship tables, one part of the graph at a time; each part
-    returns its nodes and relationships. Columns are then chosen and ordered by the schema."""
+    """The graph's node and relationship tables. A node whose every property is a column of
+    its source register is read from it, one per key; the others, and every relationship, are
+    built one part of the graph at a time, each part returning its nodes and relationships.
+    Columns are then chosen and ordered by the schema."""
     s = s or schema()
-    nodes: dict[str, pd.DataFrame] = {"Dataset": pd.DataFrame([{"key": "sanshe", **inp.dataset}])}
+    nodes = {label: _from_source(inp.current[node.source].drop_duplicates(node.properties[0].column), node)
+             for label, node in s.nodes.items() if _read_whole(node, inp)}
+    nodes["Dataset"] = pd.DataFrame([{"key": "sanshe", **inp.dataset}])
     rels: dict[RelKey, pd.DataFrame] = {}
     for part in (_geography, _organisations, _hubs, _workers, _purchases, _evaluations):
         n, r = part(inp, s)
         nodes.update(n)
         rels.update(r)
     return _conform(GraphTables(nodes, rels), s)
+
+
+def _read_whole(node: NodeType, inp: GraphInput) -> bool:
+    frame = inp.current.get(node.source)
+    return frame is not None and all(p.column in frame for p in node.properties)
 
 
 def _from_source(frame: pd.DataFrame, node: NodeType, **derived) -> pd.DataFrame:
@@ -86,7 +95,8 @@ def _from_source(frame: pd.DataFrame, node: NodeType, **derived) -> pd.DataFrame
 
 
 def _geography(inp: GraphInput, s: Schema) -> Parts:
-    """Districts, streets and committees, and which district each street belonged to when."""
+    """Districts (streets and committees are read whole), and which district each street
+    belonged to when."""
     com, changes = inp.current["communities"], inp.current["district_changes"]
     periods = inp.history["district_changes.street_district"]
     now = com.drop_duplicates("district_code")[["district_code", "district_name"]].rename(
@@ -98,11 +108,7 @@ def _geography(inp: GraphInput, s: Schema) -> Parts:
     ended = periods[periods["valid_to"].notna()].groupby("parent")["valid_to"].max()
     districts = pd.concat([now.assign(valid_from=None, valid_to=None),
                            former.assign(valid_from=None, valid_to=former["code"].map(ended))], ignore_index=True)
-    return {
-        "District": districts,
-        "Street": _from_source(com.drop_duplicates("street_code"), s.node("Street")),
-        "Community": _from_source(com, s.node("Community")),
-    }, {
+    return {"District": districts}, {
         ("IN_DISTRICT", "Street", "District"): _rel(periods, "street_code", "parent",
                                                     valid_from="valid_from", valid_to="valid_to"),
         ("IN_STREET", "Community", "Street"): _rel(com, "community_code", "street_code"),
@@ -161,7 +167,7 @@ def _hubs(inp: GraphInput, s: Schema) -> Parts:
 
 def _workers(inp: GraphInput, s: Schema) -> Parts:
     wrk = inp.current["workers"]
-    return {"SocialWorker": _from_source(wrk, s.node("SocialWorker"))}, {
+    return {}, {
         ("EMPLOYED_BY", "SocialWorker", "SocialOrganisation"): _rel(wrk, "worker_key", "employer_uscc"),
         ("SERVES", "SocialWorker", "Community"): _explode(wrk, "served_communities", "worker_key"),
     }
