@@ -25,6 +25,7 @@ from pydantic_core import PydanticCustomError
 
 from . import identifiers as ids
 from . import values
+from .references import Ref
 from .rules import message
 
 
@@ -191,6 +192,9 @@ class Contract(BaseModel):
     key: ClassVar[tuple[str, ...]]
     #: fields holding personal data: validated, used for matching, then dropped
     personal: ClassVar[frozenset[str]] = frozenset()
+    #: fields that refer to another register's key (list fields: every item), in the order the
+    #: resolve stage checks them; see data_contracts/references.py
+    references: ClassVar[dict[str, Ref]] = {}
     #: fields whose broken value does not quarantine the row: it is reported as a warning, the
     #: field is left empty, and the resolve stage fills it another way (e.g. by name) or
     #: quarantines the row then

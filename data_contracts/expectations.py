@@ -5,9 +5,12 @@ the same name. `error` expectations guard the graph's integrity; `warning` ones 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .rules import ERROR, WARNING, Severity
+
+if TYPE_CHECKING:
+    from .base import Contract
 
 
 @dataclass(frozen=True)
@@ -40,12 +43,18 @@ def one_of(column: str, values: Any) -> Expect:
 
 
 def refers_to(column: str, keys: set[str]) -> Expect:
-    """Cross-register reference: every value is a key the other register accepted. Checked on a
-    derived column `<column>_is_known`, so the suite and its Data Docs hold the set {true}, not
-    every key of the other register (890,000 codes at national scale)."""
+    """Cross-register reference: every value (of a list: every item) is a key the other register
+    accepted. Checked on a derived column `<column>_is_known`, so the suite and its Data Docs
+    hold the set {true}, not every key of the other register (890,000 codes at national scale)."""
     known = f"{column}_is_known"
     return Expect("ExpectColumnValuesToBeInSet", {"column": known, "value_set": [True]},
                   derive=(known, column, frozenset(keys)))
+
+
+def references(model: type[Contract], known: dict[str, set[str]]) -> list[Expect]:
+    """One `refers_to` per reference the contract declares (`model.references`, see
+    data_contracts/references.py); `known[field]` holds the keys the referenced register accepted."""
+    return [refers_to(field, known[field]) for field in model.references]
 
 
 def between(column: str, low: Any = None, high: Any = None, severity: Severity = ERROR) -> Expect:

@@ -116,13 +116,6 @@ def make_uscc(authority: str, category: str, division: str, org_code8: str) -> s
 
 # --- Division codes ------------------------------------------------------------------------
 
-_DIVISION12 = re.compile(r"^\d{12}$")
-
-
-def is_division12(code: str) -> bool:
-    return bool(_DIVISION12.match(code))
-
-
 def township_kind(code12: str) -> str | None:
     """街道 (001-099), 镇 (100-199) or 乡 (200-399) from positions 7-9 of a 12-digit code."""
     n = int(code12[6:9])

@@ -12,7 +12,7 @@ HEADER = "// Generated from graph_schema/ by `sanshe schema generate`. Do not ed
 
 def _cols(props, key: str | None = None) -> str:
     return ", ".join(
-        f"{p.name} {TYPES[p.type][0]}" + (" PRIMARY KEY" if p.name == key else "") for p in props
+        f"{p.name} {TYPES[p.type].ladybug}" + (" PRIMARY KEY" if p.name == key else "") for p in props
     )
 
 
@@ -44,6 +44,8 @@ def neo4j_constraints(s: Schema) -> str:
 
 
 def schema_doc(s: Schema) -> str:
+    from data_contracts import CONTRACTS
+
     out = [
         "<!-- Generated from graph_schema/ by `sanshe schema generate`. Do not edit. -->",
         "# Graph schema reference",
@@ -51,6 +53,8 @@ def schema_doc(s: Schema) -> str:
         "The graph's node labels, keys, properties and relationship types, as declared in",
         "`graph_schema/`. Every key is derived from source keys, so loads are idempotent.",
         "No node or relationship holds personal data (names, ID numbers, phones, certificate numbers).",
+        "A property's register column is the column of its source register it is read from;",
+        "a derived one is computed in `pipelines/graph/tables.py`.",
         "",
         "## Node labels",
         "",
@@ -58,8 +62,10 @@ def schema_doc(s: Schema) -> str:
     for n in s.nodes.values():
         out += [f"### {n.label} · {n.zh}", "", f"{n.description}", "",
                 f"Key: `{n.key}` · source register: `{n.source}`", "",
-                "| property | type | 中文 | meaning |", "|---|---|---|---|"]
-        out += [f"| `{p.name}` | {p.type} | {p.zh} | {p.en} |" for p in n.properties]
+                "| property | type | 中文 | meaning | register column |", "|---|---|---|---|---|"]
+        fields = CONTRACTS[n.source].model_fields
+        out += [f"| `{p.name}` | {p.type} | {p.zh} | {p.en} | "
+                f"{f'`{p.column}`' if p.column in fields else 'derived'} |" for p in n.properties]
         out.append("")
     out += ["## Relationship types", "", "| type | from → to | 中文 | meaning | properties |",
             "|---|---|---|---|---|"]

@@ -9,17 +9,13 @@ from pathlib import Path
 
 import yaml
 
+<<<<<<< HEAD
 from data_contracts.errors import SchemaError
+=======
+from .types import TYPES
+>>>>>>> i12
 
 HERE = Path(__file__).parent
-#: schema type -> (embedded store type, neo4j-admin import type, JSON Schema type)
-TYPES = {
-    "string": ("STRING", "string", "string"),
-    "int": ("INT64", "long", "integer"),
-    "float": ("DOUBLE", "double", "number"),
-    "date": ("DATE", "date", "string"),
-    "bool": ("BOOLEAN", "boolean", "boolean"),
-}
 
 
 #: what `temporal: true` adds to a node label or relationship type: a half-open interval
@@ -38,6 +34,13 @@ class Property:
     zh: str
     en: str
     index: bool = False
+    #: the column of the node's source register this property is read from (default: its
+    #: name); a property the register does not hold is computed in pipelines/graph/tables.py
+    column: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.column:
+            object.__setattr__(self, "column", self.name)
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ def _props(raw: list[dict] | None, where: str) -> tuple[Property, ...]:
         if p["name"] in seen:
             raise SchemaError(f"{where}: property {p['name']!r} declared twice")
         seen.add(p["name"])
-        out.append(Property(p["name"], p["type"], p["zh"], p["en"], bool(p.get("index", False))))
+        out.append(Property(p["name"], p["type"], p["zh"], p["en"], bool(p.get("index", False)), p.get("column", "")))
     return tuple(out)
 
 
@@ -124,6 +127,15 @@ def load(folder: Path = HERE) -> Schema:
     return Schema(nodes, rels)
 
 
-@cache
+#: the folder `schema()` reads (a test points it at a changed copy of graph_schema/)
+FOLDER = HERE
+
+
 def schema() -> Schema:
-    return load()
+    """The schema in `FOLDER`, loaded once per folder."""
+    return _cached(FOLDER)
+
+
+@cache
+def _cached(folder: Path) -> Schema:
+    return load(folder)

@@ -11,12 +11,13 @@ import pyarrow as pa
 import pytest
 
 from graph_schema.model import schema
-from pipelines.graph.arrow import ARROW_TYPES, _array, _values
+from graph_schema.types import TYPES
+from pipelines.graph.arrow import _array, _values
 from pipelines.graph.store import tables_from_dump
 
 
 def _same(series: pd.Series, type_: str) -> None:
-    want = pa.array(_values(series, type_), ARROW_TYPES[type_])
+    want = pa.array(_values(series, type_), TYPES[type_].arrow_type())
     assert _array(series, type_).equals(want), (series.name, type_)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from ..base import Contract, Division6, Division12, PastDate, fail
+from ..references import STREET
 
 
 class DistrictChangeRecord(Contract):
@@ -13,6 +14,7 @@ class DistrictChangeRecord(Contract):
     folder = "communities"
     files = "district_changes*"
     key = ("street_code", "change_date")
+    references = {"street_code": STREET}
     aliases = {"change_date": ("调整日期", "变更时间")}
 
     street_code: Division12 = Field(alias="街道代码")

@@ -3,14 +3,13 @@ from ..expectations import (
     between,
     filled,
     one_of,
-    refers_to,
     rows_at_least,
     unique,
     unique_per_snapshot,
 )
 
 
-def suite(refs: dict[str, set[str]]) -> list:
+def suite() -> list:
     return [
         rows_at_least(1),
         unique("community_code"),
@@ -23,9 +22,8 @@ def suite(refs: dict[str, set[str]]) -> list:
     ]
 
 
-def change_suite(refs: dict[str, set[str]]) -> list:
+def change_suite() -> list:
     return [
         unique_per_snapshot("street_code", "change_date"),
-        refers_to("street_code", refs["streets"]),
         filled("from_district_name"),
     ]

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from ..base import Contract, Finding, PastDate, one_of
 from ..enums import EVALUATION_GRADES, evaluation_grade_for
+from ..references import PROJECT
 
 
 class EvaluationRecord(Contract):
@@ -17,6 +18,7 @@ class EvaluationRecord(Contract):
     folder = "evaluations"
     files = "evaluations*"
     key = ("evaluation_id",)
+    references = {"project_id": PROJECT}
     aliases = {"evaluation_id": ("编号",), "evaluator": ("评估单位", "第三方评估机构"),
                "eval_date": ("评估时间",), "score": ("得分", "分数", "评估分数"), "grade": ("等级", "评估结果")}
 

@@ -21,6 +21,7 @@ from ..base import (
     one_of,
 )
 from ..enums import HUB_KINDS
+from ..references import HUB, ORGANISATION, STREET
 
 HUB_ID = r"^HUB-[A-Z0-9-]+$"
 
@@ -30,6 +31,8 @@ class HubRecord(Contract):
     folder = "hubs"
     files = "hubs*"
     key = ("hub_id",)
+    # a hub whose parent is rejected is rejected too (resolve.py repeats until stable)
+    references = {"street_code": STREET, "parent_hub_id": HUB.named("上级枢纽", "parent hub")}
     aliases = {"hub_id": ("编号",), "hub_name": ("名称",), "hub_kind": ("类型",),
                "has_party_branch": ("党组织", "是否有党组织", "是否建立党支部"), "industry": ("行业",)}
 
@@ -65,6 +68,7 @@ class HubMembershipRecord(Contract):
     folder = "hubs"
     files = "hub_memberships*"
     key = ("uscc",)
+    references = {"uscc": ORGANISATION, "hub_id": HUB}
     aliases = {"uscc": ("信用代码", "社会信用代码", "USCC"), "org_name": ("名称", "组织名称", "单位名称"),
                "party_members": ("党员数", "党员人数（人）", "正式党员人数"),
                "has_party_branch": ("党组织", "是否有党组织", "是否建立党支部"),

@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 from ..base import Contract, Division12, OrgGrade, PastDate, Uscc, Whole, fail, one_of
 from ..enums import CREDIT_LISTS, INSPECTION_RESULTS, ORG_GRADES, ORG_TYPES, REGISTRATION_STATUSES
 from ..identifiers import ORG_TYPE_DIGIT, uscc_type_problems
+from ..references import STREET
 
 
 class OrganisationRecord(Contract):
@@ -19,6 +20,7 @@ class OrganisationRecord(Contract):
     files = "organisations*"
     key = ("uscc",)
     personal = frozenset({"legal_representative"})
+    references = {"street_code": STREET}
     aliases = {
         "name": ("名称", "组织名称", "单位名称", "机构名称"),
         "uscc": ("信用代码", "社会信用代码", "统一代码", "USCC", "credit code"),

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from ..base import Contract, Uscc, Whole, one_of
 from ..enums import INSPECTION_RESULTS
+from ..references import ORGANISATION
 
 
 class AnnualInspectionRecord(Contract):
@@ -16,6 +17,7 @@ class AnnualInspectionRecord(Contract):
     folder = "organisations"
     files = "annual_inspections*"
     key = ("uscc", "year")
+    references = {"uscc": ORGANISATION}
     aliases = {"uscc": ("信用代码", "社会信用代码", "USCC"), "year": ("年度", "年检年份"), "result": ("年检结果", "结论")}
 
     uscc: Uscc = Field(alias="统一社会信用代码")

@@ -22,6 +22,7 @@ from ..base import (
     one_of,
 )
 from ..enums import FUNDING_SOURCES, PROCUREMENT_METHODS, SERVICE_CATEGORIES
+from ..references import COMMUNITY, ORGANISATION, WORKER
 
 #: a contract more than this factor above its budget is reported (kept, as a warning)
 BUDGET_TOLERANCE = 1.2
@@ -33,6 +34,9 @@ class ProjectRecord(Contract):
     files = "projects*"
     key = ("project_id",)
     soft = frozenset({"provider_uscc"})
+    # the provider is first looked up by name where its code is missing or unknown (providers.py)
+    references = {"provider_uscc": ORGANISATION.named("承接机构", "provider organisation"),
+                  "served_communities": COMMUNITY, "staffed_workers": WORKER}
     aliases = {
         "project_id": ("编号", "项目代码"),
         "project_name": ("名称",),

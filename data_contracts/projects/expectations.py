@@ -1,12 +1,11 @@
 from ..enums import FUNDING_SOURCES, PROCUREMENT_METHODS, SERVICE_CATEGORIES
-from ..expectations import WARNING, between, filled, one_of, refers_to, rows_at_least, unique
+from ..expectations import WARNING, between, filled, one_of, rows_at_least, unique
 
 
-def suite(refs: dict[str, set[str]]) -> list:
+def suite() -> list:
     return [
         rows_at_least(1),
         unique("project_id"),
-        refers_to("provider_uscc", refs["organisations"]),
         one_of("category", SERVICE_CATEGORIES),
         one_of("procurement_method", PROCUREMENT_METHODS),
         one_of("funding_source", FUNDING_SOURCES),

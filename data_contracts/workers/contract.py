@@ -19,6 +19,7 @@ from ..base import (
     one_of,
 )
 from ..enums import WORKER_LEVELS
+from ..references import COMMUNITY, ORGANISATION
 
 
 class SocialWorkerRecord(Contract):
@@ -38,6 +39,7 @@ class SocialWorkerRecord(Contract):
         "served_communities": ("服务社区",),
     }
     personal = frozenset({"name", "id_number", "phone", "certificate_no"})
+    references = {"employer_uscc": ORGANISATION.named("工作单位", "employer"), "served_communities": COMMUNITY}
 
     worker_key: Annotated[str, Field(pattern=r"^SW\d{6}$", examples=["SW000001"])] = Field(alias="社工编号")
     name: str = Field(alias="姓名")

@@ -44,6 +44,17 @@ def _suspects(col: pd.Series, known: set | frozenset) -> list[int]:
     return np.flatnonzero(suspect).tolist()
 
 
+def is_known(values: pd.Series, keys: Iterable[str]) -> pd.Series:
+    """Per row: True where the value (of a list, every item) is one of `keys`, False where it
+    is not, None where there is no value (empty or missing). Object dtype, `values`' index."""
+    keys = keys if isinstance(keys, set | frozenset) else set(keys)
+    out = pd.Series(True, index=values.index, dtype=object)
+    out.iloc[_suspects(values, keys)] = False
+    is_list = values.map(lambda v: isinstance(v, list)) if values.dtype == object else values.map(lambda v: False)
+    empty = ~is_list & (values.isna() | (values.astype(object) == ""))
+    return out.where(~empty, None)
+
+
 def is_in(values: pd.Series, keys: Iterable[str]) -> pd.Series:
     """`values.isin(keys)` for text, by pyarrow: pandas makes an Arrow scalar of every key in
     Python, 4.4 s for one look-up in 900,000 codes against 0.6 s here. Empty values are False."""

@@ -12,11 +12,10 @@ import pandas as pd
 
 from data_contracts.base import Contract
 from data_contracts.rules import Severity
-from data_contracts.validation import issues_frame
 
 from .readers import FileRead, claimed, file_asof, read_path
 
-__all__ = ["FileRead", "RegisterResult", "empty_issues", "read_register"]
+__all__ = ["FileRead", "RegisterResult", "read_register"]
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,3 @@ def read_register(source_dir: Path, model: type[Contract], snapshot: dt.date) ->
         rel = path.relative_to(source_dir).as_posix()
         out.update(read_path(path, rel, file_asof(path.name, snapshot), model))
     return out
-
-
-def empty_issues() -> pd.DataFrame:
-    return issues_frame([])

@@ -7,6 +7,7 @@ from dataclasses import replace
 import pandas as pd
 
 from data_contracts.base import Contract
+from data_contracts.references import Ref
 from data_contracts.validation import issue, issues_frame
 
 from .references import unknown_references
@@ -14,12 +15,30 @@ from .register import RegisterResult
 
 
 def check_references(result: RegisterResult, model: type[Contract],
-                     refs: list[tuple[str, set[str], str, str]]) -> RegisterResult:
-    """Quarantine rows whose reference fields point outside the known keys. `refs` holds
-    (field, known keys, target in Chinese, target in English)."""
-    for field, known, zh, en in refs:
-        result = result.dropping(unknown_references(result.accepted, model, field, known, zh, en))
+                     registers: dict[str, RegisterResult]) -> RegisterResult:
+    """Quarantine rows whose reference fields (`model.references`, in declared order) point
+    outside the keys the referenced register accepted; `registers` maps a register's name to
+    its resolved result. A reference to the register itself is checked against the rows still
+    accepted, again and again until none goes: a hub whose parent was rejected is rejected
+    too, and so on down. Raises KeyError naming a referenced register not passed in."""
+    own = {f: ref for f, ref in model.references.items() if ref.register == model.source}
+    for field, ref in model.references.items():
+        if field in own:
+            continue
+        if ref.register not in registers:
+            raise KeyError(f"{model.source}.{field} refers to the {ref.register} register, which was not passed")
+        result = _drop_unknown(result, model, field, ref, keys(registers[ref.register], ref.field))
+    while own:
+        before = len(result.accepted)
+        for field, ref in own.items():
+            result = _drop_unknown(result, model, field, ref, keys(result, ref.field))
+        if len(result.accepted) == before:
+            break
     return result
+
+
+def _drop_unknown(result: RegisterResult, model: type[Contract], field: str, ref: Ref, known: set[str]) -> RegisterResult:
+    return result.dropping(unknown_references(result.accepted, model, field, known, ref.zh, ref.en))
 
 
 def without_personal(result: RegisterResult, model: type[Contract]) -> RegisterResult:

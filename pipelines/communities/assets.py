@@ -15,7 +15,7 @@ from data_contracts import CommunityRecord, DistrictChangeRecord
 from ..common import history
 from ..common.assets import source_assets
 from ..common.register import RegisterResult
-from ..common.resolve import check_references, inconsistent_names, keys, without_personal
+from ..common.resolve import check_references, inconsistent_names, without_personal
 from ..common.resources import PUBLIC_IO
 
 GRAIN = "One row per residents' or village committee."
@@ -40,9 +40,8 @@ def communities_resolved(validated: RegisterResult) -> RegisterResult:
        ins={"validated": AssetIn("district_changes_validated"), "communities": AssetIn("communities_resolved")},
        description=f"Division changes of known streets, and each street's district over time. {CHANGE_GRAIN}")
 def district_changes_resolved(validated: RegisterResult, communities: RegisterResult) -> RegisterResult:
-    result = without_personal(check_references(validated, DistrictChangeRecord, [
-        ("street_code", keys(communities, "street_code"), "街道", "street"),
-    ]), DistrictChangeRecord)
+    result = without_personal(check_references(validated, DistrictChangeRecord, {"communities": communities}),
+                              DistrictChangeRecord)
     now = communities.current(CommunityRecord).drop_duplicates("street_code").set_index("street_code")["district_code"]
     periods = history.moves(result.accepted, now, "street_code", "from_district_code", "to_district_code", "change_date")
     return result.with_history(street_district=periods)

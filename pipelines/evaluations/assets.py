@@ -11,7 +11,7 @@ from data_contracts import EvaluationRecord
 
 from ..common.assets import source_assets
 from ..common.register import RegisterResult
-from ..common.resolve import check_references, keys, without_personal
+from ..common.resolve import check_references, without_personal
 from ..common.resources import PUBLIC_IO
 
 GRAIN = "One row per project evaluation."
@@ -23,7 +23,5 @@ evaluations_raw, evaluations_validated = source_assets(EvaluationRecord, "evalua
        ins={"validated": AssetIn("evaluations_validated"), "projects": AssetIn("projects_resolved")},
        description=f"Evaluations accepted for the graph, project resolved. {GRAIN}")
 def evaluations_resolved(validated: RegisterResult, projects: RegisterResult) -> RegisterResult:
-    result = check_references(validated, EvaluationRecord, [
-        ("project_id", keys(projects, "project_id"), "项目", "project"),
-    ])
+    result = check_references(validated, EvaluationRecord, {"projects": projects})
     return without_personal(result, EvaluationRecord)

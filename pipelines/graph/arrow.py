@@ -9,9 +9,7 @@ import pandas as pd
 import pyarrow as pa
 
 from graph_schema.model import Property
-
-ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(),
-               "date": pa.date32(), "bool": pa.bool_()}
+from graph_schema.types import TYPES, day, missing
 
 
 def _array(series: pd.Series, type_: str) -> pa.Array:
@@ -20,21 +18,19 @@ def _array(series: pd.Series, type_: str) -> pa.Array:
     type (a Timestamp in a date column, a fraction in an int column, a number in a text one).
     tests/test_graph_arrow.py holds the two ways equal."""
     try:
-        return pa.array(series, type=ARROW_TYPES[type_], from_pandas=True)
+        return pa.array(series, type=TYPES[type_].arrow_type(), from_pandas=True)
     except (pa.ArrowException, TypeError, ValueError):
-        return pa.array(_values(series, type_), ARROW_TYPES[type_])
+        return pa.array(_values(series, type_), TYPES[type_].arrow_type())
 
 
 def _values(series: pd.Series, type_: str) -> list:
     def clean(v):
-        if v is None or (isinstance(v, float) and v != v) or v is pd.NaT:
+        if missing(v):
             return None
-        if type_ == "int":
-            return int(v)
-        if type_ == "float":
-            return float(v)
+        if type_ in ("int", "float"):
+            return TYPES[type_].cast(v)
         if type_ == "date":
-            return v.date() if isinstance(v, pd.Timestamp | dt.datetime) else v
+            return day(v) if isinstance(v, dt.date) else v
         return v
     return [clean(v) for v in series.tolist()]
 

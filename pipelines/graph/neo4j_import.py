@@ -10,45 +10,27 @@ loader's relationship identity, so a bulk-loaded graph can be kept up to date wi
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 from pathlib import Path
 
-import pandas as pd
-
 from graph_schema import Schema, schema
 from graph_schema.generate import neo4j_constraints
+from graph_schema.types import TYPES, to_text
 
 from ..common.csvfile import write_csv
 from .neo4j_store import rel_key
 
-IMPORT_TYPES = {"string": "string", "int": "long", "float": "double", "date": "date", "bool": "boolean"}
 NODES, RELS = "nodes", "relationships"
-
-
-def _cell(v: object, type_: str = "string") -> str:
-    """A value as neo4j-admin reads its declared type (an int column with gaps arrives as float)."""
-    if v is None or (isinstance(v, float) and v != v) or v is pd.NaT:
-        return ""
-    if type_ == "date" or isinstance(v, pd.Timestamp | dt.datetime | dt.date):
-        return (v.date() if isinstance(v, pd.Timestamp | dt.datetime) else v).isoformat()
-    if type_ == "int":
-        return str(int(v))
-    if type_ == "bool":
-        return "true" if v else "false"
-    if type_ == "float":
-        return repr(float(v))
-    return str(v)
 
 
 def node_header(s: Schema, label: str) -> list[str]:
     node = s.node(label)
-    return [f"{p.name}:ID({label})" if p.name == node.key else f"{p.name}:{IMPORT_TYPES[p.type]}"
+    return [f"{p.name}:ID({label})" if p.name == node.key else f"{p.name}:{TYPES[p.type].neo4j_import}"
             for p in node.properties] + [":LABEL"]
 
 
 def rel_header(s: Schema, rtype: str, a: str, b: str) -> list[str]:
-    props = [f"{p.name}:{IMPORT_TYPES[p.type]}" for p in s.rel(rtype).properties]
+    props = [f"{p.name}:{TYPES[p.type].neo4j_import}" for p in s.rel(rtype).properties]
     return [f":START_ID({a})", f":END_ID({b})", *props, "rel_key:string", ":TYPE"]
 
 
@@ -62,7 +44,7 @@ def write_bundle(store, out: Path, s: Schema | None = None) -> list[Path]:
         df = tables[label]
         path = out / NODES / f"{label}.csv"
         types = [p.type for p in node.properties]
-        write_csv(path, node_header(s, label), [[_cell(v, t) for v, t in zip(row, types, strict=True)] + [label]
+        write_csv(path, node_header(s, label), [[to_text(v, t) for v, t in zip(row, types, strict=True)] + [label]
                                              for row in df[node.names].itertuples(index=False)])
         files.append(path)
         flags.append(f"--nodes={NODES}/{label}.csv")
@@ -71,8 +53,8 @@ def write_bundle(store, out: Path, s: Schema | None = None) -> list[Path]:
             df = tables[f"{rtype}:{a}->{b}"]
             rows = []
             for rec in df.to_dict("records"):
-                vf = (_cell(rec["valid_from"], "date") or None) if rel.temporal else None
-                rows.append([_cell(rec["from"]), _cell(rec["to"]), *(_cell(rec[p.name], p.type) for p in rel.properties),
+                vf = (to_text(rec["valid_from"], "date") or None) if rel.temporal else None
+                rows.append([to_text(rec["from"]), to_text(rec["to"]), *(to_text(rec[p.name], p.type) for p in rel.properties),
                              rel_key(rtype, rec["from"], rec["to"], vf), rtype])
             path = out / RELS / f"{rtype}__{a}__{b}.csv"
             write_csv(path, rel_header(s, rtype, a, b), rows)

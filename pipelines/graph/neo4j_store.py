@@ -27,6 +27,7 @@ import pandas as pd
 from data_contracts.errors import ConfigurationError
 from graph_schema import Property, Schema, schema
 from graph_schema.generate import neo4j_constraints
+from graph_schema.types import TYPES, missing, to_text
 
 from .store import dump, fingerprint
 from .tables import GraphTables
@@ -59,12 +60,7 @@ def with_retries(work: Callable[[], object], attempts: int = 3, wait: float = 1.
 
 def rel_key(rtype: str, start: str, end: str, valid_from: object = None) -> str:
     """The identity of a relationship: type, endpoints and (for temporal ones) interval start."""
-    if valid_from is None or valid_from != valid_from or valid_from is pd.NaT:
-        vf = ""
-    else:
-        vf = valid_from.date().isoformat() if isinstance(valid_from, pd.Timestamp | dt.datetime) else (
-            valid_from.isoformat() if isinstance(valid_from, dt.date) else str(valid_from))
-    text = f"{rtype}|{start}|{end}|{vf}"
+    text = f"{rtype}|{start}|{end}|{to_text(valid_from)}"
     # letters only (hex digits mapped to a-p): a run of digits could look like a phone number
     # to the privacy scan that every release passes
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20].translate(_HEX_TO_LETTERS)
@@ -72,17 +68,13 @@ def rel_key(rtype: str, start: str, end: str, valid_from: object = None) -> str:
 
 def _plain(v: object) -> object:
     """Values the driver sends as Neo4j types: no NaN, no numpy scalars, dates as dates."""
-    if v is None or (isinstance(v, float) and v != v) or v is pd.NaT:
+    if missing(v):
         return None
     if isinstance(v, pd.Timestamp):
         return v.date()
     if hasattr(v, "item") and not isinstance(v, str | bytes | dt.date):
         return v.item()
     return v
-
-
-_CASTS = {"int": int, "float": float, "string": str, "bool": bool,
-          "date": lambda v: v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10])}
 
 
 def records(df: pd.DataFrame, props: tuple[Property, ...] = ()) -> list[dict]:
@@ -94,7 +86,7 @@ def records(df: pd.DataFrame, props: tuple[Property, ...] = ()) -> list[dict]:
         rec = {}
         for k, v in row.items():
             v = _plain(v)
-            rec[k] = _CASTS[types[k]](v) if v is not None and k in types else v
+            rec[k] = TYPES[types[k]].cast(v) if v is not None and k in types else v
         out.append(rec)
     return out
 

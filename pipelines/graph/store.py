@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 from data_contracts.errors import GraphNotLoadedError
 from graph_schema import Schema, schema
 from graph_schema.generate import ladybug_ddl
+from graph_schema.types import missing
 
 from .arrow import typed_table
 from .tables import GraphTables
@@ -78,7 +79,7 @@ def normalised(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
         out[col] = [
-            None if v is None or (isinstance(v, float) and v != v) or v is pd.NaT
+            None if missing(v)
             else v.date().isoformat() if isinstance(v, pd.Timestamp | dt.datetime)
             else v.isoformat() if isinstance(v, dt.date)
             else float(v) if isinstance(v, int | float) and not isinstance(v, bool)

@@ -17,7 +17,7 @@ from data_contracts.enums import (
     HUB_KINDS,
     ORG_GRADES,
 )
-from graph_schema import Schema, schema
+from graph_schema import NodeType, Schema, schema
 
 RelKey = tuple[str, str, str]  # (type, from label, to label)
 
@@ -63,18 +63,42 @@ def _valid(frame: pd.DataFrame, since: str | None, until: str | None) -> pd.Data
     return frame.assign(valid_from=frame[since] if since else None, valid_to=frame[until] if until else None)
 
 
-def build(inp: GraphInput, s: Schema | None = None) -> GraphTables:
-    s = s or schema()
-    c, h = inp.current, inp.history
-    com, org, hub = c["communities"], c["organisations"], c["hubs"]
-    mem, wrk, prj, ev = c["hub_memberships"], c["workers"], c["projects"], c["evaluations"]
-    n: dict[str, pd.DataFrame] = {}
-    r: dict[RelKey, pd.DataFrame] = {}
-    n["Dataset"] = pd.DataFrame([{"key": "sanshe", **inp.dataset}])
+Parts = tuple[dict[str, pd.DataFrame], dict[RelKey, pd.DataFrame]]
 
-    # geography, and which district each street belonged to when
-    periods = h["district_changes.street_district"]
-    changes = c["district_changes"]
+
+def build(inp: GraphInput, s: Schema | None = None) -> GraphTables:
+    """The graph's node and relationship tables. A node whose every property is a column of
+    its source register is read from it, one per key; the others, and every relationship, are
+    built one part of the graph at a time, each part returning its nodes and relationships.
+    Columns are then chosen and ordered by the schema."""
+    s = s or schema()
+    nodes = {label: _from_source(inp.current[node.source].drop_duplicates(node.properties[0].column), node)
+             for label, node in s.nodes.items() if _read_whole(node, inp)}
+    nodes["Dataset"] = pd.DataFrame([{"key": "sanshe", **inp.dataset}])
+    rels: dict[RelKey, pd.DataFrame] = {}
+    for part in (_geography, _organisations, _hubs, _workers, _purchases, _evaluations):
+        n, r = part(inp, s)
+        nodes.update(n)
+        rels.update(r)
+    return _conform(GraphTables(nodes, rels), s)
+
+
+def _read_whole(node: NodeType, inp: GraphInput) -> bool:
+    frame = inp.current.get(node.source)
+    return frame is not None and all(p.column in frame for p in node.properties)
+
+
+def _from_source(frame: pd.DataFrame, node: NodeType, **derived) -> pd.DataFrame:
+    """`frame` (rows of the node's source register) with each property read from the column
+    the schema names for it; `derived` adds the properties the register does not hold."""
+    return frame.assign(**{**{p.name: frame[p.column] for p in node.properties if p.column in frame}, **derived})
+
+
+def _geography(inp: GraphInput, s: Schema) -> Parts:
+    """Districts (streets and committees are read whole), and which district each street
+    belonged to when."""
+    com, changes = inp.current["communities"], inp.current["district_changes"]
+    periods = inp.history["district_changes.street_district"]
     now = com.drop_duplicates("district_code")[["district_code", "district_name"]].rename(
         columns={"district_code": "code", "district_name": "name"})
     former = changes.drop_duplicates("from_district_code")[["from_district_code", "from_district_name"]].rename(
@@ -82,78 +106,97 @@ def build(inp: GraphInput, s: Schema | None = None) -> GraphTables:
     former = former[~former["code"].isin(now["code"])]
     # a district that gave away its streets ends on the day its last street left
     ended = periods[periods["valid_to"].notna()].groupby("parent")["valid_to"].max()
-    n["District"] = pd.concat([now.assign(valid_from=None, valid_to=None),
-                               former.assign(valid_from=None, valid_to=former["code"].map(ended))], ignore_index=True)
-    streets = com.drop_duplicates("street_code")
-    n["Street"] = streets.rename(columns={"street_code": "code", "street_name": "name", "street_kind": "kind"})
-    n["Community"] = com.rename(columns={"community_code": "code", "community_name": "name", "community_kind": "kind"})
-    r[("IN_DISTRICT", "Street", "District")] = _rel(periods, "street_code", "parent",
-                                                    valid_from="valid_from", valid_to="valid_to")
-    r[("IN_STREET", "Community", "Street")] = _rel(com, "community_code", "street_code")
+    districts = pd.concat([now.assign(valid_from=None, valid_to=None),
+                           former.assign(valid_from=None, valid_to=former["code"].map(ended))], ignore_index=True)
+    return {"District": districts}, {
+        ("IN_DISTRICT", "Street", "District"): _rel(periods, "street_code", "parent",
+                                                    valid_from="valid_from", valid_to="valid_to"),
+        ("IN_STREET", "Community", "Street"): _rel(com, "community_code", "street_code"),
+    }
 
-    # organisations, active periods, grades, credit lists, inspections
+
+def _organisations(inp: GraphInput, s: Schema) -> Parts:
+    """Organisations with their active period, grades, credit lists and inspections."""
+    c, h = inp.current, inp.history
+    org = c["organisations"]
     status = h["organisations.status"].set_index("uscc")
-    party = mem.set_index("uscc")["party_members"]
-    n["SocialOrganisation"] = org.assign(
-        org_id=org_id(org["uscc"]), valid_from=org["uscc"].map(status["valid_from"]),
-        valid_to=org["uscc"].map(status["valid_to"]), party_members=org["uscc"].map(party))
-    grades = h["organisations.grades"]
-    n["OrgGrade"] = pd.DataFrame({"code": ORG_GRADES, "rank": range(1, len(ORG_GRADES) + 1)})
-    r[("HAS_GRADE", "SocialOrganisation", "OrgGrade")] = _rel(
-        grades, "uscc", "grade", graded_on="grade_date", valid_from="valid_from", valid_to="valid_to")
-    n["CreditList"] = pd.DataFrame({"code": list(CREDIT_LISTS.values()), "name": list(CREDIT_LISTS)})
+    party = c["hub_memberships"].set_index("uscc")["party_members"]
     listed = h["organisations.credit_lists"].assign(list_code=lambda d: d["credit_list"].map(CREDIT_LISTS))
-    r[("ON_CREDIT_LIST", "SocialOrganisation", "CreditList")] = _rel(
-        listed, "uscc", "list_code", reason="reason", valid_from="valid_from", valid_to="valid_to")
-    r[("RESIDES_IN", "SocialOrganisation", "Street")] = _rel(org, "uscc", "street_code")
     ins = c["annual_inspections"].assign(key=lambda d: d["uscc"] + "-" + d["year"].astype(str))
-    n["AnnualInspection"] = ins
-    r[("HAS_INSPECTION", "SocialOrganisation", "AnnualInspection")] = _rel(ins, "uscc", "key")
+    return {
+        "SocialOrganisation": _from_source(
+            org, s.node("SocialOrganisation"), org_id=org_id(org["uscc"]), valid_from=org["uscc"].map(status["valid_from"]),
+            valid_to=org["uscc"].map(status["valid_to"]), party_members=org["uscc"].map(party)),
+        "OrgGrade": pd.DataFrame({"code": ORG_GRADES, "rank": range(1, len(ORG_GRADES) + 1)}),
+        "CreditList": pd.DataFrame({"code": list(CREDIT_LISTS.values()), "name": list(CREDIT_LISTS)}),
+        "AnnualInspection": _from_source(ins, s.node("AnnualInspection")),
+    }, {
+        ("HAS_GRADE", "SocialOrganisation", "OrgGrade"): _rel(
+            h["organisations.grades"], "uscc", "grade", graded_on="grade_date", valid_from="valid_from", valid_to="valid_to"),
+        ("ON_CREDIT_LIST", "SocialOrganisation", "CreditList"): _rel(
+            listed, "uscc", "list_code", reason="reason", valid_from="valid_from", valid_to="valid_to"),
+        ("RESIDES_IN", "SocialOrganisation", "Street"): _rel(org, "uscc", "street_code"),
+        ("HAS_INSPECTION", "SocialOrganisation", "AnnualInspection"): _rel(ins, "uscc", "key"),
+    }
 
-    # hubs and party-building coverage, over time
-    n["Hub"] = _valid(hub.assign(kind=hub["hub_kind"].map(HUB_KINDS)).rename(columns={"hub_name": "name"}),
-                      "established_on", "dissolved_on")
-    r[("UNDER", "Hub", "Hub")] = _rel(hub, "hub_id", "parent_hub_id")
-    r[("FOR_STREET", "Hub", "Street")] = _rel(hub, "hub_id", "street_code")
-    r[("FOR_DISTRICT", "Hub", "District")] = _rel(hub, "hub_id", "district_code")
-    r[("MEMBER_OF", "SocialOrganisation", "Hub")] = _rel(
-        h["hub_memberships.membership"], "uscc", "hub_id", valid_from="valid_from", valid_to="valid_to")
+
+def _hubs(inp: GraphInput, s: Schema) -> Parts:
+    """Hubs of the "1+14+x" network, memberships and party-building coverage, over time."""
+    hub, h = inp.current["hubs"], inp.history
     hub_pb = _valid(hub.loc[hub["has_party_branch"].astype(bool)], "established_on", "dissolved_on").assign(
         key=lambda d: "PB-" + d["hub_id"])
     org_pb = h["hub_memberships.party_branch"].assign(key=lambda d: "PB-" + d["uscc"])
-    n["PartyBranch"] = pd.concat([hub_pb[["key"]], org_pb[["key"]]], ignore_index=True).drop_duplicates()
-    r[("HAS_PARTY_BRANCH", "SocialOrganisation", "PartyBranch")] = _rel(
-        org_pb, "uscc", "key", valid_from="valid_from", valid_to="valid_to")
-    r[("HAS_PARTY_BRANCH", "Hub", "PartyBranch")] = _rel(hub_pb, "hub_id", "key", valid_from="valid_from", valid_to="valid_to")
     liaised = h["hub_memberships.liaison"]
-    n["PartyLiaison"] = liaised[["liaison_id"]].drop_duplicates()
-    r[("LIAISON_FOR", "PartyLiaison", "SocialOrganisation")] = _rel(
-        liaised, "liaison_id", "uscc", valid_from="valid_from", valid_to="valid_to")
+    return {
+        "Hub": _valid(_from_source(hub, s.node("Hub"), kind=hub["hub_kind"].map(HUB_KINDS)), "established_on", "dissolved_on"),
+        "PartyBranch": pd.concat([hub_pb[["key"]], org_pb[["key"]]], ignore_index=True).drop_duplicates(),
+        "PartyLiaison": liaised[["liaison_id"]].drop_duplicates(),
+    }, {
+        ("UNDER", "Hub", "Hub"): _rel(hub, "hub_id", "parent_hub_id"),
+        ("FOR_STREET", "Hub", "Street"): _rel(hub, "hub_id", "street_code"),
+        ("FOR_DISTRICT", "Hub", "District"): _rel(hub, "hub_id", "district_code"),
+        ("MEMBER_OF", "SocialOrganisation", "Hub"): _rel(
+            h["hub_memberships.membership"], "uscc", "hub_id", valid_from="valid_from", valid_to="valid_to"),
+        ("HAS_PARTY_BRANCH", "SocialOrganisation", "PartyBranch"): _rel(
+            org_pb, "uscc", "key", valid_from="valid_from", valid_to="valid_to"),
+        ("HAS_PARTY_BRANCH", "Hub", "PartyBranch"): _rel(hub_pb, "hub_id", "key", valid_from="valid_from", valid_to="valid_to"),
+        ("LIAISON_FOR", "PartyLiaison", "SocialOrganisation"): _rel(
+            liaised, "liaison_id", "uscc", valid_from="valid_from", valid_to="valid_to"),
+    }
 
-    # social workers
-    n["SocialWorker"] = wrk
-    r[("EMPLOYED_BY", "SocialWorker", "SocialOrganisation")] = _rel(wrk, "worker_key", "employer_uscc")
-    r[("SERVES", "SocialWorker", "Community")] = _explode(wrk, "served_communities", "worker_key")
 
-    # purchased services
+def _workers(inp: GraphInput, s: Schema) -> Parts:
+    wrk = inp.current["workers"]
+    return {}, {
+        ("EMPLOYED_BY", "SocialWorker", "SocialOrganisation"): _rel(wrk, "worker_key", "employer_uscc"),
+        ("SERVES", "SocialWorker", "Community"): _explode(wrk, "served_communities", "worker_key"),
+    }
+
+
+def _purchases(inp: GraphInput, s: Schema) -> Parts:
+    """Purchasers (as their latest project names them), projects, funding and staff."""
+    prj = inp.current["projects"]
     buyers = prj.sort_values(["award_date", "project_id"]).drop_duplicates("purchaser_uscc", keep="last")
-    n["Purchaser"] = buyers.assign(org_id=org_id(buyers["purchaser_uscc"])).rename(
-        columns={"purchaser_uscc": "uscc", "purchaser_name": "name"})
-    n["Project"] = prj.assign(year=pd.to_datetime(prj["award_date"]).dt.year).rename(columns={"project_name": "name"})
-    n["FundingSource"] = pd.DataFrame({"code": list(FUNDING_SOURCES.values()), "name": list(FUNDING_SOURCES)})
-    r[("COMMISSIONED", "Purchaser", "Project")] = _rel(prj, "purchaser_uscc", "project_id")
-    r[("AWARDED_TO", "Project", "SocialOrganisation")] = _rel(prj, "project_id", "provider_uscc")
-    r[("DELIVERED_IN", "Project", "Community")] = _explode(prj, "served_communities", "project_id")
     funded = prj.assign(source_code=prj["funding_source"].map(FUNDING_SOURCES))
-    r[("FUNDED_BY", "Project", "FundingSource")] = _rel(funded, "project_id", "source_code", amount="contract_amount")
-    r[("STAFFED_ON", "SocialWorker", "Project")] = _explode(prj, "staffed_workers", "project_id")[["to", "from"]].rename(
-        columns={"to": "from", "from": "to"})
+    staffed = _explode(prj, "staffed_workers", "project_id")
+    return {
+        "Purchaser": _from_source(buyers, s.node("Purchaser"), org_id=org_id(buyers["purchaser_uscc"])),
+        "Project": _from_source(prj, s.node("Project"), year=pd.to_datetime(prj["award_date"]).dt.year),
+        "FundingSource": pd.DataFrame({"code": list(FUNDING_SOURCES.values()), "name": list(FUNDING_SOURCES)}),
+    }, {
+        ("COMMISSIONED", "Purchaser", "Project"): _rel(prj, "purchaser_uscc", "project_id"),
+        ("AWARDED_TO", "Project", "SocialOrganisation"): _rel(prj, "project_id", "provider_uscc"),
+        ("DELIVERED_IN", "Project", "Community"): _explode(prj, "served_communities", "project_id"),
+        ("FUNDED_BY", "Project", "FundingSource"): _rel(funded, "project_id", "source_code", amount="contract_amount"),
+        ("STAFFED_ON", "SocialWorker", "Project"): staffed[["to", "from"]].rename(columns={"to": "from", "from": "to"}),
+    }
 
-    # evaluations
-    n["Evaluation"] = ev.assign(grade_rank=ev["grade"].map(lambda g: EVALUATION_GRADES[g][0]))
-    r[("EVALUATES", "Evaluation", "Project")] = _rel(ev, "evaluation_id", "project_id")
 
-    return _conform(GraphTables(n, r), s)
+def _evaluations(inp: GraphInput, s: Schema) -> Parts:
+    ev = inp.current["evaluations"]
+    return {
+        "Evaluation": _from_source(ev, s.node("Evaluation"), grade_rank=ev["grade"].map(lambda g: EVALUATION_GRADES[g][0])),
+    }, {("EVALUATES", "Evaluation", "Project"): _rel(ev, "evaluation_id", "project_id")}
 
 
 def _conform(t: GraphTables, s: Schema) -> GraphTables:

@@ -15,7 +15,7 @@ from data_contracts import HubMembershipRecord, HubRecord
 from ..common import history
 from ..common.assets import source_assets
 from ..common.register import RegisterResult
-from ..common.resolve import check_references, keys, without_personal
+from ..common.resolve import check_references, without_personal
 from ..common.resources import PUBLIC_IO
 
 HUB_GRAIN = "One row per hub."
@@ -29,17 +29,7 @@ hub_memberships_raw, hub_memberships_validated = source_assets(HubMembershipReco
        ins={"validated": AssetIn("hubs_validated"), "communities": AssetIn("communities_resolved")},
        description=f"Hubs accepted for the graph, street and parent hub resolved. {HUB_GRAIN}")
 def hubs_resolved(validated: RegisterResult, communities: RegisterResult) -> RegisterResult:
-    result = check_references(validated, HubRecord, [
-        ("street_code", keys(communities, "street_code"), "街道", "street"),
-    ])
-    # a hub whose parent was rejected is rejected too, and so on down: repeat until stable
-    while True:
-        before = len(result.accepted)
-        result = check_references(result, HubRecord, [
-            ("parent_hub_id", keys(result, "hub_id"), "上级枢纽", "parent hub"),
-        ])
-        if len(result.accepted) == before:
-            return without_personal(result, HubRecord)
+    return without_personal(check_references(validated, HubRecord, {"communities": communities}), HubRecord)
 
 
 @asset(io_manager_key=PUBLIC_IO, group_name="hubs",
@@ -49,10 +39,9 @@ def hubs_resolved(validated: RegisterResult, communities: RegisterResult) -> Reg
                    f"party-organisation and liaison periods derived from the snapshots. {MEMBER_GRAIN}")
 def hub_memberships_resolved(validated: RegisterResult, hubs: RegisterResult,
                              organisations: RegisterResult) -> RegisterResult:
-    result = without_personal(check_references(validated, HubMembershipRecord, [
-        ("uscc", keys(organisations, "uscc"), "社会组织", "organisation"),
-        ("hub_id", keys(hubs, "hub_id"), "枢纽", "hub"),
-    ]), HubMembershipRecord)
+    result = without_personal(check_references(validated, HubMembershipRecord,
+                                               {"organisations": organisations, "hubs": hubs}),
+                              HubMembershipRecord)
     rows = result.accepted
     return result.with_history(
         membership=history.from_snapshots(rows, ["uscc"], ["hub_id"], start="joined_on"),

@@ -17,7 +17,7 @@ from data_contracts.enums import GRADE_VALID_YEARS
 from ..common import history
 from ..common.assets import source_assets
 from ..common.register import RegisterResult
-from ..common.resolve import check_references, keys, without_personal
+from ..common.resolve import check_references, without_personal
 from ..common.resources import PUBLIC_IO
 
 GRAIN = "One row per registered social organisation and register snapshot."
@@ -33,9 +33,8 @@ annual_inspections_raw, annual_inspections_validated = source_assets(
        description=f"Organisations accepted for the graph, street resolved, with their active period, "
                    f"grades and credit-list entries over time. {GRAIN}")
 def organisations_resolved(validated: RegisterResult, communities: RegisterResult) -> RegisterResult:
-    result = without_personal(check_references(validated, OrganisationRecord, [
-        ("street_code", keys(communities, "street_code"), "街道", "street"),
-    ]), OrganisationRecord)
+    result = without_personal(check_references(validated, OrganisationRecord, {"communities": communities}),
+                              OrganisationRecord)
     rows = result.accepted
     grades = history.lapsing(history.events(rows, ["uscc", "grade", "grade_date"], "grade_date"),
                              "uscc", "grade_date", GRADE_VALID_YEARS)
@@ -53,6 +52,5 @@ def organisations_resolved(validated: RegisterResult, communities: RegisterResul
        ins={"validated": AssetIn("annual_inspections_validated"), "organisations": AssetIn("organisations_resolved")},
        description=f"Annual inspections of known organisations. {INSPECTION_GRAIN}")
 def annual_inspections_resolved(validated: RegisterResult, organisations: RegisterResult) -> RegisterResult:
-    return without_personal(check_references(validated, AnnualInspectionRecord, [
-        ("uscc", keys(organisations, "uscc"), "社会组织", "organisation"),
-    ]), AnnualInspectionRecord)
+    return without_personal(check_references(validated, AnnualInspectionRecord, {"organisations": organisations}),
+                            AnnualInspectionRecord)

@@ -17,7 +17,7 @@ from data_contracts.rules import Severity
 from ..common.assets import source_assets
 from ..common.matching import read_decisions
 from ..common.register import RegisterResult
-from ..common.resolve import check_references, keys, without_personal
+from ..common.resolve import check_references, without_personal
 from ..common.resources import PUBLIC_IO, SansheResource
 from .providers import resolve_providers
 
@@ -37,8 +37,6 @@ def projects_resolved(sanshe: SansheResource, validated: RegisterResult, organis
     written = {(f, int(r)): v for f, r, v in zip(soft["file"], soft["row"], soft["value"], strict=True)}
     places = sorted(set(communities.accepted["district_name"]))
     result = resolve_providers(validated, orgs, read_decisions(sanshe.settings.source_dir), places, written)
-    result = check_references(result, ProjectRecord, [
-        ("served_communities", keys(communities, "community_code"), "社区", "community"),
-        ("staffed_workers", keys(workers, "worker_key"), "社工", "social worker"),
-    ])
+    result = check_references(result, ProjectRecord, {"organisations": organisations, "communities": communities,
+                                                      "workers": workers})
     return without_personal(result, ProjectRecord)

@@ -1,9 +1,9 @@
 """Great Expectations suites as Dagster asset checks, one per resolved register.
 
 Each check validates the rows about to enter the graph against the suite that lives next to
-the register's contract, including cross-register references, and writes Data Docs into the
-run's output folder. A failed `error` expectation fails the check, which blocks the graph
-load (Dagster's blocking checks); `warning` ones only warn.
+the register's contract, including the cross-register references its contract declares, and
+writes Data Docs into the run's output folder. A failed `error` expectation fails the check,
+which blocks the graph load (Dagster's blocking checks); `warning` ones only warn.
 """
 
 
@@ -20,8 +20,10 @@ from dagster import (
     asset_check,
 )
 
+from data_contracts import CONTRACTS
 from data_contracts.communities import expectations as communities_x
 from data_contracts.evaluations import expectations as evaluations_x
+from data_contracts.expectations import Expect, references
 from data_contracts.hubs import expectations as hubs_x
 from data_contracts.organisations import expectations as organisations_x
 from data_contracts.projects import expectations as projects_x
@@ -31,32 +33,38 @@ from ..common.register import RegisterResult
 from ..common.resources import SansheResource
 from .gx import passed, run_suite
 
-#: register -> (suite, {reference name: (resolved register, key field)})
-SUITES: dict[str, tuple[Callable, dict[str, tuple[str, str]]]] = {
-    "communities": (communities_x.suite, {}),
-    "district_changes": (communities_x.change_suite, {"streets": ("communities", "street_code")}),
-    "organisations": (organisations_x.suite, {"streets": ("communities", "street_code")}),
-    "annual_inspections": (organisations_x.inspection_suite, {"organisations": ("organisations", "uscc")}),
-    "hubs": (hubs_x.suite, {"streets": ("communities", "street_code"), "hubs": ("hubs", "hub_id")}),
-    "hub_memberships": (hubs_x.membership_suite, {"organisations": ("organisations", "uscc"),
-                                                  "hubs": ("hubs", "hub_id")}),
-    "workers": (workers_x.suite, {"organisations": ("organisations", "uscc")}),
-    "projects": (projects_x.suite, {"organisations": ("organisations", "uscc")}),
-    "evaluations": (evaluations_x.suite, {"projects": ("projects", "project_id")}),
+#: register -> its suite; the references each contract declares are added to it
+SUITES: dict[str, Callable[[], list[Expect]]] = {
+    "communities": communities_x.suite,
+    "district_changes": communities_x.change_suite,
+    "organisations": organisations_x.suite,
+    "annual_inspections": organisations_x.inspection_suite,
+    "hubs": hubs_x.suite,
+    "hub_memberships": hubs_x.membership_suite,
+    "workers": workers_x.suite,
+    "projects": projects_x.suite,
+    "evaluations": evaluations_x.suite,
 }
 
 
+def expectations(register: str, registers: dict[str, RegisterResult]) -> list[Expect]:
+    """The register's suite with one `refers_to` per reference its contract declares, against
+    the keys the referenced register accepted."""
+    model = CONTRACTS[register]
+    known = {field: set(registers[ref.register].accepted[ref.field]) for field, ref in model.references.items()}
+    return [*SUITES[register](), *references(model, known)]
+
+
 def _check(register: str) -> AssetChecksDefinition:
-    suite, refs = SUITES[register]
     # Only the registers this suite refers to, never the fan-in of all registers: the check must
     # sit between its register and what depends on it, so that a blocking failure stops the
     # graph load instead of being reported after it.
-    others = sorted({reg for reg, _ in refs.values()} - {register})
+    others = sorted({ref.register for ref in CONTRACTS[register].references.values()} - {register})
 
     def check(sanshe: SansheResource, **registers: RegisterResult) -> AssetCheckResult:
         registers = {register if k == f"{register}_resolved" else k: v for k, v in registers.items()}
-        known = {name: set(registers[reg].accepted[field]) for name, (reg, field) in refs.items()}
-        results = run_suite(register, registers[register].accepted, suite(known), sanshe.settings.data_docs_dir)
+        results = run_suite(register, registers[register].accepted, expectations(register, registers),
+                            sanshe.settings.data_docs_dir)
         ok, worst = passed(results)
         failed = results[~results["success"]]
         return AssetCheckResult(

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from data_contracts.expectations import Expect
 from data_contracts.rules import ERROR, WARNING
 
-from ..common.references import is_in
+from ..common.references import is_known
 
 
 @cache
@@ -86,8 +86,8 @@ def run_suite(name: str, frame: pd.DataFrame, suite: list[Expect], docs_dir: Pat
     for e in suite:
         if e.derive:
             new, source, keys = e.derive
-            # true where the value is a key, empty where there is no value
-            batch[new] = is_in(batch[source], keys).astype(object).where(batch[source].notna(), None)
+            # from the frame as read, where a list field is still a list
+            batch[new] = is_known(frame[source], keys).to_numpy()
     result = checkpoint.run(batch_parameters={"dataframe": batch})
     rows = []
     for run in result.run_results.values():

@@ -13,7 +13,7 @@ from data_contracts.validation import drop_duplicates
 
 from ..common.assets import source_assets
 from ..common.register import RegisterResult
-from ..common.resolve import check_references, keys, without_personal
+from ..common.resolve import check_references, without_personal
 from ..common.resources import PUBLIC_IO
 
 GRAIN = "One row per certified social worker."
@@ -29,8 +29,6 @@ def workers_resolved(validated: RegisterResult, organisations: RegisterResult,
                      communities: RegisterResult) -> RegisterResult:
     _, twins = drop_duplicates(validated.accepted, SocialWorkerRecord, key=("id_number",),
                                rule="duplicate_person")
-    result = check_references(validated.dropping(twins), SocialWorkerRecord, [
-        ("employer_uscc", keys(organisations, "uscc"), "工作单位", "employer"),
-        ("served_communities", keys(communities, "community_code"), "社区", "community"),
-    ])
+    result = check_references(validated.dropping(twins), SocialWorkerRecord,
+                              {"organisations": organisations, "communities": communities})
     return without_personal(result, SocialWorkerRecord)

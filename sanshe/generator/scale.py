@@ -66,10 +66,6 @@ def _dates(rng: np.random.Generator, start: dt.date, end: dt.date, size: int) ->
     return np.datetime64(start) + rng.integers(0, days + 1, size=size).astype("timedelta64[D]")
 
 
-def _iso(a: np.ndarray) -> list[str]:
-    return np.datetime_as_string(a, unit="D").tolist()
-
-
 def _letters(i: int) -> str:
     """A 3-letter district tag for project ids: AAA, AAB, ..."""
     out = ""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from data_contracts.enums import FUNDING_SOURCES, PROCUREMENT_METHODS
+from graph_schema.types import day, missing
 
 #: Chinese procurement methods (政府采购法 and Order 102) on the OCDS method codelist; the Chinese
 #: name is kept in procurementMethodDetails
@@ -28,10 +29,7 @@ TZ = "+08:00"
 
 
 def _day(v: object) -> str | None:
-    if v is None or v is pd.NaT or (isinstance(v, float) and v != v):
-        return None
-    d = v.date() if isinstance(v, pd.Timestamp) else v
-    return f"{d.isoformat()}T00:00:00{TZ}"
+    return None if missing(v) else f"{day(v).isoformat()}T00:00:00{TZ}"
 
 
 def _money(amount: float) -> dict:

@@ -16,45 +16,29 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from data_contracts.errors import GraphNotLoadedError, PersonalDataFoundError
-from pipelines.graph.arrow import ARROW_TYPES
+from graph_schema.types import TYPES, to_text
 from pipelines.graph.neo4j_import import write_bundle
 
 from . import changes, ocds, page, quality
 from .privacy import scan_folder
 from .tables import Table, build
 
-FRICTIONLESS_TYPES = {"string": "string", "int": "integer", "float": "number", "date": "date", "bool": "boolean"}
 DEFAULT_LICENCE = {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
                    "title": "Creative Commons Attribution 4.0"}
-
-
-def _csv_cell(v: object, type_: str) -> str:
-    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
-        return ""
-    if type_ == "date":
-        return (v.date() if isinstance(v, pd.Timestamp) else v).isoformat()
-    if type_ == "int":
-        return str(int(v))
-    if type_ == "float":
-        return repr(float(v))
-    if type_ == "bool":
-        return "true" if v else "false"
-    return str(v)
 
 
 def _write_table(t: Table, folder: Path) -> list[Path]:
     from pipelines.common.csvfile import write_csv
 
     frame = t.frame[[c.name for c in t.columns]].sort_values(t.primary_key, kind="stable")
-    rows = [[_csv_cell(v, c.type) for v, c in zip(rec, t.columns, strict=True)] for rec in frame.itertuples(index=False)]
+    rows = [[to_text(v, c.type) for v, c in zip(rec, t.columns, strict=True)] for rec in frame.itertuples(index=False)]
     csv_path = folder / "csv" / f"{t.name}.csv"
     write_csv(csv_path, [c.name for c in t.columns], rows)
-    arrays = [pa.array([None if s == "" else _arrow_value(s, c.type) for s in col], ARROW_TYPES[c.type])
+    arrays = [pa.array([None if s == "" else TYPES[c.type].from_text(s) for s in col], TYPES[c.type].arrow_type())
               for c, col in zip(t.columns, zip(*rows, strict=True) if rows else [[] for _ in t.columns], strict=True)]
     parquet_path = folder / "parquet" / f"{t.name}.parquet"
     parquet_path.parent.mkdir(parents=True, exist_ok=True)
@@ -62,16 +46,10 @@ def _write_table(t: Table, folder: Path) -> list[Path]:
     return [csv_path, parquet_path]
 
 
-def _arrow_value(text: str, type_: str) -> object:
-    import datetime as dt
-
-    return {"int": int, "float": float, "bool": lambda s: s == "true", "date": dt.date.fromisoformat}.get(type_, str)(text)
-
-
 def resource(t: Table) -> dict:
     fields = []
     for c in t.columns:
-        f = {"name": c.name, "type": FRICTIONLESS_TYPES[c.type], "title": f"{c.zh} · {c.en}", "description": c.en}
+        f = {"name": c.name, "type": TYPES[c.type].frictionless, "title": f"{c.zh} · {c.en}", "description": c.en}
         if c.required or c.name in t.primary_key:
             f["constraints"] = {"required": True}
         fields.append(f)

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from graph_schema import schema
+from data_contracts import CONTRACTS
+from graph_schema import Schema, schema
 from pipelines.graph.neo4j_store import rel_key
 
 #: counts of people below this are not published (shown empty, `suppressed` = true)
@@ -37,7 +38,14 @@ class Table:
     columns: list[Column]
     primary_key: list[str]
     frame: pd.DataFrame
+    #: links that are not references between registers (a street's district, a count's street)
     foreign_keys: list[tuple[list[str], str, list[str]]] = field(default_factory=list)
+    #: the node label the table publishes, and the register whose rows (and so whose declared
+    #: references, see data_contracts/references.py) it carries; `items` names the column
+    #: holding one item of a list field (served_communities -> community_code)
+    node: str | None = None
+    register: str | None = None
+    items: dict[str, str] = field(default_factory=dict)
 
 
 def _node_columns(label: str, rename: dict[str, str] | None = None) -> list[Column]:
@@ -71,24 +79,24 @@ def build(dump: dict[str, pd.DataFrame]) -> list[Table]:
     out: list[Table] = []
     districts = g["District"]
     out.append(Table("districts", "区县", "Districts", "One row per district, including districts merged away.",
-                     _node_columns("District"), ["code"], districts))
+                     _node_columns("District"), ["code"], districts, node="District"))
 
     streets = _linked(g, "Street", "code", "IN_DISTRICT:Street->District", "district_code", current=True)
     out.append(Table("streets", "街道（镇）", "Streets and towns", "One row per street or town, with its current district.",
                      [*_node_columns("Street"), Column("district_code", "string", "区县代码", "Current district")],
-                     ["code"], streets, [(["district_code"], "districts", ["code"])]))
+                     ["code"], streets, [(["district_code"], "districts", ["code"])], node="Street"))
 
     communities = _linked(g, "Community", "code", "IN_STREET:Community->Street", "street_code")
     community_street = communities.set_index("code")["street_code"]
     out.append(Table("communities", "社区", "Communities", "One row per residents' or village committee.",
                      [*_node_columns("Community"), Column("street_code", "string", "街道代码", "Street or town")],
-                     ["code"], communities, [(["street_code"], "streets", ["code"])]))
+                     ["code"], communities, [(["street_code"], "streets", ["code"])], node="Community"))
 
     orgs = _linked(g, "SocialOrganisation", "uscc", "RESIDES_IN:SocialOrganisation->Street", "street_code")
     out.append(Table("organisations", "社会组织", "Social organisations",
                      "One row per registered social organisation; valid_from/valid_to is its active registration.",
                      [*_node_columns("SocialOrganisation"), Column("street_code", "string", "住所所在街道代码", "Street of residence")],
-                     ["uscc"], orgs, [(["street_code"], "streets", ["code"])]))
+                     ["uscc"], orgs, node="SocialOrganisation", register="organisations"))
 
     parent = g["UNDER:Hub->Hub"].set_index("from")["to"]
     hub_street = g["FOR_STREET:Hub->Street"].set_index("from")["to"]
@@ -96,7 +104,7 @@ def build(dump: dict[str, pd.DataFrame]) -> list[Table]:
     out.append(Table("hubs", "枢纽型社会组织", "Hubs", 'One row per hub of the "1+14+x" network.',
                      [*_node_columns("Hub"), Column("parent_hub_id", "string", "上级枢纽编号", "Parent hub"),
                       Column("street_code", "string", "所属街道代码", "Street (street hubs)")],
-                     ["hub_id"], hubs, [(["parent_hub_id"], "hubs", ["hub_id"]), (["street_code"], "streets", ["code"])]))
+                     ["hub_id"], hubs, node="Hub", register="hubs"))
 
     mem = g["MEMBER_OF:SocialOrganisation->Hub"].rename(columns={"from": "uscc", "to": "hub_id"})
     mem.insert(0, "membership_id", [rel_key("MEMBER_OF", u, h, v) for u, h, v in zip(mem["uscc"], mem["hub_id"], mem["valid_from"], strict=True)])
@@ -107,11 +115,10 @@ def build(dump: dict[str, pd.DataFrame]) -> list[Table]:
                       Column("org_id", "string", "开放数据标识", "Organisation (CN-USCI-<code>)"),
                       Column("hub_id", "string", "枢纽编号", "Hub", True),
                       Column("valid_from", "date", "起始日期", "From (inclusive)"), Column("valid_to", "date", "终止日期", "Until (exclusive)")],
-                     ["membership_id"], mem.sort_values("membership_id"),
-                     [(["uscc"], "organisations", ["uscc"]), (["hub_id"], "hubs", ["hub_id"])]))
+                     ["membership_id"], mem.sort_values("membership_id"), register="hub_memberships"))
 
     out.append(Table("purchasers", "购买主体", "Purchasers", "One row per government body that buys services.",
-                     _node_columns("Purchaser"), ["uscc"], g["Purchaser"]))
+                     _node_columns("Purchaser"), ["uscc"], g["Purchaser"], node="Purchaser"))
 
     buyer = g["COMMISSIONED:Purchaser->Project"].set_index("to")["from"]
     provider = g["AWARDED_TO:Project->SocialOrganisation"].set_index("from")["to"]
@@ -124,17 +131,17 @@ def build(dump: dict[str, pd.DataFrame]) -> list[Table]:
                       Column("purchaser_org_id", "string", "购买主体开放数据标识", "Purchaser (CN-USCI-<code>)"),
                       Column("provider_uscc", "string", "承接机构", "Provider"),
                       Column("provider_org_id", "string", "承接机构开放数据标识", "Provider (CN-USCI-<code>)")],
-                     ["project_id"], projects,
-                     [(["purchaser_uscc"], "purchasers", ["uscc"]), (["provider_uscc"], "organisations", ["uscc"])]))
+                     ["project_id"], projects, [(["purchaser_uscc"], "purchasers", ["uscc"])],
+                     node="Project", register="projects"))
 
     links = g["DELIVERED_IN:Project->Community"].rename(columns={"from": "project_id", "to": "community_code"})
     out.append(Table("project_communities", "项目服务社区", "Project communities", "One row per project and community it serves.",
                      [Column("project_id", "string", "项目编号", "Project", True), Column("community_code", "string", "社区代码", "Community", True)],
-                     ["project_id", "community_code"], links,
-                     [(["project_id"], "projects", ["project_id"]), (["community_code"], "communities", ["code"])]))
+                     ["project_id", "community_code"], links, [(["project_id"], "projects", ["project_id"])],
+                     register="projects", items={"served_communities": "community_code"}))
 
     out.append(Table("funding_sources", "资金来源", "Funding sources", "One row per funding source.",
-                     _node_columns("FundingSource"), ["code"], g["FundingSource"]))
+                     _node_columns("FundingSource"), ["code"], g["FundingSource"], node="FundingSource"))
     funding = g["FUNDED_BY:Project->FundingSource"].rename(columns={"from": "project_id", "to": "funding_source_code", "amount": "amount"})
     out.append(Table("project_funding", "项目资金", "Project funding", "One row per project and funding source, amount in yuan.",
                      [Column("project_id", "string", "项目编号", "Project", True),
@@ -146,7 +153,7 @@ def build(dump: dict[str, pd.DataFrame]) -> list[Table]:
     evaluations = _linked(g, "Evaluation", "evaluation_id", "EVALUATES:Evaluation->Project", "project_id")
     out.append(Table("evaluations", "项目绩效评估", "Project evaluations", "One row per performance evaluation.",
                      [*_node_columns("Evaluation"), Column("project_id", "string", "项目编号", "Project")],
-                     ["evaluation_id"], evaluations, [(["project_id"], "projects", ["project_id"])]))
+                     ["evaluation_id"], evaluations, node="Evaluation", register="evaluations"))
 
     levels = g["SocialWorker"].set_index("worker_key")["level"]
     employed = g["EMPLOYED_BY:SocialWorker->SocialOrganisation"].assign(level=lambda d: d["from"].map(levels))
@@ -168,4 +175,31 @@ def build(dump: dict[str, pd.DataFrame]) -> list[Table]:
                           Column("workers", "int", "人数", "Certified workers"),
                           Column("suppressed", "bool", "是否隐去", f"Count under {MIN_CELL}, not published")],
                          [ref[1], "level"], counts, [([ref[1]], ref[0], [ref[2]])]))
-    return out
+    return with_references(out)
+
+
+def with_references(tables: list[Table]) -> list[Table]:
+    """Add a foreign key for every reference the contract of a table's register declares
+    whose column the table holds and whose target the release publishes; a table's keys are
+    then in column order."""
+    s = schema()
+    published = {t.node: t for t in tables if t.node}
+    for t in tables:
+        if not t.register:
+            continue
+        columns = [c.name for c in t.columns]
+        for field_, ref in CONTRACTS[t.register].references.items():
+            column = t.items.get(field_, field_)
+            target = _node_keyed_by(s, ref.register, ref.field)
+            if column in columns and target in published:
+                t.foreign_keys.append(([column], published[target].name, list(published[target].primary_key)))
+        t.foreign_keys.sort(key=lambda fk: columns.index(fk[0][0]))
+    return tables
+
+
+def _node_keyed_by(s: Schema, register: str, field_: str) -> str | None:
+    """The node label whose key is read from `field_` of `register` (graph_schema/nodes)."""
+    for node in s.nodes.values():
+        if node.source == register and node.properties[0].column == field_:
+            return node.label
+    return None

@@ -1,0 +1,80 @@
+"""References between registers are declared once, on the contract (`Contract.references`),
+and everything else derives from that declaration: the resolve stage's quarantine, the
+expectation suites and the release's foreign keys. The declarations agree with the
+relationships in graph_schema/relationships.yaml."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from data_contracts import CONTRACTS, ProjectRecord
+from data_contracts.references import ORGANISATION
+from data_contracts.validation import issues_frame
+from graph_schema import schema
+from pipelines.common.references import is_known
+from pipelines.common.register import RegisterResult
+from pipelines.common.resolve import check_references
+from pipelines.graph.store import dump
+from pipelines.quality.checks import expectations
+from sanshe.release.tables import _node_keyed_by, build
+
+
+def _register(name: str, **columns) -> RegisterResult:
+    n = len(next(iter(columns.values())))
+    frame = pd.DataFrame({**columns, "_file": [f"{name}.csv"] * n, "_row": range(2, n + 2)})
+    return RegisterResult(name, frame, issues_frame([]), n)
+
+
+def _nodes_of(register: str) -> set[str]:
+    return {n.label for n in schema().nodes.values() if n.source == register}
+
+
+@pytest.mark.parametrize("register", list(CONTRACTS))
+def test_each_reference_is_a_relationship_of_the_schema(register):
+    """A reference names a register before this one (or this one) and a field that is the key
+    of a node read from it; a relationship joins that node to a node of the referring register.
+    Where the referring register has no node of its own (memberships, division changes), its
+    key's reference names the node it describes, and the other references join that one."""
+    model = CONTRACTS[register]
+    order = list(CONTRACTS)
+    links = {frozenset(ends) for rel in schema().rels.values() for ends in rel.endpoints}
+    subject = _nodes_of(register) or {_node_keyed_by(schema(), model.references[k].register, model.references[k].field)
+                                      for k in model.key if k in model.references}
+    for field, ref in model.references.items():
+        assert order.index(ref.register) <= order.index(register), f"{register}.{field} refers to a later register"
+        target = _node_keyed_by(schema(), ref.register, ref.field)
+        assert target, f"{register}.{field}: no node is keyed by {ref.register}.{ref.field}"
+        if field in model.key and not _nodes_of(register):
+            assert any(target in ends for ends in links), f"{target} has no relationship"
+        else:
+            assert any(frozenset({s, target}) in links for s in subject), f"{register}.{field}: no relationship to {target}"
+
+
+def test_a_reference_added_to_a_contract_is_checked_everywhere(monkeypatch, store):
+    # a made-up reference: a project's purchaser must be a registered social organisation
+    monkeypatch.setattr(ProjectRecord, "references", {**ProjectRecord.references, "purchaser_uscc": ORGANISATION})
+    orgs = _register("organisations", uscc=["51310106MJ0000001X", "51310106MJ0000002X"])
+    projects = _register("projects", project_id=["P1", "P2"], provider_uscc=["51310106MJ0000001X"] * 2,
+                         purchaser_uscc=["51310106MJ0000002X", "11310106000000000X"],
+                         served_communities=[["310106001001"], []], staffed_workers=[[], []])
+    registers = {"organisations": orgs, "communities": _register("communities", community_code=["310106001001"]),
+                 "workers": _register("workers", worker_key=["SW000001"]), "projects": projects}
+
+    resolved = check_references(projects, ProjectRecord, registers)
+    assert resolved.accepted["project_id"].tolist() == ["P1"]
+    assert resolved.issues[["row", "field", "rule"]].values.tolist() == [[3, "purchaser_uscc", "unknown_reference"]]
+
+    suite = expectations("projects", registers)
+    checked = {e.derive[1]: e.derive[2] for e in suite if e.derive}
+    assert checked["purchaser_uscc"] == frozenset(orgs.accepted["uscc"])
+
+    tables = {t.name: t for t in build(dump(store))}
+    assert (["purchaser_uscc"], "organisations", ["uscc"]) in tables["projects"].foreign_keys
+
+
+def test_list_references_are_checked_item_by_item():
+    """The suites check list fields (served communities, staffed workers) too: a list is known
+    when every item is; no value is neither known nor unknown."""
+    values = pd.Series([["a", "b"], ["a", "z"], [], None, "a", "z", ""], dtype=object)
+    assert is_known(values, {"a", "b"}).tolist() == [True, False, True, None, True, False, None]
