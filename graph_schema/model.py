@@ -9,11 +9,9 @@ from pathlib import Path
 
 import yaml
 
-<<<<<<< HEAD
 from data_contracts.errors import SchemaError
-=======
+
 from .types import TYPES
->>>>>>> i12
 
 HERE = Path(__file__).parent
 

@@ -26,11 +26,6 @@ from graph_schema.types import missing
 INTERVAL = ["valid_from", "valid_to"]
 
 
-<<<<<<< HEAD
-def _blank(v: object) -> bool:
-    return v is None or (isinstance(v, float) and v != v) or v is pd.NaT
-
-
 @dataclass
 class _Grid:
     """A register's snapshots as a matrix: one row per key, one column per snapshot date; each
@@ -95,7 +90,7 @@ def _opening_days(g: _Grid, i: int) -> np.ndarray:
     if g.explicit is None:
         return when
     ex = g.explicit[:, i]
-    precise = np.array([v is not None and not _blank(v) and v <= d and (i == 0 or v > g.dates[i - 1])
+    precise = np.array([v is not None and not missing(v) and v <= d and (i == 0 or v > g.dates[i - 1])
                         for v in ex], dtype=bool)
     return np.where(precise, ex, when)
 
@@ -119,8 +114,6 @@ def _walk(g: _Grid) -> _Intervals:
     return found
 
 
-=======
->>>>>>> i12
 def from_snapshots(frame: pd.DataFrame, key: list[str], values: list[str], *,
                    holds: str | None = None, start: str | None = None) -> pd.DataFrame:
     """One row per interval during which a key showed the same `values` in consecutive snapshots.
@@ -136,53 +129,10 @@ def from_snapshots(frame: pd.DataFrame, key: list[str], values: list[str], *,
     frame = frame.dropna(subset=key)  # a row without its key names nothing
     if frame.empty:
         return pd.DataFrame(columns=columns)
-<<<<<<< HEAD
     g = _grid(frame, key, values, holds, start)
     found = _walk(g)
     k = found.joined("key")
     order = np.lexsort((found.joined("opened_at"), k))  # by key, then chronologically
-=======
-    dates = sorted(frame["_asof"].unique())
-    at = {d: i for i, d in enumerate(dates)}
-    shown = frame[holds].fillna(False).astype(bool) if holds else frame[values].notna().all(axis=1)
-    keys = frame[key].astype(object).apply(tuple, axis=1) if len(key) > 1 else frame[key[0]]
-    key_codes, key_uniques = pd.factorize(keys, sort=True)
-    if values:
-        state_codes, state_uniques = pd.factorize(frame[values].astype(object).apply(tuple, axis=1) if len(values) > 1
-                                                  else frame[values[0]].astype(object))
-    else:
-        state_codes, state_uniques = np.zeros(len(frame), dtype=np.int64), pd.Index([()])
-    n_keys, n_dates = len(key_uniques), len(dates)
-    state = np.full((n_keys, n_dates), -1, dtype=np.int64)  # -1: not shown on that date
-    explicit = np.full((n_keys, n_dates), None, dtype=object)
-    col = frame["_asof"].map(at).to_numpy()
-    state[key_codes, col] = np.where(shown.to_numpy(), state_codes, -1)
-    if start:
-        explicit[key_codes, col] = frame[start].astype(object).where(frame[start].notna(), None).to_numpy()
-    current = np.full(n_keys, -1, dtype=np.int64)
-    opened = np.full(n_keys, None, dtype=object)
-    opened_at = np.full(n_keys, -1, dtype=np.int64)
-    pieces = []
-    for i, d in enumerate(dates):
-        now = state[:, i]
-        changed = now != current
-        closing = np.flatnonzero(changed & (current != -1))
-        pieces.append((closing, current[closing], opened[closing], opened_at[closing], np.full(len(closing), d, object)))
-        starting = changed & (now != -1)
-        when = np.full(n_keys, d, dtype=object)
-        if start:
-            ex = explicit[:, i]
-            precise = np.array([v is not None and not missing(v) and v <= d and (i == 0 or v > dates[i - 1])
-                                        for v in ex], dtype=bool)
-            when = np.where(precise, ex, when)
-        opened = np.where(starting, when, opened)
-        opened_at = np.where(starting, i, opened_at)
-        current = now
-    still = np.flatnonzero(current != -1)
-    pieces.append((still, current[still], opened[still], opened_at[still], np.full(len(still), None, object)))
-    k = np.concatenate([p[0] for p in pieces])
-    order = np.lexsort((np.concatenate([p[3] for p in pieces]), k))  # by key, then chronologically
->>>>>>> i12
     out = pd.DataFrame(index=range(len(k)))
     _spread(out, key, np.asarray(g.keys, dtype=object)[k[order]])
     if values:
