@@ -61,7 +61,7 @@ def rowwise_validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: d
             issues.extend({**i, "severity": Severity.WARNING} if soft else i for i in found)
             if not soft:
                 continue
-        for f in obj.findings(snapshot):
+        for f in obj.warnings(snapshot):
             issues.append(issue(model, file, row, f.field, f.rule, getattr(obj, f.field, None),
                                 severity=Severity.WARNING, **f.ctx))
         rows.append({**obj.__dict__, "_file": file, "_row": row, "_asof": rec.get("_asof")})
