@@ -4,9 +4,9 @@
 Pure functions, no pandas: the contracts, the generator and the tests all call these, so a
 code the generator makes is checked by exactly the rule the contract applies.
 
-Every character class is ASCII-explicit (`[0-9]`, never `\\d` or `str.isdigit()`, which take
-Arabic-Indic and other digits) and every pattern is matched whole (`fullmatch`: `$` also
-matches before a trailing newline). The GB/T 2260 codes come from python-stdnum's list
+Every character class is ASCII-explicit (`[0-9]`: the regex digit class and `str.isdigit()`
+also take Arabic-Indic and other scripts' digits) and every pattern is matched whole
+(`fullmatch`: a `$` also matches before a trailing newline). The GB/T 2260 codes come from python-stdnum's list
 (`stdnum.cn.loc`, codes with their years of validity, historic ones kept).
 """
 

@@ -197,3 +197,39 @@ def test_whole_column_checks_vouch_exactly_for_the_valid_codes():
             passes = code == code.upper() and not (problems(code, snapshot) if vouch is valid_id_numbers
                                                    else problems(code))
             assert ok == (passes and code.isascii()), code
+
+
+#: files another piece of work owns (cell cleaning: values.py, readers.py), whose number and
+#: date patterns still use the Unicode digit class and `$`; listed so this test guards the rest
+_NOT_YET_ASCII = {"data_contracts/values.py", "pipelines/common/readers.py"}
+
+
+def test_code_patterns_are_ascii_and_matched_whole():
+    r"""No `\d`, `str.isdigit()`, `isdecimal()` or `isnumeric()` (they take ٣ and other
+    scripts' digits) and no Python pattern ending in `$` (it matches before a trailing newline)
+    in the code: `[0-9]` and fullmatch or `\Z`. Pydantic's `Field(pattern=...)` runs the Rust
+    engine, whose `$` is the true end, so those keep `^...$` (their digits are `[0-9]`)."""
+    import io
+    import tokenize
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    found = []
+    for folder in ("data_contracts", "pipelines", "sanshe", "graph_schema", "benchmarks"):
+        for path in sorted((repo / folder).rglob("*.py")):
+            rel = path.relative_to(repo).as_posix()
+            if rel in _NOT_YET_ASCII:
+                continue
+            previous = ""
+            for tok in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline):
+                at = f"{rel}:{tok.start[0]}"
+                if tok.type == tokenize.NAME and previous == "." and tok.string in ("isdigit", "isdecimal", "isnumeric"):
+                    found.append(f"{at}: .{tok.string}()")
+                if tok.type == tokenize.STRING:
+                    if "\\d" in tok.string:
+                        found.append(f"{at}: \\d")
+                    if tok.string.rstrip("'\"").endswith("$") and previous != "=":  # `pattern=r"...$"`: Rust
+                        found.append(f"{at}: $")
+                if tok.type not in (tokenize.NL, tokenize.COMMENT):
+                    previous = tok.string
+    assert found == []
