@@ -103,8 +103,9 @@ class ColumnPass:
         self._written: dict[str, list[Any]] = {}
         self._cleaned: dict[str, list[Any]] = {}
         self._lists: tuple[str, ...] = ()
-        #: per field whose type warns (base.Warns): each row's (rule, context) or None
-        self._hits: dict[str, np.ndarray] = {}
+        #: per field whose type warns (base.Warns): each distinct cell's (rule, context) or
+        #: None, and each row's code into them
+        self._hits: dict[str, tuple[list[Any], np.ndarray]] = {}
 
     @classmethod
     def run(cls, model: type[Contract], raw: pd.DataFrame, columns: list[str], snapshot: dt.date,
@@ -153,19 +154,27 @@ class ColumnPass:
             self.values[f] = checked[self._codes[c]]
             if f in checks.warns:  # a type's warning, judged once per distinct value
                 check = checks.warns[f].check
-                hits = np.empty(len(checked), dtype=object)  # filled one by one: tuples
-                for k, v in enumerate(checked):            # would be read as rows
-                    hits[k] = None if v is None or v is _BROKEN else check(v)
-                self._hits[f] = hits[self._codes[c]]
+                hits = [None if v is None or v is _BROKEN else check(v) for v in checked]
+                self._hits[f] = (hits, self._codes[c])
             broken = np.fromiter((v is _BROKEN for v in checked), bool, len(checked))
             if broken.any():  # code -1 (an empty cell) indexes the last distinct cell, as above
                 self.whole |= broken[self._codes[c]]
 
     def _check_rows(self, checks: _Checks, snapshot: dt.date) -> None:
+        self._check_row_rules(checks, snapshot)
+        # the types' warnings of the rows that passed: before each row's own findings, in field
+        # order, as Contract.warnings gives them (validate_frame's sort by row is stable)
+        hit_rows = []
+        for order, (f, (hits, codes)) in enumerate(self._hits.items()):
+            has = np.fromiter((h is not None for h in hits), bool, len(hits))[codes] & ~self.whole
+            hit_rows += [(int(i), order, Finding(f, *hits[codes[i]])) for i in np.flatnonzero(has)]
+        if hit_rows:
+            hit_rows.sort(key=lambda t: t[:2])
+            self.findings[:0] = [(i, finding) for i, _, finding in hit_rows]
+
+    def _check_row_rules(self, checks: _Checks, snapshot: dt.date) -> None:
         has_findings = self.model.findings is not Contract.findings
-        # per row: its types' warnings (Contract.warnings puts them first, in field order)
-        hits = [(f, a.tolist()) for f, a in self._hits.items()]
-        if not (checks.row_rules or has_findings or hits):
+        if not (checks.row_rules or has_findings):
             return
         fields = list(self.values)
         view = _view(self.model)
@@ -180,7 +189,6 @@ class ColumnPass:
             except (PydanticCustomError, ValueError, AssertionError):
                 self.whole[i] = True
                 continue
-            self.findings.extend((i, Finding(f, *h[i])) for f, h in hits if h[i] is not None)
             if has_findings:
                 self.findings.extend((i, f) for f in view.findings(snapshot))
 
