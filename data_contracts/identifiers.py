@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import re
-from functools import cache, lru_cache
+from functools import cache
 
 # --- GB/T 2260 administrative division codes -------------------------------------------------
 
@@ -231,23 +231,22 @@ def division_problems(code: str, digits: int) -> list[tuple[str, dict[str, str]]
     code that names a township or the county itself, else a sequence number). Whether
     GB/T 2260 knows the county-level part is a warning, not an error: see
     :func:`unknown_division`."""
-    found = _division_problem(code, digits)
-    return [] if found is None else [(found[0], {found[1]: found[2]})]
-
-
-@lru_cache(maxsize=1 << 16)  # a register repeats its codes, in lists above all
-def _division_problem(code: str, digits: int) -> tuple[str, str, str] | None:
     if not _DIVISION[digits].fullmatch(code):
-        return "division_code_format", "digits", str(digits)
+        return [("division_code_format", {"digits": str(digits)})]
     if not province_known(code[:2]):
-        return "division_province_part", "part", code[:2]
+        return [("division_province_part", {"part": code[:2]})]
     if digits == 12:
         township, committee = int(code[6:9]), code[9:12]
         if township and township not in TOWNSHIP_PARTS:
-            return "division_township_part", "part", code[6:9]
+            return [("division_township_part", {"part": code[6:9]})]
         if not township and committee != "000":
-            return "division_committee_part", "part", committee
-    return None
+            return [("division_committee_part", {"part": committee})]
+    return []
+
+
+def gb2260_codes() -> dict[str, str]:
+    """Every 6-digit code GB/T 2260 lists or listed, with its names (see :func:`county_known`)."""
+    return _gb2260()[1]
 
 
 def unknown_division(code: str) -> bool:
