@@ -143,7 +143,7 @@ def test_gb2260_walk_agrees_with_stdnum_lookups():
     from stdnum import numdb
 
     db, rng = numdb.get("cn/loc"), random.Random(3)
-    known = list(ids._gb2260()[1])
+    known = list(ids.gb2260_codes())
     for code in known[::7] + [f"{rng.randrange(10**6):06d}" for _ in range(3000)]:
         parts = db.info(code)
         assert ids.county_known(code) == (len(parts) == 2 and "county" in parts[1][1]), code
@@ -182,7 +182,7 @@ def test_whole_column_checks_vouch_exactly_for_the_valid_codes():
     usccs = [_damaged(rng, ids.make_uscc(*rng.choice(prefixes), f"{rng.randrange(10**6):06d}",
                                           "".join(rng.choice(ids.USCC_ALPHABET) for _ in range(8))),
                       ids.USCC_ALPHABET + "IOZa-中٣") for _ in range(5000)]
-    counties, snapshot, people = sorted(ids._gb2260()[1]), dt.date(2025, 12, 31), []
+    counties, snapshot, people = sorted(ids.gb2260_codes()), dt.date(2025, 12, 31), []
     for _ in range(5000):
         # a real county or any six digits; a birth date that may be no day, or after the snapshot
         place = rng.choice(counties) if rng.random() < 0.8 else f"{rng.randrange(10**6):06d}"
