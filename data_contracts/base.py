@@ -21,6 +21,7 @@ from pydantic import (
     ValidationInfo,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 from . import identifiers as ids
@@ -44,17 +45,37 @@ def _uscc(v: str) -> str:
             raise fail(rule, expected=ids.uscc_check_char(v[:17]))
         if rule == "uscc_org_code_check":
             raise fail(rule, expected=ids.org_code_check_char(v[8:16]))
+        if rule == "uscc_authority_category":
+            raise fail(rule, prefix=v[:2])
         raise fail(rule)
     return v
 
 
 def _division(digits: int):
+    # registers repeat their codes (a list of served communities names each many times): a
+    # well-formed code is remembered, up to a bound
+    good: set[str] = set()
+
     def check(v: str) -> str:
-        if not (len(v) == digits and v.isdigit()):
-            raise fail("division_code_format", digits=digits)
+        if v in good:
+            return v
+        for rule, ctx in ids.division_problems(v, digits):
+            raise fail(rule, **ctx)
+        if len(good) < 1 << 18:
+            good.add(v)
         return v
 
     return check
+
+
+def _unknown_division(v: str) -> tuple[str, dict[str, Any]] | None:
+    return ("division_code_unknown", {"code": v}) if ids.unknown_division(v) else None
+
+
+def _unknown_divisions(v: list[str]) -> tuple[str, dict[str, Any]] | None:
+    known = ids.gb2260_codes()
+    unknown = [c for c in v if c[:6] not in known]
+    return ("division_code_unknown", {"code": unknown}) if unknown else None
 
 
 def one_of(values: Iterable[str]):
@@ -113,26 +134,53 @@ def _mobile(v: str) -> str:
     return v
 
 
-def _id_number(v: str) -> str:
+def _id_number(v: str, info: ValidationInfo) -> str:
     v = v.upper()
-    for rule in ids.id_number_problems(v):
-        raise fail(rule)
+    snapshot = (info.context or {}).get("snapshot")
+    for rule in ids.id_number_problems(v, snapshot):
+        # no part of the number in the message: it is personal data
+        raise fail(rule, snapshot=snapshot.isoformat()) if rule == "id_number_birth_future" else fail(rule)
     return v
 
 
 @dataclass(frozen=True)
 class WholeColumn:
     """Metadata of a field type whose valid cells a whole column can recognise at once:
-    `valid(cells)` says which cells pass every check of the type and are their own value.
-    The column pass runs the type's validators only on the others (column_pass.py)."""
+    `valid(cells, snapshot)` says which cells pass every check of the type (judged against
+    the data's snapshot date) and are their own value. The column pass runs the type's
+    validators only on the others (column_pass.py)."""
 
-    valid: Callable[[list[str]], list[bool]]
+    valid: Callable[[list[str], dt.date | None], list[bool]]
+
+
+@dataclass(frozen=True)
+class Warns:
+    """Metadata of a field type whose valid values may still carry a warning: `check(value)`
+    gives (rule, message context) or None. Each row's warnings come before its contract's own
+    findings (Contract.warnings); the column pass judges each distinct value once."""
+
+    check: Callable[[Any], tuple[str, dict[str, Any]] | None]
+
+
+def field_warns(info: FieldInfo) -> Warns | None:
+    """The Warns of a field typed `T`, `T | None` or `Annotated[T, ...]` where T carries one."""
+    for meta in info.metadata:
+        if isinstance(meta, Warns):
+            return meta
+    for t in inner_types(info.annotation):
+        for meta in getattr(t, "__metadata__", ()):
+            if isinstance(meta, Warns):
+                return meta
+    return None
 
 
 Uscc = Annotated[str, AfterValidator(_uscc), WholeColumn(ids.valid_usccs)]
-Division6 = Annotated[str, AfterValidator(_division(6))]
-Division12 = Annotated[str, AfterValidator(_division(12))]
-Division12List = Annotated[list[Division12], BeforeValidator(_split_list)]
+#: a GB/T 2260 county-level code; one the standard does not list is kept with a warning
+Division6 = Annotated[str, AfterValidator(_division(6)), Warns(_unknown_division)]
+#: a 12-digit statistical division code (street/town or committee)
+Division12 = Annotated[str, AfterValidator(_division(12)), Warns(_unknown_division)]
+Division12List = Annotated[list[Annotated[str, AfterValidator(_division(12))]], BeforeValidator(_split_list),
+                           Warns(_unknown_divisions)]
 TextList = Annotated[list[str], BeforeValidator(_split_list)]
 Amount = Annotated[float, BeforeValidator(_amount), Field(ge=0)]
 YesNo = Annotated[bool, BeforeValidator(_parsed(values.parse_bool, "bool_format"))]
@@ -154,6 +202,8 @@ def blank(v: Any) -> bool:
 
 #: per contract: column header -> how its cells are cleaned (Contract.cleaner)
 _CLEANERS: dict[type, dict[str, Any]] = {}
+#: per contract: its fields whose type carries a Warns (Contract.warned_fields)
+_WARNED: dict[type, dict[str, Warns]] = {}
 
 
 def _tidy_halfwidth(v: str) -> str:
@@ -231,6 +281,23 @@ class Contract(BaseModel):
     def findings(self, snapshot: dt.date) -> list[Finding]:
         """Warnings for a row that passed; override per contract."""
         return []
+
+    def warnings(self, snapshot: dt.date) -> list[Finding]:
+        """Every warning of a row that passed: its fields' types' (Warns, in field order), then
+        the contract's own findings."""
+        out = []
+        for f, w in self.warned_fields().items():
+            value = getattr(self, f)
+            if value is not None and (hit := w.check(value)) is not None:
+                out.append(Finding(f, *hit))
+        return [*out, *self.findings(snapshot)]
+
+    @classmethod
+    def warned_fields(cls) -> dict[str, Warns]:
+        """Fields whose type carries a Warns, in field order."""
+        if cls not in _WARNED:
+            _WARNED[cls] = {f: w for f, info in cls.model_fields.items() if (w := field_warns(info))}
+        return _WARNED[cls]
 
     @classmethod
     def header(cls, field: str) -> str:

@@ -27,7 +27,7 @@ from pydantic import ConfigDict, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
-from .base import Contract, Finding, WholeColumn, blank, inner_types
+from .base import Contract, Finding, Warns, WholeColumn, blank, inner_types
 
 _BROKEN = object()  # a cell that fails its field's check
 
@@ -42,6 +42,8 @@ class _Checks:
     empty: dict[str, Any]
     #: per field whose type is one WholeColumn type: that type's whole-column check
     whole_column: dict[str, Any]
+    #: per field whose type carries a warning (base.Warns)
+    warns: dict[str, Warns]
     #: fields holding lists: each row gets its own copy
     lists: tuple[str, ...]
     #: the model's cross-field rules
@@ -72,7 +74,7 @@ def checks_for(model: type[Contract]) -> _Checks | None:
         empty[f] = _BROKEN if info.is_required() else info.get_default(call_default_factory=True)
         if list in {get_origin(t) or t for t in inner_types(info.annotation)}:
             lists.append(f)
-    return _Checks(adapters, empty, whole_column, tuple(lists), tuple(row_rules))
+    return _Checks(adapters, empty, whole_column, model.warned_fields(), tuple(lists), tuple(row_rules))
 
 
 def _whole_column_check(info: FieldInfo) -> Any:
@@ -101,6 +103,9 @@ class ColumnPass:
         self._written: dict[str, list[Any]] = {}
         self._cleaned: dict[str, list[Any]] = {}
         self._lists: tuple[str, ...] = ()
+        #: per field whose type warns (base.Warns): each distinct cell's (rule, context) or
+        #: None, and each row's code into them
+        self._hits: dict[str, tuple[list[Any], np.ndarray]] = {}
 
     @classmethod
     def run(cls, model: type[Contract], raw: pd.DataFrame, columns: list[str], snapshot: dt.date,
@@ -138,7 +143,7 @@ class ColumnPass:
                 else:
                     todo.append(k)
             if f in checks.whole_column:  # cells it vouches for are their own value
-                passed = checks.whole_column[f]([cells[k] for k in todo])
+                passed = checks.whole_column[f]([cells[k] for k in todo], snapshot)
                 for k, ok in zip(todo, passed, strict=True):
                     if ok:
                         checked[k] = cells[k]
@@ -147,11 +152,27 @@ class ColumnPass:
             for k, v in zip(todo, _validate_each(adapter, [cells[k] for k in todo], context), strict=True):
                 checked[k] = v
             self.values[f] = checked[self._codes[c]]
+            if f in checks.warns:  # a type's warning, judged once per distinct value
+                check = checks.warns[f].check
+                hits = [None if v is None or v is _BROKEN else check(v) for v in checked]
+                self._hits[f] = (hits, self._codes[c])
             broken = np.fromiter((v is _BROKEN for v in checked), bool, len(checked))
             if broken.any():  # code -1 (an empty cell) indexes the last distinct cell, as above
                 self.whole |= broken[self._codes[c]]
 
     def _check_rows(self, checks: _Checks, snapshot: dt.date) -> None:
+        self._check_row_rules(checks, snapshot)
+        # the types' warnings of the rows that passed: before each row's own findings, in field
+        # order, as Contract.warnings gives them (validate_frame's sort by row is stable)
+        hit_rows = []
+        for order, (f, (hits, codes)) in enumerate(self._hits.items()):
+            has = np.fromiter((h is not None for h in hits), bool, len(hits))[codes] & ~self.whole
+            hit_rows += [(int(i), order, Finding(f, *hits[codes[i]])) for i in np.flatnonzero(has)]
+        if hit_rows:
+            hit_rows.sort(key=lambda t: t[:2])
+            self.findings[:0] = [(i, finding) for i, _, finding in hit_rows]
+
+    def _check_row_rules(self, checks: _Checks, snapshot: dt.date) -> None:
         has_findings = self.model.findings is not Contract.findings
         if not (checks.row_rules or has_findings):
             return

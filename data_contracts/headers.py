@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from .base import Contract
 from .values import UNITS, compact
 
-_UNIT_SUFFIX = re.compile(r"\((?:万元|万|元)\)$")
+_UNIT_SUFFIX = re.compile(r"\((?:万元|万|元)\)\Z")
 
 
 def header_key(text: str) -> str:

@@ -140,7 +140,7 @@ def _validate_row(model: type[Contract], by_alias: dict[str, str], context: dict
         found.extend((at, {**i, "severity": Severity.WARNING} if soft else i) for i in errors)
         if not soft:
             return None
-    for f in obj.findings(snapshot):
+    for f in obj.warnings(snapshot):
         found.append((at, issue(model, file, row, f.field, f.rule, getattr(obj, f.field, None),
                                 **f.ctx)))
     return dict(obj.__dict__)

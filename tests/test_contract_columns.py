@@ -61,7 +61,7 @@ def rowwise_validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: d
             issues.extend({**i, "severity": Severity.WARNING} if soft else i for i in found)
             if not soft:
                 continue
-        for f in obj.findings(snapshot):
+        for f in obj.warnings(snapshot):
             issues.append(issue(model, file, row, f.field, f.rule, getattr(obj, f.field, None),
                                 severity=Severity.WARNING, **f.ctx))
         rows.append({**obj.__dict__, "_file": file, "_row": row, "_asof": rec.get("_asof")})
@@ -130,3 +130,21 @@ def test_randomly_damaged_cells_are_judged_alike(seed):
                 else cell.lower() if r < 0.8 else cell[:-1] + rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY"))
         found += _same(raw, model, f.units)
     assert found > 100
+
+
+def test_type_warnings_and_row_findings_are_judged_alike():
+    # an unknown county code (a type's warning) on rows that also carry their contract's own
+    # findings, or break a cross-field rule: the same issues, in the same order, both ways
+    for source in ("projects", "workers", "communities", "organisations"):
+        model = CONTRACTS[source]
+        f = next(iter(read_register(SAMPLE_DIR, model, dt.date(2025, 12, 31)).values()))  # the sample's date
+        raw = f.frame.copy()
+        for col in raw.columns:
+            if "代码" in col and "信用" not in col:
+                raw[col] = raw[col].where(raw.index % 3 != 0, raw[col].str.replace("310106", "310199", n=1))
+        if model.source == "projects":  # every other row also above its budget
+            col = next(c for c in raw.columns if c.startswith("合同金额"))
+            raw.loc[raw.index % 2 == 0, col] = "99999999"
+        issues = validate_frame(raw, model, raw["_asof"].iloc[0], f.units).issues
+        assert "division_code_unknown" in set(issues["rule"]), model.source
+        _same(raw, model, f.units)

@@ -17,7 +17,11 @@ FOUNDATION_CITY = make_uscc("5", "3", "310000", "50000033")
 FOUNDATION_DISTRICT = make_uscc("5", "3", "310106", "50000033")
 ENTERPRISE = make_uscc("9", "1", "310106", "50000041")
 BUYER = make_uscc("1", "1", "310106", "00000011")
-ID_OK = "00000019900101123" + id_number_check_char("00000019900101123")
+def _id(first17: str) -> str:
+    return first17 + id_number_check_char(first17)
+
+
+ID_OK = _id("31010619900101123")  # Jing'an's address code, a real birth date
 
 VALID = {
     "communities": {"区县代码": "310106", "区县名称": "静安区", "街道代码": "310106006000", "街道名称": "江宁路街道",
@@ -92,6 +96,21 @@ INVALID = [
     ("hub_memberships", {"党员人数": "-1"}, "non_negative", "党员人数"),
     ("workers", {"身份证号": ID_OK[:17] + ("0" if ID_OK[17] != "0" else "1")}, "id_number_check_char", "身份证号"),
     ("workers", {"身份证号": "12345"}, "id_number_format", "身份证号"),
+    ("workers", {"身份证号": ID_OK + "\n1"}, "id_number_format", "身份证号"),
+    ("workers", {"身份证号": "٣١٠١٠٦" + ID_OK[6:]}, "id_number_format", "身份证号"),
+    ("workers", {"身份证号": _id("99010619900101123")}, "id_number_address", "身份证号"),
+    ("workers", {"身份证号": _id("00000019900101123")}, "id_number_address", "身份证号"),
+    ("workers", {"身份证号": _id("31010619900229123")}, "id_number_birth_date", "身份证号"),
+    ("workers", {"身份证号": _id("31010619901301123")}, "id_number_birth_date", "身份证号"),
+    ("workers", {"身份证号": _id("31010600000101123")}, "id_number_birth_date", "身份证号"),
+    ("workers", {"身份证号": _id("31010620260101123")}, "id_number_birth_future", "身份证号"),
+    ("communities", {"区县代码": "٣١٠١٠٦"}, "division_code_format", "区县代码"),
+    ("communities", {"区县代码": "990106"}, "division_province_part", "区县代码"),
+    ("communities", {"社区代码": "310106600001"}, "division_township_part", "社区代码"),
+    ("organisations", {"住所所在街道代码": "310106000001"}, "division_committee_part", "住所所在街道代码"),
+    ("organisations", {"统一社会信用代码": "926323F32Q1W78EF2W"}, "uscc_division_part", "统一社会信用代码"),
+    ("organisations", {"统一社会信用代码": make_uscc("5", "4", "310106", "5ABC1234")}, "uscc_authority_category",
+     "统一社会信用代码"),
     ("workers", {"手机号": "12345678901"}, "mobile_format", "手机号"),
     ("workers", {"职业水平等级": "初级"}, "value_not_allowed", "职业水平等级"),
     ("workers", {"服务社区代码": "310106006001;31010600"}, "division_code_format", "服务社区代码"),
@@ -118,6 +137,9 @@ WARNINGS = [
     ("projects", {"结束日期": "2028-06-30"}, "term_over_3_years"),
     ("evaluations", {"评估得分": "95"}, "grade_score_mismatch"),
     ("hub_memberships", {"党员人数": "5"}, "party_branch_required"),
+    # a county-level code GB/T 2260 does not list: registers hold codes newer than any list
+    ("organisations", {"住所所在街道代码": "310199006000"}, "division_code_unknown"),
+    ("workers", {"服务社区代码": "310106006001;310199006001"}, "division_code_unknown"),
 ]
 
 
@@ -187,7 +209,7 @@ def test_personal_values_are_masked_in_issues():
     bad = ID_OK[:17] + ("0" if ID_OK[17] != "0" else "1")
     result = _run("workers", {**VALID["workers"], "身份证号": bad})
     shown = result.issues.iloc[0]["value"]
-    assert bad not in shown and shown.startswith("00") and "*" in shown
+    assert bad not in shown and shown.startswith("31") and "*" in shown
 
 
 def test_missing_required_column_quarantines_every_row_with_one_clear_rule():

@@ -1,5 +1,5 @@
 """The generator at named scales: deterministic, with the sample's invariants (valid codes,
-nesting, fake ID numbers), realistic skew, and registers the contracts accept whole. Checked
+nesting, made-up ID numbers), realistic skew, and registers the contracts accept whole. Checked
 at the district and city scales; national is the same code with more districts."""
 
 from __future__ import annotations
@@ -12,10 +12,15 @@ import pandas as pd
 import pytest
 
 from data_contracts import CONTRACTS
-from data_contracts.identifiers import ORG_TYPE_DIGIT, id_number_problems, uscc_problems
+from data_contracts.identifiers import (
+    ORG_TYPE_DIGIT,
+    id_number_problems,
+    unknown_division,
+    uscc_problems,
+)
 from data_contracts.validation import validate_frame
 from pipelines.common.register import read_register
-from sanshe.generator.scale import SCALES, PerDistrict, ScaleGenerator, generate_scale
+from sanshe.generator.scale import SCALES, SNAPSHOT, PerDistrict, ScaleGenerator, generate_scale
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +60,11 @@ def test_codes_are_valid_and_nested(city):
     assert (orgs["uscc"].str[1] == orgs["org_type"].map(ORG_TYPE_DIGIT)).all()
     assert orgs["uscc"].is_unique and orgs["name"].is_unique
     workers = city["workers"]
-    assert workers["id_number"].str.startswith("000000").all() and workers["id_number"].is_unique
-    assert not [i for i in workers["id_number"] if id_number_problems(i)]
+    # made-up numbers under the employer's (real GB/T 2260) district code
+    assert (workers["id_number"].str[:6] == workers["employer_uscc"].str[2:8]).all()
+    assert workers["id_number"].is_unique
+    assert not [i for i in workers["id_number"] if id_number_problems(i, SNAPSHOT)]
+    assert not [d for d in comm["district_code"].unique() if unknown_division(d)]
 
 
 def test_skew_few_large_providers_and_unserved_communities(city):

@@ -1,3 +1,6 @@
+import datetime as dt
+import random
+
 import pytest
 
 from data_contracts import identifiers as ids
@@ -44,6 +47,9 @@ def test_org_code_check_maps_10_to_x_and_11_to_0():
     ("5131011050114439", "uscc_length"),
     ("51310110501144395I", "uscc_alphabet"),
     ("5131011050114439SU", "uscc_alphabet"),
+    ("51310110501144395U\n", "uscc_length"),
+    ("926323F32Q1W78EF2W", "uscc_division_part"),  # both check characters right, letters in 3-8
+    ("51٣١٠١10501144395U", "uscc_alphabet"),
 ])
 def test_shape_rules(code, problem):
     assert ids.uscc_problems(code) == [problem]
@@ -62,13 +68,87 @@ def test_make_uscc_round_trips():
     assert code[:8] == "52310106"
 
 
+def test_authority_and_category_follow_the_table_of_gb_32100():
+    for prefix in ["11", "12", "13", "19", "21", "35", "51", "52", "53", "59", "91", "92", "93", "A1", "N3", "Y1"]:
+        assert ids.uscc_problems(ids.make_uscc(prefix[0], prefix[1], "310106", "5ABC1234")) == [], prefix
+    for prefix in ["00", "10", "14", "54", "94", "99", "A2", "N4", "Y2", "B1", "1A"]:
+        assert ids.uscc_problems(ids.make_uscc(prefix[0], prefix[1], "310106", "5ABC1234")) == \
+            ["uscc_authority_category"], prefix
+    assert len(ids.USCC_PREFIXES) == 36
+
+
+def _id(first17: str) -> str:
+    return first17 + ids.id_number_check_char(first17)
+
+
 def test_resident_id_number_checksum():
-    first17 = "00000019900101123"
-    good = first17 + ids.id_number_check_char(first17)
+    good = _id("31010619900101123")
     assert ids.id_number_problems(good) == []
-    bad = first17 + ("0" if good[-1] != "0" else "1")
+    bad = good[:17] + ("0" if good[-1] != "0" else "1")
     assert ids.id_number_problems(bad) == ["id_number_check_char"]
     assert ids.id_number_problems("12345") == ["id_number_format"]
+
+
+@pytest.mark.parametrize("first17,problem", [
+    ("00000019900101123", "id_number_address"),   # the old test numbers' address code
+    ("99042619911201007", "id_number_address"),   # stdnum's unknown birth place
+    ("11999919900101123", "id_number_address"),   # a province, but no such county
+    ("31010619900229123", "id_number_birth_date"),  # 29 February of a common year
+    ("31010619001301123", "id_number_birth_date"),  # month 13
+    ("31010619900100123", "id_number_birth_date"),  # day 00
+    ("31010619900132123", "id_number_birth_date"),  # day 32
+    ("31010600000101123", "id_number_birth_date"),  # year 0000
+    ("31010620260101123", "id_number_birth_future"),  # after the snapshot
+])
+def test_resident_id_number_parts(first17, problem):
+    assert ids.id_number_problems(_id(first17), dt.date(2025, 12, 31)) == [problem]
+
+
+def test_id_number_rules_that_hold_by_the_standard():
+    assert ids.id_number_problems(_id("31010620000229123")) == []  # 2000 is a leap year
+    assert ids.id_number_problems(_id("31010819900101123")) == []  # 闸北区, abolished 2015: kept
+    assert ids.id_number_problems(_id("31010620260101123")) == []  # no snapshot, no future check
+    assert ids.id_number_problems(_id("31010619900101123").lower()) == []
+
+
+def test_non_ascii_digits_and_line_ends_are_not_codes():
+    good = _id("31010619900101123")
+    arabic = good.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    assert ids.id_number_problems(arabic) == ["id_number_format"]
+    assert ids.id_number_problems(arabic[:17] + "X") == ["id_number_format"]
+    assert ids.id_number_problems(good + "\n") == ["id_number_format"]
+    assert ids.division_problems("٣١٠١٠٦", 6) == [("division_code_format", {"digits": "6"})]
+    assert ids.division_problems("310106\n", 6) == [("division_code_format", {"digits": "6"})]
+    assert not ids.is_division12("310106006001\n")
+    with pytest.raises(ValueError):
+        ids.id_number_check_char(arabic[:17])
+    assert not ids.looks_like_id_number(arabic)
+
+
+def test_division_code_parts():
+    assert ids.division_problems("310106", 6) == []
+    assert ids.division_problems("310106006001", 12) == []
+    assert ids.division_problems("310106000000", 12) == []  # the county itself
+    assert ids.division_problems("654203511501", 12) == []  # a 兵团 unit (township part 400-599)
+    assert ids.division_problems("990106", 6) == [("division_province_part", {"part": "99"})]
+    assert ids.division_problems("310106600000", 12) == [("division_township_part", {"part": "600"})]
+    assert ids.division_problems("310106000001", 12) == [("division_committee_part", {"part": "001"})]
+    assert ids.division_problems("31010600600", 12) == [("division_code_format", {"digits": "12"})]
+    assert not ids.unknown_division("310106006001") and not ids.unknown_division("310108")
+    assert ids.unknown_division("310199006001") and ids.unknown_division("110100") is False
+
+
+def test_gb2260_walk_agrees_with_stdnum_lookups():
+    # county_known walks stdnum's list once; its public lookup must agree code by code
+    from stdnum import numdb
+
+    db, rng = numdb.get("cn/loc"), random.Random(3)
+    known = list(ids.gb2260_codes())
+    for code in known[::7] + [f"{rng.randrange(10**6):06d}" for _ in range(3000)]:
+        parts = db.info(code)
+        assert ids.county_known(code) == (len(parts) == 2 and "county" in parts[1][1]), code
+    assert len(ids.current_county_codes()) >= 2800 and "310106" in ids.current_county_codes()
+    assert "310108" not in ids.current_county_codes() and "130101" not in ids.current_county_codes()
 
 
 def test_division_kinds():
@@ -79,7 +159,7 @@ def test_division_kinds():
 
 
 def test_mask_keeps_only_the_ends():
-    assert ids.mask("000000199001011234") == "00**************34"
+    assert ids.mask("310106199001011234") == "31**************34"
 
 
 def _damaged(rng, good: str, alphabet: str) -> str:
@@ -98,17 +178,58 @@ def test_whole_column_checks_vouch_exactly_for_the_valid_codes():
     from data_contracts.identifiers import valid_id_numbers, valid_usccs
 
     rng = random.Random(7)
-    usccs = [_damaged(rng, ids.make_uscc("5", rng.choice("123"), f"{rng.randrange(10**6):06d}",
+    prefixes = sorted(ids.USCC_PREFIXES)
+    usccs = [_damaged(rng, ids.make_uscc(*rng.choice(prefixes), f"{rng.randrange(10**6):06d}",
                                           "".join(rng.choice(ids.USCC_ALPHABET) for _ in range(8))),
-                      ids.USCC_ALPHABET + "IOZa-中") for _ in range(5000)]
-    people = []
+                      ids.USCC_ALPHABET + "IOZa-中٣") for _ in range(5000)]
+    counties, snapshot, people = sorted(ids.gb2260_codes()), dt.date(2025, 12, 31), []
     for _ in range(5000):
-        first = "".join(rng.choice("0123456789") for _ in range(17))
+        # a real county or any six digits; a birth date that may be no day, or after the snapshot
+        place = rng.choice(counties) if rng.random() < 0.8 else f"{rng.randrange(10**6):06d}"
+        born = f"{rng.randrange(1890, 2030):04d}{rng.randrange(0, 14):02d}{rng.randrange(0, 33):02d}"
+        first = place + born + f"{rng.randrange(1000):03d}"
         people.append(_damaged(rng, first + ids.id_number_check_char(first), "0123456789Xx٣"))
     for codes, vouch, problems in ((usccs, valid_usccs, ids.uscc_problems),
                                    (people, valid_id_numbers, ids.id_number_problems)):
-        vouched = vouch(codes)
+        vouched = vouch(codes, snapshot)
         assert 500 < sum(vouched) < len(codes)
         for code, ok in zip(codes, vouched, strict=True):
-            passes = code == code.upper() and not problems(code)
+            passes = code == code.upper() and not (problems(code, snapshot) if vouch is valid_id_numbers
+                                                   else problems(code))
             assert ok == (passes and code.isascii()), code
+
+
+#: files another piece of work owns (cell cleaning: values.py, readers.py), whose number and
+#: date patterns still use the Unicode digit class and `$`; listed so this test guards the rest
+_NOT_YET_ASCII = {"data_contracts/values.py", "pipelines/common/readers.py"}
+
+
+def test_code_patterns_are_ascii_and_matched_whole():
+    r"""No `\d`, `str.isdigit()`, `isdecimal()` or `isnumeric()` (they take ٣ and other
+    scripts' digits) and no Python pattern ending in `$` (it matches before a trailing newline)
+    in the code: `[0-9]` and fullmatch or `\Z`. Pydantic's `Field(pattern=...)` runs the Rust
+    engine, whose `$` is the true end, so those keep `^...$` (their digits are `[0-9]`)."""
+    import io
+    import tokenize
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    found = []
+    for folder in ("data_contracts", "pipelines", "sanshe", "graph_schema", "benchmarks"):
+        for path in sorted((repo / folder).rglob("*.py")):
+            rel = path.relative_to(repo).as_posix()
+            if rel in _NOT_YET_ASCII:
+                continue
+            previous = ""
+            for tok in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline):
+                at = f"{rel}:{tok.start[0]}"
+                if tok.type == tokenize.NAME and previous == "." and tok.string in ("isdigit", "isdecimal", "isnumeric"):
+                    found.append(f"{at}: .{tok.string}()")
+                if tok.type == tokenize.STRING:
+                    if "\\d" in tok.string:
+                        found.append(f"{at}: \\d")
+                    if tok.string.rstrip("'\"").endswith("$") and previous != "=":  # `pattern=r"...$"`: Rust
+                        found.append(f"{at}: $")
+                if tok.type not in (tokenize.NL, tokenize.COMMENT):
+                    previous = tok.string
+    assert found == []

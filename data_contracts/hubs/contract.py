@@ -81,7 +81,7 @@ class HubMembershipRecord(Contract):
     joined_on: PastDate | None = Field(None, alias="加入日期")
     party_members: Annotated[Whole, Field(ge=0)] = Field(alias="党员人数")
     has_party_branch: YesNo = Field(alias="是否建立党组织")
-    liaison_id: Annotated[str, Field(pattern=r"^LN-\d{4,8}$", examples=["LN-0001"])] | None = Field(None, alias="党建联络员编号")
+    liaison_id: Annotated[str, Field(pattern=r"^LN-[0-9]{4,8}$", examples=["LN-0001"])] | None = Field(None, alias="党建联络员编号")
     liaison_name: str | None = Field(None, alias="党建联络员姓名")
 
 

@@ -55,7 +55,7 @@ class ProjectRecord(Contract):
         "staffed_workers": ("社工编号", "配置社工"),
     }
 
-    project_id: Annotated[str, Field(pattern=r"^[A-Z]{2,4}-\d{4}-\d{3,5}$", examples=["MZ-2024-001"])] = Field(alias="项目编号")
+    project_id: Annotated[str, Field(pattern=r"^[A-Z]{2,4}-[0-9]{4}-[0-9]{3,5}$", examples=["MZ-2024-001"])] = Field(alias="项目编号")
     project_name: str = Field(alias="项目名称")
     purchaser_name: str = Field(alias="购买主体")
     purchaser_uscc: Uscc = Field(alias="购买主体统一社会信用代码")

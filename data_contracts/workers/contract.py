@@ -41,7 +41,7 @@ class SocialWorkerRecord(Contract):
     personal = frozenset({"name", "id_number", "phone", "certificate_no"})
     references = {"employer_uscc": ORGANISATION.named("工作单位", "employer"), "served_communities": COMMUNITY}
 
-    worker_key: Annotated[str, Field(pattern=r"^SW\d{6}$", examples=["SW000001"])] = Field(alias="社工编号")
+    worker_key: Annotated[str, Field(pattern=r"^SW[0-9]{6}$", examples=["SW000001"])] = Field(alias="社工编号")
     name: str = Field(alias="姓名")
     id_number: IdNumber = Field(alias="身份证号")
     phone: Mobile | None = Field(None, alias="手机号")

@@ -9,6 +9,7 @@ step, and queries open the database read-only.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -149,7 +150,7 @@ class EmbeddedGraphStore:
         graph is untouched, and the folder is removed once its process is gone."""
         for d in self.path.parent.glob(".load-*"):
             pid = d.name.split("-")[1]
-            if pid.isdigit() and not _alive(int(pid)):
+            if re.fullmatch(r"[0-9]+", pid) and not _alive(int(pid)):  # ASCII digits only
                 shutil.rmtree(d, ignore_errors=True)
 
     @staticmethod

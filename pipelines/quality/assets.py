@@ -31,13 +31,13 @@ from ..common.resources import SansheResource
 
 ACCOUNTING_COLUMNS = ["register", "file", "sheet", "format", "rows_read", "rows_accepted", "rows_quarantined", "warnings",
                       "note"]
-_PART = re.compile(rf"^(?P<file>.*\.(?:{'|'.join(s[1:] for s in sorted(readers.WORKBOOKS))}))\[(?P<sheet>.*)\]$",
+_PART = re.compile(rf"(?P<file>.*\.(?:{'|'.join(s[1:] for s in sorted(readers.WORKBOOKS))}))\[(?P<sheet>.*)\]",
                    re.IGNORECASE)
 
 
 def split_part(part: str) -> tuple[str, str]:
     """`projects/p.xlsx[数据]` -> (`projects/p.xlsx`, `数据`); a text file has no sheet."""
-    m = _PART.match(part)
+    m = _PART.fullmatch(part)
     return (m["file"], m["sheet"]) if m else (part, "")
 
 

@@ -3,8 +3,9 @@
 The Jing'an sample (district.py) is hand-calibrated history for one district; this generator
 is for volume. It writes the same registers in the same format (CSV, the contracts' Chinese
 headers) with the same invariants: valid USCCs whose type digit matches the type, 12-digit
-codes nested district → street/town → committee with the kind digits right, fake ID numbers
-(address code 000000), enumerations from the contracts. Per district it is calibrated to the
+codes nested district → street/town → committee with the kind digits right, under real
+GB/T 2260 county codes (the contracts warn of an unknown one), made-up ID numbers with the
+employer's district as address code, enumerations from the contracts. Per district it is calibrated to the
 national figures of DOMAIN.md and issue 6 (about 890,000 organisations, 930,000 certified
 workers, 120,000 residents' and 490,000 village committees in 40,000 streets/towns and 2,800
 districts) with realistic skew: a few large providers win most contracts, many win one or
@@ -28,7 +29,7 @@ from data_contracts.enums import (
     PROCUREMENT_METHODS,
     SERVICE_CATEGORIES,
 )
-from data_contracts.identifiers import id_number_check_char, make_uscc
+from data_contracts.identifiers import current_county_codes, id_number_check_char, make_uscc
 
 from . import names as N
 
@@ -36,8 +37,6 @@ from . import names as N
 SCALES = {"district": 1, "city": 16, "province": 120, "national": 2800}
 SNAPSHOT = dt.date(2025, 12, 31)
 YEARS = range(2019, 2026)
-PROVINCE_CODES = [11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
-                  53, 54, 61, 62, 63, 64, 65]
 
 
 @dataclass(frozen=True)
@@ -83,12 +82,12 @@ class ScaleGenerator:
 
     # -- geography ---------------------------------------------------------------------
     def district_codes(self) -> list[tuple[str, str]]:
-        out = []
-        for i in range(self.n):
-            p, j = divmod(i, 91)
-            code = f"{PROVINCE_CODES[p % len(PROVINCE_CODES)]}{j // 10 + 1:02d}{j % 10 + 1:02d}"
-            out.append((code, f"样例{code}区"))
-        return out
+        """The first `n` county-level codes in use in GB/T 2260 (2,849 in python-stdnum 2.2),
+        with made-up names."""
+        codes = current_county_codes()
+        if self.n > len(codes):
+            raise ValueError(f"{self.n} districts asked for; GB/T 2260 has {len(codes)} county codes in use")
+        return [(code, f"样例{code}区") for code in codes[: self.n]]
 
     def communities(self) -> pd.DataFrame:
         rng, per = self.rng, self.per
@@ -215,7 +214,7 @@ class ScaleGenerator:
         n = self.per.workers * self.n
         emp = _zipf(rng, len(employers), n, 0.6)
         employer_codes = employers["uscc"].to_numpy()
-        # (birth date, sequence) unique per worker, so no two fake ID numbers coincide: the
+        # (birth date, sequence) unique per worker, so no two made-up ID numbers coincide: the
         # day index i // 1000 is scrambled by a bijection mod 13,000 (7,919 is prime)
         idx = np.arange(n)
         birth = np.datetime64(dt.date(1965, 1, 1)) + ((idx // 1000) * 7919 % 13000).astype("timedelta64[D]")
@@ -232,7 +231,7 @@ class ScaleGenerator:
             uscc = employer_codes[emp[i]]
             pool = by_district[uscc[2:8]]
             served = sorted({pool[int(p * len(pool))] for p in served_pick[i, : served_n[i]]})
-            first17 = "000000" + str(birth[i]).replace("-", "") + f"{seq[i]:03d}"
+            first17 = uscc[2:8] + str(birth[i]).replace("-", "") + f"{seq[i]:03d}"
             rows.append({"worker_key": f"SW{i + 1:06d}", "name": people[i], "id_number": first17 + id_number_check_char(first17),
                          "phone": f"19{phone[i]:09d}", "certificate_no": f"ZS{year[i]}{certs[i]:06d}",
                          "level": str(level[i]), "certified_year": int(year[i]), "employer_uscc": uscc,
