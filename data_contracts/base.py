@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, get_args
+from typing import Annotated, Any, ClassVar, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -56,10 +56,14 @@ def _division(digits: int):
     return check
 
 
-def one_of(values: Iterable[str]):
+def one_of(values: Iterable[str], formerly: dict[str, str] | None = None):
+    """A value from `values`; `formerly` maps names a value had before (an older law's or
+    system's spelling) to today's, so an old register reads as the value it means."""
     allowed = list(values)
+    renamed = formerly or {}
 
     def check(v: str) -> str:
+        v = renamed.get(v, v)
         if v not in allowed:
             raise fail("value_not_allowed", allowed=allowed)
         return v
@@ -159,6 +163,10 @@ def _tidy_halfwidth(v: str) -> str:
     return values.tidy(values.halfwidth(v))
 
 
+def _is_list(annotation: Any) -> bool:
+    return any(t is list or get_origin(t) is list for t in inner_types(annotation))
+
+
 def inner_types(annotation: Any) -> set[Any]:
     """Every type inside an annotation (Optional, Annotated, unions), for telling field kinds."""
     found, todo = set(), [annotation]
@@ -215,11 +223,13 @@ class Contract(BaseModel):
     def cleaner(cls, header: str):
         """How a cell of this column is read: free text (plain `str`, no constraint) keeps its
         characters, only stray spaces and line breaks go; a date keeps the space before a time
-        of day; codes, numbers and enumerations are read half-width with no spaces."""
+        of day, and a list the spaces between its items; codes, numbers and enumerations are read
+        half-width with no spaces."""
         if cls not in _CLEANERS:
             _CLEANERS[cls] = {
                 cls.header(f): values.tidy if info.annotation in (str, str | None) and not info.metadata
-                else _tidy_halfwidth if dt.date in inner_types(info.annotation)
+                # a list keeps one space between its items: a space or a line break separates them
+                else _tidy_halfwidth if dt.date in inner_types(info.annotation) or _is_list(info.annotation)
                 else values.compact
                 for f, info in cls.model_fields.items()}
         return _CLEANERS[cls].get(header, values.compact)
