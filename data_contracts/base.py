@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, get_args, get_origin
 
+import pandas as pd
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -269,3 +270,27 @@ def not_after_snapshot_year(value: int, info: ValidationInfo) -> int:
     if snapshot is not None and value > snapshot.year:
         raise fail("future_date", snapshot=snapshot.isoformat())
     return value
+
+
+def empty_table(model: type[Contract]) -> pd.DataFrame:
+    """A table of the contract's accepted rows that holds none, each column typed as a filled
+    one would be (text `str`, amounts `float64`, whole numbers `Int64`, yes/no `boolean`,
+    dates and lists `object`; `_file` text, `_row` int64, `_asof` object), so that what runs
+    on a register's rows runs the same on an empty register (a column of no rows would
+    otherwise be float64, and `"CN-USCI-" + codes` would fail on it)."""
+    def dtype(annotation: Any) -> Any:
+        kinds = inner_types(annotation)
+        if list in kinds or any(get_origin(t) is list for t in kinds) or dt.date in kinds:
+            return object
+        if bool in kinds:
+            return "boolean"
+        if int in kinds:
+            return "Int64"
+        if float in kinds:
+            return "float64"
+        return "str" if str in kinds else object
+
+    columns = {f: pd.Series([], dtype=dtype(info.annotation)) for f, info in model.model_fields.items()}
+    columns |= {"_file": pd.Series([], dtype="str"), "_row": pd.Series([], dtype="int64"),
+                "_asof": pd.Series([], dtype=object)}
+    return pd.DataFrame(columns)

@@ -30,7 +30,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"sanshe run: sources {settings.source_dir}\n            output  {settings.output_dir}")
     outcome = run_pipeline(settings)
     if not outcome.success:
-        print("sanshe run: FAILED (see the step errors above)")
+        print(f"sanshe run: FAILED · 运行失败\n{outcome.error}", file=sys.stderr)
         return 1
     from pipelines.quality.assets import accounting_table
 
@@ -41,6 +41,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     for c in outcome.checks:
         state = "passed" if c["passed"] else ("FAILED" if c["severity"] == "ERROR" else "warning")
         print(f"  {c['asset']:<28} {c['check']:<20} {state}")
+        if c.get("reason"):
+            print(f"      {c['reason']}")
+    noted = acc[(acc["note"] != "") & (acc["register"] != "(unclaimed)")]
+    if len(noted):
+        print("\nFiles to look at · 需要查看的文件 (quarantine/accounting.csv, column note)")
+        for f, sheet, note in zip(noted["file"], noted["sheet"], noted["note"], strict=True):
+            print(f"  {f or '-'}{f'[{sheet}]' if sheet else ''}: {note}")
     nodes = sum(v for k, v in outcome.graph_counts.items() if k[:1].isupper() and not k.isupper())
     rels = sum(v for k, v in outcome.graph_counts.items() if k.isupper())
     where = settings.graph_path if settings.graph == "embedded" else "Neo4j (NEO4J_URI)"

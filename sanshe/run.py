@@ -17,6 +17,8 @@ class RunOutcome:
     accounting: pd.DataFrame
     graph_counts: dict[str, int]
     checks: list[dict] = field(default_factory=list)
+    #: why the run could not start or finish, in plain words (zh and en); "" when it ran
+    error: str = ""
 
     @property
     def checks_passed(self) -> bool:
@@ -38,6 +40,13 @@ def run_pipeline(settings: Settings) -> RunOutcome:
     # raised while the job's asset selection is built; not ours to act on
     warnings.filterwarnings("ignore", category=BetaWarning)
 
+    from pipelines.inbox import InboxError, check_inbox
+
+    try:  # a missing inbox or a broken manifest is one message, before any step runs
+        check_inbox(settings.source_dir)
+    except InboxError as err:
+        return RunOutcome(False, pd.DataFrame(), {}, error=str(err))
+
     from pipelines.common.handover import HandOverIOManager, consumers
     from pipelines.common.resources import PUBLIC_IO, SansheResource
     from pipelines.definitions import ASSETS, CHECKS
@@ -56,14 +65,24 @@ def run_pipeline(settings: Settings) -> RunOutcome:
                                         PUBLIC_IO: handover})
         checks = []
         for ev in result.get_asset_check_evaluations():
+            reason = ev.metadata.get("reason")
             checks.append({"asset": ev.asset_key.to_user_string(), "check": ev.check_name,
-                           "passed": ev.passed, "severity": ev.severity.value})
+                           "passed": ev.passed, "severity": ev.severity.value,
+                           "reason": "" if ev.passed or reason is None else str(reason.value)})
         if not result.success:
             failures = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
+            lines = []
             for e in failures:
                 err = e.step_failure_data.error
-                print(f"step {e.step_key} failed: {err.message if err else ''}")
-            return RunOutcome(False, pd.DataFrame(), {}, checks)
+                # the error's own message, never its stack: the cause is what a clerk can act on
+                cause = err
+                while cause is not None and cause.cause is not None:
+                    cause = cause.cause
+                lines.append(f"step {e.step_key} failed: {(cause.message if cause else '').strip()}")
+            (settings.output_dir / "run_summary.json").write_text(json.dumps(
+                {"error": lines, "checks": checks}, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+                encoding="utf-8")
+            return RunOutcome(False, pd.DataFrame(), {}, checks, error="\n".join(lines))
         acc = result.output_for_node("quarantine_report")
         counts = result.output_for_node("graph")
     summary = {"accounting": acc.to_dict("records"), "graph": counts, "checks": checks}

@@ -57,10 +57,20 @@ def _check(register: str) -> AssetChecksDefinition:
             passed=worst == "ok",
             severity=AssetCheckSeverity.ERROR if not ok else AssetCheckSeverity.WARN,
             metadata={"expectations": len(results), "failed": int((~results["success"]).sum()),
+                      "reason": failure_reason(results),
                       "results": MetadataValue.md(results.to_markdown(index=False))},
         )
 
     return check
+
+
+def failure_reason(results) -> str:
+    """What failed, for the terminal and run_summary.json: each failed expectation with its
+    column, severity and how many values broke it ("" when all passed)."""
+    failed = results[~results["success"]]
+    return "; ".join(f"{e}({c}) {sev}: {n} unexpected" if n else f"{e}({c}) {sev}"
+                     for e, c, sev, n in zip(failed["expectation"], failed["column"], failed["severity"],
+                                             failed["unexpected"], strict=True))
 
 
 expectation_checks = [_check(register) for register in SUITES]
