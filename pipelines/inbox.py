@@ -38,7 +38,11 @@ def read_manifest(source_dir: Path) -> dict:
         raise InboxError(f"收件箱缺少 {path}：请写入一行 {_EXAMPLE}（数据所描述的日期）",
                          f"{path} is missing: write one with the line {_EXAMPLE} (the day the data describes)")
     try:
-        data = yaml.safe_load(path.read_bytes().decode("utf-8-sig"))
+        text = path.read_bytes().decode("utf-8-sig")
+        try:
+            data = yaml.safe_load(text)
+        except ValueError:  # a date YAML cannot make (2025-13-45): every value read as text
+            data = yaml.load(text, Loader=yaml.BaseLoader)  # builds no objects
     except (UnicodeDecodeError, yaml.YAMLError) as err:
         where = getattr(err, "problem_mark", None)
         at = f" (line {where.line + 1})" if where is not None else ""
