@@ -66,6 +66,8 @@ def _sanshe(*args: str) -> subprocess.CompletedProcess:
 def test_garbage_in_every_registers_folder_is_one_message_each_and_the_rest_loads(inbox, tmp_path, sample_run):
     for name, kind in GARBAGE:
         _garbage(inbox / name, kind)
+    (inbox / "decisions").mkdir(exist_ok=True)
+    _garbage(inbox / "decisions" / "provider_matches.csv", "pdf")  # a person's decisions, unreadable
     out = tmp_path / "out"
     done = _sanshe("run", "--source", str(inbox), "--output", str(out))
     printed = done.stdout + done.stderr
@@ -80,6 +82,8 @@ def test_garbage_in_every_registers_folder_is_one_message_each_and_the_rest_load
             assert row[NUMBERS].tolist() == ["1", "0", "1", "0"], name
             assert "unreadable_file" in row["note"] and "文件无法读取" in row["note"], name
         assert name in printed  # the terminal names the file
+    decisions = acc.loc["decisions/provider_matches.csv"]
+    assert decisions["rows_read"] == "0" and "decisions not read" in decisions["note"]
     q = pd.read_csv(out / "quarantine" / "quarantine.csv", dtype=str, keep_default_na=False)
     for name, kind in GARBAGE:
         if kind != "empty":
