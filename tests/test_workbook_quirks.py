@@ -282,3 +282,33 @@ def test_empty_tables_are_typed_by_the_contract():
         for name, info in model.model_fields.items():
             if float not in inner_types(info.annotation):
                 assert table[name].dtype != "float64", (model.__name__, name)
+
+
+def _xml_cell(v: str, extra: str = "") -> str:
+    kind = "Number" if v.replace(".", "").isdigit() and not v.startswith("0") and len(v) < 9 else "String"
+    return f'<Cell{extra}><Data ss:Type="{kind}">{v}</Data></Cell>'
+
+
+def test_an_xml_spreadsheet_2003_named_xls(tmp_path):
+    head = "".join(_xml_cell(h) for h in PROJECT_HEADER)
+    row = "".join(_xml_cell(c) for c in PROJECT[:15])  # the last cell left out, as Excel does
+    page = f"""<?xml version="1.0" encoding="UTF-8"?>
+<?mso-application progid="Excel.Sheet"?>
+<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"
+ xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet" xmlns:x="urn:schemas-microsoft-com:office:excel">
+<Worksheet ss:Name="清单"><Table>
+<Row>{_xml_cell("2024年项目清单", ' ss:MergeAcross="15"')}</Row>
+<Row ss:Index="3">{_xml_cell("单位：万元", ' ss:Index="16"')}</Row>
+<Row>{head}</Row><Row>{row}</Row></Table></Worksheet>
+<Worksheet ss:Name="旧"><Table><Row>{head}</Row><Row>{row}</Row></Table>
+<WorksheetOptions xmlns="urn:schemas-microsoft-com:office:excel"><Visible>SheetHidden</Visible></WorksheetOptions>
+</Worksheet></Workbook>"""
+    (tmp_path / "projects.xls").write_text(page, encoding="utf-8")
+    parts = _read(tmp_path / "projects.xls")
+    fr = parts["projects.xls[清单]"]
+    assert fr.format == "xml spreadsheet (named .xls) sheet 清单" and len(fr.frame) == 1
+    assert fr.frame["预算金额（元）"].tolist() == ["12.99"] and fr.units == {"budget": 10_000, "contract_amount": 10_000}
+    assert fr.skipped == [(1, "title or banner above the header"), (3, "title or banner above the header")]
+    assert len(parts["projects.xls[旧]"].frame) == 0 and "hidden" in parts["projects.xls[旧]"].notes[0]
+    (tmp_path / "projects.xls").write_text(page[:400], encoding="utf-8")  # cut short
+    assert _only(_read(tmp_path / "projects.xls")).broken[0][1] == "unreadable_file"

@@ -3,7 +3,8 @@
 Consumes one file of the inbox, read as what its bytes are, whatever its name says: CSV
 (comma or tab separated) in UTF-8 with or without BOM, UTF-16, GBK or GB18030, detected and
 never configured; a workbook (XLSX, XLSM, XLS, ODS, read with calamine, workbooks.py) with the
-data on any visible sheet; an HTML table saved as `.xls` (html_tables.py).
+data on any visible sheet; an HTML table or an XML Spreadsheet 2003 saved as `.xls`
+(html_tables.py, xml_spreadsheets.py).
 Emits  one `FileRead` per table found: the rows as text cells under the contract's canonical
        headers, each with its spreadsheet row number, plus what was skipped (title or merged
        banner rows above the header, total, subtotal and footer rows) and notes for the
@@ -36,7 +37,8 @@ from data_contracts.headers import HeaderMatch, header_key, match, spellings
 from data_contracts.values import UNITS
 
 from . import html_tables
-from .workbooks import read_workbook
+from .workbooks import Workbook, read_workbook
+from .xml_spreadsheets import looks_like_xml_spreadsheet, read_xml_spreadsheet
 
 WORKBOOKS = {".xlsx", ".xlsm", ".xls", ".ods"}
 TEXT_FILES = {".csv", ".tsv", ".txt"}
@@ -174,6 +176,13 @@ def _read_text(raw: bytes, rel: str, asof: dt.date, model: type[Contract],
     named = "" if suffix in TEXT_FILES else f" (named {suffix})"
     if html_tables.looks_like_html(text):
         return _read_html(text, rel, asof, model, f"html table{named} {encoding}")
+    if looks_like_xml_spreadsheet(text):
+        try:
+            book = read_xml_spreadsheet(text)
+        except Exception as err:  # lxml's XMLSyntaxError: a broken export
+            return {rel: _unreadable(model, f"an XML spreadsheet that cannot be parsed ({type(err).__name__})",
+                                     "xml spreadsheet")}
+        return _read_sheets(book, rel, asof, model, f"xml spreadsheet{named}")
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -221,6 +230,10 @@ def _read_workbook(path: Path, rel: str, asof: dt.date, model: type[Contract]) -
     except Exception as err:  # calamine raises its own errors for damaged or encrypted files
         detail = f"not a readable workbook ({type(err).__name__}: {str(err)[:120]})"
         return {rel: _unreadable(model, detail, kind)}
+    return _read_sheets(wb, rel, asof, model, kind)
+
+
+def _read_sheets(wb: Workbook, rel: str, asof: dt.date, model: type[Contract], kind: str) -> dict[str, FileRead]:
     # the data may sit on any visible sheet: read every sheet whose header has all required
     # columns, or else the one that comes closest (its missing columns are then reported)
     sheets = {s.name: s for s in wb.sheets}
