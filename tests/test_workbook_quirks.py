@@ -45,7 +45,7 @@ def _csv(path: Path, rows: list[list[str]], encoding="utf-8") -> Path:
 # --- unit lines -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("above,beside", [
-    ([["单位：万元"]], None), ([["金额单位: 万元"]], None), ([["2024年项目清单（单位：万元）"]], None),
+    ([["单位：万元"]], None), ([["金额单位: 万元"]], None), ([["单位：万元人民币"]], None), ([["2024年项目清单（单位：万元）"]], None),
     ([], "单位：万元"),
 ])
 def test_a_unit_line_above_or_beside_the_header_sets_amount_units(tmp_path, above, beside):

@@ -59,8 +59,9 @@ FOOTER = re.compile(r"^(?:(?:注|说明|备注|附注)(?:[0-9一二三四五六�
                     r"(?:\(.*?\))?(?::|$))")
 #: first characters of every word above: a row starting otherwise skips the check
 _FOOTER_STARTS = frozenset("合总小共注说备附填制审复负单分主经联报")
-#: a unit line above or beside the header: `单位：万元`, `金额单位：元`, `（单位：万元）`
-UNIT_LINE = re.compile(r"单位[:：]\s*(?P<unit>万元|元|万)(?![\u4e00-\u9fff])")
+#: a unit line above or beside the header: `单位：万元`, `金额单位：元`, `（单位：万元）`,
+#: `单位：万元人民币`
+UNIT_LINE = re.compile(r"单位[:：]\s*(?P<unit>万元|元|万)(?:人民币)?(?![\u4e00-\u9fff])")
 _UNIT_NAMED = re.compile(r"\((?:万元|万|元)\)")
 #: bytes a file starts with, for files whose name says otherwise
 _MAGIC = {b"PK\x03\x04": "workbook", b"\xd0\xcf\x11\xe0": "workbook", b"%PDF": "a PDF document",
