@@ -120,6 +120,26 @@ def test_every_register_empty_still_builds_a_graph(inbox, tmp_path):
     assert outcome.success, outcome.error
     assert outcome.graph_counts["SocialOrganisation"] == 0 and outcome.graph_counts["Dataset"] == 1
     assert (outcome.accounting["rows_read"] == 0).all()
+    # a check that did not pass says why, in the outcome and in run_summary.json
+    summary = json.loads((tmp_path / "out" / "run_summary.json").read_text(encoding="utf-8"))
+    assert summary["checks"] == outcome.checks
+    assert all(c["reason"] for c in outcome.checks if not c["passed"])
+
+
+def test_a_failed_expectation_says_which_and_how_many():
+    from pipelines.quality.checks import failure_reason
+
+    results = pd.DataFrame([
+        {"expectation": "ExpectColumnValuesToBeUnique", "column": "uscc", "severity": "error", "success": False,
+         "unexpected": 3},
+        {"expectation": "ExpectTableRowCountToBeBetween", "column": "", "severity": "warning", "success": False,
+         "unexpected": 0},
+        {"expectation": "ExpectColumnValuesToNotBeNull", "column": "name", "severity": "error", "success": True,
+         "unexpected": 0},
+    ])
+    assert failure_reason(results) == ("ExpectColumnValuesToBeUnique(uscc) error: 3 unexpected; "
+                                       "ExpectTableRowCountToBeBetween() warning")
+    assert failure_reason(results[results["success"]]) == ""
 
 
 def test_a_missing_inbox_is_one_message(tmp_path):
