@@ -10,8 +10,9 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, get_args
+from typing import Annotated, Any, ClassVar, get_args, get_origin
 
+import pandas as pd
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -78,10 +79,14 @@ def _unknown_divisions(v: list[str]) -> tuple[str, dict[str, Any]] | None:
     return ("division_code_unknown", {"code": unknown}) if unknown else None
 
 
-def one_of(values: Iterable[str]):
+def one_of(values: Iterable[str], formerly: dict[str, str] | None = None):
+    """A value from `values`; `formerly` maps names a value had before (an older law's or
+    system's spelling) to today's, so an old register reads as the value it means."""
     allowed = list(values)
+    renamed = formerly or {}
 
     def check(v: str) -> str:
+        v = renamed.get(v, v)
         if v not in allowed:
             raise fail("value_not_allowed", allowed=allowed)
         return v
@@ -210,6 +215,10 @@ def _tidy_halfwidth(v: str) -> str:
     return values.tidy(values.halfwidth(v))
 
 
+def _is_list(annotation: Any) -> bool:
+    return any(t is list or get_origin(t) is list for t in inner_types(annotation))
+
+
 def inner_types(annotation: Any) -> set[Any]:
     """Every type inside an annotation (Optional, Annotated, unions), for telling field kinds."""
     found, todo = set(), [annotation]
@@ -269,11 +278,13 @@ class Contract(BaseModel):
     def cleaner(cls, header: str):
         """How a cell of this column is read: free text (plain `str`, no constraint) keeps its
         characters, only stray spaces and line breaks go; a date keeps the space before a time
-        of day; codes, numbers and enumerations are read half-width with no spaces."""
+        of day, and a list the spaces between its items; codes, numbers and enumerations are read
+        half-width with no spaces."""
         if cls not in _CLEANERS:
             _CLEANERS[cls] = {
                 cls.header(f): values.tidy if info.annotation in (str, str | None) and not info.metadata
-                else _tidy_halfwidth if dt.date in inner_types(info.annotation)
+                # a list keeps one space between its items: a space or a line break separates them
+                else _tidy_halfwidth if dt.date in inner_types(info.annotation) or _is_list(info.annotation)
                 else values.compact
                 for f, info in cls.model_fields.items()}
         return _CLEANERS[cls].get(header, values.compact)
@@ -330,3 +341,27 @@ def not_after_snapshot_year(value: int, info: ValidationInfo) -> int:
     if snapshot is not None and value > snapshot.year:
         raise fail("future_date", snapshot=snapshot.isoformat())
     return value
+
+
+def empty_table(model: type[Contract]) -> pd.DataFrame:
+    """A table of the contract's accepted rows that holds none, each column typed as a filled
+    one would be (text `str`, amounts `float64`, whole numbers `Int64`, yes/no `boolean`,
+    dates and lists `object`; `_file` text, `_row` int64, `_asof` object), so that what runs
+    on a register's rows runs the same on an empty register (a column of no rows would
+    otherwise be float64, and `"CN-USCI-" + codes` would fail on it)."""
+    def dtype(annotation: Any) -> Any:
+        kinds = inner_types(annotation)
+        if list in kinds or any(get_origin(t) is list for t in kinds) or dt.date in kinds:
+            return object
+        if bool in kinds:
+            return "boolean"
+        if int in kinds:
+            return "Int64"
+        if float in kinds:
+            return "float64"
+        return "str" if str in kinds else object
+
+    columns = {f: pd.Series([], dtype=dtype(info.annotation)) for f, info in model.model_fields.items()}
+    columns |= {"_file": pd.Series([], dtype="str"), "_row": pd.Series([], dtype="int64"),
+                "_asof": pd.Series([], dtype=object)}
+    return pd.DataFrame(columns)

@@ -27,7 +27,7 @@ from pydantic import ConfigDict, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
-from .base import Contract, Finding, Warns, WholeColumn, blank, inner_types
+from .base import Contract, Finding, Warns, WholeColumn, blank, empty_table, inner_types
 
 _BROKEN = object()  # a cell that fails its field's check
 
@@ -208,7 +208,10 @@ class ColumnPass:
             self.values[f][i] = v
 
     def table(self, keep: np.ndarray, files: pd.Series, rows: pd.Series, asofs: pd.Series | None) -> pd.DataFrame:
-        """The kept rows, in file order, as the accepted table."""
+        """The kept rows, in file order, as the accepted table (typed by the contract when no
+        row is kept)."""
+        if not keep.any():
+            return empty_table(self.model)
         table = {f: a[keep].tolist() for f, a in self.values.items()}
         for f in self._lists:
             table[f] = _own_lists(table[f])

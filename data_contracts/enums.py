@@ -5,6 +5,10 @@ it where a query or a release needs a stable ASCII value.
 """
 
 ORG_TYPES = {"社会团体": "social_group", "社会服务机构": "social_service_org", "基金会": "foundation"}
+#: the names social service organisations had before the Charity Law of 2016 (民办非企业单位,
+#: shortened 民办非企业 or 民非): registers printed before then, and systems not yet changed,
+#: still write them; they mean 社会服务机构 (type digit 2 of the USCC agrees)
+FORMER_ORG_TYPES = {"民办非企业单位": "社会服务机构", "民办非企业": "社会服务机构", "民非": "社会服务机构"}
 REGISTRATION_STATUSES = {"正常": "active", "注销": "deregistered", "撤销": "revoked"}
 INSPECTION_RESULTS = {"合格": "pass", "基本合格": "basic_pass", "不合格": "fail"}
 ORG_GRADES = ["1A", "2A", "3A", "4A", "5A"]

@@ -14,7 +14,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from . import identifiers as ids
-from .base import Contract, inner_types
+from .base import Contract, empty_table, inner_types
 from .column_pass import ColumnPass
 from .rules import RULES, Severity, message
 
@@ -118,8 +118,7 @@ def missing_columns(raw: pd.DataFrame, model: type[Contract]) -> Validated | Non
         return None
     issues = [issue(model, file, int(row), by_alias[missing[0]], "missing_column", None,
                     column="、".join(missing)) for file, row in zip(raw["_file"], raw["_row"], strict=True)]
-    return Validated(pd.DataFrame(columns=[*model.model_fields, "_file", "_row", "_asof"]),
-                     issues_frame(issues), len(raw), len(raw), unknown_columns(raw, model))
+    return Validated(empty_table(model), issues_frame(issues), len(raw), len(raw), unknown_columns(raw, model))
 
 
 def _validate_row(model: type[Contract], by_alias: dict[str, str], context: dict[str, Any], snapshot: dt.date,

@@ -14,30 +14,71 @@ import unicodedata
 from functools import lru_cache
 
 _SPACE = re.compile(r"\s+")
+#: characters nobody sees in a cell: Unicode's format characters (category Cf: zero-width
+#: space and joiners, byte-order marks, direction marks, soft hyphen, ...; the list is Unicode
+#: 14's, held equal to `unicodedata` by tests/test_values.py), the Hangul fillers that render as
+#: nothing, and control characters other than tab and line breaks (those are spaces)
+INVISIBLE = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f"
+    "\u115f\u1160\u3164\uffa0"
+    "\x00-\x08\x0e-\x1f\x7f-\x9f]")
+#: how people stop Excel reading a long code as a number: `="9131..."` (a formula giving text)
+#: or a leading apostrophe; in a CSV both arrive as written
+_GUARDED = re.compile(r'^\s*=\s*"(.*)"\s*$', re.DOTALL)
+_ASCII_DIGIT = re.compile(r"[0-9]")
+_WIDE_OR_ASCII_DIGIT = re.compile(r"[0-9\uff10-\uff19]")
+
+
+def visible(text: str) -> str:
+    """The cell as a clerk sees it: invisible characters (INVISIBLE) removed, an Excel text
+    guard (`="…"` or a leading `'`) taken off. Every cleaner starts here."""
+    if not (text.isascii() and text.isprintable()):
+        text = INVISIBLE.sub("", text)
+    s = text.strip()
+    if s[:1] == "'":
+        return s[1:]
+    if s[:1] == "=" and (m := _GUARDED.match(s)):
+        return m.group(1)
+    return text
 
 
 def halfwidth(text: str) -> str:
     """Full-width letters, digits, punctuation and the ideographic space as their ASCII forms
-    (NFKC). Used on codes, numbers, dates and enumerations, never on names."""
-    return unicodedata.normalize("NFKC", text)
+    (NFKC). Used on codes, numbers, dates and enumerations, never on names.
+
+    Digits other than ASCII and full-width 0-9 (superscript ², circled ①, mathematical 𝟏, …)
+    are kept as written: NFKC would turn them into ASCII digits, and a code written with them
+    is not a code (the identifier checks reject it; they must see it as written)."""
+    if text.isascii():
+        return text
+    out = unicodedata.normalize("NFKC", text)
+    if len(_ASCII_DIGIT.findall(out)) == len(_WIDE_OR_ASCII_DIGIT.findall(text)):
+        return out
+    return "".join(ch if _ASCII_DIGIT.search(nf := unicodedata.normalize("NFKC", ch))
+                   and not _WIDE_OR_ASCII_DIGIT.fullmatch(ch) else nf for ch in text)
 
 
 def tidy(text: str) -> str:
     """Free text (names, scopes): line breaks, tabs and runs of spaces (the ideographic space
-    included) become one space; the ends are trimmed. The characters themselves are kept."""
-    return _SPACE.sub(" ", text.replace("\u3000", " ")).strip()
+    included) become one space; the ends are trimmed. The characters themselves are kept, less
+    the invisible ones and an Excel text guard (`visible`)."""
+    return _SPACE.sub(" ", visible(text).replace("\u3000", " ")).strip()
 
 
 def compact(text: str) -> str:
-    """Codes, numbers, dates and enumerations: half-width, with every space removed."""
-    return _SPACE.sub("", halfwidth(text))
+    """Codes, numbers, dates and enumerations: half-width, with every space removed (after
+    `visible`)."""
+    return _SPACE.sub("", halfwidth(visible(text)))
 
 
 # --- amounts ------------------------------------------------------------------------------
 
 #: yuan per unit written after an amount or in its column header
 UNITS = {"万元": 10_000, "万": 10_000, "元": 1}
-_AMOUNT = re.compile(r"^(?P<sign>-)?(?:¥|RMB|人民币)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<unit>万元|万|元)?$")
+_AMOUNT = re.compile(r"^(?P<sign>-)?(?:¥|RMB|人民币)?(?P<num>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)(?P<unit>万元|万|元)?$")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -61,31 +102,61 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 #: serial numbers taken as dates: 1960-01-01 to 2099-12-31 (a year like 2014 is not a serial)
 EXCEL_SERIALS = range(21916, 73051)
 _DATE_FORMS = [
-    re.compile(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})$"),
-    re.compile(r"^(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})[日号]?$"),
-    re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"),
+    re.compile(r"^(?P<y>[0-9]{4})[-/.](?P<m>[0-9]{1,2})[-/.](?P<d>[0-9]{1,2})$"),
+    re.compile(r"^(?P<y>[0-9]{4})年(?P<m>[0-9]{1,2})月(?P<d>[0-9]{1,2})[日号]?$"),
+    re.compile(r"^(?P<y>[0-9]{4})(?P<m>[0-9]{2})(?P<d>[0-9]{2})$"),
     # month precision: the first of the month (documented in docs/intake.md)
-    re.compile(r"^(?P<y>\d{4})年(?P<m>\d{1,2})月份?$"),
-    re.compile(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})$"),
+    re.compile(r"^(?P<y>[0-9]{4})年(?P<m>[0-9]{1,2})月份?$"),
+    re.compile(r"^(?P<y>[0-9]{4})[-/.](?P<m>[0-9]{1,2})$"),
 ]
+
+
+#: a time of day after a date, with an optional zone (`Z`, `+08:00`, `+0800`) as ISO 8601 and
+#: web-system exports write it
+_TIME = re.compile(r"(?P<h>[0-9]{1,2}):(?P<mi>[0-9]{2})(?::(?P<s>[0-9]{2})(?:\.[0-9]+)?)?"
+                   r"\s*(?P<tz>Z|[+-][0-9]{2}(?::?[0-9]{2})?)?")
+#: the registers' days are days in China Standard Time (UTC+8, no daylight saving since 1991)
+CHINA_TIME = dt.timezone(dt.timedelta(hours=8))
 
 
 @lru_cache(maxsize=1 << 16)
 def parse_date(text: str) -> dt.date:
     """`2014-09-01`, `2014/9/1`, `2014.9.1`, `2014年9月1日`, `20140901`, `2014年9月`, `2014.09`
-    (the first of that month) and Excel serial numbers such as `41883`."""
-    # a time of day after the date is dropped; the date part loses its spaces
+    (the first of that month) and Excel serial numbers such as `41883`. A time of day after the
+    date is dropped; with a time zone (`2014-08-31T16:00:00Z`, `...+08:00`) the instant is read
+    as the day it was in China (CHINA_TIME): web systems export Beijing midnight as 16:00Z."""
+    # the date part loses its spaces
     day, _, rest = tidy(halfwidth(text)).replace("T", " ").partition(" ")
-    if rest and not re.fullmatch(r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?", rest):
+    clock = _TIME.fullmatch(rest) if rest else None
+    if rest and not clock:
         day = day + rest  # `2014 年 9 月`: spaces inside the date, not a time
     s = compact(day)
-    if s.isdigit() and len(s) == 5 and int(s) in EXCEL_SERIALS:
+    if s.isascii() and s.isdigit() and len(s) == 5 and int(s) in EXCEL_SERIALS:
         return EXCEL_EPOCH + dt.timedelta(days=int(s))
     for form in _DATE_FORMS:
         m = form.match(s)
         if m:
-            return dt.date(int(m["y"]), int(m["m"]), int(m.groupdict().get("d") or 1))
+            date = dt.date(int(m["y"]), int(m["m"]), int(m.groupdict().get("d") or 1))
+            if clock and clock["tz"]:
+                return _china_day(date, clock)
+            return date
     raise ValueError(text)
+
+
+def _china_day(date: dt.date, clock: re.Match) -> dt.date:
+    """The day in China of `date` at `clock` in the zone `clock` names."""
+    tz = clock["tz"]
+    if tz == "Z":
+        zone = dt.UTC
+    else:
+        digits = tz[1:].replace(":", "")
+        minutes = int(digits[:2]) * 60 + int(digits[2:] or 0)
+        zone = dt.timezone(dt.timedelta(minutes=minutes if tz[0] == "+" else -minutes))
+    hour, minute, second = int(clock["h"]), int(clock["mi"]), int(clock["s"] or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise ValueError(clock.string)
+    when = dt.datetime.combine(date, dt.time(hour, minute, second), zone)
+    return when.astimezone(CHINA_TIME).date()
 
 
 # --- yes / no and grades ------------------------------------------------------------------
@@ -120,8 +191,8 @@ def parse_org_grade(text: str) -> str:
 def parse_whole(text: str) -> int:
     """`12345`, `12,345`, `12345.0` (as Excel writes a whole number) -> 12345."""
     s = compact(text)
-    if re.fullmatch(r"\d{1,3}(,\d{3})+", s):
+    if re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})+", s):
         s = s.replace(",", "")
-    if re.fullmatch(r"-?\d+(\.0+)?", s):
+    if re.fullmatch(r"-?[0-9]+(\.0+)?", s):
         return int(float(s))
     raise ValueError(text)

@@ -43,6 +43,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"sanshe run: sources {settings.source_dir}\n            output  {settings.output_dir}")
     outcome = run_pipeline(settings)
     if not outcome.success:
+        if outcome.error and not outcome.failures:
+            print(f"sanshe run: FAILED · 运行失败\n{outcome.error}", file=sys.stderr)
+            return FAILED
         for c in outcome.blocking_failures:
             print(f"sanshe run: check {c['asset']} · {c['check']} failed, so the graph was not loaded: "
                   f"{c['reason']}", file=sys.stderr)
@@ -59,7 +62,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     print("\nExpectation checks · 数据质量检查")
     for c in outcome.checks:
         state = "passed" if c["passed"] else ("FAILED" if c["severity"] == "error" else "warning")
-        print(f"  {c['asset']:<28} {c['check']:<20} {state}" + (f"  {c['reason']}" if c["reason"] else ""))
+        print(f"  {c['asset']:<28} {c['check']:<20} {state}")
+        if c.get("reason"):
+            print(f"      {c['reason']}")
+    noted = acc[(acc["note"] != "") & (acc["register"] != "(unclaimed)")]
+    if len(noted):
+        print("\nFiles to look at · 需要查看的文件 (quarantine/accounting.csv, column note)")
+        for f, sheet, note in zip(noted["file"], noted["sheet"], noted["note"], strict=True):
+            print(f"  {f or '-'}{f'[{sheet}]' if sheet else ''}: {note}")
     nodes = sum(v for k, v in outcome.graph_counts.items() if k[:1].isupper() and not k.isupper())
     rels = sum(v for k, v in outcome.graph_counts.items() if k.isupper())
     where = settings.graph_path if settings.graph == "embedded" else "Neo4j (NEO4J_URI)"

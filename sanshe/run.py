@@ -29,6 +29,8 @@ class RunOutcome:
     graph_counts: dict[str, int]
     checks: list[dict] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    #: why the run could not start or finish, in plain words (zh and en); "" when it ran
+    error: str = ""
 
     @property
     def checks_passed(self) -> bool:
@@ -64,6 +66,13 @@ def run_pipeline(settings: Settings) -> RunOutcome:
     _quiet_dagster()
     from dagster import DagsterEventType
 
+    from pipelines.inbox import InboxError, check_inbox
+
+    try:  # a missing inbox or a broken manifest is one message, before any step runs
+        check_inbox(settings.source_dir)
+    except InboxError as err:
+        return RunOutcome(False, pd.DataFrame(), {}, error=str(err))
+
     from pipelines.definitions import JOB_NAME, build_definitions
     from pipelines.quality import gx
 
@@ -83,14 +92,17 @@ def run_pipeline(settings: Settings) -> RunOutcome:
         failures = []
         for e in result.all_events:
             if e.event_type == DagsterEventType.STEP_FAILURE:
-                err = e.step_failure_data.error
-                failures.append(f"step {e.step_key} failed: {err.message.strip() if err else ''}")
+                cause = e.step_failure_data.error
+                # the error's own message, never its stack: the cause is what a clerk can act on
+                while cause is not None and cause.cause is not None:
+                    cause = cause.cause
+                failures.append(f"step {e.step_key} failed: {(cause.message if cause else '').strip()}")
         acc, counts = pd.DataFrame(), {}
         if result.success:
             acc = result.output_for_node("quarantine_report")
             counts = result.output_for_node("graph")
     summary = {"success": result.success, "accounting": acc.to_dict("records"), "graph": counts,
-               "checks": checks, "failures": failures}
+               "checks": checks, "failures": failures, "error": failures}
     (settings.output_dir / "run_summary.json").write_text(
         json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
-    return RunOutcome(result.success, acc, counts, checks, failures)
+    return RunOutcome(result.success, acc, counts, checks, failures, error="\n".join(failures))

@@ -42,7 +42,7 @@ def test_a_failed_error_check_stops_the_graph_load_and_says_why(tmp_path, monkey
     code = main(["run", "--source", str(SAMPLE_DIR), "--output", str(out)])
     err = capsys.readouterr().err
     assert code == 1
-    assert "projects_resolved" in err and "ExpectColumnValuesToBeInSet(provider_uscc) failed for 3 rows" in err
+    assert "projects_resolved" in err and "ExpectColumnValuesToBeInSet(provider_uscc) error: 3 unexpected" in err
     assert not (out / "graph.lbug").exists(), "the graph was loaded despite a failed error-level check"
     summary = json.loads((out / "run_summary.json").read_text(encoding="utf-8"))
     assert summary["success"] is False

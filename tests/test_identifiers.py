@@ -119,7 +119,7 @@ def test_non_ascii_digits_and_line_ends_are_not_codes():
     assert ids.id_number_problems(good + "\n") == ["id_number_format"]
     assert ids.division_problems("٣١٠١٠٦", 6) == [("division_code_format", {"digits": "6"})]
     assert ids.division_problems("310106\n", 6) == [("division_code_format", {"digits": "6"})]
-    assert not ids.is_division12("310106006001\n")
+    assert ids.division_problems("310106006001\n", 12)
     with pytest.raises(ValueError):
         ids.id_number_check_char(arabic[:17])
     assert not ids.looks_like_id_number(arabic)

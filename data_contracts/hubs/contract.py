@@ -21,7 +21,7 @@ from ..base import (
     one_of,
 )
 from ..enums import HUB_KINDS
-from ..references import HUB, ORGANISATION, STREET
+from ..references import DISTRICT, HUB, ORGANISATION, STREET
 
 HUB_ID = r"^HUB-[A-Z0-9-]+$"
 
@@ -32,7 +32,9 @@ class HubRecord(Contract):
     files = "hubs*"
     key = ("hub_id",)
     # a hub whose parent is rejected is rejected too (resolve.py repeats until stable)
-    references = {"street_code": STREET, "parent_hub_id": HUB.named("上级枢纽", "parent hub")}
+    references = {"street_code": STREET, "parent_hub_id": HUB.named("上级枢纽", "parent hub"),
+                  # the graph links a hub to its district: one the communities register knows
+                  "district_code": DISTRICT}
     aliases = {"hub_id": ("编号",), "hub_name": ("名称",), "hub_kind": ("类型",),
                "has_party_branch": ("党组织", "是否有党组织", "是否建立党支部"), "industry": ("行业",)}
 

@@ -9,7 +9,14 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from ..base import Contract, Division12, OrgGrade, PastDate, Uscc, Whole, fail, one_of
-from ..enums import CREDIT_LISTS, INSPECTION_RESULTS, ORG_GRADES, ORG_TYPES, REGISTRATION_STATUSES
+from ..enums import (
+    CREDIT_LISTS,
+    FORMER_ORG_TYPES,
+    INSPECTION_RESULTS,
+    ORG_GRADES,
+    ORG_TYPES,
+    REGISTRATION_STATUSES,
+)
 from ..identifiers import ORG_TYPE_DIGIT, uscc_type_problems
 from ..references import STREET
 
@@ -38,7 +45,7 @@ class OrganisationRecord(Contract):
 
     name: str = Field(alias="社会组织名称")
     uscc: Uscc = Field(alias="统一社会信用代码")
-    org_type: Annotated[str, one_of(ORG_TYPES)] = Field(alias="社会组织类型")
+    org_type: Annotated[str, one_of(ORG_TYPES, formerly=FORMER_ORG_TYPES)] = Field(alias="社会组织类型")
     registration_authority: str = Field(alias="登记管理机关")
     registration_date: PastDate = Field(alias="成立登记日期")
     status: Annotated[str, one_of(REGISTRATION_STATUSES)] = Field(alias="登记状态")

@@ -5,7 +5,7 @@
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, AssetsDefinition, MetadataValue, asset
 
-from data_contracts.base import Contract
+from data_contracts.base import Contract, empty_table
 from data_contracts.validation import drop_duplicates, issue, issues_frame, validate_frame
 
 from .collector import collector_paused
@@ -37,8 +37,9 @@ def source_assets(model: type[Contract], group: str, grain: str) -> list[AssetsD
                                       f.units) for f in raw.values()]
         broken = [issue(model, name, row, None, rule, None, detail=detail)
                   for name, f in raw.items() for row, rule, detail in f.broken]
-        accepted = pd.concat([c.accepted for c in checked], ignore_index=True) if checked else \
-            pd.DataFrame(columns=[*model.model_fields, "_file", "_row", "_asof"])
+        # a register of no rows is typed by its contract, so every later step runs on it as is
+        filled = [c.accepted for c in checked if len(c.accepted)]
+        accepted = pd.concat(filled, ignore_index=True) if filled else empty_table(model)
         issues = pd.concat([c.issues for c in checked] + [issues_frame(broken)], ignore_index=True)
         # a key may appear once per snapshot: duplicates are judged within one date
         _, dup_issues = drop_duplicates(accepted, model, key=(*model.key, "_asof"))
@@ -49,6 +50,7 @@ def source_assets(model: type[Contract], group: str, grain: str) -> list[AssetsD
             unknown_columns={name: f.unknown_columns for name, f in raw.items() if f.unknown_columns},
             formats={name: f.format for name, f in raw.items()},
             skipped={name: f.skipped for name, f in raw.items() if f.skipped},
+            notes={name: f.notes for name, f in raw.items() if f.notes},
         ).dropping(dup_issues)
         context.add_output_metadata({
             "rows_read": result.rows_read, "rows_accepted": len(result.accepted),

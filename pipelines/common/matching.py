@@ -92,14 +92,23 @@ def read_decisions(source_dir: Path) -> pd.DataFrame:
     path = source_dir / DECISIONS_FILE
     if not path.is_file():
         return pd.DataFrame(columns=DECISION_COLUMNS)
-    text, _ = decode(path.read_bytes())
     rows = []
-    for r in csv.DictReader(io.StringIO(text, newline="")):
-        decision = tidy(r.get("decision") or "").lower()
-        if decision in ACCEPT | REJECT:
-            rows.append({"register": tidy(r.get("register") or ""), "written_name": tidy(r.get("written_name") or ""),
-                         "candidate_uscc": compact(r.get("candidate_uscc") or "").upper(),
-                         "decision": "accept" if decision in ACCEPT else "reject"})
+    try:
+        text, _ = decode(path.read_bytes())
+        for r in csv.DictReader(io.StringIO(text, newline="")):
+            decision = tidy(str(r.get("decision") or "")).lower()
+            if decision in ACCEPT | REJECT:
+                rows.append({"register": tidy(str(r.get("register") or "")),
+                             "written_name": tidy(str(r.get("written_name") or "")),
+                             "candidate_uscc": compact(str(r.get("candidate_uscc") or "")).upper(),
+                             "decision": "accept" if decision in ACCEPT else "reject"})
+    except (UnicodeDecodeError, csv.Error, OSError) as err:
+        # no decision is taken from a file that cannot be read; the accounting says so
+        empty = pd.DataFrame(columns=DECISION_COLUMNS)
+        empty.attrs["problem"] = (f"decisions not read: the file cannot be read ({type(err).__name__}); save it "
+                                  f"as a UTF-8 CSV in the layout of provider_review.csv (决定文件无法读取，未采用其中的决定："
+                                  f"请按 provider_review.csv 的格式另存为 UTF-8 CSV)")
+        return empty
     # the last line about a pair wins, as a person corrects themselves further down
     return pd.DataFrame(rows, columns=DECISION_COLUMNS).drop_duplicates(DECISION_COLUMNS[:3], keep="last")
 

@@ -1,15 +1,21 @@
 """Reading a bureau's files as they come.
 
-Consumes one file of the inbox: CSV (comma or tab separated) in UTF-8 with or without BOM,
-UTF-16, GBK or GB18030, detected and never configured; or a workbook (XLSX, XLSM, XLS, ODS,
-read with calamine) with the data on any sheet.
+Consumes one file of the inbox, read as what its bytes are, whatever its name says: CSV
+(comma or tab separated) in UTF-8 with or without BOM, UTF-16, GBK or GB18030, detected and
+never configured; a workbook (XLSX, XLSM, XLS, ODS, read with calamine, workbooks.py) with the
+data on any visible sheet; an HTML table or an XML Spreadsheet 2003 saved as `.xls`
+(html_tables.py, xml_spreadsheets.py).
 Emits  one `FileRead` per table found: the rows as text cells under the contract's canonical
        headers, each with its spreadsheet row number, plus what was skipped (title or merged
-       banner rows above the header, total rows, blank rows) and what could not be read.
+       banner rows above the header, total, subtotal and footer rows) and notes for the
+       accounting (hidden sheets not read, a unit line applied, an empty file).
 
 The header is the row among the first few that names the most of the contract's columns, so
-a title above it is skipped and reported, not taken for the header. Nothing is dropped
-unreported: a line that cannot be taken apart is a `broken` row with its rule.
+a title above it is skipped and reported, not taken for the header; a header over two rows (a
+merged parent over its sub-headers) is read as one. A unit line above or beside the header
+(`单位：万元`) sets the unit of amount columns whose header names none. Nothing is dropped
+unreported: a line that cannot be taken apart is a `broken` row with its rule, and a file that
+is no table at all (a PDF, an archive, random bytes) is one `unreadable_file` entry.
 """
 
 from __future__ import annotations
@@ -22,11 +28,17 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
 from data_contracts.base import Contract
-from data_contracts.headers import HeaderMatch, header_key, match
+from data_contracts.headers import HeaderMatch, header_key, match, spellings
+from data_contracts.values import UNITS
+
+from . import html_tables
+from .workbooks import Workbook, read_workbook
+from .xml_spreadsheets import looks_like_xml_spreadsheet, read_xml_spreadsheet
 
 WORKBOOKS = {".xlsx", ".xlsm", ".xls", ".ods"}
 TEXT_FILES = {".csv", ".tsv", ".txt"}
@@ -37,6 +49,24 @@ ENCODINGS = ("utf-8", "gbk", "gb18030")
 HEADER_SEARCH_ROWS = 20
 #: a row whose first filled cell starts with one of these is a total, not a record
 TOTAL_WORDS = ("合计", "总计", "小计", "共计", "total")
+#: ... or ends with this: Excel's Subtotal command labels each group `<value> 汇总`
+SUBTOTAL_SUFFIX = "汇总"
+#: ... or is a note or a signature line under the table (compared after header_key: half-width,
+#: no spaces, lower case): `注：`, `说明：`, `填报人：`, `审核人：`, `填报日期：`, `填报单位（盖章）`
+FOOTER = re.compile(r"^(?:(?:注|说明|备注|附注)(?:[0-9一二三四五六七八九]|:|$)"
+                    r"|(?:填报人|填表人|制表人|审核人|复核人|审批人|负责人|单位负责人|分管领导|主管领导|经办人"
+                    r"|联系人|联系电话|填报日期|填表日期|制表日期|报送日期|填报单位|制表单位|报送单位)"
+                    r"(?:\(.*?\))?(?::|$))")
+#: first characters of every word above: a row starting otherwise skips the check
+_FOOTER_STARTS = frozenset("合总小共注说备附填制审复负单分主经联报")
+#: a unit line above or beside the header: `单位：万元`, `金额单位：元`, `（单位：万元）`,
+#: `单位：万元人民币`
+UNIT_LINE = re.compile(r"单位[:：]\s*(?P<unit>万元|元|万)(?:人民币)?(?![\u4e00-\u9fff])")
+_UNIT_NAMED = re.compile(r"\((?:万元|万|元)\)")
+#: bytes a file starts with, for files whose name says otherwise
+_MAGIC = {b"PK\x03\x04": "workbook", b"\xd0\xcf\x11\xe0": "workbook", b"%PDF": "a PDF document",
+          b"\x1f\x8b": "a gzip archive", b"Rar!": "a RAR archive", b"7z\xbc\xaf": "a 7-Zip archive",
+          b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"{\\rtf": "an RTF document"}
 SNAPSHOT_FILE = re.compile(r"_asof_(\d{4}-\d{2}-\d{2})\.[A-Za-z]+$")
 
 
@@ -53,6 +83,9 @@ class FileRead:
     format: str = ""
     #: (row, why) for rows that are not records: titles, banners, totals
     skipped: list[tuple[int, str]] = field(default_factory=list)
+    #: what a clerk should know about the table that is not a row: a hidden sheet not read, a
+    #: unit line applied, an empty file (written in the accounting's note)
+    notes: list[str] = field(default_factory=list)
 
 
 def claimed(folder: Path, model: type[Contract]) -> list[Path]:
@@ -71,88 +104,155 @@ def file_asof(name: str, snapshot: dt.date) -> dt.date:
 
 
 def read_path(path: Path, rel: str, asof: dt.date, model: type[Contract]) -> dict[str, FileRead]:
-    """Every table in one file, by part name: the path, plus `[sheet]` for a workbook."""
-    if path.suffix.lower() in WORKBOOKS:
+    """Every table in one file, by part name: the path, plus `[sheet]` for a workbook (or
+    `[table N]` for a page with several tables). The file is read as what its first bytes say
+    it is, so a CSV named `.xls`, an HTML export named `.xls` or a workbook named `.csv` read
+    all the same. Never raises for what a file contains: what cannot be read is reported."""
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        return {rel: _unreadable(model, f"cannot be opened: {err.strerror or err}", "")}
+    kind = _sniff(raw, path)
+    if kind == "workbook":
         return _read_workbook(path, rel, asof, model)
-    return {rel: _read_text(path, rel, asof, model)}
+    if kind == "text":
+        return _read_text(raw, rel, asof, model, path.suffix.lower())
+    if kind == "empty":
+        return {rel: FileRead(_empty(model), [], format="empty", notes=["empty file: no rows (空文件，没有数据行)"])}
+    return {rel: _unreadable(model, kind, "")}
+
+
+def _sniff(raw: bytes, path: Path) -> str:
+    """`workbook`, `text`, `empty`, or what the file is when it is no table (for the message)."""
+    if not raw.strip():
+        return "empty"
+    for magic, kind in _MAGIC.items():
+        if raw.startswith(magic):
+            return kind
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "text"
+    if b"\x00" in raw[:8192]:
+        return "binary data, not a table"
+    return "text"
+
+
+def _unreadable(model: type[Contract], what: str, fmt: str) -> FileRead:
+    """A file that holds no table: one entry (row 0), so the accounting still adds up."""
+    return FileRead(_empty(model), [(0, "unreadable_file", what)], format=fmt or "unreadable")
 
 
 # --- text files ---------------------------------------------------------------------------
 
 def decode(raw: bytes) -> tuple[str, str]:
-    """The text and the encoding it was in; UnicodeDecodeError when none of them fits."""
+    """The text and the encoding it was in; UnicodeDecodeError when none of them fits. Byte-order
+    marks repeated at the start (a file saved twice by tools that each add one) are dropped."""
     if raw.startswith(codecs.BOM_UTF8):
-        return raw[len(codecs.BOM_UTF8):].decode("utf-8"), "utf-8-sig"
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16"), "utf-16"
-    last: UnicodeDecodeError | None = None
-    for enc in ENCODINGS:
-        try:
-            return raw.decode(enc), enc
-        except UnicodeDecodeError as err:
-            last = err
-    assert last is not None
-    raise last
+        text, enc = raw[len(codecs.BOM_UTF8):].decode("utf-8"), "utf-8-sig"
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text, enc = raw.decode("utf-16"), "utf-16"
+    else:
+        last: UnicodeDecodeError | None = None
+        for candidate in ENCODINGS:
+            try:
+                text, enc = raw.decode(candidate), candidate
+                break
+            except UnicodeDecodeError as err:
+                last = err
+        else:
+            assert last is not None
+            raise last
+    return text.lstrip("\ufeff"), enc
 
 
-def _read_text(path: Path, rel: str, asof: dt.date, model: type[Contract]) -> FileRead:
-    raw = path.read_bytes()
+def _read_text(raw: bytes, rel: str, asof: dt.date, model: type[Contract],
+               suffix: str = ".csv") -> dict[str, FileRead]:
     try:
         text, encoding = decode(raw)
     except UnicodeDecodeError as err:
         # Nothing in the file can be trusted: every line is reported, so nothing goes uncounted.
         lines = [ln for ln in raw.splitlines()[1:] if ln.strip()]
         detail = f"not UTF-8, GBK or GB18030 ({err.reason} at byte {err.start})"
-        return FileRead(_empty(model), [(i + 2, "unreadable_file", detail) for i in range(len(lines))],
-                        format="csv (unknown encoding)")
+        return {rel: FileRead(_empty(model), [(i + 2, "unreadable_file", detail) for i in range(len(lines))],
+                              format="csv (unknown encoding)")}
+    named = "" if suffix in TEXT_FILES else f" (named {suffix})"
+    if html_tables.looks_like_html(text):
+        return _read_html(text, rel, asof, model, f"html table{named} {encoding}")
+    if looks_like_xml_spreadsheet(text):
+        try:
+            book = read_xml_spreadsheet(text)
+        except Exception as err:  # lxml's XMLSyntaxError: a broken export
+            return {rel: _unreadable(model, f"an XML spreadsheet that cannot be parsed ({type(err).__name__})",
+                                     "xml spreadsheet")}
+        return _read_sheets(book, rel, asof, model, f"xml spreadsheet{named}")
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     grid, line = [], 1
-    for record in reader:
-        start, line = line, reader.line_num + 1
-        grid.append((start, record))
+    try:
+        for record in reader:
+            start, line = line, reader.line_num + 1
+            grid.append((start, record))
+    except csv.Error as err:  # a NUL byte or an unclosed quote at the end: the rest is one report
+        rest = [ln for ln in text.splitlines()[line - 1:] if ln.strip()]
+        fr = _table(grid, rel, asof, model, "csv", strict_width=True)
+        fr.broken += [(line + i, "unreadable_file", f"csv: {err}") for i in range(len(rest))]
+        return {rel: fr}
     kind = "tsv" if delimiter == "\t" else "csv"
-    return _table(grid, rel, asof, model, f"{kind} {encoding}", strict_width=True)
+    return {rel: _table(grid, rel, asof, model, f"{kind}{named} {encoding}", strict_width=True)}
+
+
+def _read_html(text: str, rel: str, asof: dt.date, model: type[Contract], fmt: str) -> dict[str, FileRead]:
+    try:
+        grids = [g for g in html_tables.tables(text) if any(not _blank(c) for _, c in g)]
+    except Exception as err:  # lxml's parser errors: a page too broken to hold a table
+        return {rel: _unreadable(model, f"an HTML page that cannot be parsed ({type(err).__name__})", fmt)}
+    if not grids:
+        return {rel: _unreadable(model, "an HTML page without a table", fmt)}
+    found = [_find_header(g, model) for g in grids]
+    chosen = _chosen(list(range(len(grids))), lambda i: found[i][1])
+    parts = {i: rel if len(chosen) == 1 else f"{rel}[table {i + 1}]" for i in chosen}
+    return {parts[i]: _table(grids[i], parts[i], asof, model, fmt, found[i]) for i in chosen}
+
+
+def _chosen(names: list, header_of) -> list:
+    """The tables to read: every one whose header has all required columns, or else the one that
+    comes closest (its missing columns are then reported)."""
+    complete = [n for n in names if header_of(n) is not None and not header_of(n).missing]
+    best = max(names, key=lambda n: header_of(n).fields_found if header_of(n) else 0, default=None)
+    return complete or ([best] if best is not None else [])
 
 
 # --- workbooks ----------------------------------------------------------------------------
 
-def _cell(v: object) -> str:
-    """A workbook cell as the text a clerk sees (whole numbers without `.0`, dates as ISO)."""
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "是" if v else "否"
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
-    if isinstance(v, dt.datetime):
-        return v.date().isoformat() if v.time() == dt.time() else v.isoformat(sep=" ")
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    return str(v)
-
-
 def _read_workbook(path: Path, rel: str, asof: dt.date, model: type[Contract]) -> dict[str, FileRead]:
-    from python_calamine import CalamineWorkbook
-
+    kind = path.suffix.lower()[1:] or "workbook"
     try:
-        wb = CalamineWorkbook.from_path(str(path))
-        sheets = {name: [(i + 1, [_cell(v) for v in row])
-                         for i, row in enumerate(wb.get_sheet_by_name(name).to_python(skip_empty_area=False))]
-                  for name in wb.sheet_names}
+        wb = read_workbook(path)
     except Exception as err:  # calamine raises its own errors for damaged or encrypted files
         detail = f"not a readable workbook ({type(err).__name__}: {str(err)[:120]})"
-        return {rel: FileRead(_empty(model), [(0, "unreadable_file", detail)], format=path.suffix.lower()[1:])}
-    # the data may sit on any sheet: read every sheet whose header has all required columns,
-    # or else the one that comes closest (its missing columns are then reported)
-    found = {name: _find_header(grid, model) for name, grid in sheets.items()}
-    complete = [n for n, (_, m) in found.items() if m is not None and not m.missing]
-    best = max(found, key=lambda n: (found[n][1].fields_found if found[n][1] else 0), default=None)
-    chosen = complete or ([best] if best is not None else [])
-    kind = path.suffix.lower()[1:]
-    return {f"{rel}[{name}]": _table(sheets[name], f"{rel}[{name}]", asof, model, f"{kind} sheet {name}", found[name])
-            for name in chosen}
+        return {rel: _unreadable(model, detail, kind)}
+    return _read_sheets(wb, rel, asof, model, kind)
+
+
+def _read_sheets(wb: Workbook, rel: str, asof: dt.date, model: type[Contract], kind: str) -> dict[str, FileRead]:
+    # the data may sit on any visible sheet: read every sheet whose header has all required
+    # columns, or else the one that comes closest (its missing columns are then reported)
+    sheets = {s.name: s for s in wb.sheets}
+    found = {name: _find_header(s.grid, model, s.merged_with_above) for name, s in sheets.items()}
+    out = {f"{rel}[{name}]": _table(sheets[name].grid, f"{rel}[{name}]", asof, model, f"{kind} sheet {name}",
+                                    found[name])
+           for name in _chosen(list(sheets), lambda n: found[n][1])}
+    for name, s in sheets.items():
+        if f"{rel}[{name}]" not in out and any(not _blank(c) for _, c in s.grid):
+            out[f"{rel}[{name}]"] = FileRead(_empty(model), [], format=f"{kind} sheet {name}", notes=[
+                "sheet not read: no header of this register (未读取：没有本登记表的表头)"])
+    for name, visibility in wb.hidden:
+        out[f"{rel}[{name}]"] = FileRead(_empty(model), [], format=f"{kind} sheet {name} ({visibility})", notes=[
+            f"{visibility} sheet not read: hidden sheets are not data; unhide it if it is the register "
+            f"(隐藏工作表未读取：如确为登记数据，请取消隐藏)"])
+    if not out:
+        return {rel: _unreadable(model, "a workbook without a visible sheet holding a table", kind)}
+    return out
 
 
 # --- one table ----------------------------------------------------------------------------
@@ -165,37 +265,127 @@ def _blank(cells: list[str]) -> bool:
     return not any(c.strip() for c in cells)
 
 
-def _find_header(grid: list[tuple[int, list[str]]], model: type[Contract]) -> tuple[int, HeaderMatch | None]:
-    """Position in `grid` of the header row and its match: the row among the first
-    HEADER_SEARCH_ROWS filled ones that names the most fields (at least two)."""
-    best: tuple[int, HeaderMatch | None] = (-1, None)
-    seen = 0
+class Found(NamedTuple):
+    """Where a table's header is: its last row `at` (the records start below it), its first row
+    `top` (the same, or the row of a parent header above), its cells (a two-row header's
+    combined) and how they match the contract."""
+
+    at: int
+    match: HeaderMatch | None
+    top: int = -1
+    cells: list[str] = []
+
+
+def _find_header(grid: list[tuple[int, list[str]]], model: type[Contract],
+                 linked: set[int] | frozenset[int] = frozenset()) -> Found:
+    """The header: the row among the first HEADER_SEARCH_ROWS filled ones that names the most
+    fields (at least two). A row read together with the row above (a parent header over
+    sub-headers, `_combine`) counts when that names more fields, or as many when merged cells
+    tie the two rows (`linked`: grid positions merged with the row above)."""
+    best = Found(-1, None)
+    seen, previous = 0, -2
     for i, (_, cells) in enumerate(grid):
         if _blank(cells):
             continue
         seen += 1
         if seen > HEADER_SEARCH_ROWS:
             break
-        m = match(model, cells)
-        if m.fields_found >= 2 and (best[1] is None or m.fields_found > best[1].fields_found):
-            best = (i, m)
+        here = Found(i, match(model, cells), i, cells)
+        if previous == i - 1:
+            combined = _combine(grid[i - 1][1], cells, model)
+            both = match(model, combined)
+            if both.fields_found > here.match.fields_found or (
+                    i in linked and both.fields_found == here.match.fields_found):
+                here = Found(i, both, i - 1, combined)
+        if here.match.fields_found >= 2 and (best.match is None or here.match.fields_found > best.match.fields_found):
+            best = here
+        previous = i
     return best
 
 
-def _is_total(first: str) -> bool:
-    """Whether a row whose first filled cell is `first` is a total row."""
+def _combine(parent: list[str], child: list[str], model: type[Contract]) -> list[str]:
+    """A two-row header as one row: a sub-header under a parent (`金额（万元）` over `预算金额`,
+    `合同金额`) is read as itself with the parent's unit, or as parent and sub-header together
+    when only that names a field; a cell merged down over both rows is itself. A parent left
+    empty over a sub-header (its merge lost in a CSV) is the parent to its left."""
+    known = spellings(model)
+    out, group = [], ""
+    for j in range(max(len(parent), len(child))):
+        p = parent[j].strip() if j < len(parent) else ""
+        c = child[j].strip() if j < len(child) else ""
+        if p:
+            group = p
+        elif c:
+            p = group
+        if not c or not p or p == c:
+            out.append(c or p)
+            continue
+        options = []
+        unit = _UNIT_NAMED.search(header_key(p))
+        if unit and not _UNIT_NAMED.search(header_key(c)):
+            options.append(c + unit.group())
+        options += [c, p + c]
+        out.append(next((o for o in options if header_key(o) in known), c))
+    return out
+
+
+def _not_a_record(first: str) -> str | None:
+    """Why a row whose first filled cell is `first` is not a record (a total, a subtotal, a
+    note or signature line under the table), or None for a record."""
+    if first.endswith(SUBTOTAL_SUFFIX):
+        return "subtotal row"
     ch = first[0]
-    # most rows start with a code or a name: a letter, digit or ideograph that no total word
-    # starts with, and that header_key keeps as it is, so the normalisation can be skipped
-    if (ch.isascii() and ch.isalnum() and ch not in "tT") or ("\u4e00" <= ch <= "\u9fff" and ch not in "合总小共"):
-        return False
-    return header_key(first).startswith(TOTAL_WORDS)
+    # most rows start with a code or a name: a letter, digit or ideograph that no total or
+    # footer word starts with, and that header_key keeps as it is, so the normalisation can be
+    # skipped
+    if (ch.isascii() and ch.isalnum() and ch not in "tT") or ("\u4e00" <= ch <= "\u9fff" and ch not in _FOOTER_STARTS):
+        return None
+    key = header_key(first)
+    if key.startswith(TOTAL_WORDS):
+        return "total row"
+    return "note or signature line" if FOOTER.match(key) else None
+
+
+def _unit_line(grid: list[tuple[int, list[str]]], header: Found) -> tuple[int, str, int] | None:
+    """The unit line above the header or among its cells: (row, its text, yuan per unit)."""
+    places = [(row, c) for row, cells in grid[:header.top] for c in cells if c]
+    places += [(grid[header.at][0], c) for j, c in enumerate(header.cells) if c and j not in header.match.columns]
+    for row, text in places:
+        m = UNIT_LINE.search(text.replace(" ", ""))
+        if m:
+            return row, text.strip(), UNITS[m["unit"]]
+    return None
+
+
+def _units(grid: list[tuple[int, list[str]]], header: Found, model: type[Contract]) -> tuple[dict[str, int], list[str]]:
+    """Yuan per unit of each amount field, and a note when a unit line set them: the header's
+    own unit (`合同金额（万元）`) wins over the unit line, which sets the others."""
+    units = dict(header.match.units)
+    line = _unit_line(grid, header)
+    if line is None:
+        return units, []
+    row, text, factor = line
+    amounts = {name for name, f in spellings(model).values() if f != 1}
+    field_of = {model.header(f): f for f in model.model_fields}
+    applied = []
+    for j, canonical in header.match.columns.items():
+        name = field_of[canonical]
+        if name in amounts and not _UNIT_NAMED.search(header_key(header.cells[j])):
+            applied.append(header.cells[j].strip())
+            if factor != 1:
+                units[name] = factor
+    if not applied:
+        return units, []
+    unit = next(u for u, f in UNITS.items() if f == factor)
+    return units, [f"amounts in {unit} as the unit line in row {row} says ({text}): {', '.join(applied)} "
+                   f"(金额单位按第{row}行“{text}”读取)"]
 
 
 def _table(grid: list[tuple[int, list[str]]], part: str, asof: dt.date, model: type[Contract], fmt: str,
-           found: tuple[int, HeaderMatch | None] | None = None, strict_width: bool = False) -> FileRead:
-    """The records under the header row (`found`, when the caller already looked for it)."""
-    at, header = found or _find_header(grid, model)
+           found: Found | None = None, strict_width: bool = False) -> FileRead:
+    """The records under the header (`found`, when the caller already looked for it)."""
+    found = found or _find_header(grid, model)
+    at, header = found.at, found.match
     if header is None:
         # No row looks like this register's header: a wrong file, sheet or encoding. Every
         # filled row is reported so that the accounting still adds up.
@@ -203,14 +393,16 @@ def _table(grid: list[tuple[int, list[str]]], part: str, asof: dt.date, model: t
         return FileRead(_empty(model), [(row, "no_header_row", expected) for row, cells in grid if not _blank(cells)],
                         format=fmt)
     width = len(grid[at][1])
-    skipped = [(row, "title or banner above the header") for row, cells in grid[:at] if not _blank(cells)]
+    skipped = [(row, "title or banner above the header") for row, cells in grid[:found.top] if not _blank(cells)]
+    skipped += [(grid[i][0], "upper header row") for i in range(found.top, at)]
+    units, notes = _units(grid, found, model)
     kept, rows, broken = [], [], []  # the records are gathered row-wise and handed on as columns
     for row, cells in grid[at + 1:]:
         first = cells[0] if cells and cells[0].strip() else next((c for c in cells if c.strip()), None)
         if first is None:
             continue  # a blank row
-        if _is_total(first.strip()):
-            skipped.append((row, "total row"))
+        if (why := _not_a_record(first.strip())) is not None:
+            skipped.append((row, why))
             continue
         if len(cells) != width:
             if len(cells) > width and _blank(cells[width:]):
@@ -227,6 +419,7 @@ def _table(grid: list[tuple[int, list[str]]], part: str, asof: dt.date, model: t
         frame = pd.DataFrame({"_file": part, "_row": rows, "_asof": asof,
                               **{name: columns[i] for i, name in header.columns.items()}}, columns=names)
     else:
-        frame = pd.DataFrame([], columns=names)
-    unknown = header.unknown + [f"{h} (repeats a column)" for h in header.repeated]
-    return FileRead(frame, broken, header.units, unknown, fmt, skipped)
+        frame = pd.DataFrame({n: pd.Series([], dtype=object) for n in names}, columns=names)
+    unknown = [h for h in header.unknown if not UNIT_LINE.search(h.replace(" ", ""))]
+    unknown += [f"{h} (repeats a column)" for h in header.repeated]
+    return FileRead(frame, broken, units, unknown, fmt, skipped, notes)

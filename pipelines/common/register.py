@@ -32,6 +32,9 @@ class RegisterResult:
     #: records (titles, banners, totals), as (row, why)
     formats: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    #: per file: what a clerk should know that is not a row (a hidden sheet not read, a unit
+    #: line applied, an empty file), as the reader wrote it
+    notes: dict[str, list[str]] = field(default_factory=dict)
     #: extra tables for the data team, written beside the quarantine report as `<name>.csv`
     #: (e.g. name matches applied and candidates to review)
     reports: dict[str, pd.DataFrame] = field(default_factory=dict)

@@ -5,11 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import yaml
 from dagster import ConfigurableResource
 
-from data_contracts.errors import ConfigurationError
-
+from ..inbox import read_manifest
 from ..settings import Settings
 
 #: the IO manager of the `<register>_resolved` assets: they hold no personal data, so they may
@@ -33,13 +31,10 @@ class SansheResource(ConfigurableResource):
         return Settings(Path(self.source_dir), Path(self.output_dir), self.graph)
 
     def manifest(self) -> dict:
-        """The inbox's manifest.yaml: district and data snapshot date."""
-        path = Path(self.source_dir) / "manifest.yaml"
-        return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+        """The inbox's manifest.yaml: district and data snapshot date (pipelines/inbox.py).
+        Raises InboxError, with a plain message, when it is missing or broken."""
+        return read_manifest(Path(self.source_dir))
 
     def snapshot_date(self) -> dt.date:
         # Dates come from the data, never the clock, so re-runs give the same result.
-        value = self.manifest().get("snapshot_date")
-        if value is None:
-            raise ConfigurationError(f"{self.source_dir}/manifest.yaml must give snapshot_date (YYYY-MM-DD)")
-        return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+        return self.manifest()["snapshot_date"]

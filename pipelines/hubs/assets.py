@@ -3,7 +3,7 @@
 Reads  hubs/hubs*.csv (one row per hub) and hubs/hub_memberships*.csv (one row per member).
 Emits  hubs_raw, hubs_validated, hubs_resolved, hub_memberships_raw, hub_memberships_validated,
        hub_memberships_resolved.
-Checks a street hub's street exists, a hub's parent hub exists, a member is a known organisation
+Checks a street hub's street and a district hub's district exist, a hub's parent hub exists, a member is a known organisation
 and its hub a known hub. Membership files named `..._asof_YYYY-MM-DD.csv` are the register as
 printed that day; the periods of membership, party organisation and liaison come from them.
 """

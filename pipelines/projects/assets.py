@@ -9,13 +9,15 @@ mistyped: see providers.py), the served communities are known committees and the
 workers are known workers.
 """
 
+from dataclasses import replace
+
 from dagster import AssetIn, asset
 
 from data_contracts import ProjectRecord
 from data_contracts.rules import Severity
 
 from ..common.assets import source_assets
-from ..common.matching import read_decisions
+from ..common.matching import DECISIONS_FILE, read_decisions
 from ..common.register import RegisterResult
 from ..common.resolve import check_references, without_personal
 from ..common.resources import PUBLIC_IO, SansheResource
@@ -36,7 +38,12 @@ def projects_resolved(sanshe: SansheResource, validated: RegisterResult, organis
     soft = validated.issues[(validated.issues["field"] == "provider_uscc") & (validated.issues["severity"] == Severity.WARNING)]
     written = {(f, int(r)): v for f, r, v in zip(soft["file"], soft["row"], soft["value"], strict=True)}
     places = sorted(set(communities.accepted["district_name"]))
-    result = resolve_providers(validated, orgs, read_decisions(sanshe.settings.source_dir), places, written)
+    decisions = read_decisions(sanshe.settings.source_dir)
+    result = resolve_providers(validated, orgs, decisions, places, written)
+    if "problem" in decisions.attrs:  # listed in the accounting, as a file of no rows with its note
+        part = DECISIONS_FILE.as_posix()
+        result = replace(result, rows_per_file={**result.rows_per_file, part: 0},
+                         notes={**result.notes, part: [decisions.attrs["problem"]]})
     result = check_references(result, ProjectRecord, {"organisations": organisations, "communities": communities,
                                                       "workers": workers})
     return without_personal(result, ProjectRecord)

@@ -31,7 +31,7 @@ from ..common.resources import SansheResource
 
 ACCOUNTING_COLUMNS = ["register", "file", "sheet", "format", "rows_read", "rows_accepted", "rows_quarantined", "warnings",
                       "note"]
-_PART = re.compile(rf"(?P<file>.*\.(?:{'|'.join(s[1:] for s in sorted(readers.WORKBOOKS))}))\[(?P<sheet>.*)\]",
+_PART = re.compile(rf"^(?P<file>.*\.(?:{'|'.join(s[1:] for s in sorted(readers.SUFFIXES))}))\[(?P<sheet>.*)\]$",
                    re.IGNORECASE)
 
 
@@ -67,21 +67,44 @@ def unclaimed_files(source_dir: Path) -> list[str]:
                   for p in (source_dir / f).rglob("*") if p.is_file() and p not in claimed)
 
 
+#: rules about a whole file rather than a cell: the accounting's note repeats their message
+FILE_RULES = ("unreadable_file", "no_header_row", "missing_column")
+
+
+def _file_problems(errors: pd.DataFrame) -> str:
+    """The message of each whole-file rule a part broke, once (en / zh), e.g. why a file could
+    not be read at all."""
+    seen = errors[errors["rule"].isin(FILE_RULES)].drop_duplicates("rule")
+    return "; ".join(f"{r}: {en} / {zh}" for r, en, zh in zip(seen["rule"], seen["message_en"], seen["message_zh"],
+                                                               strict=True))
+
+
 def accounting(registers: dict[str, RegisterResult], unclaimed: list[str] = ()) -> pd.DataFrame:
-    """Rows read, accepted and quarantined per register and file."""
+    """Rows read, accepted and quarantined per register and file; the note says what else a
+    clerk should know: why a file could not be read, rows that are not records, hidden sheets,
+    a unit line applied, unknown columns, a register that had no file at all."""
     rows = []
     for name, res in registers.items():
         errors = res.issues[res.issues["severity"] == Severity.ERROR]
         warnings = res.issues[res.issues["severity"] == Severity.WARNING]
+        if not res.rows_per_file:
+            model = CONTRACTS.get(name)
+            where = f"{model.folder}/{model.files}" if model else name
+            rows.append({"register": name, "file": "", "sheet": "", "format": "", "rows_read": 0, "rows_accepted": 0,
+                         "rows_quarantined": 0, "warnings": 0,
+                         "note": f"no file: this register has no rows; put its files in {where} (see docs/intake.md) "
+                                 f"(本登记表没有文件，未读到任何行：请将文件放入 {where})"})
         for part, read in sorted(res.rows_per_file.items()):
             unknown = res.unknown_columns.get(part)
-            notes = [f"unknown columns not loaded: {', '.join(unknown)}" if unknown else "",
+            mine = errors[errors["file"] == part]
+            notes = [_file_problems(mine), *res.notes.get(part, []),
+                     f"unknown columns not loaded: {', '.join(unknown)}" if unknown else "",
                      _skipped_note(res.skipped.get(part, []))]
             file, sheet = split_part(part)
             rows.append({
                 "register": name, "file": file, "sheet": sheet, "format": res.formats.get(part, ""), "rows_read": read,
                 "rows_accepted": int((res.accepted["_file"] == part).sum()),
-                "rows_quarantined": len(errors.loc[errors["file"] == part, ["file", "row"]].drop_duplicates()),
+                "rows_quarantined": len(mine[["file", "row"]].drop_duplicates()),
                 "warnings": int((warnings["file"] == part).sum()),
                 "note": "; ".join(n for n in notes if n),
             })
@@ -158,7 +181,10 @@ def quarantine_report(context: AssetExecutionContext, sanshe: SansheResource,
 def accounting_adds_up(quarantine_report: pd.DataFrame) -> AssetCheckResult:
     acc = quarantine_report
     bad = acc[acc["rows_read"] != acc["rows_accepted"] + acc["rows_quarantined"]]
-    return AssetCheckResult(passed=bad.empty, metadata={"files": len(acc), "mismatched_files": len(bad)})
+    reason = "; ".join(f"{f}: read {r}, accepted {a}, quarantined {q}" for f, r, a, q in zip(
+        bad["file"], bad["rows_read"], bad["rows_accepted"], bad["rows_quarantined"], strict=True))
+    return AssetCheckResult(passed=bad.empty, metadata={"files": len(acc), "mismatched_files": len(bad),
+                                                        "reason": reason})
 
 
 @asset(group_name="quality", ins={"registers": AssetIn("resolved_registers")},

@@ -10,7 +10,6 @@ which blocks the graph load (Dagster's blocking checks); `warning` ones only war
 import inspect
 from collections.abc import Callable
 
-import pandas as pd
 from dagster import (
     AssetCheckResult,
     AssetChecksDefinition,
@@ -70,7 +69,7 @@ def _check(register: str) -> AssetChecksDefinition:
         return AssetCheckResult(
             passed=worst == "ok",
             severity=AssetCheckSeverity.ERROR if not ok else AssetCheckSeverity.WARN,
-            description=failure_reason(failed) if len(failed) else None,
+            description=failure_reason(results) or None,
             metadata={"expectations": len(results), "failed": len(failed),
                       "results": MetadataValue.md(results.to_markdown(index=False))},
         )
@@ -87,10 +86,13 @@ def _check(register: str) -> AssetChecksDefinition:
                        )(check)
 
 
-def failure_reason(failed: pd.DataFrame) -> str:
-    """One line per failed expectation, as the terminal and run_summary.json show it."""
-    return "; ".join(f"{r.severity}: {r.expectation}({r.column}) failed for {r.unexpected} rows"
-                     for r in failed.itertuples())
+def failure_reason(results) -> str:
+    """What failed, for the terminal and run_summary.json: each failed expectation with its
+    column, severity and how many values broke it ("" when all passed)."""
+    failed = results[~results["success"]]
+    return "; ".join(f"{e}({c}) {sev}: {n} unexpected" if n else f"{e}({c}) {sev}"
+                     for e, c, sev, n in zip(failed["expectation"], failed["column"], failed["severity"],
+                                             failed["unexpected"], strict=True))
 
 
 expectation_checks = [_check(register) for register in SUITES]
