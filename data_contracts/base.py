@@ -198,6 +198,10 @@ class Contract(BaseModel):
     #: other spellings of each field's column header, beside its alias and its English name
     #: (see data_contracts/headers.py)
     aliases: ClassVar[dict[str, tuple[str, ...]]] = {}
+    #: fields the pipeline derives when a file has no column for them: field -> where the value
+    #: comes from (pipelines/common/derivation.py). A derived field is not a required column,
+    #: though the model still checks the derived value.
+    derived: ClassVar[dict[str, str]] = {}
 
     @model_validator(mode="before")
     @classmethod
@@ -231,6 +235,11 @@ class Contract(BaseModel):
     @classmethod
     def header(cls, field: str) -> str:
         return cls.model_fields[field].alias or field
+
+    @classmethod
+    def required_columns(cls) -> list[str]:
+        """Fields a file must have a column for: required by the model and not derivable."""
+        return [f for f, info in cls.model_fields.items() if info.is_required() and f not in cls.derived]
 
     @classmethod
     def headers(cls) -> list[str]:
