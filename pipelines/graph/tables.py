@@ -136,7 +136,9 @@ def build(inp: GraphInput, s: Schema | None = None) -> GraphTables:
     r[("SERVES", "SocialWorker", "Community")] = _explode(wrk, "served_communities", "worker_key")
 
     # purchased services
-    buyers = prj.sort_values(["award_date", "project_id"]).drop_duplicates("purchaser_uscc", keep="last")
+    # a purchaser written without a code that no other row names with one has no node (its key is the code)
+    buyers = prj.dropna(subset=["purchaser_uscc"]).sort_values(["award_date", "project_id"]).drop_duplicates(
+        "purchaser_uscc", keep="last")
     n["Purchaser"] = buyers.assign(org_id=org_id(buyers["purchaser_uscc"])).rename(
         columns={"purchaser_uscc": "uscc", "purchaser_name": "name"})
     n["Project"] = prj.assign(year=pd.to_datetime(prj["award_date"]).dt.year).rename(columns={"project_name": "name"})
