@@ -1,6 +1,7 @@
 """The `sanshe` command.
 
     sanshe run                       run the whole pipeline into the embedded graph
+    sanshe inspect [--source DIR]    what a run would make of an inbox, loading nothing
     sanshe query --list              list the catalogue
     sanshe query NAME [--param k=v]  run one catalogue query
     sanshe generate --seed N --out DIR
@@ -52,6 +53,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"Data Docs: {settings.data_docs_dir / 'index.html'}")
     ok = bool((acc["rows_read"] == acc["rows_accepted"] + acc["rows_quarantined"]).all()) and outcome.checks_passed
     return 0 if ok else 1
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from pipelines.common.mapping import MappingError
+
+    from .inspect import draft_mapping, plan, render
+
+    settings = _settings(args)
+    try:
+        plans = plan(settings.source_dir)
+    except MappingError as err:
+        print(f"sanshe inspect: {err}", file=sys.stderr)
+        return 2
+    print(f"sanshe inspect: {settings.source_dir} (nothing is loaded)\n")
+    print(render(plans))
+    if args.write_mapping:
+        Path(args.write_mapping).write_text(draft_mapping(plans), encoding="utf-8")
+        print(f"draft mapping · 映射草稿: {args.write_mapping}")
+    return 0
 
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -179,6 +199,12 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--format", choices=["table", "json", "csv"], default="table")
     q.add_argument("--output", help="output folder holding graph.lbug (default: SANSHE_OUTPUT_DIR or ./output)")
     q.set_defaults(func=cmd_query)
+
+    ins = sub.add_parser("inspect", help="show which register each inbox file is, its columns, what is derived "
+                                         "and missing, and the first problems; loads nothing")
+    ins.add_argument("--source", help="the inbox (default: SANSHE_SOURCE_DIR or data/sample)")
+    ins.add_argument("--write-mapping", metavar="FILE", help="also write a draft of manifest.yaml `mapping:` entries")
+    ins.set_defaults(func=cmd_inspect)
 
     exp = sub.add_parser("export", help="write the graph as a bundle for another tool")
     exp.add_argument("format", choices=["neo4j-import"], help="neo4j-import: CSVs for `neo4j-admin database import full`")

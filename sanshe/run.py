@@ -39,6 +39,13 @@ def run_pipeline(settings: Settings) -> RunOutcome:
     warnings.filterwarnings("ignore", category=BetaWarning)
 
     from pipelines.common.handover import HandOverIOManager, consumers
+    from pipelines.common.mapping import MappingError, load
+
+    try:  # a mistake in the clerk's mapping is one message, before any step runs
+        load(settings.source_dir)
+    except MappingError as err:
+        print(f"sanshe run: {err}")
+        return RunOutcome(False, pd.DataFrame(), {}, [])
     from pipelines.common.resources import PUBLIC_IO, SansheResource
     from pipelines.definitions import ASSETS, CHECKS
     from pipelines.quality import gx
