@@ -89,9 +89,13 @@ def plan(source_dir: Path) -> list[TablePlan]:
                 p.rows = len(d.frame) + len(read.broken)
                 checked = validate_frame(d.frame, model, snapshot, read.units)
                 problems = checked.issues[checked.issues["severity"] == "error"]
-                p.problems = [f"row {r}: {col or '-'} {rule} {val!r}".rstrip()
-                              for r, col, rule, val in problems[["row", "column", "rule", "value"]]
-                              .head(FIRST_PROBLEMS).itertuples(index=False)]
+                if (problems["rule"] == "missing_column").any():  # one line, not one per row
+                    shown = problems[problems["rule"] == "missing_column"].head(1)
+                    p.problems = [f"every row: {shown['column'].iloc[0]} missing_column (the file is not loaded)"]
+                else:
+                    p.problems = [f"row {r}: {col or '-'} {rule}" + (f" {val!r}" if val else "")
+                                  for r, col, rule, val in problems[["row", "column", "rule", "value"]]
+                                  .head(FIRST_PROBLEMS).itertuples(index=False)]
                 p.problems += [f"row {r}: {rule} {detail}" for r, rule, detail in read.broken[:FIRST_PROBLEMS]]
                 if len(problems):
                     p.notes.append(f"{len(problems)} problems in {problems['row'].nunique()} rows")

@@ -148,11 +148,12 @@ def claim(path: Path, source_dir: Path, mapping: mappings.Mapping) -> Claim:
     """The register that takes one file, and how it was decided."""
     rel = path.relative_to(source_dir).as_posix()
     named = mapping.register_of(rel)
+    tables = peek(path)
     if named:
-        return Claim(path, rel, named, "mapping")
+        return Claim(path, rel, named, "mapping",
+                     (score(CONTRACTS[named], tables, mapping.headers_for(named, rel)),))
     folder = path.parent.name if path.parent != source_dir else ""
     local = _folders().get(folder, [])
-    tables = peek(path)
     pool = local or list(CONTRACTS.values())
     scores = sorted((score(m, tables, mapping.headers_for(m.source, rel)) for m in pool),
                     key=lambda s: s.rank, reverse=True)
