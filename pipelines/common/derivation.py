@@ -139,10 +139,10 @@ def _communities(out: Derived, ctx: Context) -> None:
     if not _has(f, m, "street_code"):
         _fill(out, m, "street_code", street)
     if not _has(f, m, "district_name"):
-        dcode = f[m.header("district_code")].map(lambda v: compact(v) if isinstance(v, str) else v)
+        dcode = _by_distinct(f[m.header("district_code")], compact)
         _fill(out, m, "district_name", dcode.map(district_names))
     if not _has(f, m, "street_name"):
-        scode = f[m.header("street_code")].map(lambda v: compact(v) if isinstance(v, str) else v)
+        scode = _by_distinct(f[m.header("street_code")], compact)
         _fill(out, m, "street_name", scode.map(street_names))
     if not _has(f, m, "street_kind"):
         scode = f[m.header("street_code")]
@@ -240,7 +240,7 @@ DERIVE: dict[str, Callable[[Derived, Context], None]] = {
 def derive(model: type[Contract], frame: pd.DataFrame, ctx: Context) -> Derived:
     """The table with the columns it lacks derived (see the module docstring), after the clerk's
     extra value spellings are applied. The input frame is not changed."""
-    out = Derived(frame.copy())
+    out = Derived(frame.copy(deep=False))  # columns are added or replaced, never changed in place
     for f, spellings in ctx.values.items():
         if f in model.model_fields and _has(out.frame, model, f):
             h = model.header(f)
