@@ -83,8 +83,11 @@ def peek(path: Path) -> dict[str, list[list[str]]]:
                     for name in wb.sheet_names}
         except Exception:  # a damaged workbook: the reader reports it
             return {}
-    with path.open("rb") as fh:
-        raw = fh.read(PEEK_BYTES)
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(PEEK_BYTES)
+    except OSError:  # unreadable here: the reader reports it
+        return {}
     text = _decode_prefix(raw, complete=len(raw) < PEEK_BYTES)
     if text is None:
         return {}
