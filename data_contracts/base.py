@@ -202,6 +202,10 @@ class Contract(BaseModel):
     #: comes from (pipelines/common/derivation.py). A derived field is not a required column,
     #: though the model still checks the derived value.
     derived: ClassVar[dict[str, str]] = {}
+    #: fields only other layouts of the register carry, instead of or beside its own columns (a
+    #: street's name for its code, the national platform's per-list credit columns): read when a
+    #: file has them, left out of the register's own layout (what the generator writes)
+    variant: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="before")
     @classmethod
@@ -235,6 +239,11 @@ class Contract(BaseModel):
     @classmethod
     def header(cls, field: str) -> str:
         return cls.model_fields[field].alias or field
+
+    @classmethod
+    def layout_fields(cls) -> list[str]:
+        """The register's own columns, in order: every field but the variant ones."""
+        return [f for f in cls.model_fields if f not in cls.variant]
 
     @classmethod
     def required_columns(cls) -> list[str]:

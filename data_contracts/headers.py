@@ -126,7 +126,8 @@ def aliases_doc(models: list[type[Contract]]) -> str:
            "or may leave it out because sanshe derives it, and from what (derived); a derived value is",
            "counted per file and column in the accounting's `note`.", ""]
     for model in models:
-        out += [f"## `{model.source}` · files `{model.folder}/{model.files}`", "",
+        out += [f"## `{model.source}` · folder `{model.folder}/` (file name `{model.files}` only when no header fits)",
+                "",
                 "| field | header | also accepted | column |", "|---|---|---|---|"]
         for name, info in model.model_fields.items():
             extra = [name, *model.aliases.get(name, ())]

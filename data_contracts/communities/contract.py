@@ -31,6 +31,7 @@ class CommunityRecord(Contract):
         "population": ("人口", "常住人口数", "人口数", "常住人口（人）"),
         "parent_code": ("上级区划代码", "上级代码", "父级代码", "所属区划代码"),
     }
+    variant = frozenset({"parent_code", "urban_rural_code"})
     derived = {
         "district_code": "社区代码 (its first 6 digits)",
         "district_name": "the list's own district row, else manifest.yaml district_name",

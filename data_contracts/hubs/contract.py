@@ -73,6 +73,7 @@ class HubMembershipRecord(Contract):
                "hub_name": ("所属枢纽名称", "枢纽名称", "所属枢纽组织"),
                "hub_kind": ("枢纽类型", "所属枢纽类型", "枢纽类别名称")}
     personal = frozenset({"liaison_name"})
+    variant = frozenset({"hub_name", "hub_kind"})
     derived = {
         "hub_id": "所属枢纽 and 枢纽类别 (HUB-<kind>-<digest of the name>): no hub register needed",
         "liaison_id": "党建联络员姓名 (a keyed pseudonym, LN-<8 digits>; the name is never kept)",

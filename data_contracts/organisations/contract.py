@@ -38,6 +38,10 @@ class OrganisationRecord(Contract):
     # the national social-organisation information platform's export names its credit lists in
     # columns of their own (列入/移出 per list); the resolve stage reads both
     # (pipelines/organisations/assets.py)
+    variant = frozenset({
+        "street_name", "address", "supervisor", "registered_capital", "certificate_valid",
+        *(f"{p}_{s}" for p in ("abnormal", "serious")
+          for s in ("serial", "listed_on", "reason", "removed_on", "removal_reason"))})
     derived = {"street_code": "所属街道 (a street name) via the communities register; else unknown (a note)"}
 
     name: str = Field(alias="社会组织名称")

@@ -50,6 +50,7 @@ class ProjectRecord(Contract):
         "funding_source": ("资金渠道",),
         "staffed_workers": ("社工编号", "配置社工"),
     }
+    variant = frozenset({"served_community_names"})
     derived = {
         "award_date": "开始日期, when no signing date is written (counted in the accounting)",
         "served_communities": "服务社区名称 via the communities register (names in a 服务社区 column too)",

@@ -38,7 +38,8 @@ def hubs_from_memberships(hubs: pd.DataFrame, memberships: pd.DataFrame, communi
     hub rows: id from name and kind (derivation.hub_id), a street hub's street from the street
     name its own name starts with, every hub under the district federation when exactly one is
     named, the federation in the communities register's district. Whether a hub has its own
-    party branch is not written in memberships: it is recorded as no. One row per hub."""
+    party branch, and an industry hub's field, are not written in memberships: recorded as no
+    and as unknown. One row per hub."""
     if memberships.empty or "hub_name" not in memberships or memberships["hub_name"].isna().all():
         return hubs.iloc[0:0]
     named = (memberships.dropna(subset=["hub_name"]).sort_values(["_asof", "_file", "_row"])
@@ -67,7 +68,7 @@ def hubs_from_memberships(hubs: pd.DataFrame, memberships: pd.DataFrame, communi
             "hub_id": hid, "hub_name": name, "hub_kind": kind,
             "district_code": districts[0] if kind == "区社会组织联合会" and len(districts) == 1 else None,
             "street_code": street_of(name, kind or ""),
-            "industry": name if kind == "行业枢纽" else None,
+            "industry": None,  # memberships do not write a hub's field
             "parent_hub_id": None if kind == "区社会组织联合会" else parent,
             "has_party_branch": False, "established_on": None, "dissolved_on": None,
             "_file": FROM_MEMBERSHIPS, "_row": 0, "_asof": None})

@@ -241,7 +241,7 @@ def _memberships(dst: Path, accepted: Path, com: pd.DataFrame, b: Bureau) -> Non
         "hub_id": named["hub_id"].map(ids), "hub_name": named["hub_name"], "hub_kind": named["hub_kind"],
         "district_code": [com["district_code"].iloc[0] if k == "区社会组织联合会" else None for k in named["hub_kind"]],
         "street_code": named["street_code"].where(named["hub_kind"] == "街道枢纽", None),
-        "industry": named["hub_name"].where(named["hub_kind"] == "行业枢纽", None),
+        "industry": None,
         "parent_hub_id": [None if k == "区社会组织联合会" else (fed[0] if len(fed) == 1 else None)
                           for k in named["hub_kind"]],
         "has_party_branch": False, "established_on": None, "dissolved_on": None, "asof": mem["asof"].iloc[0]})
