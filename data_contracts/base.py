@@ -261,6 +261,14 @@ class Contract(BaseModel):
     #: other spellings of each field's column header, beside its alias and its English name
     #: (see data_contracts/headers.py)
     aliases: ClassVar[dict[str, tuple[str, ...]]] = {}
+    #: fields the pipeline derives when a file has no column for them: field -> where the value
+    #: comes from (pipelines/common/derivation.py). A derived field is not a required column,
+    #: though the model still checks the derived value.
+    derived: ClassVar[dict[str, str]] = {}
+    #: fields only other layouts of the register carry, instead of or beside its own columns (a
+    #: street's name for its code, the national platform's per-list credit columns): read when a
+    #: file has them, left out of the register's own layout (what the generator writes)
+    variant: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="before")
     @classmethod
@@ -313,6 +321,16 @@ class Contract(BaseModel):
     @classmethod
     def header(cls, field: str) -> str:
         return cls.model_fields[field].alias or field
+
+    @classmethod
+    def layout_fields(cls) -> list[str]:
+        """The register's own columns, in order: every field but the variant ones."""
+        return [f for f in cls.model_fields if f not in cls.variant]
+
+    @classmethod
+    def required_columns(cls) -> list[str]:
+        """Fields a file must have a column for: required by the model and not derivable."""
+        return [f for f, info in cls.model_fields.items() if info.is_required() and f not in cls.derived]
 
     @classmethod
     def headers(cls) -> list[str]:

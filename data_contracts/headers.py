@@ -10,12 +10,30 @@ its plain numbers read as 10,000 yuan each (a unit written in the cell still win
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from .base import Contract
 from .values import UNITS, compact
 
 _UNIT_SUFFIX = re.compile(r"\((?:万元|万|元)\)\Z")
+
+
+#: headers a clerk mapped to fields in manifest.yaml (pipelines/common/mapping.py), for the
+#: file being read: normalised header -> field. They win over the contract's own spellings.
+_MAPPED: ContextVar[dict[str, str] | None] = ContextVar("mapped_headers", default=None)
+
+
+@contextmanager
+def mapped(headers: dict[str, str]) -> Iterator[None]:
+    """Read with these extra header spellings (header as written -> field name)."""
+    token = _MAPPED.set({header_key(h): f for h, f in headers.items()})
+    try:
+        yield
+    finally:
+        _MAPPED.reset(token)
 
 
 def header_key(text: str) -> str:
@@ -75,6 +93,8 @@ class HeaderMatch:
 
 def match(model: type[Contract], cells: list[object]) -> HeaderMatch:
     known = spellings(model)
+    if extra := _MAPPED.get():
+        known = {**known, **{k: (f, 1) for k, f in extra.items() if f in model.model_fields}}
     out = HeaderMatch()
     taken: set[str] = set()
     for i, cell in enumerate(cells):
@@ -91,7 +111,7 @@ def match(model: type[Contract], cells: list[object]) -> HeaderMatch:
             out.columns[i] = model.header(hit[0])
             if hit[1] != 1:
                 out.units[hit[0]] = hit[1]
-    out.missing = [model.header(f) for f, info in model.model_fields.items() if info.is_required() and f not in taken]
+    out.missing = [model.header(f) for f in model.required_columns() if f not in taken]
     return out
 
 
@@ -101,16 +121,24 @@ def aliases_doc(models: list[type[Contract]]) -> str:
            "# Column headers each register accepts", "",
            "Headers are matched half-width, ignoring spaces, a `*` marker and case. An amount column",
            "may name its unit in the header (`（元）` or `（万元）`); a unit written in a cell wins.",
-           "Columns no register knows are reported in the accounting (`note`) and not loaded.", ""]
+           "Columns no register knows are reported in the accounting (`note`) and not loaded.",
+           "`column` says whether a file must have the column (required), may leave it out (optional),",
+           "or may leave it out because sanshe derives it, and from what (derived); a derived value is",
+           "counted per file and column in the accounting's `note`.", ""]
     for model in models:
-        out += [f"## `{model.source}` · files `{model.folder}/{model.files}`", "",
-                "| field | header | also accepted | required |", "|---|---|---|---|"]
+        out += [f"## `{model.source}` · folder `{model.folder}/` (file name `{model.files}` only when no header fits)",
+                "",
+                "| field | header | also accepted | column |", "|---|---|---|---|"]
         for name, info in model.model_fields.items():
             extra = [name, *model.aliases.get(name, ())]
             if _amount_field(model, name):
                 base = _UNIT_SUFFIX.sub("", model.header(name).replace("（", "(").replace("）", ")"))
                 extra += [base, f"{base}（万元）"]
             shown = ", ".join(f"`{a}`" for a in extra)
-            out.append(f"| `{name}` | {model.header(name)} | {shown} | {'yes' if info.is_required() else ''} |")
+            if name in model.derived:
+                need = f"derived when absent: {model.derived[name]}"
+            else:
+                need = "required" if info.is_required() else "optional"
+            out.append(f"| `{name}` | {model.header(name)} | {shown} | {need} |")
         out.append("")
     return "\n".join(out)

@@ -239,6 +239,18 @@ RULES: dict[str, Rule] = {r.id: r for r in [
          '同一代码在本表中对应不同名称（此前写作“{expected}”）',
          "the same code carries another name earlier in this register ('{expected}')",
          'One code, one name: correct the spelling to match the first one.'),
+    Rule('street_name_unmatched', WARNING, 'matching',
+         '所属街道“{name}”在社区名录中{how}，住所所在街道未知{candidates}',
+         "the street '{name}' is {how_en} in the communities register; the organisation's street is left unknown{candidates}",
+         'Kept without a street. Write the street as the communities register names it, or its 12-digit code.'),
+    Rule('community_name_unmatched', ERROR, 'matching',
+         '服务社区“{name}”在社区名录中找不到',
+         "the served community '{name}' is not in the communities register",
+         "Write the community's name as the communities register has it, or its 12-digit code."),
+    Rule('community_name_ambiguous', ERROR, 'matching',
+         '服务社区“{name}”在社区名录中有多个同名社区：{candidates}',
+         "the served community '{name}' names several communities of the register: {candidates}",
+         'Write the 12-digit code of the community meant (or the street with the name, e.g. 江宁路街道康定社区).'),
 ]}
 
 

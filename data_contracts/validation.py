@@ -112,8 +112,7 @@ def missing_columns(raw: pd.DataFrame, model: type[Contract]) -> Validated | Non
     """Without a required column no row can be judged: the whole file is quarantined, one entry
     per row, so the accounting still adds up. None when every required column is there."""
     by_alias = {model.header(f): f for f in model.model_fields}
-    missing = [model.header(f) for f, info in model.model_fields.items()
-               if info.is_required() and model.header(f) not in raw.columns]
+    missing = [model.header(f) for f in model.required_columns() if model.header(f) not in raw.columns]
     if not missing:
         return None
     issues = [issue(model, file, int(row), by_alias[missing[0]], "missing_column", None,

@@ -2,6 +2,7 @@
 
     sanshe run                       run the whole pipeline into the graph
     sanshe ui                        Dagster's UI on the runs `sanshe run` recorded
+    sanshe inspect [--source DIR]    what a run would make of an inbox, loading nothing
     sanshe query --list              list the catalogue
     sanshe query NAME [--param k=v]  run one catalogue query
     sanshe export neo4j-import DIR   a bundle for neo4j-admin
@@ -101,6 +102,25 @@ def cmd_ui(args: argparse.Namespace) -> int:
         return subprocess.call(cmd, env=env)
     except KeyboardInterrupt:
         return OK
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from pipelines.common.mapping import MappingError
+
+    from .inspect import draft_mapping, plan, render
+
+    settings = _settings(args)
+    try:
+        plans = plan(settings.source_dir)
+    except MappingError as err:
+        print(f"sanshe inspect: {err}", file=sys.stderr)
+        return 2
+    print(f"sanshe inspect: {settings.source_dir} (nothing is loaded)\n")
+    print(render(plans))
+    if args.write_mapping:
+        Path(args.write_mapping).write_text(draft_mapping(plans), encoding="utf-8")
+        print(f"draft mapping · 映射草稿: {args.write_mapping}")
+    return 0
 
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -235,6 +255,12 @@ def parser() -> argparse.ArgumentParser:
                    help="table for a terminal (default), json or csv for programs")
     q.add_argument("--output", help=OUTPUT_HELP)
     q.set_defaults(func=cmd_query)
+
+    ins = sub.add_parser("inspect", help="show which register each inbox file is, its columns, what is derived "
+                                         "and missing, and the first problems; loads nothing")
+    ins.add_argument("--source", help="the inbox (default: SANSHE_SOURCE_DIR or data/sample)")
+    ins.add_argument("--write-mapping", metavar="FILE", help="also write a draft of manifest.yaml `mapping:` entries")
+    ins.set_defaults(func=cmd_inspect)
 
     exp = sub.add_parser("export", help="write the graph as a bundle for another tool")
     exp.add_argument("format", choices=["neo4j-import"], help="neo4j-import: CSVs for `neo4j-admin database import full`")

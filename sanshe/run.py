@@ -73,6 +73,12 @@ def run_pipeline(settings: Settings) -> RunOutcome:
     except InboxError as err:
         return RunOutcome(False, pd.DataFrame(), {}, error=str(err))
 
+    from pipelines.common.mapping import MappingError, load
+
+    try:  # a mistake in the clerk's mapping is one message, before any step runs
+        load(settings.source_dir)
+    except MappingError as err:
+        return RunOutcome(False, pd.DataFrame(), {}, error=str(err))
     from pipelines.definitions import JOB_NAME, build_definitions
     from pipelines.quality import gx
 

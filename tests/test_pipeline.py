@@ -9,7 +9,7 @@ import yaml
 
 from data_contracts import CONTRACTS
 from data_contracts.identifiers import find_personal
-from pipelines.common.readers import claimed
+from pipelines.common.claiming import files_of
 from pipelines.graph.store import EmbeddedGraphStore
 from pipelines.settings import SAMPLE_DIR, Settings
 from sanshe.run import run_pipeline
@@ -47,7 +47,7 @@ def test_every_planted_defect_is_quarantined_with_its_rule(sample_run):
         model = CONTRACTS[d["register"]]
         header = model.header(d["key"])
         hits = []
-        for path in claimed(SAMPLE_DIR / model.folder, model):
+        for path in files_of(SAMPLE_DIR, model):
             rows = _read(path)
             col = rows[0].index(header)
             hits += [(path.relative_to(SAMPLE_DIR).as_posix(), i + 1) for i, r in enumerate(rows) if i and r[col] == d["value"]]
@@ -198,13 +198,17 @@ def test_line_level_damage_costs_only_that_line_and_rows_keep_their_numbers(inbo
 
 
 def test_files_no_register_takes_are_reported(inbox, tmp_path):
-    (inbox / "projects" / "projects_2025.csv").rename(inbox / "projects" / "projcts_2025.csv")  # misspelt
+    (inbox / "projects" / "projects_2025.csv").rename(inbox / "projects" / "projcts_2025.csv")  # misspelt: read
     (inbox / "projects" / "projects_2024.csv").rename(inbox / "projects" / "projects_2024.pdf")  # not a table
     (inbox / "projects" / "projects_2023.csv").rename(inbox / "projects" / "projects_2023.CSV")  # read: any case
+    (inbox / "说明.csv").write_text("序号,备注\n1,见附件\n", encoding="utf-8")  # at the root, no register's header
     out = run_pipeline(Settings(inbox, tmp_path / "out"))
     unclaimed = out.accounting[out.accounting["register"] == "(unclaimed)"]
-    assert list(unclaimed["file"]) == ["projects/projcts_2025.csv", "projects/projects_2024.pdf"]
-    assert "projects/projects_2023.CSV" in set(out.accounting["file"])
+    assert list(unclaimed["file"]) == ["projects/projects_2024.pdf", "说明.csv"]
+    assert "fits no register" in unclaimed.set_index("file").at["说明.csv", "note"] or \
+        "no header" in unclaimed.set_index("file").at["说明.csv", "note"]
+    taken = out.accounting.set_index("file")["register"]
+    assert taken["projects/projects_2023.CSV"] == taken["projects/projcts_2025.csv"] == "projects"
 
 
 @pytest.mark.parametrize("io_manager", ["ours", "dagster_default"])

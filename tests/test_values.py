@@ -72,7 +72,8 @@ def test_headers_by_alias_variant_and_unit():
     assert m.columns[3] == "预算金额（元）" and "budget" not in m.units
     assert m.columns[4] == "承接机构统一社会信用代码"
     assert m.unknown == ["备注"] and m.repeated == ["项目编号"]
-    assert "签约日期" in m.missing and "承接机构统一社会信用代码" not in m.missing
+    assert "开始日期" in m.missing and "承接机构统一社会信用代码" not in m.missing
+    assert "签约日期" not in m.missing  # derivable from the start date (docs/intake.md)
 
 
 def test_no_spelling_names_two_fields_in_any_contract():

@@ -1,5 +1,8 @@
 """Communities register: one row per residents' or village committee, with its street/town and
-district written out on the same row (as bureaus keep it)."""
+district written out on the same row (as bureaus keep it), or a division list that names the
+streets on rows of their own (the National Bureau of Statistics' 统计用区划代码 layout, or a
+list with a parent-code column): then the street and district columns are derived from the
+12-digit code and those rows (pipelines/common/derivation.py)."""
 
 from __future__ import annotations
 
@@ -22,10 +25,20 @@ class CommunityRecord(Contract):
         "street_code": ("街镇代码", "乡镇街道代码"),
         "street_name": ("街镇名称", "乡镇街道名称"),
         "street_kind": ("街镇类型",),
-        "community_code": ("居委会代码", "村居代码", "统计用区划代码"),
-        "community_name": ("居委会名称", "村居名称", "社区居委会名称"),
+        "community_code": ("居委会代码", "村居代码", "统计用区划代码", "区划代码", "代码"),
+        "community_name": ("居委会名称", "村居名称", "社区居委会名称", "名称", "区划名称"),
         "community_kind": ("村居类型",),
         "population": ("人口", "常住人口数", "人口数", "常住人口（人）"),
+        "parent_code": ("上级区划代码", "上级代码", "父级代码", "所属区划代码"),
+    }
+    variant = frozenset({"parent_code", "urban_rural_code"})
+    derived = {
+        "district_code": "社区代码 (its first 6 digits)",
+        "district_name": "the list's own district row, else manifest.yaml district_name",
+        "street_code": "社区代码 (its first 9 digits and 000)",
+        "street_name": "the list's own street row (a 代码 ending 000)",
+        "street_kind": "街道代码 (township digits 001-099 街道, 100-199 镇)",
+        "community_kind": "社区代码 (committee digits 001-199 居委会, 200-399 村委会)",
     }
 
     district_code: Division6 = Field(alias="区县代码")
@@ -36,7 +49,10 @@ class CommunityRecord(Contract):
     community_code: Division12 = Field(alias="社区代码")
     community_name: str = Field(alias="社区名称")
     community_kind: Annotated[str, one_of(COMMUNITY_KINDS)] = Field(alias="社区类型")
-    population: Annotated[Whole, Field(ge=0)] = Field(alias="常住人口")
+    population: Annotated[Whole, Field(ge=0)] | None = Field(None, alias="常住人口")
+    #: a mixed division list's parent code and the NBS urban-rural class (kept as written)
+    parent_code: str | None = Field(None, alias="上级区划")
+    urban_rural_code: str | None = Field(None, alias="城乡分类代码")
 
     @model_validator(mode="after")
     def _nesting(self) -> CommunityRecord:

@@ -24,6 +24,7 @@ from ..enums import HUB_KINDS
 from ..references import DISTRICT, HUB, ORGANISATION, STREET
 
 HUB_ID = r"^HUB-[A-Z0-9-]+$"
+LIAISON_ID = r"^LN-[0-9]{4,8}$"
 
 
 class HubRecord(Contract):
@@ -74,20 +75,30 @@ class HubMembershipRecord(Contract):
     aliases = {"uscc": ("信用代码", "社会信用代码", "USCC"), "org_name": ("名称", "组织名称", "单位名称"),
                "party_members": ("党员数", "党员人数（人）", "正式党员人数"),
                "has_party_branch": ("党组织", "是否有党组织", "是否建立党支部"),
-               "liaison_id": ("联络员编号",), "liaison_name": ("联络员姓名", "党建联络员")}
+               "liaison_id": ("联络员编号",), "liaison_name": ("联络员姓名", "党建联络员"),
+               "hub_name": ("所属枢纽名称", "枢纽名称", "所属枢纽组织"),
+               "hub_kind": ("枢纽类型", "所属枢纽类型", "枢纽类别名称")}
     personal = frozenset({"liaison_name"})
+    variant = frozenset({"hub_name", "hub_kind"})
+    derived = {
+        "hub_id": "所属枢纽 and 枢纽类别 (HUB-<kind>-<digest of the name>): no hub register needed",
+        "liaison_id": "党建联络员姓名 (a keyed pseudonym, LN-<8 digits>; the name is never kept)",
+    }
 
     uscc: Uscc = Field(alias="统一社会信用代码")
     org_name: str = Field(alias="社会组织名称")
     hub_id: Annotated[str, Field(pattern=HUB_ID, examples=["HUB-ST-006"])] = Field(alias="枢纽编号")
+    #: the hub as bureaus name it, when the file has no hub ids (hubs are then made from these)
+    hub_name: str | None = Field(None, alias="所属枢纽")
+    hub_kind: Annotated[str, one_of(HUB_KINDS)] | None = Field(None, alias="枢纽类别")
     joined_on: PastDate | None = Field(None, alias="加入日期")
-    party_members: Annotated[Whole, Field(ge=0)] = Field(alias="党员人数")
+    party_members: Annotated[Whole, Field(ge=0)] | None = Field(None, alias="党员人数")
     has_party_branch: YesNo = Field(alias="是否建立党组织")
-    liaison_id: Annotated[str, Field(pattern=r"^LN-[0-9]{4,8}$", examples=["LN-0001"])] | None = Field(None, alias="党建联络员编号")
+    liaison_id: Annotated[str, Field(pattern=LIAISON_ID, examples=["LN-0001"])] | None = Field(None, alias="党建联络员编号")
     liaison_name: str | None = Field(None, alias="党建联络员姓名")
 
 
     def findings(self, snapshot: dt.date) -> list[Finding]:
-        if self.party_members >= 3 and not self.has_party_branch:
+        if self.party_members is not None and self.party_members >= 3 and not self.has_party_branch:
             return [Finding("has_party_branch", "party_branch_required", {})]
         return []

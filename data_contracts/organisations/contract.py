@@ -41,7 +41,17 @@ class OrganisationRecord(Contract):
         "grade": ("等级", "社会组织评估等级"),
         "grade_date": ("等级评定日期", "评估时间"),
         "street_code": ("街道代码", "所在街道代码", "住所街道代码"),
+        "street_name": ("街道", "所在街道", "街道名称", "所属街道（镇）", "所属街镇"),
+        "address": ("地址", "住所地址", "办公地址"),
     }
+    # the national social-organisation information platform's export names its credit lists in
+    # columns of their own (列入/移出 per list); the resolve stage reads both
+    # (pipelines/organisations/assets.py)
+    variant = frozenset({
+        "street_name", "address", "supervisor", "registered_capital", "certificate_valid",
+        *(f"{p}_{s}" for p in ("abnormal", "serious")
+          for s in ("serial", "listed_on", "reason", "removed_on", "removal_reason"))})
+    derived = {"street_code": "所属街道 (a street name) via the communities register; else unknown (a note)"}
 
     name: str = Field(alias="社会组织名称")
     uscc: Uscc = Field(alias="统一社会信用代码")
@@ -61,7 +71,23 @@ class OrganisationRecord(Contract):
     removed_on: PastDate | None = Field(None, alias="移出日期")
     listing_reason: str | None = Field(None, alias="列入原因")
     business_scope: str | None = Field(None, alias="业务范围")
-    street_code: Division12 = Field(alias="住所所在街道代码")
+    street_code: Division12 | None = Field(None, alias="住所所在街道代码")
+    street_name: str | None = Field(None, alias="所属街道")
+    #: free text: it names no street a program can trust, so no street is read from it
+    address: str | None = Field(None, alias="住所")
+    supervisor: str | None = Field(None, alias="业务主管单位")
+    registered_capital: str | None = Field(None, alias="注册资金")
+    certificate_valid: str | None = Field(None, alias="证书有效期")
+    abnormal_serial: str | None = Field(None, alias="异常活动名录_序号")
+    abnormal_listed_on: PastDate | None = Field(None, alias="异常活动名录_列入时间")
+    abnormal_reason: str | None = Field(None, alias="异常活动名录_列入事由")
+    abnormal_removed_on: PastDate | None = Field(None, alias="异常活动名录_移出时间")
+    abnormal_removal_reason: str | None = Field(None, alias="异常活动名录_移出事由")
+    serious_serial: str | None = Field(None, alias="严重违法失信名单_序号")
+    serious_listed_on: PastDate | None = Field(None, alias="严重违法失信名单_列入时间")
+    serious_reason: str | None = Field(None, alias="严重违法失信名单_列入事由")
+    serious_removed_on: PastDate | None = Field(None, alias="严重违法失信名单_移出时间")
+    serious_removal_reason: str | None = Field(None, alias="严重违法失信名单_移出事由")
 
 
     @model_validator(mode="after")
@@ -77,6 +103,10 @@ class OrganisationRecord(Contract):
             raise fail("missing_companion", at="listed_on", field="信用名单")
         if self.listed_on and self.removed_on and self.removed_on < self.listed_on:
             raise fail("end_before_start", at="removed_on")
+        for listed, removed, name in ((self.abnormal_listed_on, self.abnormal_removed_on, "abnormal_removed_on"),
+                                      (self.serious_listed_on, self.serious_removed_on, "serious_removed_on")):
+            if listed and removed and removed < listed:
+                raise fail("end_before_start", at=name)
         if self.status_date and self.status == "正常":
             raise fail("status_date_while_active", at="status_date")
         if self.status_date and self.status_date < self.registration_date:

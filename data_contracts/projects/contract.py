@@ -14,7 +14,6 @@ from ..base import (
     Day,
     Division12List,
     Finding,
-    NonEmpty,
     PastDate,
     TextList,
     Uscc,
@@ -51,14 +50,21 @@ class ProjectRecord(Contract):
         "provider_name": ("承接主体", "中标单位", "服务机构", "承接单位"),
         "provider_uscc": ("承接主体统一社会信用代码", "承接机构信用代码", "中标单位统一社会信用代码", "承接单位统一社会信用代码"),
         "served_communities": ("服务社区", "服务社区代码（多个用分号隔开）"),
+        "served_community_names": ("服务社区（名称）", "服务社区名单", "服务居委会"),
         "funding_source": ("资金渠道",),
         "staffed_workers": ("社工编号", "配置社工"),
+    }
+    variant = frozenset({"served_community_names"})
+    derived = {
+        "award_date": "开始日期, when no signing date is written (counted in the accounting)",
+        "served_communities": "服务社区名称 via the communities register (names in a 服务社区 column too)",
     }
 
     project_id: Annotated[str, Field(pattern=r"^[A-Z]{2,4}-[0-9]{4}-[0-9]{3,5}$", examples=["MZ-2024-001"])] = Field(alias="项目编号")
     project_name: str = Field(alias="项目名称")
     purchaser_name: str = Field(alias="购买主体")
-    purchaser_uscc: Uscc = Field(alias="购买主体统一社会信用代码")
+    #: optional: a purchaser without a code is matched by name to one written with it
+    purchaser_uscc: Uscc | None = Field(None, alias="购买主体统一社会信用代码")
     category: Annotated[str, one_of(SERVICE_CATEGORIES)] = Field(alias="目录类别")
     procurement_method: Annotated[str, one_of(PROCUREMENT_METHODS)] = Field(alias="采购方式")
     budget: Amount = Field(alias="预算金额（元）")
@@ -70,7 +76,9 @@ class ProjectRecord(Contract):
     #: soft: a missing or mistyped code is reported and the provider is then matched by name
     #: (pipelines/projects/providers.py); the row is quarantined only if that fails too
     provider_uscc: Uscc | None = Field(None, alias="承接机构统一社会信用代码")
-    served_communities: Annotated[Division12List, NonEmpty] = Field(alias="服务社区代码")
+    served_communities: Division12List = Field(default_factory=list, alias="服务社区代码")
+    #: served communities by name, resolved against the communities register
+    served_community_names: TextList = Field(default_factory=list, alias="服务社区名称")
     funding_source: Annotated[str, one_of(FUNDING_SOURCES)] = Field(alias="资金来源")
     staffed_workers: TextList = Field(default_factory=list, alias="配置社工编号")
 
@@ -79,6 +87,8 @@ class ProjectRecord(Contract):
     def _dates(self) -> ProjectRecord:
         if self.end_date < self.start_date:
             raise fail("end_before_start", at="end_date")
+        if not self.served_communities and not self.served_community_names:
+            raise fail("required", at="served_communities")
         return self
 
     def findings(self, snapshot: dt.date) -> list[Finding]:

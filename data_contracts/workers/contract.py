@@ -40,12 +40,13 @@ class SocialWorkerRecord(Contract):
     }
     personal = frozenset({"name", "id_number", "phone", "certificate_no"})
     references = {"employer_uscc": ORGANISATION.named("工作单位", "employer"), "served_communities": COMMUNITY}
+    derived = {"worker_key": "证书编号, else 身份证号: a keyed pseudonym (SW-<12 hex>), never the number itself"}
 
-    worker_key: Annotated[str, Field(pattern=r"^SW[0-9]{6}$", examples=["SW000001"])] = Field(alias="社工编号")
+    worker_key: Annotated[str, Field(pattern=r"^SW([0-9]{6}|-[0-9A-F]{12})$", examples=["SW000001"])] = Field(alias="社工编号")
     name: str = Field(alias="姓名")
     id_number: IdNumber = Field(alias="身份证号")
     phone: Mobile | None = Field(None, alias="手机号")
-    certificate_no: str = Field(alias="证书编号")
+    certificate_no: str | None = Field(None, alias="证书编号")
     level: Annotated[str, one_of(WORKER_LEVELS)] = Field(alias="职业水平等级")
     # the national exam started in 2008; "future" is judged against the data's snapshot date
     certified_year: Annotated[Whole, Field(ge=2008), AfterValidator(not_after_snapshot_year)] = Field(alias="取得证书年份")

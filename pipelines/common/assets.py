@@ -2,13 +2,17 @@
 `<register>_validated`. The resolve stage differs per source and lives in its folder."""
 
 
+import re
+
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, AssetsDefinition, MetadataValue, asset
 
 from data_contracts.base import Contract, empty_table
 from data_contracts.validation import drop_duplicates, issue, issues_frame, validate_frame
 
+from . import mapping as mappings
 from .collector import collector_paused
+from .derivation import Context, derive
 from .register import FileRead, RegisterResult, read_register
 from .resources import SansheResource
 
@@ -32,9 +36,14 @@ def source_assets(model: type[Contract], group: str, grain: str) -> list[AssetsD
     def validated(context: AssetExecutionContext, sanshe: SansheResource, raw: dict[str, FileRead]) -> RegisterResult:
         # each file is judged as of the date it describes ("future" means after that date)
         snapshot = sanshe.snapshot_date()
+        manifest, mapping = sanshe.manifest(), mappings.load(sanshe.settings.source_dir)
+        # columns a file lacks but the register can work out are derived first (derivation.py),
+        # so the contract checks derived values like written ones
+        derived = {name: derive(model, f.frame, Context.from_manifest(
+            manifest, mapping.values_for(reg, _file_of(name)))) for name, f in raw.items()}
         with collector_paused():
-            checked = [validate_frame(f.frame, model, f.frame["_asof"].iloc[0] if len(f.frame) else snapshot,
-                                      f.units) for f in raw.values()]
+            checked = [validate_frame(d.frame, model, d.frame["_asof"].iloc[0] if len(d.frame) else snapshot,
+                                      raw[name].units) for name, d in derived.items()]
         broken = [issue(model, name, row, None, rule, None, detail=detail)
                   for name, f in raw.items() for row, rule, detail in f.broken]
         # a register of no rows is typed by its contract, so every later step runs on it as is
@@ -45,11 +54,13 @@ def source_assets(model: type[Contract], group: str, grain: str) -> list[AssetsD
         _, dup_issues = drop_duplicates(accepted, model, key=(*model.key, "_asof"))
         result = RegisterResult(
             reg, accepted, issues, sum(c.rows_read for c in checked) + len(broken),
-            rows_per_file={name: len(f.frame) + len(f.broken) for name, f in raw.items()},
+            rows_per_file={name: len(derived[name].frame) + len(f.broken) for name, f in raw.items()},
             # the reader reports unknown header cells; it hands on only the columns the contract knows
             unknown_columns={name: f.unknown_columns for name, f in raw.items() if f.unknown_columns},
             formats={name: f.format for name, f in raw.items()},
-            skipped={name: f.skipped for name, f in raw.items() if f.skipped},
+            skipped={name: f.skipped + derived[name].skipped for name, f in raw.items()
+                     if f.skipped or derived[name].skipped},
+            derived={name: d.counts for name, d in derived.items() if d.counts},
             notes={name: f.notes for name, f in raw.items() if f.notes},
         ).dropping(dup_issues)
         context.add_output_metadata({
@@ -60,3 +71,8 @@ def source_assets(model: type[Contract], group: str, grain: str) -> list[AssetsD
         return result
 
     return [read_asset, validated]
+
+
+def _file_of(part: str) -> str:
+    """`projects/p.xlsx[数据]` -> `projects/p.xlsx`: the file a table came from."""
+    return re.sub(r"\[[^\]]*\]$", "", part)

@@ -11,9 +11,12 @@ from pathlib import Path
 import pandas as pd
 
 from data_contracts.base import Contract
+from data_contracts.headers import mapped
 from data_contracts.rules import Severity
 
-from .readers import FileRead, claimed, file_asof, read_path
+from . import claiming
+from . import mapping as mappings
+from .readers import FileRead, file_asof, read_path
 
 __all__ = ["FileRead", "RegisterResult", "read_register"]
 
@@ -40,6 +43,9 @@ class RegisterResult:
     reports: dict[str, pd.DataFrame] = field(default_factory=dict)
     #: validity intervals derived while resolving (name -> one row per interval)
     history: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: per file: values derived for a column the file lacked, "field <- source" -> rows
+    #: (pipelines/common/derivation.py); shown as `derived_value` in the accounting's note
+    derived: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def quarantined(self) -> int:
@@ -56,6 +62,15 @@ class RegisterResult:
                                            self.accepted["_row"].astype("int64")]).isin(bad)
         return replace(self, accepted=self.accepted.loc[keep].reset_index(drop=True),
                        issues=pd.concat([self.issues, issues], ignore_index=True))
+
+    def deriving(self, notes: dict[str, dict[str, int]]) -> RegisterResult:
+        """A copy with more derivation notes (per file, `field <- source` -> rows)."""
+        merged = {k: dict(v) for k, v in self.derived.items()}
+        for part, counts in notes.items():
+            for what, n in counts.items():
+                if n:
+                    merged.setdefault(part, {})[what] = merged.get(part, {}).get(what, 0) + n
+        return replace(self, derived=merged)
 
     def with_history(self, **tables: pd.DataFrame) -> RegisterResult:
         return replace(self, history={**self.history, **tables})
@@ -74,9 +89,12 @@ def read_register(source_dir: Path, model: type[Contract], snapshot: dt.date) ->
     """Every table of a register, by part name (its path under the inbox, plus `[sheet]` for a
     workbook). Files are kept apart: each is checked against the contract on its own, so one
     file's missing column never blames another's rows, and a file's `_asof` is the date it
-    describes."""
+    describes. Which files are the register's is decided by their headers (claiming.py); the
+    header spellings a clerk mapped in manifest.yaml are read as the fields they name."""
     out: dict[str, FileRead] = {}
-    for path in claimed(source_dir / model.folder, model):
+    mapping = mappings.load(source_dir)
+    for path in claiming.files_of(source_dir, model):
         rel = path.relative_to(source_dir).as_posix()
-        out.update(read_path(path, rel, file_asof(path.name, snapshot), model))
+        with mapped(mapping.headers_for(model.source, rel)):
+            out.update(read_path(path, rel, file_asof(path.name, snapshot), model))
     return out

@@ -176,7 +176,9 @@ def _workers(inp: GraphInput, s: Schema) -> Parts:
 def _purchases(inp: GraphInput, s: Schema) -> Parts:
     """Purchasers (as their latest project names them), projects, funding and staff."""
     prj = inp.current["projects"]
-    buyers = prj.sort_values(["award_date", "project_id"]).drop_duplicates("purchaser_uscc", keep="last")
+    # a purchaser written without a code that no other row names with one has no node (its key is the code)
+    buyers = prj.dropna(subset=["purchaser_uscc"]).sort_values(["award_date", "project_id"]).drop_duplicates(
+        "purchaser_uscc", keep="last")
     funded = prj.assign(source_code=prj["funding_source"].map(FUNDING_SOURCES))
     staffed = _explode(prj, "staffed_workers", "project_id")
     return {

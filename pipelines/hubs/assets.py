@@ -8,9 +8,13 @@ and its hub a known hub. Membership files named `..._asof_YYYY-MM-DD.csv` are th
 printed that day; the periods of membership, party organisation and liaison come from them.
 """
 
+from dataclasses import replace
+
+import pandas as pd
 from dagster import AssetIn, asset
 
 from data_contracts import HubMembershipRecord, HubRecord
+from data_contracts.values import compact
 
 from ..common import history
 from ..common.assets import source_assets
@@ -25,10 +29,61 @@ hubs_raw, hubs_validated = source_assets(HubRecord, "hubs", HUB_GRAIN)
 hub_memberships_raw, hub_memberships_validated = source_assets(HubMembershipRecord, "hubs", MEMBER_GRAIN)
 
 
+#: hubs made from memberships carry this in `_file`: they were read from no hub register
+FROM_MEMBERSHIPS = "(hubs named in hub_memberships)"
+
+
+def hubs_from_memberships(hubs: pd.DataFrame, memberships: pd.DataFrame, communities: pd.DataFrame) -> pd.DataFrame:
+    """Hubs the memberships name (所属枢纽 + 枢纽类别) that the hub register does not hold, as
+    hub rows: id from name and kind (derivation.hub_id), a street hub's street from the street
+    name its own name starts with, every hub under the district federation when exactly one is
+    named, the federation in the communities register's district. Whether a hub has its own
+    party branch, and an industry hub's field, are not written in memberships: recorded as no
+    and as unknown. One row per hub."""
+    if memberships.empty or "hub_name" not in memberships or memberships["hub_name"].isna().all():
+        return hubs.iloc[0:0]
+    named = (memberships.dropna(subset=["hub_name"]).sort_values(["_asof", "_file", "_row"])
+             .drop_duplicates("hub_id", keep="last"))
+    named = named[~named["hub_id"].isin(set(hubs["hub_id"]))]
+    if named.empty:
+        return hubs.iloc[0:0]
+    streets = communities[["street_code", "street_name"]].drop_duplicates("street_code")
+    by_prefix = sorted(zip(streets["street_name"].map(compact), streets["street_code"], strict=True),
+                       key=lambda p: -len(p[0]))
+
+    def street_of(name: str, kind: str) -> str | None:
+        if kind != "街道枢纽":
+            return None
+        n = compact(name)
+        return next((code for sname, code in by_prefix if sname and n.startswith(sname)), None)
+
+    federation = named.loc[named["hub_kind"] == "区社会组织联合会", "hub_id"].tolist() + \
+        hubs.loc[hubs["hub_kind"] == "区社会组织联合会", "hub_id"].tolist()
+    parent = federation[0] if len(set(federation)) == 1 else None
+    districts = communities["district_code"].dropna().unique().tolist()
+    rows = []
+    for hid, name, kind in zip(named["hub_id"], named["hub_name"], named["hub_kind"], strict=True):
+        kind = kind if isinstance(kind, str) else None
+        rows.append({
+            "hub_id": hid, "hub_name": name, "hub_kind": kind,
+            "district_code": districts[0] if kind == "区社会组织联合会" and len(districts) == 1 else None,
+            "street_code": street_of(name, kind or ""),
+            "industry": None,  # memberships do not write a hub's field
+            "parent_hub_id": None if kind == "区社会组织联合会" else parent,
+            "has_party_branch": False, "established_on": None, "dissolved_on": None,
+            "_file": FROM_MEMBERSHIPS, "_row": 0, "_asof": None})
+    return pd.DataFrame(rows, columns=hubs.columns)
+
+
 @asset(io_manager_key=PUBLIC_IO, group_name="hubs",
-       ins={"validated": AssetIn("hubs_validated"), "communities": AssetIn("communities_resolved")},
-       description=f"Hubs accepted for the graph, street and parent hub resolved. {HUB_GRAIN}")
-def hubs_resolved(validated: RegisterResult, communities: RegisterResult) -> RegisterResult:
+       ins={"validated": AssetIn("hubs_validated"), "communities": AssetIn("communities_resolved"),
+            "memberships": AssetIn("hub_memberships_validated")},
+       description=f"Hubs accepted for the graph, street and parent hub resolved, with the hubs "
+                   f"memberships name that the hub register lacks. {HUB_GRAIN}")
+def hubs_resolved(validated: RegisterResult, communities: RegisterResult, memberships: RegisterResult) -> RegisterResult:
+    made = hubs_from_memberships(validated.accepted, memberships.accepted, communities.accepted)
+    if len(made):
+        validated = replace(validated, accepted=pd.concat([validated.accepted, made], ignore_index=True))
     return without_personal(check_references(validated, HubRecord, {"communities": communities}), HubRecord)
 
 

@@ -9,13 +9,18 @@ Emits  organisations_raw, organisations_validated, organisations_resolved (histo
 Checks the street of residence is a known street; an inspection's organisation is known.
 """
 
+from dataclasses import replace
+
+import pandas as pd
 from dagster import AssetIn, asset
 
 from data_contracts import AnnualInspectionRecord, OrganisationRecord
 from data_contracts.enums import GRADE_VALID_YEARS
+from data_contracts.validation import issue, issues_frame
 
 from ..common import history
 from ..common.assets import source_assets
+from ..common.division_names import lookup, street_index
 from ..common.register import RegisterResult
 from ..common.resolve import check_references, without_personal
 from ..common.resources import PUBLIC_IO
@@ -33,12 +38,12 @@ annual_inspections_raw, annual_inspections_validated = source_assets(
        description=f"Organisations accepted for the graph, street resolved, with their active period, "
                    f"grades and credit-list entries over time. {GRAIN}")
 def organisations_resolved(validated: RegisterResult, communities: RegisterResult) -> RegisterResult:
-    result = without_personal(check_references(validated, OrganisationRecord, {"communities": communities}),
-                              OrganisationRecord)
+    result = without_personal(check_references(streets_by_name(validated, communities), OrganisationRecord,
+                                               {"communities": communities}), OrganisationRecord)
     rows = result.accepted
     grades = history.lapsing(history.events(rows, ["uscc", "grade", "grade_date"], "grade_date"),
                              "uscc", "grade_date", GRADE_VALID_YEARS)
-    listed = rows.dropna(subset=["credit_list", "listed_on"])
+    listed = credit_entries(rows)
     # one listing, seen in several snapshots: its removal date is the latest one recorded
     credit = (listed.sort_values("_asof").groupby(["uscc", "credit_list", "listed_on"], as_index=False)
               .agg(reason=("listing_reason", "last"), removed_on=("removed_on", "max")))
@@ -46,6 +51,57 @@ def organisations_resolved(validated: RegisterResult, communities: RegisterResul
     return result.with_history(
         status=history.status_periods(rows, "uscc", "registration_date", "status", "正常", "status_date"),
         grades=grades, credit_lists=credit)
+
+
+#: the national platform's export names each credit list in columns of its own
+PLATFORM_LISTS = {"活动异常名录": "abnormal", "严重违法失信名单": "serious"}
+CREDIT_COLUMNS = ["uscc", "credit_list", "listed_on", "removed_on", "listing_reason", "_asof"]
+
+
+def credit_entries(rows: pd.DataFrame) -> pd.DataFrame:
+    """Every credit-list entry of the accepted rows, one row each: from the register's own
+    credit-list columns (信用名单, 列入日期, ...) and from the platform's per-list columns
+    (异常活动名录_列入时间, ...), so an organisation can be on both lists."""
+    parts = [rows[CREDIT_COLUMNS]]
+    for name, prefix in PLATFORM_LISTS.items():
+        if f"{prefix}_listed_on" in rows:
+            part = rows[["uscc", f"{prefix}_listed_on", f"{prefix}_removed_on", f"{prefix}_reason", "_asof"]]
+            part = part.set_axis(["uscc", "listed_on", "removed_on", "listing_reason", "_asof"], axis=1)
+            parts.append(part.assign(credit_list=name)[CREDIT_COLUMNS])
+    both = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else parts[0]
+    return both.dropna(subset=["credit_list", "listed_on"])
+
+
+def streets_by_name(result: RegisterResult, communities: RegisterResult) -> RegisterResult:
+    """Fill a missing street code from the street's name (所属街道) by the communities register.
+    A name the register does not hold, or holds twice, leaves the street unknown: the row is kept
+    with the warning `street_name_unmatched`. Rows with no street at all (the national platform
+    writes only a free-text 住所) are counted per file in the accounting, not warned row by row."""
+    rows = result.accepted
+    blank = rows["street_code"].isna()
+    if not blank.any():
+        return result
+    index = street_index(communities.accepted)
+    named = blank & rows["street_name"].notna()
+    found = rows.loc[named, "street_name"].map(lambda n: lookup(index, n))
+    codes = rows["street_code"].copy()
+    one = found[found.map(len) == 1]
+    codes.loc[one.index] = one.map(lambda c: c[0])
+    issues = []
+    for at in found.index[found.map(len) != 1]:
+        cands = found[at]
+        issues.append(issue(OrganisationRecord, rows.at[at, "_file"], int(rows.at[at, "_row"]), "street_name",
+                            "street_name_unmatched", rows.at[at, "street_name"], name=rows.at[at, "street_name"],
+                            how="有多个同名街道" if cands else "找不到", how_en="ambiguous" if cands else "not found",
+                            candidates=f" ({'、'.join(cands)})" if cands else ""))
+    unknown = blank & ~named
+    notes: dict[str, dict[str, int]] = {}
+    for file, n in rows.loc[one.index, "_file"].value_counts().items():
+        notes.setdefault(file, {})["street_code <- 所属街道 via the communities register"] = int(n)
+    for file, n in rows.loc[unknown, "_file"].value_counts().items():
+        notes.setdefault(file, {})["street_code: unknown (no street column; 住所 is free text)"] = int(n)
+    out = replace(result, accepted=rows.assign(street_code=codes)).dropping(issues_frame(issues))
+    return out.deriving(notes)
 
 
 @asset(io_manager_key=PUBLIC_IO, group_name="organisations",

@@ -25,7 +25,7 @@ from dagster import (
 from data_contracts import CONTRACTS
 from data_contracts.rules import Severity
 
-from ..common import readers
+from ..common import claiming, readers
 from ..common.register import RegisterResult
 from ..common.resources import SansheResource
 
@@ -58,13 +58,27 @@ def resolved_registers(**registers: RegisterResult) -> dict[str, RegisterResult]
 UNCLAIMED = "(unclaimed)"
 
 
-def unclaimed_files(source_dir: Path) -> list[str]:
-    """Files in the inbox's source folders that no register reads (a misspelt name, `.CSV`):
-    listed so that nothing handed over is silently ignored."""
-    claimed = {p for m in CONTRACTS.values() for p in readers.claimed(source_dir / m.folder, m)}
+def unclaimed_files(source_dir: Path) -> dict[str, str]:
+    """Files in the inbox that no register reads, with why: in a register's folder, a file no
+    reader takes (a PDF, a subfolder's file); at the root, a table whose header fits no register
+    or more than one (claiming.py). Listed so that nothing handed over is silently ignored."""
+    claims = claiming.claims(source_dir)
+    taken = {c.path for c in claims if c.register}
+    out = {c.rel: f"not read: {c.how} (see docs/intake.md)" for c in claims if c.register is None}
     folders = {m.folder for m in CONTRACTS.values()}
-    return sorted(p.relative_to(source_dir).as_posix() for f in folders if (source_dir / f).is_dir()
-                  for p in (source_dir / f).rglob("*") if p.is_file() and p not in claimed)
+    for f in folders:
+        if (source_dir / f).is_dir():
+            for p in (source_dir / f).rglob("*"):
+                if p.is_file() and p not in taken:
+                    out.setdefault(p.relative_to(source_dir).as_posix(),
+                                   "not read: not a file any register reads (see docs/intake.md)")
+    return dict(sorted(out.items()))
+
+
+def _derived_note(counts: dict[str, int]) -> str:
+    if not counts:
+        return ""
+    return "derived_value: " + "; ".join(f"{what} ({n} rows)" for what, n in sorted(counts.items()))
 
 
 #: rules about a whole file rather than a cell: the accounting's note repeats their message
@@ -79,7 +93,7 @@ def _file_problems(errors: pd.DataFrame) -> str:
                                                                strict=True))
 
 
-def accounting(registers: dict[str, RegisterResult], unclaimed: list[str] = ()) -> pd.DataFrame:
+def accounting(registers: dict[str, RegisterResult], unclaimed: dict[str, str] | list[str] = ()) -> pd.DataFrame:
     """Rows read, accepted and quarantined per register and file; the note says what else a
     clerk should know: why a file could not be read, rows that are not records, hidden sheets,
     a unit line applied, unknown columns, a register that had no file at all."""
@@ -99,7 +113,7 @@ def accounting(registers: dict[str, RegisterResult], unclaimed: list[str] = ()) 
             mine = errors[errors["file"] == part]
             notes = [_file_problems(mine), *res.notes.get(part, []),
                      f"unknown columns not loaded: {', '.join(unknown)}" if unknown else "",
-                     _skipped_note(res.skipped.get(part, []))]
+                     _skipped_note(res.skipped.get(part, [])), _derived_note(res.derived.get(part, {}))]
             file, sheet = split_part(part)
             rows.append({
                 "register": name, "file": file, "sheet": sheet, "format": res.formats.get(part, ""), "rows_read": read,
@@ -108,10 +122,10 @@ def accounting(registers: dict[str, RegisterResult], unclaimed: list[str] = ()) 
                 "warnings": int((warnings["file"] == part).sum()),
                 "note": "; ".join(n for n in notes if n),
             })
-    for file in unclaimed:
+    why = unclaimed if isinstance(unclaimed, dict) else dict.fromkeys(unclaimed, "not read (see docs/intake.md)")
+    for file, note in why.items():
         rows.append({"register": UNCLAIMED, "file": file, "sheet": "", "format": "", "rows_read": 0, "rows_accepted": 0,
-                     "rows_quarantined": 0, "warnings": 0,
-                     "note": "not read: no register takes this file name (see docs/intake.md)"})
+                     "rows_quarantined": 0, "warnings": 0, "note": note})
     return pd.DataFrame(rows, columns=ACCOUNTING_COLUMNS)
 
 

@@ -46,7 +46,7 @@ def generate(out: Path, seed: int = 2015) -> dict:
     for register, pattern in FILE_NAMES.items():
         model = CONTRACTS[register]
         folder = model.folder
-        fields = list(model.model_fields)
+        fields = model.layout_fields()
         files: dict[str, list[list[str]]] = {}
         for rec in getattr(regs, register):
             name = pattern.format(year=rec.get("project_id", "x-0000").split("-")[1])
@@ -55,7 +55,7 @@ def generate(out: Path, seed: int = 2015) -> dict:
             name = pattern.replace(".csv", f"_asof_{asof.isoformat()}.csv")
             files[name] = [[_cell(rec.get(f)) for f in fields] for rec in rows]
         for name, rows in sorted(files.items()):
-            write_csv(out / folder / name, model.headers(), rows)
+            write_csv(out / folder / name, [model.header(f) for f in fields], rows)
     manifest = {
         "district_code": DISTRICT[0],
         "district_name": DISTRICT[1],

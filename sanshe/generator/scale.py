@@ -333,11 +333,11 @@ def generate_scale(out: Path, scale: str, seed: int = 2015) -> dict:
     regs = ScaleGenerator(SCALES[scale], seed).build()
     for name, frame in regs.items():
         model = CONTRACTS[name]
-        fields = list(model.model_fields)
+        fields = model.layout_fields()
         full = frame.reindex(columns=fields).fillna("")
         path = out / model.folder / FILE_NAMES[name]
         path.parent.mkdir(parents=True, exist_ok=True)
-        full.to_csv(path, index=False, header=model.headers(), lineterminator="\n")
+        full.to_csv(path, index=False, header=[model.header(f) for f in fields], lineterminator="\n")
     manifest = {"district_code": "000000" if SCALES[scale] > 1 else regs["communities"]["district_code"].iloc[0],
                 "district_name": f"{scale} scale ({SCALES[scale]} districts)" if SCALES[scale] > 1
                 else regs["communities"]["district_name"].iloc[0],
