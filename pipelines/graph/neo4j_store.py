@@ -198,7 +198,14 @@ class Neo4jGraphStore:
 
     # -- writing ------------------------------------------------------------------------
     def apply_constraints(self, s: Schema) -> None:
-        body = "\n".join(ln for ln in neo4j_constraints(s).splitlines() if not ln.startswith("//"))
+        """The schema's constraints and indexes (graph_schema/generated/neo4j_constraints.cypher)."""
+        self.run_script(neo4j_constraints(s))
+
+    def run_script(self, text: str) -> None:
+        """Each `;`-ended statement of a Cypher script (`//` comment lines skipped), then wait
+        until every index is online. For constraints and index DDL, such as a bundle's
+        constraints.cypher; not for data."""
+        body = "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("//"))
         with self._session() as session:
             for stmt in (x.strip() for x in body.split(";")):
                 if stmt:

@@ -2,6 +2,7 @@
 # A real Neo4j 5.26 Community server for the tests and for developers, from Maven Central.
 #
 #   tests/neo4j_server/server.sh resolve   # jars into .neo4j/lib (pom.xml beside this script)
+#   tests/neo4j_server/server.sh init      # only the home: conf and password (before an import)
 #   tests/neo4j_server/server.sh start     # 127.0.0.1, Bolt only; waits until Bolt answers
 #   tests/neo4j_server/server.sh stop      # SIGTERM to the server's PID, waits for it to end
 #   tests/neo4j_server/server.sh env       # the NEO4J_* variables that point sanshe at it
@@ -48,9 +49,7 @@ admin() {  # neo4j-admin: AdminTool with NEO4J_HOME / NEO4J_CONF pointing at a h
 
 running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 
-start() {
-  resolve
-  if running; then echo "Neo4j already running on 127.0.0.1:$PORT (pid $(cat "$PIDFILE"))"; return 0; fi
+init() {  # a home with its neo4j.conf and the fixed password; `neo4j-admin` may act on it now
   mkdir -p "$HOME_DIR"/{conf,run,logs,data,plugins,import}
   cat > "$HOME_DIR/conf/neo4j.conf" <<CONF
 server.default_listen_address=127.0.0.1
@@ -67,6 +66,12 @@ CONF
   if [ ! -f "$HOME_DIR/data/dbms/auth.ini" ]; then
     NEO4J_HOME="$HOME_DIR" "$0" admin dbms set-initial-password "$PASSWORD" >>"$LOG" 2>&1
   fi
+}
+
+start() {
+  resolve
+  if running; then echo "Neo4j already running on 127.0.0.1:$PORT (pid $(cat "$PIDFILE"))"; return 0; fi
+  init
   # setsid: the server is its own process group, untouched by the caller's terminal signals
   NEO4J_HOME="$HOME_DIR" NEO4J_CONF="$HOME_DIR/conf" setsid java -Xms"${NEO4J_HEAP:-512m}" \
     -Xmx"${NEO4J_HEAP:-512m}" "${JVM_FLAGS[@]}" -cp "$LIB/*" org.neo4j.server.CommunityEntryPoint \
@@ -104,9 +109,10 @@ env_vars() {
 
 case "${1:-}" in
   resolve) resolve ;;
+  init) resolve; init ;;
   start) start ;;
   stop) stop ;;
   env) env_vars ;;
   admin) shift; admin "$@" ;;
-  *) echo "usage: $0 resolve|start|stop|env|admin ARGS..." >&2; exit 2 ;;
+  *) echo "usage: $0 resolve|init|start|stop|env|admin ARGS..." >&2; exit 2 ;;
 esac
