@@ -40,6 +40,12 @@ def neo4j_constraints(s: Schema) -> str:
                 lines.append(
                     f"CREATE INDEX {n.label.lower()}_{p.name} IF NOT EXISTS FOR (n:{n.label}) ON (n.{p.name});"
                 )
+    # the live loader MERGEs relationships and deletes stale ones by `rel_key`: without an
+    # index each of those finds its relationship by scanning every relationship of the type
+    for r in s.rels.values():
+        lines.append(
+            f"CREATE INDEX {r.type.lower()}_rel_key IF NOT EXISTS FOR ()-[r:{r.type}]-() ON (r.rel_key);"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -64,3 +64,5 @@ def test_performance_page_is_rendered_from_the_results_files():
     results = report.latest()
     assert results, "no benchmark results committed"
     assert (REPO / "docs" / "performance.md").read_text(encoding="utf-8") == report.render(results)
+    neo4j_doc = (REPO / "docs" / "neo4j.md").read_text(encoding="utf-8")
+    assert neo4j_doc == report.neo4j_page(neo4j_doc, report.latest("neo4j"))

@@ -102,3 +102,19 @@ def test_configuration_comes_from_the_environment_and_hides_the_password(monkeyp
         assert "s3cret-pass" not in repr(store) and "s3cret-pass" not in str(vars(store))
     finally:
         store.close()
+
+
+def test_relationships_to_missing_nodes_are_counted_per_table_not_skipped():
+    from graph_schema import schema
+    from pipelines.graph.neo4j_store import DanglingRelationshipError, dangling
+    from pipelines.graph.tables import GraphTables
+
+    s = schema()
+    nodes = {"Street": pd.DataFrame({"code": ["S1", "S2"]}), "District": pd.DataFrame({"code": ["D1"]})}
+    ok = pd.DataFrame({"from": ["S1", "S2"], "to": ["D1", "D1"]})
+    assert dangling(GraphTables(nodes, {("IN_DISTRICT", "Street", "District"): ok}), s) is None
+    bad = pd.DataFrame({"from": ["S1", "S9", "S8"], "to": ["D1", "D1", "D7"]})
+    err = dangling(GraphTables(nodes, {("IN_DISTRICT", "Street", "District"): bad}), s)
+    assert isinstance(err, DanglingRelationshipError)
+    assert err.counts == {"IN_DISTRICT Street->District": (2, 1, 3)}
+    assert "S9" in str(err) and "端点" in str(err) and "missing" in str(err)

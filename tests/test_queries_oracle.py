@@ -351,3 +351,13 @@ def test_award_eligibility(store, snapshots, tables, min_grade):
     if min_grade == "3A":
         assert graph["on_credit_list"].any()
         assert (graph["inspection_problem"] != "").any() and (~graph["no_valid_grade"]).any()
+
+
+def test_an_optional_filter_line_is_sent_only_when_its_parameter_is_given():
+    from sanshe.queries.catalogue import get
+
+    q = get("funding-by-street")
+    every = q.text_for("neo4j", q.bind({}))
+    assert "p.year" not in every and "p.category" not in every and "// when" not in every
+    one = q.text_for("neo4j", q.bind({"year": "2024"}))
+    assert "AND p.year = $year" in one and "p.category" not in one

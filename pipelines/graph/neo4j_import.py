@@ -72,12 +72,16 @@ def import_script(flags: list[str]) -> str:
     return f"""#!/usr/bin/env bash
 # Load this bundle into a Neo4j 5 database with neo4j-admin, then apply the constraints.
 # Stop the database first; `import full` replaces it. Usage: bash import.sh [DATABASE] (default neo4j)
+# with neo4j-admin on PATH and NEO4J_HOME naming the Neo4j home (tests/test_neo4j_bulk_import.py
+# runs exactly this script against a Neo4j 5.26 server from Maven Central).
 set -euo pipefail
 cd "$(dirname "$0")"
 DB="${{1:-neo4j}}"
-# the database name comes before the options (neo4j-admin 5.19 and later require it)
+# neo4j-admin's off-heap memory defaults to 90% of RAM: set MAX_OFF_HEAP_MEMORY (e.g. 2G) to cap it.
+# The database name comes before the options (neo4j-admin 5.19 and later require it).
 neo4j-admin database import full "$DB" \\
   --overwrite-destination=true --delimiter=',' --array-delimiter=';' --ignore-empty-strings=true \\
+  --max-off-heap-memory="${{MAX_OFF_HEAP_MEMORY:-90%}}" \\
   {lines}
 echo "Imported into $DB. Start Neo4j, then apply the constraints and indexes:"
 echo "  cypher-shell -d $DB -f constraints.cypher"

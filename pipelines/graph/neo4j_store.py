@@ -6,6 +6,11 @@ driver retries transient errors; a dropped connection is retried per batch). A l
 Neo4j hold exactly the given tables: records no longer present are deleted afterwards, so
 loading the same tables twice changes nothing.
 
+A relationship whose start or end node is not among the given nodes is an error
+(`DanglingRelationshipError`, with counts per relationship table), raised before anything is
+written: `MATCH ... MERGE` would otherwise drop it in silence, where neo4j-admin's bulk import
+fails on the same data. Each batch also checks that the server wrote every row it was sent.
+
 Relationships carry `rel_key`, a hash of type, endpoints and interval start: MERGE needs a
 non-null property to tell apart two memberships of one organisation in one hub, and
 `valid_from` may be empty.
@@ -97,9 +102,10 @@ def node_statement(label: str, key: str) -> str:
 
 
 def rel_statement(rtype: str, a: str, ka: str, b: str, kb: str) -> str:
-    # each row is [start key, end key, properties]: a list, so no made-up map keys reach Cypher
+    # each row is [start key, end key, properties]: a list, so no made-up map keys reach Cypher.
+    # `count(r)` lets the loader see a row whose ends were not found (MATCH drops it silently).
     return (f"UNWIND $rows AS row MATCH (x:{a} {{{ka}: row[0]}}) MATCH (y:{b} {{{kb}: row[1]}}) "
-            f"MERGE (x)-[r:{rtype} {{rel_key: row[2].rel_key}}]->(y) SET r = row[2]")
+            f"MERGE (x)-[r:{rtype} {{rel_key: row[2].rel_key}}]->(y) SET r = row[2] RETURN count(r) AS written")
 
 
 def delete_nodes_statement(label: str, key: str) -> str:
@@ -108,6 +114,36 @@ def delete_nodes_statement(label: str, key: str) -> str:
 
 def delete_rels_statement(rtype: str, a: str, b: str) -> str:
     return f"UNWIND $keys AS k MATCH (:{a})-[r:{rtype} {{rel_key: k}}]->(:{b}) DELETE r"
+
+
+class DanglingRelationshipError(ValueError):
+    """Relationships whose start or end node is not in the graph being loaded. `counts` maps
+    "TYPE A->B" to (missing start, missing end, rows); `examples` holds a few missing keys
+    (node keys are organisation and place codes, never personal data)."""
+
+    def __init__(self, counts: dict[str, tuple[int, int, int]], examples: dict[str, list[str]]):
+        self.counts, self.examples = counts, examples
+        parts = [f"{name}: {s} rows with no start node, {e} with no end node, of {n}"
+                 f" (e.g. {', '.join(examples[name])})" for name, (s, e, n) in counts.items()]
+        super().__init__(
+            "关系的端点节点不存在，未写入任何数据 / relationships whose end node is missing; "
+            "nothing was written. Fix the node tables or the relationships: " + "; ".join(parts))
+
+
+def dangling(tables: GraphTables, s: Schema) -> DanglingRelationshipError | None:
+    """The relationship rows of `tables` whose ends are not among its nodes, as an error (None
+    when every end exists)."""
+    keys = {label: set(df[s.node(label).key]) for label, df in tables.nodes.items()}
+    counts, examples = {}, {}
+    for (rtype, a, b), df in tables.rels.items():
+        no_start = ~df["from"].isin(keys.get(a, set()))
+        no_end = ~df["to"].isin(keys.get(b, set()))
+        if no_start.any() or no_end.any():
+            name = f"{rtype} {a}->{b}"
+            counts[name] = (int(no_start.sum()), int(no_end.sum()), len(df))
+            missing = [*df.loc[no_start, "from"], *df.loc[no_end, "to"]]
+            examples[name] = sorted({str(k) for k in missing})[:3]
+    return DanglingRelationshipError(counts, examples) if counts else None
 
 
 def loader_statements(s: Schema) -> list[str]:
@@ -155,31 +191,46 @@ class Neo4jGraphStore:
 
     # -- writing ------------------------------------------------------------------------
     def apply_constraints(self, s: Schema) -> None:
-        body = "\n".join(ln for ln in neo4j_constraints(s).splitlines() if not ln.startswith("//"))
+        """The schema's constraints and indexes (graph_schema/generated/neo4j_constraints.cypher)."""
+        self.run_script(neo4j_constraints(s))
+
+    def run_script(self, text: str) -> None:
+        """Each `;`-ended statement of a Cypher script (`//` comment lines skipped), then wait
+        until every index is online. For constraints and index DDL, such as a bundle's
+        constraints.cypher; not for data."""
+        body = "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("//"))
         with self._session() as session:
             for stmt in (x.strip() for x in body.split(";")):
                 if stmt:
                     session.run(stmt).consume()
+            # a new index is populated in the background: wait, so the load's MATCHes use it
+            session.run("CALL db.awaitIndexes($seconds)", seconds=600).consume()
 
-    def _write(self, statement: str, **params) -> None:
+    def _write(self, statement: str, **params) -> list[dict]:
         def work():
             with self._session() as session:
-                session.execute_write(lambda tx: tx.run(statement, params).consume())
-        with_retries(work)
+                return session.execute_write(lambda tx: [r.data() for r in tx.run(statement, params)])
+        return with_retries(work)
 
     def _keys(self, statement: str) -> set:
         with self._session() as session:
             return {r["k"] for r in session.execute_read(lambda tx: list(tx.run(statement)))}
 
-    def _upsert(self, what: str, statement: str, rows: list[dict]) -> None:
+    def _upsert(self, what: str, statement: str, rows: list) -> None:
         done = 0
         for batch in batches(rows, self.batch_size):
-            self._write(statement, rows=list(batch))
+            result = self._write(statement, rows=list(batch))
+            if result and result[0].get("written", len(batch)) != len(batch):
+                raise RuntimeError(f"{what}: the server wrote {result[0]['written']} of {len(batch)} relationships "
+                                   "in a batch: an end node vanished during the load (another writer?)")
             done += len(batch)
             self.progress(f"{what}: {done}/{len(rows)}")
 
     def replace_with(self, tables: GraphTables, s: Schema | None = None) -> dict[str, int]:
         s = s or schema()
+        error = dangling(tables, s)
+        if error:
+            raise error
         self.apply_constraints(s)
         for label, df in tables.nodes.items():
             key = s.node(label).key

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -19,6 +20,13 @@ HERE = Path(__file__).parent
 CASTS = {"int": int, "float": float, "string": str, "date": dt.date.fromisoformat}
 #: how a message names each parameter type
 TYPE_WORDS = {"int": "an integer", "float": "a number", "string": "text", "date": "a date (YYYY-MM-DD)"}
+
+#: a line that ends in `// when $name` filters on an optional parameter: it is kept only when
+#: that parameter is given (differs from its declared default). Neo4j plans a query text once
+#: and caches the plan, so `($year = 0 OR p.year = $year)` gets one plan for both cases, a label
+#: scan; leaving the line out when the filter is off gives each case its own text, and the
+#: filtered one an index seek. Values are still passed as parameters, never pasted in.
+OPTIONAL_LINE = re.compile(r"^(?P<code>.*?)\s*//\s*when \$(?P<param>\w+)\s*$")
 
 #: a date parameter whose default is the data's snapshot date, read from the graph's Dataset node
 SNAPSHOT_DEFAULT = "snapshot"
@@ -57,6 +65,23 @@ class Query:
         if dialect == "neo4j" and self.has_neo4j_variant:
             return (HERE / f"{self.name}.neo4j.cypher").read_text(encoding="utf-8")
         return self.cypher
+
+    def text_for(self, dialect: str, params: dict[str, object]) -> str:
+        """The query to send: `cypher_for(dialect)` with each optional-filter line (see
+        OPTIONAL_LINE) kept, without its marker, when its parameter differs from the default,
+        and dropped when not. Raises QueryError for a marker naming an undeclared parameter."""
+        defaults = {p.name: p.default for p in self.params}
+        out = []
+        for line in self.cypher_for(dialect).splitlines():
+            m = OPTIONAL_LINE.match(line)
+            if not m:
+                out.append(line)
+                continue
+            if m["param"] not in defaults:
+                raise QueryError(f"{self.name}: `// when ${m['param']}` names no declared parameter")
+            if params.get(m["param"], defaults[m["param"]]) != defaults[m["param"]]:
+                out.append(m["code"])
+        return "\n".join(out) + "\n"
 
     def bind(self, given: dict[str, str], snapshot: dt.date | None = None) -> dict[str, object]:
         """Declared parameters with defaults, overridden by `given` (text from the command line).
@@ -116,7 +141,11 @@ def execute(store: GraphStore, name: str, given: dict[str, str] | None = None) -
     if query.needs_snapshot:
         found = store.query("MATCH (d:Dataset) RETURN d.snapshot_date AS day")
         snapshot = pd.Timestamp(found["day"].iloc[0]).date() if len(found) else None
-    df = store.query(query.cypher_for(getattr(store, "dialect", "ladybug")), query.bind(given or {}, snapshot))
+    params = query.bind(given or {}, snapshot)
+    text = query.text_for(getattr(store, "dialect", "ladybug"), params)
+    # only the parameters the text still uses: a dropped filter's parameter is not sent
+    used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", text)}
+    df = store.query(text, used)
     return ordered(df, query.order_by)
 
 
@@ -168,6 +197,8 @@ def neo4j_cookbook() -> str:
            "Every catalogue query in the form that runs on Neo4j 5 (Browser, Bloom, cypher-shell, or",
            "`SANSHE_GRAPH=neo4j sanshe query NAME`). Parameters are passed as parameters: in Neo4j",
            "Browser set them first, e.g. `:param as_of => date('2014-12-31')`, `:param year => 2024`.",
+           "A line ending in `// when $name` is an optional filter: it is sent only when that",
+           "parameter is given (not its default), so Neo4j plans the filtered query with its index.",
            "Queries marked *Neo4j form* differ from the embedded store's Cypher; the others are the",
            "same text for both. All are checked by Neo4j's own linter in the test suite.", ""]
     for q in catalogue().values():

@@ -1,6 +1,8 @@
 // Projects, budget and contract value per purchasing body.
 MATCH (b:Purchaser)-[:COMMISSIONED]->(p:Project)
-WHERE ($year = 0 OR p.year = $year) AND ($category = '' OR p.category = $category)
+WHERE true
+  AND p.year = $year             // when $year
+  AND p.category = $category     // when $category
 RETURN b.uscc AS purchaser_uscc, b.name AS purchaser, count(p) AS projects,
        round(sum(p.budget), 2) AS budget_yuan, round(sum(p.contract_amount), 2) AS contract_yuan
 ORDER BY purchaser_uscc

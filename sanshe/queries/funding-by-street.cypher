@@ -1,6 +1,8 @@
 // Contract value per street; a project serving n communities gives each 1/n of its value.
 MATCH (p:Project)
-WHERE ($year = 0 OR p.year = $year) AND ($category = '' OR p.category = $category)
+WHERE true
+  AND p.year = $year             // when $year
+  AND p.category = $category     // when $category
 WITH p, COUNT { MATCH (p)-[:DELIVERED_IN]->(:Community) } AS n
 MATCH (p)-[:DELIVERED_IN]->(:Community)-[:IN_STREET]->(s:Street)
 WITH s, p, sum(p.contract_amount / n) AS share

@@ -1,6 +1,7 @@
 // Share of each purchaser's contract value held by its top N providers.
 MATCH (b:Purchaser)-[:COMMISSIONED]->(p:Project)-[:AWARDED_TO]->(o:SocialOrganisation)
-WHERE $year = 0 OR p.year = $year
+WHERE true
+  AND p.year = $year             // when $year
 WITH b, o, sum(p.contract_amount) AS value
 WITH b, count(o) AS providers, sum(value) AS total, list_sort(collect(value), 'DESC') AS ranked
 WITH b, providers, total, list_sum(list_slice(ranked, 1, $top)) AS top_value

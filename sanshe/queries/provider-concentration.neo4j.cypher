@@ -1,7 +1,8 @@
 // Share of each purchaser's contract value held by its top N providers (Neo4j form: values are
 // collected in descending order and the first $top summed with reduce).
 MATCH (b:Purchaser)-[:COMMISSIONED]->(p:Project)-[:AWARDED_TO]->(o:SocialOrganisation)
-WHERE $year = 0 OR p.year = $year
+WHERE true
+  AND p.year = $year             // when $year
 WITH b, o, sum(p.contract_amount) AS value
 ORDER BY value DESC
 WITH b, count(o) AS providers, sum(value) AS total, collect(value) AS ranked
