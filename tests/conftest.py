@@ -13,7 +13,6 @@ from pipelines.settings import SAMPLE_DIR, Settings
 from sanshe.run import RunOutcome, run_pipeline
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 
 
 @pytest.fixture(scope="session")

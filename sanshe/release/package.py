@@ -22,8 +22,9 @@ import pyarrow.parquet as pq
 
 from pipelines.graph.arrow import ARROW_TYPES
 from pipelines.graph.neo4j_import import write_bundle
+from sanshe.queries.catalogue import execute
 
-from . import changes, ocds, page, quality
+from . import changes, dcat, explorer, ocds, page, quality
 from .privacy import scan_folder
 from .tables import Table, build
 
@@ -114,7 +115,16 @@ class ReleaseOptions:
     licence: dict = field(default_factory=lambda: dict(DEFAULT_LICENCE))
     #: where the release will be published (URIs in OCDS and DCAT are built on it)
     base_uri: str = "https://data.example.org/sanshe"
-    ocid_prefix: str = "ocds-sanshe"
+    #: OCDS ocid prefix; the default is a placeholder (register a real one with the Open
+    #: Contracting Partnership), and the release page says so while it is in use
+    ocid_prefix: str = ocds.PLACEHOLDER_PREFIX
+    #: who publishes the release (an organisation) and where the public can reach it; default:
+    #: "sanshe · <district>" and the release's landing page
+    publisher: str | None = None
+    contact_url: str | None = None
+    #: the publisher's e-mail (an office's, never a person's) for the OCDS extension's contact
+    #: point; default opendata@<host of base_uri>
+    contact_email: str | None = None
     #: the run's output folder, for the quality report (accounting, rules, checks)
     run_dir: Path | None = None
 
@@ -139,13 +149,20 @@ def write_release(store, out: Path, options: ReleaseOptions | None = None) -> Pa
     frames = {t.name: t.frame for t in tables}
     package = datapackage(tables, dataset, opts.licence)
     _json(out / "datapackage.json", package)
+    home = f"{opts.base_uri.rstrip('/')}/{package['name']}"
+    publisher = opts.publisher or f"sanshe · {dataset['district_name']}"
     _json(out / "ocds" / "release-package.json",
-          ocds.release_package(frames, dataset, opts.ocid_prefix, opts.base_uri, opts.licence["path"]))
-    _json(out / "ocds" / "extension" / "extension.json", ocds.EXTENSION)
+          ocds.release_package(frames, dataset, opts.ocid_prefix, home, opts.licence["path"]))
+    _json(out / ocds.EXTENSION_PATH, ocds.extension(home, publisher, opts.contact_email or _email(opts.base_uri)))
     _json(out / "ocds" / "extension" / "release-schema.json", ocds.EXTENSION_SCHEMA)
-    _json(out / "catalog.jsonld", dcat(package, opts))
+    _json(out / "catalog.jsonld", dcat.catalogue(package, dataset, opts.base_uri, opts.licence, publisher,
+                                                 opts.contact_url or f"{home}/index.html", first_day(frames)))
     _json(out / "quality" / "report.json", quality.report(frames, opts.run_dir))
-    (out / "index.html").write_text(page.render(store, frames, dataset), encoding="utf-8")
+    explorer.write(out / "explore", explorer.Explorer(
+        frames, dump, execute(store, "community-linkage"), execute(store, "hub-coverage"), opts.ocid_prefix))
+    (out / "index.html").write_text(page.render(store, frames, dataset, opts.ocid_prefix,
+                                                opts.ocid_prefix == ocds.PLACEHOLDER_PREFIX, files(package)),
+                                    encoding="utf-8")
     (out / "README.md").write_text(readme(package), encoding="utf-8")
     write_bundle(store, out / "neo4j")
     (out / "CHANGES.md").write_text(changes.changes(out, package), encoding="utf-8")
@@ -157,34 +174,36 @@ def write_release(store, out: Path, options: ReleaseOptions | None = None) -> Pa
     return out
 
 
-def dcat(package: dict, opts: ReleaseOptions) -> dict:
-    """A DCAT 3 catalogue entry (JSON-LD) for the release and its distributions."""
-    base = opts.base_uri.rstrip("/")
-    zh, en = package["title"].split(" · ", 1)
-    dists = [("datapackage.json", "application/json", "Frictionless Data Package v2 descriptor")]
-    dists += [(r["path"], "text/csv", r["title"]) for r in package["resources"]]
-    dists += [(r["path"].replace("csv/", "parquet/").replace(".csv", ".parquet"), "application/vnd.apache.parquet", r["title"])
-              for r in package["resources"]]
-    dists += [("ocds/release-package.json", "application/json", "OCDS 1.1.5 release package"),
-              ("neo4j/import.sh", "text/x-shellscript", "Neo4j bulk import bundle (neo4j-admin)"),
-              ("index.html", "text/html", "Key figures and charts")]
-    return {
-        "@context": {"dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/",
-                     "xsd": "http://www.w3.org/2001/XMLSchema#"},
-        "@id": f"{base}/{package['name']}",
-        "@type": "dcat:Dataset",
-        "dct:identifier": package["id"],
-        "dct:title": [{"@value": zh, "@language": "zh"}, {"@value": en, "@language": "en"}],
-        "dct:description": package["description"],
-        "dct:issued": {"@value": package["created"][:10], "@type": "xsd:date"},
-        "dct:license": {"@id": opts.licence["path"]},
-        "dcat:version": package["version"],
-        "dcat:keyword": package["keywords"],
-        "dct:publisher": {"@type": "http://xmlns.com/foaf/0.1/Agent", "http://xmlns.com/foaf/0.1/name": "sanshe"},
-        "dcat:distribution": [{"@type": "dcat:Distribution", "dct:title": title, "dcat:mediaType": media,
-                               "dcat:downloadURL": {"@id": f"{base}/{package['name']}/{path}"}}
-                              for path, media, title in dists],
-    }
+def _email(base_uri: str) -> str:
+    from urllib.parse import urlsplit
+
+    return f"opendata@{urlsplit(base_uri).hostname or 'example.org'}"
+
+
+def first_day(frames: dict[str, pd.DataFrame]) -> str:
+    """The earliest day the published tables cover (project award or start, evaluation), ISO."""
+    days = [frames["projects"][c].min() for c in ("award_date", "start_date")] + [frames["evaluations"]["eval_date"].min()]
+    return min(str(pd.Timestamp(d).date()) for d in days if d is not None and not pd.isna(d))
+
+
+def files(package: dict) -> list[tuple[str, str]]:
+    """(path, what it is) of every file a reader may want, for the release page."""
+    out = [("explore/index.html", "浏览与搜索：每个社会组织、社区、枢纽、购买主体和项目一页 · Explorer: a page per "
+                                  "organisation, community, hub, purchaser and project"),
+           ("README.md", "文件说明 · What each file holds"),
+           ("datapackage.json", "表结构（Frictionless Data Package v2） · Types, keys and foreign keys of every table")]
+    for r in package["resources"]:
+        out.append((r["path"], f"{r['title']} (CSV)"))
+        out.append((r["path"].replace("csv/", "parquet/").replace(".csv", ".parquet"), f"{r['title']} (Parquet)"))
+    return out + [
+        ("ocds/release-package.json", "政府购买服务（OCDS 1.1.5） · Purchases as Open Contracting data"),
+        (ocds.EXTENSION_PATH, "OCDS 扩展：项目绩效评估 · OCDS extension for evaluations"),
+        ("catalog.jsonld", "数据目录（DCAT 3） · Catalogue entry (DCAT 3)"),
+        ("quality/report.json", "数据质量报告（仅计数） · Quality report (counts only)"),
+        ("neo4j/import.sh", "Neo4j 导入脚本 · Neo4j bulk import"),
+        ("CHANGES.md", "与上一版的变化 · Changes since the previous release"),
+        ("SHA256SUMS", "校验和 · Checksums"),
+    ]
 
 
 def readme(package: dict) -> str:
