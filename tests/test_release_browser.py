@@ -7,6 +7,7 @@ filter it to errors. Screenshots go to tests/artefacts/ (ignored by git) to be l
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
 import json
 import os
@@ -116,10 +117,8 @@ class Browser:
         return path
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(RuntimeError, TimeoutError, OSError):  # it may close before answering
             self._send("Browser.close")
-        except (RuntimeError, TimeoutError, OSError):
-            pass
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -8,7 +8,7 @@ liaison only as "has one". Every list is sorted, nothing reads the clock: the sa
 the same pages, byte for byte.
 
 Layout: explore/index.html (search and lists), explore/search.js (the search index, loaded by a
-script tag since file:// pages cannot fetch), explore/<kind>/<id>.html.
+script tag since file:// pages cannot fetch), explore/style.css, explore/<kind>/<id>.html.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def _page(title: str, kind: str, body: str, depth: int = 1) -> str:
     zh, en = KINDS.get(kind, ("浏览", "Explorer"))
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>{_e(title)} · {zh} {en}</title><style>{CSS}</style></head><body>
+<title>{_e(title)} · {zh} {en}</title><link rel="stylesheet" href="{up}style.css"></head><body>
 <nav><a href="{up}../index.html">← 发布首页 Release home</a><a href="{up}index.html">浏览与搜索 Explore &amp; search</a></nav>
 <p class="k">{zh} · {en}</p><h1>{_e(title)}</h1>
 {body}
@@ -384,4 +384,5 @@ def write(folder: Path, explorer: Explorer) -> int:
             n += 1
     (folder / "index.html").write_text(explorer.index(), encoding="utf-8")
     (folder / "search.js").write_text(explorer.search_js(), encoding="utf-8")
-    return n + 2
+    (folder / "style.css").write_text(CSS + "\n", encoding="utf-8")
+    return n + 3

@@ -2,7 +2,8 @@
 
 It holds the tables (CSV and Parquet), `datapackage.json` (Frictionless Data Package v2,
 generated from the tables' declarations, which come from graph_schema/), the purchases as an
-OCDS 1.1.5 release package, a DCAT catalogue entry, a quality report, `index.html`, the Neo4j
+OCDS 1.1.5 release package, a DCAT 3 catalogue, a quality report, `index.html`, the explorer
+(`explore/`, a page per organisation, community, hub, purchaser and project), the Neo4j
 import bundle under `neo4j/`, `CHANGES.md` against the previous release beside it, and
 `SHA256SUMS`. The folder is scanned for ID and mobile numbers before the checksums are written. Every date comes from the data's snapshot, never the
 clock: the same graph gives the same folder, byte for byte.
@@ -186,23 +187,22 @@ def first_day(frames: dict[str, pd.DataFrame]) -> str:
     return min(str(pd.Timestamp(d).date()) for d in days if d is not None and not pd.isna(d))
 
 
-def files(package: dict) -> list[tuple[str, str]]:
-    """(path, what it is) of every file a reader may want, for the release page."""
-    out = [("explore/index.html", "浏览与搜索：每个社会组织、社区、枢纽、购买主体和项目一页 · Explorer: a page per "
-                                  "organisation, community, hub, purchaser and project"),
-           ("README.md", "文件说明 · What each file holds"),
-           ("datapackage.json", "表结构（Frictionless Data Package v2） · Types, keys and foreign keys of every table")]
-    for r in package["resources"]:
-        out.append((r["path"], f"{r['title']} (CSV)"))
-        out.append((r["path"].replace("csv/", "parquet/").replace(".csv", ".parquet"), f"{r['title']} (Parquet)"))
+def files(package: dict) -> list[tuple[list[str], str]]:
+    """([paths], what they are) for every file a reader may want, for the release page."""
+    out = [(["explore/index.html"], "浏览与搜索：每个社会组织、社区、枢纽、购买主体和项目一页 · Explorer: a page per "
+                                    "organisation, community, hub, purchaser and project"),
+           (["README.md"], "文件说明 · What each file holds"),
+           (["datapackage.json"], "表结构（Frictionless Data Package v2） · Types, keys and foreign keys of every table")]
+    out += [([r["path"], r["path"].replace("csv/", "parquet/").replace(".csv", ".parquet")], r["title"])
+            for r in package["resources"]]
     return out + [
-        ("ocds/release-package.json", "政府购买服务（OCDS 1.1.5） · Purchases as Open Contracting data"),
-        (ocds.EXTENSION_PATH, "OCDS 扩展：项目绩效评估 · OCDS extension for evaluations"),
-        ("catalog.jsonld", "数据目录（DCAT 3） · Catalogue entry (DCAT 3)"),
-        ("quality/report.json", "数据质量报告（仅计数） · Quality report (counts only)"),
-        ("neo4j/import.sh", "Neo4j 导入脚本 · Neo4j bulk import"),
-        ("CHANGES.md", "与上一版的变化 · Changes since the previous release"),
-        ("SHA256SUMS", "校验和 · Checksums"),
+        (["ocds/release-package.json", ocds.EXTENSION_PATH],
+         "政府购买服务（OCDS 1.1.5）及评估扩展 · Purchases as Open Contracting data, and the evaluation extension"),
+        (["catalog.jsonld"], "数据目录（DCAT 3） · Catalogue entry (DCAT 3)"),
+        (["quality/report.json"], "数据质量报告（仅计数） · Quality report (counts only)"),
+        (["neo4j/import.sh"], "Neo4j 导入脚本 · Neo4j bulk import"),
+        (["CHANGES.md"], "与上一版的变化 · Changes since the previous release"),
+        (["SHA256SUMS"], "校验和 · Checksums"),
     ]
 
 
@@ -221,8 +221,9 @@ def readme(package: dict) -> str:
 - `ocds/release-package.json`: the purchased-service projects in the Open Contracting Data Standard 1.1.5;
   evaluation score and grade are in `sansheEvaluation` on `evaluationReports` documents (`ocds/extension/`).
 - `neo4j/`: CSVs ready for `neo4j-admin database import full`; run `bash neo4j/import.sh`.
-- `catalog.jsonld`: DCAT catalogue entry. `quality/report.json`: what the registers held and what was rejected (counts only).
-- `index.html`: key figures and charts. `CHANGES.md`: what changed since the previous release. `SHA256SUMS`: checksums.
+- `catalog.jsonld`: DCAT 3 catalogue. `quality/report.json`: what the registers held and what was rejected (counts only).
+- `index.html`: key figures, charts, search and links to every file. `explore/`: a page per organisation, community,
+  hub, purchaser and project. `CHANGES.md`: what changed since the previous release. `SHA256SUMS`: checksums.
 
 社会工作者只以人数统计发布，少于3人的单元格不公开；本数据不含任何个人身份信息。
 Social workers appear only as counts; cells under 3 are suppressed. No personal data is published.

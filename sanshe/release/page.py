@@ -61,8 +61,8 @@ def bars(rows: list[tuple[str, list[float]]], series: list[str], unit: str = "",
 
 
 def render(store, tables: dict[str, pd.DataFrame], dataset: dict, ocid_prefix: str, placeholder: bool,
-           files: list[tuple[str, str]]) -> str:
-    """The page. `files` are (path in the release, description) to link to; `placeholder` says
+           files: list[tuple[list[str], str]]) -> str:
+    """The page. `files` are ([paths in the release], description) to link to; `placeholder` says
     the OCDS ocid prefix is still the default one."""
     snapshot = str(dataset["snapshot_date"])[:10]
     projects = tables["projects"]
@@ -108,8 +108,8 @@ def render(store, tables: dict[str, pd.DataFrame], dataset: dict, ocid_prefix: s
                    for zh, en, v in figures)
     body = "".join(f"<h2>{html.escape(zh)} · {html.escape(en)}</h2><p class='note'>{html.escape(note)}</p>{svg}"
                    for zh, en, note, svg in sections)
-    links = "".join(f'<tr><td><a href="{html.escape(path)}">{html.escape(path)}</a></td><td>{html.escape(what)}</td></tr>'
-                    for path, what in files)
+    links = "".join("<tr><td>" + " · ".join(f'<a href="{html.escape(p)}">{html.escape(p)}</a>' for p in paths)
+                    + f"</td><td>{html.escape(what)}</td></tr>" for paths, what in files)
     warn = (f'<p class="warn">OCDS 标识前缀 ocid prefix <code>{html.escape(ocid_prefix)}</code> 是默认占位值：正式发布前请向'
             f' Open Contracting Partnership 申请前缀。The OCDS ocid prefix is the default placeholder; register a prefix '
             f'with the Open Contracting Partnership before publishing (<code>sanshe release --ocid-prefix</code>).</p>'
