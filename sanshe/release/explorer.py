@@ -71,7 +71,7 @@ def href(kind: str, key: str, depth: int = 1) -> str:
 
 
 def _a(kind: str, key: str, text: object, depth: int = 1, anchor: str = "") -> str:
-    return f'<a href="{href(kind, key, depth)}{anchor}">{_e(text)}</a>'
+    return f'<a href="{href(kind, key, depth)}{_e(anchor)}">{_e(text)}</a>'
 
 
 def _table(head: list[str], rows: Iterable[list[str]], numeric: Iterable[int] = ()) -> str:
