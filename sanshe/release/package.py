@@ -157,7 +157,8 @@ def write_release(store, out: Path, options: ReleaseOptions | None = None) -> Pa
     _json(out / ocds.EXTENSION_PATH, ocds.extension(home, publisher, opts.contact_email or _email(opts.base_uri)))
     _json(out / "ocds" / "extension" / "release-schema.json", ocds.EXTENSION_SCHEMA)
     _json(out / "catalog.jsonld", dcat.catalogue(package, dataset, opts.base_uri, opts.licence, publisher,
-                                                 opts.contact_url or f"{home}/index.html", first_day(frames)))
+                                                 opts.contact_url or f"{home}/index.html",
+                                                 first_day(frames, package["version"])))
     _json(out / "quality" / "report.json", quality.report(frames, opts.run_dir))
     explorer.write(out / "explore", explorer.Explorer(
         frames, dump, execute(store, "community-linkage"), execute(store, "hub-coverage"), opts.ocid_prefix))
@@ -181,10 +182,11 @@ def _email(base_uri: str) -> str:
     return f"opendata@{urlsplit(base_uri).hostname or 'example.org'}"
 
 
-def first_day(frames: dict[str, pd.DataFrame]) -> str:
-    """The earliest day the published tables cover (project award or start, evaluation), ISO."""
+def first_day(frames: dict[str, pd.DataFrame], snapshot: str) -> str:
+    """The earliest day the published tables cover (project award or start, evaluation), ISO;
+    the snapshot day when there is none."""
     days = [frames["projects"][c].min() for c in ("award_date", "start_date")] + [frames["evaluations"]["eval_date"].min()]
-    return min(str(pd.Timestamp(d).date()) for d in days if d is not None and not pd.isna(d))
+    return min((str(pd.Timestamp(d).date()) for d in days if d is not None and not pd.isna(d)), default=snapshot)
 
 
 def files(package: dict) -> list[tuple[list[str], str]]:
