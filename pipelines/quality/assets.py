@@ -7,7 +7,6 @@ Emits  resolved_registers (all registers together), quarantine_report (files und
 """
 
 
-import html
 import json
 import re
 from pathlib import Path
@@ -28,6 +27,7 @@ from data_contracts.rules import Severity
 from ..common import claiming, readers
 from ..common.register import RegisterResult
 from ..common.resources import SansheResource
+from . import quarantine_page
 
 ACCOUNTING_COLUMNS = ["register", "file", "sheet", "format", "rows_read", "rows_accepted", "rows_quarantined", "warnings",
                       "note"]
@@ -140,23 +140,6 @@ def accounting_table(acc: pd.DataFrame) -> str:
     return t.to_markdown(index=False, tablefmt="simple")
 
 
-def _html(acc: pd.DataFrame, issues: pd.DataFrame) -> str:
-    def table(df: pd.DataFrame) -> str:
-        return df.to_html(index=False, escape=True, border=0, classes="t")
-
-    return f"""<!doctype html><html lang="zh"><head><meta charset="utf-8">
-<title>隔离报告 Quarantine report</title>
-<style>body{{font-family:sans-serif;margin:2em}} .t{{border-collapse:collapse}} .t td,.t th{{border:1px solid #ccc;padding:2px 6px;font-size:13px}}</style>
-</head><body>
-<h1>隔离报告 · Quarantine report</h1>
-<p>{html.escape("每一行未导入的记录：文件、行号、列、规则和说明。修正源文件后重新运行即可。")}<br>
-Every row that was not loaded: file, row, column, rule and a plain message. Fix the source file and run again.</p>
-<h2>核对 · Accounting (rows read = accepted + quarantined)</h2>{table(acc)}
-<h2>问题清单 · Issues</h2>{table(issues)}
-</body></html>
-"""
-
-
 def report_issues(issues: pd.DataFrame) -> pd.DataFrame:
     """Issues as a clerk fixes them: file and sheet apart, in file, sheet, row, column order."""
     parts = [split_part(p) for p in issues["file"]]
@@ -181,7 +164,7 @@ def quarantine_report(context: AssetExecutionContext, sanshe: SansheResource,
     for res in registers.values():
         for name, frame in sorted(res.reports.items()):
             frame.to_csv(out / f"{name}.csv", index=False, lineterminator="\n")
-    (out / "index.html").write_text(_html(acc, issues), encoding="utf-8")
+    (out / "index.html").write_text(quarantine_page.render(acc, issues), encoding="utf-8")
     context.add_output_metadata({
         "quarantined_rows": int(acc["rows_quarantined"].sum()),
         "accounting": MetadataValue.md(totals(acc).to_markdown(index=False)),

@@ -18,6 +18,7 @@ from data_contracts.expectations import Expect
 from data_contracts.rules import ERROR, WARNING
 
 from ..common.references import is_known
+from . import data_docs_index
 
 
 @cache
@@ -98,7 +99,9 @@ def run_suite(name: str, frame: pd.DataFrame, suite: list[Expect], docs_dir: Pat
                 "severity": e.severity,
                 "success": bool(er.success), "unexpected": int(er.result.get("unexpected_count") or 0),
             })
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    data_docs_index.record(docs_dir, name, out, passed(out)[1])
+    return out
 
 
 def passed(results: pd.DataFrame) -> tuple[bool, str]:

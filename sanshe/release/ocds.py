@@ -26,6 +26,10 @@ OCDS_METHOD = {
 }
 assert set(OCDS_METHOD) == set(PROCUREMENT_METHODS)
 TZ = "+08:00"
+#: the ocid prefix used until the publisher registers one with the Open Contracting Partnership
+PLACEHOLDER_PREFIX = "ocds-sanshe"
+#: where the extension lives inside a release (the package's `extensions` points here)
+EXTENSION_PATH = "ocds/extension/extension.json"
 
 
 def _day(v: object) -> str | None:
@@ -42,7 +46,11 @@ def _party(uscc: str, name: str, roles: list[str]) -> dict:
 
 
 def release_package(tables: dict[str, pd.DataFrame], dataset: dict, ocid_prefix: str,
-                    base_uri: str, licence_url: str) -> dict:
+                    home: str, licence_url: str) -> dict:
+    """One OCDS 1.1.5 release package for the projects in `tables` (the release's frames).
+
+    `home` is the URL the release folder is published at: the package's `uri`, its publication
+    policy and the URL of the extension it declares are built on it."""
     snapshot = dataset["snapshot_date"]
     snap_day = snapshot.date() if isinstance(snapshot, pd.Timestamp) else snapshot
     projects = tables["projects"].sort_values("project_id")
@@ -94,24 +102,33 @@ def release_package(tables: dict[str, pd.DataFrame], dataset: dict, ocid_prefix:
         }
         releases.append(release)
     return {
-        "uri": f"{base_uri.rstrip('/')}/ocds/release-package.json",
+        "uri": f"{home}/ocds/release-package.json",
         "version": "1.1",
         "publishedDate": _day(snapshot),
         "publisher": {"name": f"sanshe · {dataset['district_name']}", "scheme": "CN-USCI"},
         "license": licence_url,
-        "publicationPolicy": f"{base_uri.rstrip('/')}/README.md",
+        "publicationPolicy": f"{home}/README.md",
+        "extensions": [f"{home}/{EXTENSION_PATH}"],
         "releases": releases,
     }
 
 
-EXTENSION = {
-    "name": {"en": "sanshe evaluation", "zh": "三社项目绩效评估"},
-    "description": {"en": "Adds sansheEvaluation (score 0-100, grade 优秀/良好/合格/不合格, evaluator) to Document, "
-                          "used on documents of type evaluationReports.",
-                    "zh": "在文件对象上增加 sansheEvaluation（得分、等级、评估机构），用于 evaluationReports 类文件。"},
-    "documentationUrl": {"en": "../../README.md"},
-    "compatibility": ["1.1"],
-}
+def extension(home: str, contact_name: str, contact_email: str) -> dict:
+    """extension.json of the sansheEvaluation extension, valid against OCDS's extension schema
+    (its language maps take ISO 639-1 codes from a list without `zh`, so the Chinese name goes
+    beside the English one)."""
+    return {
+        "name": {"en": "sanshe evaluation · 三社项目绩效评估"},
+        "description": {"en": "Adds sansheEvaluation (score 0-100, grade 优秀/良好/合格/不合格, evaluator) to "
+                              "Document, used on documents of type evaluationReports. "
+                              "在文件对象上增加 sansheEvaluation（得分、等级、评估机构）。"},
+        "documentationUrl": {"en": f"{home}/README.md"},
+        "contactPoint": {"name": contact_name, "email": contact_email},
+        "compatibility": ["1.1"],
+        "schemas": ["release-schema.json"],
+    }
+
+
 EXTENSION_SCHEMA = {
     "definitions": {"Document": {"properties": {"sansheEvaluation": {
         "title": "Evaluation", "description": "The performance evaluation this report records.",

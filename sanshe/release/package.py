@@ -2,7 +2,8 @@
 
 It holds the tables (CSV and Parquet), `datapackage.json` (Frictionless Data Package v2,
 generated from the tables' declarations, which come from graph_schema/), the purchases as an
-OCDS 1.1.5 release package, a DCAT catalogue entry, a quality report, `index.html`, the Neo4j
+OCDS 1.1.5 release package, a DCAT 3 catalogue, a quality report, `index.html`, the explorer
+(`explore/`, a page per organisation, community, hub, purchaser and project), the Neo4j
 import bundle under `neo4j/`, `CHANGES.md` against the previous release beside it, and
 `SHA256SUMS`. The folder is scanned for ID and mobile numbers before the checksums are written. Every date comes from the data's snapshot, never the
 clock: the same graph gives the same folder, byte for byte.
@@ -22,8 +23,9 @@ import pyarrow.parquet as pq
 from data_contracts.errors import GraphNotLoadedError, PersonalDataFoundError
 from graph_schema.types import TYPES, to_text
 from pipelines.graph.neo4j_import import write_bundle
+from sanshe.queries.catalogue import execute
 
-from . import changes, ocds, page, quality
+from . import changes, dcat, explorer, ocds, page, quality
 from .privacy import scan_folder
 from .tables import Table, build
 
@@ -93,7 +95,16 @@ class ReleaseOptions:
     licence: dict = field(default_factory=lambda: dict(DEFAULT_LICENCE))
     #: where the release will be published (URIs in OCDS and DCAT are built on it)
     base_uri: str = "https://data.example.org/sanshe"
-    ocid_prefix: str = "ocds-sanshe"
+    #: OCDS ocid prefix; the default is a placeholder (register a real one with the Open
+    #: Contracting Partnership), and the release page says so while it is in use
+    ocid_prefix: str = ocds.PLACEHOLDER_PREFIX
+    #: who publishes the release (an organisation) and where the public can reach it; default:
+    #: "sanshe · <district>" and the release's landing page
+    publisher: str | None = None
+    contact_url: str | None = None
+    #: the publisher's e-mail (an office's, never a person's) for the OCDS extension's contact
+    #: point; default opendata@<host of base_uri>
+    contact_email: str | None = None
     #: the run's output folder, for the quality report (accounting, rules, checks)
     run_dir: Path | None = None
 
@@ -118,13 +129,21 @@ def write_release(store, out: Path, options: ReleaseOptions | None = None) -> Pa
     frames = {t.name: t.frame for t in tables}
     package = datapackage(tables, dataset, opts.licence)
     _json(out / "datapackage.json", package)
+    home = f"{opts.base_uri.rstrip('/')}/{package['name']}"
+    publisher = opts.publisher or f"sanshe · {dataset['district_name']}"
     _json(out / "ocds" / "release-package.json",
-          ocds.release_package(frames, dataset, opts.ocid_prefix, opts.base_uri, opts.licence["path"]))
-    _json(out / "ocds" / "extension" / "extension.json", ocds.EXTENSION)
+          ocds.release_package(frames, dataset, opts.ocid_prefix, home, opts.licence["path"]))
+    _json(out / ocds.EXTENSION_PATH, ocds.extension(home, publisher, opts.contact_email or _email(opts.base_uri)))
     _json(out / "ocds" / "extension" / "release-schema.json", ocds.EXTENSION_SCHEMA)
-    _json(out / "catalog.jsonld", dcat(package, opts))
+    _json(out / "catalog.jsonld", dcat.catalogue(package, dataset, opts.base_uri, opts.licence, publisher,
+                                                 opts.contact_url or f"{home}/index.html",
+                                                 first_day(frames, package["version"])))
     _json(out / "quality" / "report.json", quality.report(frames, opts.run_dir))
-    (out / "index.html").write_text(page.render(store, frames, dataset), encoding="utf-8")
+    explorer.write(out / "explore", explorer.Explorer(
+        frames, dump, execute(store, "community-linkage"), execute(store, "hub-coverage"), opts.ocid_prefix))
+    (out / "index.html").write_text(page.render(store, frames, dataset, opts.ocid_prefix,
+                                                opts.ocid_prefix == ocds.PLACEHOLDER_PREFIX, files(package)),
+                                    encoding="utf-8")
     (out / "README.md").write_text(readme(package), encoding="utf-8")
     write_bundle(store, out / "neo4j")
     (out / "CHANGES.md").write_text(changes.changes(out, package), encoding="utf-8")
@@ -136,34 +155,36 @@ def write_release(store, out: Path, options: ReleaseOptions | None = None) -> Pa
     return out
 
 
-def dcat(package: dict, opts: ReleaseOptions) -> dict:
-    """A DCAT 3 catalogue entry (JSON-LD) for the release and its distributions."""
-    base = opts.base_uri.rstrip("/")
-    zh, en = package["title"].split(" · ", 1)
-    dists = [("datapackage.json", "application/json", "Frictionless Data Package v2 descriptor")]
-    dists += [(r["path"], "text/csv", r["title"]) for r in package["resources"]]
-    dists += [(r["path"].replace("csv/", "parquet/").replace(".csv", ".parquet"), "application/vnd.apache.parquet", r["title"])
-              for r in package["resources"]]
-    dists += [("ocds/release-package.json", "application/json", "OCDS 1.1.5 release package"),
-              ("neo4j/import.sh", "text/x-shellscript", "Neo4j bulk import bundle (neo4j-admin)"),
-              ("index.html", "text/html", "Key figures and charts")]
-    return {
-        "@context": {"dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/",
-                     "xsd": "http://www.w3.org/2001/XMLSchema#"},
-        "@id": f"{base}/{package['name']}",
-        "@type": "dcat:Dataset",
-        "dct:identifier": package["id"],
-        "dct:title": [{"@value": zh, "@language": "zh"}, {"@value": en, "@language": "en"}],
-        "dct:description": package["description"],
-        "dct:issued": {"@value": package["created"][:10], "@type": "xsd:date"},
-        "dct:license": {"@id": opts.licence["path"]},
-        "dcat:version": package["version"],
-        "dcat:keyword": package["keywords"],
-        "dct:publisher": {"@type": "http://xmlns.com/foaf/0.1/Agent", "http://xmlns.com/foaf/0.1/name": "sanshe"},
-        "dcat:distribution": [{"@type": "dcat:Distribution", "dct:title": title, "dcat:mediaType": media,
-                               "dcat:downloadURL": {"@id": f"{base}/{package['name']}/{path}"}}
-                              for path, media, title in dists],
-    }
+def _email(base_uri: str) -> str:
+    from urllib.parse import urlsplit
+
+    return f"opendata@{urlsplit(base_uri).hostname or 'example.org'}"
+
+
+def first_day(frames: dict[str, pd.DataFrame], snapshot: str) -> str:
+    """The earliest day the published tables cover (project award or start, evaluation), ISO;
+    the snapshot day when there is none."""
+    days = [frames["projects"][c].min() for c in ("award_date", "start_date")] + [frames["evaluations"]["eval_date"].min()]
+    return min((str(pd.Timestamp(d).date()) for d in days if d is not None and not pd.isna(d)), default=snapshot)
+
+
+def files(package: dict) -> list[tuple[list[str], str]]:
+    """([paths], what they are) for every file a reader may want, for the release page."""
+    out = [(["explore/index.html"], "浏览与搜索：每个社会组织、社区、枢纽、购买主体和项目一页 · Explorer: a page per "
+                                    "organisation, community, hub, purchaser and project"),
+           (["README.md"], "文件说明 · What each file holds"),
+           (["datapackage.json"], "表结构（Frictionless Data Package v2） · Types, keys and foreign keys of every table")]
+    out += [([r["path"], r["path"].replace("csv/", "parquet/").replace(".csv", ".parquet")], r["title"])
+            for r in package["resources"]]
+    return out + [
+        (["ocds/release-package.json", ocds.EXTENSION_PATH],
+         "政府购买服务（OCDS 1.1.5）及评估扩展 · Purchases as Open Contracting data, and the evaluation extension"),
+        (["catalog.jsonld"], "数据目录（DCAT 3） · Catalogue entry (DCAT 3)"),
+        (["quality/report.json"], "数据质量报告（仅计数） · Quality report (counts only)"),
+        (["neo4j/import.sh"], "Neo4j 导入脚本 · Neo4j bulk import"),
+        (["CHANGES.md"], "与上一版的变化 · Changes since the previous release"),
+        (["SHA256SUMS"], "校验和 · Checksums"),
+    ]
 
 
 def readme(package: dict) -> str:
@@ -181,8 +202,9 @@ def readme(package: dict) -> str:
 - `ocds/release-package.json`: the purchased-service projects in the Open Contracting Data Standard 1.1.5;
   evaluation score and grade are in `sansheEvaluation` on `evaluationReports` documents (`ocds/extension/`).
 - `neo4j/`: CSVs ready for `neo4j-admin database import full`; run `bash neo4j/import.sh`.
-- `catalog.jsonld`: DCAT catalogue entry. `quality/report.json`: what the registers held and what was rejected (counts only).
-- `index.html`: key figures and charts. `CHANGES.md`: what changed since the previous release. `SHA256SUMS`: checksums.
+- `catalog.jsonld`: DCAT 3 catalogue. `quality/report.json`: what the registers held and what was rejected (counts only).
+- `index.html`: key figures, charts, search and links to every file. `explore/`: a page per organisation, community,
+  hub, purchaser and project. `CHANGES.md`: what changed since the previous release. `SHA256SUMS`: checksums.
 
 社会工作者只以人数统计发布，少于3人的单元格不公开；本数据不含任何个人身份信息。
 Social workers appear only as counts; cells under 3 are suppressed. No personal data is published.
