@@ -37,11 +37,14 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .progress import RunProgress, time_table
     from .run import run_pipeline
 
     settings = _settings(args)
-    print(f"sanshe run: sources {settings.source_dir}\n            output  {settings.output_dir}")
-    outcome = run_pipeline(settings)
+    print(f"sanshe run: sources {settings.source_dir}\n            output  {settings.output_dir}", flush=True)
+    outcome = run_pipeline(settings, watch=RunProgress(sys.stdout))
+    print("\nWhere the time went · 用时 (seconds per step, slowest first)")
+    print(time_table(outcome.step_seconds, outcome.seconds))
     if not outcome.success:
         for c in outcome.blocking_failures:
             print(f"sanshe run: check {c['asset']} · {c['check']} failed, so the graph was not loaded: "
