@@ -89,10 +89,21 @@ class RunProgress:
         self.finished = 0
         self._drawn = 0.0
         self._width = 0
+        self.broken = False
 
     # -- what happens --------------------------------------------------------------------
     def on_event(self, entry) -> None:
-        """An event log entry of the run (Dagster calls this for each one)."""
+        """An event log entry of the run (Dagster calls this for each one, inside the run: a
+        fault of the display is reported once and never stops the run)."""
+        if self.broken:
+            return
+        try:
+            self._on_event(entry)
+        except Exception as e:  # noqa: BLE001 - the display is not worth a failed run
+            self.broken = True
+            self.stream.write(f"\n  (progress display stopped: {type(e).__name__}: {e})\n")
+
+    def _on_event(self, entry) -> None:
         from dagster import DagsterEventType
 
         ev = entry.dagster_event
@@ -116,7 +127,12 @@ class RunProgress:
     def on_rows(self, done: int, total: int | None) -> None:
         """Rows done so far in the running step, of `total` (None when unknown)."""
         self.rows, self.total = done, total
-        self._draw()
+        if not self.broken:
+            try:
+                self._draw()
+            except Exception as e:  # noqa: BLE001 - as in on_event
+                self.broken = True
+                self.stream.write(f"\n  (progress display stopped: {type(e).__name__}: {e})\n")
 
     def close(self) -> None:
         """Clear the terminal line, so what is printed next starts on a clean line."""

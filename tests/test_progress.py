@@ -77,3 +77,23 @@ def test_where_the_time_went(sample_run):
     assert len(table) == 3 + 1 + 2  # the three slowest, the others, all steps, the whole run
     assert table[0].split()[0] == next(iter(seconds))
     assert f"{len(seconds) - 3} other steps" in table[3]
+
+
+def test_a_broken_display_never_stops_the_run():
+    class Full(io.StringIO):
+        def write(self, text):
+            if text.startswith("\r"):
+                raise OSError("no space left on device")
+            return super().write(text)
+
+    class Entry:  # an event of an unexpected shape
+        dagster_event = property(lambda self: 1 / 0)
+
+    for trouble in (lambda p: p.on_event(Entry()), lambda p: (setattr(p, "step", "graph"), p.on_rows(1, 2))):
+        out = Full()
+        progress = RunProgress(out, tty=True)
+        trouble(progress)  # no exception
+        assert progress.broken and "progress display stopped" in out.getvalue()
+        progress.on_rows(2, 2)
+        progress.on_event(Entry())  # and quiet from then on
+        assert out.getvalue().count("stopped") == 1
