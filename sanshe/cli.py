@@ -38,11 +38,14 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .progress import RunProgress, time_table
     from .run import run_pipeline
 
     settings = _settings(args)
-    print(f"sanshe run: sources {settings.source_dir}\n            output  {settings.output_dir}")
-    outcome = run_pipeline(settings)
+    print(f"sanshe run: sources {settings.source_dir}\n            output  {settings.output_dir}", flush=True)
+    outcome = run_pipeline(settings, watch=RunProgress(sys.stdout))
+    print("\nWhere the time went · 用时 (seconds per step, slowest first)")
+    print(time_table(outcome.step_seconds, outcome.seconds))
     if not outcome.success:
         if outcome.error and not outcome.failures:
             print(f"sanshe run: FAILED · 运行失败\n{outcome.error}", file=sys.stderr)

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 import warnings
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from pipelines.settings import Settings
+
+from .progress import RunProgress, step_seconds
 
 
 @dataclass
@@ -29,6 +33,12 @@ class RunOutcome:
     graph_counts: dict[str, int]
     checks: list[dict] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    #: seconds each step took, slowest first, from the run's step events (sanshe/progress.py)
+    step_seconds: dict[str, float] = field(default_factory=dict)
+    #: seconds the whole run took, starting Dagster included
+    seconds: float = 0.0
+    #: the run's id in the Dagster instance under OUTPUT/dagster_home
+    run_id: str = ""
     #: why the run could not start or finish, in plain words (zh and en); "" when it ran
     error: str = ""
 
@@ -62,9 +72,12 @@ def open_instance(settings: Settings):
     return DagsterInstance.from_ref(InstanceRef.from_dir(str(settings.dagster_home)))
 
 
-def run_pipeline(settings: Settings) -> RunOutcome:
+def run_pipeline(settings: Settings, watch: RunProgress | None = None) -> RunOutcome:
+    """Run the whole job; `watch` (a RunProgress) follows its steps and rows as they happen."""
+    started = time.monotonic()
     _quiet_dagster()
     from dagster import DagsterEventType
+    from dagster._core.utils import make_new_run_id
 
     from pipelines.inbox import InboxError, check_inbox
 
@@ -79,6 +92,8 @@ def run_pipeline(settings: Settings) -> RunOutcome:
         load(settings.source_dir)
     except MappingError as err:
         return RunOutcome(False, pd.DataFrame(), {}, error=str(err))
+
+    from pipelines import progress
     from pipelines.definitions import JOB_NAME, build_definitions
     from pipelines.quality import gx
 
@@ -87,10 +102,16 @@ def run_pipeline(settings: Settings) -> RunOutcome:
     shutil.rmtree(settings.data_docs_dir, ignore_errors=True)
     gx.reset()
     job = build_definitions(settings).resolve_job_def(JOB_NAME)
-    with open_instance(settings) as instance:
+    run_id = make_new_run_id()
+    with open_instance(settings) as instance, ExitStack() as stack:
+        if watch is not None:
+            instance.add_event_listener(run_id, watch.on_event)
+            stack.enter_context(progress.listening(watch.on_rows))
+            stack.callback(watch.close)
         result = job.execute_in_process(
-            instance=instance, raise_on_error=False,
+            instance=instance, raise_on_error=False, run_id=run_id,
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
+        seconds = step_seconds(instance, run_id)
         checks = [{"asset": ev.asset_key.to_user_string(), "check": ev.check_name, "passed": ev.passed,
                    "severity": "error" if ev.severity.value == "ERROR" else "warning",
                    "reason": ev.description or ""}
@@ -108,7 +129,8 @@ def run_pipeline(settings: Settings) -> RunOutcome:
             acc = result.output_for_node("quarantine_report")
             counts = result.output_for_node("graph")
     summary = {"success": result.success, "accounting": acc.to_dict("records"), "graph": counts,
-               "checks": checks, "failures": failures, "error": failures}
+               "checks": checks, "failures": failures, "step_seconds": seconds, "error": failures}
     (settings.output_dir / "run_summary.json").write_text(
         json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
-    return RunOutcome(result.success, acc, counts, checks, failures, error="\n".join(failures))
+    return RunOutcome(result.success, acc, counts, checks, failures, seconds, time.monotonic() - started,
+                      run_id)

@@ -1,9 +1,10 @@
 """The graph stage.
 
 Consumes resolved_registers.
-Emits  graph: the embedded store at OUTPUT/graph.lbug, rebuilt by bulk COPY and swapped in
-       atomically, or Neo4j with SANSHE_GRAPH=neo4j (one node per entity, one relationship per
-       link, as graph_schema/ declares).
+Emits  graph: the embedded store at OUTPUT/graph.lbug (the tables that changed since the last
+       load bulk-copied again in a copy of the store, swapped in atomically: store.py), or Neo4j
+       with SANSHE_GRAPH=neo4j (one node per entity, one relationship per link, as graph_schema/
+       declares).
 """
 
 
@@ -18,9 +19,10 @@ from .tables import GraphInput, build
 
 
 @asset(group_name="graph", ins={"registers": AssetIn("resolved_registers")},
-       description="The knowledge graph, in the embedded store (bulk copy into a fresh database, "
-                   "swapped in) or in Neo4j (batched MERGE, stale records deleted). One node per "
-                   "entity and one relationship per link declared in graph_schema/.")
+       description="The knowledge graph, in the embedded store (the changed tables bulk-copied "
+                   "into a copy of the store, swapped in) or in Neo4j (batched MERGE, stale "
+                   "records deleted). One node per entity and one relationship per link declared "
+                   "in graph_schema/.")
 def graph(context: AssetExecutionContext, sanshe: SansheResource,
           registers: dict[str, RegisterResult]) -> dict[str, int]:
     manifest = sanshe.manifest()
@@ -32,5 +34,8 @@ def graph(context: AssetExecutionContext, sanshe: SansheResource,
     ))
     store = open_store(sanshe.settings, progress=context.log.info)
     counts = store.replace_with(tables)
-    context.add_output_metadata({"store": repr(store), "counts": MetadataValue.json(counts)})
+    loaded = getattr(store, "last_load", None) or {"mode": "full"}
+    context.add_output_metadata({"store": repr(store), "counts": MetadataValue.json(counts),
+                                 "rows": sum(counts.values()), "load": loaded["mode"],
+                                 "tables_reloaded": MetadataValue.json(loaded.get("reloaded", []))})
     return counts

@@ -8,22 +8,29 @@ step, and queries open the database read-only.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
+import pyarrow as pa
 
 from data_contracts.errors import GraphNotLoadedError
 from graph_schema import Schema, schema
 from graph_schema.generate import ladybug_ddl
 from graph_schema.types import missing
 
+from .. import progress
 from .arrow import typed_table
 from .tables import GraphTables
+
+#: rows copied before a commit (see replace_with)
+COMMIT_ROWS = 250_000
 
 
 def _statements(ddl: str) -> list[str]:
@@ -65,8 +72,6 @@ def tables_from_dump(tables: dict[str, pd.DataFrame], s: Schema | None = None) -
 def fingerprint(store) -> str:
     """SHA-256 over the dump: equal fingerprints, equal graphs (keys and properties). Dates are
     written as YYYY-MM-DD and numbers plainly, so the two stores compare."""
-    import hashlib
-
     h = hashlib.sha256()
     for name, df in sorted(dump(store).items()):
         h.update(name.encode())
@@ -90,6 +95,66 @@ def normalised(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+@dataclass(frozen=True)
+class LoadTable:
+    """One table to bulk-copy: into `label` (a node label or a relationship type), with the
+    COPY option naming the endpoints of a relationship type that has several."""
+
+    label: str
+    option: str
+    table: pa.Table
+
+
+def _load_tables(tables: GraphTables, s: Schema) -> dict[str, LoadTable]:
+    """Every node and relationship table typed by the schema, named `Label` or
+    `TYPE_From_To`: nodes first, so a relationship's endpoints exist when it is copied."""
+    out = {label: LoadTable(label, "", typed_table(df, s.node(label).properties))
+           for label, df in tables.nodes.items()}
+    for (rtype, a, b), df in tables.rels.items():
+        rel = s.rel(rtype)
+        option = f" (from='{a}', to='{b}')" if len(rel.endpoints) > 1 else ""
+        out[f"{rtype}_{a}_{b}"] = LoadTable(rtype, option, typed_table(df, rel.properties, key_cols=["from", "to"]))
+    return out
+
+
+class _Hasher:
+    """A write-only file for pyarrow's IPC writer that hashes what it is given."""
+
+    closed = False
+
+    def __init__(self):
+        self.h = hashlib.sha256()
+
+    def write(self, data) -> int:
+        self.h.update(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def table_digest(table: pa.Table) -> str:
+    """SHA-256 of the table's Arrow IPC stream: its schema, lengths and buffers, so equal
+    digests mean equal tables. The same rows held differently (another chunking) may digest
+    differently; that reloads a table needlessly, never keeps a stale one."""
+    sink = _Hasher()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.h.hexdigest()
+
+
+def reload_plan(changed: set[str], s: Schema) -> tuple[set[str], set[str]]:
+    """(node labels, relationship types) to drop and load again when the tables named in
+    `changed` (`Label` or `TYPE_From_To`, as `_load_tables` names them) differ: each changed
+    node table; each relationship type with a changed table (a type is one table in the store,
+    whatever its endpoints); and every relationship type touching a reloaded node table, whose
+    rows go when the node table is dropped."""
+    nodes = {n for n in changed if n in s.nodes}
+    rels = {r for r, rel in s.rels.items() for a, b in rel.endpoints if f"{r}_{a}_{b}" in changed}
+    rels |= {r for r, rel in s.rels.items() for a, b in rel.endpoints if a in nodes or b in nodes}
+    return nodes, rels
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -107,43 +172,124 @@ class EmbeddedGraphStore:
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        #: how the last `replace_with` went: mode full, incremental or unchanged, and the tables
+        #: it copied
+        self.last_load: dict = {}
 
     def __repr__(self) -> str:
         return f"EmbeddedGraphStore({self.path})"
 
     # -- writing ------------------------------------------------------------------------
     def replace_with(self, tables: GraphTables, s: Schema | None = None) -> dict[str, int]:
-        """Build a new database from `tables` and swap it in; returns the loaded counts."""
+        """Make the stored graph exactly `tables`; returns the loaded counts per label and type.
+
+        Only the tables that differ from the last load are reloaded: each table's digest
+        (`table_digest`) is kept beside the graph (`<graph>.tables.json`), and a table whose
+        digest changed is dropped and bulk-copied again, with the relationship tables that touch
+        a reloaded node table (`reload_plan`). The work is done in a copy of the store, swapped
+        in atomically, as a full rebuild is: readers see the old graph or the new one, and a load
+        killed half way leaves the old graph. With no digests to trust (first load, a changed
+        schema, a graph file the digests do not describe) the graph is rebuilt whole.
+        `self.last_load` says which way the last call went and what it reloaded."""
         import ladybug
 
         s = s or schema()
+        ddl = _statements(ladybug_ddl(s))
+        loads = _load_tables(tables, s)
+        digests = {name: table_digest(ld.table) for name, ld in loads.items()}
+        ddl_digest = hashlib.sha256("\n".join(ddl).encode()).hexdigest()
+        known = self._known_digests(ddl_digest)
+        if known is not None and known == digests:
+            self.last_load = {"mode": "unchanged", "reloaded": []}
+            return self.counts()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._remove_abandoned_loads()
         staging = Path(tempfile.mkdtemp(prefix=f".load-{os.getpid()}-", dir=self.path.parent))
         try:
             new_db = staging / self.path.name
-            db = ladybug.Database(str(new_db))
-            conn = ladybug.Connection(db)
-            for stmt in _statements(ladybug_ddl(s)):
-                conn.execute(stmt)
-            for label, df in tables.nodes.items():
-                self._copy(conn, staging, label, typed_table(df, s.node(label).properties), "")
-            for (rtype, a, b), df in tables.rels.items():
-                rel = s.rel(rtype)
-                option = f" (from='{a}', to='{b}')" if len(rel.endpoints) > 1 else ""
-                table = typed_table(df, rel.properties, key_cols=["from", "to"])
-                self._copy(conn, staging, f"{rtype}_{a}_{b}", table, option, target=rtype)
+            if known is None:
+                reload = list(loads)
+                db = ladybug.Database(str(new_db))
+                conn = ladybug.Connection(db)
+                for stmt in ddl:
+                    conn.execute(stmt)
+            else:
+                nodes, rels = reload_plan({n for n in loads if digests[n] != known.get(n)}, s)
+                reload = [n for n, ld in loads.items() if ld.label in nodes or ld.label in rels]
+                shutil.copyfile(self.path, new_db)
+                db = ladybug.Database(str(new_db))
+                conn = ladybug.Connection(db)
+                # Dropped and created again rather than emptied with DELETE: deleted rows leave
+                # their space behind (the city graph grew 3% a load), a dropped table does not.
+                # Relationship tables first: a node table is dropped once nothing refers to it.
+                conn.execute("BEGIN TRANSACTION")
+                for label in [*sorted(rels), *sorted(nodes)]:
+                    conn.execute(f"DROP TABLE {label}")
+                for stmt in ddl:  # `IF NOT EXISTS`: creates only what was dropped
+                    conn.execute(stmt)
+            if known is None:
+                conn.execute("BEGIN TRANSACTION")
+            # Several COPYs to a commit: a commit costs about 0.1 s (the 37 tables of the city
+            # graph in 2.1 s instead of 5.1 s), while a transaction holds what it copied in
+            # memory (peak +250 MB with 1M rows in one, +70 MB with 200k, over a commit per
+            # table, on an 8x city graph): committed once COMMIT_ROWS rows are pending, so
+            # never more commits than tables and the national graph's memory stays as it was.
+            total, done, pending = sum(loads[n].table.num_rows for n in reload), 0, 0
+            progress.rows_done(0, total)
+            for name in reload:
+                ld = loads[name]
+                if ld.table.num_rows:
+                    conn.execute(f"COPY {ld.label} FROM $t{ld.option}", {"t": ld.table})
+                done, pending = done + ld.table.num_rows, pending + ld.table.num_rows
+                if pending >= COMMIT_ROWS:
+                    conn.execute("COMMIT")
+                    conn.execute("BEGIN TRANSACTION")
+                    pending = 0
+                progress.rows_done(done, total)
+            conn.execute("COMMIT")
             counts = self._counts(conn, s)
             conn.close()
             db.close()
             # The swap: os.replace is atomic on one file system, so readers see the old graph
             # or the new one, never a mixture. A leftover write-ahead log belongs to the old file.
+            # The digests go first and come back after: a run killed in between finds none and
+            # rebuilds whole, never trusts digests of another graph.
+            self._digest_path.unlink(missing_ok=True)
             for suffix in (".wal",):
                 Path(str(self.path) + suffix).unlink(missing_ok=True)
             os.replace(new_db, self.path)
+            self._write_digests(ddl_digest, digests)
+            self.last_load = {"mode": "full" if known is None else "incremental", "reloaded": reload}
             return counts
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+    @property
+    def _digest_path(self) -> Path:
+        return Path(str(self.path) + ".tables.json")
+
+    def _known_digests(self, ddl_digest: str) -> dict[str, str] | None:
+        """The digests of the tables in the stored graph, or None when they cannot be trusted:
+        no graph or no digests, another schema, a write-ahead log beside the graph, or a graph
+        file other than the one they were written for (size and modification time differ)."""
+        if not self.path.is_file() or Path(str(self.path) + ".wal").exists():
+            return None
+        try:
+            state = json.loads(self._digest_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        st = self.path.stat()
+        if not isinstance(state, dict) or state.get("ddl") != ddl_digest or \
+                state.get("file") != [st.st_size, st.st_mtime_ns]:
+            return None
+        return state.get("tables")
+
+    def _write_digests(self, ddl_digest: str, digests: dict[str, str]) -> None:
+        st = self.path.stat()
+        state = {"ddl": ddl_digest, "file": [st.st_size, st.st_mtime_ns], "tables": digests}
+        tmp = self._digest_path.with_name(self._digest_path.name + ".tmp")
+        tmp.write_text(json.dumps(state, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(tmp, self._digest_path)
 
     def _remove_abandoned_loads(self) -> None:
         """A load killed before its swap leaves its staging folder (`.load-<pid>-...`): the old
@@ -154,14 +300,6 @@ class EmbeddedGraphStore:
                 shutil.rmtree(d, ignore_errors=True)
 
     @staticmethod
-    def _copy(conn, staging: Path, name: str, table, option: str, target: str | None = None) -> None:
-        if table.num_rows == 0:
-            return
-        file = staging / f"{name}.parquet"
-        pq.write_table(table, file)
-        conn.execute(f"COPY {target or name} FROM '{file.as_posix()}'{option}")
-
-    @staticmethod
     def _counts(conn, s: Schema) -> dict[str, int]:
         out = {}
         for label in s.nodes:
@@ -169,6 +307,16 @@ class EmbeddedGraphStore:
         for rtype in s.rels:
             out[rtype] = int(conn.execute(f"MATCH ()-[r:{rtype}]->() RETURN count(r)").get_as_df().iloc[0, 0])
         return out
+
+    def counts(self, s: Schema | None = None) -> dict[str, int]:
+        """Nodes per label and relationships per type in the stored graph."""
+        import ladybug
+
+        db = ladybug.Database(str(self.path), read_only=True)
+        try:
+            return self._counts(ladybug.Connection(db), s or schema())
+        finally:
+            db.close()
 
     # -- reading ------------------------------------------------------------------------
     def dump(self, s: Schema | None = None) -> dict[str, pd.DataFrame]:
