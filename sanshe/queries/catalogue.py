@@ -187,16 +187,12 @@ def render(df: pd.DataFrame, fmt: str) -> str:
     for col in df.columns:
         if pd.api.types.is_float_dtype(df[col]):
             shown[col] = [f"{v:,.2f}".rstrip("0").rstrip(".") if v != "" else "" for v in shown[col]]
-    # tabulate pads Chinese as double width only when the optional `wcwidth` is installed (the
-    # dev extra brings it, through pyshacl's prettytable): fix the choice, so the table a query
-    # prints (and the docs quote) is the same in every environment
+    # Chinese takes two terminal columns: tabulate pads by display width when wcwidth (a
+    # runtime dependency) is there; the mode is set here so every environment prints the same
     import tabulate
 
-    wide, tabulate.WIDE_CHARS_MODE = tabulate.WIDE_CHARS_MODE, False
-    try:
-        return shown.to_markdown(index=False, tablefmt="simple", disable_numparse=True)
-    finally:
-        tabulate.WIDE_CHARS_MODE = wide
+    tabulate.WIDE_CHARS_MODE = True
+    return shown.to_markdown(index=False, tablefmt="simple", disable_numparse=True)
 
 
 def neo4j_cookbook() -> str:
