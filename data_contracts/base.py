@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, get_args, get_origin
+from typing import Annotated, Any, ClassVar, cast, get_args, get_origin
 
 import pandas as pd
 from pydantic import (
@@ -144,7 +144,7 @@ def _id_number(v: str, info: ValidationInfo) -> str:
     snapshot = (info.context or {}).get("snapshot")
     for rule in ids.id_number_problems(v, snapshot):
         # no part of the number in the message: it is personal data
-        raise fail(rule, snapshot=snapshot.isoformat()) if rule == "id_number_birth_future" else fail(rule)
+        raise fail(rule, snapshot=cast(dt.date, snapshot).isoformat()) if rule == "id_number_birth_future" else fail(rule)
     return v
 
 

@@ -16,10 +16,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import inspect
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from types import UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, cast, get_args, get_origin
 
 import numpy as np
 import pandas as pd
@@ -70,7 +71,7 @@ def checks_for(model: type[Contract]) -> _Checks | None:
         if (valid := _whole_column_check(info)) is not None:
             whole_column[f] = valid
         annotation = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
-        adapters[f] = TypeAdapter(list[annotation], config=ConfigDict(str_strip_whitespace=True))
+        adapters[f] = TypeAdapter(cast(Any, list)[annotation], config=ConfigDict(str_strip_whitespace=True))
         empty[f] = _BROKEN if info.is_required() else info.get_default(call_default_factory=True)
         if list in {get_origin(t) or t for t in inner_types(info.annotation)}:
             lists.append(f)
@@ -81,7 +82,7 @@ def _whole_column_check(info: FieldInfo) -> Any:
     """The WholeColumn check of a field typed `T` or `T | None` with nothing added to `T`:
     the marker is the last item of the type's metadata (constraints added around the type
     come after it, and the check does not know them)."""
-    metadata = info.metadata
+    metadata: Sequence[Any] = info.metadata
     if not metadata:
         args = get_args(info.annotation) if get_origin(info.annotation) in (Union, UnionType) else ()
         types = [a for a in args if a is not type(None)]

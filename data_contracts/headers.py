@@ -10,7 +10,7 @@ its plain numbers read as 10,000 yuan each (a unit written in the cell still win
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -91,7 +91,7 @@ class HeaderMatch:
         return len(self.columns)
 
 
-def match(model: type[Contract], cells: list[object]) -> HeaderMatch:
+def match(model: type[Contract], cells: Sequence[object]) -> HeaderMatch:
     known = spellings(model)
     if extra := _MAPPED.get():
         known = {**known, **{k: (f, 1) for k, f in extra.items() if f in model.model_fields}}

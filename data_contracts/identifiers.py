@@ -27,6 +27,7 @@ def _gb2260() -> tuple[frozenset[str], dict[str, str]]:
     lookup per code through `numdb.info` costs about 40 µs."""
     from stdnum import numdb
 
+    codes: dict[str, str]
     provinces, codes = set(), {}
     for length, low, high, props, children in numdb.get("cn/loc").prefixes:
         for p in _span(length, low, high):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 def missing(v: object) -> bool:
@@ -46,9 +47,9 @@ class ValueType:
     arrow: str
     #: a present value as the Python value the Neo4j driver must send (an int column with gaps
     #: arrives from pandas as float, and Neo4j must still store an integer)
-    cast: Callable[[object], object]
+    cast: Callable[[Any], object]
     #: a present value as CSV text (release tables, import bundle); `from_text` reads it back
-    text: Callable[[object], str]
+    text: Callable[[Any], str]
     from_text: Callable[[str], object]
 
     def arrow_type(self):

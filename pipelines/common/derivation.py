@@ -86,7 +86,7 @@ def hub_id(name: str, kind: str | None) -> str:
     return f"HUB-{code}-{hashlib.sha256(f'{kind}|{compact(name)}'.encode()).hexdigest()[:8].upper()}"
 
 
-def _by_distinct(col: pd.Series, fn: Callable[[str], str | None]) -> pd.Series:
+def _by_distinct(col: pd.Series, fn: Callable[[str], object]) -> pd.Series:
     """fn over the distinct cells of a column (blank and missing cells give None)."""
     codes, uniques = pd.factorize(col, use_na_sentinel=True)
     out = np.array([*(fn(u) if isinstance(u, str) and u.strip() else None for u in uniques), None], dtype=object)

@@ -79,6 +79,8 @@ def parse(section: Any) -> Mapping:
     if not isinstance(section, dict):
         raise MappingError("manifest.yaml mapping: 应为“登记册或文件: 设置”的字典 / must be a dictionary of "
                            "register or file -> entry")
+    registers: dict[str, Entry]
+    files: dict[str, Entry]
     registers, files = {}, {}
     for key, raw in section.items():
         key = str(key)

@@ -294,9 +294,11 @@ def _find_header(grid: list[tuple[int, list[str]]], model: type[Contract],
         if previous == i - 1:
             combined = _combine(grid[i - 1][1], cells, model)
             both = match(model, combined)
+            assert here.match is not None  # set from match() just above
             if both.fields_found > here.match.fields_found or (
                     i in linked and both.fields_found == here.match.fields_found):
                 here = Found(i, both, i - 1, combined)
+        assert here.match is not None  # set from match() above
         if here.match.fields_found >= 2 and (best.match is None or here.match.fields_found > best.match.fields_found):
             best = here
         previous = i
@@ -348,6 +350,7 @@ def _not_a_record(first: str) -> str | None:
 
 def _unit_line(grid: list[tuple[int, list[str]]], header: Found) -> tuple[int, str, int] | None:
     """The unit line above the header or among its cells: (row, its text, yuan per unit)."""
+    assert header.match is not None  # only called for a header found (_table returns before)
     places = [(row, c) for row, cells in grid[:header.top] for c in cells if c]
     places += [(grid[header.at][0], c) for j, c in enumerate(header.cells) if c and j not in header.match.columns]
     for row, text in places:
@@ -360,6 +363,7 @@ def _unit_line(grid: list[tuple[int, list[str]]], header: Found) -> tuple[int, s
 def _units(grid: list[tuple[int, list[str]]], header: Found, model: type[Contract]) -> tuple[dict[str, int], list[str]]:
     """Yuan per unit of each amount field, and a note when a unit line set them: the header's
     own unit (`合同金额（万元）`) wins over the unit line, which sets the others."""
+    assert header.match is not None  # only called for a header found (_table returns before)
     units = dict(header.match.units)
     line = _unit_line(grid, header)
     if line is None:

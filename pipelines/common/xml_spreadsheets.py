@@ -31,6 +31,8 @@ def read_xml_spreadsheet(text: str) -> Workbook:
 
     root = etree.fromstring(_DECLARATION.sub("", text, count=1).encode("utf-8"),
                             parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
+    sheets: list[Sheet]
+    hidden: list[tuple[str, str]]
     sheets, hidden = [], []
     for ws in root.iter(f"{{{SS}}}Worksheet"):
         name = ws.get(f"{{{SS}}}Name") or f"Sheet{len(sheets) + len(hidden) + 1}"

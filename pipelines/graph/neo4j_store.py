@@ -26,6 +26,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -38,6 +39,7 @@ from .store import dump, fingerprint
 from .tables import GraphTables
 
 _HEX_TO_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
+T = TypeVar("T")
 
 
 def batches(rows: Sequence, size: int) -> Iterator[Sequence]:
@@ -47,8 +49,8 @@ def batches(rows: Sequence, size: int) -> Iterator[Sequence]:
         yield rows[i:i + size]
 
 
-def with_retries(work: Callable[[], object], attempts: int = 3, wait: float = 1.0,
-                 sleep: Callable[[float], None] = time.sleep) -> object:
+def with_retries(work: Callable[[], T], attempts: int = 3, wait: float = 1.0,
+                 sleep: Callable[[float], None] = time.sleep) -> T:
     """Run `work`, again after a dropped connection or an expired session (the driver already
     retries transient errors inside a managed transaction; this covers the batch as a whole)."""
     from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
@@ -232,6 +234,7 @@ class Neo4jGraphStore:
         if error:
             raise error
         self.apply_constraints(s)
+        rows: list[Any]
         for label, df in tables.nodes.items():
             key = s.node(label).key
             rows = records(df, s.node(label).properties)

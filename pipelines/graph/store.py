@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 import pyarrow as pa
@@ -336,6 +337,7 @@ class EmbeddedGraphStore:
         db = ladybug.Database(str(self.path), read_only=True)
         try:
             conn = ladybug.Connection(db)
-            return conn.execute(cypher, params or {}).get_as_df()
+            # one statement gives one result (a list only for several `;`-separated ones)
+            return cast("ladybug.QueryResult", conn.execute(cypher, params or {})).get_as_df()
         finally:
             db.close()

@@ -63,6 +63,7 @@ def communities_by_name(result: RegisterResult, communities: RegisterResult) -> 
         return result
     index = community_index(communities.accepted)
     codes = rows["served_communities"].copy()
+    notes: dict[str, dict[str, int]]
     issues, notes = [], {}
     for at in rows.index[has]:
         found, bad = list(codes[at] or []), None

@@ -9,6 +9,7 @@ Emits  resolved_registers (all registers together), quarantine_report (files und
 
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -93,7 +94,7 @@ def _file_problems(errors: pd.DataFrame) -> str:
                                                                strict=True))
 
 
-def accounting(registers: dict[str, RegisterResult], unclaimed: dict[str, str] | list[str] = ()) -> pd.DataFrame:
+def accounting(registers: dict[str, RegisterResult], unclaimed: dict[str, str] | Sequence[str] = ()) -> pd.DataFrame:
     """Rows read, accepted and quarantined per register and file; the note says what else a
     clerk should know: why a file could not be read, rows that are not records, hidden sheets,
     a unit line applied, unknown columns, a register that had no file at all."""

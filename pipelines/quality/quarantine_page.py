@@ -32,7 +32,7 @@ document.querySelectorAll('.bar select').forEach(function(s){s.addEventListener(
 #: the columns of one issue row, with their widths in a 1300 px table
 ROW_COLUMNS = [("row", "行 Row", 70), ("sheet", "工作表 Sheet", 120), ("column", "列 Column", 150),
                ("value", "值 Value", 170), ("message_zh", "说明", 350), ("message_en", "Message", 440)]
-SEVERITY = {Severity.ERROR: ("错误", "error: row not loaded"), Severity.WARNING: ("警告", "warning: row loaded, check it")}
+SEVERITY: dict[str, tuple[str, str]] = {Severity.ERROR: ("错误", "error: row not loaded"), Severity.WARNING: ("警告", "warning: row loaded, check it")}
 
 
 def _e(v: object) -> str:

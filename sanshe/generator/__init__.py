@@ -54,8 +54,8 @@ def generate(out: Path, seed: int = 2015) -> dict:
         for asof, rows in regs.snapshots.get(register, {}).items():
             name = pattern.replace(".csv", f"_asof_{asof.isoformat()}.csv")
             files[name] = [[_cell(rec.get(f)) for f in fields] for rec in rows]
-        for name, rows in sorted(files.items()):
-            write_csv(out / folder / name, [model.header(f) for f in fields], rows)
+        for name, table in sorted(files.items()):
+            write_csv(out / folder / name, [model.header(f) for f in fields], table)
     manifest = {
         "district_code": DISTRICT[0],
         "district_name": DISTRICT[1],

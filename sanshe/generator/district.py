@@ -11,10 +11,12 @@ bureau's CSV files with the contracts' Chinese headers.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import random
 from dataclasses import dataclass, field
+from typing import cast
 
 from data_contracts.identifiers import ORG_TYPE_DIGIT, id_number_check_char, make_uscc
 
@@ -75,11 +77,11 @@ class Org:
     ended: dt.date | None = None
     end_status: str = "注销"
     end_recorded: bool = True
-    grades: list[tuple[str, dt.date]] = field(default_factory=list)
-    inspections: dict[int, str] = field(default_factory=dict)
-    credits: list[tuple[str, dt.date, dt.date | None, str]] = field(default_factory=list)
+    grades: list[tuple[str, dt.date]] = dataclasses.field(default_factory=list)
+    inspections: dict[int, str] = dataclasses.field(default_factory=dict)
+    credits: list[tuple[str, dt.date, dt.date | None, str]] = dataclasses.field(default_factory=list)
     #: hub membership episodes: (hub id, joined, left)
-    episodes: list[tuple[str, dt.date, dt.date | None]] = field(default_factory=list)
+    episodes: list[tuple[str, dt.date, dt.date | None]] = dataclasses.field(default_factory=list)
     party_members: int = 0
     branch_since: dt.date | None = None
     liaison: tuple[str, str, dt.date] | None = None
@@ -324,10 +326,10 @@ class DistrictGenerator:
             if joined > SNAPSHOT or (o.ended and joined >= o.ended):
                 continue
             left = None if o.uscc in stale or o.ended is None else o.ended + dt.timedelta(days=rng.randint(30, 300))
-            if dissolved.get(hub) and (left is None or left > dissolved[hub]) and joined < dissolved[hub]:
+            if dissolved.get(hub) and (left is None or left > cast(dt.date, dissolved[hub])) and joined < cast(dt.date, dissolved[hub]):
                 # the hub was dissolved: its members move to their street hub
                 o.episodes.append((hub, joined, dissolved[hub]))
-                hub, joined = f"HUB-ST-{o.street[6:9]}", dissolved[hub] + dt.timedelta(days=rng.randint(0, 90))
+                hub, joined = f"HUB-ST-{o.street[6:9]}", cast(dt.date, dissolved[hub]) + dt.timedelta(days=rng.randint(0, 90))
             elif hub.startswith("HUB-ST") and o.field in ("trade", "charity") and rng.random() < 0.3:
                 # some move from their street hub to an industry hub founded later
                 ind = industry_of[o.field]
@@ -400,7 +402,7 @@ class DistrictGenerator:
     # -- purchased services and evaluations -------------------------------------------
     def purchasers(self) -> list[tuple[str, str, str, str | None]]:
         """(prefix, name, uscc, street) of each buying body; state organs carry USCC 11..."""
-        out = [("MZ", "上海市静安区民政局", None), ("WJ", "上海市静安区卫生健康委员会", None),
+        out: list[tuple[str, str, str | None]] = [("MZ", "上海市静安区民政局", None), ("WJ", "上海市静安区卫生健康委员会", None),
                ("CL", "上海市静安区残疾人联合会", None), ("FL", "上海市静安区妇女联合会", None)]
         out += [("JD", sname.replace("彭浦镇", "彭浦镇人民政府") if sname == "彭浦镇" else sname + "办事处", scode)
                 for scode, sname, _ in STREETS]

@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -17,7 +19,7 @@ from data_contracts.errors import QueryError
 from pipelines.graph.protocol import GraphStore
 
 HERE = Path(__file__).parent
-CASTS = {"int": int, "float": float, "string": str, "date": dt.date.fromisoformat}
+CASTS: dict[str, Callable[[str], Any]] = {"int": int, "float": float, "string": str, "date": dt.date.fromisoformat}
 #: how a message names each parameter type
 TYPE_WORDS = {"int": "an integer", "float": "a number", "string": "text", "date": "a date (YYYY-MM-DD)"}
 
@@ -94,6 +96,7 @@ class Query:
         out = {}
         for p in self.params:
             raw = given.get(p.name)
+            value: Any
             try:
                 value = CASTS[p.type](raw) if raw is not None else p.default
             except ValueError as err:

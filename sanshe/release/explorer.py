@@ -19,6 +19,7 @@ import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import SupportsFloat
 
 import pandas as pd
 
@@ -56,7 +57,7 @@ def _count(v: object) -> object:
     return int(v) if isinstance(v, float) and v == v and v.is_integer() else v
 
 
-def _yuan(v: object) -> str:
+def _yuan(v: SupportsFloat | None) -> str:
     return "" if v is None or pd.isna(v) else f"{float(v):,.0f}"
 
 
@@ -153,7 +154,7 @@ class Explorer:
         self.funding_of = by(frames["project_funding"], "project_id", ["funding_source_code"])
         self.workers = {t: by(frames[t], k, ["level"]) for t, k in (("worker_counts_by_organisation", "uscc"),
                                                                    ("worker_counts_by_community", "community_code"))}
-        self.history = {rel: by(dump[rel], "from", ["valid_from", "to"]) for rel in (
+        self.history: dict[str, dict[str, list[dict]]] = {rel: by(dump[rel], "from", ["valid_from", "to"]) for rel in (
             "HAS_GRADE:SocialOrganisation->OrgGrade", "ON_CREDIT_LIST:SocialOrganisation->CreditList",
             "HAS_PARTY_BRANCH:SocialOrganisation->PartyBranch") if rel in dump}
         insp = dump["HAS_INSPECTION:SocialOrganisation->AnnualInspection"].merge(

@@ -52,7 +52,7 @@ def _write_table(t: Table, folder: Path) -> list[Path]:
 def resource(t: Table) -> dict:
     fields = []
     for c in t.columns:
-        f = {"name": c.name, "type": TYPES[c.type].frictionless, "title": f"{c.zh} · {c.en}", "description": c.en}
+        f: dict[str, object] = {"name": c.name, "type": TYPES[c.type].frictionless, "title": f"{c.zh} · {c.en}", "description": c.en}
         if c.required or c.name in t.primary_key:
             f["constraints"] = {"required": True}
         fields.append(f)

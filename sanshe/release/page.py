@@ -50,7 +50,7 @@ def bars(rows: list[tuple[str, list[float]]], series: list[str], unit: str = "",
         if links and links[r]:
             text = f'<a href="{html.escape(links[r])}" fill="#1a4f8b">{text}</a>'
         out.append(text)
-        x = label_w
+        x: float = label_w
         for i, v in enumerate(values):
             w = (width - label_w - 90) * v / total
             out.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{COLOURS[i]}"/>')
