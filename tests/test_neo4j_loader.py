@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from neo4j.exceptions import ClientError, ServiceUnavailable, SessionExpired, TransientError
 
+from data_contracts.errors import ConfigurationError
 from pipelines.graph.neo4j_store import (
     Neo4jGraphStore,
     batches,
@@ -25,7 +26,7 @@ def test_batches_cover_every_row_once_in_order():
     assert [list(b) for b in batches(rows, 5)] == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9], [10, 11]]
     assert [list(b) for b in batches(rows, 12)] == [rows]
     assert list(batches([], 3)) == []
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigurationError):
         list(batches(rows, 0))
 
 
@@ -90,7 +91,7 @@ def test_statements_carry_no_values_only_parameters():
 def test_configuration_comes_from_the_environment_and_hides_the_password(monkeypatch):
     for var in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
         monkeypatch.delenv(var, raising=False)
-    with pytest.raises(RuntimeError, match="NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD"):
+    with pytest.raises(ConfigurationError, match="NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD"):
         Neo4jGraphStore.from_env()
     monkeypatch.setenv("NEO4J_URI", "bolt://127.0.0.1:1")  # nothing listens: the driver connects lazily
     monkeypatch.setenv("NEO4J_USER", "analyst")

@@ -75,4 +75,4 @@ def source_assets(model: type[Contract], group: str, grain: str) -> list[AssetsD
 
 def _file_of(part: str) -> str:
     """`projects/p.xlsx[数据]` -> `projects/p.xlsx`: the file a table came from."""
-    return re.sub(r"\[[^\]]*\]$", "", part)
+    return re.sub(r"\[[^\]]*\]\Z", "", part)

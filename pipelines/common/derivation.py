@@ -106,7 +106,7 @@ def _fill(out: Derived, model: type[Contract], f: str, values: pd.Series) -> Non
 
 def _code12(v: str) -> str | None:
     c = halfwidth(compact(v))
-    return c if len(c) == 12 and c.isdigit() else (c if len(c) == 6 and c.isdigit() else None)
+    return c if len(c) == 12 and _ascii_digits(c) else (c if len(c) == 6 and _ascii_digits(c) else None)
 
 
 def _communities(out: Derived, ctx: Context) -> None:
@@ -157,7 +157,7 @@ def _tidy(v: object) -> object:
 
 def _kind(fn: Callable[[str], str | None], v: str) -> str | None:
     c = compact(v)
-    return fn(c) if len(c) == 12 and c.isdigit() else None
+    return fn(c) if len(c) == 12 and _ascii_digits(c) else None
 
 
 def _memberships(out: Derived, ctx: Context) -> None:
@@ -223,8 +223,8 @@ def _split_codes_names(cell: str) -> tuple[str, str]:
     import re
 
     parts = [p.strip() for p in re.split(r"[;；,，、\s]+", cell) if p.strip()]
-    codes = [p for p in parts if halfwidth(p).isdigit()]
-    names = [p for p in parts if not halfwidth(p).isdigit()]
+    codes = [p for p in parts if _ascii_digits(halfwidth(p))]
+    names = [p for p in parts if not _ascii_digits(halfwidth(p))]
     return ";".join(codes), ";".join(names)
 
 
@@ -249,3 +249,8 @@ def derive(model: type[Contract], frame: pd.DataFrame, ctx: Context) -> Derived:
     if step is not None and len(out.frame):
         step(out, ctx)
     return out
+
+
+def _ascii_digits(text: str) -> bool:
+    """ASCII 0-9 only: `str.isdigit()` also takes ٣ and ², which are no digits of a code."""
+    return bool(text) and text.isascii() and all("0" <= ch <= "9" for ch in text)

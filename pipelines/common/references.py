@@ -50,9 +50,12 @@ def is_known(values: pd.Series, keys: Iterable[str]) -> pd.Series:
     keys = keys if isinstance(keys, set | frozenset) else set(keys)
     out = pd.Series(True, index=values.index, dtype=object)
     out.iloc[_suspects(values, keys)] = False
-    is_list = values.map(lambda v: isinstance(v, list)) if values.dtype == object else values.map(lambda v: False)
-    empty = ~is_list & (values.isna() | (values.astype(object) == ""))
-    return out.where(~empty, None)
+    # plain numpy booleans: on a pandas string column `map` keeps the string dtype, and Arrow
+    # then refuses to combine the result with a boolean mask
+    cells = values.astype(object)
+    is_list = np.fromiter((isinstance(v, list) for v in cells), dtype=bool, count=len(cells))
+    empty = ~is_list & (values.isna().to_numpy(dtype=bool) | (cells == "").to_numpy(dtype=bool))
+    return out.where(~pd.Series(empty, index=values.index), None)
 
 
 def is_in(values: pd.Series, keys: Iterable[str]) -> pd.Series:

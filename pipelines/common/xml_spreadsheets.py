@@ -76,8 +76,8 @@ def _sheet(name: str, ws) -> Sheet:
 def _clean_number(text: str, data) -> str:
     """A Number cell as Excel shows it: `129900` for `129900.0`; a DateTime cell as its day."""
     kind = data.get(f"{{{SS}}}Type") if data is not None else None
-    if kind == "Number" and re.fullmatch(r"-?\d+\.0+", text):
+    if kind == "Number" and re.fullmatch(r"-?[0-9]+\.0+", text):
         return text.split(".")[0]
-    if kind == "DateTime" and re.fullmatch(r"\d{4}-\d{2}-\d{2}T00:00:00(?:\.0+)?", text):
+    if kind == "DateTime" and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T00:00:00(?:\.0+)?", text):
         return text[:10]
     return text

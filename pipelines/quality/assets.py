@@ -32,7 +32,7 @@ from . import quarantine_page
 
 ACCOUNTING_COLUMNS = ["register", "file", "sheet", "format", "rows_read", "rows_accepted", "rows_quarantined", "warnings",
                       "note"]
-_PART = re.compile(rf"^(?P<file>.*\.(?:{'|'.join(s[1:] for s in sorted(readers.SUFFIXES))}))\[(?P<sheet>.*)\]$",
+_PART = re.compile(rf"^(?P<file>.*\.(?:{'|'.join(s[1:] for s in sorted(readers.SUFFIXES))}))\[(?P<sheet>.*)\]\Z",
                    re.IGNORECASE)
 
 

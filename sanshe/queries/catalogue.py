@@ -28,7 +28,7 @@ TYPE_WORDS = {"int": "an integer", "float": "a number", "string": "text", "date"
 #: and caches the plan, so `($year = 0 OR p.year = $year)` gets one plan for both cases, a label
 #: scan; leaving the line out when the filter is off gives each case its own text, and the
 #: filtered one an index seek. Values are still passed as parameters, never pasted in.
-OPTIONAL_LINE = re.compile(r"^(?P<code>.*?)\s*//\s*when \$(?P<param>\w+)\s*$")
+OPTIONAL_LINE = re.compile(r"^(?P<code>.*?)\s*//\s*when \$(?P<param>\w+)\s*\Z")
 
 #: a date parameter whose default is the data's snapshot date, read from the graph's Dataset node
 SNAPSHOT_DEFAULT = "snapshot"
