@@ -29,7 +29,6 @@ class Ref:
         return replace(self, zh=zh, en=en)
 
 
-DISTRICT = Ref("communities", "district_code", "区县", "district")
 STREET = Ref("communities", "street_code", "街道", "street")
 COMMUNITY = Ref("communities", "community_code", "社区", "community")
 ORGANISATION = Ref("organisations", "uscc", "社会组织", "organisation")

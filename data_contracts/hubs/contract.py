@@ -21,7 +21,7 @@ from ..base import (
     one_of,
 )
 from ..enums import HUB_KINDS
-from ..references import DISTRICT, HUB, ORGANISATION, STREET
+from ..references import HUB, ORGANISATION, STREET
 
 HUB_ID = r"^HUB-[A-Z0-9-]+$"
 LIAISON_ID = r"^LN-[0-9]{4,8}$"
@@ -33,9 +33,7 @@ class HubRecord(Contract):
     files = "hubs*"
     key = ("hub_id",)
     # a hub whose parent is rejected is rejected too (resolve.py repeats until stable)
-    references = {"street_code": STREET, "parent_hub_id": HUB.named("上级枢纽", "parent hub"),
-                  # the graph links a hub to its district: one the communities register knows
-                  "district_code": DISTRICT}
+    references = {"street_code": STREET, "parent_hub_id": HUB.named("上级枢纽", "parent hub")}
     aliases = {"hub_id": ("编号",), "hub_name": ("名称",), "hub_kind": ("类型",),
                "has_party_branch": ("党组织", "是否有党组织", "是否建立党支部"), "industry": ("行业",)}
 

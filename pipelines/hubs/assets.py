@@ -18,8 +18,9 @@ from data_contracts.values import compact
 
 from ..common import history
 from ..common.assets import source_assets
+from ..common.references import unknown_references
 from ..common.register import RegisterResult
-from ..common.resolve import check_references, without_personal
+from ..common.resolve import check_references, keys, without_personal
 from ..common.resources import PUBLIC_IO
 
 HUB_GRAIN = "One row per hub."
@@ -84,7 +85,12 @@ def hubs_resolved(validated: RegisterResult, communities: RegisterResult, member
     made = hubs_from_memberships(validated.accepted, memberships.accepted, communities.accepted)
     if len(made):
         validated = replace(validated, accepted=pd.concat([validated.accepted, made], ignore_index=True))
-    return without_personal(check_references(validated, HubRecord, {"communities": communities}), HubRecord)
+    result = check_references(validated, HubRecord, {"communities": communities})
+    # the graph links a hub to its district node, which only the communities register makes:
+    # a district it does not know would be a dangling relationship, so the row is quarantined
+    result = result.dropping(unknown_references(result.accepted, HubRecord, "district_code",
+                                                keys(communities, "district_code"), "区县", "district"))
+    return without_personal(result, HubRecord)
 
 
 @asset(io_manager_key=PUBLIC_IO, group_name="hubs",
