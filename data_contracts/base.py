@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, cast, get_args, get_origin
 
@@ -141,8 +141,9 @@ def _mobile(v: str) -> str:
 
 def _id_number(v: str, info: ValidationInfo) -> str:
     v = v.upper()
-    snapshot = (info.context or {}).get("snapshot")
-    for rule in ids.id_number_problems(v, snapshot):
+    ctx = info.context or {}
+    snapshot = ctx.get("snapshot")
+    for rule in ids.id_number_problems(v, snapshot, ctx.get("synthetic", False)):
         # no part of the number in the message: it is personal data
         raise fail(rule, snapshot=cast(dt.date, snapshot).isoformat()) if rule == "id_number_birth_future" else fail(rule)
     return v
@@ -151,11 +152,12 @@ def _id_number(v: str, info: ValidationInfo) -> str:
 @dataclass(frozen=True)
 class WholeColumn:
     """Metadata of a field type whose valid cells a whole column can recognise at once:
-    `valid(cells, snapshot)` says which cells pass every check of the type (judged against
-    the data's snapshot date) and are their own value. The column pass runs the type's
-    validators only on the others (column_pass.py)."""
+    `valid(cells, context)` says which cells pass every check of the type (judged in the
+    validation context the row model gets: the data's `snapshot` date, whether it is
+    `synthetic`) and are their own value. The column pass runs the type's validators only on
+    the others (column_pass.py)."""
 
-    valid: Callable[[list[str], dt.date | None], list[bool]]
+    valid: Callable[[list[str], Mapping[str, Any]], list[bool]]
 
 
 @dataclass(frozen=True)
@@ -179,7 +181,7 @@ def field_warns(info: FieldInfo) -> Warns | None:
     return None
 
 
-Uscc = Annotated[str, AfterValidator(_uscc), WholeColumn(ids.valid_usccs)]
+Uscc = Annotated[str, AfterValidator(_uscc), WholeColumn(lambda cells, _context: ids.valid_usccs(cells))]
 #: a GB/T 2260 county-level code; one the standard does not list is kept with a warning
 Division6 = Annotated[str, AfterValidator(_division(6)), Warns(_unknown_division)]
 #: a 12-digit statistical division code (street/town or committee)
@@ -195,7 +197,8 @@ OrgGrade = Annotated[str, BeforeValidator(_parsed(values.parse_org_grade, "value
 Mobile = Annotated[str, AfterValidator(_mobile)]
 #: a list that must name at least one item (an empty one reads as "not given")
 NonEmpty = AfterValidator(_non_empty)
-IdNumber = Annotated[str, AfterValidator(_id_number), WholeColumn(ids.valid_id_numbers)]
+IdNumber = Annotated[str, AfterValidator(_id_number), WholeColumn(
+    lambda cells, context: ids.valid_id_numbers(cells, context.get("snapshot"), context.get("synthetic", False)))]
 
 
 def blank(v: Any) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import inspect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from types import UnionType
@@ -109,8 +109,10 @@ class ColumnPass:
         self._hits: dict[str, tuple[list[Any], np.ndarray]] = {}
 
     @classmethod
-    def run(cls, model: type[Contract], raw: pd.DataFrame, columns: list[str], snapshot: dt.date,
-            units: dict[str, int]) -> ColumnPass:
+    def run(cls, model: type[Contract], raw: pd.DataFrame, columns: list[str],
+            context: Mapping[str, Any]) -> ColumnPass:
+        """The pass over `columns` of `raw`, judged in the row model's validation `context`
+        (`snapshot` date, `units` per amount field, `synthetic`: see validate_frame)."""
         out = cls(model, len(raw))
         for c in columns:
             codes, uniques = pd.factorize(raw[c], use_na_sentinel=True)
@@ -123,12 +125,12 @@ class ColumnPass:
             out.whole[:] = True
             out.values = {f: np.empty(out.n, dtype=object) for f in model.model_fields}
             return out
-        out._check_cells(checks, snapshot, units)
-        out._check_rows(checks, snapshot)
+        out._check_cells(checks, context)
+        out._check_rows(checks, context["snapshot"])
         out._lists = checks.lists
         return out
 
-    def _check_cells(self, checks: _Checks, snapshot: dt.date, units: dict[str, int]) -> None:
+    def _check_cells(self, checks: _Checks, context: Mapping[str, Any]) -> None:
         for f, adapter in checks.adapters.items():
             c = self.model.header(f)
             if c not in self._codes:  # an optional column the file does not have
@@ -144,13 +146,13 @@ class ColumnPass:
                 else:
                     todo.append(k)
             if f in checks.whole_column:  # cells it vouches for are their own value
-                passed = checks.whole_column[f]([cells[k] for k in todo], snapshot)
+                passed = checks.whole_column[f]([cells[k] for k in todo], context)
                 for k, ok in zip(todo, passed, strict=True):
                     if ok:
                         checked[k] = cells[k]
                 todo = [k for k, ok in zip(todo, passed, strict=True) if not ok]
-            context = {"snapshot": snapshot, "units": units, "field": f}
-            for k, v in zip(todo, _validate_each(adapter, [cells[k] for k in todo], context), strict=True):
+            for k, v in zip(todo, _validate_each(adapter, [cells[k] for k in todo], {**context, "field": f}),
+                            strict=True):
                 checked[k] = v
             self.values[f] = checked[self._codes[c]]
             if f in checks.warns:  # a type's warning, judged once per distinct value

@@ -69,9 +69,11 @@ def issue(model: type[Contract], file: str, row: int, field: str | None, rule: s
 
 
 def validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: dt.date,
-                   units: dict[str, int] | None = None) -> Validated:
-    """Validate every row of `raw` (text cells plus `_file` and `_row`) against `model`.
-    `units` gives yuan per unit for amount fields whose column header named one (万元).
+                   units: dict[str, int] | None = None, synthetic: bool = False) -> Validated:
+    """Validate every row of `raw` (text cells plus `_file` and `_row`) against `model`, as of
+    `snapshot` (no date after it). `units` gives yuan per unit for amount fields whose column
+    header named one (万元). `synthetic` (the manifest's `synthetic: true`) declares made-up
+    people: ID numbers may then carry the test address code 000000.
 
     The column pass (column_pass.py) checks each distinct cell once and runs the model's
     cross-field rules on the rows whose cells all pass. The rows it cannot vouch for go through
@@ -81,13 +83,14 @@ def validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: dt.date,
         return whole_file
     by_alias = {model.header(f): f for f in model.model_fields}
     columns = [c for c in raw.columns if c in by_alias]
-    cols = ColumnPass.run(model, raw, columns, snapshot, units or {})
+    context = {"snapshot": snapshot, "units": units or {}, "synthetic": synthetic}
+    cols = ColumnPass.run(model, raw, columns, context)
     files, rows = raw["_file"].tolist(), [int(r) for r in raw["_row"].tolist()]
     found: list[tuple[int, dict[str, Any]]] = []  # (position, issue): sorted back into row order
     for i, f in cols.findings:
         found.append((i, issue(model, files[i], rows[i], f.field, f.rule, cols.value(f.field, i),
                                **f.ctx)))
-    context = {"snapshot": snapshot, "units": units or {}, "precleaned": True}
+    context = {**context, "precleaned": True}
     keep = ~cols.whole
     for i in np.flatnonzero(cols.whole).tolist():
         fields = _validate_row(model, by_alias, context, snapshot, files[i], rows[i], cols.clean_row(i),

@@ -8,6 +8,7 @@ manifest.yaml (written by `sanshe generate`, or by hand):
     district_code: '310106'     # optional: the district the inbox describes
     district_name: 静安区        # optional
     snapshot_date: '2025-12-31'  # required: the day the registers describe (YYYY-MM-DD)
+    synthetic: true              # optional: made-up people (test data), see SYNTHETIC
 """
 
 from __future__ import annotations
@@ -19,6 +20,15 @@ import yaml
 
 MANIFEST = "manifest.yaml"
 _EXAMPLE = "snapshot_date: '2025-12-31'"
+#: the manifest key that declares an inbox's people made up (generated samples, test corpora):
+#: their ID numbers then carry the test address code 000000, which the contract accepts in such
+#: an inbox only (data_contracts.identifiers.TEST_ADDRESS_CODE). Real registers never set it.
+SYNTHETIC = "synthetic"
+
+
+def is_synthetic(manifest: dict) -> bool:
+    """Whether a manifest (as read_manifest returns it) declares made-up people."""
+    return manifest.get(SYNTHETIC) is True
 
 
 class InboxError(Exception):
@@ -63,6 +73,9 @@ def read_manifest(source_dir: Path) -> dict:
         raise InboxError(f"{path} 中的 snapshot_date（数据所描述的日期）{shown}：请写成 YYYY-MM-DD，例如 {_EXAMPLE}",
                          f"{path}: snapshot_date (the day the data describes) is "
                          f"{'missing' if value is None else repr(value)}; write it as YYYY-MM-DD, e.g. {_EXAMPLE}")
+    if data.get(SYNTHETIC, False) not in (True, False):
+        raise InboxError(f"{path} 中的 {SYNTHETIC} 只能写 true（虚构的测试数据）或 false，现为 {data[SYNTHETIC]!r}",
+                         f"{path}: {SYNTHETIC} is true (made-up test data) or false, not {data[SYNTHETIC]!r}")
     return {**data, "snapshot_date": day}
 
 

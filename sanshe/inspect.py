@@ -27,6 +27,7 @@ from pipelines.common import claiming
 from pipelines.common import mapping as mappings
 from pipelines.common.derivation import Context, derive
 from pipelines.common.readers import file_asof, read_path
+from pipelines.inbox import is_synthetic
 
 #: problems shown per table
 FIRST_PROBLEMS = 5
@@ -87,7 +88,7 @@ def plan(source_dir: Path) -> list[TablePlan]:
                 p.derived = [(f, src) for f, src in model.derived.items() if f not in present]
                 d = derive(model, read.frame, Context.from_manifest(manifest, mapping.values_for(model.source, c.rel)))
                 p.rows = len(d.frame) + len(read.broken)
-                checked = validate_frame(d.frame, model, snapshot, read.units)
+                checked = validate_frame(d.frame, model, snapshot, read.units, synthetic=is_synthetic(manifest))
                 problems = checked.issues[checked.issues["severity"] == "error"]
                 if (problems["rule"] == "missing_column").any():  # one line, not one per row
                     shown = problems[problems["rule"] == "missing_column"].head(1)

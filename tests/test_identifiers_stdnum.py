@@ -17,7 +17,9 @@ tests/test_contract_columns.py) judges every code alike as well.
 from __future__ import annotations
 
 import datetime as dt
+import doctest
 import random
+import re
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -257,13 +259,31 @@ def _sanshe(model: type[Contract], codes: list[str]) -> list[bool]:
     return [r in accepted for r in raw["_row"]]
 
 
+def _installed_examples(module) -> list[tuple[str, str, str]]:
+    """The codes of the `>>> validate('...')` examples in the installed module's docstring, with
+    the outcome each shows: read at run time, so the repository holds no real-looking ID
+    number (stdnum's RIC example is one; tests/stdnum_cases/README.md)."""
+    out = []
+    for example in doctest.DocTestParser().get_examples(module.__doc__ or ""):
+        call = re.fullmatch(r"validate\('([^']*)'\)\n", example.source)
+        if call:
+            raised = example.exc_msg and re.match(r"[\w.]*?(\w+)\b", example.want.splitlines()[-1])
+            out.append((call.group(1), raised.group(1) if raised else "valid", f"{module.__name__} docstring"))
+    return out
+
+
 def _vendored(kind: str) -> list[tuple[str, str, str]]:
     rows = [line.split("\t") for line in (CASES / "doctest_cases.tsv").read_text(encoding="utf-8").splitlines()
             if line and not line.startswith("#")]
     out = [(code, expected, where) for k, code, expected, where in rows if k == kind]
     if kind == "uscc":
         out += [(c, "valid", "found online") for c in (CASES / "uscc_found_online.txt").read_text().split()]
-    return out
+    return out + _installed_examples(uscc if kind == "uscc" else ric)
+
+
+def test_the_installed_examples_are_read():
+    assert [(code[:6], want) for code, want, _ in _installed_examples(ric)] == [("360426", "valid")]
+    assert len(_installed_examples(uscc)) >= 2
 
 
 @pytest.mark.parametrize("kind", ["uscc", "ric"])

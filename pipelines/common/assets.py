@@ -10,6 +10,7 @@ from dagster import AssetExecutionContext, AssetIn, AssetsDefinition, MetadataVa
 from data_contracts.base import Contract, empty_table
 from data_contracts.validation import drop_duplicates, issue, issues_frame, validate_frame
 
+from ..inbox import is_synthetic
 from . import mapping as mappings
 from .collector import collector_paused
 from .derivation import Context, derive
@@ -43,7 +44,8 @@ def source_assets(model: type[Contract], group: str, grain: str) -> list[AssetsD
             manifest, mapping.values_for(reg, _file_of(name)))) for name, f in raw.items()}
         with collector_paused():
             checked = [validate_frame(d.frame, model, d.frame["_asof"].iloc[0] if len(d.frame) else snapshot,
-                                      raw[name].units) for name, d in derived.items()]
+                                      raw[name].units, synthetic=is_synthetic(manifest))
+                       for name, d in derived.items()]
         broken = [issue(model, name, row, None, rule, None, detail=detail)
                   for name, f in raw.items() for row, rule, detail in f.broken]
         # a register of no rows is typed by its contract, so every later step runs on it as is

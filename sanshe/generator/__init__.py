@@ -9,6 +9,7 @@ import yaml
 
 from data_contracts import CONTRACTS
 from pipelines.common.csvfile import write_csv
+from pipelines.inbox import SYNTHETIC
 
 from .district import DISTRICT, SNAPSHOT, DistrictGenerator
 
@@ -60,6 +61,7 @@ def generate(out: Path, seed: int = 2015) -> dict:
         "district_code": DISTRICT[0],
         "district_name": DISTRICT[1],
         "snapshot_date": SNAPSHOT.isoformat(),
+        SYNTHETIC: True,
         "generator": {"seed": seed, "scale": "district"},
     }
     (out / MANIFEST).write_text(yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False), encoding="utf-8")

@@ -18,7 +18,12 @@ import random
 from dataclasses import dataclass, field
 from typing import cast
 
-from data_contracts.identifiers import ORG_TYPE_DIGIT, id_number_check_char, make_uscc
+from data_contracts.identifiers import (
+    ORG_TYPE_DIGIT,
+    TEST_ADDRESS_CODE,
+    id_number_check_char,
+    make_uscc,
+)
 
 from . import names as N
 
@@ -369,11 +374,10 @@ class DistrictGenerator:
         return self.rng.choice(N.SURNAMES) + "".join(self.rng.choices(N.GIVEN_CHARS, k=self.rng.choice([1, 2])))
 
     def fake_id_number(self) -> str:
-        # The contract checks every part GB 11643 defines (a GB/T 2260 address code, a real birth
-        # date), so a generated number has Jing'an's address code: it is made up, but no longer
-        # marked fake by its form. It never leaves the pipeline (personal data).
+        # Address code 000000 marks the number as made up (DOMAIN.md: test data must not carry
+        # real-looking numbers); the manifest's `synthetic: true` lets the contract accept it.
         birth = _date(self.rng, dt.date(1965, 1, 1), dt.date(2000, 12, 31))
-        first17 = DISTRICT[0] + birth.strftime("%Y%m%d") + f"{self.rng.randrange(1000):03d}"
+        first17 = TEST_ADDRESS_CODE + birth.strftime("%Y%m%d") + f"{self.rng.randrange(1000):03d}"
         return first17 + id_number_check_char(first17)
 
     def workers(self) -> None:

@@ -5,8 +5,8 @@ is for volume. It writes the same registers in the same format (CSV, the contrac
 headers) with the same invariants: valid USCCs whose type digit matches the type, 12-digit
 codes nested district → street/town → committee with the kind digits right, under real
 GB/T 2260 county codes (the contracts warn of an unknown one), made-up ID numbers with the
-employer's district as address code, enumerations from the contracts. Per district it is calibrated to the
-national figures of DOMAIN.md and issue 6 (about 890,000 organisations, 930,000 certified
+test address code 000000 (the manifest says `synthetic: true`), enumerations from the
+contracts. Per district it is calibrated to the national figures of DOMAIN.md and issue 6 (about 890,000 organisations, 930,000 certified
 workers, 120,000 residents' and 490,000 village committees in 40,000 streets/towns and 2,800
 districts) with realistic skew: a few large providers win most contracts, many win one or
 none, and some communities are served by nobody.
@@ -29,7 +29,13 @@ from data_contracts.enums import (
     PROCUREMENT_METHODS,
     SERVICE_CATEGORIES,
 )
-from data_contracts.identifiers import current_county_codes, id_number_check_char, make_uscc
+from data_contracts.identifiers import (
+    TEST_ADDRESS_CODE,
+    current_county_codes,
+    id_number_check_char,
+    make_uscc,
+)
+from pipelines.inbox import SYNTHETIC
 
 from . import names as N
 
@@ -231,7 +237,7 @@ class ScaleGenerator:
             uscc = employer_codes[emp[i]]
             pool = by_district[uscc[2:8]]
             served = sorted({pool[int(p * len(pool))] for p in served_pick[i, : served_n[i]]})
-            first17 = uscc[2:8] + str(birth[i]).replace("-", "") + f"{seq[i]:03d}"
+            first17 = TEST_ADDRESS_CODE + str(birth[i]).replace("-", "") + f"{seq[i]:03d}"
             rows.append({"worker_key": f"SW{i + 1:06d}", "name": people[i], "id_number": first17 + id_number_check_char(first17),
                          "phone": f"19{phone[i]:09d}", "certificate_no": f"ZS{year[i]}{certs[i]:06d}",
                          "level": str(level[i]), "certified_year": int(year[i]), "employer_uscc": uscc,
@@ -341,6 +347,6 @@ def generate_scale(out: Path, scale: str, seed: int = 2015) -> dict:
     manifest = {"district_code": "000000" if SCALES[scale] > 1 else regs["communities"]["district_code"].iloc[0],
                 "district_name": f"{scale} scale ({SCALES[scale]} districts)" if SCALES[scale] > 1
                 else regs["communities"]["district_name"].iloc[0],
-                "snapshot_date": SNAPSHOT.isoformat(), "generator": {"seed": seed, "scale": scale}}
+                "snapshot_date": SNAPSHOT.isoformat(), SYNTHETIC: True, "generator": {"seed": seed, "scale": scale}}
     (out / "manifest.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return manifest

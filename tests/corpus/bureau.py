@@ -257,7 +257,7 @@ def _workers(dst: Path, accepted: Path, b: Bureau) -> None:
              ";".join(r.served_communities)] for r in wrk.itertuples(index=False)]
     # an ID number with a wrong check character: quarantined
     bad = list(rows[0])
-    good_id = "310106198001010011"  # a real GB/T 2260 address code: only the check character is wrong
+    good_id = "000000198001010011"  # the test address code (synthetic inbox): only the check character is wrong
     wrong = "0" if id_number_check_char(good_id[:17]) != "0" else "1"
     bad[0], bad[1], bad[3] = "测试员", good_id[:17] + wrong, "ZS0000000001"
     rows.append(bad)
