@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import shutil
 import statistics
@@ -82,16 +81,15 @@ def main() -> int:
 
     import pandas as pd
 
+    from benchmarks.results_file import machine, scale_inputs, write_results
     from pipelines.graph.neo4j_import import write_bundle
     from pipelines.graph.neo4j_store import Neo4jGraphStore
     from pipelines.graph.store import EmbeddedGraphStore, normalised, tables_from_dump
     from pipelines.settings import Settings
-    from sanshe.generator.scale import SCALES, generate_scale
+    from sanshe.generator.scale import SCALES
     from sanshe.run import run_pipeline
 
-    data = REPO / "benchmarks" / "data" / args.scale
-    if not (data / "manifest.yaml").exists():
-        generate_scale(data, args.scale)
+    data, _ = scale_inputs(args.scale)
     work = Path(tempfile.mkdtemp(prefix=f"sanshe-neo4j-bench-{args.scale}-"))
     settings = Settings(data, work / "out")
     if not run_pipeline(settings).success:
@@ -168,13 +166,10 @@ def main() -> int:
                     f"{args.batch_size} --heap {args.heap} --pagecache {args.pagecache} --import-off-heap "
                     f"{args.import_off_heap}"),
         "neo4j": {"version": version, "edition": "community", "heap": args.heap, "pagecache": args.pagecache},
-        "machine": {"cpus": os.cpu_count(), "memory_bytes": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")},
+        "machine": machine(),
         "graph_counts": counts, "nodes": node_rows, "relationships": rel_rows, **out,
     }
-    args.results.mkdir(parents=True, exist_ok=True)
-    path = args.results / f"{today}-{args.scale}-neo4j.json"
-    path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {path}")
+    write_results(args.results, f"{today}-{args.scale}-neo4j", result)
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
-import platform
 import shutil
 import statistics
 import sys
@@ -176,17 +174,16 @@ def main() -> int:
 
     import pandas as pd
 
+    from benchmarks.results_file import machine, scale_inputs, write_results
     from pipelines.graph.store import EmbeddedGraphStore, tables_from_dump
     from pipelines.sensors import changed_inputs, inbox_digests, plan
     from pipelines.settings import Settings
-    from sanshe.generator.scale import SCALES, generate_scale
+    from sanshe.generator.scale import SCALES
     from sanshe.progress import step_windows
 
-    data = args.data or REPO / "benchmarks" / "data" / args.scale
     t = time.time()
-    if not (data / "manifest.yaml").exists():
-        generate_scale(data, args.scale)
-    generated = time.time() - t
+    data, fresh = scale_inputs(args.scale, args.data)
+    generated = time.time() - t if fresh else 0.0
     work = Path(tempfile.mkdtemp(prefix=f"sanshe-bench-{args.scale}-"))
     inbox = work / "inbox"
     shutil.copytree(data, inbox)  # the incremental step changes a file: never the kept data
@@ -231,8 +228,7 @@ def main() -> int:
     out = {
         "scale": args.scale, "districts": SCALES[args.scale], "date": today,
         "command": f"python benchmarks/run.py --scale {args.scale} --repeat {args.repeat}",
-        "machine": {"cpus": os.cpu_count(), "memory_bytes": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"),
-                    "python": platform.python_version(), "platform": platform.platform()},
+        "machine": machine(),
         "generate_seconds": round(generated, 1) if generated > 1 else None,
         "rows_read": rows, "graph_rows": graph_rows, "graph_counts": counts,
         "full_run": {"seconds": round(full, 3), "peak_rss_bytes": peak, "rows_per_second": round(rows / full)},
@@ -249,10 +245,7 @@ def main() -> int:
         "targets": {"full_run_seconds_max": 300, "peak_rss_bytes_max": 8 * 2**30, "ratio_max": 2.5,
                     "query_p95_seconds_max": 1.0, "incremental_share_max": 0.10},
     }
-    args.results.mkdir(parents=True, exist_ok=True)
-    path = args.results / f"{today}-{args.scale}.json"
-    path.write_text(json.dumps(out, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {path}")
+    write_results(args.results, f"{today}-{args.scale}", out)
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

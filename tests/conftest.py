@@ -84,6 +84,16 @@ def store(sample_run) -> EmbeddedGraphStore:
 
 
 @pytest.fixture(scope="session")
+def release(store, sample_run, tmp_path_factory) -> Path:
+    """The release of the sample run's graph, written once; tests only read it (one that
+    changes a release copies it first)."""
+    from sanshe.release.package import ReleaseOptions, write_release
+
+    return write_release(store, tmp_path_factory.mktemp("release") / "release",
+                         ReleaseOptions(run_dir=sample_run[0].output_dir))
+
+
+@pytest.fixture(scope="session")
 def snapshots(sample_run) -> dict[str, pd.DataFrame]:
     """Every accepted row the run wrote (OUTPUT/tables), one per key and snapshot (`asof`):
     the oracles' input. Derived histories (`x__y.parquet`) are left out on purpose."""

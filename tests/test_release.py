@@ -22,11 +22,6 @@ from sanshe.release.privacy import scan_folder
 from sanshe.release.tables import MIN_CELL
 
 
-@pytest.fixture(scope="module")
-def release(store, sample_run, tmp_path_factory):
-    return write_release(store, tmp_path_factory.mktemp("rel") / "release", ReleaseOptions(run_dir=sample_run[0].output_dir))
-
-
 def _register_people() -> tuple[list[str], list[str]]:
     with (SAMPLE_DIR / "workers" / "social_workers.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))

@@ -18,8 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from sanshe.release.package import ReleaseOptions, write_release
-
 ARTEFACTS = Path(__file__).resolve().parent / "artefacts"
 WIDTH, HEIGHT = 1366, 900
 
@@ -135,11 +133,6 @@ def browser(tmp_path_factory):
     b = Browser(exe, tmp_path_factory.mktemp("chromium-profile"))
     yield b
     b.close()
-
-
-@pytest.fixture(scope="module")
-def release(store, sample_run, tmp_path_factory):
-    return write_release(store, tmp_path_factory.mktemp("web") / "release", ReleaseOptions(run_dir=sample_run[0].output_dir))
 
 
 def _rows(path: Path) -> list[dict]:

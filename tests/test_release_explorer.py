@@ -8,17 +8,8 @@ import json
 import re
 from pathlib import Path
 
-import pytest
-
-from sanshe.release.package import ReleaseOptions, write_release
-
 KINDS = {"org": ("organisations", "uscc"), "community": ("communities", "code"), "hub": ("hubs", "hub_id"),
          "purchaser": ("purchasers", "uscc"), "project": ("projects", "project_id")}
-
-
-@pytest.fixture(scope="module")
-def release(store, sample_run, tmp_path_factory):
-    return write_release(store, tmp_path_factory.mktemp("exp") / "release", ReleaseOptions(run_dir=sample_run[0].output_dir))
 
 
 def _rows(path: Path) -> list[dict]:

@@ -9,8 +9,6 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
-
 from sanshe.release import ocds
 from sanshe.release.package import ReleaseOptions, write_release
 
@@ -30,11 +28,6 @@ NOT_APPLICABLE = {
         "given as a dct:Location with its name and administrative code (China itself is given as "
         "the EU country CHN), because the registers carry no GeoNames id for it.",
 }
-
-
-@pytest.fixture(scope="module")
-def release(store, sample_run, tmp_path_factory):
-    return write_release(store, tmp_path_factory.mktemp("std") / "release", ReleaseOptions(run_dir=sample_run[0].output_dir))
 
 
 # -- DCAT-AP 3 ------------------------------------------------------------------------------

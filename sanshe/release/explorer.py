@@ -91,6 +91,11 @@ def _dl(pairs: list[tuple[str, str]]) -> str:
     return "<dl>" + "".join(f"<dt>{k}</dt><dd>{v or '—'}</dd>" for k, v in pairs) + "</dl>"
 
 
+def _sections(*sections: tuple[str, str]) -> str:
+    """A page's body: each (heading, HTML) as an <h2> and what follows it."""
+    return "".join(f"<h2>{heading}</h2>{html}" for heading, html in sections)
+
+
 def _page(title: str, kind: str, body: str, depth: int = 1) -> str:
     up = "../" * depth
     zh, en = KINDS.get(kind, ("浏览", "Explorer"))
@@ -222,13 +227,12 @@ class Explorer:
         party = _dl([("党组织 Party branch", "有 yes" if now_branch else "无 no"),
                      ("党建联络员 Party liaison", "有 yes" if now_liaison else "无 no")])
         won = self.won.get(uscc, [])
-        body = (f"<h2>登记信息 · Registration</h2>{reg}<h2>等级评估 · Grade history</h2>{grade_t}"
-                f"<h2>信用名录 · Credit lists</h2>{credit_t}<h2>年度检查 · Annual inspections</h2>{insp_t}"
-                f"<h2>枢纽成员 · Hub membership</h2>{hubs_t}<h2>党建覆盖 · Party-building coverage</h2>{party}"
-                f"<h2>承接项目（{len(won)}） · Projects won ({len(won)})</h2>"
-                f"{self._project_rows(won, 1, with_provider=False)}"
-                f"<h2>持证社工 · Certified social workers</h2>"
-                f"{self._workers('worker_counts_by_organisation', uscc)}")
+        body = _sections(("登记信息 · Registration", reg), ("等级评估 · Grade history", grade_t),
+                         ("信用名录 · Credit lists", credit_t), ("年度检查 · Annual inspections", insp_t),
+                         ("枢纽成员 · Hub membership", hubs_t), ("党建覆盖 · Party-building coverage", party),
+                         (f"承接项目（{len(won)}） · Projects won ({len(won)})",
+                          self._project_rows(won, 1, with_provider=False)),
+                         ("持证社工 · Certified social workers", self._workers("worker_counts_by_organisation", uscc)))
         return _page(o["name"], "org", body)
 
     def community(self, c: dict) -> str:
@@ -244,12 +248,14 @@ class Explorer:
         projects = sorted((self.project_of[r["project_id"]] for r in self.projects_in.get(code, [])),
                           key=lambda p: (p["award_date"], p["project_id"]))
         funded = sum(p["contract_amount"] / len(self.communities_of[p["project_id"]]) for p in projects)
-        body = (f"<h2>概况 · Facts</h2>{facts}<p class='note'>As of the snapshot; serving organisations are providers "
-                f"of projects running that day.</p><h2>持证社工（服务本社区） · Certified social workers serving it</h2>"
-                f"{self._workers('worker_counts_by_community', code)}"
-                f"<h2>服务本社区的项目（{len(projects)}） · Projects serving it ({len(projects)})</h2>"
-                f"<p>资金（按服务社区数均分）Funding, each contract split equally among the communities it serves: "
-                f"<b>{_yuan(funded)}</b> 元 yuan</p>{self._project_rows(projects, 1)}")
+        body = _sections(
+            ("概况 · Facts", f"{facts}<p class='note'>As of the snapshot; serving organisations are providers "
+                            f"of projects running that day.</p>"),
+            ("持证社工（服务本社区） · Certified social workers serving it",
+             self._workers("worker_counts_by_community", code)),
+            (f"服务本社区的项目（{len(projects)}） · Projects serving it ({len(projects)})",
+             f"<p>资金（按服务社区数均分）Funding, each contract split equally among the communities it serves: "
+             f"<b>{_yuan(funded)}</b> 元 yuan</p>{self._project_rows(projects, 1)}"))
         return _page(c["name"], "community", body)
 
     def hub(self, h: dict) -> str:
@@ -270,8 +276,8 @@ class Explorer:
         mem_t = _table(["成员组织 Member", "起 From", "止 Until"],
                        ([_a("org", m["uscc"], self.org_name.get(m["uscc"], m["uscc"])), _e(_day(m["valid_from"])),
                          _e(_day(m["valid_to"])) or "至今 now"] for m in mem))
-        body = (f"<h2>概况 · Facts</h2>{facts}<h2>党建覆盖 · Party-building coverage of members</h2>{cov_t}"
-                f"<h2>下级枢纽 · Sub-hubs</h2>{subs_t}<h2>成员（{len(mem)}） · Memberships ({len(mem)})</h2>{mem_t}")
+        body = _sections(("概况 · Facts", facts), ("党建覆盖 · Party-building coverage of members", cov_t),
+                         ("下级枢纽 · Sub-hubs", subs_t), (f"成员（{len(mem)}） · Memberships ({len(mem)})", mem_t))
         return _page(h["name"], "hub", body)
 
     def purchaser(self, b: dict) -> str:
@@ -283,8 +289,8 @@ class Explorer:
                        ([_e(y), _e(len(v)), _yuan(sum(v))] for y, v in sorted(by_year.items())), [1, 2])
         facts = _dl([("统一社会信用代码 USCC", _e(b["uscc"])), ("开放数据标识 Org id", _e(b["org_id"])),
                      ("项目数 Projects", _e(len(mine))), ("合同总额（元） Total (yuan)", _yuan(sum(p["contract_amount"] for p in mine)))])
-        body = (f"<h2>概况 · Facts</h2>{facts}<h2>历年 · By year</h2>{years}"
-                f"<h2>购买的项目 · Projects commissioned</h2>{self._project_rows(mine, 1, with_buyer=False)}")
+        body = _sections(("概况 · Facts", facts), ("历年 · By year", years),
+                         ("购买的项目 · Projects commissioned", self._project_rows(mine, 1, with_buyer=False)))
         return _page(b["name"], "purchaser", body)
 
     def project(self, p: dict) -> str:
@@ -306,8 +312,8 @@ class Explorer:
                       + _dl([("等级 Grade", _e(e["grade"])), ("得分 Score", _e(e["score"])),
                              ("评估日期 Date", _e(_day(e["eval_date"]))), ("评估机构 Evaluator", _e(e["evaluator"]))])
                       + "</div>" for e in self.evals_of.get(pid, [])) or '<p class="note">尚无 · none yet</p>'
-        body = (f"<h2>概况 · Facts</h2>{facts}<h2>服务社区 · Communities served</h2>{served}"
-                f"<h2>资金 · Funding</h2>{fund_t}<h2>绩效评估 · Evaluations</h2>{evs}")
+        body = _sections(("概况 · Facts", facts), ("服务社区 · Communities served", served),
+                         ("资金 · Funding", fund_t), ("绩效评估 · Evaluations", evs))
         return _page(p["name"], "project", body)
 
     # -- index --------------------------------------------------------------------------------

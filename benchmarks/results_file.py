@@ -1,0 +1,44 @@
+"""What the two benchmark scripts (run.py, neo4j_bench.py) share: the scale's inputs, the
+machine they ran on and the results file they write (report.py renders docs/performance.md
+from it)."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def scale_inputs(scale: str, data: Path | None = None) -> tuple[Path, bool]:
+    """The inbox of `scale` (default benchmarks/data/<scale>, kept between runs) and whether it
+    was generated now: when missing, or written by a generator older than the made-up ID
+    numbers' test address code (its manifest lacks `synthetic`, so its workers would all be
+    refused)."""
+    from sanshe.generator.scale import generate_scale
+
+    data = data or REPO / "benchmarks" / "data" / scale
+    manifest = data / "manifest.yaml"
+    if manifest.exists() and "synthetic" in (yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}):
+        return data, False
+    generate_scale(data, scale)
+    return data, True
+
+
+def machine() -> dict:
+    """CPUs, memory (bytes), Python and platform of the machine a benchmark ran on."""
+    return {"cpus": os.cpu_count(), "memory_bytes": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"),
+            "python": platform.python_version(), "platform": platform.platform()}
+
+
+def write_results(results_dir: Path, name: str, results: dict) -> Path:
+    """`results` as `<results_dir>/<name>.json` (UTF-8, indented, as report.py reads it)."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    path = results_dir / f"{name}.json"
+    path.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {path}")
+    return path
