@@ -82,9 +82,10 @@ def main() -> int:
     import pandas as pd
 
     from benchmarks.results_file import machine, scale_inputs, write_results
+    from pipelines.graph.dump import normalised, tables_from_dump
     from pipelines.graph.neo4j_import import write_bundle
     from pipelines.graph.neo4j_store import Neo4jGraphStore
-    from pipelines.graph.store import EmbeddedGraphStore, normalised, tables_from_dump
+    from pipelines.graph.store import EmbeddedGraphStore
     from pipelines.settings import Settings
     from sanshe.generator.scale import SCALES
     from sanshe.run import run_pipeline

@@ -175,7 +175,8 @@ def main() -> int:
     import pandas as pd
 
     from benchmarks.results_file import machine, scale_inputs, write_results
-    from pipelines.graph.store import EmbeddedGraphStore, tables_from_dump
+    from pipelines.graph.dump import tables_from_dump
+    from pipelines.graph.store import EmbeddedGraphStore
     from pipelines.sensors import changed_inputs, inbox_digests, plan
     from pipelines.settings import Settings
     from sanshe.generator.scale import SCALES

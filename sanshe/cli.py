@@ -172,15 +172,15 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_release(args: argparse.Namespace) -> int:
     from pipelines.graph.stores import open_store
 
-    from .release.package import ReleaseOptions, write_release
+    from .release.package import ReleaseOptions, loaded_dataset, release_name, write_release
 
     settings = _settings(args)
     store = open_store(settings)
-    snapshot = store.query("MATCH (d:Dataset) RETURN d.district_code AS c, d.snapshot_date AS s")
-    if snapshot.empty:
-        raise GraphNotLoadedError(f"the graph in {settings.output_dir} has no Dataset node: run `sanshe run` first")
-    name = f"sanshe-{snapshot['c'].iloc[0]}-{str(snapshot['s'].iloc[0])[:10]}"
-    out = Path(args.out) if args.out else settings.output_dir / "releases" / name
+    try:
+        dataset = loaded_dataset(store)
+    except GraphNotLoadedError as err:
+        raise GraphNotLoadedError(f"{err} (graph in {settings.output_dir})") from None
+    out = Path(args.out) if args.out else settings.output_dir / "releases" / release_name(dataset)
     options: dict = {"run_dir": settings.output_dir}
     if args.base_uri:
         options["base_uri"] = args.base_uri

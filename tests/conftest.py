@@ -56,8 +56,8 @@ def neo4j(store):
     need(bool(os.environ.get("NEO4J_URI")),
          "no Neo4j server: run tests/neo4j_server/server.sh start, then "
          "eval $(tests/neo4j_server/server.sh env) (or set NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD)")
+    from pipelines.graph.dump import tables_from_dump
     from pipelines.graph.neo4j_store import Neo4jGraphStore
-    from pipelines.graph.store import tables_from_dump
 
     db = Neo4jGraphStore.from_env()
     try:

@@ -13,7 +13,7 @@ import pytest
 from graph_schema.model import schema
 from graph_schema.types import TYPES
 from pipelines.graph.arrow import _array, _values
-from pipelines.graph.store import tables_from_dump
+from pipelines.graph.dump import tables_from_dump
 
 
 def _same(series: pd.Series, type_: str) -> None:

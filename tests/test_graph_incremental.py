@@ -8,7 +8,8 @@ import shutil
 import pytest
 
 from graph_schema import schema
-from pipelines.graph.store import EmbeddedGraphStore, reload_plan, tables_from_dump
+from pipelines.graph.dump import tables_from_dump
+from pipelines.graph.store import EmbeddedGraphStore, reload_plan
 
 
 @pytest.fixture

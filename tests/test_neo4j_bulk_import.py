@@ -18,8 +18,8 @@ import pytest
 from conftest import NEO4J_LIB, NEO4J_SERVER, REPO, need
 from test_neo4j_integration import CASES
 
+from pipelines.graph.dump import normalised
 from pipelines.graph.neo4j_store import Neo4jGraphStore
-from pipelines.graph.store import normalised
 
 PORT = "7688"
 PASSWORD = "sanshe-test-pass"  # the fixed password of tests/neo4j_server/server.sh

@@ -12,8 +12,8 @@ import pytest
 
 from graph_schema import schema
 from graph_schema.generate import neo4j_constraints
+from pipelines.graph.dump import dump_queries
 from pipelines.graph.neo4j_store import loader_statements
-from pipelines.graph.store import dump_queries
 from sanshe.queries.catalogue import catalogue
 
 LINT = Path(__file__).parent / "neo4j_lint"

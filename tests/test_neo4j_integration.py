@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 from conftest import REPO
 
+from pipelines.graph.dump import normalised, tables_from_dump
 from pipelines.graph.neo4j_store import DanglingRelationshipError
-from pipelines.graph.store import normalised, tables_from_dump
 from sanshe.queries.catalogue import catalogue, execute
 
 #: parameters beside the defaults, so the optional filters' own texts run too (the oracle tests
@@ -80,7 +80,8 @@ def test_a_relationship_to_a_missing_node_is_an_error_with_counts_and_writes_not
 KILLED_LOAD = """
 import math, os, signal, sys
 from pipelines.graph.neo4j_store import Neo4jGraphStore
-from pipelines.graph.store import EmbeddedGraphStore, tables_from_dump
+from pipelines.graph.store import EmbeddedGraphStore
+from pipelines.graph.dump import tables_from_dump
 
 tables = tables_from_dump(EmbeddedGraphStore(sys.argv[1]).dump())
 size = 40

@@ -10,12 +10,12 @@ import pytest
 from neo4j.exceptions import ClientError, ServiceUnavailable, SessionExpired, TransientError
 
 from data_contracts.errors import ConfigurationError
+from graph_schema.keys import rel_key
 from pipelines.graph.neo4j_store import (
     Neo4jGraphStore,
     batches,
     node_statement,
     records,
-    rel_key,
     rel_statement,
     with_retries,
 )
@@ -119,3 +119,15 @@ def test_relationships_to_missing_nodes_are_counted_per_table_not_skipped():
     assert isinstance(err, DanglingRelationshipError)
     assert err.counts == {"IN_DISTRICT Street->District": (2, 1, 3)}
     assert "S9" in str(err) and "端点" in str(err) and "missing" in str(err)
+
+
+def test_an_unreachable_server_or_a_bad_address_is_one_clear_error():
+    # nothing listens on port 1: the CLI shows the message (SansheError), not the driver's traceback
+    from data_contracts.errors import StoreUnavailableError
+
+    store = Neo4jGraphStore("bolt://127.0.0.1:1", "neo4j", "x")
+    with pytest.raises(StoreUnavailableError, match=r"(?s)bolt://127.0.0.1:1 cannot be reached.*NEO4J_URI"):
+        store.query("RETURN 1 AS one")
+    store.close()
+    with pytest.raises(ConfigurationError, match="NEO4J_URI 'nonsense' is not a Neo4j address"):
+        Neo4jGraphStore("nonsense", "neo4j", "x")

@@ -15,7 +15,7 @@ from graph_schema import schema
 from pipelines.common.references import is_known
 from pipelines.common.register import RegisterResult
 from pipelines.common.resolve import check_references
-from pipelines.graph.store import dump
+from pipelines.graph.dump import dump
 from pipelines.quality.checks import expectations
 from sanshe.release.tables import _node_keyed_by, build
 

@@ -15,10 +15,11 @@ from pathlib import Path
 
 from graph_schema import Schema, schema
 from graph_schema.generate import neo4j_constraints
+from graph_schema.keys import rel_key
 from graph_schema.types import TYPES, to_text
 
 from ..common.csvfile import write_csv
-from .neo4j_store import rel_key
+from .protocol import GraphStore
 
 NODES, RELS = "nodes", "relationships"
 
@@ -34,7 +35,7 @@ def rel_header(s: Schema, rtype: str, a: str, b: str) -> list[str]:
     return [f":START_ID({a})", f":END_ID({b})", *props, "rel_key:string", ":TYPE"]
 
 
-def write_bundle(store, out: Path, s: Schema | None = None) -> list[Path]:
+def write_bundle(store: GraphStore, out: Path, s: Schema | None = None) -> list[Path]:
     s = s or schema()
     tables = store.dump(s)
     for old in (out / NODES, out / RELS):

@@ -22,23 +22,23 @@ logged or shown (`repr` shows the URI and user only).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import functools
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pandas as pd
 
-from data_contracts.errors import ConfigurationError
+from data_contracts.errors import ConfigurationError, StoreUnavailableError
 from graph_schema import Property, Schema, schema
 from graph_schema.generate import neo4j_constraints
-from graph_schema.types import TYPES, missing, to_text
+from graph_schema.keys import rel_key
+from graph_schema.types import TYPES, missing
 
-from .store import dump, fingerprint
+from .dump import dump, fingerprint
 from .tables import GraphTables
 
-_HEX_TO_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
 T = TypeVar("T")
 
 
@@ -63,14 +63,6 @@ def with_retries(work: Callable[[], T], attempts: int = 3, wait: float = 1.0,
                 raise
             sleep(wait * 2 ** (attempt - 1))
     raise AssertionError("unreachable")
-
-
-def rel_key(rtype: str, start: str, end: str, valid_from: object = None) -> str:
-    """The identity of a relationship: type, endpoints and (for temporal ones) interval start."""
-    text = f"{rtype}|{start}|{end}|{to_text(valid_from)}"
-    # letters only (hex digits mapped to a-p): a run of digits could look like a phone number
-    # to the privacy scan that every release passes
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20].translate(_HEX_TO_LETTERS)
 
 
 def _plain(v: object) -> object:
@@ -161,17 +153,50 @@ def loader_statements(s: Schema) -> list[str]:
     return out
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _reported(method: _F) -> _F:
+    """`method` with the driver's "cannot reach or log in" errors raised as
+    StoreUnavailableError naming the server and what to do (the command line shows sanshe's
+    errors as messages; the driver's would be tracebacks)."""
+    from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
+
+    @functools.wraps(method)
+    def wrapper(self: Neo4jGraphStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            if not self._reached:  # fails at once, where a transaction would retry for 30 s
+                self._driver.verify_connectivity()
+                self._reached = True
+            return method(self, *args, **kwargs)
+        except AuthError as err:
+            raise StoreUnavailableError(
+                f"Neo4j at {self.uri} refused the login of {self.user!r} ({err.message or err}): check "
+                "NEO4J_USER and NEO4J_PASSWORD") from err
+        except (ServiceUnavailable, SessionExpired) as err:
+            raise StoreUnavailableError(
+                f"Neo4j at {self.uri} cannot be reached ({err}): start the server, or check NEO4J_URI "
+                "(tests/neo4j_server/server.sh start runs a local one)") from err
+    return cast(_F, wrapper)
+
+
 class Neo4jGraphStore:
     dialect = "neo4j"
 
     def __init__(self, uri: str, user: str, password: str, database: str | None = None,
                  batch_size: int = 5000, progress: Callable[[str], None] | None = None):
         from neo4j import GraphDatabase
+        from neo4j.exceptions import ConfigurationError as DriverConfigurationError
 
         self.uri, self.user, self.database = uri, user, database or None
         self.batch_size = batch_size
         self.progress = progress or (lambda msg: None)
-        self._driver = GraphDatabase.driver(uri, auth=(user, password))
+        self._reached = False
+        try:
+            self._driver = GraphDatabase.driver(uri, auth=(user, password))
+        except (DriverConfigurationError, ValueError) as err:
+            raise ConfigurationError(f"NEO4J_URI {uri!r} is not a Neo4j address ({err}): "
+                                     "write it as bolt://host:7687 or neo4j://host:7687") from err
 
     @classmethod
     def from_env(cls, **kwargs) -> Neo4jGraphStore:
@@ -196,6 +221,7 @@ class Neo4jGraphStore:
         """The schema's constraints and indexes (graph_schema/generated/neo4j_constraints.cypher)."""
         self.run_script(neo4j_constraints(s))
 
+    @_reported
     def run_script(self, text: str) -> None:
         """Each `;`-ended statement of a Cypher script (`//` comment lines skipped), then wait
         until every index is online. For constraints and index DDL, such as a bundle's
@@ -228,6 +254,7 @@ class Neo4jGraphStore:
             done += len(batch)
             self.progress(f"{what}: {done}/{len(rows)}")
 
+    @_reported
     def replace_with(self, tables: GraphTables, s: Schema | None = None) -> dict[str, int]:
         s = s or schema()
         error = dangling(tables, s)
@@ -264,6 +291,7 @@ class Neo4jGraphStore:
         return out
 
     # -- reading ------------------------------------------------------------------------
+    @_reported
     def query(self, cypher: str, params: dict | None = None) -> pd.DataFrame:
         def work(tx):
             result = tx.run(cypher, params or {})

@@ -24,10 +24,10 @@ import pyarrow as pa
 from data_contracts.errors import GraphNotLoadedError
 from graph_schema import Schema, schema
 from graph_schema.generate import ladybug_ddl
-from graph_schema.types import missing
 
 from .. import progress
 from .arrow import typed_table
+from .dump import dump, fingerprint
 from .tables import GraphTables
 
 #: rows copied before a commit (see replace_with)
@@ -37,63 +37,6 @@ COMMIT_ROWS = 250_000
 def _statements(ddl: str) -> list[str]:
     body = "\n".join(line for line in ddl.splitlines() if not line.lstrip().startswith("//"))
     return [s.strip() for s in body.split(";") if s.strip()]
-
-
-def dump_queries(s: Schema) -> dict[str, str]:
-    """Portable Cypher (ladybug and Neo4j alike) listing every node and relationship table with
-    all its properties, in a stable order."""
-    out = {}
-    for label, node in s.nodes.items():
-        cols = ", ".join(f"n.{p} AS {p}" for p in node.names)
-        out[label] = f"MATCH (n:{label}) RETURN {cols} ORDER BY n.{node.key}"
-    for rtype, rel in s.rels.items():
-        for a, b in rel.endpoints:
-            ka, kb = s.node(a).key, s.node(b).key
-            cols = "".join(f", r.{p} AS {p}" for p in rel.names)
-            order = "".join(f", r.{p}" for p in rel.names)
-            out[f"{rtype}:{a}->{b}"] = (f"MATCH (x:{a})-[r:{rtype}]->(y:{b}) RETURN x.{ka} AS `from`, y.{kb} AS `to`{cols} "
-                                        f"ORDER BY x.{ka}, y.{kb}{order}")
-    return out
-
-
-def dump(store, s: Schema | None = None) -> dict[str, pd.DataFrame]:
-    """Every node table and relationship table of a store, all properties, in a stable order:
-    what two graphs must share to be the same graph."""
-    return {name: store.query(q) for name, q in dump_queries(s or schema()).items()}
-
-
-def tables_from_dump(tables: dict[str, pd.DataFrame], s: Schema | None = None) -> GraphTables:
-    """The node and relationship tables of a loaded graph, ready to load into another store."""
-    s = s or schema()
-    nodes = {label: tables[label] for label in s.nodes}
-    rels = {(rtype, a, b): tables[f"{rtype}:{a}->{b}"] for rtype, rel in s.rels.items() for a, b in rel.endpoints}
-    return GraphTables(nodes, rels)
-
-
-def fingerprint(store) -> str:
-    """SHA-256 over the dump: equal fingerprints, equal graphs (keys and properties). Dates are
-    written as YYYY-MM-DD and numbers plainly, so the two stores compare."""
-    h = hashlib.sha256()
-    for name, df in sorted(dump(store).items()):
-        h.update(name.encode())
-        h.update(normalised(df).to_csv(index=False, lineterminator="\n").encode())
-    return h.hexdigest()
-
-
-def normalised(df: pd.DataFrame) -> pd.DataFrame:
-    import datetime as dt
-
-    out = df.copy()
-    for col in out.columns:
-        out[col] = [
-            None if missing(v)
-            else v.date().isoformat() if isinstance(v, pd.Timestamp | dt.datetime)
-            else v.isoformat() if isinstance(v, dt.date)
-            else float(v) if isinstance(v, int | float) and not isinstance(v, bool)
-            else v
-            for v in out[col].tolist()
-        ]
-    return out
 
 
 @dataclass(frozen=True)

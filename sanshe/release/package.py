@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from data_contracts.errors import GraphNotLoadedError, PersonalDataFoundError
 from graph_schema.types import TYPES, to_text
 from pipelines.graph.neo4j_import import write_bundle
+from pipelines.graph.protocol import GraphStore
 from sanshe.queries.catalogue import execute
 
 from . import changes, dcat, explorer, ocds, page, quality
@@ -64,12 +65,28 @@ def resource(t: Table) -> dict:
             "schema": schema_}
 
 
+def release_name(dataset: dict) -> str:
+    """`sanshe-<district code>-<snapshot date>`: the release's Data Package name and id, and
+    its folder under OUTPUT/releases/ unless told otherwise. `dataset` is the graph's Dataset
+    node (district_code, snapshot_date)."""
+    return f"sanshe-{dataset['district_code']}-{str(dataset['snapshot_date'])[:10]}"
+
+
+def loaded_dataset(store: GraphStore) -> dict:
+    """The graph's Dataset node as a dict (district_code, snapshot_date, ...). Raises
+    GraphNotLoadedError when the store holds none."""
+    found = store.query("MATCH (d:Dataset) RETURN d.district_code AS district_code, d.snapshot_date AS snapshot_date")
+    if found.empty:
+        raise GraphNotLoadedError("the graph has no Dataset node: run `sanshe run` first")
+    return found.iloc[0].to_dict()
+
+
 def datapackage(tables: list[Table], dataset: dict, licence: dict) -> dict:
     snapshot = str(dataset["snapshot_date"])[:10]
     return {
         "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
-        "name": f"sanshe-{dataset['district_code']}-{snapshot}",
-        "id": f"sanshe-{dataset['district_code']}-{snapshot}",
+        "name": release_name(dataset),
+        "id": release_name(dataset),
         "title": f"{dataset['district_name']}三社联动开放数据 · Community services open data, {dataset['district_code']}",
         "description": ("社区、社会组织、持证社会工作者、政府购买服务项目及其评估。"
                         " Communities, social organisations, certified social workers (as counts), "
@@ -115,7 +132,7 @@ def _json(path: Path, value: object) -> None:
     path.write_text(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
 
 
-def write_release(store, out: Path, options: ReleaseOptions | None = None) -> Path:
+def write_release(store: GraphStore, out: Path, options: ReleaseOptions | None = None) -> Path:
     """Write the release for the graph in `store` to `out` (replaced if it exists)."""
     opts = options or ReleaseOptions()
     dump = store.dump()

@@ -9,6 +9,7 @@ import html
 
 import pandas as pd
 
+from pipelines.graph.protocol import GraphStore
 from sanshe.queries.catalogue import execute
 
 from . import explorer
@@ -60,7 +61,7 @@ def bars(rows: list[tuple[str, list[float]]], series: list[str], unit: str = "",
     return "".join(out)
 
 
-def render(store, tables: dict[str, pd.DataFrame], dataset: dict, ocid_prefix: str, placeholder: bool,
+def render(store: GraphStore, tables: dict[str, pd.DataFrame], dataset: dict, ocid_prefix: str, placeholder: bool,
            files: list[tuple[list[str], str]]) -> str:
     """The page. `files` are ([paths in the release], description) to link to; `placeholder` says
     the OCDS ocid prefix is still the default one."""

@@ -13,7 +13,7 @@ import pandas as pd
 
 from data_contracts import CONTRACTS
 from graph_schema import Schema, schema
-from pipelines.graph.neo4j_store import rel_key
+from graph_schema.keys import rel_key
 
 #: counts of people below this are not published (shown empty, `suppressed` = true)
 MIN_CELL = 3
