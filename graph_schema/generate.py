@@ -73,10 +73,14 @@ def schema_doc(s: Schema) -> str:
         out += [f"| `{p.name}` | {p.type} | {p.zh} | {p.en} | "
                 f"{f'`{p.column}`' if p.column in fields else 'derived'} |" for p in n.properties]
         out.append("")
-    out += ["## Relationship types", "", "| type | from → to | 中文 | meaning | properties |",
-            "|---|---|---|---|---|"]
+    out += ["## Relationship types", "",
+            "`published as`: the release's column holding the link, on the table of the node named "
+            "(`published_as` in relationships.yaml), with a foreign key to the other end's table.", "",
+            "| type | from → to | 中文 | meaning | properties | published as |",
+            "|---|---|---|---|---|---|"]
     for r in s.rels.values():
         ends = "<br>".join(f"{a} → {b}" for a, b in r.endpoints)
         props = ", ".join(f"`{p.name}` ({p.type})" for p in r.properties) or "—"
-        out.append(f"| `{r.type}` | {ends} | {r.zh} | {r.en} | {props} |")
+        pub = f"{r.published_as.node}.`{r.published_as.column}`" if r.published_as else "—"
+        out.append(f"| `{r.type}` | {ends} | {r.zh} | {r.en} | {props} | {pub} |")
     return "\n".join(out) + "\n"

@@ -58,6 +58,17 @@ class NodeType:
 
 
 @dataclass(frozen=True)
+class LinkColumn:
+    """A relationship published as a column of the table of `node` (one endpoint): the other
+    endpoint's key, named `column`, titled zh/en."""
+
+    node: str
+    column: str
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
 class RelType:
     type: str
     zh: str
@@ -65,6 +76,12 @@ class RelType:
     endpoints: tuple[tuple[str, str], ...]
     properties: tuple[Property, ...] = ()
     temporal: bool = False
+    published_as: LinkColumn | None = None
+
+    def other_end(self, label: str) -> str:
+        """The endpoint label across from `label` (a relationship of one endpoint pair)."""
+        a, b = self.endpoints[0]
+        return b if label == a else a
 
     @property
     def names(self) -> list[str]:
@@ -121,7 +138,13 @@ def load(folder: Path = HERE) -> Schema:
             raise SchemaError(f"{raw['type']}: relationship type declared twice")
         temporal = bool(raw.get("temporal", False))
         props = _props([*(raw.get("properties") or []), *(VALIDITY if temporal else ())], raw["type"])
-        rels[raw["type"]] = RelType(raw["type"], raw["zh"], raw["en"], ends, props, temporal)
+        link = None
+        if (pub := raw.get("published_as")) is not None:
+            if len(ends) != 1 or pub.get("node") not in ends[0]:
+                raise SchemaError(f"{raw['type']}: published_as.node must be one of its two endpoints "
+                                  f"(a relationship of one endpoint pair), not {pub.get('node')!r}")
+            link = LinkColumn(pub["node"], pub["column"], pub["zh"], pub["en"])
+        rels[raw["type"]] = RelType(raw["type"], raw["zh"], raw["en"], ends, props, temporal, link)
     return Schema(nodes, rels)
 
 

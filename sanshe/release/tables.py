@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from data_contracts import CONTRACTS
+from data_contracts.errors import SchemaError
 from graph_schema import Schema, schema
 from graph_schema.keys import rel_key
 
@@ -45,6 +46,9 @@ class Table:
     node: str | None = None
     register: str | None = None
     items: dict[str, str] = field(default_factory=dict)
+    #: (column, node label) of each link graph_schema publishes on the table: a foreign key to
+    #: the table publishing that label (with_references)
+    links: list[tuple[str, str]] = field(default_factory=list)
 
 
 #: table -> (node label it publishes, register whose rows it carries, list-field items)
@@ -64,10 +68,29 @@ def _node_columns(label: str, rename: dict[str, str] | None = None) -> list[Colu
     return [Column(rename.get(p.name, p.name), p.type, p.zh, p.en, p.name == node.key) for p in node.properties]
 
 
-def _linked(g: dict[str, pd.DataFrame], label: str, key: str, rel: str, column: str, current: bool = False) -> pd.DataFrame:
-    """The `label` node table with the target of its (single) `rel` link as `column`."""
-    links = _current(g[rel]) if current else g[rel]
-    return g[label].assign(**{column: g[label][key].map(links.set_index("from")["to"])})
+def _node_table(g: dict[str, pd.DataFrame], label: str) -> tuple[pd.DataFrame, list[Column], list[tuple[str, str]]]:
+    """The `label` node table with a column for each relationship graph_schema publishes on it
+    (`published_as`: the other end's key; a temporal link's current one), in the order of
+    relationships.yaml. Returns (frame, columns, [(link column, label it refers to)])."""
+    s = schema()
+    key = s.node(label).key
+    frame, columns, links = g[label], _node_columns(label), []
+    for rel in s.rels.values():
+        pub = rel.published_as
+        if pub is None or pub.node != label:
+            continue
+        a, b = rel.endpoints[0]
+        other = rel.other_end(label)
+        table = g[f"{rel.type}:{a}->{b}"]
+        here, there = ("from", "to") if label == a else ("to", "from")
+        target = (_current(table) if rel.temporal else table).set_index(here)[there]
+        if not target.index.is_unique:
+            raise SchemaError(f"{rel.type} is published as a column of {label} (relationships.yaml), but a "
+                              f"{label} has several: publish it as a table of its own")
+        frame = frame.assign(**{pub.column: frame[key].map(target)})
+        columns.append(Column(pub.column, s.node(other).properties[0].type, pub.zh, pub.en))
+        links.append((pub.column, other))
+    return frame, columns, links
 
 
 def _current(rel: pd.DataFrame) -> pd.DataFrame:
@@ -95,39 +118,32 @@ def build(dump: dict[str, pd.DataFrame]) -> list[Table]:
 
 def places(g: dict[str, pd.DataFrame]) -> list[Table]:
     """districts, streets (with their current district) and communities (with their street)."""
-    streets = _linked(g, "Street", "code", "IN_DISTRICT:Street->District", "district_code", current=True)
-    communities = _linked(g, "Community", "code", "IN_STREET:Community->Street", "street_code")
+    streets, street_columns, street_links = _node_table(g, "Street")
+    communities, community_columns, community_links = _node_table(g, "Community")
     return [
         Table("districts", "区县", "Districts", "One row per district, including districts merged away.",
               _node_columns("District"), ["code"], g["District"]),
         Table("streets", "街道（镇）", "Streets and towns", "One row per street or town, with its current district.",
-              [*_node_columns("Street"), Column("district_code", "string", "区县代码", "Current district")],
-              ["code"], streets, [(["district_code"], "districts", ["code"])]),
+              street_columns, ["code"], streets, links=street_links),
         Table("communities", "社区", "Communities", "One row per residents' or village committee.",
-              [*_node_columns("Community"), Column("street_code", "string", "街道代码", "Street or town")],
-              ["code"], communities, [(["street_code"], "streets", ["code"])]),
+              community_columns, ["code"], communities, links=community_links),
     ]
 
 
 def organisations(g: dict[str, pd.DataFrame]) -> list[Table]:
     """organisations (with their street of residence), hubs (with parent hub and street) and
     hub memberships (one row per membership period, keyed by a stable hash)."""
-    orgs = _linked(g, "SocialOrganisation", "uscc", "RESIDES_IN:SocialOrganisation->Street", "street_code")
-    parent = g["UNDER:Hub->Hub"].set_index("from")["to"]
-    hub_street = g["FOR_STREET:Hub->Street"].set_index("from")["to"]
-    hubs = g["Hub"].assign(parent_hub_id=lambda d: d["hub_id"].map(parent), street_code=lambda d: d["hub_id"].map(hub_street))
+    orgs, org_columns, org_links = _node_table(g, "SocialOrganisation")
+    hubs, hub_columns, hub_links = _node_table(g, "Hub")
     mem = g["MEMBER_OF:SocialOrganisation->Hub"].rename(columns={"from": "uscc", "to": "hub_id"})
     mem.insert(0, "membership_id", [rel_key("MEMBER_OF", u, h, v) for u, h, v in zip(mem["uscc"], mem["hub_id"], mem["valid_from"], strict=True)])
     mem.insert(2, "org_id", "CN-USCI-" + mem["uscc"])
     return [
         Table("organisations", "社会组织", "Social organisations",
               "One row per registered social organisation; valid_from/valid_to is its active registration.",
-              [*_node_columns("SocialOrganisation"), Column("street_code", "string", "住所所在街道代码", "Street of residence")],
-              ["uscc"], orgs, [(["street_code"], "streets", ["code"])]),
+              org_columns, ["uscc"], orgs, links=org_links),
         Table("hubs", "枢纽型社会组织", "Hubs", 'One row per hub of the "1+14+x" network.',
-              [*_node_columns("Hub"), Column("parent_hub_id", "string", "上级枢纽编号", "Parent hub"),
-               Column("street_code", "string", "所属街道代码", "Street (street hubs)")],
-              ["hub_id"], hubs, [(["parent_hub_id"], "hubs", ["hub_id"]), (["street_code"], "streets", ["code"])]),
+              hub_columns, ["hub_id"], hubs, links=hub_links),
         Table("hub_memberships", "枢纽成员", "Hub memberships", "One row per membership period of an organisation in a hub.",
               [Column("membership_id", "string", "编号", "Membership id (stable hash)", True),
                Column("uscc", "string", "统一社会信用代码", "Organisation", True),
@@ -142,25 +158,22 @@ def organisations(g: dict[str, pd.DataFrame]) -> list[Table]:
 def purchases(g: dict[str, pd.DataFrame]) -> list[Table]:
     """purchasers, projects (with purchaser and provider), the communities each serves, funding
     sources, each project's funding and the evaluations."""
-    buyer = g["COMMISSIONED:Purchaser->Project"].set_index("to")["from"]
-    provider = g["AWARDED_TO:Project->SocialOrganisation"].set_index("from")["to"]
-    projects = g["Project"].assign(purchaser_uscc=lambda d: d["project_id"].map(buyer),
-                                   provider_uscc=lambda d: d["project_id"].map(provider))
-    projects = projects.assign(purchaser_org_id="CN-USCI-" + projects["purchaser_uscc"],
-                               provider_org_id="CN-USCI-" + projects["provider_uscc"])
+    projects, project_columns, project_links = _node_table(g, "Project")
+    # each organisation a project links to also by its open-data identifier, right after its code
+    for column, _ in project_links:
+        at = next(i for i, c in enumerate(project_columns) if c.name == column)
+        org_id = column.removesuffix("_uscc") + "_org_id"
+        projects = projects.assign(**{org_id: "CN-USCI-" + projects[column]})
+        project_columns.insert(at + 1, Column(org_id, "string", f"{project_columns[at].zh}开放数据标识",
+                                              f"{project_columns[at].en} (CN-USCI-<code>)"))
     links = g["DELIVERED_IN:Project->Community"].rename(columns={"from": "project_id", "to": "community_code"})
     funding = g["FUNDED_BY:Project->FundingSource"].rename(columns={"from": "project_id", "to": "funding_source_code"})
-    evaluations = _linked(g, "Evaluation", "evaluation_id", "EVALUATES:Evaluation->Project", "project_id")
+    evaluations, evaluation_columns, evaluation_links = _node_table(g, "Evaluation")
     return [
         Table("purchasers", "购买主体", "Purchasers", "One row per government body that buys services.",
               _node_columns("Purchaser"), ["uscc"], g["Purchaser"]),
         Table("projects", "政府购买服务项目", "Purchased-service projects", "One row per contract. Amounts in yuan.",
-              [*_node_columns("Project"), Column("purchaser_uscc", "string", "购买主体", "Purchaser"),
-               Column("purchaser_org_id", "string", "购买主体开放数据标识", "Purchaser (CN-USCI-<code>)"),
-               Column("provider_uscc", "string", "承接机构", "Provider"),
-               Column("provider_org_id", "string", "承接机构开放数据标识", "Provider (CN-USCI-<code>)")],
-              ["project_id"], projects,
-              [(["purchaser_uscc"], "purchasers", ["uscc"]), (["provider_uscc"], "organisations", ["uscc"])]),
+              project_columns, ["project_id"], projects, links=project_links),
         Table("project_communities", "项目服务社区", "Project communities", "One row per project and community it serves.",
               [Column("project_id", "string", "项目编号", "Project", True), Column("community_code", "string", "社区代码", "Community", True)],
               ["project_id", "community_code"], links,
@@ -174,8 +187,7 @@ def purchases(g: dict[str, pd.DataFrame]) -> list[Table]:
               ["project_id", "funding_source_code"], funding,
               [(["project_id"], "projects", ["project_id"]), (["funding_source_code"], "funding_sources", ["code"])]),
         Table("evaluations", "项目绩效评估", "Project evaluations", "One row per performance evaluation.",
-              [*_node_columns("Evaluation"), Column("project_id", "string", "项目编号", "Project")],
-              ["evaluation_id"], evaluations, [(["project_id"], "projects", ["project_id"])]),
+              evaluation_columns, ["evaluation_id"], evaluations, links=evaluation_links),
     ]
 
 
@@ -218,20 +230,21 @@ def worker_counts(g: dict[str, pd.DataFrame]) -> list[Table]:
 
 
 def with_references(tables: list[Table]) -> list[Table]:
-    """Add a foreign key for every reference the contract of a table's register declares
-    whose column the table holds and whose target the release publishes (and that the table
-    does not declare already); a table's keys are then in column order."""
+    """Add the foreign keys of each table: one per link graph_schema publishes on it
+    (`Table.links`), then one for every reference the contract of its register declares whose
+    column the table holds and whose target the release publishes (each key once); a table's
+    keys are then in column order."""
     s = schema()
     published = {t.node: t for t in tables if t.node}
     for t in tables:
-        if not t.register:
-            continue
         columns = [c.name for c in t.columns]
-        for field_, ref in CONTRACTS[t.register].references.items():
-            column = t.items.get(field_, field_)
-            target = _node_keyed_by(s, ref.register, ref.field)
-            if column in columns and target in published:
-                fk = ([column], published[target].name, list(published[target].primary_key))
+        targets: list[tuple[str, str | None]] = list(t.links)
+        if t.register:
+            targets += [(t.items.get(field_, field_), _node_keyed_by(s, ref.register, ref.field))
+                        for field_, ref in CONTRACTS[t.register].references.items()]
+        for column, label in targets:
+            if column in columns and label in published:
+                fk = ([column], published[label].name, list(published[label].primary_key))
                 if fk not in t.foreign_keys:
                     t.foreign_keys.append(fk)
         t.foreign_keys.sort(key=lambda fk: columns.index(fk[0][0]))
