@@ -251,26 +251,24 @@ def unknown_division(code: str) -> bool:
     return not county_known(code[:6])
 
 
+#: positions 7-9 of a 12-digit code -> township kind; positions 10-12 -> committee kind
+#: (GB/T 10114-2003: first and last number of each range)
+TOWNSHIP_KINDS = ((1, 99, "街道"), (100, 199, "镇"), (200, 399, "乡"))
+COMMITTEE_KINDS = ((1, 199, "居委会"), (200, 399, "村委会"))
+
+
+def _kind(n: int, kinds: tuple[tuple[int, int, str], ...]) -> str | None:
+    return next((kind for first, last, kind in kinds if first <= n <= last), None)
+
+
 def township_kind(code12: str) -> str | None:
     """街道 (001-099), 镇 (100-199) or 乡 (200-399) from positions 7-9 of a 12-digit code."""
-    n = int(code12[6:9])
-    if 1 <= n <= 99:
-        return "街道"
-    if 100 <= n <= 199:
-        return "镇"
-    if 200 <= n <= 399:
-        return "乡"
-    return None
+    return _kind(int(code12[6:9]), TOWNSHIP_KINDS)
 
 
 def committee_kind(code12: str) -> str | None:
     """居委会 (001-199) or 村委会 (200-399) from the last three digits."""
-    n = int(code12[9:12])
-    if 1 <= n <= 199:
-        return "居委会"
-    if 200 <= n <= 399:
-        return "村委会"
-    return None
+    return _kind(int(code12[9:12]), COMMITTEE_KINDS)
 
 
 # --- Resident ID numbers (personal data: detect, never publish) ------------------------------

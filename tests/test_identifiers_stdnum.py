@@ -185,16 +185,23 @@ PAIRS = [a + b for a in "0123456789ANY" for b in "0123456789"]
 
 # --- the verdict to the letter of the standards ------------------------------------------
 
+def _as_read(module, raw: str) -> tuple[bool, set[str], str]:
+    """stdnum's verdict on the characters sanshe reads from the cell `raw` (and those only: no
+    rewriting), the documented cases that made it differ so far, and those characters."""
+    why, norm = set(), compact(raw).upper()
+    ok = _stdnum(module, norm)
+    if ok != _stdnum(module, raw):
+        why.add("cell reading")
+    if ok and module.compact(norm) != norm:
+        ok = False
+        why.add("characters stdnum rewrites")
+    return ok, why, norm
+
+
 def uscc_letter(raw: str) -> tuple[bool, set[str]]:
     """stdnum's verdict on the characters sanshe reads, corrected by the documented clauses;
     returns it with the documented cases that made it differ from stdnum's verdict on `raw`."""
-    why, norm = set(), compact(raw).upper()
-    ok = _stdnum(uscc, norm)
-    if ok != _stdnum(uscc, raw):
-        why.add("cell reading")
-    if ok and uscc.compact(norm) != norm:
-        ok = False
-        why.add("characters stdnum rewrites")
+    ok, why, norm = _as_read(uscc, raw)
     if (not ok and len(norm) == 18 and norm[0] in "ANY" and norm[1:8].isascii() and norm[1:8].isdigit()
             and all(c in ALPHABET for c in norm[8:]) and uscc.calc_check_digit(norm) == norm[17]):
         ok = True
@@ -214,13 +221,8 @@ def _county_ever(code6: str) -> bool:
 
 
 def id_letter(raw: str) -> tuple[bool, set[str]]:
-    why, norm = set(), compact(raw).upper()
-    ok = _stdnum(ric, norm)
-    if ok != _stdnum(ric, raw):
-        why.add("cell reading")
-    if ok and ric.compact(norm) != norm:
-        ok = False
-        why.add("characters stdnum rewrites")
+    """As uscc_letter, for resident ID numbers."""
+    ok, why, norm = _as_read(ric, raw)
     if not ok and len(norm) == 18 and norm[:17].isascii() and norm[:17].isdigit() \
             and ric.calc_check_digit(norm) == norm[17] and _county_ever(norm[:6]):
         try:
