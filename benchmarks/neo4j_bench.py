@@ -45,9 +45,15 @@ def sh(args: list[str], env: dict, what: str) -> str:
 
 
 def server_env(home: Path, port: str, heap: str, pagecache: str) -> dict:
-    return {**os.environ, "NEO4J_SERVER_HOME": str(home), "NEO4J_BOLT_PORT": port, "NEO4J_HOME": str(home),
-            "NEO4J_HEAP": heap, "NEO4J_PAGECACHE": pagecache,
-            "PATH": f"{SERVER / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+    return {
+        **os.environ,
+        "NEO4J_SERVER_HOME": str(home),
+        "NEO4J_BOLT_PORT": port,
+        "NEO4J_HOME": str(home),
+        "NEO4J_HEAP": heap,
+        "NEO4J_PAGECACHE": pagecache,
+        "PATH": f"{SERVER / 'bin'}{os.pathsep}{os.environ['PATH']}",
+    }
 
 
 def timed_queries(store, repeat: int, code: str) -> tuple[dict, dict]:
@@ -62,8 +68,11 @@ def timed_queries(store, repeat: int, code: str) -> tuple[dict, dict]:
             df = execute(store, name, params)
             times.append(time.perf_counter() - t)
         times.sort()
-        out[name] = {"p50_seconds": round(statistics.median(times), 4),
-                     "p95_seconds": round(times[min(len(times) - 1, int(0.95 * len(times)))], 4), "rows": len(df)}
+        out[name] = {
+            "p50_seconds": round(statistics.median(times), 4),
+            "p95_seconds": round(times[min(len(times) - 1, int(0.95 * len(times)))], 4),
+            "rows": len(df),
+        }
         answers[name] = df
     return out, answers
 
@@ -119,9 +128,14 @@ def main() -> int:
         if db.fingerprint() != store.fingerprint():
             raise SystemExit("the live-loaded graph differs from the embedded store's")
         rows = node_rows + rel_rows
-        out["live_load"] = {"batch_size": args.batch_size, "rows": rows, "seconds": round(first, 3),
-                            "rows_per_second": round(rows / first), "reload_seconds": round(again, 3),
-                            "reload_rows_per_second": round(rows / again)}
+        out["live_load"] = {
+            "batch_size": args.batch_size,
+            "rows": rows,
+            "seconds": round(first, 3),
+            "rows_per_second": round(rows / first),
+            "reload_seconds": round(again, 3),
+            "reload_rows_per_second": round(rows / again),
+        }
         print(f"live load: {first:.1f} s ({rows / first:,.0f} rows/s), again {again:.1f} s", flush=True)
 
         code = store.query("MATCH (c:Community) RETURN c.code AS code ORDER BY c.code LIMIT 1")["code"].iloc[0]
@@ -139,8 +153,11 @@ def main() -> int:
         written = time.perf_counter() - t
         sh([str(SERVER / "server.sh"), "init"], bulk_env, "server.sh init")
         t = time.perf_counter()
-        log = sh(["bash", str(bundle / "import.sh"), "neo4j"], {**bulk_env, "MAX_OFF_HEAP_MEMORY": args.import_off_heap},
-                 "the bundle's import.sh")
+        log = sh(
+            ["bash", str(bundle / "import.sh"), "neo4j"],
+            {**bulk_env, "MAX_OFF_HEAP_MEMORY": args.import_off_heap},
+            "the bundle's import.sh",
+        )
         imported = time.perf_counter() - t
         sh([str(SERVER / "server.sh"), "start"], bulk_env, "starting a server on the imported store")
         bulk = Neo4jGraphStore("bolt://127.0.0.1:7688", "neo4j", PASSWORD, "neo4j")
@@ -151,24 +168,40 @@ def main() -> int:
         bulk.close()
         if not same:
             raise SystemExit("the bulk-imported graph differs from the embedded store's")
-        out["bulk_import"] = {"rows": rows, "bundle_seconds": round(written, 3), "import_seconds": round(imported, 3),
-                              "rows_per_second": round(rows / imported), "constraints_seconds": round(constraints, 3),
-                              "max_off_heap_memory": args.import_off_heap, "import_done": "IMPORT DONE" in log}
-        print(f"bulk import: bundle {written:.1f} s, neo4j-admin {imported:.1f} s, constraints {constraints:.1f} s",
-              flush=True)
+        out["bulk_import"] = {
+            "rows": rows,
+            "bundle_seconds": round(written, 3),
+            "import_seconds": round(imported, 3),
+            "rows_per_second": round(rows / imported),
+            "constraints_seconds": round(constraints, 3),
+            "max_off_heap_memory": args.import_off_heap,
+            "import_done": "IMPORT DONE" in log,
+        }
+        print(
+            f"bulk import: bundle {written:.1f} s, neo4j-admin {imported:.1f} s, constraints {constraints:.1f} s",
+            flush=True,
+        )
     finally:
         for env in (live_env, bulk_env):
             subprocess.run([str(SERVER / "server.sh"), "stop"], env=env, cwd=REPO, capture_output=True)
 
     today = dt.date.today().isoformat()
     result = {
-        "kind": "neo4j", "scale": args.scale, "districts": SCALES[args.scale], "date": today,
-        "command": (f"python benchmarks/neo4j_bench.py --scale {args.scale} --repeat {args.repeat} --batch-size "
-                    f"{args.batch_size} --heap {args.heap} --pagecache {args.pagecache} --import-off-heap "
-                    f"{args.import_off_heap}"),
+        "kind": "neo4j",
+        "scale": args.scale,
+        "districts": SCALES[args.scale],
+        "date": today,
+        "command": (
+            f"python benchmarks/neo4j_bench.py --scale {args.scale} --repeat {args.repeat} --batch-size "
+            f"{args.batch_size} --heap {args.heap} --pagecache {args.pagecache} --import-off-heap "
+            f"{args.import_off_heap}"
+        ),
         "neo4j": {"version": version, "edition": "community", "heap": args.heap, "pagecache": args.pagecache},
         "machine": machine(),
-        "graph_counts": counts, "nodes": node_rows, "relationships": rel_rows, **out,
+        "graph_counts": counts,
+        "nodes": node_rows,
+        "relationships": rel_rows,
+        **out,
     }
     write_results(args.results, f"{today}-{args.scale}-neo4j", result)
     shutil.rmtree(work, ignore_errors=True)

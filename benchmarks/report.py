@@ -25,17 +25,17 @@ SCALES = ["district", "city", "province", "national"]
 #: what would move each stage, in the order the measurements rank them (docs/scaling.md has more)
 REMEDIES = {
     "contract checks": "a column pass already checks each distinct cell once and sends only failing rows through the "
-                       "pydantic model; what is left is cleaning and checking columns where every cell differs (names, "
-                       "codes) and the cross-field rules, one Python call per row: clean text with pyarrow compute, "
-                       "and write the cross-field rules over columns",
+    "pydantic model; what is left is cleaning and checking columns where every cell differs (names, "
+    "codes) and the cross-field rules, one Python call per row: clean text with pyarrow compute, "
+    "and write the cross-field rules over columns",
     "read": "read with pyarrow where a file has no quoted line breaks (its row numbers are then line numbers); the Python "
-            "CSV reader is kept for exact row numbers in the rest",
+    "CSV reader is kept for exact row numbers in the rest",
     "graph load": "the floor copies the same tables in {floor_load:.0f} s; the rest is building the node and "
-                  "relationship tables from the registers; an incremental run could copy only the changed tables",
+    "relationship tables from the registers; an incremental run could copy only the changed tables",
     "resolution": "the provider look-up and the snapshot histories still walk rows in Python; keep registers as Arrow "
-                  "columns",
+    "columns",
     "great expectations": "the library hashes every column of a batch for its fingerprint and rebuilds the Data Docs "
-                          "site after each suite; run the suites of independent registers on both cores",
+    "site after each suite; run the suites of independent registers on both cores",
     "reports": "write the quarantine report and accepted tables from Arrow tables",
     "other": "",
 }
@@ -43,8 +43,9 @@ STAGE_ORDER = ["read", "contract checks", "resolution", "great expectations", "r
 
 
 def latest(kind: str = "pipeline") -> list[dict]:
-    """The latest results file of each scale: `pipeline` (benchmarks/run.py) or `neo4j`
-    (benchmarks/neo4j_bench.py, files marked "kind": "neo4j")."""
+    """The latest results file of each scale: `pipeline` (benchmarks/run.py), `neo4j`
+    (benchmarks/neo4j_bench.py, files marked "kind": "neo4j") or `baseline` (benchmarks/run.py
+    at an earlier commit, marked "kind": "baseline"; see render_baselines)."""
     found: dict[str, tuple[str, dict]] = {}
     for path in sorted(RESULTS.glob("*.json")):
         r = json.loads(path.read_text(encoding="utf-8"))
@@ -57,31 +58,45 @@ def render_neo4j(results: list[dict], heading: str = "## Neo4j beside the embedd
     """The Neo4j section: live load, bulk import and every query beside the embedded store."""
     if not results:
         return []
-    out = ["", heading, "",
-           "Measured with `benchmarks/neo4j_bench.py` on a real Neo4j Community server started by",
-           "`tests/neo4j_server/server.sh` (Bolt on 127.0.0.1, the driver in the same machine), the",
-           "graph of the same scale's pipeline run. Both stores gave the same graph (fingerprint) and",
-           "the same answer to every query in that run, or it would have stopped.", ""]
+    out = [
+        "",
+        heading,
+        "",
+        "Measured with `benchmarks/neo4j_bench.py` on a real Neo4j Community server started by",
+        "`tests/neo4j_server/server.sh` (Bolt on 127.0.0.1, the driver in the same machine), the",
+        "graph of the same scale's pipeline run. Both stores gave the same graph (fingerprint) and",
+        "the same answer to every query in that run, or it would have stopped.",
+        "",
+    ]
     for r in results:
         n, live, bulk = r["neo4j"], r["live_load"], r["bulk_import"]
-        out += [f"{'#' * (heading.count('#') + 1)} {r['scale']} ({r['districts']:,} districts), {r['date']}", "",
-                f"Command: `{r['command']}` (results `{r['_file']}`). Neo4j {n['version']} {n['edition']}, heap "
-                f"{n['heap']}, page cache {n['pagecache']}; {r['nodes']:,} nodes and {r['relationships']:,} "
-                f"relationships.", "",
-                "| load | seconds | rows/s | settings |", "|---|---|---|---|",
-                f"| live load into an empty database (`UNWIND $rows MERGE`) | {live['seconds']:.1f} | "
-                f"{live['rows_per_second']:,} | batch size {live['batch_size']:,} |",
-                f"| the same live load again (nothing changes) | {live['reload_seconds']:.1f} | "
-                f"{live['reload_rows_per_second']:,} | batch size {live['batch_size']:,} |",
-                f"| bulk: `neo4j-admin database import full` (the bundle's import.sh) | {bulk['import_seconds']:.1f} | "
-                f"{bulk['rows_per_second']:,} | `--max-off-heap-memory={bulk['max_off_heap_memory']}` |",
-                f"| bulk: writing the bundle (`sanshe export neo4j-import`) | {bulk['bundle_seconds']:.1f} | | |",
-                f"| bulk: constraints.cypher on the imported store | {bulk['constraints_seconds']:.1f} | | |", "",
-                "| query | embedded p50 | embedded p95 | Neo4j p50 | Neo4j p95 | rows |", "|---|---|---|---|---|---|"]
+        out += [
+            f"{'#' * (heading.count('#') + 1)} {r['scale']} ({r['districts']:,} districts), {r['date']}",
+            "",
+            f"Command: `{r['command']}` (results `{r['_file']}`). Neo4j {n['version']} {n['edition']}, heap "
+            f"{n['heap']}, page cache {n['pagecache']}; {r['nodes']:,} nodes and {r['relationships']:,} "
+            f"relationships.",
+            "",
+            "| load | seconds | rows/s | settings |",
+            "|---|---|---|---|",
+            f"| live load into an empty database (`UNWIND $rows MERGE`) | {live['seconds']:.1f} | "
+            f"{live['rows_per_second']:,} | batch size {live['batch_size']:,} |",
+            f"| the same live load again (nothing changes) | {live['reload_seconds']:.1f} | "
+            f"{live['reload_rows_per_second']:,} | batch size {live['batch_size']:,} |",
+            f"| bulk: `neo4j-admin database import full` (the bundle's import.sh) | {bulk['import_seconds']:.1f} | "
+            f"{bulk['rows_per_second']:,} | `--max-off-heap-memory={bulk['max_off_heap_memory']}` |",
+            f"| bulk: writing the bundle (`sanshe export neo4j-import`) | {bulk['bundle_seconds']:.1f} | | |",
+            f"| bulk: constraints.cypher on the imported store | {bulk['constraints_seconds']:.1f} | | |",
+            "",
+            "| query | embedded p50 | embedded p95 | Neo4j p50 | Neo4j p95 | rows |",
+            "|---|---|---|---|---|---|",
+        ]
         for name, q in r["queries"].items():
             e, j = q["embedded"], q["neo4j"]
-            out.append(f"| `{name}` | {e['p50_seconds']:.3f} s | {e['p95_seconds']:.3f} s | {j['p50_seconds']:.3f} s | "
-                       f"{j['p95_seconds']:.3f} s | {j['rows']:,} |")
+            out.append(
+                f"| `{name}` | {e['p50_seconds']:.3f} s | {e['p95_seconds']:.3f} s | {j['p50_seconds']:.3f} s | "
+                f"{j['p95_seconds']:.3f} s | {j['rows']:,} |"
+            )
     return out
 
 
@@ -93,31 +108,46 @@ def _verdict(ok: bool) -> str:
     return "met" if ok else "**not met**"
 
 
-def render(results: list[dict], neo4j_results: list[dict] | None = None) -> str:
-    out = ["<!-- Generated by `python benchmarks/report.py` from benchmarks/results/*.json. Do not edit. -->",
-           "# Performance", "",
-           "Measured with `benchmarks/run.py` (run on purpose, never by the tests): the whole Dagster job on",
-           "generated registers of a named scale (`sanshe generate --scale ...`), against the floor measured",
-           "in the same run (pyarrow reading the same files, plus a bulk copy of the final node and",
-           "relationship tables into an empty embedded store). Ratios compare figures of one run; the",
-           "machines are noisy, so compare ratios rather than seconds across runs.", ""]
+def render(results: list[dict], neo4j_results: list[dict] | None = None, baselines: list[dict] | None = None) -> str:
+    out = [
+        "<!-- Generated by `python benchmarks/report.py` from benchmarks/results/*.json. Do not edit. -->",
+        "# Performance",
+        "",
+        "Measured with `benchmarks/run.py` (run on purpose, never by the tests): the whole Dagster job on",
+        "generated registers of a named scale (`sanshe generate --scale ...`), against the floor measured",
+        "in the same run (pyarrow reading the same files, plus a bulk copy of the final node and",
+        "relationship tables into an empty embedded store). Ratios compare figures of one run; the",
+        "machines are noisy, so compare ratios rather than seconds across runs.",
+        "",
+    ]
     if not results:
         return "\n".join([*out, "No results yet: run `python benchmarks/run.py --scale city`.", ""])
     m = results[-1]["machine"]
-    out += [f"Machine: {m['cpus']} CPUs, {_gib(m['memory_bytes'])} memory, Python {m['python']}, {m['platform']}.", "",
-            "## Summary", "",
-            "| scale | districts | rows read | full run | peak memory | floor | full / floor | slowest query p95 | 1% incremental | results |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+    out += [
+        f"Machine: {m['cpus']} CPUs, {_gib(m['memory_bytes'])} memory, Python {m['python']}, {m['platform']}.",
+        "",
+        "## Summary",
+        "",
+        "| scale | districts | rows read | full run | peak memory | floor | full / floor | slowest query p95 | 1% incremental | results |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         q95 = max(q["p95_seconds"] for q in r["queries"].values())
-        out.append(f"| {r['scale']} | {r['districts']:,} | {r['rows_read']:,} | {r['full_run']['seconds']:.1f} s | "
-                   f"{_gib(r['full_run']['peak_rss_bytes'])} | {r['floor']['seconds']:.1f} s | {r['ratio_full_to_floor']:.2f} | "
-                   f"{q95:.3f} s | {r['incremental']['seconds']:.1f} s ({r['incremental']['share_of_full_run']:.0%}) | "
-                   f"`{r['_file']}` |")
+        out.append(
+            f"| {r['scale']} | {r['districts']:,} | {r['rows_read']:,} | {r['full_run']['seconds']:.1f} s | "
+            f"{_gib(r['full_run']['peak_rss_bytes'])} | {r['floor']['seconds']:.1f} s | {r['ratio_full_to_floor']:.2f} | "
+            f"{q95:.3f} s | {r['incremental']['seconds']:.1f} s ({r['incremental']['share_of_full_run']:.0%}) | "
+            f"`{r['_file']}` |"
+        )
     big = results[-1]
     total = sum(st["seconds"] for st in big["stages"].values()) or 1
-    out += ["", f"## What bounds the {big['scale']} run", "",
-            "Stages by their share of the run, and what would move each:", ""]
+    out += [
+        "",
+        f"## What bounds the {big['scale']} run",
+        "",
+        "Stages by their share of the run, and what would move each:",
+        "",
+    ]
     for name, st in sorted(big["stages"].items(), key=lambda kv: -kv[1]["seconds"]):
         remedy = REMEDIES.get(name, "").format(floor_load=big["floor"]["load_seconds"])
         out.append(f"- **{name}**, {st['seconds']:.0f} s ({st['seconds'] / total:.0%}): {remedy}.")
@@ -126,64 +156,142 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None) -> str:
         out += ["", "Slowest steps of that run: " + ", ".join(f"`{k}` {v:.1f} s" for k, v in top) + "."]
     slow = {n: q for n, q in big["queries"].items() if q["p95_seconds"] > big["targets"]["query_p95_seconds_max"]}
     if slow:
-        out += ["", "Queries over the p95 target return, at this scale, one row per community, street, hub or provider "
-                "pair of the whole country (the row counts below): a national analyst asks them per district or "
-                "province, which the catalogue's parameters do not offer yet. Slowest: " + ", ".join(
-                    f"`{n}` {q['p95_seconds']:.1f} s for {q['rows']:,} rows" for n, q in
-                    sorted(slow.items(), key=lambda kv: -kv[1]["p95_seconds"])[:4]) + "."]
+        out += [
+            "",
+            "Queries over the p95 target return, at this scale, one row per community, street, hub or provider "
+            "pair of the whole country (the row counts below): a national analyst asks them per district or "
+            "province, which the catalogue's parameters do not offer yet. Slowest: "
+            + ", ".join(
+                f"`{n}` {q['p95_seconds']:.1f} s for {q['rows']:,} rows"
+                for n, q in sorted(slow.items(), key=lambda kv: -kv[1]["p95_seconds"])[:4]
+            )
+            + ".",
+        ]
     inc = big["incremental"]
     load = big["stages"].get("graph load", {}).get("seconds", 0)
-    out += ["", f"The incremental run ({inc['seconds']:.0f} s, {inc['share_of_full_run']:.0%} of the full run) re-reads "
-            "and re-checks only the changed register, but rebuilds the whole graph from every resolved register; "
-            f"the full run's graph load alone takes {load:.0f} s. Loading only the changed tables would move it."]
+    inc_load = inc.get("steps", {}).get("graph")
+    out += [
+        "",
+        f"The incremental run ({inc['seconds']:.0f} s, {inc['share_of_full_run']:.0%} of the full run) re-reads "
+        "and re-checks only the changed register"
+        + (
+            f"; its graph step took {inc_load:.0f} s against the full run's {load:.0f} s (the tables are rebuilt "
+            "from every resolved register, and only those whose digest changed are copied into the store)."
+            if inc_load is not None
+            else f"; the full run's graph load takes {load:.0f} s."
+        ),
+    ]
     if inc.get("steps"):
         out += ["Its slowest steps: " + ", ".join(f"`{k}` {v:.1f} s" for k, v in list(inc["steps"].items())[:6]) + "."]
-    out += ["", "Memory: the stage tables below give the peak while each stage ran. From the resolution on, every "
-            "resolved register is held at once (the graph and the suites read them all), with dates and lists as "
-            "Python objects; the graph load adds its Arrow tables and the store's own memory for the copy. Arrow "
-            "dates and lists would shrink the registers (not measured yet)."]
+    out += [
+        "",
+        "Memory: the stage tables below give the peak while each stage ran. From the resolution on, every "
+        "resolved register is held at once (the graph and the suites read them all), with dates and lists as "
+        "Python objects; the graph load adds its Arrow tables and the store's own memory for the copy. Arrow "
+        "dates and lists would shrink the registers (not measured yet).",
+    ]
     for r in results:
         t = r["targets"]
         q95 = max(q["p95_seconds"] for q in r["queries"].values())
-        out += ["", f"## {r['scale']} ({r['districts']:,} districts), {r['date']}", "",
-                f"Command: `{r['command']}`. Rows read: {r['rows_read']:,}; graph: {r['graph_rows']:,} nodes and "
-                f"relationships.", "",
-                "| target (issue 6, national scale) | measured | |", "|---|---|---|",
-                f"| full run at most {t['full_run_seconds_max']} s | {r['full_run']['seconds']:.1f} s | "
-                f"{_verdict(r['full_run']['seconds'] <= t['full_run_seconds_max'])} |",
-                f"| peak memory at most {_gib(t['peak_rss_bytes_max'])} | {_gib(r['full_run']['peak_rss_bytes'])} | "
-                f"{_verdict(r['full_run']['peak_rss_bytes'] <= t['peak_rss_bytes_max'])} |",
-                f"| full run at most {t['ratio_max']} x the floor | {r['ratio_full_to_floor']:.2f} x | "
-                f"{_verdict(r['ratio_full_to_floor'] <= t['ratio_max'])} |",
-                f"| every query p95 at most {t['query_p95_seconds_max']} s | slowest {q95:.3f} s | "
-                f"{_verdict(q95 <= t['query_p95_seconds_max'])} |",
-                f"| 1% change in at most {t['incremental_share_max']:.0%} of the full run | "
-                f"{r['incremental']['share_of_full_run']:.1%} | "
-                f"{_verdict(r['incremental']['share_of_full_run'] <= t['incremental_share_max'])} |", "",
-                "| stage | seconds | share | rows/s | peak memory during it |", "|---|---|---|---|---|"]
+        out += [
+            "",
+            f"## {r['scale']} ({r['districts']:,} districts), {r['date']}",
+            "",
+            f"Command: `{r['command']}`. Rows read: {r['rows_read']:,}; graph: {r['graph_rows']:,} nodes and "
+            f"relationships.",
+            "",
+            "| target (issue 6, national scale) | measured | |",
+            "|---|---|---|",
+            f"| full run at most {t['full_run_seconds_max']} s | {r['full_run']['seconds']:.1f} s | "
+            f"{_verdict(r['full_run']['seconds'] <= t['full_run_seconds_max'])} |",
+            f"| peak memory at most {_gib(t['peak_rss_bytes_max'])} | {_gib(r['full_run']['peak_rss_bytes'])} | "
+            f"{_verdict(r['full_run']['peak_rss_bytes'] <= t['peak_rss_bytes_max'])} |",
+            f"| full run at most {t['ratio_max']} x the floor | {r['ratio_full_to_floor']:.2f} x | "
+            f"{_verdict(r['ratio_full_to_floor'] <= t['ratio_max'])} |",
+            f"| every query p95 at most {t['query_p95_seconds_max']} s | slowest {q95:.3f} s | "
+            f"{_verdict(q95 <= t['query_p95_seconds_max'])} |",
+            f"| 1% change in at most {t['incremental_share_max']:.0%} of the full run | "
+            f"{r['incremental']['share_of_full_run']:.1%} | "
+            f"{_verdict(r['incremental']['share_of_full_run'] <= t['incremental_share_max'])} |",
+            "",
+            "| stage | seconds | share | rows/s | peak memory during it |",
+            "|---|---|---|---|---|",
+        ]
         total = sum(s["seconds"] for s in r["stages"].values()) or 1
         for name in STAGE_ORDER:
             s = r["stages"].get(name)
             if s:
                 rate = f"{s['rows_per_second']:,}" if s["rows_per_second"] else ""
-                out.append(f"| {name} | {s['seconds']:.1f} | {s['seconds'] / total:.0%} | {rate} | {_gib(s['peak_rss_bytes'])} |")
+                out.append(
+                    f"| {name} | {s['seconds']:.1f} | {s['seconds'] / total:.0%} | {rate} | {_gib(s['peak_rss_bytes'])} |"
+                )
         fl = r["floor"]
-        out += ["", f"Floor: {fl['seconds']:.1f} s = reading {fl['rows_read']:,} rows with pyarrow {fl['read_seconds']:.1f} s "
-                f"+ bulk copy into an empty store {fl['load_seconds']:.1f} s. Incremental: {r['incremental']['changed_rows']:,} "
-                f"evaluations changed, the inbox sensor selected {r['incremental']['assets']} assets "
-                f"({', '.join(r['incremental']['changed'])} and what depends on it).", "",
-                "| query | p50 | p95 | rows |", "|---|---|---|---|"]
+        out += [
+            "",
+            f"Floor: {fl['seconds']:.1f} s = reading {fl['rows_read']:,} rows with pyarrow {fl['read_seconds']:.1f} s "
+            f"+ bulk copy into an empty store {fl['load_seconds']:.1f} s. Incremental: {r['incremental']['changed_rows']:,} "
+            f"evaluations changed, the inbox sensor selected {r['incremental']['assets']} assets "
+            f"({', '.join(r['incremental']['changed'])} and what depends on it).",
+            "",
+            "| query | p50 | p95 | rows |",
+            "|---|---|---|---|",
+        ]
         for name, q in r["queries"].items():
             out.append(f"| `{name}` | {q['p50_seconds']:.3f} s | {q['p95_seconds']:.3f} s | {q['rows']:,} |")
+    out += render_baselines(results, baselines if baselines is not None else latest("baseline"))
     out += render_neo4j(neo4j_results if neo4j_results is not None else latest("neo4j"))
     return "\n".join(out) + "\n"
+
+
+#: the stages an issue's "no slower than before" names
+COMPARED = ["read", "contract checks"]
+
+
+def render_baselines(results: list[dict], baselines: list[dict]) -> list[str]:
+    """For each baseline file (benchmarks/run.py run at an earlier commit, its file marked
+    "kind": "baseline" with that commit and the issues it is the "before" of), the stages those
+    issues name against the latest results of the same scale, measured the same day."""
+    after = {r["scale"]: r for r in results}
+    out: list[str] = []
+    for b in baselines:
+        a = after.get(b["scale"])
+        if a is None:
+            continue
+        issues = ", ".join(f"#{n}" for n in b["baseline_of"])
+        out += [
+            "",
+            f"## {b['scale'].capitalize()} read and contract checks before and after {issues}",
+            "",
+            f"Before: commit `{b['commit']}`, `{b['command']}` ({b['date']}, `{b['_file']}`); after: "
+            f"`{a['command']}` ({a['date']}, `{a['_file']}`), one after the other on this machine. Each commit "
+            f"generated its own registers: {b['rows_read']:,} rows read before, {a['rows_read']:,} after.",
+            "",
+            "| stage | before | after | after / before | rows/s before | rows/s after |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name in [*COMPARED, "total"]:
+            if name == "total":
+                sb = sum(b["stages"][n]["seconds"] for n in COMPARED)
+                sa = sum(a["stages"][n]["seconds"] for n in COMPARED)
+                out.append(f"| **{' + '.join(COMPARED)}** | {sb:.1f} s | {sa:.1f} s | {sa / sb:.2f} | | |")
+                continue
+            x, y = b["stages"][name], a["stages"][name]
+            out.append(
+                f"| {name} | {x['seconds']:.1f} s | {y['seconds']:.1f} s | {y['seconds'] / x['seconds']:.2f} | "
+                f"{x['rows_per_second']:,} | {y['rows_per_second']:,} |"
+            )
+    return out
 
 
 def neo4j_page(text: str, results: list[dict]) -> str:
     """docs/neo4j.md with its figures block replaced by the Neo4j results."""
     start, end = text.index(BEGIN), text.index(END)
-    head = text[:text.index("\n", start) + 1]
-    body = render_neo4j(results, heading="##")[2:] if results else ["No results yet: run `python benchmarks/neo4j_bench.py --scale city`."]
+    head = text[: text.index("\n", start) + 1]
+    body = (
+        render_neo4j(results, heading="##")[2:]
+        if results
+        else ["No results yet: run `python benchmarks/neo4j_bench.py --scale city`."]
+    )
     return head + "\n".join(body) + "\n" + text[end:]
 
 
@@ -191,8 +299,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
-    pages = {PAGE: render(latest()),
-             NEO4J_PAGE: neo4j_page(NEO4J_PAGE.read_text(encoding="utf-8"), latest("neo4j"))}
+    pages = {PAGE: render(latest()), NEO4J_PAGE: neo4j_page(NEO4J_PAGE.read_text(encoding="utf-8"), latest("neo4j"))}
     stale = [path for path, text in pages.items() if not path.exists() or path.read_text(encoding="utf-8") != text]
     if args.check:
         print(f"stale: {', '.join(p.name for p in stale)}: run python benchmarks/report.py" if stale else "up to date")

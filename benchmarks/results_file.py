@@ -31,8 +31,12 @@ def scale_inputs(scale: str, data: Path | None = None) -> tuple[Path, bool]:
 
 def machine() -> dict:
     """CPUs, memory (bytes), Python and platform of the machine a benchmark ran on."""
-    return {"cpus": os.cpu_count(), "memory_bytes": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"),
-            "python": platform.python_version(), "platform": platform.platform()}
+    return {
+        "cpus": os.cpu_count(),
+        "memory_bytes": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 def write_results(results_dir: Path, name: str, results: dict) -> Path:

@@ -33,8 +33,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 STAGES = {  # step-key ending -> stage
-    "_raw": "read", "_validated": "contract checks", "_resolved_expectations": "great expectations",
-    "_resolved": "resolution", "graph": "graph load",
+    "_raw": "read",
+    "_validated": "contract checks",
+    "_resolved_expectations": "great expectations",
+    "_resolved": "resolution",
+    "graph": "graph load",
 }
 #: a query slower than this (seconds) is run once, not `--repeat` times; `runs` records it
 SLOW_QUERY = 20.0
@@ -103,7 +106,9 @@ def run_job(settings, selection=None):
     config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     instance = DagsterInstance.ephemeral()
     t = time.time()
-    result = job.execute_in_process(instance=instance, asset_selection=selection, run_config=config, raise_on_error=True)
+    result = job.execute_in_process(
+        instance=instance, asset_selection=selection, run_config=config, raise_on_error=True
+    )
     return result, instance, time.time() - t
 
 
@@ -120,8 +125,12 @@ def floor(data: Path, store_path: Path, tables) -> dict:
     t = time.time()
     EmbeddedGraphStore(store_path).replace_with(tables)
     load = time.time() - t
-    return {"read_seconds": round(read, 3), "rows_read": rows, "load_seconds": round(load, 3),
-            "seconds": round(read + load, 3)}
+    return {
+        "read_seconds": round(read, 3),
+        "rows_read": rows,
+        "load_seconds": round(load, 3),
+        "seconds": round(read + load, 3),
+    }
 
 
 def query_times(store, repeat: int) -> dict:
@@ -139,9 +148,12 @@ def query_times(store, repeat: int) -> dict:
             if times[-1] > SLOW_QUERY:  # far off the target already: one run says enough
                 break
         times.sort()
-        out[name] = {"p50_seconds": round(statistics.median(times), 4),
-                     "p95_seconds": round(times[min(len(times) - 1, int(0.95 * len(times)))], 4),
-                     "runs": len(times), "rows": rows}
+        out[name] = {
+            "p50_seconds": round(statistics.median(times), 4),
+            "p95_seconds": round(times[min(len(times) - 1, int(0.95 * len(times)))], 4),
+            "runs": len(times),
+            "rows": rows,
+        }
     return out
 
 
@@ -205,7 +217,9 @@ def main() -> int:
     store = EmbeddedGraphStore(settings.graph_path)
     tables = tables_from_dump(store.dump())
     fl = floor(inbox, work / "floor" / "graph.lbug", tables)
-    print(f"floor: {fl['seconds']:.1f} s (read {fl['read_seconds']:.1f} s, load {fl['load_seconds']:.1f} s)", flush=True)
+    print(
+        f"floor: {fl['seconds']:.1f} s (read {fl['read_seconds']:.1f} s, load {fl['load_seconds']:.1f} s)", flush=True
+    )
 
     del tables  # the whole graph as frames: the queries need the memory
     queries = query_times(store, args.repeat)
@@ -227,24 +241,40 @@ def main() -> int:
 
     today = dt.date.today().isoformat()
     out = {
-        "scale": args.scale, "districts": SCALES[args.scale], "date": today,
+        "scale": args.scale,
+        "districts": SCALES[args.scale],
+        "date": today,
         "command": f"python benchmarks/run.py --scale {args.scale} --repeat {args.repeat}",
         "machine": machine(),
         "generate_seconds": round(generated, 1) if generated > 1 else None,
-        "rows_read": rows, "graph_rows": graph_rows, "graph_counts": counts,
+        "rows_read": rows,
+        "graph_rows": graph_rows,
+        "graph_counts": counts,
         "full_run": {"seconds": round(full, 3), "peak_rss_bytes": peak, "rows_per_second": round(rows / full)},
         "stages": stages,
         # every step of the full run, slowest first: where a stage's time goes
         "steps": {k: round(b - a, 3) for k, (a, b) in sorted(windows.items(), key=lambda kv: kv[1][0] - kv[1][1])},
-        "floor": fl, "ratio_full_to_floor": round(full / fl["seconds"], 2),
+        "floor": fl,
+        "ratio_full_to_floor": round(full / fl["seconds"], 2),
         "queries": queries,
-        "incremental": {"changed": changed, "changed_rows": changed_rows, "assets": len(selection),
-                        "seconds": round(incremental, 3), "share_of_full_run": round(incremental / full, 3),
-                        "graph_load": graph_load,
-                        "steps": {k: round(b - a, 3) for k, (a, b) in
-                                  sorted(inc_windows.items(), key=lambda kv: kv[1][0] - kv[1][1])}},
-        "targets": {"full_run_seconds_max": 300, "peak_rss_bytes_max": 8 * 2**30, "ratio_max": 2.5,
-                    "query_p95_seconds_max": 1.0, "incremental_share_max": 0.10},
+        "incremental": {
+            "changed": changed,
+            "changed_rows": changed_rows,
+            "assets": len(selection),
+            "seconds": round(incremental, 3),
+            "share_of_full_run": round(incremental / full, 3),
+            "graph_load": graph_load,
+            "steps": {
+                k: round(b - a, 3) for k, (a, b) in sorted(inc_windows.items(), key=lambda kv: kv[1][0] - kv[1][1])
+            },
+        },
+        "targets": {
+            "full_run_seconds_max": 300,
+            "peak_rss_bytes_max": 8 * 2**30,
+            "ratio_max": 2.5,
+            "query_p95_seconds_max": 1.0,
+            "incremental_share_max": 0.10,
+        },
     }
     write_results(args.results, f"{today}-{args.scale}", out)
     shutil.rmtree(work, ignore_errors=True)

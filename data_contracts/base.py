@@ -39,6 +39,7 @@ def fail(rule: str, *, at: str | None = None, **ctx: Any) -> PydanticCustomError
 
 # --- field types --------------------------------------------------------------------------
 
+
 def _uscc(v: str) -> str:
     v = v.upper()
     for rule in ids.uscc_problems(v):
@@ -103,6 +104,7 @@ def _split_list(v: Any) -> Any:
 
 def _parsed(parse, rule: str):
     """A before-validator reading text with one of the `values` parsers; other types pass."""
+
     def check(v: Any) -> Any:
         if isinstance(v, str):
             try:
@@ -145,7 +147,9 @@ def _id_number(v: str, info: ValidationInfo) -> str:
     snapshot = ctx.get("snapshot")
     for rule in ids.id_number_problems(v, snapshot, ctx.get("synthetic", False)):
         # no part of the number in the message: it is personal data
-        raise fail(rule, snapshot=cast(dt.date, snapshot).isoformat()) if rule == "id_number_birth_future" else fail(rule)
+        raise (
+            fail(rule, snapshot=cast(dt.date, snapshot).isoformat()) if rule == "id_number_birth_future" else fail(rule)
+        )
     return v
 
 
@@ -186,8 +190,9 @@ Uscc = Annotated[str, AfterValidator(_uscc), WholeColumn(lambda cells, _context:
 Division6 = Annotated[str, AfterValidator(_division(6)), Warns(_unknown_division)]
 #: a 12-digit statistical division code (street/town or committee)
 Division12 = Annotated[str, AfterValidator(_division(12)), Warns(_unknown_division)]
-Division12List = Annotated[list[Annotated[str, AfterValidator(_division(12))]], BeforeValidator(_split_list),
-                           Warns(_unknown_divisions)]
+Division12List = Annotated[
+    list[Annotated[str, AfterValidator(_division(12))]], BeforeValidator(_split_list), Warns(_unknown_divisions)
+]
 TextList = Annotated[list[str], BeforeValidator(_split_list)]
 Amount = Annotated[float, BeforeValidator(_amount), Field(ge=0)]
 YesNo = Annotated[bool, BeforeValidator(_parsed(values.parse_bool, "bool_format"))]
@@ -197,8 +202,13 @@ OrgGrade = Annotated[str, BeforeValidator(_parsed(values.parse_org_grade, "value
 Mobile = Annotated[str, AfterValidator(_mobile)]
 #: a list that must name at least one item (an empty one reads as "not given")
 NonEmpty = AfterValidator(_non_empty)
-IdNumber = Annotated[str, AfterValidator(_id_number), WholeColumn(
-    lambda cells, context: ids.valid_id_numbers(cells, context.get("snapshot"), context.get("synthetic", False)))]
+IdNumber = Annotated[
+    str,
+    AfterValidator(_id_number),
+    WholeColumn(
+        lambda cells, context: ids.valid_id_numbers(cells, context.get("snapshot"), context.get("synthetic", False))
+    ),
+]
 
 
 def blank(v: Any) -> bool:
@@ -230,6 +240,7 @@ def inner_types(annotation: Any) -> set[Any]:
         found.add(t)
         todo.extend(get_args(t))
     return found
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -293,11 +304,14 @@ class Contract(BaseModel):
         half-width with no spaces."""
         if cls not in _CLEANERS:
             _CLEANERS[cls] = {
-                cls.header(f): values.tidy if info.annotation in (str, str | None) and not info.metadata
+                cls.header(f): values.tidy
+                if info.annotation in (str, str | None) and not info.metadata
                 # a list keeps one space between its items: a space or a line break separates them
-                else _tidy_halfwidth if dt.date in inner_types(info.annotation) or _is_list(info.annotation)
+                else _tidy_halfwidth
+                if dt.date in inner_types(info.annotation) or _is_list(info.annotation)
                 else values.compact
-                for f, info in cls.model_fields.items()}
+                for f, info in cls.model_fields.items()
+            }
         return _CLEANERS[cls].get(header, values.compact)
 
     def findings(self, snapshot: dt.date) -> list[Finding]:
@@ -370,6 +384,7 @@ def empty_table(model: type[Contract]) -> pd.DataFrame:
     dates and lists `object`; `_file` text, `_row` int64, `_asof` object), so that what runs
     on a register's rows runs the same on an empty register (a column of no rows would
     otherwise be float64, and `"CN-USCI-" + codes` would fail on it)."""
+
     def dtype(annotation: Any) -> Any:
         kinds = inner_types(annotation)
         if list in kinds or any(get_origin(t) is list for t in kinds) or dt.date in kinds:
@@ -383,6 +398,9 @@ def empty_table(model: type[Contract]) -> pd.DataFrame:
         return "str" if str in kinds else object
 
     columns = {f: pd.Series([], dtype=dtype(info.annotation)) for f, info in model.model_fields.items()}
-    columns |= {"_file": pd.Series([], dtype="str"), "_row": pd.Series([], dtype="int64"),
-                "_asof": pd.Series([], dtype=object)}
+    columns |= {
+        "_file": pd.Series([], dtype="str"),
+        "_row": pd.Series([], dtype="int64"),
+        "_asof": pd.Series([], dtype=object),
+    }
     return pd.DataFrame(columns)

@@ -109,8 +109,9 @@ class ColumnPass:
         self._hits: dict[str, tuple[list[Any], np.ndarray]] = {}
 
     @classmethod
-    def run(cls, model: type[Contract], raw: pd.DataFrame, columns: list[str],
-            context: Mapping[str, Any]) -> ColumnPass:
+    def run(
+        cls, model: type[Contract], raw: pd.DataFrame, columns: list[str], context: Mapping[str, Any]
+    ) -> ColumnPass:
         """The pass over `columns` of `raw`, judged in the row model's validation `context`
         (`snapshot` date, `units` per amount field, `synthetic`: see validate_frame)."""
         out = cls(model, len(raw))
@@ -151,8 +152,9 @@ class ColumnPass:
                     if ok:
                         checked[k] = cells[k]
                 todo = [k for k, ok in zip(todo, passed, strict=True) if not ok]
-            for k, v in zip(todo, _validate_each(adapter, [cells[k] for k in todo], {**context, "field": f}),
-                            strict=True):
+            for k, v in zip(
+                todo, _validate_each(adapter, [cells[k] for k in todo], {**context, "field": f}), strict=True
+            ):
                 checked[k] = v
             self.values[f] = checked[self._codes[c]]
             if f in checks.warns:  # a type's warning, judged once per distinct value

@@ -34,8 +34,9 @@ def unique_per_snapshot(*columns: str) -> Expect:
 
 
 def filled(column: str, mostly: float = 1.0) -> Expect:
-    return Expect("ExpectColumnValuesToNotBeNull", {"column": column, "mostly": mostly},
-                  ERROR if mostly >= 1.0 else WARNING)
+    return Expect(
+        "ExpectColumnValuesToNotBeNull", {"column": column, "mostly": mostly}, ERROR if mostly >= 1.0 else WARNING
+    )
 
 
 def one_of(column: str, values: Any) -> Expect:
@@ -47,8 +48,9 @@ def refers_to(column: str, keys: set[str]) -> Expect:
     accepted. Checked on a derived column `<column>_is_known`, so the suite and its Data Docs
     hold the set {true}, not every key of the other register (890,000 codes at national scale)."""
     known = f"{column}_is_known"
-    return Expect("ExpectColumnValuesToBeInSet", {"column": known, "value_set": [True]},
-                  derive=(known, column, frozenset(keys)))
+    return Expect(
+        "ExpectColumnValuesToBeInSet", {"column": known, "value_set": [True]}, derive=(known, column, frozenset(keys))
+    )
 
 
 def references(model: type[Contract], known: dict[str, set[str]]) -> list[Expect]:

@@ -117,18 +117,25 @@ def match(model: type[Contract], cells: Sequence[object]) -> HeaderMatch:
 
 def aliases_doc(models: list[type[Contract]]) -> str:
     """docs/columns.md: the headers every register accepts."""
-    out = ["<!-- Generated from data_contracts/ by `sanshe schema generate`. Do not edit. -->",
-           "# Column headers each register accepts", "",
-           "Headers are matched half-width, ignoring spaces, a `*` marker and case. An amount column",
-           "may name its unit in the header (`（元）` or `（万元）`); a unit written in a cell wins.",
-           "Columns no register knows are reported in the accounting (`note`) and not loaded.",
-           "`column` says whether a file must have the column (required), may leave it out (optional),",
-           "or may leave it out because sanshe derives it, and from what (derived); a derived value is",
-           "counted per file and column in the accounting's `note`.", ""]
+    out = [
+        "<!-- Generated from data_contracts/ by `sanshe schema generate`. Do not edit. -->",
+        "# Column headers each register accepts",
+        "",
+        "Headers are matched half-width, ignoring spaces, a `*` marker and case. An amount column",
+        "may name its unit in the header (`（元）` or `（万元）`); a unit written in a cell wins.",
+        "Columns no register knows are reported in the accounting (`note`) and not loaded.",
+        "`column` says whether a file must have the column (required), may leave it out (optional),",
+        "or may leave it out because sanshe derives it, and from what (derived); a derived value is",
+        "counted per file and column in the accounting's `note`.",
+        "",
+    ]
     for model in models:
-        out += [f"## `{model.source}` · folder `{model.folder}/` (file name `{model.files}` only when no header fits)",
-                "",
-                "| field | header | also accepted | column |", "|---|---|---|---|"]
+        out += [
+            f"## `{model.source}` · folder `{model.folder}/` (file name `{model.files}` only when no header fits)",
+            "",
+            "| field | header | also accepted | column |",
+            "|---|---|---|---|",
+        ]
         for name, info in model.model_fields.items():
             extra = [name, *model.aliases.get(name, ())]
             if _amount_field(model, name):

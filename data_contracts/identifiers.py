@@ -19,6 +19,7 @@ from functools import cache
 
 # --- GB/T 2260 administrative division codes -------------------------------------------------
 
+
 @cache
 def _gb2260() -> tuple[frozenset[str], dict[str, str]]:
     """GB/T 2260 from python-stdnum's list (stdnum/cn/loc.dat, read through its `numdb`): the
@@ -59,8 +60,7 @@ def current_county_codes() -> list[str]:
     registers. Not the prefecture and province codes (ending 00), nor a prefecture's summary
     code for its districts (xxxx01 市辖区). A code is in use when one of its names has no end
     year."""
-    return sorted(c for c, names in _gb2260()[1].items()
-                  if c[4:] != "00" and _in_use(names) and "市辖区" not in names)
+    return sorted(c for c, names in _gb2260()[1].items() if c[4:] != "00" and _in_use(names) and "市辖区" not in names)
 
 
 def _in_use(names: str) -> bool:
@@ -81,12 +81,20 @@ _DIGITS6 = re.compile(r"[0-9]{6}")
 USCC_AUTHORITIES: dict[str, tuple[str, dict[str, str]]] = {
     "1": ("机构编制", {"1": "机关", "2": "事业单位", "3": "中央编办直接管理机构编制的群众团体", "9": "其他"}),
     "2": ("外交", {"1": "外国常驻新闻机构", "9": "其他"}),
-    "3": ("司法行政", {"1": "律师执业机构", "2": "公证处", "3": "基层法律服务所", "4": "司法鉴定机构",
-                     "5": "仲裁委员会", "9": "其他"}),
+    "3": (
+        "司法行政",
+        {
+            "1": "律师执业机构",
+            "2": "公证处",
+            "3": "基层法律服务所",
+            "4": "司法鉴定机构",
+            "5": "仲裁委员会",
+            "9": "其他",
+        },
+    ),
     "4": ("文化", {"1": "外国在华文化中心", "9": "其他"}),
     "5": ("民政", {"1": "社会团体", "2": "民办非企业单位（社会服务机构）", "3": "基金会", "9": "其他"}),
-    "6": ("旅游", {"1": "外国旅游部门常驻代表机构", "2": "港澳台地区旅游部门常驻内地（大陆）代表机构",
-                 "9": "其他"}),
+    "6": ("旅游", {"1": "外国旅游部门常驻代表机构", "2": "港澳台地区旅游部门常驻内地（大陆）代表机构", "9": "其他"}),
     "7": ("宗教", {"1": "宗教活动场所", "2": "宗教院校", "9": "其他"}),
     "8": ("工会", {"1": "基层工会", "9": "其他"}),
     "9": ("工商（市场监管）", {"1": "企业", "2": "个体工商户", "3": "农民专业合作社"}),
@@ -158,6 +166,7 @@ def uscc_problems(code: str) -> list[str]:
 
 def valid_usccs(codes: list[str]) -> list[bool]:
     """Whether each code passes every rule of :func:`uscc_problems` unchanged."""
+
     def check(chars):
         import numpy as np
 
@@ -174,8 +183,13 @@ def valid_usccs(codes: list[str]) -> list[bool]:
         check = (31 - (values[:, :17] @ np.array(_USCC_WEIGHTS)) % 31) % 31
         org = 11 - (org_value[chars[:, 8:16]] @ np.array(_ORG_WEIGHTS)) % 11
         org_char = np.where(org == 10, ord("X"), np.where(org == 11, ord("0"), ord("0") + org))
-        return (alphabet & division & prefix[values[:, 0] * 31 + values[:, 1]]
-                & (check == values[:, 17]) & (org_char == chars[:, 16]))
+        return (
+            alphabet
+            & division
+            & prefix[values[:, 0] * 31 + values[:, 1]]
+            & (check == values[:, 17])
+            & (org_char == chars[:, 16])
+        )
 
     return _checked_at_once(codes, lambda c: True, check)
 
@@ -339,20 +353,23 @@ def id_number_problems(value: str, snapshot: dt.date | None = None, synthetic: b
 def valid_id_numbers(values: list[str], snapshot: dt.date | None = None, synthetic: bool = False) -> list[bool]:
     """Whether each value passes :func:`id_number_problems` unchanged (upper case already):
     the arithmetic on a byte matrix, the address codes looked up once per distinct code."""
+
     def check(digits):
         import numpy as np
 
         n = digits.astype(np.int64) - ord("0")
         expected = np.frombuffer(_ID_CHECK.encode("ascii"), dtype=np.uint8)[(n[:, :17] @ np.array(_ID_WEIGHTS)) % 11]
         codes, where = np.unique(np.ascontiguousarray(digits[:, :6]).view("S6").ravel(), return_inverse=True)
-        known = np.array([address_code_allowed(c.decode("ascii"), synthetic) for c in codes.tolist()],
-                         dtype=bool)[where.ravel()]
+        known = np.array([address_code_allowed(c.decode("ascii"), synthetic) for c in codes.tolist()], dtype=bool)[
+            where.ravel()
+        ]
         year = n[:, 6:10] @ np.array([1000, 100, 10, 1])
         month = n[:, 10] * 10 + n[:, 11]
         day = n[:, 12] * 10 + n[:, 13]
         leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-        days_in = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(month, 0, 12)] \
-            + (leap & (month == 2))
+        days_in = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(month, 0, 12)] + (
+            leap & (month == 2)
+        )
         real = (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= days_in)
         if snapshot is not None:
             real &= year * 10000 + month * 100 + day <= snapshot.year * 10000 + snapshot.month * 100 + snapshot.day

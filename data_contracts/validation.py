@@ -19,7 +19,16 @@ from .column_pass import ColumnPass
 from .rules import RULES, Severity, message
 
 ISSUE_COLUMNS = [
-    "source", "file", "row", "column", "field", "rule", "severity", "value", "message_zh", "message_en",
+    "source",
+    "file",
+    "row",
+    "column",
+    "field",
+    "rule",
+    "severity",
+    "value",
+    "message_zh",
+    "message_en",
 ]
 
 _PYDANTIC_RULES = {
@@ -53,8 +62,17 @@ class Validated:
     unknown_columns: list[str]
 
 
-def issue(model: type[Contract], file: str, row: int, field: str | None, rule: str, value: Any, /,
-          severity: Severity | None = None, **ctx: Any) -> dict[str, Any]:
+def issue(
+    model: type[Contract],
+    file: str,
+    row: int,
+    field: str | None,
+    rule: str,
+    value: Any,
+    /,
+    severity: Severity | None = None,
+    **ctx: Any,
+) -> dict[str, Any]:
     """One issue row. Positional-only parameters leave every keyword free for message context.
     `severity` defaults to the rule's own (rules.py); only a soft field's demotion overrides it."""
     zh, en = message(rule, **ctx)
@@ -62,14 +80,26 @@ def issue(model: type[Contract], file: str, row: int, field: str | None, rule: s
     if field in model.personal and shown:
         shown = ids.mask(shown)
     return {
-        "source": model.source, "file": file, "row": row,
-        "column": model.header(field) if field else "", "field": field or "",
-        "rule": rule, "severity": severity or RULES[rule].severity, "value": shown, "message_zh": zh, "message_en": en,
+        "source": model.source,
+        "file": file,
+        "row": row,
+        "column": model.header(field) if field else "",
+        "field": field or "",
+        "rule": rule,
+        "severity": severity or RULES[rule].severity,
+        "value": shown,
+        "message_zh": zh,
+        "message_en": en,
     }
 
 
-def validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: dt.date,
-                   units: dict[str, int] | None = None, synthetic: bool = False) -> Validated:
+def validate_frame(
+    raw: pd.DataFrame,
+    model: type[Contract],
+    snapshot: dt.date,
+    units: dict[str, int] | None = None,
+    synthetic: bool = False,
+) -> Validated:
     """Validate every row of `raw` (text cells plus `_file` and `_row`) against `model`, as of
     `snapshot` (no date after it). `units` gives yuan per unit for amount fields whose column
     header named one (万元). `synthetic` (the manifest's `synthetic: true`) declares made-up
@@ -88,13 +118,13 @@ def validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: dt.date,
     files, rows = raw["_file"].tolist(), [int(r) for r in raw["_row"].tolist()]
     found: list[tuple[int, dict[str, Any]]] = []  # (position, issue): sorted back into row order
     for i, f in cols.findings:
-        found.append((i, issue(model, files[i], rows[i], f.field, f.rule, cols.value(f.field, i),
-                               **f.ctx)))
+        found.append((i, issue(model, files[i], rows[i], f.field, f.rule, cols.value(f.field, i), **f.ctx)))
     context = {**context, "precleaned": True}
     keep = ~cols.whole
     for i in np.flatnonzero(cols.whole).tolist():
-        fields = _validate_row(model, by_alias, context, snapshot, files[i], rows[i], cols.clean_row(i),
-                               cols.written_row(i), found, i)
+        fields = _validate_row(
+            model, by_alias, context, snapshot, files[i], rows[i], cols.clean_row(i), cols.written_row(i), found, i
+        )
         if fields is not None:
             keep[i] = True
             cols.replace_row(i, fields)
@@ -118,14 +148,25 @@ def missing_columns(raw: pd.DataFrame, model: type[Contract]) -> Validated | Non
     missing = [model.header(f) for f in model.required_columns() if model.header(f) not in raw.columns]
     if not missing:
         return None
-    issues = [issue(model, file, int(row), by_alias[missing[0]], "missing_column", None,
-                    column="、".join(missing)) for file, row in zip(raw["_file"], raw["_row"], strict=True)]
+    issues = [
+        issue(model, file, int(row), by_alias[missing[0]], "missing_column", None, column="、".join(missing))
+        for file, row in zip(raw["_file"], raw["_row"], strict=True)
+    ]
     return Validated(empty_table(model), issues_frame(issues), len(raw), len(raw), unknown_columns(raw, model))
 
 
-def _validate_row(model: type[Contract], by_alias: dict[str, str], context: dict[str, Any], snapshot: dt.date,
-                  file: str, row: int, data: dict[str, Any], written: dict[str, Any],
-                  found: list[tuple[int, dict[str, Any]]], at: int) -> dict[str, Any] | None:
+def _validate_row(
+    model: type[Contract],
+    by_alias: dict[str, str],
+    context: dict[str, Any],
+    snapshot: dt.date,
+    file: str,
+    row: int,
+    data: dict[str, Any],
+    written: dict[str, Any],
+    found: list[tuple[int, dict[str, Any]]],
+    at: int,
+) -> dict[str, Any] | None:
     """One row through the whole model: its issues go to `found`; its fields if it is kept."""
     try:
         obj = model.model_validate(data, context=context)
@@ -134,21 +175,22 @@ def _validate_row(model: type[Contract], by_alias: dict[str, str], context: dict
         soft = {i["field"] for i in errors} <= model.soft
         if soft:  # only soft fields broke: report them, leave them empty, keep the row
             try:
-                obj = model.model_validate({k: v for k, v in data.items() if by_alias.get(k) not in model.soft},
-                                           context=context)
+                obj = model.model_validate(
+                    {k: v for k, v in data.items() if by_alias.get(k) not in model.soft}, context=context
+                )
             except ValidationError:
                 soft = False
         found.extend((at, {**i, "severity": Severity.WARNING} if soft else i) for i in errors)
         if not soft:
             return None
     for f in obj.warnings(snapshot):
-        found.append((at, issue(model, file, row, f.field, f.rule, getattr(obj, f.field, None),
-                                **f.ctx)))
+        found.append((at, issue(model, file, row, f.field, f.rule, getattr(obj, f.field, None), **f.ctx)))
     return dict(obj.__dict__)
 
 
-def _issue_of(model: type[Contract], by_alias: dict[str, str], file: str, row: int, data: dict[str, Any],
-              e: Any) -> dict[str, Any]:
+def _issue_of(
+    model: type[Contract], by_alias: dict[str, str], file: str, row: int, data: dict[str, Any], e: Any
+) -> dict[str, Any]:
     """One pydantic error as an issue row, named by the rule it broke."""
     ctx = dict(e.get("ctx") or {})
     field = str(e["loc"][0]) if e["loc"] else ctx.pop("_at", None)
@@ -183,8 +225,9 @@ def issues_frame(issues: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(issues, columns=ISSUE_COLUMNS).astype({"row": "int64"})
 
 
-def drop_duplicates(frame: pd.DataFrame, model: type[Contract], key: tuple[str, ...] | None = None,
-                    rule: str = "duplicate_key") -> tuple[pd.DataFrame, pd.DataFrame]:
+def drop_duplicates(
+    frame: pd.DataFrame, model: type[Contract], key: tuple[str, ...] | None = None, rule: str = "duplicate_key"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Keep the last record per key (a later line of a register supersedes an earlier one);
     the superseded rows are quarantined, each pointing at the row that was kept."""
     key = key or model.key
@@ -192,12 +235,24 @@ def drop_duplicates(frame: pd.DataFrame, model: type[Contract], key: tuple[str, 
         return frame, issues_frame([])
     last = frame.drop_duplicates(list(key), keep="last")
     dropped = frame.loc[~frame.index.isin(last.index)]
-    kept = {tuple(k): (f, r) for k, f, r in zip(last[list(key)].itertuples(index=False), last["_file"],
-                                                 last["_row"], strict=True)}
+    kept = {
+        tuple(k): (f, r)
+        for k, f, r in zip(last[list(key)].itertuples(index=False), last["_file"], last["_row"], strict=True)
+    }
     out = []
     for rec in dropped.to_dict("records"):
         kept_file, kept_row = kept[tuple(rec[c] for c in key)]
-        out.append(issue(model, rec["_file"], rec["_row"], key[0], rule, rec[key[0]],
-                         key=model.header(key[0]), kept_file=kept_file, kept_row=int(kept_row)))
+        out.append(
+            issue(
+                model,
+                rec["_file"],
+                rec["_row"],
+                key[0],
+                rule,
+                rec[key[0]],
+                key=model.header(key[0]),
+                kept_file=kept_file,
+                kept_row=int(kept_row),
+            )
+        )
     return last.reset_index(drop=True), issues_frame(out)
-

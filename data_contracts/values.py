@@ -24,7 +24,8 @@ INVISIBLE = re.compile(
     "\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
     "\U000e0020-\U000e007f"
     "\u115f\u1160\u3164\uffa0"
-    "\x00-\x08\x0e-\x1f\x7f-\x9f]")
+    "\x00-\x08\x0e-\x1f\x7f-\x9f]"
+)
 #: how people stop Excel reading a long code as a number: `="9131..."` (a formula giving text)
 #: or a leading apostrophe; in a CSV both arrive as written
 _GUARDED = re.compile(r'^\s*=\s*"(.*)"\s*$', re.DOTALL)
@@ -57,8 +58,12 @@ def halfwidth(text: str) -> str:
     out = unicodedata.normalize("NFKC", text)
     if len(_ASCII_DIGIT.findall(out)) == len(_WIDE_OR_ASCII_DIGIT.findall(text)):
         return out
-    return "".join(ch if _ASCII_DIGIT.search(nf := unicodedata.normalize("NFKC", ch))
-                   and not _WIDE_OR_ASCII_DIGIT.fullmatch(ch) else nf for ch in text)
+    return "".join(
+        ch
+        if _ASCII_DIGIT.search(nf := unicodedata.normalize("NFKC", ch)) and not _WIDE_OR_ASCII_DIGIT.fullmatch(ch)
+        else nf
+        for ch in text
+    )
 
 
 def tidy(text: str) -> str:
@@ -78,7 +83,9 @@ def compact(text: str) -> str:
 
 #: yuan per unit written after an amount or in its column header
 UNITS = {"万元": 10_000, "万": 10_000, "元": 1}
-_AMOUNT = re.compile(r"^(?P<sign>-)?(?:¥|RMB|人民币)?(?P<num>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)(?P<unit>万元|万|元)?$")
+_AMOUNT = re.compile(
+    r"^(?P<sign>-)?(?:¥|RMB|人民币)?(?P<num>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)(?P<unit>万元|万|元)?$"
+)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -113,8 +120,10 @@ _DATE_FORMS = [
 
 #: a time of day after a date, with an optional zone (`Z`, `+08:00`, `+0800`) as ISO 8601 and
 #: web-system exports write it
-_TIME = re.compile(r"(?P<h>[0-9]{1,2}):(?P<mi>[0-9]{2})(?::(?P<s>[0-9]{2})(?:\.[0-9]+)?)?"
-                   r"\s*(?P<tz>Z|[+-][0-9]{2}(?::?[0-9]{2})?)?")
+_TIME = re.compile(
+    r"(?P<h>[0-9]{1,2}):(?P<mi>[0-9]{2})(?::(?P<s>[0-9]{2})(?:\.[0-9]+)?)?"
+    r"\s*(?P<tz>Z|[+-][0-9]{2}(?::?[0-9]{2})?)?"
+)
 #: the registers' days are days in China Standard Time (UTC+8, no daylight saving since 1991)
 CHINA_TIME = dt.timezone(dt.timedelta(hours=8))
 

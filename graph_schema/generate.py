@@ -11,9 +11,7 @@ HEADER = "// Generated from graph_schema/ by `sanshe schema generate`. Do not ed
 
 
 def _cols(props, key: str | None = None) -> str:
-    return ", ".join(
-        f"{p.name} {TYPES[p.type].ladybug}" + (" PRIMARY KEY" if p.name == key else "") for p in props
-    )
+    return ", ".join(f"{p.name} {TYPES[p.type].ladybug}" + (" PRIMARY KEY" if p.name == key else "") for p in props)
 
 
 def ladybug_ddl(s: Schema) -> str:
@@ -31,8 +29,7 @@ def neo4j_constraints(s: Schema) -> str:
     lines = [HEADER]
     for n in s.nodes.values():
         lines.append(
-            f"CREATE CONSTRAINT {n.label.lower()}_{n.key} IF NOT EXISTS "
-            f"FOR (n:{n.label}) REQUIRE n.{n.key} IS UNIQUE;"
+            f"CREATE CONSTRAINT {n.label.lower()}_{n.key} IF NOT EXISTS FOR (n:{n.label}) REQUIRE n.{n.key} IS UNIQUE;"
         )
     for n in s.nodes.values():
         for p in n.properties:
@@ -43,9 +40,7 @@ def neo4j_constraints(s: Schema) -> str:
     # the live loader MERGEs relationships and deletes stale ones by `rel_key`: without an
     # index each of those finds its relationship by scanning every relationship of the type
     for r in s.rels.values():
-        lines.append(
-            f"CREATE INDEX {r.type.lower()}_rel_key IF NOT EXISTS FOR ()-[r:{r.type}]-() ON (r.rel_key);"
-        )
+        lines.append(f"CREATE INDEX {r.type.lower()}_rel_key IF NOT EXISTS FOR ()-[r:{r.type}]-() ON (r.rel_key);")
     return "\n".join(lines) + "\n"
 
 
@@ -66,18 +61,31 @@ def schema_doc(s: Schema) -> str:
         "",
     ]
     for n in s.nodes.values():
-        out += [f"### {n.label} · {n.zh}", "", f"{n.description}", "",
-                f"Key: `{n.key}` · source register: `{n.source}`", "",
-                "| property | type | 中文 | meaning | register column |", "|---|---|---|---|---|"]
+        out += [
+            f"### {n.label} · {n.zh}",
+            "",
+            f"{n.description}",
+            "",
+            f"Key: `{n.key}` · source register: `{n.source}`",
+            "",
+            "| property | type | 中文 | meaning | register column |",
+            "|---|---|---|---|---|",
+        ]
         fields = CONTRACTS[n.source].model_fields
-        out += [f"| `{p.name}` | {p.type} | {p.zh} | {p.en} | "
-                f"{f'`{p.column}`' if p.column in fields else 'derived'} |" for p in n.properties]
+        out += [
+            f"| `{p.name}` | {p.type} | {p.zh} | {p.en} | {f'`{p.column}`' if p.column in fields else 'derived'} |"
+            for p in n.properties
+        ]
         out.append("")
-    out += ["## Relationship types", "",
-            "`published as`: the release's column holding the link, on the table of the node named "
-            "(`published_as` in relationships.yaml), with a foreign key to the other end's table.", "",
-            "| type | from → to | 中文 | meaning | properties | published as |",
-            "|---|---|---|---|---|---|"]
+    out += [
+        "## Relationship types",
+        "",
+        "`published as`: the release's column holding the link, on the table of the node named "
+        "(`published_as` in relationships.yaml), with a foreign key to the other end's table.",
+        "",
+        "| type | from → to | 中文 | meaning | properties | published as |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in s.rels.values():
         ends = "<br>".join(f"{a} → {b}" for a, b in r.endpoints)
         props = ", ".join(f"`{p.name}` ({p.type})" for p in r.properties) or "—"

@@ -18,11 +18,19 @@ HERE = Path(__file__).parent
 
 #: what `temporal: true` adds to a node label or relationship type: a half-open interval
 VALIDITY = (
-    {"name": "valid_from", "type": "date", "zh": "起始日期（含）", "en": "Holds from this day (inclusive); empty: since before the registers say"},
-    {"name": "valid_to", "type": "date", "zh": "终止日期（不含）", "en": "No longer holds on this day (exclusive); empty: still holds"},
+    {
+        "name": "valid_from",
+        "type": "date",
+        "zh": "起始日期（含）",
+        "en": "Holds from this day (inclusive); empty: since before the registers say",
+    },
+    {
+        "name": "valid_to",
+        "type": "date",
+        "zh": "终止日期（不含）",
+        "en": "No longer holds on this day (exclusive); empty: still holds",
+    },
 )
-
-
 
 
 @dataclass(frozen=True)
@@ -141,8 +149,10 @@ def load(folder: Path = HERE) -> Schema:
         link = None
         if (pub := raw.get("published_as")) is not None:
             if len(ends) != 1 or pub.get("node") not in ends[0]:
-                raise SchemaError(f"{raw['type']}: published_as.node must be one of its two endpoints "
-                                  f"(a relationship of one endpoint pair), not {pub.get('node')!r}")
+                raise SchemaError(
+                    f"{raw['type']}: published_as.node must be one of its two endpoints "
+                    f"(a relationship of one endpoint pair), not {pub.get('node')!r}"
+                )
             link = LinkColumn(pub["node"], pub["column"], pub["zh"], pub["en"])
         rels[raw["type"]] = RelType(raw["type"], raw["zh"], raw["en"], ends, props, temporal, link)
     return Schema(nodes, rels)

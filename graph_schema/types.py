@@ -58,13 +58,16 @@ class ValueType:
         return getattr(pa, self.arrow)()
 
 
-TYPES: dict[str, ValueType] = {t.name: t for t in (
-    ValueType("string", "STRING", "string", "string", "string", str, str, str),
-    ValueType("int", "INT64", "long", "integer", "int64", int, lambda v: str(int(v)), int),
-    ValueType("float", "DOUBLE", "double", "number", "float64", float, lambda v: repr(float(v)), float),
-    ValueType("date", "DATE", "date", "date", "date32", day, lambda v: day(v).isoformat(), dt.date.fromisoformat),
-    ValueType("bool", "BOOLEAN", "boolean", "boolean", "bool_", bool, _bool_text, lambda s: s == "true"),
-)}
+TYPES: dict[str, ValueType] = {
+    t.name: t
+    for t in (
+        ValueType("string", "STRING", "string", "string", "string", str, str, str),
+        ValueType("int", "INT64", "long", "integer", "int64", int, lambda v: str(int(v)), int),
+        ValueType("float", "DOUBLE", "double", "number", "float64", float, lambda v: repr(float(v)), float),
+        ValueType("date", "DATE", "date", "date", "date32", day, lambda v: day(v).isoformat(), dt.date.fromisoformat),
+        ValueType("bool", "BOOLEAN", "boolean", "boolean", "bool_", bool, _bool_text, lambda s: s == "true"),
+    )
+}
 
 
 def to_text(v: object, type_: str = "string") -> str:

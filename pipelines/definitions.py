@@ -33,17 +33,29 @@ from .workers import assets as workers_assets
 
 del communities, evaluations, hubs, organisations, projects, workers
 
-ASSETS = load_assets_from_modules([
-    communities_assets, organisations_assets, hubs_assets, workers_assets, projects_assets,
-    evaluations_assets, quality_assets, graph_assets,
-])
+ASSETS = load_assets_from_modules(
+    [
+        communities_assets,
+        organisations_assets,
+        hubs_assets,
+        workers_assets,
+        projects_assets,
+        evaluations_assets,
+        quality_assets,
+        graph_assets,
+    ]
+)
 CHECKS = [*expectation_checks, quality_assets.accounting_adds_up]
 JOB_NAME = "sanshe"
 #: outputs `sanshe run` reads once the job has run: the accounting and the graph's counts
 RESULTS = frozenset({AssetKey("quarantine_report"), AssetKey("graph")})
 
-sanshe_job = define_asset_job(JOB_NAME, selection=AssetSelection.all(), executor_def=in_process_executor,
-                              description="Read, validate and resolve every register, then load the graph.")
+sanshe_job = define_asset_job(
+    JOB_NAME,
+    selection=AssetSelection.all(),
+    executor_def=in_process_executor,
+    description="Read, validate and resolve every register, then load the graph.",
+)
 
 
 def build_definitions(settings: Settings | None = None, io_manager=None, public_io_manager=None) -> Definitions:
@@ -52,7 +64,8 @@ def build_definitions(settings: Settings | None = None, io_manager=None, public_
     settings = settings or Settings.from_env()
     # raw and validated registers (personal data) pass in memory, dropped once read
     io_manager = io_manager or IOManagerDefinition.hardcoded_io_manager(
-        HandOverIOManager(consumers(ASSETS, CHECKS), keep=RESULTS))
+        HandOverIOManager(consumers(ASSETS, CHECKS), keep=RESULTS)
+    )
     return Definitions(
         assets=ASSETS,
         asset_checks=CHECKS,
@@ -62,8 +75,10 @@ def build_definitions(settings: Settings | None = None, io_manager=None, public_
             "sanshe": SansheResource.from_settings(settings),
             # Resolved registers and everything after them hold no personal data: stored under
             # OUTPUT/dagster_storage, so the inbox sensor's partial runs can load what they skip.
-            PUBLIC_IO: public_io_manager or IOManagerDefinition.hardcoded_io_manager(
-                StoredHandOverIOManager(consumers(ASSETS, CHECKS), settings.output_dir / "dagster_storage")),
+            PUBLIC_IO: public_io_manager
+            or IOManagerDefinition.hardcoded_io_manager(
+                StoredHandOverIOManager(consumers(ASSETS, CHECKS), settings.output_dir / "dagster_storage")
+            ),
             # Raw and validated registers hold personal data (names, ID numbers, phones): they
             # stay in memory and are never pickled into Dagster's storage. The price: a single
             # step cannot be re-run on its own from the UI; re-run the job.

@@ -45,8 +45,10 @@ def read_manifest(source_dir: Path) -> dict:
     valid snapshot date."""
     path = Path(source_dir) / MANIFEST
     if not path.is_file():
-        raise InboxError(f"收件箱缺少 {path}：请写入一行 {_EXAMPLE}（数据所描述的日期）",
-                         f"{path} is missing: write one with the line {_EXAMPLE} (the day the data describes)")
+        raise InboxError(
+            f"收件箱缺少 {path}：请写入一行 {_EXAMPLE}（数据所描述的日期）",
+            f"{path} is missing: write one with the line {_EXAMPLE} (the day the data describes)",
+        )
     try:
         text = path.read_bytes().decode("utf-8-sig")
         try:
@@ -56,11 +58,15 @@ def read_manifest(source_dir: Path) -> dict:
     except (UnicodeDecodeError, yaml.YAMLError) as err:
         where = getattr(err, "problem_mark", None)
         at = f" (line {where.line + 1})" if where is not None else ""
-        raise InboxError(f"{path} 不是有效的 YAML 文本{at}：请用文本编辑器按 UTF-8 保存，至少写入 {_EXAMPLE}",
-                         f"{path} is not valid YAML text{at}: save it as UTF-8 text with at least {_EXAMPLE}") from None
+        raise InboxError(
+            f"{path} 不是有效的 YAML 文本{at}：请用文本编辑器按 UTF-8 保存，至少写入 {_EXAMPLE}",
+            f"{path} is not valid YAML text{at}: save it as UTF-8 text with at least {_EXAMPLE}",
+        ) from None
     if not isinstance(data, dict):
-        raise InboxError(f"{path} 应为“键: 值”的列表，至少写入 {_EXAMPLE}",
-                         f"{path} must be a list of `key: value` lines, with at least {_EXAMPLE}")
+        raise InboxError(
+            f"{path} 应为“键: 值”的列表，至少写入 {_EXAMPLE}",
+            f"{path} must be a list of `key: value` lines, with at least {_EXAMPLE}",
+        )
     value = data.get("snapshot_date")
     day = value if isinstance(value, dt.date) and not isinstance(value, dt.datetime) else None
     if day is None and isinstance(value, str):
@@ -70,12 +76,16 @@ def read_manifest(source_dir: Path) -> dict:
             day = None
     if day is None:
         shown = "缺失" if value is None else repr(value)
-        raise InboxError(f"{path} 中的 snapshot_date（数据所描述的日期）{shown}：请写成 YYYY-MM-DD，例如 {_EXAMPLE}",
-                         f"{path}: snapshot_date (the day the data describes) is "
-                         f"{'missing' if value is None else repr(value)}; write it as YYYY-MM-DD, e.g. {_EXAMPLE}")
+        raise InboxError(
+            f"{path} 中的 snapshot_date（数据所描述的日期）{shown}：请写成 YYYY-MM-DD，例如 {_EXAMPLE}",
+            f"{path}: snapshot_date (the day the data describes) is "
+            f"{'missing' if value is None else repr(value)}; write it as YYYY-MM-DD, e.g. {_EXAMPLE}",
+        )
     if data.get(SYNTHETIC, False) not in (True, False):
-        raise InboxError(f"{path} 中的 {SYNTHETIC} 只能写 true（虚构的测试数据）或 false，现为 {data[SYNTHETIC]!r}",
-                         f"{path}: {SYNTHETIC} is true (made-up test data) or false, not {data[SYNTHETIC]!r}")
+        raise InboxError(
+            f"{path} 中的 {SYNTHETIC} 只能写 true（虚构的测试数据）或 false，现为 {data[SYNTHETIC]!r}",
+            f"{path}: {SYNTHETIC} is true (made-up test data) or false, not {data[SYNTHETIC]!r}",
+        )
     return {**data, "snapshot_date": day}
 
 
@@ -84,11 +94,14 @@ def check_inbox(source_dir: Path) -> dict:
     file at all, or its manifest is broken (read_manifest)."""
     source_dir = Path(source_dir)
     if not source_dir.is_dir():
-        raise InboxError(f"收件箱文件夹 {source_dir} 不存在：请用 --source 或 SANSHE_SOURCE_DIR 指定各登记表所在的文件夹",
-                         f"the inbox folder {source_dir} does not exist: give the folder holding the registers "
-                         f"with --source or SANSHE_SOURCE_DIR")
+        raise InboxError(
+            f"收件箱文件夹 {source_dir} 不存在：请用 --source 或 SANSHE_SOURCE_DIR 指定各登记表所在的文件夹",
+            f"the inbox folder {source_dir} does not exist: give the folder holding the registers "
+            f"with --source or SANSHE_SOURCE_DIR",
+        )
     if not any(p.is_file() for p in source_dir.rglob("*")):
-        raise InboxError(f"收件箱 {source_dir} 是空的：请放入 {MANIFEST} 和各登记表的文件夹（见 docs/intake.md）",
-                         f"the inbox {source_dir} is empty: put {MANIFEST} and the registers' folders in it "
-                         f"(see docs/intake.md)")
+        raise InboxError(
+            f"收件箱 {source_dir} 是空的：请放入 {MANIFEST} 和各登记表的文件夹（见 docs/intake.md）",
+            f"the inbox {source_dir} is empty: put {MANIFEST} and the registers' folders in it (see docs/intake.md)",
+        )
     return read_manifest(source_dir)

@@ -78,8 +78,9 @@ def changed_inputs(now: dict[str, str], before: dict[str, str]) -> list[str]:
     return sorted(k for k in now.keys() | before.keys() if now.get(k) != before.get(k))
 
 
-def plan(changed: list[str], graph: BaseAssetGraph | Iterable[AssetsDefinition],
-         first_run: bool = False) -> list[AssetKey]:
+def plan(
+    changed: list[str], graph: BaseAssetGraph | Iterable[AssetsDefinition], first_run: bool = False
+) -> list[AssetKey]:
     """The assets a run must materialise when `changed` inputs changed: the changed registers'
     read steps and everything downstream of them in `graph` (Dagster's own selection), plus
     the read and validate steps of every register whose resolve step is selected."""
@@ -95,8 +96,11 @@ def plan(changed: list[str], graph: BaseAssetGraph | Iterable[AssetsDefinition],
     return sorted(selected, key=lambda k: k.to_user_string())
 
 
-@sensor(job_name="sanshe", minimum_interval_seconds=30,
-        description="Runs the parts of the sanshe job that depend on new, changed or removed inbox files.")
+@sensor(
+    job_name="sanshe",
+    minimum_interval_seconds=30,
+    description="Runs the parts of the sanshe job that depend on new, changed or removed inbox files.",
+)
 def inbox_sensor(context: SensorEvaluationContext, sanshe: SansheResource):
     now = inbox_digests(Path(sanshe.source_dir))
     before = json.loads(context.cursor) if context.cursor else {}
@@ -107,5 +111,8 @@ def inbox_sensor(context: SensorEvaluationContext, sanshe: SansheResource):
     run_key = hashlib.sha256(json.dumps(now, sort_keys=True).encode()).hexdigest()[:16]
     assert context.repository_def is not None, "the sensor runs inside the sanshe definitions"
     graph = context.repository_def.asset_graph
-    return RunRequest(run_key=run_key, asset_selection=plan(changed, graph, first_run=not before),
-                      tags={"sanshe/changed": ",".join(changed)[:200]})
+    return RunRequest(
+        run_key=run_key,
+        asset_selection=plan(changed, graph, first_run=not before),
+        tags={"sanshe/changed": ",".join(changed)[:200]},
+    )

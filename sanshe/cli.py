@@ -51,12 +51,15 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"sanshe run: FAILED · 运行失败\n{outcome.error}", file=sys.stderr)
             return FAILED
         for c in outcome.blocking_failures:
-            print(f"sanshe run: check {c['asset']} · {c['check']} failed, so the graph was not loaded: "
-                  f"{c['reason']}", file=sys.stderr)
+            print(
+                f"sanshe run: check {c['asset']} · {c['check']} failed, so the graph was not loaded: {c['reason']}",
+                file=sys.stderr,
+            )
         for f in outcome.failures:
             print(f"sanshe run: {f}", file=sys.stderr)
-        print(f"sanshe run: FAILED; the reasons are also in {settings.output_dir / 'run_summary.json'}",
-              file=sys.stderr)
+        print(
+            f"sanshe run: FAILED; the reasons are also in {settings.output_dir / 'run_summary.json'}", file=sys.stderr
+        )
         return FAILED
     from pipelines.quality.assets import accounting_table
 
@@ -97,8 +100,13 @@ def cmd_ui(args: argparse.Namespace) -> int:
     settings = _settings(args)
     open_instance(settings).dispose()  # the instance exists, with its dagster.yaml
     # PYTHONWARNINGS: Dagster's own beta and supersession notices are not for a clerk
-    env = {**os.environ, "PYTHONWARNINGS": "ignore", "DAGSTER_HOME": str(settings.dagster_home),
-           "SANSHE_SOURCE_DIR": str(settings.source_dir), "SANSHE_OUTPUT_DIR": str(settings.output_dir)}
+    env = {
+        **os.environ,
+        "PYTHONWARNINGS": "ignore",
+        "DAGSTER_HOME": str(settings.dagster_home),
+        "SANSHE_SOURCE_DIR": str(settings.source_dir),
+        "SANSHE_OUTPUT_DIR": str(settings.output_dir),
+    }
     cmd = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions", "-p", str(args.port)]
     print(f"sanshe ui: Dagster on http://127.0.0.1:{args.port} with the runs in {settings.dagster_home}")
     try:
@@ -223,8 +231,10 @@ def cmd_schema(args: argparse.Namespace) -> int:
     written = generated.write()
     for p in written:
         print(f"sanshe schema generate: wrote {p}")
-    print(f"sanshe schema generate: {len(written)} rewritten, "
-          f"{len(generated.artifacts()) - len(written)} already up to date")
+    print(
+        f"sanshe schema generate: {len(written)} rewritten, "
+        f"{len(generated.artifacts()) - len(written)} already up to date"
+    )
     return OK
 
 
@@ -232,8 +242,11 @@ OUTPUT_HELP = "output folder holding the run's graph (default: SANSHE_OUTPUT_DIR
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="sanshe", description="Community-services registers → knowledge graph "
-                                 "and open data. `sanshe COMMAND --help` describes each command.")
+    ap = argparse.ArgumentParser(
+        prog="sanshe",
+        description="Community-services registers → knowledge graph "
+        "and open data. `sanshe COMMAND --help` describes each command.",
+    )
     ap.add_argument("--version", action="version", version=f"sanshe {__version__}")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -252,21 +265,33 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("name", nargs="?", help="the query's name, as `--list` shows it")
     q.add_argument("--list", action="store_true", help="list the catalogue")
     q.add_argument("--param", action="append", metavar="K=V", help="a query parameter; one --param per parameter")
-    q.add_argument("--as-of", metavar="YYYY-MM-DD", help="answer as of this day (queries with an as_of parameter); "
-                                                          "the same as --param as_of=YYYY-MM-DD")
-    q.add_argument("--format", choices=["table", "json", "csv"], default="table",
-                   help="table for a terminal (default), json or csv for programs")
+    q.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="answer as of this day (queries with an as_of parameter); the same as --param as_of=YYYY-MM-DD",
+    )
+    q.add_argument(
+        "--format",
+        choices=["table", "json", "csv"],
+        default="table",
+        help="table for a terminal (default), json or csv for programs",
+    )
     q.add_argument("--output", help=OUTPUT_HELP)
     q.set_defaults(func=cmd_query)
 
-    ins = sub.add_parser("inspect", help="show which register each inbox file is, its columns, what is derived "
-                                         "and missing, and the first problems; loads nothing")
+    ins = sub.add_parser(
+        "inspect",
+        help="show which register each inbox file is, its columns, what is derived "
+        "and missing, and the first problems; loads nothing",
+    )
     ins.add_argument("--source", help="the inbox (default: SANSHE_SOURCE_DIR or data/sample)")
     ins.add_argument("--write-mapping", metavar="FILE", help="also write a draft of manifest.yaml `mapping:` entries")
     ins.set_defaults(func=cmd_inspect)
 
     exp = sub.add_parser("export", help="write the graph as a bundle for another tool")
-    exp.add_argument("format", choices=["neo4j-import"], help="neo4j-import: CSVs for `neo4j-admin database import full`")
+    exp.add_argument(
+        "format", choices=["neo4j-import"], help="neo4j-import: CSVs for `neo4j-admin database import full`"
+    )
     exp.add_argument("out", help="folder to write (its previous bundle files are replaced)")
     exp.add_argument("--output", help=OUTPUT_HELP)
     exp.set_defaults(func=cmd_export)
@@ -274,23 +299,37 @@ def parser() -> argparse.ArgumentParser:
     rel = sub.add_parser("release", help="write a versioned open-data release of the graph")
     rel.add_argument("--out", help="release folder (default: OUTPUT/releases/sanshe-<district>-<snapshot date>)")
     rel.add_argument("--output", help=OUTPUT_HELP)
-    rel.add_argument("--base-uri", help="where the release will be published (default: https://data.example.org/sanshe)")
-    rel.add_argument("--licence", metavar="NAME=URL", help="licence of the data (default: CC-BY-4.0=https://creativecommons.org/licenses/by/4.0/)")
+    rel.add_argument(
+        "--base-uri", help="where the release will be published (default: https://data.example.org/sanshe)"
+    )
+    rel.add_argument(
+        "--licence",
+        metavar="NAME=URL",
+        help="licence of the data (default: CC-BY-4.0=https://creativecommons.org/licenses/by/4.0/)",
+    )
     rel.add_argument("--ocid-prefix", help="OCDS ocid prefix (default: ocds-sanshe; register your own with OCP)")
     rel.set_defaults(func=cmd_release)
 
     gen = sub.add_parser("generate", help="write a deterministic sample district, or generic registers for volume")
     gen.add_argument("--seed", type=int, default=2015, help="random seed (default: 2015, the shipped sample's)")
-    gen.add_argument("--scale", choices=["sample", "district", "city", "province", "national"], default="sample",
-                     help="sample: the Jing'an district with its history (data/sample); the others: 1, 16, 120 or "
-                          "2,800 generic districts for volume (sanshe/generator/scale.py)")
+    gen.add_argument(
+        "--scale",
+        choices=["sample", "district", "city", "province", "national"],
+        default="sample",
+        help="sample: the Jing'an district with its history (data/sample); the others: 1, 16, 120 or "
+        "2,800 generic districts for volume (sanshe/generator/scale.py)",
+    )
     gen.add_argument("--out", required=True, help="folder to write the inbox into")
     gen.set_defaults(func=cmd_generate)
 
-    sch = sub.add_parser("schema", help="regenerate the files derived from graph_schema/, the query "
-                                        "catalogue and the rule list (DDL, constraints, docs), or check them")
-    sch.add_argument("action", choices=["generate", "check"],
-                     help="generate: rewrite the stale files; check: exit 1 if one is stale")
+    sch = sub.add_parser(
+        "schema",
+        help="regenerate the files derived from graph_schema/, the query "
+        "catalogue and the rule list (DDL, constraints, docs), or check them",
+    )
+    sch.add_argument(
+        "action", choices=["generate", "check"], help="generate: rewrite the stale files; check: exit 1 if one is stale"
+    )
     sch.set_defaults(func=cmd_schema)
     return ap
 

@@ -74,15 +74,18 @@ def plan(source_dir: Path) -> list[TablePlan]:
             peeked = claiming.peek(c.path)
             for part, read in tables.items():
                 p = TablePlan(part, model.source, c.how)
-                sheet = part[len(c.rel) + 1:-1] if part != c.rel else ""
+                sheet = part[len(c.rel) + 1 : -1] if part != c.rel else ""
                 rows = peeked.get(sheet, [])
                 if best is not None and best.header_row >= 0 and best.sheet == sheet and best.header_row < len(rows):
                     p.header_row = best.header_row + 1
                     cells = rows[best.header_row]
                     m = match(model, cells)
                     names = {model.header(f): f for f in model.model_fields}
-                    p.columns = [(str(cell), names.get(m.columns[i]) if i in m.columns else None)
-                                 for i, cell in enumerate(cells) if str(cell).strip()]
+                    p.columns = [
+                        (str(cell), names.get(m.columns[i]) if i in m.columns else None)
+                        for i, cell in enumerate(cells)
+                        if str(cell).strip()
+                    ]
                     p.missing = m.missing
                 present = {f for _, f in p.columns if f}
                 p.derived = [(f, src) for f, src in model.derived.items() if f not in present]
@@ -94,16 +97,20 @@ def plan(source_dir: Path) -> list[TablePlan]:
                     shown = problems[problems["rule"] == "missing_column"].head(1)
                     p.problems = [f"every row: {shown['column'].iloc[0]} missing_column (the file is not loaded)"]
                 else:
-                    p.problems = [f"row {r}: {col or '-'} {rule}" + (f" {val!r}" if val else "")
-                                  for r, col, rule, val in problems[["row", "column", "rule", "value"]]
-                                  .head(FIRST_PROBLEMS).itertuples(index=False)]
+                    p.problems = [
+                        f"row {r}: {col or '-'} {rule}" + (f" {val!r}" if val else "")
+                        for r, col, rule, val in problems[["row", "column", "rule", "value"]]
+                        .head(FIRST_PROBLEMS)
+                        .itertuples(index=False)
+                    ]
                 p.problems += [f"row {r}: {rule} {detail}" for r, rule, detail in read.broken[:FIRST_PROBLEMS]]
                 if len(problems):
                     p.notes.append(f"{len(problems)} problems in {problems['row'].nunique()} rows")
                 p.notes += [f"{what}: {n} rows" for what, n in d.counts.items()]
                 if read.skipped or d.skipped:
-                    p.notes.append(f"{len(read.skipped) + len(d.skipped)} rows are not records (titles, totals, "
-                                   f"division rows)")
+                    p.notes.append(
+                        f"{len(read.skipped) + len(d.skipped)} rows are not records (titles, totals, division rows)"
+                    )
                 out.append(p)
     return out
 
@@ -143,14 +150,16 @@ def _guess(model: type[Contract], header: str) -> str | None:
 def draft_mapping(plans: list[TablePlan]) -> str:
     """manifest.yaml `mapping:` entries for the files with unknown or missing columns, with
     guesses to check (`?` where there is none); comments list the fields still missing."""
-    out = ["# Draft by `sanshe inspect --write-mapping`: check every line, replace each ? with a field",
-           "# (docs/columns.md lists them), delete lines you do not want, then copy under `mapping:`",
-           "# in manifest.yaml.", "mapping:"]
+    out = [
+        "# Draft by `sanshe inspect --write-mapping`: check every line, replace each ? with a field",
+        "# (docs/columns.md lists them), delete lines you do not want, then copy under `mapping:`",
+        "# in manifest.yaml.",
+        "mapping:",
+    ]
     entries = 0
     for p in plans:
         if p.register is None:
-            out += [f"  # {p.part}: not taken ({p.how}); name its register:",
-                    f"  # {p.part}:", "  #   register: ?", ""]
+            out += [f"  # {p.part}: not taken ({p.how}); name its register:", f"  # {p.part}:", "  #   register: ?", ""]
             continue
         model = CONTRACTS[p.register]
         unknown = [cell for cell, f in p.columns if f is None]
@@ -160,8 +169,10 @@ def draft_mapping(plans: list[TablePlan]) -> str:
         out += [f"  {file}:", f"    register: {p.register}", "    headers:"]
         for cell in unknown:
             guess = _guess(model, cell)
-            out.append(f"      {yaml.safe_dump(cell, allow_unicode=True).splitlines()[0]}: {guess or '?'}"
-                       + ("   # guessed: check" if guess else ""))
+            out.append(
+                f"      {yaml.safe_dump(cell, allow_unicode=True).splitlines()[0]}: {guess or '?'}"
+                + ("   # guessed: check" if guess else "")
+            )
         if p.missing:
             out.append(f"    # still missing: {', '.join(p.missing)}")
         out.append("")

@@ -34,8 +34,7 @@ def step_windows(instance, run_id: str) -> dict[str, tuple[float, float]]:
             continue
         if ev.event_type == DagsterEventType.STEP_START:
             starts[ev.step_key] = entry.timestamp
-        elif ev.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE) \
-                and ev.step_key in starts:
+        elif ev.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE) and ev.step_key in starts:
             out[ev.step_key] = (starts[ev.step_key], entry.timestamp)
     return out
 
@@ -145,7 +144,9 @@ class RunProgress:
     def line(self) -> str:
         """The running step's line: step, rows (of the total), rows per second, seconds."""
         elapsed = self.clock() - self.started
-        rows = f"{self.rows:,}" + (f"/{self.total:,}" if self.total else "") + " rows" if self.rows or self.total else ""
+        rows = (
+            f"{self.rows:,}" + (f"/{self.total:,}" if self.total else "") + " rows" if self.rows or self.total else ""
+        )
         bar = ""
         if self.total:
             filled = int(20 * min(self.rows, self.total) / self.total)
@@ -170,7 +171,12 @@ class RunProgress:
             self._draw(force=True)
             return
         elapsed = self.clock() - self.started
-        parts = [f"  step {self.finished:>3} {step:<{STEP_WIDTH}}", "FAILED" if failed else "done", f"{elapsed:6.1f} s",
-                 f"{self.rows:,} rows" if self.rows else "", _rate(self.rows, elapsed)]
+        parts = [
+            f"  step {self.finished:>3} {step:<{STEP_WIDTH}}",
+            "FAILED" if failed else "done",
+            f"{elapsed:6.1f} s",
+            f"{self.rows:,} rows" if self.rows else "",
+            _rate(self.rows, elapsed),
+        ]
         self.stream.write("  ".join(p for p in parts if p) + "\n")
         self.stream.flush()

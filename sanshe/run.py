@@ -109,13 +109,22 @@ def run_pipeline(settings: Settings, watch: RunProgress | None = None) -> RunOut
             stack.enter_context(progress.listening(watch.on_rows))
             stack.callback(watch.close)
         result = job.execute_in_process(
-            instance=instance, raise_on_error=False, run_id=run_id,
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
+            instance=instance,
+            raise_on_error=False,
+            run_id=run_id,
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        )
         seconds = step_seconds(instance, run_id)
-        checks = [{"asset": ev.asset_key.to_user_string(), "check": ev.check_name, "passed": ev.passed,
-                   "severity": "error" if ev.severity.value == "ERROR" else "warning",
-                   "reason": ev.description or ""}
-                  for ev in result.get_asset_check_evaluations()]
+        checks = [
+            {
+                "asset": ev.asset_key.to_user_string(),
+                "check": ev.check_name,
+                "passed": ev.passed,
+                "severity": "error" if ev.severity.value == "ERROR" else "warning",
+                "reason": ev.description or "",
+            }
+            for ev in result.get_asset_check_evaluations()
+        ]
         failures = []
         for e in result.all_events:
             if e.event_type == DagsterEventType.STEP_FAILURE:
@@ -128,9 +137,16 @@ def run_pipeline(settings: Settings, watch: RunProgress | None = None) -> RunOut
         if result.success:
             acc = result.output_for_node("quarantine_report")
             counts = result.output_for_node("graph")
-    summary = {"success": result.success, "accounting": acc.to_dict("records"), "graph": counts,
-               "checks": checks, "failures": failures, "step_seconds": seconds, "error": failures}
+    summary = {
+        "success": result.success,
+        "accounting": acc.to_dict("records"),
+        "graph": counts,
+        "checks": checks,
+        "failures": failures,
+        "step_seconds": seconds,
+        "error": failures,
+    }
     (settings.output_dir / "run_summary.json").write_text(
-        json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
-    return RunOutcome(result.success, acc, counts, checks, failures, seconds, time.monotonic() - started,
-                      run_id)
+        json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8"
+    )
+    return RunOutcome(result.success, acc, counts, checks, failures, seconds, time.monotonic() - started, run_id)

@@ -41,8 +41,9 @@ def pytest_report_header(config):
 
         auth = (os.environ.get("NEO4J_USER", ""), os.environ.get("NEO4J_PASSWORD", ""))
         with GraphDatabase.driver(os.environ["NEO4J_URI"], auth=auth) as driver:
-            rec = driver.execute_query("CALL dbms.components() YIELD name, versions, edition "
-                                       "RETURN name, versions[0] AS version, edition").records[0]
+            rec = driver.execute_query(
+                "CALL dbms.components() YIELD name, versions, edition RETURN name, versions[0] AS version, edition"
+            ).records[0]
         return f"neo4j: {rec['name']} {rec['version']} {rec['edition']} at {os.environ['NEO4J_URI']}"
     except Exception as err:  # the header must not stop the run; the tests report the failure
         return f"neo4j: {os.environ['NEO4J_URI']} does not answer: {type(err).__name__}: {err}"
@@ -53,9 +54,11 @@ def neo4j(store):
     """The Neo4j server named by NEO4J_URI (NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE), loaded
     with the sample's graph. The database named is overwritten: point the tests at a scratch one.
     Tests that change the graph put it back before they end."""
-    need(bool(os.environ.get("NEO4J_URI")),
-         "no Neo4j server: run tests/neo4j_server/server.sh start, then "
-         "eval $(tests/neo4j_server/server.sh env) (or set NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD)")
+    need(
+        bool(os.environ.get("NEO4J_URI")),
+        "no Neo4j server: run tests/neo4j_server/server.sh start, then "
+        "eval $(tests/neo4j_server/server.sh env) (or set NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD)",
+    )
     from pipelines.graph.dump import tables_from_dump
     from pipelines.graph.neo4j_store import Neo4jGraphStore
 
@@ -89,8 +92,9 @@ def release(store, sample_run, tmp_path_factory) -> Path:
     changes a release copies it first)."""
     from sanshe.release.package import ReleaseOptions, write_release
 
-    return write_release(store, tmp_path_factory.mktemp("release") / "release",
-                         ReleaseOptions(run_dir=sample_run[0].output_dir))
+    return write_release(
+        store, tmp_path_factory.mktemp("release") / "release", ReleaseOptions(run_dir=sample_run[0].output_dir)
+    )
 
 
 @pytest.fixture(scope="session")

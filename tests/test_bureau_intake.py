@@ -54,14 +54,18 @@ def test_every_file_is_taken_by_its_register_whatever_its_name(bureau):
 def test_every_planted_defect_is_quarantined_at_its_row_and_nothing_else(bureau):
     settings, b = bureau
     q = _csv(settings, "quarantine.csv")
-    found = {(r, f, s, int(row), rule) for r, f, s, row, rule in
-             q[["source", "file", "sheet", "row", "rule"]].itertuples(index=False)}
+    found = {
+        (r, f, s, int(row), rule)
+        for r, f, s, row, rule in q[["source", "file", "sheet", "row", "rule"]].itertuples(index=False)
+    }
     assert set(b.quarantined) <= found
     # only the planted rows are quarantined (a defect may break more than one rule)
     assert {(r, f, s, row) for r, f, s, row, _ in found} == {(r, f, s, row) for r, f, s, row, _ in b.quarantined}
     w = _csv(settings, "warnings.csv")
-    warned = {(r, f, s, int(row), rule) for r, f, s, row, rule in
-              w[["source", "file", "sheet", "row", "rule"]].itertuples(index=False)}
+    warned = {
+        (r, f, s, int(row), rule)
+        for r, f, s, row, rule in w[["source", "file", "sheet", "row", "rule"]].itertuples(index=False)
+    }
     assert set(b.warned) <= warned
 
 
@@ -71,12 +75,15 @@ def test_every_good_row_is_accepted_with_its_derived_values(bureau):
         got = pd.read_parquet(settings.tables_dir / f"{name}.parquet")
         key = list(CONTRACTS[name].key)
         assert len(got) == len(truth), name
-        assert sorted(map(tuple, got[key].astype(str).values)) == sorted(map(tuple, truth[key].astype(str).values)), name
+        assert sorted(map(tuple, got[key].astype(str).values)) == sorted(map(tuple, truth[key].astype(str).values)), (
+            name
+        )
     got = pd.read_parquet(settings.tables_dir / "communities.parquet").set_index("community_code")
     truth = b.truth["communities"].set_index("community_code")
     for col in ("district_code", "district_name", "street_code", "street_name", "street_kind", "community_kind"):
-        pd.testing.assert_series_equal(got[col].astype(str).sort_index(), truth[col].astype(str).sort_index(),
-                                       check_names=False)
+        pd.testing.assert_series_equal(
+            got[col].astype(str).sort_index(), truth[col].astype(str).sort_index(), check_names=False
+        )
     org = pd.read_parquet(settings.tables_dir / "organisations.parquet").set_index("uscc")
     street = b.truth["organisations"].set_index("uscc")["street_code"]
     assert (org["street_code"].reindex(street.index).fillna("") == street.fillna("")).all()
@@ -144,14 +151,18 @@ def test_inspect_runs_on_the_sample(capsys):
 
 # -- the clerk's mapping --------------------------------------------------------------------
 
+
 def test_a_mapped_header_is_read_as_its_field_and_a_value_spelling_as_its_value(tmp_path):
     inbox = tmp_path / "inbox"
     shutil.copytree(SAMPLE_DIR / "evaluations", inbox / "evaluations")
     f = inbox / "evaluations" / "evaluations.csv"
-    f.write_text(f.read_text(encoding="utf-8").replace("评估机构", "承办评估的单位").replace(",良好", ",较好"),
-                 encoding="utf-8")
+    f.write_text(
+        f.read_text(encoding="utf-8").replace("评估机构", "承办评估的单位").replace(",良好", ",较好"), encoding="utf-8"
+    )
     manifest = yaml.safe_load((SAMPLE_DIR / "manifest.yaml").read_text(encoding="utf-8"))
-    manifest["mapping"] = {"evaluations": {"headers": {"承办评估的单位": "evaluator"}, "values": {"grade": {"较好": "良好"}}}}
+    manifest["mapping"] = {
+        "evaluations": {"headers": {"承办评估的单位": "evaluator"}, "values": {"grade": {"较好": "良好"}}}
+    }
     (inbox / "manifest.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True), encoding="utf-8")
     from sanshe.inspect import plan
 
@@ -160,12 +171,15 @@ def test_a_mapped_header_is_read_as_its_field_and_a_value_spelling_as_its_value(
     assert not p.missing and not any("value_not_allowed" in x for x in p.problems)
 
 
-@pytest.mark.parametrize("section,says", [
-    ({"evaluations": {"headers": {"机构": "no_such_field"}}}, "no field 'no_such_field'"),
-    ({"evaluations": {"headers": {"机构": "evaluator", "单位": "evaluator"}}}, "mapped from two headers"),
-    ({"nowhere": {"headers": {}}}, "unknown register 'nowhere'"),
-    ({"x/a.csv": {"register": "evaluations", "headers": {"a": "evaluator", "A": "score"}}}, "mapped to two fields"),
-])
+@pytest.mark.parametrize(
+    "section,says",
+    [
+        ({"evaluations": {"headers": {"机构": "no_such_field"}}}, "no field 'no_such_field'"),
+        ({"evaluations": {"headers": {"机构": "evaluator", "单位": "evaluator"}}}, "mapped from two headers"),
+        ({"nowhere": {"headers": {}}}, "unknown register 'nowhere'"),
+        ({"x/a.csv": {"register": "evaluations", "headers": {"a": "evaluator", "A": "score"}}}, "mapped to two fields"),
+    ],
+)
 def test_a_mapping_mistake_is_one_clear_error(section, says):
     with pytest.raises(MappingError) as err:
         parse(section)
@@ -184,6 +198,7 @@ def test_a_mapping_mistake_stops_inspect_and_run_with_one_message(tmp_path, caps
 
 
 # -- claiming --------------------------------------------------------------------------------
+
 
 def test_a_root_file_is_taken_by_its_header_only_when_unambiguous(tmp_path):
     inbox = tmp_path / "inbox"
@@ -207,6 +222,7 @@ def test_a_file_in_a_shared_folder_goes_where_its_header_says(tmp_path):
 
 
 # -- the national platform's export -----------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def platform_run(tmp_path_factory):
@@ -248,6 +264,7 @@ def test_the_national_platform_credit_columns_become_credit_list_entries(platfor
     assert list(mine["credit_list"]) == ["活动异常名录"]
     assert str(mine["listed_on"].iloc[0]) == "2024-05-06"
     store = EmbeddedGraphStore(settings.graph_path)
-    got = store.query("MATCH (o:SocialOrganisation {uscc: $u})-[:ON_CREDIT_LIST]->(c:CreditList) RETURN c.code AS code",
-                      {"u": uscc})
+    got = store.query(
+        "MATCH (o:SocialOrganisation {uscc: $u})-[:ON_CREDIT_LIST]->(c:CreditList) RETURN c.code AS code", {"u": uscc}
+    )
     assert list(got["code"]) == ["abnormal_activity"]

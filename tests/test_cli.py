@@ -18,8 +18,14 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def sanshe(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sanshe.cli", *args], capture_output=True, text=True,
-                          cwd=REPO, env={**os.environ, **(env or {})}, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "sanshe.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+    )
 
 
 def test_query_list_names_every_query():
@@ -59,16 +65,19 @@ def test_formats_and_parameters(sample_run):
     assert as_of.stdout != sanshe("query", "hub-coverage", "--format", "csv", "--output", o).stdout
 
 
-@pytest.mark.parametrize("args,message", [
-    (["query", "nope"], "no query named"),
-    (["query", "poorly-evaluated-still-funded", "--param", "below=较好"], "must be one of"),
-    (["query", "provider-concentration", "--param", "top=0"], "at least 1"),
-    (["query", "hub-coverage", "--param", "as_of=2014-13-01"], "must be a date"),
-    (["query", "funding-by-street", "--param", "yaer=2020"], "unknown parameter"),
-    (["query", "funding-by-street", "--param", "year=abc"], "must be an integer"),
-    (["query", "funding-by-street", "--as-of", "2014-12-31"], "unknown parameter(s) as_of"),
-    (["query", "hub-coverage", "--as-of", "2014-12-31", "--param", "as_of=2016-12-31"], "disagree"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["query", "nope"], "no query named"),
+        (["query", "poorly-evaluated-still-funded", "--param", "below=较好"], "must be one of"),
+        (["query", "provider-concentration", "--param", "top=0"], "at least 1"),
+        (["query", "hub-coverage", "--param", "as_of=2014-13-01"], "must be a date"),
+        (["query", "funding-by-street", "--param", "yaer=2020"], "unknown parameter"),
+        (["query", "funding-by-street", "--param", "year=abc"], "must be an integer"),
+        (["query", "funding-by-street", "--as-of", "2014-12-31"], "unknown parameter(s) as_of"),
+        (["query", "hub-coverage", "--as-of", "2014-12-31", "--param", "as_of=2016-12-31"], "disagree"),
+    ],
+)
 def test_mistakes_get_a_clear_message_and_exit_2(sample_run, args, message):
     out = sanshe(*args, "--output", str(sample_run[0].output_dir))
     assert out.returncode == 2 and message in out.stderr
@@ -79,12 +88,15 @@ def test_query_before_any_run_says_what_to_do(tmp_path):
     assert out.returncode == 1 and "sanshe run" in out.stderr and "Traceback" not in out.stderr
 
 
-@pytest.mark.parametrize("args,message", [
-    (["query", "hub-coverage", "--param", "as_of=2014-12-31", "--param", "as_of=2016-12-31"], "given twice"),
-    (["query", "hub-coverage", "--param", "as_of"], "K=V"),
-    (["release", "--licence", "CC-BY-4.0"], "NAME=URL"),
-    (["query", "--format", "xml"], "invalid choice"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["query", "hub-coverage", "--param", "as_of=2014-12-31", "--param", "as_of=2016-12-31"], "given twice"),
+        (["query", "hub-coverage", "--param", "as_of"], "K=V"),
+        (["release", "--licence", "CC-BY-4.0"], "NAME=URL"),
+        (["query", "--format", "xml"], "invalid choice"),
+    ],
+)
 def test_usage_errors_exit_2_with_one_message(sample_run, args, message):
     out = sanshe(*args, "--output", str(sample_run[0].output_dir))
     assert out.returncode == 2 and message in out.stderr
@@ -129,19 +141,38 @@ def test_dagster_dev_shows_the_asset_graph_and_the_runs_of_sanshe_run(sample_run
     port = _free_port()
     settings = sample_run[0]
     env = {**os.environ, "DAGSTER_HOME": str(settings.dagster_home), "SANSHE_OUTPUT_DIR": str(settings.output_dir)}
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "dagster"), "dev", "-m", "pipelines.definitions",
-                             "-h", "127.0.0.1", "-p", str(port)], cwd=REPO, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            "dev",
+            "-m",
+            "pipelines.definitions",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
-        query = json.dumps({"query": "{ assetNodes { assetKey { path } assetMaterializations(limit: 1) { runId } "
-                                     "assetChecksOrError { ... on AssetChecks { checks { name "
-                                     "executionForLatestMaterialization { status } } } } } }"}).encode()
+        query = json.dumps(
+            {
+                "query": "{ assetNodes { assetKey { path } assetMaterializations(limit: 1) { runId } "
+                "assetChecksOrError { ... on AssetChecks { checks { name "
+                "executionForLatestMaterialization { status } } } } } }"
+            }
+        ).encode()
         deadline, nodes = time.time() + 90, None
         while time.time() < deadline and nodes is None:
             time.sleep(1)
             try:
-                req = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=query,
-                                             headers={"Content-Type": "application/json"})
+                req = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/graphql", data=query, headers={"Content-Type": "application/json"}
+                )
                 body = json.loads(urllib.request.urlopen(req, timeout=5).read())
                 nodes = body.get("data", {}).get("assetNodes") or None
             except OSError:
@@ -151,12 +182,16 @@ def test_dagster_dev_shows_the_asset_graph_and_the_runs_of_sanshe_run(sample_run
         assert {"communities_raw", "projects_resolved", "resolved_registers", "graph"} <= keys
         assert all(n["assetMaterializations"] for n in nodes), "an asset shows 'never materialized'"
         assert len({n["assetMaterializations"][0]["runId"] for n in nodes}) == 1  # all from the one run
-        statuses = [c["executionForLatestMaterialization"]["status"]
-                    for n in nodes for c in n["assetChecksOrError"]["checks"]]
+        statuses = [
+            c["executionForLatestMaterialization"]["status"] for n in nodes for c in n["assetChecksOrError"]["checks"]
+        ]
         assert len(statuses) == len(sample_run[1].checks) and set(statuses) == {"SUCCEEDED"}
-        sensors = json.dumps({"query": "{ repositoriesOrError { ... on RepositoryConnection { nodes { sensors { name } } } } }"})
-        req = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=sensors.encode(),
-                                     headers={"Content-Type": "application/json"})
+        sensors = json.dumps(
+            {"query": "{ repositoriesOrError { ... on RepositoryConnection { nodes { sensors { name } } } } }"}
+        )
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{port}/graphql", data=sensors.encode(), headers={"Content-Type": "application/json"}
+        )
         repos = json.loads(urllib.request.urlopen(req, timeout=10).read())["data"]["repositoriesOrError"]["nodes"]
         assert "inbox_sensor" in {s["name"] for r in repos for s in r["sensors"]}
     finally:

@@ -32,8 +32,17 @@ def test_a_failed_error_check_stops_the_graph_load_and_says_why(tmp_path, monkey
     def broken_projects_suite(register, frame, suite, docs):
         results = real(register, frame, suite, docs)
         if register == "projects":  # as if a reference to an unknown provider had slipped through
-            broken = pd.DataFrame([{"expectation": "ExpectColumnValuesToBeInSet", "column": "provider_uscc",
-                                    "severity": "error", "success": False, "unexpected": 3}])
+            broken = pd.DataFrame(
+                [
+                    {
+                        "expectation": "ExpectColumnValuesToBeInSet",
+                        "column": "provider_uscc",
+                        "severity": "error",
+                        "success": False,
+                        "unexpected": 3,
+                    }
+                ]
+            )
             results = pd.concat([results, broken], ignore_index=True)
         return results
 
@@ -57,8 +66,17 @@ def test_a_failed_warning_check_does_not_stop_the_graph(tmp_path, monkeypatch, s
     def warned(register, frame, suite, docs):
         results = real(register, frame, suite, docs)
         if register == "workers":
-            extra = pd.DataFrame([{"expectation": "ExpectTableRowCountToBeBetween", "column": "",
-                                   "severity": severity, "success": False, "unexpected": 0}])
+            extra = pd.DataFrame(
+                [
+                    {
+                        "expectation": "ExpectTableRowCountToBeBetween",
+                        "column": "",
+                        "severity": severity,
+                        "success": False,
+                        "unexpected": 0,
+                    }
+                ]
+            )
             results = pd.concat([results, extra], ignore_index=True)
         return results
 

@@ -35,8 +35,13 @@ from tests.corpus import messy
 SNAPSHOT = dt.date(2024, 12, 31)
 
 
-def rowwise_validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: dt.date,
-                           units: dict[str, int] | None = None, synthetic: bool = False) -> Validated:
+def rowwise_validate_frame(
+    raw: pd.DataFrame,
+    model: type[Contract],
+    snapshot: dt.date,
+    units: dict[str, int] | None = None,
+    synthetic: bool = False,
+) -> Validated:
     """Every row through `model.model_validate`, cells cleaned one by one."""
     by_alias = {model.header(f): f for f in model.model_fields}
     issues, rows = [], []
@@ -54,16 +59,20 @@ def rowwise_validate_frame(raw: pd.DataFrame, model: type[Contract], snapshot: d
             soft = {i["field"] for i in found} <= model.soft
             if soft:
                 try:
-                    obj = model.model_validate({k: v for k, v in data.items() if by_alias.get(k) not in model.soft},
-                                               context=context)
+                    obj = model.model_validate(
+                        {k: v for k, v in data.items() if by_alias.get(k) not in model.soft}, context=context
+                    )
                 except ValidationError:
                     soft = False
             issues.extend({**i, "severity": Severity.WARNING} if soft else i for i in found)
             if not soft:
                 continue
         for f in obj.warnings(snapshot):
-            issues.append(issue(model, file, row, f.field, f.rule, getattr(obj, f.field, None),
-                                severity=Severity.WARNING, **f.ctx))
+            issues.append(
+                issue(
+                    model, file, row, f.field, f.rule, getattr(obj, f.field, None), severity=Severity.WARNING, **f.ctx
+                )
+            )
         rows.append({**obj.__dict__, "_file": file, "_row": row, "_asof": rec.get("_asof")})
     accepted = pd.DataFrame(rows, columns=[*model.model_fields, "_file", "_row", "_asof"])
     quarantined = {(i["file"], i["row"]) for i in issues if i["severity"] == Severity.ERROR}
@@ -82,8 +91,11 @@ def _same(raw: pd.DataFrame, model: type[Contract], units: dict[str, int], synth
     else:
         assert got.accepted.empty
     pd.testing.assert_frame_equal(got.issues, want.issues)
-    assert (got.rows_read, got.rows_quarantined, got.unknown_columns) == \
-        (want.rows_read, want.rows_quarantined, want.unknown_columns)
+    assert (got.rows_read, got.rows_quarantined, got.unknown_columns) == (
+        want.rows_read,
+        want.rows_quarantined,
+        want.unknown_columns,
+    )
     return len(want.issues)
 
 
@@ -112,9 +124,38 @@ def test_the_messy_corpus_is_judged_alike(tmp_path):
 
 
 #: what a clerk's slip or a broken export leaves in a cell
-DAMAGE = ["", " ", "abc", "-5", "１２３", "2099-01-01", "2014年13月1日", "是", "否", "5A", "AAAA", "x" * 40,
-          "12.5万元", "N/A", "0", "110101001000", "310106", "2008", "2030", "HUB-ST-001", "SW000001",
-          "MZ-2024-001", "EV-2024-00001", "一级", "社会团体", "正常", "撤销", "合格", "优秀", "30"]
+DAMAGE = [
+    "",
+    " ",
+    "abc",
+    "-5",
+    "１２３",
+    "2099-01-01",
+    "2014年13月1日",
+    "是",
+    "否",
+    "5A",
+    "AAAA",
+    "x" * 40,
+    "12.5万元",
+    "N/A",
+    "0",
+    "110101001000",
+    "310106",
+    "2008",
+    "2030",
+    "HUB-ST-001",
+    "SW000001",
+    "MZ-2024-001",
+    "EV-2024-00001",
+    "一级",
+    "社会团体",
+    "正常",
+    "撤销",
+    "合格",
+    "优秀",
+    "30",
+]
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -130,8 +171,14 @@ def test_randomly_damaged_cells_are_judged_alike(seed):
             # lower-cased; or its last character mistyped (a code's check character)
             cell, r = str(raw[col].iloc[at] or ""), rng.random()
             raw.iat[at, raw.columns.get_loc(col)] = (
-                rng.choice(DAMAGE) if r < 0.5 else raw[col].iloc[rng.randrange(len(raw))] if r < 0.7
-                else cell.lower() if r < 0.8 else cell[:-1] + rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY"))
+                rng.choice(DAMAGE)
+                if r < 0.5
+                else raw[col].iloc[rng.randrange(len(raw))]
+                if r < 0.7
+                else cell.lower()
+                if r < 0.8
+                else cell[:-1] + rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY")
+            )
         found += _same(raw, model, f.units)
     assert found > 100
 

@@ -17,6 +17,8 @@ FOUNDATION_CITY = make_uscc("5", "3", "310000", "50000033")
 FOUNDATION_DISTRICT = make_uscc("5", "3", "310106", "50000033")
 ENTERPRISE = make_uscc("9", "1", "310106", "50000041")
 BUYER = make_uscc("1", "1", "310106", "00000011")
+
+
 def _id(first17: str) -> str:
     return first17 + id_number_check_char(first17)
 
@@ -24,31 +26,95 @@ def _id(first17: str) -> str:
 ID_OK = _id("31010619900101123")  # Jing'an's address code, a real birth date
 
 VALID = {
-    "communities": {"区县代码": "310106", "区县名称": "静安区", "街道代码": "310106006000", "街道名称": "江宁路街道",
-                    "街道类型": "街道", "社区代码": "310106006001", "社区名称": "示例居民委员会", "社区类型": "居委会",
-                    "常住人口": "3500"},
-    "district_changes": {"街道代码": "310106015000", "原区县代码": "310108", "原区县名称": "闸北区", "现区县代码": "310106",
-                         "变更日期": "2015-10-31"},
+    "communities": {
+        "区县代码": "310106",
+        "区县名称": "静安区",
+        "街道代码": "310106006000",
+        "街道名称": "江宁路街道",
+        "街道类型": "街道",
+        "社区代码": "310106006001",
+        "社区名称": "示例居民委员会",
+        "社区类型": "居委会",
+        "常住人口": "3500",
+    },
+    "district_changes": {
+        "街道代码": "310106015000",
+        "原区县代码": "310108",
+        "原区县名称": "闸北区",
+        "现区县代码": "310106",
+        "变更日期": "2015-10-31",
+    },
     "annual_inspections": {"统一社会信用代码": ORG, "年检年度": "2023", "年检结论": "合格"},
-    "organisations": {"社会组织名称": "示例社会工作服务社", "统一社会信用代码": ORG, "社会组织类型": "社会服务机构",
-                      "登记管理机关": "上海市静安区民政局", "成立登记日期": "2015-03-01", "登记状态": "正常",
-                      "年检年度": "2024", "年检结论": "合格", "评估等级": "4A", "评估日期": "2022-06-01",
-                      "业务范围": "社会工作服务", "住所所在街道代码": "310106006000"},
-    "hubs": {"枢纽编号": "HUB-ST-006", "枢纽名称": "江宁路街道社会组织服务中心", "枢纽类型": "街道枢纽",
-             "所属街道代码": "310106006000", "上级枢纽编号": "HUB-FED", "是否建立党组织": "是", "成立日期": "2014-01-01"},
-    "hub_memberships": {"统一社会信用代码": ORG, "社会组织名称": "示例社会工作服务社", "枢纽编号": "HUB-ST-006",
-                        "加入日期": "2016-01-01", "党员人数": "1", "是否建立党组织": "否", "党建联络员编号": "LN-0001",
-                        "党建联络员姓名": "张三"},
-    "workers": {"社工编号": "SW000001", "姓名": "李四", "身份证号": ID_OK, "手机号": "13900000000", "证书编号": "ZS2019000001",
-                "职业水平等级": "社会工作师", "取得证书年份": "2019", "工作单位统一社会信用代码": ORG,
-                "服务社区代码": "310106006001;310106006002"},
-    "projects": {"项目编号": "MZ-2024-001", "项目名称": "示例项目", "购买主体": "上海市静安区民政局", "购买主体统一社会信用代码": BUYER,
-                 "目录类别": "养老服务", "采购方式": "公开招标", "预算金额（元）": "200000", "合同金额（元）": "190000",
-                 "签约日期": "2024-03-01", "开始日期": "2024-04-01", "结束日期": "2025-03-31", "承接机构": "示例社会工作服务社",
-                 "承接机构统一社会信用代码": ORG, "服务社区代码": "310106006001", "资金来源": "区社会组织发展专项资金",
-                 "配置社工编号": "SW000001"},
-    "evaluations": {"评估编号": "EV-2025-00001", "项目编号": "MZ-2024-001", "评估机构": "示例评估中心", "评估日期": "2025-05-01",
-                    "评估得分": "86.5", "评估等级": "良好"},
+    "organisations": {
+        "社会组织名称": "示例社会工作服务社",
+        "统一社会信用代码": ORG,
+        "社会组织类型": "社会服务机构",
+        "登记管理机关": "上海市静安区民政局",
+        "成立登记日期": "2015-03-01",
+        "登记状态": "正常",
+        "年检年度": "2024",
+        "年检结论": "合格",
+        "评估等级": "4A",
+        "评估日期": "2022-06-01",
+        "业务范围": "社会工作服务",
+        "住所所在街道代码": "310106006000",
+    },
+    "hubs": {
+        "枢纽编号": "HUB-ST-006",
+        "枢纽名称": "江宁路街道社会组织服务中心",
+        "枢纽类型": "街道枢纽",
+        "所属街道代码": "310106006000",
+        "上级枢纽编号": "HUB-FED",
+        "是否建立党组织": "是",
+        "成立日期": "2014-01-01",
+    },
+    "hub_memberships": {
+        "统一社会信用代码": ORG,
+        "社会组织名称": "示例社会工作服务社",
+        "枢纽编号": "HUB-ST-006",
+        "加入日期": "2016-01-01",
+        "党员人数": "1",
+        "是否建立党组织": "否",
+        "党建联络员编号": "LN-0001",
+        "党建联络员姓名": "张三",
+    },
+    "workers": {
+        "社工编号": "SW000001",
+        "姓名": "李四",
+        "身份证号": ID_OK,
+        "手机号": "13900000000",
+        "证书编号": "ZS2019000001",
+        "职业水平等级": "社会工作师",
+        "取得证书年份": "2019",
+        "工作单位统一社会信用代码": ORG,
+        "服务社区代码": "310106006001;310106006002",
+    },
+    "projects": {
+        "项目编号": "MZ-2024-001",
+        "项目名称": "示例项目",
+        "购买主体": "上海市静安区民政局",
+        "购买主体统一社会信用代码": BUYER,
+        "目录类别": "养老服务",
+        "采购方式": "公开招标",
+        "预算金额（元）": "200000",
+        "合同金额（元）": "190000",
+        "签约日期": "2024-03-01",
+        "开始日期": "2024-04-01",
+        "结束日期": "2025-03-31",
+        "承接机构": "示例社会工作服务社",
+        "承接机构统一社会信用代码": ORG,
+        "服务社区代码": "310106006001",
+        "资金来源": "区社会组织发展专项资金",
+        "配置社工编号": "SW000001",
+    },
+    "evaluations": {
+        "评估编号": "EV-2025-00001",
+        "项目编号": "MZ-2024-001",
+        "评估机构": "示例评估中心",
+        "评估日期": "2025-05-01",
+        "评估得分": "86.5",
+        "评估等级": "良好",
+    },
 }
 
 # (register, changes, expected rule, column blamed)
@@ -62,12 +128,22 @@ INVALID = [
     ("communities", {"常住人口": "-5"}, "non_negative", "常住人口"),
     ("communities", {"常住人口": "三千"}, "integer_format", "常住人口"),
     ("communities", {"社区名称": ""}, "required", "社区名称"),
-    ("organisations", {"统一社会信用代码": ORG[:17] + ("0" if ORG[17] != "0" else "1")}, "uscc_check_char", "统一社会信用代码"),
+    (
+        "organisations",
+        {"统一社会信用代码": ORG[:17] + ("0" if ORG[17] != "0" else "1")},
+        "uscc_check_char",
+        "统一社会信用代码",
+    ),
     ("organisations", {"统一社会信用代码": ORG[:10]}, "uscc_length", "统一社会信用代码"),
     ("organisations", {"统一社会信用代码": "I" + ORG[1:]}, "uscc_alphabet", "统一社会信用代码"),
     ("organisations", {"统一社会信用代码": ENTERPRISE}, "uscc_not_civil_affairs", "统一社会信用代码"),
     ("organisations", {"统一社会信用代码": GROUP}, "uscc_type_mismatch", "统一社会信用代码"),
-    ("organisations", {"统一社会信用代码": FOUNDATION_DISTRICT, "社会组织类型": "基金会"}, "foundation_authority_level", "统一社会信用代码"),
+    (
+        "organisations",
+        {"统一社会信用代码": FOUNDATION_DISTRICT, "社会组织类型": "基金会"},
+        "foundation_authority_level",
+        "统一社会信用代码",
+    ),
     ("organisations", {"社会组织类型": "民间组织"}, "value_not_allowed", "社会组织类型"),
     ("organisations", {"登记状态": "存续"}, "value_not_allowed", "登记状态"),
     ("organisations", {"年检结论": "优"}, "value_not_allowed", "年检结论"),
@@ -76,7 +152,12 @@ INVALID = [
     ("organisations", {"成立登记日期": "2026-01-05"}, "future_date", "成立登记日期"),
     ("organisations", {"成立登记日期": "2015/13/01"}, "date_format", "成立登记日期"),
     ("organisations", {"信用名单": "活动异常名录"}, "missing_companion", "列入日期"),
-    ("organisations", {"信用名单": "活动异常名录", "列入日期": "2023-05-01", "移出日期": "2023-01-01"}, "end_before_start", "移出日期"),
+    (
+        "organisations",
+        {"信用名单": "活动异常名录", "列入日期": "2023-05-01", "移出日期": "2023-01-01"},
+        "end_before_start",
+        "移出日期",
+    ),
     ("organisations", {"信用名单": "黑名单", "列入日期": "2023-05-01"}, "value_not_allowed", "信用名单"),
     ("district_changes", {"现区县代码": "310108"}, "value_not_allowed", "现区县代码"),
     ("district_changes", {"变更日期": "2026-02-01"}, "future_date", "变更日期"),
@@ -87,7 +168,12 @@ INVALID = [
     ("organisations", {"登记状态": "注销", "注销撤销日期": "2010-01-01"}, "end_before_start", "注销撤销日期"),
     ("workers", {"取得证书年份": "2026"}, "future_date", "取得证书年份"),
     ("workers", {"取得证书年份": "2005"}, "out_of_range", "取得证书年份"),
-    ("hubs", {"枢纽类型": "区社会组织联合会", "上级枢纽编号": "", "所属街道代码": ""}, "missing_companion", "所属区县代码"),
+    (
+        "hubs",
+        {"枢纽类型": "区社会组织联合会", "上级枢纽编号": "", "所属街道代码": ""},
+        "missing_companion",
+        "所属区县代码",
+    ),
     ("hubs", {"撤销日期": "2013-01-01"}, "end_before_start", "撤销日期"),
     ("hubs", {"枢纽类型": "社区枢纽"}, "value_not_allowed", "枢纽类型"),
     ("hubs", {"所属街道代码": ""}, "missing_companion", "所属街道代码"),
@@ -109,12 +195,21 @@ INVALID = [
     ("communities", {"社区代码": "310106600001"}, "division_township_part", "社区代码"),
     ("organisations", {"住所所在街道代码": "310106000001"}, "division_committee_part", "住所所在街道代码"),
     ("organisations", {"统一社会信用代码": "926323F32Q1W78EF2W"}, "uscc_division_part", "统一社会信用代码"),
-    ("organisations", {"统一社会信用代码": make_uscc("5", "4", "310106", "5ABC1234")}, "uscc_authority_category",
-     "统一社会信用代码"),
+    (
+        "organisations",
+        {"统一社会信用代码": make_uscc("5", "4", "310106", "5ABC1234")},
+        "uscc_authority_category",
+        "统一社会信用代码",
+    ),
     ("workers", {"手机号": "12345678901"}, "mobile_format", "手机号"),
     ("workers", {"职业水平等级": "初级"}, "value_not_allowed", "职业水平等级"),
     ("workers", {"服务社区代码": "310106006001;31010600"}, "division_code_format", "服务社区代码"),
-    ("workers", {"工作单位统一社会信用代码": ORG[:17] + ("0" if ORG[17] != "0" else "1")}, "uscc_check_char", "工作单位统一社会信用代码"),
+    (
+        "workers",
+        {"工作单位统一社会信用代码": ORG[:17] + ("0" if ORG[17] != "0" else "1")},
+        "uscc_check_char",
+        "工作单位统一社会信用代码",
+    ),
     ("projects", {"结束日期": "2024-01-01"}, "end_before_start", "结束日期"),
     ("projects", {"签约日期": "2026-02-01"}, "future_date", "签约日期"),
     ("projects", {"合同金额（元）": "-100"}, "non_negative", "合同金额（元）"),
@@ -159,8 +254,9 @@ def test_every_contract_has_a_valid_example():
     assert set(VALID) == set(CONTRACTS)
 
 
-@pytest.mark.parametrize("register,changes,rule,column", INVALID,
-                         ids=[f"{r}-{rule}-{i}" for i, (r, _, rule, _) in enumerate(INVALID)])
+@pytest.mark.parametrize(
+    "register,changes,rule,column", INVALID, ids=[f"{r}-{rule}-{i}" for i, (r, _, rule, _) in enumerate(INVALID)]
+)
 def test_invalid_row_is_quarantined_with_rule_and_column(register, changes, rule, column):
     result = _run(register, {**VALID[register], **changes})
     errors = result.issues[result.issues["severity"] == "error"]
@@ -181,7 +277,8 @@ def test_a_broken_provider_code_is_reported_and_left_for_name_matching():
     result = _run("projects", {**VALID["projects"], "承接机构统一社会信用代码": bad})
     assert len(result.accepted) == 1 and pd.isna(result.accepted.iloc[0]["provider_uscc"])
     assert list(zip(result.issues["rule"], result.issues["severity"], result.issues["value"], strict=True)) == [
-        ("uscc_check_char", "warning", bad)]
+        ("uscc_check_char", "warning", bad)
+    ]
     # any other error still quarantines the row, the soft one included in the report
     result = _run("projects", {**VALID["projects"], "承接机构统一社会信用代码": bad, "采购方式": "直接委托"})
     assert result.accepted.empty and set(result.issues["severity"]) == {"error"}
@@ -191,10 +288,16 @@ def test_one_code_carries_one_name():
     from pipelines.common.resolve import inconsistent_names
 
     model = CONTRACTS["communities"]
-    frame = pd.DataFrame([{"street_code": "310106006000", "street_name": n, "_file": "c.csv", "_row": r}
-                          for n, r in (("江宁路街道", 2), ("江宁路街道", 3), ("江宁街道", 4))])
+    frame = pd.DataFrame(
+        [
+            {"street_code": "310106006000", "street_name": n, "_file": "c.csv", "_row": r}
+            for n, r in (("江宁路街道", 2), ("江宁路街道", 3), ("江宁街道", 4))
+        ]
+    )
     issues = inconsistent_names(frame, model, "street_code", "street_name")
-    assert list(zip(issues["row"], issues["rule"], issues["value"], strict=True)) == [(4, "inconsistent_name", "江宁街道")]
+    assert list(zip(issues["row"], issues["rule"], issues["value"], strict=True)) == [
+        (4, "inconsistent_name", "江宁街道")
+    ]
     assert "江宁路街道" in issues.iloc[0]["message_en"]
 
 
@@ -227,8 +330,12 @@ def test_unknown_columns_are_reported_not_dropped_silently():
 
 def test_duplicate_keys_keep_the_later_row_and_point_to_it():
     model = CONTRACTS["organisations"]
-    frame = pd.DataFrame([{**VALID["organisations"], "社会组织名称": n, "_file": "o.csv", "_row": r}
-                          for n, r in (("旧名", 2), ("新名", 3))])
+    frame = pd.DataFrame(
+        [
+            {**VALID["organisations"], "社会组织名称": n, "_file": "o.csv", "_row": r}
+            for n, r in (("旧名", 2), ("新名", 3))
+        ]
+    )
     accepted = validate_frame(frame, model, SNAPSHOT).accepted
     kept, issues = drop_duplicates(accepted, model)
     assert list(kept["name"]) == ["新名"]

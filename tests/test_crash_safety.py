@@ -59,8 +59,13 @@ def _accounting(out: Path) -> pd.DataFrame:
 
 def _sanshe(*args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SANSHE_")}
-    return subprocess.run([sys.executable, "-c", "import sys; from sanshe.cli import main; sys.exit(main())", *args],
-                          capture_output=True, text=True, env=env, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-c", "import sys; from sanshe.cli import main; sys.exit(main())", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
 
 
 def test_garbage_in_every_registers_folder_is_one_message_each_and_the_rest_loads(inbox, tmp_path, sample_run):
@@ -102,12 +107,18 @@ def test_a_register_with_no_rows_or_no_file_leaves_the_others_as_they_are(inbox,
     assert outcome.success, outcome.error
     acc = outcome.accounting
     missing = acc[acc["register"] == "evaluations"]
-    assert len(missing) == 1 and "no file" in missing["note"].iloc[0] and "evaluations/evaluations*" in missing["note"].iloc[0]
+    assert (
+        len(missing) == 1
+        and "no file" in missing["note"].iloc[0]
+        and "evaluations/evaluations*" in missing["note"].iloc[0]
+    )
     assert (acc.loc[acc["register"] == "hub_memberships", "rows_read"] == 0).all()
     want = sample_run[1].accounting
     for register in ("communities", "organisations", "hubs", "workers", "projects"):
-        assert acc[acc["register"] == register][NUMBERS].to_numpy().tolist() == \
-            want[want["register"] == register][NUMBERS].to_numpy().tolist(), register
+        assert (
+            acc[acc["register"] == register][NUMBERS].to_numpy().tolist()
+            == want[want["register"] == register][NUMBERS].to_numpy().tolist()
+        ), register
     assert outcome.graph_counts["Evaluation"] == 0 and outcome.graph_counts["MEMBER_OF"] == 0
     assert outcome.graph_counts["Project"] == sample_run[1].graph_counts["Project"]
 
@@ -129,16 +140,34 @@ def test_every_register_empty_still_builds_a_graph(inbox, tmp_path):
 def test_a_failed_expectation_says_which_and_how_many():
     from pipelines.quality.checks import failure_reason
 
-    results = pd.DataFrame([
-        {"expectation": "ExpectColumnValuesToBeUnique", "column": "uscc", "severity": "error", "success": False,
-         "unexpected": 3},
-        {"expectation": "ExpectTableRowCountToBeBetween", "column": "", "severity": "warning", "success": False,
-         "unexpected": 0},
-        {"expectation": "ExpectColumnValuesToNotBeNull", "column": "name", "severity": "error", "success": True,
-         "unexpected": 0},
-    ])
-    assert failure_reason(results) == ("ExpectColumnValuesToBeUnique(uscc) error: 3 unexpected; "
-                                       "ExpectTableRowCountToBeBetween() warning")
+    results = pd.DataFrame(
+        [
+            {
+                "expectation": "ExpectColumnValuesToBeUnique",
+                "column": "uscc",
+                "severity": "error",
+                "success": False,
+                "unexpected": 3,
+            },
+            {
+                "expectation": "ExpectTableRowCountToBeBetween",
+                "column": "",
+                "severity": "warning",
+                "success": False,
+                "unexpected": 0,
+            },
+            {
+                "expectation": "ExpectColumnValuesToNotBeNull",
+                "column": "name",
+                "severity": "error",
+                "success": True,
+                "unexpected": 0,
+            },
+        ]
+    )
+    assert failure_reason(results) == (
+        "ExpectColumnValuesToBeUnique(uscc) error: 3 unexpected; ExpectTableRowCountToBeBetween() warning"
+    )
     assert failure_reason(results[results["success"]]) == ""
 
 
@@ -158,14 +187,17 @@ def test_an_empty_inbox_is_one_message(tmp_path):
     assert "空的" in str(err.value)
 
 
-@pytest.mark.parametrize("text,says", [
-    (b"\x89\xff\x00garbage\x9c", "not valid YAML"),
-    (b"district_code: [310106\nsnapshot_date: ]]", "not valid YAML"),
-    (b"- 310106\n- 2025-12-31\n", "key: value"),
-    (b"district_code: '310106'\n", "snapshot_date (the day the data describes) is missing"),
-    (b"snapshot_date: 2025-13-45\n", "write it as YYYY-MM-DD"),
-    (b"snapshot_date: 31/12/2025\n", "write it as YYYY-MM-DD"),
-])
+@pytest.mark.parametrize(
+    "text,says",
+    [
+        (b"\x89\xff\x00garbage\x9c", "not valid YAML"),
+        (b"district_code: [310106\nsnapshot_date: ]]", "not valid YAML"),
+        (b"- 310106\n- 2025-12-31\n", "key: value"),
+        (b"district_code: '310106'\n", "snapshot_date (the day the data describes) is missing"),
+        (b"snapshot_date: 2025-13-45\n", "write it as YYYY-MM-DD"),
+        (b"snapshot_date: 31/12/2025\n", "write it as YYYY-MM-DD"),
+    ],
+)
 def test_a_garbage_manifest_is_one_message_naming_it(tmp_path, text, says):
     inbox = tmp_path / "inbox"
     shutil.copytree(SAMPLE_DIR, inbox)

@@ -15,15 +15,19 @@ from pipelines.quality.gx import passed, run_suite
 
 
 def _evaluations(**changes) -> pd.DataFrame:
-    rows = pd.DataFrame({
-        "evaluation_id": ["EV-2024-00001", "EV-2024-00002", "EV-2024-00003"],
-        "project_id": ["MZ-2024-001", "MZ-2024-002", None],
-        "evaluator": ["甲评估所", "乙评估所", "甲评估所"],
-        "eval_date": [dt.date(2024, 6, 1)] * 3,
-        "score": [91.0, 75.5, 60.0],
-        "grade": ["优秀", "良好", "合格"],
-        "_file": ["evaluations/evaluations.csv"] * 3, "_row": [2, 3, 4], "_asof": [dt.date(2024, 12, 31)] * 3,
-    })
+    rows = pd.DataFrame(
+        {
+            "evaluation_id": ["EV-2024-00001", "EV-2024-00002", "EV-2024-00003"],
+            "project_id": ["MZ-2024-001", "MZ-2024-002", None],
+            "evaluator": ["甲评估所", "乙评估所", "甲评估所"],
+            "eval_date": [dt.date(2024, 6, 1)] * 3,
+            "score": [91.0, 75.5, 60.0],
+            "grade": ["优秀", "良好", "合格"],
+            "_file": ["evaluations/evaluations.csv"] * 3,
+            "_row": [2, 3, 4],
+            "_asof": [dt.date(2024, 12, 31)] * 3,
+        }
+    )
     for column, (at, value) in changes.items():
         rows[column] = rows[column].astype(object)
         rows.at[at, column] = value

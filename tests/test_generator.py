@@ -19,11 +19,20 @@ from sanshe.generator import generate
 from sanshe.generator.district import DistrictGenerator
 
 JINGAN_STREETS = {
-    "310106006000": "江宁路街道", "310106011000": "石门二路街道", "310106012000": "南京西路街道",
-    "310106013000": "静安寺街道", "310106014000": "曹家渡街道", "310106015000": "天目西路街道",
-    "310106016000": "北站街道", "310106017000": "宝山路街道", "310106018000": "共和新路街道",
-    "310106019000": "大宁路街道", "310106020000": "彭浦新村街道", "310106021000": "临汾路街道",
-    "310106022000": "芷江西路街道", "310106100000": "彭浦镇",
+    "310106006000": "江宁路街道",
+    "310106011000": "石门二路街道",
+    "310106012000": "南京西路街道",
+    "310106013000": "静安寺街道",
+    "310106014000": "曹家渡街道",
+    "310106015000": "天目西路街道",
+    "310106016000": "北站街道",
+    "310106017000": "宝山路街道",
+    "310106018000": "共和新路街道",
+    "310106019000": "大宁路街道",
+    "310106020000": "彭浦新村街道",
+    "310106021000": "临汾路街道",
+    "310106022000": "芷江西路街道",
+    "310106100000": "彭浦镇",
 }
 
 
@@ -31,7 +40,11 @@ JINGAN_STREETS = {
 def regs():
     # the registers before defects are planted: invariants hold for the clean generator output
     g = DistrictGenerator(2015)
-    g.communities(); g.organisations(); g.hubs(); g.workers(); g.projects()  # noqa: E702
+    g.communities()
+    g.organisations()
+    g.hubs()
+    g.workers()
+    g.projects()  # noqa: E702
     return g.r
 
 
@@ -115,8 +128,12 @@ def test_history_is_calibrated_to_the_source_documents(regs):
 
 def test_hubs_before_and_after_the_merger(regs):
     def on(day):
-        return Counter(h["hub_kind"] for h in regs.hubs if h["established_on"] <= day
-                       and (h["dissolved_on"] is None or h["dissolved_on"] > day))
+        return Counter(
+            h["hub_kind"]
+            for h in regs.hubs
+            if h["established_on"] <= day and (h["dissolved_on"] is None or h["dissolved_on"] > day)
+        )
+
     before, after = on(dt.date(2014, 12, 31)), on(dt.date(2016, 12, 31))
     assert (before["区社会组织联合会"], before["街道枢纽"]) == (1, 5) and before["行业枢纽"] >= 1
     assert (after["区社会组织联合会"], after["街道枢纽"]) == (1, 14) and after["行业枢纽"] >= 1
@@ -132,5 +149,11 @@ def test_generated_id_numbers_pass_every_rule_of_the_contract(regs):
 
 def test_planted_defects_are_recorded():
     defects = yaml.safe_load((SAMPLE_DIR / "planted_defects.yaml").read_text(encoding="utf-8"))
-    assert {d["register"] for d in defects} >= {"organisations", "communities", "hub_memberships",
-                                                 "workers", "projects", "evaluations"}
+    assert {d["register"] for d in defects} >= {
+        "organisations",
+        "communities",
+        "hub_memberships",
+        "workers",
+        "projects",
+        "evaluations",
+    }

@@ -35,7 +35,8 @@ def test_same_seed_same_files(tmp_path):
     generate_scale(tmp_path / "b", "district", seed=3)
     files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
     assert files and filecmp.cmpfiles(tmp_path / "a", tmp_path / "b", [str(f) for f in files], shallow=False)[0] == [
-        str(f) for f in files]
+        str(f) for f in files
+    ]
 
 
 def test_counts_follow_the_per_district_calibration(city):

@@ -36,16 +36,19 @@ def test_every_column_of_the_sample_graph(store):
     assert checked > 50
 
 
-@pytest.mark.parametrize(("values", "type_"), [
-    ([dt.date(2024, 1, 2), None, pd.Timestamp("2024-03-04"), pd.NaT], "date"),
-    ([dt.date(2024, 1, 2), None, np.nan], "date"),
-    (pd.to_datetime(["2024-01-02", None]), "date"),
-    ([1.0, np.nan, 3.0], "int"),
-    ([1.5, 2.0, None], "int"),
-    ([1, None, 3], "int"),
-    (["a", None, np.nan, ""], "string"),
-    ([1, 2.5, None], "float"),
-    ([True, None, False], "bool"),
-])
+@pytest.mark.parametrize(
+    ("values", "type_"),
+    [
+        ([dt.date(2024, 1, 2), None, pd.Timestamp("2024-03-04"), pd.NaT], "date"),
+        ([dt.date(2024, 1, 2), None, np.nan], "date"),
+        (pd.to_datetime(["2024-01-02", None]), "date"),
+        ([1.0, np.nan, 3.0], "int"),
+        ([1.5, 2.0, None], "int"),
+        ([1, None, 3], "int"),
+        (["a", None, np.nan, ""], "string"),
+        ([1, 2.5, None], "float"),
+        ([True, None, False], "bool"),
+    ],
+)
 def test_awkward_columns(values, type_):
     _same(pd.Series(values, name="x"), type_)

@@ -66,9 +66,13 @@ def test_removed_rows_and_a_multi_endpoint_type_reload_as_a_full_rebuild_would(l
     mine.replace_with(tables)
     assert mine.last_load["mode"] == "incremental"
     assert set(mine.last_load["reloaded"]) == {
-        "HAS_PARTY_BRANCH_SocialOrganisation_PartyBranch", "HAS_PARTY_BRANCH_Hub_PartyBranch", "SocialWorker",
-        "EMPLOYED_BY_SocialWorker_SocialOrganisation", "SERVES_SocialWorker_Community",
-        "STAFFED_ON_SocialWorker_Project"}
+        "HAS_PARTY_BRANCH_SocialOrganisation_PartyBranch",
+        "HAS_PARTY_BRANCH_Hub_PartyBranch",
+        "SocialWorker",
+        "EMPLOYED_BY_SocialWorker_SocialOrganisation",
+        "SERVES_SocialWorker_Community",
+        "STAFFED_ON_SocialWorker_Project",
+    }
     assert mine.fingerprint() == _full(tables, tmp_path / "full" / "graph.lbug")
 
 
@@ -94,5 +98,7 @@ def test_reload_plan_follows_the_schema():
     assert nodes == {"Evaluation"} and rels == {"EVALUATES"}
     nodes, rels = reload_plan({"SERVES_SocialWorker_Community"}, s)
     assert nodes == set() and rels == {"SERVES"}
-    assert reload_plan({"Hub"}, s) == ({"Hub"}, {"UNDER", "FOR_STREET", "FOR_DISTRICT", "MEMBER_OF",
-                                                 "HAS_PARTY_BRANCH"})
+    assert reload_plan({"Hub"}, s) == (
+        {"Hub"},
+        {"UNDER", "FOR_STREET", "FOR_DISTRICT", "MEMBER_OF", "HAS_PARTY_BRANCH"},
+    )

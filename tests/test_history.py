@@ -20,8 +20,15 @@ def _blank(v: object) -> bool:
 
 # --- the row-by-row versions, as they were before vectorising (the oracle) ---------------
 
-def rowwise_from_snapshots(frame: pd.DataFrame, key: list[str], values: list[str], *,
-                   holds: Callable[[dict], bool] | None = None, start: str | None = None) -> pd.DataFrame:
+
+def rowwise_from_snapshots(
+    frame: pd.DataFrame,
+    key: list[str],
+    values: list[str],
+    *,
+    holds: Callable[[dict], bool] | None = None,
+    start: str | None = None,
+) -> pd.DataFrame:
     """One row per interval during which a key showed the same `values` in consecutive snapshots.
 
     `frame` has the key, value and `_asof` columns (one row per key and snapshot). `holds`
@@ -42,23 +49,40 @@ def rowwise_from_snapshots(frame: pd.DataFrame, key: list[str], values: list[str
             state = tuple(rec[v] for v in values) if rec is not None and holds(rec) else None
             if state != current:
                 if current is not None:
-                    out.append({**dict(zip(key, k, strict=True)), **dict(zip(values, current, strict=True)),
-                                "valid_from": opened, "valid_to": d})
+                    out.append(
+                        {
+                            **dict(zip(key, k, strict=True)),
+                            **dict(zip(values, current, strict=True)),
+                            "valid_from": opened,
+                            "valid_to": d,
+                        }
+                    )
                 if state is not None:
                     explicit = rec.get(start) if start else None
-                    precise = explicit is not None and not _blank(explicit) and explicit <= d and (
-                        previous is None or explicit > previous)
+                    precise = (
+                        explicit is not None
+                        and not _blank(explicit)
+                        and explicit <= d
+                        and (previous is None or explicit > previous)
+                    )
                     opened = explicit if precise else d
                 current = state
             previous = d
         if current is not None:
-            out.append({**dict(zip(key, k, strict=True)), **dict(zip(values, current, strict=True)),
-                        "valid_from": opened, "valid_to": None})
+            out.append(
+                {
+                    **dict(zip(key, k, strict=True)),
+                    **dict(zip(values, current, strict=True)),
+                    "valid_from": opened,
+                    "valid_to": None,
+                }
+            )
     return pd.DataFrame(out, columns=[*key, *values, *INTERVAL])
 
 
-def rowwise_status_periods(frame: pd.DataFrame, key: str, since: str, status: str, active: str,
-                   ended_on: str) -> pd.DataFrame:
+def rowwise_status_periods(
+    frame: pd.DataFrame, key: str, since: str, status: str, active: str, ended_on: str
+) -> pd.DataFrame:
     """The active period of each key: from its explicit start (`since`) to its explicit end
     (`ended_on`) when any snapshot records one, else to the first snapshot showing a status
     other than `active`; open when the latest snapshot shows it active."""
@@ -71,8 +95,6 @@ def rowwise_status_periods(frame: pd.DataFrame, key: str, since: str, status: st
         end = min(explicit) if explicit else (None if latest_active else min(ended_seen))
         out.append({key: k, "valid_from": recs[-1][since], "valid_to": end})
     return pd.DataFrame(out, columns=[key, *INTERVAL])
-
-
 
 
 def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
@@ -92,22 +114,35 @@ def _random_snapshots(seed: int, keys: int = 300) -> pd.DataFrame:
             if rng.random() < 0.25:
                 continue  # not in this snapshot
             joined = d - dt.timedelta(days=int(rng.integers(0, 900))) if rng.random() < 0.6 else None
-            rows.append({"uscc": f"K{k:04d}", "_asof": d, "hub_id": f"H{rng.integers(0, 3)}" if rng.random() < 0.9 else None,
-                         "liaison_id": f"L{rng.integers(0, 2)}" if rng.random() < 0.5 else None, "joined_on": joined,
-                         "has_party_branch": bool(rng.random() < 0.5)})
+            rows.append(
+                {
+                    "uscc": f"K{k:04d}",
+                    "_asof": d,
+                    "hub_id": f"H{rng.integers(0, 3)}" if rng.random() < 0.9 else None,
+                    "liaison_id": f"L{rng.integers(0, 2)}" if rng.random() < 0.5 else None,
+                    "joined_on": joined,
+                    "has_party_branch": bool(rng.random() < 0.5),
+                }
+            )
     return pd.DataFrame(rows)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_from_snapshots_matches_the_row_by_row_derivation(seed):
     frame = _random_snapshots(seed)
-    _same(from_snapshots(frame, ["uscc"], ["hub_id"], start="joined_on"),
-          rowwise_from_snapshots(frame, ["uscc"], ["hub_id"], start="joined_on"))
+    _same(
+        from_snapshots(frame, ["uscc"], ["hub_id"], start="joined_on"),
+        rowwise_from_snapshots(frame, ["uscc"], ["hub_id"], start="joined_on"),
+    )
     _same(from_snapshots(frame, ["uscc"], ["liaison_id"]), rowwise_from_snapshots(frame, ["uscc"], ["liaison_id"]))
-    _same(from_snapshots(frame, ["uscc"], [], holds="has_party_branch"),
-          rowwise_from_snapshots(frame, ["uscc"], [], holds=lambda r: bool(r["has_party_branch"])))
-    _same(from_snapshots(frame, ["uscc", "hub_id"], ["liaison_id"]),
-          rowwise_from_snapshots(frame, ["uscc", "hub_id"], ["liaison_id"]))
+    _same(
+        from_snapshots(frame, ["uscc"], [], holds="has_party_branch"),
+        rowwise_from_snapshots(frame, ["uscc"], [], holds=lambda r: bool(r["has_party_branch"])),
+    )
+    _same(
+        from_snapshots(frame, ["uscc", "hub_id"], ["liaison_id"]),
+        rowwise_from_snapshots(frame, ["uscc", "hub_id"], ["liaison_id"]),
+    )
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -120,8 +155,12 @@ def test_status_periods_match_the_row_by_row_derivation(seed):
             if rng.random() < 0.3:
                 continue
             status = rng.choice(["正常", "注销", "撤销"], p=[0.7, 0.2, 0.1])
-            ended = d - dt.timedelta(days=int(rng.integers(1, 100))) if status != "正常" and rng.random() < 0.5 else None
-            rows.append({"uscc": f"K{k:04d}", "_asof": d, "registration_date": since, "status": status, "status_date": ended})
+            ended = (
+                d - dt.timedelta(days=int(rng.integers(1, 100))) if status != "正常" and rng.random() < 0.5 else None
+            )
+            rows.append(
+                {"uscc": f"K{k:04d}", "_asof": d, "registration_date": since, "status": status, "status_date": ended}
+            )
     frame = pd.DataFrame(rows)
     args = ("uscc", "registration_date", "status", "正常", "status_date")
     _same(status_periods(frame, *args), rowwise_status_periods(frame, *args))
@@ -134,7 +173,9 @@ def test_the_sample_histories_are_unchanged(sample_run):
     members = pd.read_parquet(folder / "hub_memberships.parquet").rename(columns={"asof": "_asof"})
     members["_asof"] = [pd.Timestamp(v).date() for v in members["_asof"]]
     written = pd.read_parquet(folder / "hub_memberships__membership.parquet")
-    _same(rowwise_from_snapshots(members, ["uscc"], ["hub_id"], start="joined_on"), written[["uscc", "hub_id", *INTERVAL]])
+    _same(
+        rowwise_from_snapshots(members, ["uscc"], ["hub_id"], start="joined_on"), written[["uscc", "hub_id", *INTERVAL]]
+    )
     assert len(written) > 1000
     orgs = pd.read_parquet(folder / "organisations.parquet").rename(columns={"asof": "_asof"})
     for col in ("_asof", "registration_date", "status_date"):

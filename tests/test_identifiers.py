@@ -43,14 +43,17 @@ def test_org_code_check_maps_10_to_x_and_11_to_0():
     assert 11 - sum(int(c) * k for c, k in zip(zeros[0], w, strict=True)) % 11 == 11
 
 
-@pytest.mark.parametrize("code,problem", [
-    ("5131011050114439", "uscc_length"),
-    ("51310110501144395I", "uscc_alphabet"),
-    ("5131011050114439SU", "uscc_alphabet"),
-    ("51310110501144395U\n", "uscc_length"),
-    ("926323F32Q1W78EF2W", "uscc_division_part"),  # both check characters right, letters in 3-8
-    ("51٣١٠١10501144395U", "uscc_alphabet"),
-])
+@pytest.mark.parametrize(
+    "code,problem",
+    [
+        ("5131011050114439", "uscc_length"),
+        ("51310110501144395I", "uscc_alphabet"),
+        ("5131011050114439SU", "uscc_alphabet"),
+        ("51310110501144395U\n", "uscc_length"),
+        ("926323F32Q1W78EF2W", "uscc_division_part"),  # both check characters right, letters in 3-8
+        ("51٣١٠١10501144395U", "uscc_alphabet"),
+    ],
+)
 def test_shape_rules(code, problem):
     assert ids.uscc_problems(code) == [problem]
 
@@ -72,8 +75,9 @@ def test_authority_and_category_follow_the_table_of_gb_32100():
     for prefix in ["11", "12", "13", "19", "21", "35", "51", "52", "53", "59", "91", "92", "93", "A1", "N3", "Y1"]:
         assert ids.uscc_problems(ids.make_uscc(prefix[0], prefix[1], "310106", "5ABC1234")) == [], prefix
     for prefix in ["00", "10", "14", "54", "94", "99", "A2", "N4", "Y2", "B1", "1A"]:
-        assert ids.uscc_problems(ids.make_uscc(prefix[0], prefix[1], "310106", "5ABC1234")) == \
-            ["uscc_authority_category"], prefix
+        assert ids.uscc_problems(ids.make_uscc(prefix[0], prefix[1], "310106", "5ABC1234")) == [
+            "uscc_authority_category"
+        ], prefix
     assert len(ids.USCC_PREFIXES) == 36
 
 
@@ -89,17 +93,20 @@ def test_resident_id_number_checksum():
     assert ids.id_number_problems("12345") == ["id_number_format"]
 
 
-@pytest.mark.parametrize("first17,problem", [
-    ("00000019900101123", "id_number_address"),   # the old test numbers' address code
-    ("99042619911201007", "id_number_address"),   # stdnum's unknown birth place
-    ("11999919900101123", "id_number_address"),   # a province, but no such county
-    ("31010619900229123", "id_number_birth_date"),  # 29 February of a common year
-    ("31010619001301123", "id_number_birth_date"),  # month 13
-    ("31010619900100123", "id_number_birth_date"),  # day 00
-    ("31010619900132123", "id_number_birth_date"),  # day 32
-    ("31010600000101123", "id_number_birth_date"),  # year 0000
-    ("31010620260101123", "id_number_birth_future"),  # after the snapshot
-])
+@pytest.mark.parametrize(
+    "first17,problem",
+    [
+        ("00000019900101123", "id_number_address"),  # the old test numbers' address code
+        ("99042619911201007", "id_number_address"),  # stdnum's unknown birth place
+        ("11999919900101123", "id_number_address"),  # a province, but no such county
+        ("31010619900229123", "id_number_birth_date"),  # 29 February of a common year
+        ("31010619001301123", "id_number_birth_date"),  # month 13
+        ("31010619900100123", "id_number_birth_date"),  # day 00
+        ("31010619900132123", "id_number_birth_date"),  # day 32
+        ("31010600000101123", "id_number_birth_date"),  # year 0000
+        ("31010620260101123", "id_number_birth_future"),  # after the snapshot
+    ],
+)
 def test_resident_id_number_parts(first17, problem):
     assert ids.id_number_problems(_id(first17), dt.date(2025, 12, 31)) == [problem]
 
@@ -166,7 +173,7 @@ def _damaged(rng, good: str, alphabet: str) -> str:
     r = rng.random()
     if r < 0.3:
         i = rng.randrange(len(good))
-        return good[:i] + rng.choice(alphabet) + good[i + 1:]
+        return good[:i] + rng.choice(alphabet) + good[i + 1 :]
     return good[:-1] if r < 0.35 else good.lower() if r < 0.4 else good
 
 
@@ -179,9 +186,18 @@ def test_whole_column_checks_vouch_exactly_for_the_valid_codes():
 
     rng = random.Random(7)
     prefixes = sorted(ids.USCC_PREFIXES)
-    usccs = [_damaged(rng, ids.make_uscc(*rng.choice(prefixes), f"{rng.randrange(10**6):06d}",
-                                          "".join(rng.choice(ids.USCC_ALPHABET) for _ in range(8))),
-                      ids.USCC_ALPHABET + "IOZa-中٣") for _ in range(5000)]
+    usccs = [
+        _damaged(
+            rng,
+            ids.make_uscc(
+                *rng.choice(prefixes),
+                f"{rng.randrange(10**6):06d}",
+                "".join(rng.choice(ids.USCC_ALPHABET) for _ in range(8)),
+            ),
+            ids.USCC_ALPHABET + "IOZa-中٣",
+        )
+        for _ in range(5000)
+    ]
     counties, snapshot, people = sorted(ids.gb2260_codes()), dt.date(2025, 12, 31), []
     for _ in range(5000):
         # a real county, the test code 000000 or any six digits; a birth date that may be no
@@ -193,8 +209,13 @@ def test_whole_column_checks_vouch_exactly_for_the_valid_codes():
         people.append(_damaged(rng, first + ids.id_number_check_char(first), "0123456789Xx٣"))
     checks = [(usccs, valid_usccs, ids.uscc_problems)]
     for synthetic in (False, True):
-        checks.append((people, lambda c, s=synthetic: valid_id_numbers(c, snapshot, s),
-                       lambda code, s=synthetic: ids.id_number_problems(code, snapshot, s)))
+        checks.append(
+            (
+                people,
+                lambda c, s=synthetic: valid_id_numbers(c, snapshot, s),
+                lambda code, s=synthetic: ids.id_number_problems(code, snapshot, s),
+            )
+        )
     for codes, vouch, problems in checks:
         vouched = vouch(codes)
         assert 500 < sum(vouched) < len(codes)
@@ -241,7 +262,11 @@ def test_code_patterns_are_ascii_and_matched_whole():
             previous = ""
             for tok in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline):
                 at = f"{rel}:{tok.start[0]}"
-                if tok.type == tokenize.NAME and previous == "." and tok.string in ("isdigit", "isdecimal", "isnumeric"):
+                if (
+                    tok.type == tokenize.NAME
+                    and previous == "."
+                    and tok.string in ("isdigit", "isdecimal", "isnumeric")
+                ):
                     found.append(f"{at}: .{tok.string}()")
                 if tok.type == tokenize.STRING:
                     if "\\d" in tok.string:

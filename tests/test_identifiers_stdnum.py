@@ -43,36 +43,85 @@ CASES = Path(__file__).parent / "stdnum_cases"
 #: where sanshe and stdnum part, by clause; `sanshe` is the verdict sanshe gives there
 DOCUMENTED = {
     "authority letter": dict(
-        sanshe=True, clause="GB 32100-2015, 4.1 and Table 1: the registering authority (position 1) may be "
-        "A (中央军委改革和编制办公室), N (农业) or Y (其他); stdnum takes digits only in positions 1-8"),
+        sanshe=True,
+        clause="GB 32100-2015, 4.1 and Table 1: the registering authority (position 1) may be "
+        "A (中央军委改革和编制办公室), N (农业) or Y (其他); stdnum takes digits only in positions 1-8",
+    ),
     "authority and category": dict(
-        sanshe=False, clause="GB 32100-2015, Tables 1 and 2: positions 1-2 are a registering authority and "
-        "one of its categories (e.g. 51, 52, 53, 91, 92, 93, A1, N3, Y1); stdnum takes any two digits"),
+        sanshe=False,
+        clause="GB 32100-2015, Tables 1 and 2: positions 1-2 are a registering authority and "
+        "one of its categories (e.g. 51, 52, 53, 91, 92, 93, A1, N3, Y1); stdnum takes any two digits",
+    ),
     "embedded GB 11714 check": dict(
-        sanshe=False, clause="GB 32100-2015, 4.1: positions 9-17 are the GB 11714 organisation code, whose "
-        "last character is its own check character (GB 11714-1997, MOD 11); stdnum does not check it"),
+        sanshe=False,
+        clause="GB 32100-2015, 4.1: positions 9-17 are the GB 11714 organisation code, whose "
+        "last character is its own check character (GB 11714-1997, MOD 11); stdnum does not check it",
+    ),
     "characters stdnum rewrites": dict(
-        sanshe=False, clause="GB 32100-2015, 4.1 and GB 11643-1999, 5.1: the code is 18 characters of its "
+        sanshe=False,
+        clause="GB 32100-2015, 4.1 and GB 11643-1999, 5.1: the code is 18 characters of its "
         "alphabet; stdnum's compact() deletes spaces and hyphens inside a USCC and rewrites Unicode dashes "
-        "and spaces (U+2010, U+3000, ...) before checking, sanshe checks the characters as read"),
+        "and spaces (U+2010, U+3000, ...) before checking, sanshe checks the characters as read",
+    ),
     "cell reading": dict(
-        sanshe=None, clause="not a clause: sanshe reads a register cell as every code cell is read "
+        sanshe=None,
+        clause="not a clause: sanshe reads a register cell as every code cell is read "
         "(values.compact: NFKC half-width, every whitespace removed, so Ｌ and a line break inside "
         "the cell are read as L and nothing), stdnum does not; on the characters sanshe reads, stdnum's "
-        "verdict is the one above"),
+        "verdict is the one above",
+    ),
     "address code in use when assigned": dict(
-        sanshe=True, clause="GB 11643-1999, 5.2: the address code is the county of the holder's registered "
+        sanshe=True,
+        clause="GB 11643-1999, 5.2: the address code is the county of the holder's registered "
         "permanent residence (常住户口所在县) when the number is assigned, which may be years after the "
-        "birth; stdnum rejects a code that did not exist in the birth year"),
+        "birth; stdnum rejects a code that did not exist in the birth year",
+    ),
     "birth date after the snapshot": dict(
-        sanshe=False, clause="GB 11643-1999, 5.3: digits 7-14 are the holder's birth date, which cannot lie "
-        "after the date the register describes; stdnum sets no bound"),
+        sanshe=False,
+        clause="GB 11643-1999, 5.3: digits 7-14 are the holder's birth date, which cannot lie "
+        "after the date the register describes; stdnum sets no bound",
+    ),
 }
 
 #: GB 32100-2015 Tables 1 and 2, written out again here as the test's own statement of them
-TABLE = {"11", "12", "13", "19", "21", "29", "31", "32", "33", "34", "35", "39", "41", "49", "51", "52",
-         "53", "59", "61", "62", "69", "71", "72", "79", "81", "89", "91", "92", "93", "A1", "A9", "N1",
-         "N2", "N3", "N9", "Y1"}
+TABLE = {
+    "11",
+    "12",
+    "13",
+    "19",
+    "21",
+    "29",
+    "31",
+    "32",
+    "33",
+    "34",
+    "35",
+    "39",
+    "41",
+    "49",
+    "51",
+    "52",
+    "53",
+    "59",
+    "61",
+    "62",
+    "69",
+    "71",
+    "72",
+    "79",
+    "81",
+    "89",
+    "91",
+    "92",
+    "93",
+    "A1",
+    "A9",
+    "N1",
+    "N2",
+    "N3",
+    "N9",
+    "Y1",
+}
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 ARABIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 DEVANAGARI = str.maketrans("0123456789", "०१२३४५६७८९")
@@ -97,6 +146,7 @@ def _stdnum(module, code: str) -> bool:
 
 # --- the generators ----------------------------------------------------------------------
 
+
 def _uscc_body(rng: random.Random, prefix: str | None = None, division: str | None = None) -> str:
     """17 characters with a right GB 11714 check at position 17 (the caller adds position 18)."""
     prefix = prefix or rng.choice(sorted(TABLE))
@@ -117,12 +167,17 @@ def _mutations(rng: random.Random, good: str, alphabet: str) -> dict[str, str]:
     script = rng.choice([ARABIC, DEVANAGARI])
     at = rng.randrange(len(good) + 1)
     return {
-        "single change": good[:i] + rng.choice(alphabet + "IOSVZa中٣") + good[i + 1:],
-        "transposition": good[:j] + good[j + 1] + good[j] + good[j + 2:],
+        "single change": good[:i] + rng.choice(alphabet + "IOSVZa中٣") + good[i + 1 :],
+        "transposition": good[:j] + good[j + 1] + good[j] + good[j + 2 :],
         "non-ASCII digits": "".join(ch.translate(script) if k in some else ch for k, ch in enumerate(good)),
         "full-width": "".join(FULL.get(ch, ch) if rng.random() < 0.5 else ch for ch in good),
-        "spaces and hyphens": (rng.choice(["", " ", "\t"]) + good[:at] + rng.choice(SPACES) + good[at:]
-                               + rng.choice(["", "\n", " ", "\r\n"])),
+        "spaces and hyphens": (
+            rng.choice(["", " ", "\t"])
+            + good[:at]
+            + rng.choice(SPACES)
+            + good[at:]
+            + rng.choice(["", "\n", " ", "\r\n"])
+        ),
         "lower case": good.lower(),
     }
 
@@ -139,8 +194,12 @@ def uscc_codes(rng: random.Random) -> list[tuple[str, str]]:
         for k in rng.sample(range(6), rng.randrange(1, 4)):
             letters[k] = rng.choice(ALPHABET[10:])
         out.append(("letters in the division part", _finish(_uscc_body(rng, division="".join(letters)))))
-        out.append(("authority and category outside the table",
-                    _finish(_uscc_body(rng, prefix=rng.choice([p for p in PAIRS if p not in TABLE])))))
+        out.append(
+            (
+                "authority and category outside the table",
+                _finish(_uscc_body(rng, prefix=rng.choice([p for p in PAIRS if p not in TABLE]))),
+            )
+        )
         body = _uscc_body(rng)
         out.append(("wrong GB 11714 check", _finish(body[:16] + rng.choice([c for c in ALPHABET if c != body[16]]))))
     return out
@@ -151,12 +210,24 @@ def _id(first17: str) -> str:
 
 
 def _birth(rng: random.Random) -> str:
-    return (dt.date(1900, 1, 1) + dt.timedelta(days=rng.randrange((SNAPSHOT - dt.date(1900, 1, 1)).days + 1))
-            ).strftime("%Y%m%d")
+    return (dt.date(1900, 1, 1) + dt.timedelta(days=rng.randrange((SNAPSHOT - dt.date(1900, 1, 1)).days + 1))).strftime(
+        "%Y%m%d"
+    )
 
 
-IMPOSSIBLE = ["19900229", "19001301", "19900100", "19900132", "00000101", "19990230", "19990431", "20230631",
-              "19900001", "18991232", "21000229"]
+IMPOSSIBLE = [
+    "19900229",
+    "19001301",
+    "19900100",
+    "19900132",
+    "00000101",
+    "19990230",
+    "19990431",
+    "20230631",
+    "19900001",
+    "18991232",
+    "21000229",
+]
 
 
 def id_numbers(rng: random.Random) -> list[tuple[str, str]]:
@@ -172,18 +243,24 @@ def id_numbers(rng: random.Random) -> list[tuple[str, str]]:
         unknown = next(c for c in iter(lambda: f"{rng.randrange(10**6):06d}", None) if c not in KNOWN)
         out.append(("unknown address code", _id(unknown + _birth(rng) + seq)))
         k = rng.randrange(6)
-        out.append(("letters in the address code", good[:k] + rng.choice("ABCXOI") + good[k + 1:]))
+        out.append(("letters in the address code", good[:k] + rng.choice("ABCXOI") + good[k + 1 :]))
     return out
 
 
-KNOWN = {f"{p}{c}" for length, low, high, props, children in LOC.prefixes for p in [low]
-         for _, c, _, cprops, _ in children if "county" in cprops}
+KNOWN = {
+    f"{p}{c}"
+    for length, low, high, props, children in LOC.prefixes
+    for p in [low]
+    for _, c, _, cprops, _ in children
+    if "county" in cprops
+}
 COUNTIES = sorted(KNOWN)
 DIVISIONS = [*COUNTIES, "100000"]  # 100000: a national registration
 PAIRS = [a + b for a in "0123456789ANY" for b in "0123456789"]
 
 
 # --- the verdict to the letter of the standards ------------------------------------------
+
 
 def _as_read(module, raw: str) -> tuple[bool, set[str], str]:
     """stdnum's verdict on the characters sanshe reads from the cell `raw` (and those only: no
@@ -202,8 +279,15 @@ def uscc_letter(raw: str) -> tuple[bool, set[str]]:
     """stdnum's verdict on the characters sanshe reads, corrected by the documented clauses;
     returns it with the documented cases that made it differ from stdnum's verdict on `raw`."""
     ok, why, norm = _as_read(uscc, raw)
-    if (not ok and len(norm) == 18 and norm[0] in "ANY" and norm[1:8].isascii() and norm[1:8].isdigit()
-            and all(c in ALPHABET for c in norm[8:]) and uscc.calc_check_digit(norm) == norm[17]):
+    if (
+        not ok
+        and len(norm) == 18
+        and norm[0] in "ANY"
+        and norm[1:8].isascii()
+        and norm[1:8].isdigit()
+        and all(c in ALPHABET for c in norm[8:])
+        and uscc.calc_check_digit(norm) == norm[17]
+    ):
         ok = True
         why.add("authority letter")
     if ok and norm[:2] not in TABLE:
@@ -223,8 +307,14 @@ def _county_ever(code6: str) -> bool:
 def id_letter(raw: str) -> tuple[bool, set[str]]:
     """As uscc_letter, for resident ID numbers."""
     ok, why, norm = _as_read(ric, raw)
-    if not ok and len(norm) == 18 and norm[:17].isascii() and norm[:17].isdigit() \
-            and ric.calc_check_digit(norm) == norm[17] and _county_ever(norm[:6]):
+    if (
+        not ok
+        and len(norm) == 18
+        and norm[:17].isascii()
+        and norm[:17].isdigit()
+        and ric.calc_check_digit(norm) == norm[17]
+        and _county_ever(norm[:6])
+    ):
         try:
             ric.get_birth_date(norm)
             ok = True  # every part right but the county's years (stdnum's get_birth_place)
@@ -238,6 +328,7 @@ def id_letter(raw: str) -> tuple[bool, set[str]]:
 
 
 # --- sanshe, as a register cell --------------------------------------------------------
+
 
 class UsccCell(Contract):
     source, folder, files, key = "uscc_cells", "uscc_cells", "*", ("code",)
@@ -275,8 +366,11 @@ def _installed_examples(module) -> list[tuple[str, str, str]]:
 
 
 def _vendored(kind: str) -> list[tuple[str, str, str]]:
-    rows = [line.split("\t") for line in (CASES / "doctest_cases.tsv").read_text(encoding="utf-8").splitlines()
-            if line and not line.startswith("#")]
+    rows = [
+        line.split("\t")
+        for line in (CASES / "doctest_cases.tsv").read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
     out = [(code, expected, where) for k, code, expected, where in rows if k == kind]
     if kind == "uscc":
         out += [(c, "valid", "found online") for c in (CASES / "uscc_found_online.txt").read_text().split()]
@@ -323,15 +417,30 @@ def test_sanshe_against_stdnum(kind):
     print(f"\n{kind}: {len(cases)} codes; where sanshe and stdnum differ, by case: {dict(by_case)}")
     assert wrong == [], wrong[:10]
     assert unexplained == [], unexplained[:10]
-    assert set(by_case) == ({"cell reading", "characters stdnum rewrites", "authority letter",
-                             "authority and category", "embedded GB 11714 check"} if kind == "uscc" else
-                            {"cell reading", "address code in use when assigned", "birth date after the snapshot"})
+    assert set(by_case) == (
+        {
+            "cell reading",
+            "characters stdnum rewrites",
+            "authority letter",
+            "authority and category",
+            "embedded GB 11714 check",
+        }
+        if kind == "uscc"
+        else {"cell reading", "address code in use when assigned", "birth date after the snapshot"}
+    )
     # the generator's kinds are all judged, and each is found where the standard says
     verdicts = Counter((group, ours) for (group, _), ours in zip(cases, sanshe, strict=True))
     assert verdicts[("valid", True)] == PER_KIND and verdicts[("lower case", True)] == PER_KIND
-    for group in ("letters in the division part", "authority and category outside the table",
-                  "wrong GB 11714 check", "non-ASCII digits", "impossible date", "future date",
-                  "unknown address code", "letters in the address code"):
+    for group in (
+        "letters in the division part",
+        "authority and category outside the table",
+        "wrong GB 11714 check",
+        "non-ASCII digits",
+        "impossible date",
+        "future date",
+        "unknown address code",
+        "letters in the address code",
+    ):
         assert verdicts[(group, True)] == 0, group
 
 

@@ -42,7 +42,9 @@ def _csv(settings: Settings, name: str) -> pd.DataFrame:
 
 def _awarded_to(settings: Settings, project_id: str) -> list[str]:
     df = EmbeddedGraphStore(settings.graph_path).query(
-        "MATCH (p:Project {project_id: $id})-[:AWARDED_TO]->(o:SocialOrganisation) RETURN o.uscc AS uscc", {"id": project_id})
+        "MATCH (p:Project {project_id: $id})-[:AWARDED_TO]->(o:SocialOrganisation) RETURN o.uscc AS uscc",
+        {"id": project_id},
+    )
     return list(df["uscc"])
 
 
@@ -163,16 +165,23 @@ def test_a_decisions_file_changes_the_matched_provider_on_the_next_run(messy, tm
     q = _csv(settings, "quarantine.csv")
     file, _, sheet = unknown["file"].rstrip("]").partition("[")
     assert ("projects", file, sheet, unknown["row"], "unknown_reference") in set(
-        zip(q["source"], q["file"], q["sheet"], q["row"], q["rule"], strict=True))
+        zip(q["source"], q["file"], q["sheet"], q["row"], q["rule"], strict=True)
+    )
     # 2. a confident match a person rejects
     auto = matches[matches["written_uscc"] == ""].iloc[0]
     decided = inbox.parent / "decided"
     shutil.copytree(inbox, decided)
     (decided / "decisions").mkdir()
     # the review file's own layout, with the decision filled in
-    rows = [{**unknown.to_dict(), "decision": "accept"},
-            {"register": "projects", "written_name": auto["written_name"], "candidate_uscc": auto["matched_uscc"],
-             "decision": "拒绝"}]
+    rows = [
+        {**unknown.to_dict(), "decision": "accept"},
+        {
+            "register": "projects",
+            "written_name": auto["written_name"],
+            "candidate_uscc": auto["matched_uscc"],
+            "decision": "拒绝",
+        },
+    ]
     pd.DataFrame(rows).to_csv(decided / "decisions" / "provider_matches.csv", index=False)
     out = Settings(decided, tmp_path / "out")
     assert run_pipeline(out).success
@@ -195,8 +204,11 @@ def _project_rows(settings: Settings) -> list[tuple[str, int, str]]:
     from pipelines.common.register import read_register
 
     parts = read_register(settings.source_dir, ProjectRecord, dt.date(2025, 12, 31))
-    return [(f, int(r), p) for fr in parts.values()
-            for f, r, p in zip(fr.frame["_file"], fr.frame["_row"], fr.frame["项目编号"], strict=True)]
+    return [
+        (f, int(r), p)
+        for fr in parts.values()
+        for f, r, p in zip(fr.frame["_file"], fr.frame["_row"], fr.frame["项目编号"], strict=True)
+    ]
 
 
 def test_a_run_killed_during_the_graph_load_leaves_the_old_graph(inbox, tmp_path):

@@ -26,8 +26,13 @@ from sanshe.run import run_pipeline
 CASES = Path(__file__).parent / "intake_cases"
 #: inboxes: cases that touch different files of the sample share one
 GROUPS = {
-    "a": ["excel-text-guards", "invisible-characters", "merged-cells", "html-disguised-as-xls",
-          "pre-2016-org-type-name"],
+    "a": [
+        "excel-text-guards",
+        "invisible-characters",
+        "merged-cells",
+        "html-disguised-as-xls",
+        "pre-2016-org-type-name",
+    ],
     "b": ["hidden-stale-sheet", "multi-value-line-breaks"],
     "c": ["unit-banner-wan-yuan"],
     "d": ["two-row-header"],
@@ -92,8 +97,9 @@ def test_each_case_gives_the_samples_tables_and_graph(case, runs, sample_run):
     want_settings, want = sample_run
     assert outcome.graph_counts == want.graph_counts
     for name in CONTRACTS:
-        pd.testing.assert_frame_equal(_table(settings, name), _table(want_settings, name), check_dtype=False,
-                                      obj=f"{case}: {name}")
+        pd.testing.assert_frame_equal(
+            _table(settings, name), _table(want_settings, name), check_dtype=False, obj=f"{case}: {name}"
+        )
 
 
 @pytest.mark.parametrize("case", ALL_CASES)
@@ -103,8 +109,9 @@ def test_each_file_of_a_case_reads_accepts_and_quarantines_as_the_sample(case, r
     for part in {p for p in acc.index if not acc.loc[p, "format"].endswith("(hidden)")}:
         sample_part = next((s for c, (p, s) in REPLACED.items() if p == part), part)
         assert acc.loc[part, numbers].tolist() == want.loc[sample_part, numbers].tolist(), part
-    assert (acc["rows_read"].astype(int) == acc["rows_accepted"].astype(int)
-            + acc["rows_quarantined"].astype(int)).all()
+    assert (
+        acc["rows_read"].astype(int) == acc["rows_accepted"].astype(int) + acc["rows_quarantined"].astype(int)
+    ).all()
 
 
 def test_merged_cells_give_the_csv_samples_numbers(runs):
@@ -148,7 +155,8 @@ def test_old_org_type_names_read_as_todays(runs):
     orgs = pd.read_parquet(settings.tables_dir / "organisations.parquet")
     assert "民办非企业单位" not in set(orgs["org_type"])
     written = (CASES / "pre-2016-org-type-name/overlay/organisations/organisations_asof_2014-12-31.csv").read_text(
-        encoding="utf-8")
+        encoding="utf-8"
+    )
     assert "民办非企业单位" in written  # the case does use the old name
 
 

@@ -26,10 +26,19 @@ def _imports(path: Path, modules: set[str] | None = None) -> list[tuple[str, boo
     modules = modules if modules is not None else set(_sources())
     tree = ast.parse(path.read_text(encoding="utf-8"))
     package = _module(path) if path.name == "__init__.py" else _module(path).rpartition(".")[0]
-    local = {id(n) for f in ast.walk(tree) if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)
-             for n in ast.walk(f) if n is not f}
-    typing_only = {id(n) for i in ast.walk(tree) if isinstance(i, ast.If) and "TYPE_CHECKING" in ast.unparse(i.test)
-                   for n in ast.walk(i)}
+    local = {
+        id(n)
+        for f in ast.walk(tree)
+        if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)
+        for n in ast.walk(f)
+        if n is not f
+    }
+    typing_only = {
+        id(n)
+        for i in ast.walk(tree)
+        if isinstance(i, ast.If) and "TYPE_CHECKING" in ast.unparse(i.test)
+        for n in ast.walk(i)
+    }
     out = []
     for node in ast.walk(tree):
         if id(node) in typing_only:
@@ -53,8 +62,10 @@ def _sources() -> dict[str, Path]:
 
 def wrong_way(imports: dict[str, list[str]]) -> list[str]:
     """`a imports b` for each import of a higher layer by a lower one."""
+
     def layer(m: str) -> int:
         return LAYERS.index(m.split(".")[0])
+
     return [f"{m} imports {i}" for m, found in imports.items() for i in found if layer(i) > layer(m)]
 
 
@@ -67,7 +78,7 @@ def circles(graph: dict[str, list[str]]) -> list[str]:
         state[m] = "open"
         for n in graph.get(m, []):
             if state.get(n) == "open":
-                found.append(" → ".join([*path[path.index(n):], n]))
+                found.append(" → ".join([*path[path.index(n) :], n]))
             elif n not in state:
                 visit(n, [*path, n])
         state[m] = "done"
@@ -87,8 +98,10 @@ def test_layers_point_one_way():
 
 def test_no_import_circle_at_load_time():
     sources = _sources()
-    graph = {m: sorted({i for i, at_load in _imports(p, set(sources)) if at_load and i in sources and i != m})
-             for m, p in sources.items()}
+    graph = {
+        m: sorted({i for i, at_load in _imports(p, set(sources)) if at_load and i in sources and i != m})
+        for m, p in sources.items()
+    }
     assert not circles(graph)
 
 

@@ -33,15 +33,32 @@ def _run(cmd, env, what, timeout=900):
 
 @pytest.fixture(scope="module")
 def imported(store, tmp_path_factory):
-    need(shutil.which("java") is not None and any(NEO4J_LIB.glob("neo4j-5.26.*.jar")),
-         "no Neo4j jars: run tests/neo4j_server/server.sh resolve (needs Java 17 and Maven)")
+    need(
+        shutil.which("java") is not None and any(NEO4J_LIB.glob("neo4j-5.26.*.jar")),
+        "no Neo4j jars: run tests/neo4j_server/server.sh resolve (needs Java 17 and Maven)",
+    )
     work = tmp_path_factory.mktemp("bulk")
     bundle, home = work / "bundle", work / "home"
-    _run([str(REPO / ".venv" / "bin" / "sanshe") if (REPO / ".venv" / "bin" / "sanshe").exists() else "sanshe",
-          "export", "neo4j-import", str(bundle), "--output", str(store.path.parent)],
-         os.environ.copy(), "sanshe export neo4j-import")
-    env = {**os.environ, "NEO4J_SERVER_HOME": str(home), "NEO4J_BOLT_PORT": PORT, "NEO4J_HOME": str(home),
-           "PATH": f"{NEO4J_SERVER / 'bin'}{os.pathsep}{os.environ['PATH']}", "MAX_OFF_HEAP_MEMORY": "256m"}
+    _run(
+        [
+            str(REPO / ".venv" / "bin" / "sanshe") if (REPO / ".venv" / "bin" / "sanshe").exists() else "sanshe",
+            "export",
+            "neo4j-import",
+            str(bundle),
+            "--output",
+            str(store.path.parent),
+        ],
+        os.environ.copy(),
+        "sanshe export neo4j-import",
+    )
+    env = {
+        **os.environ,
+        "NEO4J_SERVER_HOME": str(home),
+        "NEO4J_BOLT_PORT": PORT,
+        "NEO4J_HOME": str(home),
+        "PATH": f"{NEO4J_SERVER / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "MAX_OFF_HEAP_MEMORY": "256m",
+    }
     _run([str(NEO4J_SERVER / "server.sh"), "init"], env, "server.sh init")
     imported = _run(["bash", str(bundle / "import.sh"), "neo4j"], env, "the bundle's import.sh")
     started = False

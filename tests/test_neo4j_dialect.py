@@ -21,7 +21,9 @@ LINT = Path(__file__).parent / "neo4j_lint"
 
 def lint_schema() -> dict:
     s = schema()
-    props = {p.name for n in s.nodes.values() for p in n.properties} | {p.name for r in s.rels.values() for p in r.properties}
+    props = {p.name for n in s.nodes.values() for p in n.properties} | {
+        p.name for r in s.rels.values() for p in r.properties
+    }
     return {"labels": sorted(s.nodes), "relationshipTypes": sorted(s.rels), "propertyKeys": sorted(props | {"rel_key"})}
 
 
@@ -30,8 +32,14 @@ def lint(statements: dict[str, str]) -> dict[str, list[dict]]:
     assert node, "Node.js is needed to run Neo4j's linter"
     assert (LINT / "node_modules").is_dir(), "install the linter first: npm ci --prefix tests/neo4j_lint"
     payload = {"schema": lint_schema(), "queries": [{"name": k, "text": v} for k, v in statements.items()]}
-    proc = subprocess.run([node, str(LINT / "lint.cjs")], input=json.dumps(payload), capture_output=True,
-                          text=True, timeout=600, check=True)
+    proc = subprocess.run(
+        [node, str(LINT / "lint.cjs")],
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
     return {r["name"]: r["diagnostics"] for r in json.loads(proc.stdout)["results"]}
 
 
@@ -65,12 +73,14 @@ def test_the_catalogue_and_the_loader_are_all_linted(diagnostics):
 def test_the_linter_catches_what_neo4j_would_reject():
     """The harness has teeth: the embedded dialect, a misspelt label and a syntax error fail."""
     q = catalogue()["provider-concentration"]
-    found = lint({
-        "ladybug form": q.cypher,
-        "misspelt label": "MATCH (h:Hubb) RETURN h.hub_id",
-        "misspelt property": "MATCH (h:Hub) RETURN h.hubid",
-        "syntax": "MATCH (h:Hub RETURN h",
-    })
+    found = lint(
+        {
+            "ladybug form": q.cypher,
+            "misspelt label": "MATCH (h:Hubb) RETURN h.hub_id",
+            "misspelt property": "MATCH (h:Hub) RETURN h.hubid",
+            "syntax": "MATCH (h:Hub RETURN h",
+        }
+    )
     assert any("list_sort" in d["message"] and d["severity"] == "error" for d in found["ladybug form"])
     assert any("Hubb" in d["message"] for d in found["misspelt label"])
     assert any("hubid" in d["message"] for d in found["misspelt property"])

@@ -12,8 +12,13 @@ from graph_schema import schema
 from graph_schema.generate import neo4j_constraints
 from pipelines.graph.neo4j_import import write_bundle
 
-PARSERS = {"long": int, "double": float, "date": dt.date.fromisoformat, "string": str,
-           "boolean": lambda v: {"true": True, "false": False}[v]}
+PARSERS = {
+    "long": int,
+    "double": float,
+    "date": dt.date.fromisoformat,
+    "string": str,
+    "boolean": lambda v: {"true": True, "false": False}[v],
+}
 
 
 @pytest.fixture(scope="module")

@@ -22,9 +22,11 @@ from sanshe.queries.catalogue import catalogue, execute
 
 #: parameters beside the defaults, so the optional filters' own texts run too (the oracle tests
 #: check the same values against pandas)
-FILTERED = {"funding-by-street": [{"year": "2024"}, {"category": "养老服务"}, {"year": "2021", "category": "社区治理"}],
-            "funding-by-purchaser": [{"year": "2023"}, {"category": "青少年服务"}],
-            "provider-concentration": [{"top": "5", "year": "2022"}]}
+FILTERED = {
+    "funding-by-street": [{"year": "2024"}, {"category": "养老服务"}, {"year": "2021", "category": "社区治理"}],
+    "funding-by-purchaser": [{"year": "2023"}, {"category": "青少年服务"}],
+    "provider-concentration": [{"top": "5", "year": "2022"}],
+}
 CASES = [(name, {}) for name in sorted(catalogue())] + [(n, p) for n, ps in FILTERED.items() for p in ps]
 
 
@@ -103,8 +105,14 @@ db.replace_with(tables)
 def test_a_load_killed_half_way_and_run_again_ends_with_the_same_graph(neo4j, store):
     tables, _ = _without_first_project(store)
     neo4j.replace_with(tables)  # start from a graph that differs, so the killed load has work
-    proc = subprocess.run([sys.executable, "-c", KILLED_LOAD, str(store.path)], cwd=REPO, env=os.environ.copy(),
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-c", KILLED_LOAD, str(store.path)],
+        cwd=REPO,
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
     assert "killed after" in proc.stdout
     assert neo4j.fingerprint() != store.fingerprint()  # it did stop half way

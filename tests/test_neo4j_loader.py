@@ -68,18 +68,30 @@ def test_relationship_identity_is_stable_and_tells_periods_apart():
     assert a == rel_key("MEMBER_OF", "org", "HUB-FED", pd.Timestamp("2014-01-02"))
     assert a == rel_key("MEMBER_OF", "org", "HUB-FED", "2014-01-02")
     assert a != rel_key("MEMBER_OF", "org", "HUB-FED", dt.date(2016, 1, 2))
-    assert rel_key("IN_STREET", "c", "s") == rel_key("IN_STREET", "c", "s", float("nan")) == rel_key("IN_STREET", "c", "s", None)
+    assert (
+        rel_key("IN_STREET", "c", "s")
+        == rel_key("IN_STREET", "c", "s", float("nan"))
+        == rel_key("IN_STREET", "c", "s", None)
+    )
 
 
 def test_values_are_sent_as_plain_python_of_the_declared_type():
     from graph_schema import Property
 
-    df = pd.DataFrame({"n": [np.int64(3), None], "x": [np.float64(1.5), float("nan")],
-                       "d": [pd.Timestamp("2020-01-02"), pd.NaT], "s": ["a", None]})
+    df = pd.DataFrame(
+        {
+            "n": [np.int64(3), None],
+            "x": [np.float64(1.5), float("nan")],
+            "d": [pd.Timestamp("2020-01-02"), pd.NaT],
+            "s": ["a", None],
+        }
+    )
     props = tuple(Property(n, t, "", "") for n, t in (("n", "int"), ("x", "float"), ("d", "date"), ("s", "string")))
     rows = records(df, props)
-    assert rows == [{"n": 3, "x": 1.5, "d": dt.date(2020, 1, 2), "s": "a"},
-                    {"n": None, "x": None, "d": None, "s": None}]
+    assert rows == [
+        {"n": 3, "x": 1.5, "d": dt.date(2020, 1, 2), "s": "a"},
+        {"n": None, "x": None, "d": None, "s": None},
+    ]
     assert type(rows[0]["n"]) is int  # the column arrived as float because of its gap
 
 

@@ -50,7 +50,11 @@ def test_every_planted_defect_is_quarantined_with_its_rule(sample_run):
         for path in files_of(SAMPLE_DIR, model):
             rows = _read(path)
             col = rows[0].index(header)
-            hits += [(path.relative_to(SAMPLE_DIR).as_posix(), i + 1) for i, r in enumerate(rows) if i and r[col] == d["value"]]
+            hits += [
+                (path.relative_to(SAMPLE_DIR).as_posix(), i + 1)
+                for i, r in enumerate(rows)
+                if i and r[col] == d["value"]
+            ]
         assert hits, d
         # the defect's row (the first, for a duplicate that a later row supersedes)
         file, row = hits[0]
@@ -164,7 +168,7 @@ def test_a_bad_file_never_stops_the_good_files(inbox, tmp_path, damage):
     else:
         rows = _read(bad)
         col = rows[0].index("合同金额（元）")
-        _write(bad, [r[:col] + r[col + 1:] for r in rows])
+        _write(bad, [r[:col] + r[col + 1 :] for r in rows])
     out = run_pipeline(Settings(inbox, tmp_path / "out"))
     assert out.success
     acc = out.accounting.set_index("file")
@@ -183,8 +187,8 @@ def test_line_level_damage_costs_only_that_line_and_rows_keep_their_numbers(inbo
     path = inbox / "evaluations" / "evaluations.csv"
     rows = _read(path)
     status = rows[0].index("评估等级")
-    rows[12][status] = "较好"                      # spreadsheet row 13: a bad value
-    rows[5] = rows[5] + ["多余"]                    # spreadsheet row 6: a stray extra cell
+    rows[12][status] = "较好"  # spreadsheet row 13: a bad value
+    rows[5] = rows[5] + ["多余"]  # spreadsheet row 6: a stray extra cell
     text = "\n".join(",".join(r) for r in rows[:10]) + "\n\n" + "\n".join(",".join(r) for r in rows[10:]) + "\n"
     # a blank line after row 10 (so row 13 becomes line 14), and a BOM as Excel writes it
     path.write_bytes("\ufeff".encode() + text.encode("utf-8"))
@@ -205,8 +209,10 @@ def test_files_no_register_takes_are_reported(inbox, tmp_path):
     out = run_pipeline(Settings(inbox, tmp_path / "out"))
     unclaimed = out.accounting[out.accounting["register"] == "(unclaimed)"]
     assert list(unclaimed["file"]) == ["projects/projects_2024.pdf", "说明.csv"]
-    assert "fits no register" in unclaimed.set_index("file").at["说明.csv", "note"] or \
-        "no header" in unclaimed.set_index("file").at["说明.csv", "note"]
+    assert (
+        "fits no register" in unclaimed.set_index("file").at["说明.csv", "note"]
+        or "no header" in unclaimed.set_index("file").at["说明.csv", "note"]
+    )
     taken = out.accounting.set_index("file")["register"]
     assert taken["projects/projects_2023.CSV"] == taken["projects/projcts_2025.csv"] == "projects"
 
@@ -222,8 +228,11 @@ def test_no_personal_data_in_dagster_storage(tmp_path, io_manager):
     home = tmp_path / "home"
     home.mkdir()
     settings = Settings(SAMPLE_DIR, tmp_path / "out")
-    defs = (build_definitions(settings) if io_manager == "ours" else
-            build_definitions(settings, FilesystemIOManager(base_dir=str(home / "storage"))))
+    defs = (
+        build_definitions(settings)
+        if io_manager == "ours"
+        else build_definitions(settings, FilesystemIOManager(base_dir=str(home / "storage")))
+    )
     with DagsterInstance.local_temp(str(home)) as instance:
         assert defs.resolve_job_def(JOB_NAME).execute_in_process(instance=instance).success
     names, certs = _personal_values()

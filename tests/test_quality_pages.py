@@ -20,8 +20,10 @@ def test_data_docs_index_lists_every_suite_with_its_result_without_scripts(sampl
     assert "<script" not in section and "http" not in section
     recorded = json.loads((docs / "sanshe_suites.json").read_text(encoding="utf-8"))
     assert set(recorded) == set(SUITES)
-    checks = {c["asset"].removesuffix("_resolved"): c for c in
-              json.loads((sample_run[0].output_dir / "run_summary.json").read_text(encoding="utf-8"))["checks"]}
+    checks = {
+        c["asset"].removesuffix("_resolved"): c
+        for c in json.loads((sample_run[0].output_dir / "run_summary.json").read_text(encoding="utf-8"))["checks"]
+    }
     for name, suite in recorded.items():
         row = re.search(rf'<a href="([^"]+)">{name}</a></td><td[^>]*><b>([^<]+)</b>', section)
         assert row and (docs / row.group(1)).is_file(), name
@@ -37,8 +39,11 @@ def _rows(path):
 def test_quarantine_page_errors_first_grouped_with_counts(sample_run):
     folder = sample_run[0].quarantine_dir
     text = (folder / "index.html").read_text(encoding="utf-8")
-    groups = re.findall(r'<details class="g (\w+)" data-register="([^"]*)" data-rule="([^"]*)" '
-                        r'data-severity="\w+" data-count="(\d+)"', text)
+    groups = re.findall(
+        r'<details class="g (\w+)" data-register="([^"]*)" data-rule="([^"]*)" '
+        r'data-severity="\w+" data-count="(\d+)"',
+        text,
+    )
     severities = [g[0] for g in groups]
     assert severities == sorted(severities, key=["error", "warning"].index)
     for severity, csv_name in (("error", "quarantine.csv"), ("warning", "warnings.csv")):

@@ -36,8 +36,10 @@ def register_on(frame: pd.DataFrame, day) -> pd.DataFrame:
 
 def hubs_on(tables, day) -> pd.DataFrame:
     h = tables["hubs"]
-    return h[(h["established_on"].isna() | (h["established_on"] <= day))
-             & (h["dissolved_on"].isna() | (h["dissolved_on"] > day))]
+    return h[
+        (h["established_on"].isna() | (h["established_on"] <= day))
+        & (h["dissolved_on"].isna() | (h["dissolved_on"] > day))
+    ]
 
 
 def jingan_streets_on(tables, day) -> set[str]:
@@ -81,23 +83,32 @@ def test_every_catalogue_query_has_an_oracle_test():
 
 # -- hub-style management ---------------------------------------------------------------------
 
+
 def hub_coverage_oracle(snapshots, tables, day) -> pd.DataFrame:
     hubs = hubs_on(tables, day)
     m = register_on(snapshots["hub_memberships"], day)
     m = m[m["uscc"].isin(active_orgs(snapshots, day)["uscc"]) & m["hub_id"].isin(hubs["hub_id"])]
     m = m.assign(branch=m["has_party_branch"].astype(bool), liaison=m["liaison_id"].notna())
-    per = pd.DataFrame({
-        "members": m.groupby("hub_id").size(),
-        "with_party_branch": m[m["branch"]].groupby("hub_id").size(),
-        "with_liaison_only": m[~m["branch"] & m["liaison"]].groupby("hub_id").size(),
-        "with_neither": m[~m["branch"] & ~m["liaison"]].groupby("hub_id").size(),
-    })
+    per = pd.DataFrame(
+        {
+            "members": m.groupby("hub_id").size(),
+            "with_party_branch": m[m["branch"]].groupby("hub_id").size(),
+            "with_liaison_only": m[~m["branch"] & m["liaison"]].groupby("hub_id").size(),
+            "with_neither": m[~m["branch"] & ~m["liaison"]].groupby("hub_id").size(),
+        }
+    )
     o = hubs.set_index("hub_id").join(per).fillna(0).reset_index()
     o["hub_kind"] = o["hub_kind"].map(HUB_KINDS)
     o["order"] = o["hub_kind"].map({"federation": 0, "street": 1, "industry": 2})
     o = o.sort_values(["order", "hub_id"])
-    return pd.DataFrame({"hub_kind": o["hub_kind"], "hub_id": o["hub_id"], "hub_name": o["hub_name"],
-                         **{c: o[c].astype(int) for c in ("members", "with_party_branch", "with_liaison_only", "with_neither")}})
+    return pd.DataFrame(
+        {
+            "hub_kind": o["hub_kind"],
+            "hub_id": o["hub_id"],
+            "hub_name": o["hub_name"],
+            **{c: o[c].astype(int) for c in ("members", "with_party_branch", "with_liaison_only", "with_neither")},
+        }
+    )
 
 
 @pytest.mark.parametrize("day", DAYS, ids=str)
@@ -123,13 +134,21 @@ def test_unattached_organisations(store, snapshots, tables, day):
     members = register_on(snapshots["hub_memberships"], day)["uscc"]
     o = o[o["street_code"].isin(jingan_streets_on(tables, day)) & ~o["uscc"].isin(members)]
     o = o.sort_values(["street_code", "uscc"])
-    oracle = pd.DataFrame({"uscc": o["uscc"], "name": o["name"], "org_type": o["org_type"],
-                           "street_code": o["street_code"], "street": o["street_code"].map(streets),
-                           "registration_date": o["registration_date"]})
+    oracle = pd.DataFrame(
+        {
+            "uscc": o["uscc"],
+            "name": o["name"],
+            "org_type": o["org_type"],
+            "street_code": o["street_code"],
+            "street": o["street_code"].map(streets),
+            "registration_date": o["registration_date"],
+        }
+    )
     assert_same(run(store, "unattached-organisations", as_of=day), oracle)
 
 
 # -- funding and evaluation --------------------------------------------------------------------
+
 
 def _projects(tables, year=0, category=""):
     p = tables["projects"].copy()
@@ -141,7 +160,9 @@ def _projects(tables, year=0, category=""):
     return p
 
 
-@pytest.mark.parametrize("params", [{}, {"year": 2024}, {"category": "养老服务"}, {"year": 2021, "category": "社区治理"}])
+@pytest.mark.parametrize(
+    "params", [{}, {"year": 2024}, {"category": "养老服务"}, {"year": 2021, "category": "社区治理"}]
+)
 def test_funding_by_street(store, tables, params):
     p = _projects(tables, **params)
     com = tables["communities"].set_index("community_code")
@@ -161,11 +182,18 @@ def test_funding_by_street(store, tables, params):
 @pytest.mark.parametrize("params", [{}, {"year": 2023}, {"category": "青少年服务"}])
 def test_funding_by_purchaser(store, tables, params):
     p = _projects(tables, **params)
-    name = tables["projects"].sort_values(["award_date", "project_id"]).groupby("purchaser_uscc")["purchaser_name"].last()
-    g = p.groupby("purchaser_uscc").agg(projects=("project_id", "size"), budget_yuan=("budget", "sum"),
-                                        contract_yuan=("contract_amount", "sum")).reset_index()
+    name = (
+        tables["projects"].sort_values(["award_date", "project_id"]).groupby("purchaser_uscc")["purchaser_name"].last()
+    )
+    g = (
+        p.groupby("purchaser_uscc")
+        .agg(projects=("project_id", "size"), budget_yuan=("budget", "sum"), contract_yuan=("contract_amount", "sum"))
+        .reset_index()
+    )
     g["purchaser"] = g["purchaser_uscc"].map(name)
-    oracle = g[["purchaser_uscc", "purchaser", "projects", "budget_yuan", "contract_yuan"]].sort_values("purchaser_uscc")
+    oracle = g[["purchaser_uscc", "purchaser", "projects", "budget_yuan", "contract_yuan"]].sort_values(
+        "purchaser_uscc"
+    )
     assert_same(run(store, "funding-by-purchaser", **params), oracle.round(2))
 
 
@@ -173,15 +201,24 @@ def test_funding_by_purchaser(store, tables, params):
 def test_provider_concentration(store, tables, params):
     top = params.get("top", 3)
     p = _projects(tables, year=params.get("year", 0))
-    names = tables["projects"].sort_values(["award_date", "project_id"]).groupby("purchaser_uscc")["purchaser_name"].last()
+    names = (
+        tables["projects"].sort_values(["award_date", "project_id"]).groupby("purchaser_uscc")["purchaser_name"].last()
+    )
     by = p.groupby(["purchaser_uscc", "provider_uscc"])["contract_amount"].sum().reset_index()
     rows = []
     for buyer, grp in by.groupby("purchaser_uscc"):
         values = np.sort(grp["contract_amount"].to_numpy())[::-1]
         total, top_value = values.sum(), values[:top].sum()
-        rows.append({"purchaser_uscc": buyer, "purchaser": names[buyer], "providers": len(values),
-                     "contract_yuan": round(total, 2), "top_n_yuan": round(top_value, 2),
-                     "top_n_share": round(top_value / total, 4)})
+        rows.append(
+            {
+                "purchaser_uscc": buyer,
+                "purchaser": names[buyer],
+                "providers": len(values),
+                "contract_yuan": round(total, 2),
+                "top_n_yuan": round(top_value, 2),
+                "top_n_share": round(top_value / total, 4),
+            }
+        )
     assert_same(run(store, "provider-concentration", **params), pd.DataFrame(rows))
 
 
@@ -192,15 +229,27 @@ def test_poorly_evaluated_still_funded(store, tables, below):
     rank = {g: r for g, (r, _floor) in EVALUATION_GRADES.items()}
     rated = ev[ev["grade"].map(rank) < rank[below]].merge(p[["project_id", "provider_uscc"]], on="project_id")
     later = p[["project_id", "provider_uscc", "award_date", "contract_amount"]].rename(
-        columns={"project_id": "later_project", "award_date": "later_award_date", "contract_amount": "later_amount_yuan"})
+        columns={
+            "project_id": "later_project",
+            "award_date": "later_award_date",
+            "contract_amount": "later_amount_yuan",
+        }
+    )
     x = rated.merge(later, on="provider_uscc")
     x = x[x["later_award_date"] > x["eval_date"]]
-    oracle = pd.DataFrame({
-        "provider_uscc": x["provider_uscc"], "provider": x["provider_uscc"].map(org["name"]),
-        "rated_project": x["project_id"], "grade": x["grade"], "score": x["score"], "evaluated_on": x["eval_date"],
-        "later_project": x["later_project"], "later_award_date": x["later_award_date"],
-        "later_amount_yuan": x["later_amount_yuan"],
-    }).sort_values(["provider_uscc", "rated_project", "later_project"])
+    oracle = pd.DataFrame(
+        {
+            "provider_uscc": x["provider_uscc"],
+            "provider": x["provider_uscc"].map(org["name"]),
+            "rated_project": x["project_id"],
+            "grade": x["grade"],
+            "score": x["score"],
+            "evaluated_on": x["eval_date"],
+            "later_project": x["later_project"],
+            "later_award_date": x["later_award_date"],
+            "later_amount_yuan": x["later_amount_yuan"],
+        }
+    ).sort_values(["provider_uscc", "rated_project", "later_project"])
     if below == "优秀" or len(oracle):
         assert_same(run(store, "poorly-evaluated-still-funded", below=below), oracle)
     else:  # nothing rated that low in the sample: the graph must agree
@@ -208,6 +257,7 @@ def test_poorly_evaluated_still_funded(store, tables, below):
 
 
 # -- three-way linkage ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("day", [dt.date(2019, 6, 30), dt.date(2022, 1, 1), SNAPSHOT], ids=str)
 def test_community_linkage(store, tables, day):
@@ -222,19 +272,45 @@ def test_community_linkage(store, tables, day):
     o = com.set_index("community_code")
     o["organisations"] = orgs.reindex(o.index, fill_value=0)
     o["projects"] = projects.reindex(o.index, fill_value=0)
-    for level, col in (("助理社会工作师", "assistant_workers"), ("社会工作师", "intermediate_workers"),
-                       ("高级社会工作师", "senior_workers")):
+    for level, col in (
+        ("助理社会工作师", "assistant_workers"),
+        ("社会工作师", "intermediate_workers"),
+        ("高级社会工作师", "senior_workers"),
+    ):
         o[col] = levels[level].reindex(o.index, fill_value=0) if level in levels else 0
     o["workers"] = o["assistant_workers"] + o["intermediate_workers"] + o["senior_workers"]
     o["missing_parties"] = (o["organisations"] == 0).astype(int) + (o["workers"] == 0).astype(int)
     o["missing"] = [
-        "organisation+social_worker" if a == 0 and b == 0 else "organisation" if a == 0 else "social_worker" if b == 0 else ""
-        for a, b in zip(o["organisations"], o["workers"], strict=True)]
+        "organisation+social_worker"
+        if a == 0 and b == 0
+        else "organisation"
+        if a == 0
+        else "social_worker"
+        if b == 0
+        else ""
+        for a, b in zip(o["organisations"], o["workers"], strict=True)
+    ]
     o = o.reset_index().sort_values(["missing_parties", "community_code"], ascending=[False, True])
-    oracle = pd.DataFrame({"community_code": o["community_code"], "community": o["community_name"],
-                           "street": o["street_name"], **{c: o[c] for c in (
-                               "organisations", "workers", "assistant_workers", "intermediate_workers",
-                               "senior_workers", "projects", "missing_parties", "missing")}})
+    oracle = pd.DataFrame(
+        {
+            "community_code": o["community_code"],
+            "community": o["community_name"],
+            "street": o["street_name"],
+            **{
+                c: o[c]
+                for c in (
+                    "organisations",
+                    "workers",
+                    "assistant_workers",
+                    "intermediate_workers",
+                    "senior_workers",
+                    "projects",
+                    "missing_parties",
+                    "missing",
+                )
+            },
+        }
+    )
     graph = run(store, "community-linkage", as_of=day)
     assert_same(graph, oracle)
     assert graph["missing_parties"].iloc[0] > 0  # the sample has gaps, and they come first
@@ -250,12 +326,30 @@ def test_organisation_density(store, snapshots, tables, day):
     pop = com.groupby("street_code")["population"].sum()
     n = active.groupby("street_code").size().reindex(pop.index, fill_value=0)
     names = com.drop_duplicates("street_code").set_index("street_code")["street_name"]
-    street_rows = pd.DataFrame({"level": "street", "district_code": "310106", "code": pop.index,
-                                "name": pop.index.map(names), "organisations": n.values, "population": pop.values,
-                                "per_10k_residents": (n.values * 10000 / pop.values).round(1)})
-    district = pd.DataFrame([{"level": "district", "district_code": "310106", "code": "310106", "name": "静安区",
-                              "organisations": len(active), "population": int(pop.sum()),
-                              "per_10k_residents": round(len(active) * 10000 / pop.sum(), 1)}])
+    street_rows = pd.DataFrame(
+        {
+            "level": "street",
+            "district_code": "310106",
+            "code": pop.index,
+            "name": pop.index.map(names),
+            "organisations": n.values,
+            "population": pop.values,
+            "per_10k_residents": (n.values * 10000 / pop.values).round(1),
+        }
+    )
+    district = pd.DataFrame(
+        [
+            {
+                "level": "district",
+                "district_code": "310106",
+                "code": "310106",
+                "name": "静安区",
+                "organisations": len(active),
+                "population": int(pop.sum()),
+                "per_10k_residents": round(len(active) * 10000 / pop.sum(), 1),
+            }
+        ]
+    )
     oracle = pd.concat([district, street_rows.sort_values("code")], ignore_index=True)
     graph = run(store, "organisation-density", as_of=day)
     assert_same(graph[graph["district_code"] == "310106"], oracle)
@@ -275,7 +369,10 @@ def test_community_profile(store, tables, pick):
     code = com.sort_values("community_code")["community_code"].iloc[pick]
     graph = run(store, "community-profile", code=code)
     assert len(graph) > 0
-    got = {rel: set(graph.loc[graph["relation"] == rel, "key"]) for rel in ("community", "project", "organisation", "social_worker")}
+    got = {
+        rel: set(graph.loc[graph["relation"] == rel, "key"])
+        for rel in ("community", "project", "organisation", "social_worker")
+    }
     here = p[p["served_communities"].map(lambda cs: code in cs)]
     assert got["community"] == {code}
     assert got["project"] == set(here["project_id"])
@@ -291,6 +388,7 @@ def test_community_profile(store, tables, pick):
 
 # -- time ---------------------------------------------------------------------------------------
 
+
 def test_hub_network_history(store, sample_run, snapshots, tables):
     """Against the derived periods for every year, and against the snapshots themselves at the
     year-ends that have one (2014, 2016 and the current register)."""
@@ -301,14 +399,18 @@ def test_hub_network_history(store, sample_run, snapshots, tables):
     for year in range(2011, SNAPSHOT.year + 1):
         day = dt.date(year, 12, 31)
         hubs = hubs_on(tables, day)
-        m = membership[(membership["valid_from"].isna() | (membership["valid_from"] <= day))
-                       & (membership["valid_to"].isna() | (membership["valid_to"] > day))]
+        m = membership[
+            (membership["valid_from"].isna() | (membership["valid_from"] <= day))
+            & (membership["valid_to"].isna() | (membership["valid_to"] > day))
+        ]
         frm, to = m["uscc"].map(status["valid_from"]), m["uscc"].map(status["valid_to"])
         m = m[(frm.isna() | (frm <= day)) & (to.isna() | (to > day)) & m["hub_id"].isin(hubs["hub_id"])]
         for kind in ("federation", "street", "industry"):
             ids = hubs.loc[hubs["hub_kind"].map(HUB_KINDS) == kind, "hub_id"]
             if len(ids):
-                rows.append({"year": year, "hub_kind": kind, "hubs": len(ids), "members": int(m["hub_id"].isin(ids).sum())})
+                rows.append(
+                    {"year": year, "hub_kind": kind, "hubs": len(ids), "members": int(m["hub_id"].isin(ids).sum())}
+                )
     graph = run(store, "hub-network-history")
     assert_same(graph, pd.DataFrame(rows))
     for day in (dt.date(2014, 12, 31), dt.date(2016, 12, 31), SNAPSHOT):
@@ -324,11 +426,21 @@ def test_award_eligibility(store, snapshots, tables, min_grade):
     g = orgs.dropna(subset=["grade_date"])[["uscc", "grade", "grade_date"]].drop_duplicates()
     g = g.sort_values(["uscc", "grade_date"])
     nxt = g.groupby("uscc")["grade_date"].shift(-1)
-    g["end"] = [min(d.replace(year=d.year + GRADE_VALID_YEARS) if not (d.month == 2 and d.day == 29)
-                    else d.replace(year=d.year + GRADE_VALID_YEARS, day=28), n if isinstance(n, dt.date) else dt.date.max)
-                for d, n in zip(g["grade_date"], nxt, strict=True)]
+    g["end"] = [
+        min(
+            d.replace(year=d.year + GRADE_VALID_YEARS)
+            if not (d.month == 2 and d.day == 29)
+            else d.replace(year=d.year + GRADE_VALID_YEARS, day=28),
+            n if isinstance(n, dt.date) else dt.date.max,
+        )
+        for d, n in zip(g["grade_date"], nxt, strict=True)
+    ]
     g = g[g["grade"].map(ORG_GRADES.index) >= ORG_GRADES.index(min_grade)]
-    c = orgs.dropna(subset=["credit_list", "listed_on"]).groupby(["uscc", "credit_list", "listed_on"], as_index=False)["removed_on"].max()
+    c = (
+        orgs.dropna(subset=["credit_list", "listed_on"])
+        .groupby(["uscc", "credit_list", "listed_on"], as_index=False)["removed_on"]
+        .max()
+    )
     inspected = tables["annual_inspections"].set_index(["uscc", "year"])["result"]
     registered = tables["organisations"].set_index("uscc")["registration_date"]
     rows = []
@@ -338,12 +450,26 @@ def test_award_eligibility(store, snapshots, tables, min_grade):
         no_grade = not ((og["grade_date"] <= day) & (og["end"] > day)).any()
         listed = bool(((oc["listed_on"] <= day) & (oc["removed_on"].isna() | (oc["removed_on"] > day))).any())
         result = inspected.get((o, day.year - 1))
-        problem = ("missing" if result is None and registered[o] < dt.date(day.year - 1, 1, 1)
-                   else "不合格" if result == "不合格" else "")
+        problem = (
+            "missing"
+            if result is None and registered[o] < dt.date(day.year - 1, 1, 1)
+            else "不合格"
+            if result == "不合格"
+            else ""
+        )
         if no_grade or listed or problem:
-            rows.append({"project_id": rec["project_id"], "provider_uscc": o, "provider": tables["organisations"].set_index("uscc").loc[o, "name"],
-                         "award_date": day, "contract_yuan": rec["contract_amount"], "no_valid_grade": no_grade,
-                         "inspection_problem": problem, "on_credit_list": listed})
+            rows.append(
+                {
+                    "project_id": rec["project_id"],
+                    "provider_uscc": o,
+                    "provider": tables["organisations"].set_index("uscc").loc[o, "name"],
+                    "award_date": day,
+                    "contract_yuan": rec["contract_amount"],
+                    "no_valid_grade": no_grade,
+                    "inspection_problem": problem,
+                    "on_credit_list": listed,
+                }
+            )
     oracle = pd.DataFrame(rows)
     graph = run(store, "award-eligibility", min_grade=min_grade)
     assert_same(graph, oracle)

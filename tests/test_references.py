@@ -39,8 +39,11 @@ def test_each_reference_is_a_relationship_of_the_schema(register):
     model = CONTRACTS[register]
     order = list(CONTRACTS)
     links = {frozenset(ends) for rel in schema().rels.values() for ends in rel.endpoints}
-    subject = _nodes_of(register) or {_node_keyed_by(schema(), model.references[k].register, model.references[k].field)
-                                      for k in model.key if k in model.references}
+    subject = _nodes_of(register) or {
+        _node_keyed_by(schema(), model.references[k].register, model.references[k].field)
+        for k in model.key
+        if k in model.references
+    }
     for field, ref in model.references.items():
         assert order.index(ref.register) <= order.index(register), f"{register}.{field} refers to a later register"
         target = _node_keyed_by(schema(), ref.register, ref.field)
@@ -48,18 +51,29 @@ def test_each_reference_is_a_relationship_of_the_schema(register):
         if field in model.key and not _nodes_of(register):
             assert any(target in ends for ends in links), f"{target} has no relationship"
         else:
-            assert any(frozenset({s, target}) in links for s in subject), f"{register}.{field}: no relationship to {target}"
+            assert any(frozenset({s, target}) in links for s in subject), (
+                f"{register}.{field}: no relationship to {target}"
+            )
 
 
 def test_a_reference_added_to_a_contract_is_checked_everywhere(monkeypatch, store):
     # a made-up reference: a project's purchaser must be a registered social organisation
     monkeypatch.setattr(ProjectRecord, "references", {**ProjectRecord.references, "purchaser_uscc": ORGANISATION})
     orgs = _register("organisations", uscc=["51310106MJ0000001X", "51310106MJ0000002X"])
-    projects = _register("projects", project_id=["P1", "P2"], provider_uscc=["51310106MJ0000001X"] * 2,
-                         purchaser_uscc=["51310106MJ0000002X", "11310106000000000X"],
-                         served_communities=[["310106001001"], []], staffed_workers=[[], []])
-    registers = {"organisations": orgs, "communities": _register("communities", community_code=["310106001001"]),
-                 "workers": _register("workers", worker_key=["SW000001"]), "projects": projects}
+    projects = _register(
+        "projects",
+        project_id=["P1", "P2"],
+        provider_uscc=["51310106MJ0000001X"] * 2,
+        purchaser_uscc=["51310106MJ0000002X", "11310106000000000X"],
+        served_communities=[["310106001001"], []],
+        staffed_workers=[[], []],
+    )
+    registers = {
+        "organisations": orgs,
+        "communities": _register("communities", community_code=["310106001001"]),
+        "workers": _register("workers", worker_key=["SW000001"]),
+        "projects": projects,
+    }
 
     resolved = check_references(projects, ProjectRecord, registers)
     assert resolved.accepted["project_id"].tolist() == ["P1"]

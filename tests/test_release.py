@@ -61,18 +61,30 @@ def test_no_person_in_any_file_and_the_scan_can_fail(release, tmp_path):
 
 
 def test_organisations_carry_their_org_id_wherever_they_appear(release):
-    for name, pairs in (("organisations", [("uscc", "org_id")]), ("purchasers", [("uscc", "org_id")]),
-                        ("hub_memberships", [("uscc", "org_id")]), ("worker_counts_by_organisation", [("uscc", "org_id")]),
-                        ("projects", [("purchaser_uscc", "purchaser_org_id"), ("provider_uscc", "provider_org_id")])):
+    for name, pairs in (
+        ("organisations", [("uscc", "org_id")]),
+        ("purchasers", [("uscc", "org_id")]),
+        ("hub_memberships", [("uscc", "org_id")]),
+        ("worker_counts_by_organisation", [("uscc", "org_id")]),
+        ("projects", [("purchaser_uscc", "purchaser_org_id"), ("provider_uscc", "provider_org_id")]),
+    ):
         rows = list(csv.DictReader((release / "csv" / f"{name}.csv").open(encoding="utf-8")))
         assert rows and all(r[oid] == "CN-USCI-" + r[code] for r in rows for code, oid in pairs), name
 
 
 def test_licence_is_configurable(store, tmp_path):
-    out = write_release(store, tmp_path / "odbl", ReleaseOptions(licence={"name": "ODbL-1.0", "path": "https://opendatacommons.org/licenses/odbl/1-0/", "title": "ODbL"}))
+    out = write_release(
+        store,
+        tmp_path / "odbl",
+        ReleaseOptions(
+            licence={"name": "ODbL-1.0", "path": "https://opendatacommons.org/licenses/odbl/1-0/", "title": "ODbL"}
+        ),
+    )
     pkg = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
     assert pkg["licenses"][0]["name"] == "ODbL-1.0"
-    assert json.loads((out / "ocds" / "release-package.json").read_text(encoding="utf-8"))["license"].startswith("https://opendatacommons.org")
+    assert json.loads((out / "ocds" / "release-package.json").read_text(encoding="utf-8"))["license"].startswith(
+        "https://opendatacommons.org"
+    )
 
 
 def test_small_counts_of_people_are_suppressed(release):
@@ -116,13 +128,21 @@ def test_ocds_package_validates_against_the_1_1_5_schemas(release):
     pkg = json.loads((release / "ocds" / "release-package.json").read_text(encoding="utf-8"))
     release_schema = json.loads((OCDS / "release-schema.json").read_text(encoding="utf-8"))
     registry = Registry().with_resource(
-        "https://standard.open-contracting.org/schema/1__1__5/release-schema.json", Resource.from_contents(release_schema))
+        "https://standard.open-contracting.org/schema/1__1__5/release-schema.json",
+        Resource.from_contents(release_schema),
+    )
     checker = jsonschema.Draft4Validator.FORMAT_CHECKER
-    package_errors = list(jsonschema.Draft4Validator(json.loads((OCDS / "release-package-schema.json").read_text(encoding="utf-8")),
-                                                     registry=registry, format_checker=checker).iter_errors(pkg))
+    package_errors = list(
+        jsonschema.Draft4Validator(
+            json.loads((OCDS / "release-package-schema.json").read_text(encoding="utf-8")),
+            registry=registry,
+            format_checker=checker,
+        ).iter_errors(pkg)
+    )
     assert package_errors == []
-    deref = jsonschema.Draft4Validator(json.loads((OCDS / "dereferenced-release-schema.json").read_text(encoding="utf-8")),
-                                       format_checker=checker)
+    deref = jsonschema.Draft4Validator(
+        json.loads((OCDS / "dereferenced-release-schema.json").read_text(encoding="utf-8")), format_checker=checker
+    )
     errors = [(r["ocid"], e.message) for r in pkg["releases"] for e in deref.iter_errors(r)]
     assert errors == [], errors[:5]
     projects = list(csv.DictReader((release / "csv" / "projects.csv").open(encoding="utf-8")))
@@ -141,18 +161,33 @@ def test_ocds_values_come_from_the_codelists(release):
         seen["award"] |= {a["status"] for a in r["awards"]}
         seen["contract"] |= {c["status"] for c in r["contracts"]}
         seen["currency"] |= {a["value"]["currency"] for a in r["awards"]}
-        seen["doc"] |= {d["documentType"] for c in r["contracts"] for d in c.get("implementation", {}).get("documents", [])}
-        assert all(p["id"] == "CN-USCI-" + p["identifier"]["id"] and p["identifier"]["scheme"] == "CN-USCI" for p in r["parties"])
-    for key, codelist in (("tag", "releaseTag"), ("method", "method"), ("role", "partyRole"), ("doc", "documentType"),
-                          ("award", "awardStatus"), ("contract", "contractStatus"), ("tender", "tenderStatus"),
-                          ("category", "procurementCategory"), ("currency", "currency")):
+        seen["doc"] |= {
+            d["documentType"] for c in r["contracts"] for d in c.get("implementation", {}).get("documents", [])
+        }
+        assert all(
+            p["id"] == "CN-USCI-" + p["identifier"]["id"] and p["identifier"]["scheme"] == "CN-USCI"
+            for p in r["parties"]
+        )
+    for key, codelist in (
+        ("tag", "releaseTag"),
+        ("method", "method"),
+        ("role", "partyRole"),
+        ("doc", "documentType"),
+        ("award", "awardStatus"),
+        ("contract", "contractStatus"),
+        ("tender", "tenderStatus"),
+        ("category", "procurementCategory"),
+        ("currency", "currency"),
+    ):
         assert seen[key] and seen[key] <= _codes(codelist), (key, seen[key] - _codes(codelist))
     assert seen["doc"] == {"evaluationReports"}
 
 
 def test_evaluations_travel_as_documented_extension_fields(release):
     pkg = json.loads((release / "ocds" / "release-package.json").read_text(encoding="utf-8"))
-    docs = [d for r in pkg["releases"] for c in r["contracts"] for d in c.get("implementation", {}).get("documents", [])]
+    docs = [
+        d for r in pkg["releases"] for c in r["contracts"] for d in c.get("implementation", {}).get("documents", [])
+    ]
     evaluations = list(csv.DictReader((release / "csv" / "evaluations.csv").open(encoding="utf-8")))
     assert len(docs) == len(evaluations)
     ext = json.loads((release / "ocds" / "extension" / "release-schema.json").read_text(encoding="utf-8"))
@@ -162,12 +197,18 @@ def test_evaluations_travel_as_documented_extension_fields(release):
 
 # -- quality, page, changes (the catalogue: test_release_standards.py) -------------------------------------------------------
 
+
 def test_quality_report_counts_add_up_and_hold_no_values(release):
     q = json.loads((release / "quality" / "report.json").read_text(encoding="utf-8"))
     for r in q["registers"]:
         assert r["rows_read"] == r["rows_accepted"] + r["rows_quarantined"]
         assert r["register"] == "(unclaimed)" or sum(r["quarantined_by_rule"].values()) >= r["rows_quarantined"]
-    assert {u["check"] for u in q["usefulness"]} >= {"zero_amounts", "end_before_start", "provider_two_names", "no_served_community"}
+    assert {u["check"] for u in q["usefulness"]} >= {
+        "zero_amounts",
+        "end_before_start",
+        "provider_two_names",
+        "no_served_community",
+    }
     assert all(u["count"] is not None for u in q["usefulness"])
     assert len(q["expectation_checks"]) >= 9
 
@@ -177,18 +218,39 @@ def test_index_page_opens_offline(release, tmp_path):
     assert not re.search(r"(src|href)=\"https?://", text)
     assert re.findall(r"<script src=\"([^\"]+)\"", text) == ["explore/search.js"]
     links = re.findall(r"href=\"([^\"#]+)", text)
-    assert {"csv/projects.csv", "parquet/projects.parquet", "ocds/release-package.json", "quality/report.json",
-            "catalog.jsonld", "explore/index.html"} <= set(links)
+    assert {
+        "csv/projects.csv",
+        "parquet/projects.parquet",
+        "ocds/release-package.json",
+        "quality/report.json",
+        "catalog.jsonld",
+        "explore/index.html",
+    } <= set(links)
     assert [link for link in links if not (release / link).is_file()] == []
     assert text.count("<svg") >= 5 and "Community services open data" in text and "三社联动" in text
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.skip("headless Chromium is not installed here (.ci/run installs it); the offline checks above ran")
     png = tmp_path / "index.png"
-    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-                    f"--screenshot={png}", "--window-size=1000,2600", (release / "index.html").as_uri()],
-                   capture_output=True, timeout=120, check=False)
+    subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={png}",
+            "--window-size=1000,2600",
+            (release / "index.html").as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
     assert png.is_file() and png.stat().st_size > 40_000, "the page rendered blank or not at all"
 
 

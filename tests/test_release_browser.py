@@ -36,18 +36,34 @@ class Browser:
             os.dup2(b, 4)
 
         self.proc = subprocess.Popen(
-            [executable, "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={profile}", "about:blank"],
-            preexec_fn=fds, pass_fds=(3, 4), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                executable,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--remote-debugging-pipe",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                "about:blank",
+            ],
+            preexec_fn=fds,
+            pass_fds=(3, 4),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         os.close(to_chrome_r)
         os.close(from_chrome_w)
         self._buffer, self._next, self._events = b"", 0, []
         target = self._send("Target.createTarget", {"url": "about:blank"})["targetId"]
         self._session = self._send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         self.call("Page.enable")
-        self.call("Emulation.setDeviceMetricsOverride",
-                  {"width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": False})
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": False},
+        )
 
     def _read(self, timeout: float = 30) -> dict:
         end = time.monotonic() + timeout
@@ -185,12 +201,17 @@ def test_quarantine_page_filters_to_errors_and_fits_the_screen(browser, sample_r
     assert order == sorted(order, key=["error", "warning"].index) and order[0] == "error"
     assert browser.js("document.getElementById('shown').textContent") == str(len(errors) + len(warnings))
     browser.js("var s=document.getElementById('f-severity'); s.value='error'; s.dispatchEvent(new Event('change'))")
-    visible = browser.js("[...document.querySelectorAll('details.g')].filter(d => d.offsetParent !== null)"
-                         ".map(d => [d.dataset.severity, +d.dataset.count])")
+    visible = browser.js(
+        "[...document.querySelectorAll('details.g')].filter(d => d.offsetParent !== null)"
+        ".map(d => [d.dataset.severity, +d.dataset.count])"
+    )
     assert visible and {s for s, _ in visible} == {"error"}
     assert sum(n for _, n in visible) == len(errors)
     assert browser.js("document.getElementById('shown').textContent") == str(len(errors))
     # nothing wider than the screen: every table cell ends inside the window
     assert browser.js("document.documentElement.scrollWidth") <= WIDTH
-    assert browser.js("Math.max(...[...document.querySelectorAll('td,th')].map(c => c.getBoundingClientRect().right))") <= WIDTH
+    assert (
+        browser.js("Math.max(...[...document.querySelectorAll('td,th')].map(c => c.getBoundingClientRect().right))")
+        <= WIDTH
+    )
     browser.screenshot(ARTEFACTS / "4-quarantine-errors.png")

@@ -8,8 +8,13 @@ import json
 import re
 from pathlib import Path
 
-KINDS = {"org": ("organisations", "uscc"), "community": ("communities", "code"), "hub": ("hubs", "hub_id"),
-         "purchaser": ("purchasers", "uscc"), "project": ("projects", "project_id")}
+KINDS = {
+    "org": ("organisations", "uscc"),
+    "community": ("communities", "code"),
+    "hub": ("hubs", "hub_id"),
+    "purchaser": ("purchasers", "uscc"),
+    "project": ("projects", "project_id"),
+}
 
 
 def _rows(path: Path) -> list[dict]:

@@ -20,17 +20,19 @@ SHAPES = ["shapes", "range", "mdr-vocabularies.shape"]
 #: DCAT-AP constraints that cannot apply to a Chinese publisher: (what the focus node is, the
 #: property) -> why. Every other violation fails the test.
 NOT_APPLICABLE = {
-    ("publisher", "http://www.w3.org/2004/02/skos/core#inScheme"):
-        "dct:publisher must come from the EU 'corporate bodies' vocabulary, which lists EU "
-        "institutions and bodies; a Chinese district's publisher is not, and cannot be, in it.",
-    ("district", None):
-        "dct:spatial must be an EU country, place or continent or a GeoNames IRI; the district is "
-        "given as a dct:Location with its name and administrative code (China itself is given as "
-        "the EU country CHN), because the registers carry no GeoNames id for it.",
+    (
+        "publisher",
+        "http://www.w3.org/2004/02/skos/core#inScheme",
+    ): "dct:publisher must come from the EU 'corporate bodies' vocabulary, which lists EU "
+    "institutions and bodies; a Chinese district's publisher is not, and cannot be, in it.",
+    ("district", None): "dct:spatial must be an EU country, place or continent or a GeoNames IRI; the district is "
+    "given as a dct:Location with its name and administrative code (China itself is given as "
+    "the EU country CHN), because the registers carry no GeoNames id for it.",
 }
 
 
 # -- DCAT-AP 3 ------------------------------------------------------------------------------
+
 
 def shacl_violations(catalog: Path) -> collections.Counter:
     """(focus node kind, result path, message) -> count, for every sh:Violation."""
@@ -95,6 +97,7 @@ def test_catalogue_has_catalog_distributions_coverage_and_contact(release):
 
 # -- OCDS -----------------------------------------------------------------------------------
 
+
 def cove(release: Path, package: dict, monkeypatch) -> dict:
     """libcoveocds on `package`, offline: the standard from the vendored zip, and the URLs under
     the release's published address answered from the release folder (as a web server would);
@@ -116,8 +119,11 @@ def cove(release: Path, package: dict, monkeypatch) -> dict:
         return response
 
     monkeypatch.setattr(ocdsextensionregistry.util.session, "get", get)
-    monkeypatch.setattr(requests.Session, "send", lambda *a, **k: (_ for _ in ()).throw(
-        requests.ConnectionError("offline test: no network")))
+    monkeypatch.setattr(
+        requests.Session,
+        "send",
+        lambda *a, **k: (_ for _ in ()).throw(requests.ConnectionError("offline test: no network")),
+    )
     config = LibCoveOCDSConfig()
     config.config["context"] = "api"
     config.config["standard_zip"] = (OCDS / "standard-1__1__5.zip").as_uri()
@@ -145,7 +151,9 @@ def test_libcoveocds_reports_the_evaluations_when_the_extension_is_not_declared(
     pkg = _package(release)
     del pkg["extensions"]
     fields = cove(release, pkg, monkeypatch)["additional_fields"]
-    assert {(f["path"], f["field"]) for f in fields} == {("/releases/contracts/implementation/documents", "sansheEvaluation")}
+    assert {(f["path"], f["field"]) for f in fields} == {
+        ("/releases/contracts/implementation/documents", "sansheEvaluation")
+    }
 
 
 def test_extension_json_is_valid_against_the_extension_schema(release):

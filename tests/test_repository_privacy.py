@@ -17,8 +17,18 @@ from data_contracts.identifiers import ID_NUMBER_PATTERN, county_known, looks_li
 
 REPO = Path(__file__).resolve().parents[1]
 #: .gitignore's folders, for a checkout without git metadata
-IGNORED = {".git", ".venv", "node_modules", "output", ".neo4j", "__pycache__", ".pytest_cache", ".ruff_cache",
-           ".mypy_cache", "artefacts"}
+IGNORED = {
+    ".git",
+    ".venv",
+    "node_modules",
+    "output",
+    ".neo4j",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".mypy_cache",
+    "artefacts",
+}
 
 
 def committed_files() -> list[Path]:
@@ -26,14 +36,18 @@ def committed_files() -> list[Path]:
         listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
         return [REPO / p for p in listed.decode("utf-8").split("\0") if p]
     except (OSError, subprocess.CalledProcessError):
-        return [p for p in REPO.rglob("*") if p.is_file() and not IGNORED & set(p.relative_to(REPO).parts)
-                and p.relative_to(REPO).parts[:2] != ("benchmarks", "data")]
+        return [
+            p
+            for p in REPO.rglob("*")
+            if p.is_file()
+            and not IGNORED & set(p.relative_to(REPO).parts)
+            and p.relative_to(REPO).parts[:2] != ("benchmarks", "data")
+        ]
 
 
 def real_looking(text: str) -> list[str]:
     """ID-shaped strings of `text` that could be a real person's (see the module docstring)."""
-    return [m for m in ID_NUMBER_PATTERN.findall(text)
-            if looks_like_id_number(m) and county_known(m[:6])]
+    return [m for m in ID_NUMBER_PATTERN.findall(text) if looks_like_id_number(m) and county_known(m[:6])]
 
 
 def test_the_scan_finds_what_it_should():

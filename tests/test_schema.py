@@ -8,8 +8,18 @@ import pytest
 from graph_schema import SchemaError, load, schema
 from sanshe.generated import check
 
-REQUIRED = {"District", "Street", "Community", "SocialOrganisation", "Hub", "SocialWorker", "Purchaser",
-            "Project", "Evaluation", "FundingSource"}
+REQUIRED = {
+    "District",
+    "Street",
+    "Community",
+    "SocialOrganisation",
+    "Hub",
+    "SocialWorker",
+    "Purchaser",
+    "Project",
+    "Evaluation",
+    "FundingSource",
+}
 
 
 def test_generated_files_are_fresh():
@@ -21,13 +31,21 @@ def test_schema_holds_the_required_labels_and_links():
     s = schema()
     assert set(s.nodes) >= REQUIRED
     for rtype, ends in {
-        "IN_STREET": ("Community", "Street"), "IN_DISTRICT": ("Street", "District"),
-        "MEMBER_OF": ("SocialOrganisation", "Hub"), "UNDER": ("Hub", "Hub"), "FOR_STREET": ("Hub", "Street"),
-        "HAS_PARTY_BRANCH": ("SocialOrganisation", "PartyBranch"), "LIAISON_FOR": ("PartyLiaison", "SocialOrganisation"),
-        "EMPLOYED_BY": ("SocialWorker", "SocialOrganisation"), "SERVES": ("SocialWorker", "Community"),
-        "STAFFED_ON": ("SocialWorker", "Project"), "COMMISSIONED": ("Purchaser", "Project"),
-        "AWARDED_TO": ("Project", "SocialOrganisation"), "DELIVERED_IN": ("Project", "Community"),
-        "FUNDED_BY": ("Project", "FundingSource"), "EVALUATES": ("Evaluation", "Project"),
+        "IN_STREET": ("Community", "Street"),
+        "IN_DISTRICT": ("Street", "District"),
+        "MEMBER_OF": ("SocialOrganisation", "Hub"),
+        "UNDER": ("Hub", "Hub"),
+        "FOR_STREET": ("Hub", "Street"),
+        "HAS_PARTY_BRANCH": ("SocialOrganisation", "PartyBranch"),
+        "LIAISON_FOR": ("PartyLiaison", "SocialOrganisation"),
+        "EMPLOYED_BY": ("SocialWorker", "SocialOrganisation"),
+        "SERVES": ("SocialWorker", "Community"),
+        "STAFFED_ON": ("SocialWorker", "Project"),
+        "COMMISSIONED": ("Purchaser", "Project"),
+        "AWARDED_TO": ("Project", "SocialOrganisation"),
+        "DELIVERED_IN": ("Project", "Community"),
+        "FUNDED_BY": ("Project", "FundingSource"),
+        "EVALUATES": ("Evaluation", "Project"),
     }.items():
         assert ends in s.rel(rtype).endpoints, rtype
 
@@ -37,11 +55,14 @@ def test_social_worker_node_has_no_personal_fields():
     assert names.isdisjoint({"name", "id_number", "phone", "certificate_no", "birth_date", "address"})
 
 
-@pytest.mark.parametrize("breakage,message", [
-    (("nodes/Hub.yaml", "key: hub_id", "key: nope"), "key 'nope'"),
-    (("relationships.yaml", "[[Hub, Street]]", "[[Hub, Nowhere]]"), "Nowhere"),
-    (("nodes/Project.yaml", "type: float", "type: money"), "unknown type"),
-])
+@pytest.mark.parametrize(
+    "breakage,message",
+    [
+        (("nodes/Hub.yaml", "key: hub_id", "key: nope"), "key 'nope'"),
+        (("relationships.yaml", "[[Hub, Street]]", "[[Hub, Nowhere]]"), "Nowhere"),
+        (("nodes/Project.yaml", "type: float", "type: money"), "unknown type"),
+    ],
+)
 def test_inconsistent_schema_is_refused_at_load(tmp_path, breakage, message):
     from graph_schema.model import HERE
 

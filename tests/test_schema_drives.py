@@ -35,8 +35,12 @@ def changed_schema(tmp_path, monkeypatch):
 
 def test_a_property_added_to_the_yaml_reaches_every_derived_place(changed_schema, tmp_path):
     s = changed_schema
-    assert "district" in s.node("Community").names and "district" not in graph_schema.model.load().node("Community").names
-    assert "district STRING" in next(line for line in ladybug_ddl(s).splitlines() if "TABLE IF NOT EXISTS Community(" in line)
+    assert (
+        "district" in s.node("Community").names and "district" not in graph_schema.model.load().node("Community").names
+    )
+    assert "district STRING" in next(
+        line for line in ladybug_ddl(s).splitlines() if "TABLE IF NOT EXISTS Community(" in line
+    )
     assert "FOR (n:Community) ON (n.district);" in neo4j_constraints(s)
     assert "| `district` | string | 所属区县名称 | District it lies in | `district_name` |" in schema_doc(s)
 
@@ -52,7 +56,9 @@ def test_a_property_added_to_the_yaml_reaches_every_derived_place(changed_schema
     assert "district:string" in header and first[header.index("district:string")] == "静安区"
     package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
     fields = {f["name"]: f for r in package["resources"] if r["name"] == "communities" for f in r["schema"]["fields"]}
-    assert fields["district"]["type"] == "string" and fields["district"]["title"] == "所属区县名称 · District it lies in"
+    assert (
+        fields["district"]["type"] == "string" and fields["district"]["title"] == "所属区县名称 · District it lies in"
+    )
     with (out / "csv" / "communities.csv").open(encoding="utf-8") as f:
         assert {row["district"] for row in csv.DictReader(f)} == {"静安区"}
 
@@ -71,15 +77,20 @@ def test_a_link_published_in_the_yaml_becomes_a_release_column_and_foreign_key(t
     # the district federation's district (FOR_DISTRICT) is published nowhere as a column;
     # declared on Hub in relationships.yaml, with no other edit, the hub table gains the column,
     # its labels and a foreign key to districts
-    _with_published(tmp_path, monkeypatch, "  endpoints: [[Hub, District]]\n",
-                    "  published_as: {node: Hub, column: district_code, zh: 所属区县代码, en: District (federation)}\n")
+    _with_published(
+        tmp_path,
+        monkeypatch,
+        "  endpoints: [[Hub, District]]\n",
+        "  published_as: {node: Hub, column: district_code, zh: 所属区县代码, en: District (federation)}\n",
+    )
     out = write_release(store, tmp_path / "release")
     package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
     hubs = next(r for r in package["resources"] if r["name"] == "hubs")
     fields = {f["name"]: f for f in hubs["schema"]["fields"]}
     assert fields["district_code"]["title"] == "所属区县代码 · District (federation)"
-    assert {"fields": ["district_code"], "reference": {"resource": "districts", "fields": ["code"]}} \
-        in hubs["schema"]["foreignKeys"]
+    assert {"fields": ["district_code"], "reference": {"resource": "districts", "fields": ["code"]}} in hubs["schema"][
+        "foreignKeys"
+    ]
     expected = store.query("MATCH (h:Hub)-[:FOR_DISTRICT]->(d:District) RETURN h.hub_id AS hub, d.code AS code")
     with (out / "csv" / "hubs.csv").open(encoding="utf-8") as f:
         got = {r["hub_id"]: r["district_code"] for r in csv.DictReader(f) if r["district_code"]}
@@ -87,8 +98,12 @@ def test_a_link_published_in_the_yaml_becomes_a_release_column_and_foreign_key(t
 
 
 def test_a_link_with_several_per_node_cannot_be_a_column(tmp_path, monkeypatch, store):
-    _with_published(tmp_path, monkeypatch, "  endpoints: [[Project, Community]]\n",
-                    "  published_as: {node: Community, column: project_id, zh: 项目, en: Project}\n")
+    _with_published(
+        tmp_path,
+        monkeypatch,
+        "  endpoints: [[Project, Community]]\n",
+        "  published_as: {node: Community, column: project_id, zh: 项目, en: Project}\n",
+    )
     with pytest.raises(SchemaError, match="DELIVERED_IN is published as a column of Community.*several"):
         write_release(store, tmp_path / "release")
 
@@ -97,7 +112,9 @@ def test_published_as_must_name_an_endpoint(tmp_path):
     folder = tmp_path / "graph_schema"
     shutil.copytree(graph_schema.model.HERE, folder, ignore=shutil.ignore_patterns("*.py", "__pycache__", "generated"))
     path = folder / "relationships.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("published_as: {node: Community,", "published_as: {node: Hub,"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("published_as: {node: Community,", "published_as: {node: Hub,"),
+        encoding="utf-8",
+    )
     with pytest.raises(SchemaError, match="IN_STREET: published_as.node must be one of its two endpoints"):
         graph_schema.model.load(folder)

@@ -17,8 +17,11 @@ from sanshe.run import run_pipeline
 
 
 def _tick(settings: Settings, cursor: str | None):
-    ctx = build_sensor_context(cursor=cursor, resources={"sanshe": SansheResource.from_settings(settings)},
-                               definitions=build_definitions(settings))
+    ctx = build_sensor_context(
+        cursor=cursor,
+        resources={"sanshe": SansheResource.from_settings(settings)},
+        definitions=build_definitions(settings),
+    )
     return inbox_sensor(ctx), ctx.cursor
 
 

@@ -18,11 +18,23 @@ from data_contracts.values import (
 from pipelines.common.readers import decode
 
 
-@pytest.mark.parametrize("text,factor,want", [
-    ("125000", 1, 125000.0), ("125,000元", 1, 125000.0), ("¥125000", 1, 125000.0), ("￥125000", 1, 125000.0),
-    ("12.5万元", 1, 125000.0), ("12.5万", 1, 125000.0), ("１２.５万元", 1, 125000.0), ("12.5", 10_000, 125000.0),
-    ("125000元", 10_000, 125000.0), ("12.3456万元", 1, 123456.0), ("-100", 1, -100.0), (" 1,234,567.5 元", 1, 1234567.5),
-])
+@pytest.mark.parametrize(
+    "text,factor,want",
+    [
+        ("125000", 1, 125000.0),
+        ("125,000元", 1, 125000.0),
+        ("¥125000", 1, 125000.0),
+        ("￥125000", 1, 125000.0),
+        ("12.5万元", 1, 125000.0),
+        ("12.5万", 1, 125000.0),
+        ("１２.５万元", 1, 125000.0),
+        ("12.5", 10_000, 125000.0),
+        ("125000元", 10_000, 125000.0),
+        ("12.3456万元", 1, 123456.0),
+        ("-100", 1, -100.0),
+        (" 1,234,567.5 元", 1, 1234567.5),
+    ],
+)
 def test_amounts(text, factor, want):
     assert parse_amount(text, factor) == want
 
@@ -33,13 +45,26 @@ def test_amounts_not_guessed(text):
         parse_amount(text)
 
 
-@pytest.mark.parametrize("text,want", [
-    ("2014-09-01", dt.date(2014, 9, 1)), ("2014/9/1", dt.date(2014, 9, 1)), ("2014.9.1", dt.date(2014, 9, 1)),
-    ("2014年9月1日", dt.date(2014, 9, 1)), ("2014年9月1号", dt.date(2014, 9, 1)), ("20140901", dt.date(2014, 9, 1)),
-    ("2014年9月", dt.date(2014, 9, 1)), ("2014.09", dt.date(2014, 9, 1)), ("2014-09", dt.date(2014, 9, 1)),
-    ("41883", dt.date(2014, 9, 1)), ("２０１４－０９－０１", dt.date(2014, 9, 1)), ("2014-09-01 00:00:00", dt.date(2014, 9, 1)),
-    ("2014-09-11 9:30", dt.date(2014, 9, 11)), ("2014-09-11T09:30:00", dt.date(2014, 9, 11)), ("2014 年 9 月 1 日", dt.date(2014, 9, 1)),
-])
+@pytest.mark.parametrize(
+    "text,want",
+    [
+        ("2014-09-01", dt.date(2014, 9, 1)),
+        ("2014/9/1", dt.date(2014, 9, 1)),
+        ("2014.9.1", dt.date(2014, 9, 1)),
+        ("2014年9月1日", dt.date(2014, 9, 1)),
+        ("2014年9月1号", dt.date(2014, 9, 1)),
+        ("20140901", dt.date(2014, 9, 1)),
+        ("2014年9月", dt.date(2014, 9, 1)),
+        ("2014.09", dt.date(2014, 9, 1)),
+        ("2014-09", dt.date(2014, 9, 1)),
+        ("41883", dt.date(2014, 9, 1)),
+        ("２０１４－０９－０１", dt.date(2014, 9, 1)),
+        ("2014-09-01 00:00:00", dt.date(2014, 9, 1)),
+        ("2014-09-11 9:30", dt.date(2014, 9, 11)),
+        ("2014-09-11T09:30:00", dt.date(2014, 9, 11)),
+        ("2014 年 9 月 1 日", dt.date(2014, 9, 1)),
+    ],
+)
 def test_dates(text, want):
     assert parse_date(text) == want
 
@@ -53,9 +78,21 @@ def test_dates_not_guessed(text):
 def test_yes_no_grades_and_whole_numbers():
     assert [parse_bool(t) for t in ("是", "有", "Y", "ｙ", "yes", "1")] == [True] * 6
     assert [parse_bool(t) for t in ("否", "无", "N", "no", "0")] == [False] * 5
-    assert [parse_org_grade(t) for t in ("5A", "AAAAA", "5A级", "５Ａ", "aaa", "3A等级")] == ["5A", "5A", "5A", "5A", "3A", "3A"]
+    assert [parse_org_grade(t) for t in ("5A", "AAAAA", "5A级", "５Ａ", "aaa", "3A等级")] == [
+        "5A",
+        "5A",
+        "5A",
+        "5A",
+        "3A",
+        "3A",
+    ]
     assert [parse_whole(t) for t in ("12345", "12,345", "12345.0", "１２３")] == [12345, 12345, 12345, 123]
-    for bad, parse in (("也许", parse_bool), ("6A", parse_org_grade), ("AAAAAA", parse_org_grade), ("12.5", parse_whole)):
+    for bad, parse in (
+        ("也许", parse_bool),
+        ("6A", parse_org_grade),
+        ("AAAAAA", parse_org_grade),
+        ("12.5", parse_whole),
+    ):
         with pytest.raises(ValueError):
             parse(bad)
 
@@ -66,7 +103,9 @@ def test_text_keeps_its_characters_and_codes_lose_their_spaces():
 
 
 def test_headers_by_alias_variant_and_unit():
-    m = match(ProjectRecord, ["项目编号 *", "名称", "合同金额(万元)", "预算", "承接主体统一社会信用代码", "备注", "项目编号"])
+    m = match(
+        ProjectRecord, ["项目编号 *", "名称", "合同金额(万元)", "预算", "承接主体统一社会信用代码", "备注", "项目编号"]
+    )
     assert m.columns[0] == "项目编号" and m.columns[1] == "项目名称"
     assert m.columns[2] == "合同金额（元）" and m.units == {"contract_amount": 10_000}
     assert m.columns[3] == "预算金额（元）" and "budget" not in m.units

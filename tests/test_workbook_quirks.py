@@ -20,12 +20,42 @@ from data_contracts.values import INVISIBLE, compact, halfwidth, parse_date, par
 from pipelines.common.readers import decode, read_path
 
 DAY = dt.date(2025, 12, 31)
-PROJECT_HEADER = ["项目编号", "项目名称", "购买主体", "购买主体统一社会信用代码", "目录类别", "采购方式", "预算金额",
-                  "合同金额", "签约日期", "开始日期", "结束日期", "承接机构", "承接机构统一社会信用代码", "服务社区代码",
-                  "资金来源", "配置社工编号"]
-PROJECT = ["JD-2024-004", "扶康助残服务项目", "曹家渡街道办事处", "11310106006758365E", "助残服务", "框架协议采购",
-           "12.99", "11.72", "2024-01-17", "2024-01-17", "2025-01-15", "上海市静安区武定仁心商会",
-           "51310106536806539B", "310106014002", "街道财政资金", ""]
+PROJECT_HEADER = [
+    "项目编号",
+    "项目名称",
+    "购买主体",
+    "购买主体统一社会信用代码",
+    "目录类别",
+    "采购方式",
+    "预算金额",
+    "合同金额",
+    "签约日期",
+    "开始日期",
+    "结束日期",
+    "承接机构",
+    "承接机构统一社会信用代码",
+    "服务社区代码",
+    "资金来源",
+    "配置社工编号",
+]
+PROJECT = [
+    "JD-2024-004",
+    "扶康助残服务项目",
+    "曹家渡街道办事处",
+    "11310106006758365E",
+    "助残服务",
+    "框架协议采购",
+    "12.99",
+    "11.72",
+    "2024-01-17",
+    "2024-01-17",
+    "2025-01-15",
+    "上海市静安区武定仁心商会",
+    "51310106536806539B",
+    "310106014002",
+    "街道财政资金",
+    "",
+]
 
 
 def _read(path: Path, model=ProjectRecord):
@@ -44,10 +74,17 @@ def _csv(path: Path, rows: list[list[str]], encoding="utf-8") -> Path:
 
 # --- unit lines -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("above,beside", [
-    ([["单位：万元"]], None), ([["金额单位: 万元"]], None), ([["单位：万元人民币"]], None), ([["2024年项目清单（单位：万元）"]], None),
-    ([], "单位：万元"),
-])
+
+@pytest.mark.parametrize(
+    "above,beside",
+    [
+        ([["单位：万元"]], None),
+        ([["金额单位: 万元"]], None),
+        ([["单位：万元人民币"]], None),
+        ([["2024年项目清单（单位：万元）"]], None),
+        ([], "单位：万元"),
+    ],
+)
 def test_a_unit_line_above_or_beside_the_header_sets_amount_units(tmp_path, above, beside):
     header = PROJECT_HEADER + ([beside] if beside else [])
     row = PROJECT + ([""] if beside else [])
@@ -71,6 +108,7 @@ def test_no_unit_line_leaves_yuan(tmp_path):
 
 
 # --- two-row headers ------------------------------------------------------------------------
+
 
 def _two_rows(unit: str) -> tuple[list[str], list[str]]:
     parent = [h if h not in ("预算金额", "合同金额", "开始日期", "结束日期") else "" for h in PROJECT_HEADER]
@@ -108,13 +146,26 @@ def test_a_two_row_header_in_a_workbook_with_merges(tmp_path):
 
 # --- merged cells and hidden sheets ---------------------------------------------------------
 
+
 def test_merged_cells_fill_every_row_they_cover(tmp_path):
-    header = ["区县代码", "区县名称", "街道代码", "街道名称", "街道类型", "社区代码", "社区名称", "社区类型", "常住人口"]
+    header = [
+        "区县代码",
+        "区县名称",
+        "街道代码",
+        "街道名称",
+        "街道类型",
+        "社区代码",
+        "社区名称",
+        "社区类型",
+        "常住人口",
+    ]
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.append(header)
     for n in range(1, 4):
-        ws.append(["310106", "静安区", "310106006000", "江宁路街道", "街道", f"31010600600{n}", f"社区{n}", "居委会", "100"])
+        ws.append(
+            ["310106", "静安区", "310106006000", "江宁路街道", "街道", f"31010600600{n}", f"社区{n}", "居委会", "100"]
+        )
     for col in "ABCDE":
         ws.merge_cells(f"{col}2:{col}4")
     wb.save(tmp_path / "communities.xlsx")
@@ -143,12 +194,22 @@ def test_hidden_sheets_are_not_read_and_are_named(tmp_path, state):
 
 # --- rows that are not records --------------------------------------------------------------
 
-@pytest.mark.parametrize("first,why", [
-    ("合计", "total row"), ("总计", "total row"), ("江宁路街道 汇总", "subtotal row"), ("注：金额单位为元", "note or signature line"),
-    ("说明:本表由街道填报", "note or signature line"), ("填报人：张三", "note or signature line"),
-    ("审核人:", "note or signature line"), ("填报日期：2025年1月", "note or signature line"),
-    ("填报单位（盖章）：", "note or signature line"), ("注1. 数据截至年底", "note or signature line"),
-])
+
+@pytest.mark.parametrize(
+    "first,why",
+    [
+        ("合计", "total row"),
+        ("总计", "total row"),
+        ("江宁路街道 汇总", "subtotal row"),
+        ("注：金额单位为元", "note or signature line"),
+        ("说明:本表由街道填报", "note or signature line"),
+        ("填报人：张三", "note or signature line"),
+        ("审核人:", "note or signature line"),
+        ("填报日期：2025年1月", "note or signature line"),
+        ("填报单位（盖章）：", "note or signature line"),
+        ("注1. 数据截至年底", "note or signature line"),
+    ],
+)
 def test_totals_subtotals_notes_and_signatures_are_skipped_and_listed(tmp_path, first, why):
     rows = [PROJECT_HEADER, PROJECT, [first] + [""] * 15]
     fr = _only(_read(_csv(tmp_path / "projects.csv", rows)))
@@ -164,10 +225,14 @@ def test_names_that_start_like_a_footer_are_records(tmp_path, name):
 
 # --- files that are not what their name says -------------------------------------------------
 
+
 def test_an_html_table_named_xls_with_spans_and_line_breaks(tmp_path):
     cells = "".join(f"<th>{h}</th>" for h in PROJECT_HEADER)
-    row = "".join(f"<td>{c}</td>" for c in PROJECT[:13]) + "<td>310106014002<br>310106014010</td>" + \
-        "".join(f"<td>{c}</td>" for c in PROJECT[14:])
+    row = (
+        "".join(f"<td>{c}</td>" for c in PROJECT[:13])
+        + "<td>310106014002<br>310106014010</td>"
+        + "".join(f"<td>{c}</td>" for c in PROJECT[14:])
+    )
     row2 = '<td rowspan="1" colspan="1">JD-2024-005</td>' + "".join(f"<td>{c}</td>" for c in PROJECT[1:])
     page = f"<html><meta charset='GBK'><body><table><tr>{cells}</tr><tr>{row}</tr><tr>{row2}</tr></table></body></html>"
     (tmp_path / "projects.xls").write_bytes(page.encode("gbk"))
@@ -195,10 +260,14 @@ def test_csv_text_named_xls_and_a_workbook_named_csv(tmp_path):
     assert fr.format.endswith("sheet Sheet") and len(fr.frame) == 1
 
 
-@pytest.mark.parametrize("content,what", [
-    (b"%PDF-1.4 ...", "a PDF document"), (b"\x00\x01\x02garbage", "binary data, not a table"),
-    (b"PK\x03\x04 not a zip", "not a readable workbook"),
-])
+@pytest.mark.parametrize(
+    "content,what",
+    [
+        (b"%PDF-1.4 ...", "a PDF document"),
+        (b"\x00\x01\x02garbage", "binary data, not a table"),
+        (b"PK\x03\x04 not a zip", "not a readable workbook"),
+    ],
+)
 def test_a_file_that_is_no_table_is_one_entry(tmp_path, content, what):
     for name in ("projects.csv", "projects.xlsx"):
         (tmp_path / name).write_bytes(content)
@@ -215,6 +284,7 @@ def test_an_empty_file_is_a_note_not_a_crash(tmp_path):
 
 
 # --- cells ----------------------------------------------------------------------------------
+
 
 def test_the_invisible_list_is_unicodes_format_characters():
     """Oracle: every code point of category Cf (Unicode 14, Python 3.11's unicodedata) is in
@@ -249,11 +319,16 @@ def test_digits_of_other_scripts_are_not_made_ascii():
             parse_whole(bad)
 
 
-@pytest.mark.parametrize("text,day", [
-    ("2014-08-31T16:00:00Z", dt.date(2014, 9, 1)), ("2014-08-31T16:00:00.000Z", dt.date(2014, 9, 1)),
-    ("2014-09-01T08:00:00+08:00", dt.date(2014, 9, 1)), ("2014-09-01 23:30:00 -05:00", dt.date(2014, 9, 2)),
-    ("2014-09-01T00:00:00+0800", dt.date(2014, 9, 1)),
-])
+@pytest.mark.parametrize(
+    "text,day",
+    [
+        ("2014-08-31T16:00:00Z", dt.date(2014, 9, 1)),
+        ("2014-08-31T16:00:00.000Z", dt.date(2014, 9, 1)),
+        ("2014-09-01T08:00:00+08:00", dt.date(2014, 9, 1)),
+        ("2014-09-01 23:30:00 -05:00", dt.date(2014, 9, 2)),
+        ("2014-09-01T00:00:00+0800", dt.date(2014, 9, 1)),
+    ],
+)
 def test_zoned_timestamps_are_the_day_in_china(text, day):
     assert parse_date(text) == day
 
@@ -261,15 +336,24 @@ def test_zoned_timestamps_are_the_day_in_china(text, day):
 def test_old_org_type_names_and_split_lists_in_the_contract():
     import pandas as pd
 
-    row = {"社会组织名称": "某服务中心", "统一社会信用代码": "52310106533802276J", "社会组织类型": "民办非企业单位",
-           "登记管理机关": "上海市静安区民政局", "成立登记日期": "1996-02-21", "登记状态": "正常",
-           "住所所在街道代码": "310106012000"}
+    row = {
+        "社会组织名称": "某服务中心",
+        "统一社会信用代码": "52310106533802276J",
+        "社会组织类型": "民办非企业单位",
+        "登记管理机关": "上海市静安区民政局",
+        "成立登记日期": "1996-02-21",
+        "登记状态": "正常",
+        "住所所在街道代码": "310106012000",
+    }
     frame = pd.DataFrame([{"_file": "f", "_row": 2, "_asof": DAY, **row}])
     got = validate_frame(frame, OrganisationRecord, DAY)
     assert got.accepted["org_type"].tolist() == ["社会服务机构"], got.issues.to_dict("records")
-    cells = dict(zip(PROJECT_HEADER, PROJECT, strict=True)) | {"服务社区代码": "310106014002\n310106014010 310106014013"}
+    cells = dict(zip(PROJECT_HEADER, PROJECT, strict=True)) | {
+        "服务社区代码": "310106014002\n310106014010 310106014013"
+    }
     frame = pd.DataFrame([{"_file": "f", "_row": 2, "_asof": DAY, **cells}]).rename(
-        columns={"预算金额": "预算金额（元）", "合同金额": "合同金额（元）"})
+        columns={"预算金额": "预算金额（元）", "合同金额": "合同金额（元）"}
+    )
     got = validate_frame(frame, ProjectRecord, DAY)
     assert got.accepted["served_communities"].tolist() == [["310106014002", "310106014010", "310106014013"]]
 
@@ -307,7 +391,10 @@ def test_an_xml_spreadsheet_2003_named_xls(tmp_path):
     parts = _read(tmp_path / "projects.xls")
     fr = parts["projects.xls[清单]"]
     assert fr.format == "xml spreadsheet (named .xls) sheet 清单" and len(fr.frame) == 1
-    assert fr.frame["预算金额（元）"].tolist() == ["12.99"] and fr.units == {"budget": 10_000, "contract_amount": 10_000}
+    assert fr.frame["预算金额（元）"].tolist() == ["12.99"] and fr.units == {
+        "budget": 10_000,
+        "contract_amount": 10_000,
+    }
     assert fr.skipped == [(1, "title or banner above the header"), (3, "title or banner above the header")]
     assert len(parts["projects.xls[旧]"].frame) == 0 and "hidden" in parts["projects.xls[旧]"].notes[0]
     (tmp_path / "projects.xls").write_text(page[:400], encoding="utf-8")  # cut short

@@ -23,7 +23,6 @@ class DistrictChangeRecord(Contract):
     to_district_code: Division6 = Field(alias="现区县代码")
     change_date: PastDate = Field(alias="变更日期")
 
-
     @model_validator(mode="after")
     def _moves(self) -> DistrictChangeRecord:
         if self.from_district_code == self.to_district_code:

@@ -56,13 +56,18 @@ class CommunityRecord(Contract):
 
     @model_validator(mode="after")
     def _nesting(self) -> CommunityRecord:
-        if (not self.street_code.startswith(self.district_code) or self.street_code[9:] != "000"
-                or township_kind(self.street_code) is None):
+        if (
+            not self.street_code.startswith(self.district_code)
+            or self.street_code[9:] != "000"
+            or township_kind(self.street_code) is None
+        ):
             raise fail("division_nesting", at="street_code", child=self.street_code, parent=self.district_code)
         if self.community_code[:9] != self.street_code[:9] or self.community_code[9:] == "000":
             raise fail("division_nesting", at="community_code", child=self.community_code, parent=self.street_code)
         if township_kind(self.street_code) != self.street_kind:
             raise fail("division_kind_mismatch", at="street_kind", expected=township_kind(self.street_code))
         if committee_kind(self.community_code) != self.community_kind:
-            raise fail("division_kind_mismatch", at="community_kind", expected=committee_kind(self.community_code) or "?")
+            raise fail(
+                "division_kind_mismatch", at="community_kind", expected=committee_kind(self.community_code) or "?"
+            )
         return self

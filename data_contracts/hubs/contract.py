@@ -34,8 +34,13 @@ class HubRecord(Contract):
     key = ("hub_id",)
     # a hub whose parent is rejected is rejected too (resolve.py repeats until stable)
     references = {"street_code": STREET, "parent_hub_id": HUB.named("上级枢纽", "parent hub")}
-    aliases = {"hub_id": ("编号",), "hub_name": ("名称",), "hub_kind": ("类型",),
-               "has_party_branch": ("党组织", "是否有党组织", "是否建立党支部"), "industry": ("行业",)}
+    aliases = {
+        "hub_id": ("编号",),
+        "hub_name": ("名称",),
+        "hub_kind": ("类型",),
+        "has_party_branch": ("党组织", "是否有党组织", "是否建立党支部"),
+        "industry": ("行业",),
+    }
 
     hub_id: Annotated[str, Field(pattern=HUB_ID, examples=["HUB-ST-006"])] = Field(alias="枢纽编号")
     hub_name: str = Field(alias="枢纽名称")
@@ -47,7 +52,6 @@ class HubRecord(Contract):
     has_party_branch: YesNo = Field(alias="是否建立党组织")
     established_on: PastDate | None = Field(None, alias="成立日期")
     dissolved_on: PastDate | None = Field(None, alias="撤销日期")
-
 
     @model_validator(mode="after")
     def _by_kind(self) -> HubRecord:
@@ -70,12 +74,16 @@ class HubMembershipRecord(Contract):
     files = "hub_memberships*"
     key = ("uscc",)
     references = {"uscc": ORGANISATION, "hub_id": HUB}
-    aliases = {"uscc": ("信用代码", "社会信用代码", "USCC"), "org_name": ("名称", "组织名称", "单位名称"),
-               "party_members": ("党员数", "党员人数（人）", "正式党员人数"),
-               "has_party_branch": ("党组织", "是否有党组织", "是否建立党支部"),
-               "liaison_id": ("联络员编号",), "liaison_name": ("联络员姓名", "党建联络员"),
-               "hub_name": ("所属枢纽名称", "枢纽名称", "所属枢纽组织"),
-               "hub_kind": ("枢纽类型", "所属枢纽类型", "枢纽类别名称")}
+    aliases = {
+        "uscc": ("信用代码", "社会信用代码", "USCC"),
+        "org_name": ("名称", "组织名称", "单位名称"),
+        "party_members": ("党员数", "党员人数（人）", "正式党员人数"),
+        "has_party_branch": ("党组织", "是否有党组织", "是否建立党支部"),
+        "liaison_id": ("联络员编号",),
+        "liaison_name": ("联络员姓名", "党建联络员"),
+        "hub_name": ("所属枢纽名称", "枢纽名称", "所属枢纽组织"),
+        "hub_kind": ("枢纽类型", "所属枢纽类型", "枢纽类别名称"),
+    }
     personal = frozenset({"liaison_name"})
     variant = frozenset({"hub_name", "hub_kind"})
     derived = {
@@ -92,9 +100,10 @@ class HubMembershipRecord(Contract):
     joined_on: PastDate | None = Field(None, alias="加入日期")
     party_members: Annotated[Whole, Field(ge=0)] | None = Field(None, alias="党员人数")
     has_party_branch: YesNo = Field(alias="是否建立党组织")
-    liaison_id: Annotated[str, Field(pattern=LIAISON_ID, examples=["LN-0001"])] | None = Field(None, alias="党建联络员编号")
+    liaison_id: Annotated[str, Field(pattern=LIAISON_ID, examples=["LN-0001"])] | None = Field(
+        None, alias="党建联络员编号"
+    )
     liaison_name: str | None = Field(None, alias="党建联络员姓名")
-
 
     def findings(self, snapshot: dt.date) -> list[Finding]:
         if self.party_members is not None and self.party_members >= 3 and not self.has_party_branch:

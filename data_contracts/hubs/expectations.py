@@ -18,8 +18,9 @@ def suite() -> list:
         # "1+14+x": the district federation is there to hold the network together. A warning:
         # a network without it (or a hub register with no rows yet) is incomplete, not corrupt,
         # and must not stop the other registers' graph (issue 13: nothing a file holds stops a run)
-        Expect("ExpectColumnDistinctValuesToContainSet", {"column": "hub_kind", "value_set": ["区社会组织联合会"]},
-               WARNING),
+        Expect(
+            "ExpectColumnDistinctValuesToContainSet", {"column": "hub_kind", "value_set": ["区社会组织联合会"]}, WARNING
+        ),
     ]
 
 

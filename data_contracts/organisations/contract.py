@@ -47,10 +47,20 @@ class OrganisationRecord(Contract):
     # the national social-organisation information platform's export names its credit lists in
     # columns of their own (列入/移出 per list); the resolve stage reads both
     # (pipelines/organisations/assets.py)
-    variant = frozenset({
-        "street_name", "address", "supervisor", "registered_capital", "certificate_valid",
-        *(f"{p}_{s}" for p in ("abnormal", "serious")
-          for s in ("serial", "listed_on", "reason", "removed_on", "removal_reason"))})
+    variant = frozenset(
+        {
+            "street_name",
+            "address",
+            "supervisor",
+            "registered_capital",
+            "certificate_valid",
+            *(
+                f"{p}_{s}"
+                for p in ("abnormal", "serious")
+                for s in ("serial", "listed_on", "reason", "removed_on", "removal_reason")
+            ),
+        }
+    )
     derived = {"street_code": "所属街道 (a street name) via the communities register; else unknown (a note)"}
 
     name: str = Field(alias="社会组织名称")
@@ -89,7 +99,6 @@ class OrganisationRecord(Contract):
     serious_removed_on: PastDate | None = Field(None, alias="严重违法失信名单_移出时间")
     serious_removal_reason: str | None = Field(None, alias="严重违法失信名单_移出事由")
 
-
     @model_validator(mode="after")
     def _meaning(self) -> OrganisationRecord:
         for rule in uscc_type_problems(self.uscc, self.org_type):
@@ -103,8 +112,10 @@ class OrganisationRecord(Contract):
             raise fail("missing_companion", at="listed_on", field="信用名单")
         if self.listed_on and self.removed_on and self.removed_on < self.listed_on:
             raise fail("end_before_start", at="removed_on")
-        for listed, removed, name in ((self.abnormal_listed_on, self.abnormal_removed_on, "abnormal_removed_on"),
-                                      (self.serious_listed_on, self.serious_removed_on, "serious_removed_on")):
+        for listed, removed, name in (
+            (self.abnormal_listed_on, self.abnormal_removed_on, "abnormal_removed_on"),
+            (self.serious_listed_on, self.serious_removed_on, "serious_removed_on"),
+        ):
             if listed and removed and removed < listed:
                 raise fail("end_before_start", at=name)
         if self.status_date and self.status == "正常":
@@ -112,4 +123,3 @@ class OrganisationRecord(Contract):
         if self.status_date and self.status_date < self.registration_date:
             raise fail("end_before_start", at="status_date")
         return self
-

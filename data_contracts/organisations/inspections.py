@@ -18,7 +18,11 @@ class AnnualInspectionRecord(Contract):
     files = "annual_inspections*"
     key = ("uscc", "year")
     references = {"uscc": ORGANISATION}
-    aliases = {"uscc": ("信用代码", "社会信用代码", "USCC"), "year": ("年度", "年检年份"), "result": ("年检结果", "结论")}
+    aliases = {
+        "uscc": ("信用代码", "社会信用代码", "USCC"),
+        "year": ("年度", "年检年份"),
+        "result": ("年检结果", "结论"),
+    }
 
     uscc: Uscc = Field(alias="统一社会信用代码")
     year: Annotated[Whole, Field(ge=1990)] = Field(alias="年检年度")

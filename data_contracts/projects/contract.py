@@ -34,8 +34,11 @@ class ProjectRecord(Contract):
     key = ("project_id",)
     soft = frozenset({"provider_uscc"})
     # the provider is first looked up by name where its code is missing or unknown (providers.py)
-    references = {"provider_uscc": ORGANISATION.named("承接机构", "provider organisation"),
-                  "served_communities": COMMUNITY, "staffed_workers": WORKER}
+    references = {
+        "provider_uscc": ORGANISATION.named("承接机构", "provider organisation"),
+        "served_communities": COMMUNITY,
+        "staffed_workers": WORKER,
+    }
     aliases = {
         "project_id": ("编号", "项目代码"),
         "project_name": ("名称",),
@@ -48,7 +51,12 @@ class ProjectRecord(Contract):
         "start_date": ("服务开始日期", "起始日期"),
         "end_date": ("服务结束日期", "截止日期"),
         "provider_name": ("承接主体", "中标单位", "服务机构", "承接单位"),
-        "provider_uscc": ("承接主体统一社会信用代码", "承接机构信用代码", "中标单位统一社会信用代码", "承接单位统一社会信用代码"),
+        "provider_uscc": (
+            "承接主体统一社会信用代码",
+            "承接机构信用代码",
+            "中标单位统一社会信用代码",
+            "承接单位统一社会信用代码",
+        ),
         "served_communities": ("服务社区", "服务社区代码（多个用分号隔开）"),
         "served_community_names": ("服务社区（名称）", "服务社区名单", "服务居委会"),
         "funding_source": ("资金渠道",),
@@ -60,7 +68,9 @@ class ProjectRecord(Contract):
         "served_communities": "服务社区名称 via the communities register (names in a 服务社区 column too)",
     }
 
-    project_id: Annotated[str, Field(pattern=r"^[A-Z]{2,4}-[0-9]{4}-[0-9]{3,5}$", examples=["MZ-2024-001"])] = Field(alias="项目编号")
+    project_id: Annotated[str, Field(pattern=r"^[A-Z]{2,4}-[0-9]{4}-[0-9]{3,5}$", examples=["MZ-2024-001"])] = Field(
+        alias="项目编号"
+    )
     project_name: str = Field(alias="项目名称")
     purchaser_name: str = Field(alias="购买主体")
     #: optional: a purchaser without a code is matched by name to one written with it
@@ -81,7 +91,6 @@ class ProjectRecord(Contract):
     served_community_names: TextList = Field(default_factory=list, alias="服务社区名称")
     funding_source: Annotated[str, one_of(FUNDING_SOURCES)] = Field(alias="资金来源")
     staffed_workers: TextList = Field(default_factory=list, alias="配置社工编号")
-
 
     @model_validator(mode="after")
     def _dates(self) -> ProjectRecord:

@@ -42,14 +42,17 @@ class SocialWorkerRecord(Contract):
     references = {"employer_uscc": ORGANISATION.named("工作单位", "employer"), "served_communities": COMMUNITY}
     derived = {"worker_key": "证书编号, else 身份证号: a keyed pseudonym (SW-<12 hex>), never the number itself"}
 
-    worker_key: Annotated[str, Field(pattern=r"^SW([0-9]{6}|-[0-9A-F]{12})$", examples=["SW000001"])] = Field(alias="社工编号")
+    worker_key: Annotated[str, Field(pattern=r"^SW([0-9]{6}|-[0-9A-F]{12})$", examples=["SW000001"])] = Field(
+        alias="社工编号"
+    )
     name: str = Field(alias="姓名")
     id_number: IdNumber = Field(alias="身份证号")
     phone: Mobile | None = Field(None, alias="手机号")
     certificate_no: str | None = Field(None, alias="证书编号")
     level: Annotated[str, one_of(WORKER_LEVELS)] = Field(alias="职业水平等级")
     # the national exam started in 2008; "future" is judged against the data's snapshot date
-    certified_year: Annotated[Whole, Field(ge=2008), AfterValidator(not_after_snapshot_year)] = Field(alias="取得证书年份")
+    certified_year: Annotated[Whole, Field(ge=2008), AfterValidator(not_after_snapshot_year)] = Field(
+        alias="取得证书年份"
+    )
     employer_uscc: Uscc = Field(alias="工作单位统一社会信用代码")
     served_communities: Division12List = Field(default_factory=list, alias="服务社区代码")
-

@@ -78,9 +78,13 @@ def peek(path: Path) -> dict[str, list[list[str]]]:
             from python_calamine import CalamineWorkbook
 
             wb = CalamineWorkbook.from_path(str(path))
-            return {name: [["" if v is None else str(v) for v in row]
-                           for row in wb.get_sheet_by_name(name).to_python(nrows=HEADER_SEARCH_ROWS + 5)]
-                    for name in wb.sheet_names}
+            return {
+                name: [
+                    ["" if v is None else str(v) for v in row]
+                    for row in wb.get_sheet_by_name(name).to_python(nrows=HEADER_SEARCH_ROWS + 5)
+                ]
+                for name in wb.sheet_names
+            }
         except Exception:  # a damaged workbook: the reader reports it
             return {}
     try:
@@ -122,8 +126,15 @@ def score(model: type[Contract], tables: dict[str, list[list[str]]], headers: di
                 m = match(model, cells)
                 if m.fields_found < 2:
                     continue
-                s = Score(model.source, not m.missing, m.fields_found, m.fields_found / len(filled),
-                          tuple(m.missing), i, sheet)
+                s = Score(
+                    model.source,
+                    not m.missing,
+                    m.fields_found,
+                    m.fields_found / len(filled),
+                    tuple(m.missing),
+                    i,
+                    sheet,
+                )
                 if s.rank > best.rank:
                     best = s
     return best
@@ -138,8 +149,11 @@ def _folders() -> dict[str, list[type[Contract]]]:
 
 def _candidates(source_dir: Path) -> list[Path]:
     """Readable files in the register folders and at the inbox root."""
-    out = [p for p in source_dir.iterdir() if p.is_file() and p.name not in OWN_FILES
-           and p.suffix.lower() in SUFFIXES] if source_dir.is_dir() else []
+    out = (
+        [p for p in source_dir.iterdir() if p.is_file() and p.name not in OWN_FILES and p.suffix.lower() in SUFFIXES]
+        if source_dir.is_dir()
+        else []
+    )
     for folder in sorted(_folders()):
         d = source_dir / folder
         if d.is_dir():
@@ -153,13 +167,13 @@ def claim(path: Path, source_dir: Path, mapping: mappings.Mapping) -> Claim:
     named = mapping.register_of(rel)
     tables = peek(path)
     if named:
-        return Claim(path, rel, named, "mapping",
-                     (score(CONTRACTS[named], tables, mapping.headers_for(named, rel)),))
+        return Claim(path, rel, named, "mapping", (score(CONTRACTS[named], tables, mapping.headers_for(named, rel)),))
     folder = path.parent.name if path.parent != source_dir else ""
     local = _folders().get(folder, [])
     pool = local or list(CONTRACTS.values())
-    scores = sorted((score(m, tables, mapping.headers_for(m.source, rel)) for m in pool),
-                    key=lambda s: s.rank, reverse=True)
+    scores = sorted(
+        (score(m, tables, mapping.headers_for(m.source, rel)) for m in pool), key=lambda s: s.rank, reverse=True
+    )
     best = scores[0] if scores else None
     if local:
         if best is not None and best.found >= 2 and (len(scores) == 1 or best.rank > scores[1].rank):
@@ -174,8 +188,13 @@ def claim(path: Path, source_dir: Path, mapping: mappings.Mapping) -> Claim:
     if len(complete) > 1 and complete[0].rank[1:] > complete[1].rank[1:] and complete[0].found >= 3:
         return Claim(path, rel, complete[0].register, "header", tuple(scores))
     near = ", ".join(f"{s.register} ({s.found} columns)" for s in scores[:3] if s.found)
-    why = (f"header fits more than one register: {near}" if len(complete) > 1
-           else f"header fits no register; nearest: {near}" if near else "no header any register knows")
+    why = (
+        f"header fits more than one register: {near}"
+        if len(complete) > 1
+        else f"header fits no register; nearest: {near}"
+        if near
+        else "no header any register knows"
+    )
     return Claim(path, rel, None, why, tuple(scores))
 
 

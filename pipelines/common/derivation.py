@@ -63,8 +63,9 @@ class Context:
     @classmethod
     def from_manifest(cls, manifest: dict, values: dict[str, dict[str, str]] | None = None) -> Context:
         key = os.environ.get("SANSHE_PSEUDONYM_KEY") or manifest.get("pseudonym_key") or DEFAULT_PSEUDONYM_KEY
-        return cls(str(manifest.get("district_code") or ""), str(manifest.get("district_name") or ""),
-                   str(key), values or {})
+        return cls(
+            str(manifest.get("district_code") or ""), str(manifest.get("district_name") or ""), str(key), values or {}
+        )
 
 
 @dataclass
@@ -124,9 +125,10 @@ def _communities(out: Derived, ctx: Context) -> None:
         divisions = district_row | street_row
         street_names = dict(zip(code[street_row], names[street_row].map(_tidy), strict=True))
         district_names = dict(zip(code[district_row].str[:6], names[district_row].map(_tidy), strict=True))
-        out.skipped += [(int(r), f"division row {c} (gives the name of a {'district' if d else 'street'})")
-                        for r, c, d in zip(f.loc[divisions, "_row"], code[divisions], district_row[divisions],
-                                           strict=True)]
+        out.skipped += [
+            (int(r), f"division row {c} (gives the name of a {'district' if d else 'street'})")
+            for r, c, d in zip(f.loc[divisions, "_row"], code[divisions], district_row[divisions], strict=True)
+        ]
         f = out.frame = f.loc[~divisions].reset_index(drop=True)
         code = code[~divisions].reset_index(drop=True)
     else:
@@ -167,8 +169,15 @@ def _memberships(out: Derived, ctx: Context) -> None:
         pairs = f[m.header("hub_name")].fillna("").astype(str) + "\x1f" + kinds.fillna("").astype(str).map(compact)
         _fill(out, m, "hub_id", _by_distinct(pairs, lambda p: _hub_id_of(*p.split("\x1f"))))
     if not _has(f, m, "liaison_id") and _has(f, m, "liaison_name"):
-        _fill(out, m, "liaison_id", _by_distinct(
-            f[m.header("liaison_name")], lambda v: f"LN-{int(pseudonym(ctx.pseudonym_key, 'liaison', compact(v), 8), 16) % 10**8:08d}"))
+        _fill(
+            out,
+            m,
+            "liaison_id",
+            _by_distinct(
+                f[m.header("liaison_name")],
+                lambda v: f"LN-{int(pseudonym(ctx.pseudonym_key, 'liaison', compact(v), 8), 16) % 10**8:08d}",
+            ),
+        )
 
 
 def _hub_id_of(name: str, kind: str) -> str | None:
@@ -179,12 +188,20 @@ def _workers(out: Derived, ctx: Context) -> None:
     m, f = SocialWorkerRecord, out.frame
     if _has(f, m, "worker_key"):
         return
+
     def key_of(kind: str) -> Callable[[str], str]:
         return lambda v: "SW-" + pseudonym(ctx.pseudonym_key, kind, halfwidth(compact(v)).upper())
-    cert = (_by_distinct(f[m.header("certificate_no")], key_of("certificate"))
-            if _has(f, m, "certificate_no") else pd.Series(None, index=f.index, dtype=object))
-    ids = (_by_distinct(f[m.header("id_number")], key_of("id_number"))
-           if _has(f, m, "id_number") else pd.Series(None, index=f.index, dtype=object))
+
+    cert = (
+        _by_distinct(f[m.header("certificate_no")], key_of("certificate"))
+        if _has(f, m, "certificate_no")
+        else pd.Series(None, index=f.index, dtype=object)
+    )
+    ids = (
+        _by_distinct(f[m.header("id_number")], key_of("id_number"))
+        if _has(f, m, "id_number")
+        else pd.Series(None, index=f.index, dtype=object)
+    )
     _fill(out, m, "worker_key", cert.where(cert.notna(), ids))
 
 
@@ -214,8 +231,14 @@ def _projects(out: Derived, ctx: Context) -> None:
             f[m.header("served_communities")] = split.map(lambda p: p[0] if p else None, na_action="ignore")
             names = split.map(lambda p: p[1] if p else None, na_action="ignore")
             _fill(out, m, "served_community_names", names.where(names.astype(bool)))
-            out.counts = {("served_community_names <- names written in the 服务社区代码 column"
-                           if k.startswith("served_community_names") else k): v for k, v in out.counts.items()}
+            out.counts = {
+                (
+                    "served_community_names <- names written in the 服务社区代码 column"
+                    if k.startswith("served_community_names")
+                    else k
+                ): v
+                for k, v in out.counts.items()
+            }
 
 
 def _split_codes_names(cell: str) -> tuple[str, str]:

@@ -49,8 +49,9 @@ class _Intervals:
     opened_at: list[np.ndarray] = field(default_factory=list)
     valid_to: list[np.ndarray] = field(default_factory=list)
 
-    def close(self, which: np.ndarray, state: np.ndarray, valid_from: np.ndarray, opened_at: np.ndarray,
-              valid_to: object) -> None:
+    def close(
+        self, which: np.ndarray, state: np.ndarray, valid_from: np.ndarray, opened_at: np.ndarray, valid_to: object
+    ) -> None:
         self.key.append(which)
         self.state.append(state[which])
         self.valid_from.append(valid_from[which])
@@ -68,8 +69,9 @@ def _grid(frame: pd.DataFrame, key: list[str], values: list[str], holds: str | N
     keys = frame[key].astype(object).apply(tuple, axis=1) if len(key) > 1 else frame[key[0]]
     key_codes, key_uniques = pd.factorize(keys, sort=True)
     if values:
-        state_codes, state_uniques = pd.factorize(frame[values].astype(object).apply(tuple, axis=1) if len(values) > 1
-                                                  else frame[values[0]].astype(object))
+        state_codes, state_uniques = pd.factorize(
+            frame[values].astype(object).apply(tuple, axis=1) if len(values) > 1 else frame[values[0]].astype(object)
+        )
     else:
         state_codes, state_uniques = np.zeros(len(frame), dtype=np.int64), pd.Index([()])
     state = np.full((len(key_uniques), len(dates)), -1, dtype=np.int64)  # -1: not shown on that date
@@ -90,8 +92,9 @@ def _opening_days(g: _Grid, i: int) -> np.ndarray:
     if g.explicit is None:
         return when
     ex = g.explicit[:, i]
-    precise = np.array([v is not None and not missing(v) and v <= d and (i == 0 or v > g.dates[i - 1])
-                        for v in ex], dtype=bool)
+    precise = np.array(
+        [v is not None and not missing(v) and v <= d and (i == 0 or v > g.dates[i - 1]) for v in ex], dtype=bool
+    )
     return np.where(precise, ex, when)
 
 
@@ -114,8 +117,9 @@ def _walk(g: _Grid) -> _Intervals:
     return found
 
 
-def from_snapshots(frame: pd.DataFrame, key: list[str], values: list[str], *,
-                   holds: str | None = None, start: str | None = None) -> pd.DataFrame:
+def from_snapshots(
+    frame: pd.DataFrame, key: list[str], values: list[str], *, holds: str | None = None, start: str | None = None
+) -> pd.DataFrame:
     """One row per interval during which a key showed the same `values` in consecutive snapshots.
 
     `frame` has the key, value and `_asof` columns (one row per key and snapshot). `holds`
@@ -148,8 +152,7 @@ def _spread(out: pd.DataFrame, names: list[str], picked: np.ndarray) -> None:
         out[name] = [v[j] for v in picked] if len(names) > 1 else picked
 
 
-def status_periods(frame: pd.DataFrame, key: str, since: str, status: str, active: str,
-                   ended_on: str) -> pd.DataFrame:
+def status_periods(frame: pd.DataFrame, key: str, since: str, status: str, active: str, ended_on: str) -> pd.DataFrame:
     """The active period of each key: from its explicit start (`since`) to its explicit end
     (`ended_on`) when any snapshot records one, else to the first snapshot showing a status
     other than `active`; open when the latest snapshot shows it active."""
@@ -162,8 +165,13 @@ def status_periods(frame: pd.DataFrame, key: str, since: str, status: str, activ
     end = explicit.reindex(latest.index)
     fallback = ended_seen.reindex(latest.index).where(latest[status] != active)
     end = end.astype(object).where(end.notna(), fallback.astype(object))
-    out = pd.DataFrame({key: latest.index, "valid_from": latest[since].to_numpy(),
-                        "valid_to": [None if missing(v) else v for v in end.to_numpy()]})
+    out = pd.DataFrame(
+        {
+            key: latest.index,
+            "valid_from": latest[since].to_numpy(),
+            "valid_to": [None if missing(v) else v for v in end.to_numpy()],
+        }
+    )
     return out.reset_index(drop=True)
 
 

@@ -77,8 +77,9 @@ def parse(section: Any) -> Mapping:
         return Mapping()
     problems: list[str] = []
     if not isinstance(section, dict):
-        raise MappingError("manifest.yaml mapping: 应为“登记册或文件: 设置”的字典 / must be a dictionary of "
-                           "register or file -> entry")
+        raise MappingError(
+            "manifest.yaml mapping: 应为“登记册或文件: 设置”的字典 / must be a dictionary of register or file -> entry"
+        )
     registers: dict[str, Entry]
     files: dict[str, Entry]
     registers, files = {}, {}
@@ -91,31 +92,40 @@ def parse(section: Any) -> Mapping:
         is_file = _is_file_key(key)
         register = raw.get("register") if is_file else key
         if register is not None and register not in CONTRACTS:
-            problems.append(f"{where}: 未知登记册 {register!r} / unknown register {register!r} "
-                            f"(one of {', '.join(CONTRACTS)})")
+            problems.append(
+                f"{where}: 未知登记册 {register!r} / unknown register {register!r} (one of {', '.join(CONTRACTS)})"
+            )
             continue
         unknown = set(raw) - {"headers", "values", *(["register"] if is_file else [])}
         if unknown:
             problems.append(f"{where}: 未知设置 {sorted(unknown)} / unknown settings {sorted(unknown)}")
         headers = {str(h): str(f) for h, f in (raw.get("headers") or {}).items()}
-        values = {str(f): {str(a): str(b) for a, b in (v or {}).items()}
-                  for f, v in (raw.get("values") or {}).items()}
-        fields = (set(CONTRACTS[register].model_fields) if register
-                  else {f for m in CONTRACTS.values() for f in m.model_fields})
+        values = {str(f): {str(a): str(b) for a, b in (v or {}).items()} for f, v in (raw.get("values") or {}).items()}
+        fields = (
+            set(CONTRACTS[register].model_fields)
+            if register
+            else {f for m in CONTRACTS.values() for f in m.model_fields}
+        )
         seen: dict[str, str] = {}
         keys: dict[str, str] = {}
         for h, f in headers.items():
             if f not in fields:
-                problems.append(f"{where}.headers: 表头 {h!r} 对应的字段 {f!r} 不存在 / header {h!r} names "
-                                f"no field {f!r}" + (f" of {register}" if register else ""))
+                problems.append(
+                    f"{where}.headers: 表头 {h!r} 对应的字段 {f!r} 不存在 / header {h!r} names "
+                    f"no field {f!r}" + (f" of {register}" if register else "")
+                )
             if f in seen:
-                problems.append(f"{where}.headers: 字段 {f!r} 被 {seen[f]!r} 和 {h!r} 两列对应 / field {f!r} "
-                                f"is mapped from two headers, {seen[f]!r} and {h!r}")
+                problems.append(
+                    f"{where}.headers: 字段 {f!r} 被 {seen[f]!r} 和 {h!r} 两列对应 / field {f!r} "
+                    f"is mapped from two headers, {seen[f]!r} and {h!r}"
+                )
             seen.setdefault(f, h)
             k = header_key(h)
             if k in keys and keys[k] != f:
-                problems.append(f"{where}.headers: 表头 {h!r} 对应两个字段 / header {h!r} is mapped to two "
-                                f"fields, {keys[k]!r} and {f!r}")
+                problems.append(
+                    f"{where}.headers: 表头 {h!r} 对应两个字段 / header {h!r} is mapped to two "
+                    f"fields, {keys[k]!r} and {f!r}"
+                )
             keys.setdefault(k, f)
         for f in values:
             if f not in fields:
@@ -123,8 +133,9 @@ def parse(section: Any) -> Mapping:
         entry = Entry(register if is_file else None, headers, values)
         (files if is_file else registers)[key] = entry
     if problems:
-        raise MappingError("manifest.yaml 的 mapping 有误 / the mapping in manifest.yaml has mistakes:\n  "
-                           + "\n  ".join(problems))
+        raise MappingError(
+            "manifest.yaml 的 mapping 有误 / the mapping in manifest.yaml has mistakes:\n  " + "\n  ".join(problems)
+        )
     return Mapping(registers, files)
 
 

@@ -40,9 +40,42 @@ ACCEPT = {"accept", "接受", "是", "yes", "y", "同意"}
 REJECT = {"reject", "拒绝", "否", "no", "n", "不同意"}
 
 #: provincial-level names, with and without their suffix, stripped from the start of a name
-PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建",
-             "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海",
-             "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门")
+PROVINCES = (
+    "北京",
+    "天津",
+    "上海",
+    "重庆",
+    "河北",
+    "山西",
+    "辽宁",
+    "吉林",
+    "黑龙江",
+    "江苏",
+    "浙江",
+    "安徽",
+    "福建",
+    "江西",
+    "山东",
+    "河南",
+    "湖北",
+    "湖南",
+    "广东",
+    "海南",
+    "四川",
+    "贵州",
+    "云南",
+    "陕西",
+    "甘肃",
+    "青海",
+    "台湾",
+    "内蒙古",
+    "广西",
+    "西藏",
+    "宁夏",
+    "新疆",
+    "香港",
+    "澳门",
+)
 _BRACKETED = re.compile(r"[(\[【「][^)\]】」]*[)\]】」]")
 _FOLDS = (("社会工作", "社工"), ("服务中心", "中心"), ("服务社", "社"), ("中国", ""))
 
@@ -66,8 +99,11 @@ def normalise(name: str, places: Iterable[str] = ()) -> str:
 @lru_cache(maxsize=64)
 def _prefixes(places: tuple[str, ...]) -> tuple[frozenset[str], tuple[int, ...]]:
     """The place names stripped from a name's start, and their lengths, longest first."""
-    found = {*(f"{p}{suffix}" for p in PROVINCES for suffix in ("省", "市", "自治区", "")),
-             *places, *(p[:-1] for p in places if len(p) > 2 and p[-1] in "区县市")} - {""}
+    found = {
+        *(f"{p}{suffix}" for p in PROVINCES for suffix in ("省", "市", "自治区", "")),
+        *places,
+        *(p[:-1] for p in places if len(p) > 2 and p[-1] in "区县市"),
+    } - {""}
     return frozenset(found), tuple(sorted({len(p) for p in found}, reverse=True))
 
 
@@ -98,16 +134,22 @@ def read_decisions(source_dir: Path) -> pd.DataFrame:
         for r in csv.DictReader(io.StringIO(text, newline="")):
             decision = tidy(str(r.get("decision") or "")).lower()
             if decision in ACCEPT | REJECT:
-                rows.append({"register": tidy(str(r.get("register") or "")),
-                             "written_name": tidy(str(r.get("written_name") or "")),
-                             "candidate_uscc": compact(str(r.get("candidate_uscc") or "")).upper(),
-                             "decision": "accept" if decision in ACCEPT else "reject"})
+                rows.append(
+                    {
+                        "register": tidy(str(r.get("register") or "")),
+                        "written_name": tidy(str(r.get("written_name") or "")),
+                        "candidate_uscc": compact(str(r.get("candidate_uscc") or "")).upper(),
+                        "decision": "accept" if decision in ACCEPT else "reject",
+                    }
+                )
     except (UnicodeDecodeError, csv.Error, OSError) as err:
         # no decision is taken from a file that cannot be read; the accounting says so
         empty = pd.DataFrame(columns=DECISION_COLUMNS)
-        empty.attrs["problem"] = (f"decisions not read: the file cannot be read ({type(err).__name__}); save it "
-                                  f"as a UTF-8 CSV in the layout of provider_review.csv (决定文件无法读取，未采用其中的决定："
-                                  f"请按 provider_review.csv 的格式另存为 UTF-8 CSV)")
+        empty.attrs["problem"] = (
+            f"decisions not read: the file cannot be read ({type(err).__name__}); save it "
+            f"as a UTF-8 CSV in the layout of provider_review.csv (决定文件无法读取，未采用其中的决定："
+            f"请按 provider_review.csv 的格式另存为 UTF-8 CSV)"
+        )
         return empty
     # the last line about a pair wins, as a person corrects themselves further down
     return pd.DataFrame(rows, columns=DECISION_COLUMNS).drop_duplicates(DECISION_COLUMNS[:3], keep="last")
@@ -121,7 +163,9 @@ class NameMatcher:
         self.names = dict(zip(known["uscc"], known["name"], strict=True))
         self.codes = list(known["uscc"])
         mine = decisions[decisions["register"] == register]
-        self.decided = {(n, c): d for n, c, d in zip(mine["written_name"], mine["candidate_uscc"], mine["decision"], strict=True)}
+        self.decided = {
+            (n, c): d for n, c, d in zip(mine["written_name"], mine["candidate_uscc"], mine["decision"], strict=True)
+        }
         self.accepted: dict[str, set[str]] = {}
         for (n, c), d in self.decided.items():
             if d == "accept":

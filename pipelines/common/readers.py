@@ -53,10 +53,12 @@ TOTAL_WORDS = ("合计", "总计", "小计", "共计", "total")
 SUBTOTAL_SUFFIX = "汇总"
 #: ... or is a note or a signature line under the table (compared after header_key: half-width,
 #: no spaces, lower case): `注：`, `说明：`, `填报人：`, `审核人：`, `填报日期：`, `填报单位（盖章）`
-FOOTER = re.compile(r"^(?:(?:注|说明|备注|附注)(?:[0-9一二三四五六七八九]|:|$)"
-                    r"|(?:填报人|填表人|制表人|审核人|复核人|审批人|负责人|单位负责人|分管领导|主管领导|经办人"
-                    r"|联系人|联系电话|填报日期|填表日期|制表日期|报送日期|填报单位|制表单位|报送单位)"
-                    r"(?:\(.*?\))?(?::|$))")
+FOOTER = re.compile(
+    r"^(?:(?:注|说明|备注|附注)(?:[0-9一二三四五六七八九]|:|$)"
+    r"|(?:填报人|填表人|制表人|审核人|复核人|审批人|负责人|单位负责人|分管领导|主管领导|经办人"
+    r"|联系人|联系电话|填报日期|填表日期|制表日期|报送日期|填报单位|制表单位|报送单位)"
+    r"(?:\(.*?\))?(?::|$))"
+)
 #: first characters of every word above: a row starting otherwise skips the check
 _FOOTER_STARTS = frozenset("合总小共注说备附填制审复负单分主经联报")
 #: a unit line above or beside the header: `单位：万元`, `金额单位：元`, `（单位：万元）`,
@@ -64,9 +66,17 @@ _FOOTER_STARTS = frozenset("合总小共注说备附填制审复负单分主经�
 UNIT_LINE = re.compile(r"单位[:：]\s*(?P<unit>万元|元|万)(?:人民币)?(?![\u4e00-\u9fff])")
 _UNIT_NAMED = re.compile(r"\((?:万元|万|元)\)")
 #: bytes a file starts with, for files whose name says otherwise
-_MAGIC = {b"PK\x03\x04": "workbook", b"\xd0\xcf\x11\xe0": "workbook", b"%PDF": "a PDF document",
-          b"\x1f\x8b": "a gzip archive", b"Rar!": "a RAR archive", b"7z\xbc\xaf": "a 7-Zip archive",
-          b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"{\\rtf": "an RTF document"}
+_MAGIC = {
+    b"PK\x03\x04": "workbook",
+    b"\xd0\xcf\x11\xe0": "workbook",
+    b"%PDF": "a PDF document",
+    b"\x1f\x8b": "a gzip archive",
+    b"Rar!": "a RAR archive",
+    b"7z\xbc\xaf": "a 7-Zip archive",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"{\\rtf": "an RTF document",
+}
 SNAPSHOT_FILE = re.compile(r"_asof_(\d{4}-\d{2}-\d{2})\.[A-Za-z]+$")
 
 
@@ -92,8 +102,11 @@ def claimed(folder: Path, model: type[Contract]) -> list[Path]:
     """The files of a register: names matching its pattern, any readable suffix, any case."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES
-                  and fnmatch.fnmatch(p.stem.lower(), model.files.lower()))
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in SUFFIXES and fnmatch.fnmatch(p.stem.lower(), model.files.lower())
+    )
 
 
 def file_asof(name: str, snapshot: dt.date) -> dt.date:
@@ -143,11 +156,12 @@ def _unreadable(model: type[Contract], what: str, fmt: str) -> FileRead:
 
 # --- text files ---------------------------------------------------------------------------
 
+
 def decode(raw: bytes) -> tuple[str, str]:
     """The text and the encoding it was in; UnicodeDecodeError when none of them fits. Byte-order
     marks repeated at the start (a file saved twice by tools that each add one) are dropped."""
     if raw.startswith(codecs.BOM_UTF8):
-        text, enc = raw[len(codecs.BOM_UTF8):].decode("utf-8"), "utf-8-sig"
+        text, enc = raw[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
     elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         text, enc = raw.decode("utf-16"), "utf-16"
     else:
@@ -164,16 +178,20 @@ def decode(raw: bytes) -> tuple[str, str]:
     return text.lstrip("\ufeff"), enc
 
 
-def _read_text(raw: bytes, rel: str, asof: dt.date, model: type[Contract],
-               suffix: str = ".csv") -> dict[str, FileRead]:
+def _read_text(raw: bytes, rel: str, asof: dt.date, model: type[Contract], suffix: str = ".csv") -> dict[str, FileRead]:
     try:
         text, encoding = decode(raw)
     except UnicodeDecodeError as err:
         # Nothing in the file can be trusted: every line is reported, so nothing goes uncounted.
         lines = [ln for ln in raw.splitlines()[1:] if ln.strip()]
         detail = f"not UTF-8, GBK or GB18030 ({err.reason} at byte {err.start})"
-        return {rel: FileRead(_empty(model), [(i + 2, "unreadable_file", detail) for i in range(len(lines))],
-                              format="csv (unknown encoding)")}
+        return {
+            rel: FileRead(
+                _empty(model),
+                [(i + 2, "unreadable_file", detail) for i in range(len(lines))],
+                format="csv (unknown encoding)",
+            )
+        }
     named = "" if suffix in TEXT_FILES else f" (named {suffix})"
     if html_tables.looks_like_html(text):
         return _read_html(text, rel, asof, model, f"html table{named} {encoding}")
@@ -181,8 +199,11 @@ def _read_text(raw: bytes, rel: str, asof: dt.date, model: type[Contract],
         try:
             book = read_xml_spreadsheet(text)
         except Exception as err:  # lxml's XMLSyntaxError: a broken export
-            return {rel: _unreadable(model, f"an XML spreadsheet that cannot be parsed ({type(err).__name__})",
-                                     "xml spreadsheet")}
+            return {
+                rel: _unreadable(
+                    model, f"an XML spreadsheet that cannot be parsed ({type(err).__name__})", "xml spreadsheet"
+                )
+            }
         return _read_sheets(book, rel, asof, model, f"xml spreadsheet{named}")
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
@@ -193,7 +214,7 @@ def _read_text(raw: bytes, rel: str, asof: dt.date, model: type[Contract],
             start, line = line, reader.line_num + 1
             grid.append((start, record))
     except csv.Error as err:  # a NUL byte or an unclosed quote at the end: the rest is one report
-        rest = [ln for ln in text.splitlines()[line - 1:] if ln.strip()]
+        rest = [ln for ln in text.splitlines()[line - 1 :] if ln.strip()]
         fr = _table(grid, rel, asof, model, "csv", strict_width=True)
         fr.broken += [(line + i, "unreadable_file", f"csv: {err}") for i in range(len(rest))]
         return {rel: fr}
@@ -224,6 +245,7 @@ def _chosen(names: list, header_of) -> list:
 
 # --- workbooks ----------------------------------------------------------------------------
 
+
 def _read_workbook(path: Path, rel: str, asof: dt.date, model: type[Contract]) -> dict[str, FileRead]:
     kind = path.suffix.lower()[1:] or "workbook"
     try:
@@ -239,23 +261,35 @@ def _read_sheets(wb: Workbook, rel: str, asof: dt.date, model: type[Contract], k
     # columns, or else the one that comes closest (its missing columns are then reported)
     sheets = {s.name: s for s in wb.sheets}
     found = {name: _find_header(s.grid, model, s.merged_with_above) for name, s in sheets.items()}
-    out = {f"{rel}[{name}]": _table(sheets[name].grid, f"{rel}[{name}]", asof, model, f"{kind} sheet {name}",
-                                    found[name])
-           for name in _chosen(list(sheets), lambda n: found[n][1])}
+    out = {
+        f"{rel}[{name}]": _table(sheets[name].grid, f"{rel}[{name}]", asof, model, f"{kind} sheet {name}", found[name])
+        for name in _chosen(list(sheets), lambda n: found[n][1])
+    }
     for name, s in sheets.items():
         if f"{rel}[{name}]" not in out and any(not _blank(c) for _, c in s.grid):
-            out[f"{rel}[{name}]"] = FileRead(_empty(model), [], format=f"{kind} sheet {name}", notes=[
-                "sheet not read: no header of this register (未读取：没有本登记表的表头)"])
+            out[f"{rel}[{name}]"] = FileRead(
+                _empty(model),
+                [],
+                format=f"{kind} sheet {name}",
+                notes=["sheet not read: no header of this register (未读取：没有本登记表的表头)"],
+            )
     for name, visibility in wb.hidden:
-        out[f"{rel}[{name}]"] = FileRead(_empty(model), [], format=f"{kind} sheet {name} ({visibility})", notes=[
-            f"{visibility} sheet not read: hidden sheets are not data; unhide it if it is the register "
-            f"(隐藏工作表未读取：如确为登记数据，请取消隐藏)"])
+        out[f"{rel}[{name}]"] = FileRead(
+            _empty(model),
+            [],
+            format=f"{kind} sheet {name} ({visibility})",
+            notes=[
+                f"{visibility} sheet not read: hidden sheets are not data; unhide it if it is the register "
+                f"(隐藏工作表未读取：如确为登记数据，请取消隐藏)"
+            ],
+        )
     if not out:
         return {rel: _unreadable(model, "a workbook without a visible sheet holding a table", kind)}
     return out
 
 
 # --- one table ----------------------------------------------------------------------------
+
 
 def _empty(model: type[Contract]) -> pd.DataFrame:
     return pd.DataFrame(columns=["_file", "_row", "_asof", *model.headers()])
@@ -276,8 +310,9 @@ class Found(NamedTuple):
     cells: list[str] = []
 
 
-def _find_header(grid: list[tuple[int, list[str]]], model: type[Contract],
-                 linked: set[int] | frozenset[int] = frozenset()) -> Found:
+def _find_header(
+    grid: list[tuple[int, list[str]]], model: type[Contract], linked: set[int] | frozenset[int] = frozenset()
+) -> Found:
     """The header: the row among the first HEADER_SEARCH_ROWS filled ones that names the most
     fields (at least two). A row read together with the row above (a parent header over
     sub-headers, `_combine`) counts when that names more fields, or as many when merged cells
@@ -296,7 +331,8 @@ def _find_header(grid: list[tuple[int, list[str]]], model: type[Contract],
             both = match(model, combined)
             assert here.match is not None  # set from match() just above
             if both.fields_found > here.match.fields_found or (
-                    i in linked and both.fields_found == here.match.fields_found):
+                i in linked and both.fields_found == here.match.fields_found
+            ):
                 here = Found(i, both, i - 1, combined)
         assert here.match is not None  # set from match() above
         if here.match.fields_found >= 2 and (best.match is None or here.match.fields_found > best.match.fields_found):
@@ -351,7 +387,7 @@ def _not_a_record(first: str) -> str | None:
 def _unit_line(grid: list[tuple[int, list[str]]], header: Found) -> tuple[int, str, int] | None:
     """The unit line above the header or among its cells: (row, its text, yuan per unit)."""
     assert header.match is not None  # only called for a header found (_table returns before)
-    places = [(row, c) for row, cells in grid[:header.top] for c in cells if c]
+    places = [(row, c) for row, cells in grid[: header.top] for c in cells if c]
     places += [(grid[header.at][0], c) for j, c in enumerate(header.cells) if c and j not in header.match.columns]
     for row, text in places:
         m = UNIT_LINE.search(text.replace(" ", ""))
@@ -381,12 +417,21 @@ def _units(grid: list[tuple[int, list[str]]], header: Found, model: type[Contrac
     if not applied:
         return units, []
     unit = next(u for u, f in UNITS.items() if f == factor)
-    return units, [f"amounts in {unit} as the unit line in row {row} says ({text}): {', '.join(applied)} "
-                   f"(金额单位按第{row}行“{text}”读取)"]
+    return units, [
+        f"amounts in {unit} as the unit line in row {row} says ({text}): {', '.join(applied)} "
+        f"(金额单位按第{row}行“{text}”读取)"
+    ]
 
 
-def _table(grid: list[tuple[int, list[str]]], part: str, asof: dt.date, model: type[Contract], fmt: str,
-           found: Found | None = None, strict_width: bool = False) -> FileRead:
+def _table(
+    grid: list[tuple[int, list[str]]],
+    part: str,
+    asof: dt.date,
+    model: type[Contract],
+    fmt: str,
+    found: Found | None = None,
+    strict_width: bool = False,
+) -> FileRead:
     """The records under the header (`found`, when the caller already looked for it)."""
     found = found or _find_header(grid, model)
     at, header = found.at, found.match
@@ -394,14 +439,15 @@ def _table(grid: list[tuple[int, list[str]]], part: str, asof: dt.date, model: t
         # No row looks like this register's header: a wrong file, sheet or encoding. Every
         # filled row is reported so that the accounting still adds up.
         expected = "、".join(model.headers()[:3])
-        return FileRead(_empty(model), [(row, "no_header_row", expected) for row, cells in grid if not _blank(cells)],
-                        format=fmt)
+        return FileRead(
+            _empty(model), [(row, "no_header_row", expected) for row, cells in grid if not _blank(cells)], format=fmt
+        )
     width = len(grid[at][1])
-    skipped = [(row, "title or banner above the header") for row, cells in grid[:found.top] if not _blank(cells)]
+    skipped = [(row, "title or banner above the header") for row, cells in grid[: found.top] if not _blank(cells)]
     skipped += [(grid[i][0], "upper header row") for i in range(found.top, at)]
     units, notes = _units(grid, found, model)
     kept, rows, broken = [], [], []  # the records are gathered row-wise and handed on as columns
-    for row, cells in grid[at + 1:]:
+    for row, cells in grid[at + 1 :]:
         first = cells[0] if cells and cells[0].strip() else next((c for c in cells if c.strip()), None)
         if first is None:
             continue  # a blank row
@@ -420,8 +466,10 @@ def _table(grid: list[tuple[int, list[str]]], part: str, asof: dt.date, model: t
     names = ["_file", "_row", "_asof", *header.columns.values()]
     if kept:
         columns = list(zip(*kept, strict=True))
-        frame = pd.DataFrame({"_file": part, "_row": rows, "_asof": asof,
-                              **{name: columns[i] for i, name in header.columns.items()}}, columns=names)
+        frame = pd.DataFrame(
+            {"_file": part, "_row": rows, "_asof": asof, **{name: columns[i] for i, name in header.columns.items()}},
+            columns=names,
+        )
     else:
         frame = pd.DataFrame({n: pd.Series([], dtype=object) for n in names}, columns=names)
     unknown = [h for h in header.unknown if not UNIT_LINE.search(h.replace(" ", ""))]

@@ -14,8 +14,9 @@ from data_contracts.base import Contract
 from data_contracts.validation import issue, issues_frame
 
 
-def unknown_references(frame: pd.DataFrame, model: type[Contract], field: str, known: Iterable[str],
-                       target_zh: str, target_en: str) -> pd.DataFrame:
+def unknown_references(
+    frame: pd.DataFrame, model: type[Contract], field: str, known: Iterable[str], target_zh: str, target_en: str
+) -> pd.DataFrame:
     """Issues for rows whose `field` (a value, or a list of values) is not in `known`.
     Empty values are not references and pass."""
     known = known if isinstance(known, set | frozenset) else set(known)
@@ -25,8 +26,19 @@ def unknown_references(frame: pd.DataFrame, model: type[Contract], field: str, k
         values = value if isinstance(value, list) else ([] if pd.isna(value) or value == "" else [value])
         missing = [v for v in values if v not in known]
         if missing:
-            out.append(issue(model, file, int(row), field, "unknown_reference", ";".join(values),
-                             target=target_zh, target_en=target_en, missing="、".join(missing)))
+            out.append(
+                issue(
+                    model,
+                    file,
+                    int(row),
+                    field,
+                    "unknown_reference",
+                    ";".join(values),
+                    target=target_zh,
+                    target_en=target_en,
+                    missing="、".join(missing),
+                )
+            )
     return issues_frame(out)
 
 
@@ -34,8 +46,11 @@ def _suspects(col: pd.Series, known: set | frozenset) -> list[int]:
     """Positions of the rows that may refer to something unknown: single values are looked up
     a column at a time (a national register has a million rows, nearly all of them fine);
     lists one by one."""
-    is_list = np.fromiter((isinstance(v, list) for v in col), bool, len(col)) if col.dtype == object \
+    is_list = (
+        np.fromiter((isinstance(v, list) for v in col), bool, len(col))
+        if col.dtype == object
         else np.zeros(len(col), bool)
+    )
     suspect = np.zeros(len(col), bool)
     single = col[~is_list]
     suspect[~is_list] = (single.notna() & (single.astype(object) != "") & ~is_in(single, known)).to_numpy(bool)

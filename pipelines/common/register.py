@@ -58,10 +58,14 @@ class RegisterResult:
             return self
         errors = issues[issues["severity"] == Severity.ERROR]
         bad = pd.MultiIndex.from_arrays([errors["file"].astype(object), errors["row"].astype("int64")])
-        keep = ~pd.MultiIndex.from_arrays([self.accepted["_file"].astype(object),
-                                           self.accepted["_row"].astype("int64")]).isin(bad)
-        return replace(self, accepted=self.accepted.loc[keep].reset_index(drop=True),
-                       issues=pd.concat([self.issues, issues], ignore_index=True))
+        keep = ~pd.MultiIndex.from_arrays(
+            [self.accepted["_file"].astype(object), self.accepted["_row"].astype("int64")]
+        ).isin(bad)
+        return replace(
+            self,
+            accepted=self.accepted.loc[keep].reset_index(drop=True),
+            issues=pd.concat([self.issues, issues], ignore_index=True),
+        )
 
     def deriving(self, notes: dict[str, dict[str, int]]) -> RegisterResult:
         """A copy with more derivation notes (per file, `field <- source` -> rows)."""

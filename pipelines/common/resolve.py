@@ -14,8 +14,9 @@ from .references import unknown_references
 from .register import RegisterResult
 
 
-def check_references(result: RegisterResult, model: type[Contract],
-                     registers: dict[str, RegisterResult]) -> RegisterResult:
+def check_references(
+    result: RegisterResult, model: type[Contract], registers: dict[str, RegisterResult]
+) -> RegisterResult:
     """Quarantine rows whose reference fields (`model.references`, in declared order) point
     outside the keys the referenced register accepted; `registers` maps a register's name to
     its resolved result. A reference to the register itself is checked against the rows still
@@ -37,7 +38,9 @@ def check_references(result: RegisterResult, model: type[Contract],
     return result
 
 
-def _drop_unknown(result: RegisterResult, model: type[Contract], field: str, ref: Ref, known: set[str]) -> RegisterResult:
+def _drop_unknown(
+    result: RegisterResult, model: type[Contract], field: str, ref: Ref, known: set[str]
+) -> RegisterResult:
     return result.dropping(unknown_references(result.accepted, model, field, known, ref.zh, ref.en))
 
 
@@ -54,5 +57,9 @@ def inconsistent_names(frame: pd.DataFrame, model: type[Contract], code: str, na
     """Issues for rows whose `name` differs from the first name written for the same `code`."""
     first = frame.drop_duplicates(code).set_index(code)[name]
     bad = frame[frame[name] != frame[code].map(first)]
-    return issues_frame([issue(model, f, int(r), name, "inconsistent_name", v, expected=first[c])
-                         for f, r, v, c in zip(bad["_file"], bad["_row"], bad[name], bad[code], strict=True)])
+    return issues_frame(
+        [
+            issue(model, f, int(r), name, "inconsistent_name", v, expected=first[c])
+            for f, r, v, c in zip(bad["_file"], bad["_row"], bad[name], bad[code], strict=True)
+        ]
+    )

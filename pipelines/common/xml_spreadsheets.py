@@ -29,8 +29,10 @@ def read_xml_spreadsheet(text: str) -> Workbook:
     """The workbook in the text; raises lxml's XMLSyntaxError for broken XML."""
     from lxml import etree
 
-    root = etree.fromstring(_DECLARATION.sub("", text, count=1).encode("utf-8"),
-                            parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
+    root = etree.fromstring(
+        _DECLARATION.sub("", text, count=1).encode("utf-8"),
+        parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False),
+    )
     sheets: list[Sheet]
     hidden: list[tuple[str, str]]
     sheets, hidden = [], []

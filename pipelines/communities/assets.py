@@ -25,8 +25,12 @@ communities_raw, communities_validated = source_assets(CommunityRecord, "communi
 district_changes_raw, district_changes_validated = source_assets(DistrictChangeRecord, "communities", CHANGE_GRAIN)
 
 
-@asset(io_manager_key=PUBLIC_IO, group_name="communities", ins={"validated": AssetIn("communities_validated")},
-       description=f"Committees accepted for the graph, nested in streets and the district. {GRAIN}")
+@asset(
+    io_manager_key=PUBLIC_IO,
+    group_name="communities",
+    ins={"validated": AssetIn("communities_validated")},
+    description=f"Committees accepted for the graph, nested in streets and the district. {GRAIN}",
+)
 def communities_resolved(validated: RegisterResult) -> RegisterResult:
     # The root of all references: nothing to resolve against, but a street or district code must
     # carry one name; rows that disagree with the first spelling are quarantined.
@@ -36,12 +40,18 @@ def communities_resolved(validated: RegisterResult) -> RegisterResult:
     return without_personal(result, CommunityRecord)
 
 
-@asset(io_manager_key=PUBLIC_IO, group_name="communities",
-       ins={"validated": AssetIn("district_changes_validated"), "communities": AssetIn("communities_resolved")},
-       description=f"Division changes of known streets, and each street's district over time. {CHANGE_GRAIN}")
+@asset(
+    io_manager_key=PUBLIC_IO,
+    group_name="communities",
+    ins={"validated": AssetIn("district_changes_validated"), "communities": AssetIn("communities_resolved")},
+    description=f"Division changes of known streets, and each street's district over time. {CHANGE_GRAIN}",
+)
 def district_changes_resolved(validated: RegisterResult, communities: RegisterResult) -> RegisterResult:
-    result = without_personal(check_references(validated, DistrictChangeRecord, {"communities": communities}),
-                              DistrictChangeRecord)
+    result = without_personal(
+        check_references(validated, DistrictChangeRecord, {"communities": communities}), DistrictChangeRecord
+    )
     now = communities.current(CommunityRecord).drop_duplicates("street_code").set_index("street_code")["district_code"]
-    periods = history.moves(result.accepted, now, "street_code", "from_district_code", "to_district_code", "change_date")
+    periods = history.moves(
+        result.accepted, now, "street_code", "from_district_code", "to_district_code", "change_date"
+    )
     return result.with_history(street_district=periods)

@@ -19,9 +19,12 @@ GRAIN = "One row per project evaluation."
 evaluations_raw, evaluations_validated = source_assets(EvaluationRecord, "evaluations", GRAIN)
 
 
-@asset(io_manager_key=PUBLIC_IO, group_name="evaluations",
-       ins={"validated": AssetIn("evaluations_validated"), "projects": AssetIn("projects_resolved")},
-       description=f"Evaluations accepted for the graph, project resolved. {GRAIN}")
+@asset(
+    io_manager_key=PUBLIC_IO,
+    group_name="evaluations",
+    ins={"validated": AssetIn("evaluations_validated"), "projects": AssetIn("projects_resolved")},
+    description=f"Evaluations accepted for the graph, project resolved. {GRAIN}",
+)
 def evaluations_resolved(validated: RegisterResult, projects: RegisterResult) -> RegisterResult:
     result = check_references(validated, EvaluationRecord, {"projects": projects})
     return without_personal(result, EvaluationRecord)

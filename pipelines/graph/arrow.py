@@ -32,6 +32,7 @@ def _values(series: pd.Series, type_: str) -> list:
         if type_ == "date":
             return day(v) if isinstance(v, dt.date) else v
         return v
+
     return [clean(v) for v in series.tolist()]
 
 

@@ -7,7 +7,6 @@ Emits  graph: the embedded store at OUTPUT/graph.lbug (the tables that changed s
        declares).
 """
 
-
 from dagster import AssetExecutionContext, AssetIn, MetadataValue, asset
 
 from data_contracts import CONTRACTS
@@ -18,24 +17,39 @@ from .stores import open_store
 from .tables import GraphInput, build
 
 
-@asset(group_name="graph", ins={"registers": AssetIn("resolved_registers")},
-       description="The knowledge graph, in the embedded store (the changed tables bulk-copied "
-                   "into a copy of the store, swapped in) or in Neo4j (batched MERGE, stale "
-                   "records deleted). One node per entity and one relationship per link declared "
-                   "in graph_schema/.")
-def graph(context: AssetExecutionContext, sanshe: SansheResource,
-          registers: dict[str, RegisterResult]) -> dict[str, int]:
+@asset(
+    group_name="graph",
+    ins={"registers": AssetIn("resolved_registers")},
+    description="The knowledge graph, in the embedded store (the changed tables bulk-copied "
+    "into a copy of the store, swapped in) or in Neo4j (batched MERGE, stale "
+    "records deleted). One node per entity and one relationship per link declared "
+    "in graph_schema/.",
+)
+def graph(
+    context: AssetExecutionContext, sanshe: SansheResource, registers: dict[str, RegisterResult]
+) -> dict[str, int]:
     manifest = sanshe.manifest()
-    tables = build(GraphInput(
-        current={name: res.current(CONTRACTS[name]) for name, res in registers.items()},
-        history={f"{name}.{h}": frame for name, res in registers.items() for h, frame in res.history.items()},
-        dataset={"district_code": str(manifest.get("district_code", "")), "district_name": manifest.get("district_name"),
-                 "snapshot_date": sanshe.snapshot_date()},
-    ))
+    tables = build(
+        GraphInput(
+            current={name: res.current(CONTRACTS[name]) for name, res in registers.items()},
+            history={f"{name}.{h}": frame for name, res in registers.items() for h, frame in res.history.items()},
+            dataset={
+                "district_code": str(manifest.get("district_code", "")),
+                "district_name": manifest.get("district_name"),
+                "snapshot_date": sanshe.snapshot_date(),
+            },
+        )
+    )
     store = open_store(sanshe.settings, progress=context.log.info)
     counts = store.replace_with(tables)
     loaded = getattr(store, "last_load", None) or {"mode": "full"}
-    context.add_output_metadata({"store": repr(store), "counts": MetadataValue.json(counts),
-                                 "rows": sum(counts.values()), "load": loaded["mode"],
-                                 "tables_reloaded": MetadataValue.json(loaded.get("reloaded", []))})
+    context.add_output_metadata(
+        {
+            "store": repr(store),
+            "counts": MetadataValue.json(counts),
+            "rows": sum(counts.values()),
+            "load": loaded["mode"],
+            "tables_reloaded": MetadataValue.json(loaded.get("reloaded", [])),
+        }
+    )
     return counts

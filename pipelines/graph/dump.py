@@ -30,8 +30,10 @@ def dump_queries(s: Schema) -> dict[str, str]:
             ka, kb = s.node(a).key, s.node(b).key
             cols = "".join(f", r.{p} AS {p}" for p in rel.names)
             order = "".join(f", r.{p}" for p in rel.names)
-            out[f"{rtype}:{a}->{b}"] = (f"MATCH (x:{a})-[r:{rtype}]->(y:{b}) RETURN x.{ka} AS `from`, y.{kb} AS `to`{cols} "
-                                        f"ORDER BY x.{ka}, y.{kb}{order}")
+            out[f"{rtype}:{a}->{b}"] = (
+                f"MATCH (x:{a})-[r:{rtype}]->(y:{b}) RETURN x.{ka} AS `from`, y.{kb} AS `to`{cols} "
+                f"ORDER BY x.{ka}, y.{kb}{order}"
+            )
     return out
 
 
@@ -65,10 +67,14 @@ def normalised(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
         out[col] = [
-            None if missing(v)
-            else v.date().isoformat() if isinstance(v, pd.Timestamp | dt.datetime)
-            else v.isoformat() if isinstance(v, dt.date)
-            else float(v) if isinstance(v, int | float) and not isinstance(v, bool)
+            None
+            if missing(v)
+            else v.date().isoformat()
+            if isinstance(v, pd.Timestamp | dt.datetime)
+            else v.isoformat()
+            if isinstance(v, dt.date)
+            else float(v)
+            if isinstance(v, int | float) and not isinstance(v, bool)
             else v
             for v in out[col].tolist()
         ]

@@ -26,8 +26,10 @@ NODES, RELS = "nodes", "relationships"
 
 def node_header(s: Schema, label: str) -> list[str]:
     node = s.node(label)
-    return [f"{p.name}:ID({label})" if p.name == node.key else f"{p.name}:{TYPES[p.type].neo4j_import}"
-            for p in node.properties] + [":LABEL"]
+    return [
+        f"{p.name}:ID({label})" if p.name == node.key else f"{p.name}:{TYPES[p.type].neo4j_import}"
+        for p in node.properties
+    ] + [":LABEL"]
 
 
 def rel_header(s: Schema, rtype: str, a: str, b: str) -> list[str]:
@@ -45,8 +47,14 @@ def write_bundle(store: GraphStore, out: Path, s: Schema | None = None) -> list[
         df = tables[label]
         path = out / NODES / f"{label}.csv"
         types = [p.type for p in node.properties]
-        write_csv(path, node_header(s, label), [[to_text(v, t) for v, t in zip(row, types, strict=True)] + [label]
-                                             for row in df[node.names].itertuples(index=False)])
+        write_csv(
+            path,
+            node_header(s, label),
+            [
+                [to_text(v, t) for v, t in zip(row, types, strict=True)] + [label]
+                for row in df[node.names].itertuples(index=False)
+            ],
+        )
         files.append(path)
         flags.append(f"--nodes={NODES}/{label}.csv")
     for rtype, rel in s.rels.items():
@@ -55,8 +63,15 @@ def write_bundle(store: GraphStore, out: Path, s: Schema | None = None) -> list[
             rows = []
             for rec in df.to_dict("records"):
                 vf = (to_text(rec["valid_from"], "date") or None) if rel.temporal else None
-                rows.append([to_text(rec["from"]), to_text(rec["to"]), *(to_text(rec[p.name], p.type) for p in rel.properties),
-                             rel_key(rtype, rec["from"], rec["to"], vf), rtype])
+                rows.append(
+                    [
+                        to_text(rec["from"]),
+                        to_text(rec["to"]),
+                        *(to_text(rec[p.name], p.type) for p in rel.properties),
+                        rel_key(rtype, rec["from"], rec["to"], vf),
+                        rtype,
+                    ]
+                )
             path = out / RELS / f"{rtype}__{a}__{b}.csv"
             write_csv(path, rel_header(s, rtype, a, b), rows)
             files.append(path)

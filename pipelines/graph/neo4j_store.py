@@ -46,11 +46,12 @@ def batches(rows: Sequence, size: int) -> Iterator[Sequence]:
     if size < 1:
         raise ConfigurationError("SANSHE_NEO4J_BATCH_SIZE must be at least 1")
     for i in range(0, len(rows), size):
-        yield rows[i:i + size]
+        yield rows[i : i + size]
 
 
-def with_retries(work: Callable[[], T], attempts: int = 3, wait: float = 1.0,
-                 sleep: Callable[[float], None] = time.sleep) -> T:
+def with_retries(
+    work: Callable[[], T], attempts: int = 3, wait: float = 1.0, sleep: Callable[[float], None] = time.sleep
+) -> T:
     """Run `work`, again after a dropped connection or an expired session (the driver already
     retries transient errors inside a managed transaction; this covers the batch as a whole)."""
     from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
@@ -98,8 +99,10 @@ def node_statement(label: str, key: str) -> str:
 def rel_statement(rtype: str, a: str, ka: str, b: str, kb: str) -> str:
     # each row is [start key, end key, properties]: a list, so no made-up map keys reach Cypher.
     # `count(r)` lets the loader see a row whose ends were not found (MATCH drops it silently).
-    return (f"UNWIND $rows AS row MATCH (x:{a} {{{ka}: row[0]}}) MATCH (y:{b} {{{kb}: row[1]}}) "
-            f"MERGE (x)-[r:{rtype} {{rel_key: row[2].rel_key}}]->(y) SET r = row[2] RETURN count(r) AS written")
+    return (
+        f"UNWIND $rows AS row MATCH (x:{a} {{{ka}: row[0]}}) MATCH (y:{b} {{{kb}: row[1]}}) "
+        f"MERGE (x)-[r:{rtype} {{rel_key: row[2].rel_key}}]->(y) SET r = row[2] RETURN count(r) AS written"
+    )
 
 
 def delete_nodes_statement(label: str, key: str) -> str:
@@ -117,11 +120,14 @@ class DanglingRelationshipError(ValueError):
 
     def __init__(self, counts: dict[str, tuple[int, int, int]], examples: dict[str, list[str]]):
         self.counts, self.examples = counts, examples
-        parts = [f"{name}: {s} rows with no start node, {e} with no end node, of {n}"
-                 f" (e.g. {', '.join(examples[name])})" for name, (s, e, n) in counts.items()]
+        parts = [
+            f"{name}: {s} rows with no start node, {e} with no end node, of {n} (e.g. {', '.join(examples[name])})"
+            for name, (s, e, n) in counts.items()
+        ]
         super().__init__(
             "关系的端点节点不存在，未写入任何数据 / relationships whose end node is missing; "
-            "nothing was written. Fix the node tables or the relationships: " + "; ".join(parts))
+            "nothing was written. Fix the node tables or the relationships: " + "; ".join(parts)
+        )
 
 
 def dangling(tables: GraphTables, s: Schema) -> DanglingRelationshipError | None:
@@ -144,12 +150,18 @@ def loader_statements(s: Schema) -> list[str]:
     """Every statement the loader sends, for the linter test."""
     out = []
     for label, node in s.nodes.items():
-        out += [node_statement(label, node.key), delete_nodes_statement(label, node.key),
-                f"MATCH (n:{label}) RETURN n.{node.key} AS k"]
+        out += [
+            node_statement(label, node.key),
+            delete_nodes_statement(label, node.key),
+            f"MATCH (n:{label}) RETURN n.{node.key} AS k",
+        ]
     for rtype, rel in s.rels.items():
         for a, b in rel.endpoints:
-            out += [rel_statement(rtype, a, s.node(a).key, b, s.node(b).key), delete_rels_statement(rtype, a, b),
-                    f"MATCH (:{a})-[r:{rtype}]->(:{b}) RETURN r.rel_key AS k"]
+            out += [
+                rel_statement(rtype, a, s.node(a).key, b, s.node(b).key),
+                delete_rels_statement(rtype, a, b),
+                f"MATCH (:{a})-[r:{rtype}]->(:{b}) RETURN r.rel_key AS k",
+            ]
     return out
 
 
@@ -172,19 +184,29 @@ def _reported(method: _F) -> _F:
         except AuthError as err:
             raise StoreUnavailableError(
                 f"Neo4j at {self.uri} refused the login of {self.user!r} ({err.message or err}): check "
-                "NEO4J_USER and NEO4J_PASSWORD") from err
+                "NEO4J_USER and NEO4J_PASSWORD"
+            ) from err
         except (ServiceUnavailable, SessionExpired) as err:
             raise StoreUnavailableError(
                 f"Neo4j at {self.uri} cannot be reached ({err}): start the server, or check NEO4J_URI "
-                "(tests/neo4j_server/server.sh start runs a local one)") from err
+                "(tests/neo4j_server/server.sh start runs a local one)"
+            ) from err
+
     return cast(_F, wrapper)
 
 
 class Neo4jGraphStore:
     dialect = "neo4j"
 
-    def __init__(self, uri: str, user: str, password: str, database: str | None = None,
-                 batch_size: int = 5000, progress: Callable[[str], None] | None = None):
+    def __init__(
+        self,
+        uri: str,
+        user: str,
+        password: str,
+        database: str | None = None,
+        batch_size: int = 5000,
+        progress: Callable[[str], None] | None = None,
+    ):
         from neo4j import GraphDatabase
         from neo4j.exceptions import ConfigurationError as DriverConfigurationError
 
@@ -195,8 +217,9 @@ class Neo4jGraphStore:
         try:
             self._driver = GraphDatabase.driver(uri, auth=(user, password))
         except (DriverConfigurationError, ValueError) as err:
-            raise ConfigurationError(f"NEO4J_URI {uri!r} is not a Neo4j address ({err}): "
-                                     "write it as bolt://host:7687 or neo4j://host:7687") from err
+            raise ConfigurationError(
+                f"NEO4J_URI {uri!r} is not a Neo4j address ({err}): write it as bolt://host:7687 or neo4j://host:7687"
+            ) from err
 
     @classmethod
     def from_env(cls, **kwargs) -> Neo4jGraphStore:
@@ -204,8 +227,14 @@ class Neo4jGraphStore:
         missing = [v for v in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD") if not env.get(v)]
         if missing:
             raise ConfigurationError(f"SANSHE_GRAPH=neo4j needs {', '.join(missing)} in the environment")
-        return cls(env["NEO4J_URI"], env["NEO4J_USER"], env["NEO4J_PASSWORD"], env.get("NEO4J_DATABASE"),
-                   batch_size=int(env.get("SANSHE_NEO4J_BATCH_SIZE", "5000")), **kwargs)
+        return cls(
+            env["NEO4J_URI"],
+            env["NEO4J_USER"],
+            env["NEO4J_PASSWORD"],
+            env.get("NEO4J_DATABASE"),
+            batch_size=int(env.get("SANSHE_NEO4J_BATCH_SIZE", "5000")),
+            **kwargs,
+        )
 
     def __repr__(self) -> str:
         return f"Neo4jGraphStore(uri={self.uri!r}, user={self.user!r}, database={self.database!r})"
@@ -238,6 +267,7 @@ class Neo4jGraphStore:
         def work():
             with self._session() as session:
                 return session.execute_write(lambda tx: [r.data() for r in tx.run(statement, params)])
+
         return with_retries(work)
 
     def _keys(self, statement: str) -> set:
@@ -249,8 +279,10 @@ class Neo4jGraphStore:
         for batch in batches(rows, self.batch_size):
             result = self._write(statement, rows=list(batch))
             if result and result[0].get("written", len(batch)) != len(batch):
-                raise RuntimeError(f"{what}: the server wrote {result[0]['written']} of {len(batch)} relationships "
-                                   "in a batch: an end node vanished during the load (another writer?)")
+                raise RuntimeError(
+                    f"{what}: the server wrote {result[0]['written']} of {len(batch)} relationships "
+                    "in a batch: an end node vanished during the load (another writer?)"
+                )
             done += len(batch)
             self.progress(f"{what}: {done}/{len(rows)}")
 
@@ -277,8 +309,9 @@ class Neo4jGraphStore:
                 props["rel_key"] = rel_key(rtype, rec["from"], rec["to"], rec.get("valid_from"))
                 rows.append([rec["from"], rec["to"], props])
             self._upsert(f"{rtype} {a}->{b}", rel_statement(rtype, a, s.node(a).key, b, s.node(b).key), rows)
-            stale = (self._keys(f"MATCH (:{a})-[r:{rtype}]->(:{b}) RETURN r.rel_key AS k")
-                     - {r[2]["rel_key"] for r in rows})
+            stale = self._keys(f"MATCH (:{a})-[r:{rtype}]->(:{b}) RETURN r.rel_key AS k") - {
+                r[2]["rel_key"] for r in rows
+            }
             for batch in batches(sorted(stale), self.batch_size):
                 self._write(delete_rels_statement(rtype, a, b), keys=list(batch))
         return self.counts(s)

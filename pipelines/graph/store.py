@@ -52,8 +52,7 @@ class LoadTable:
 def _load_tables(tables: GraphTables, s: Schema) -> dict[str, LoadTable]:
     """Every node and relationship table typed by the schema, named `Label` or
     `TYPE_From_To`: nodes first, so a relationship's endpoints exist when it is copied."""
-    out = {label: LoadTable(label, "", typed_table(df, s.node(label).properties))
-           for label, df in tables.nodes.items()}
+    out = {label: LoadTable(label, "", typed_table(df, s.node(label).properties)) for label, df in tables.nodes.items()}
     for (rtype, a, b), df in tables.rels.items():
         rel = s.rel(rtype)
         option = f" (from='{a}', to='{b}')" if len(rel.endpoints) > 1 else ""
@@ -223,8 +222,11 @@ class EmbeddedGraphStore:
         except (OSError, ValueError):
             return None
         st = self.path.stat()
-        if not isinstance(state, dict) or state.get("ddl") != ddl_digest or \
-                state.get("file") != [st.st_size, st.st_mtime_ns]:
+        if (
+            not isinstance(state, dict)
+            or state.get("ddl") != ddl_digest
+            or state.get("file") != [st.st_size, st.st_mtime_ns]
+        ):
             return None
         return state.get("tables")
 

@@ -72,8 +72,11 @@ def build(inp: GraphInput, s: Schema | None = None) -> GraphTables:
     built one part of the graph at a time, each part returning its nodes and relationships.
     Columns are then chosen and ordered by the schema."""
     s = s or schema()
-    nodes = {label: _from_source(inp.current[node.source].drop_duplicates(node.properties[0].column), node)
-             for label, node in s.nodes.items() if _read_whole(node, inp)}
+    nodes = {
+        label: _from_source(inp.current[node.source].drop_duplicates(node.properties[0].column), node)
+        for label, node in s.nodes.items()
+        if _read_whole(node, inp)
+    }
     nodes["Dataset"] = pd.DataFrame([{"key": "sanshe", **inp.dataset}])
     rels: dict[RelKey, pd.DataFrame] = {}
     for part in (_geography, _organisations, _hubs, _workers, _purchases, _evaluations):
@@ -100,17 +103,25 @@ def _geography(inp: GraphInput, s: Schema) -> Parts:
     com, changes = inp.current["communities"], inp.current["district_changes"]
     periods = inp.history["district_changes.street_district"]
     now = com.drop_duplicates("district_code")[["district_code", "district_name"]].rename(
-        columns={"district_code": "code", "district_name": "name"})
+        columns={"district_code": "code", "district_name": "name"}
+    )
     former = changes.drop_duplicates("from_district_code")[["from_district_code", "from_district_name"]].rename(
-        columns={"from_district_code": "code", "from_district_name": "name"})
+        columns={"from_district_code": "code", "from_district_name": "name"}
+    )
     former = former[~former["code"].isin(now["code"])]
     # a district that gave away its streets ends on the day its last street left
     ended = periods[periods["valid_to"].notna()].groupby("parent")["valid_to"].max()
-    districts = pd.concat([now.assign(valid_from=None, valid_to=None),
-                           former.assign(valid_from=None, valid_to=former["code"].map(ended))], ignore_index=True)
+    districts = pd.concat(
+        [
+            now.assign(valid_from=None, valid_to=None),
+            former.assign(valid_from=None, valid_to=former["code"].map(ended)),
+        ],
+        ignore_index=True,
+    )
     return {"District": districts}, {
-        ("IN_DISTRICT", "Street", "District"): _rel(periods, "street_code", "parent",
-                                                    valid_from="valid_from", valid_to="valid_to"),
+        ("IN_DISTRICT", "Street", "District"): _rel(
+            periods, "street_code", "parent", valid_from="valid_from", valid_to="valid_to"
+        ),
         ("IN_STREET", "Community", "Street"): _rel(com, "community_code", "street_code"),
     }
 
@@ -125,16 +136,28 @@ def _organisations(inp: GraphInput, s: Schema) -> Parts:
     ins = c["annual_inspections"].assign(key=lambda d: d["uscc"] + "-" + d["year"].astype(str))
     return {
         "SocialOrganisation": _from_source(
-            org, s.node("SocialOrganisation"), org_id=org_id(org["uscc"]), valid_from=org["uscc"].map(status["valid_from"]),
-            valid_to=org["uscc"].map(status["valid_to"]), party_members=org["uscc"].map(party)),
+            org,
+            s.node("SocialOrganisation"),
+            org_id=org_id(org["uscc"]),
+            valid_from=org["uscc"].map(status["valid_from"]),
+            valid_to=org["uscc"].map(status["valid_to"]),
+            party_members=org["uscc"].map(party),
+        ),
         "OrgGrade": pd.DataFrame({"code": ORG_GRADES, "rank": range(1, len(ORG_GRADES) + 1)}),
         "CreditList": pd.DataFrame({"code": list(CREDIT_LISTS.values()), "name": list(CREDIT_LISTS)}),
         "AnnualInspection": _from_source(ins, s.node("AnnualInspection")),
     }, {
         ("HAS_GRADE", "SocialOrganisation", "OrgGrade"): _rel(
-            h["organisations.grades"], "uscc", "grade", graded_on="grade_date", valid_from="valid_from", valid_to="valid_to"),
+            h["organisations.grades"],
+            "uscc",
+            "grade",
+            graded_on="grade_date",
+            valid_from="valid_from",
+            valid_to="valid_to",
+        ),
         ("ON_CREDIT_LIST", "SocialOrganisation", "CreditList"): _rel(
-            listed, "uscc", "list_code", reason="reason", valid_from="valid_from", valid_to="valid_to"),
+            listed, "uscc", "list_code", reason="reason", valid_from="valid_from", valid_to="valid_to"
+        ),
         ("RESIDES_IN", "SocialOrganisation", "Street"): _rel(org, "uscc", "street_code"),
         ("HAS_INSPECTION", "SocialOrganisation", "AnnualInspection"): _rel(ins, "uscc", "key"),
     }
@@ -144,11 +167,14 @@ def _hubs(inp: GraphInput, s: Schema) -> Parts:
     """Hubs of the "1+14+x" network, memberships and party-building coverage, over time."""
     hub, h = inp.current["hubs"], inp.history
     hub_pb = _valid(hub.loc[hub["has_party_branch"].astype(bool)], "established_on", "dissolved_on").assign(
-        key=lambda d: "PB-" + d["hub_id"])
+        key=lambda d: "PB-" + d["hub_id"]
+    )
     org_pb = h["hub_memberships.party_branch"].assign(key=lambda d: "PB-" + d["uscc"])
     liaised = h["hub_memberships.liaison"]
     return {
-        "Hub": _valid(_from_source(hub, s.node("Hub"), kind=hub["hub_kind"].map(HUB_KINDS)), "established_on", "dissolved_on"),
+        "Hub": _valid(
+            _from_source(hub, s.node("Hub"), kind=hub["hub_kind"].map(HUB_KINDS)), "established_on", "dissolved_on"
+        ),
         "PartyBranch": pd.concat([hub_pb[["key"]], org_pb[["key"]]], ignore_index=True).drop_duplicates(),
         "PartyLiaison": liaised[["liaison_id"]].drop_duplicates(),
     }, {
@@ -156,12 +182,17 @@ def _hubs(inp: GraphInput, s: Schema) -> Parts:
         ("FOR_STREET", "Hub", "Street"): _rel(hub, "hub_id", "street_code"),
         ("FOR_DISTRICT", "Hub", "District"): _rel(hub, "hub_id", "district_code"),
         ("MEMBER_OF", "SocialOrganisation", "Hub"): _rel(
-            h["hub_memberships.membership"], "uscc", "hub_id", valid_from="valid_from", valid_to="valid_to"),
+            h["hub_memberships.membership"], "uscc", "hub_id", valid_from="valid_from", valid_to="valid_to"
+        ),
         ("HAS_PARTY_BRANCH", "SocialOrganisation", "PartyBranch"): _rel(
-            org_pb, "uscc", "key", valid_from="valid_from", valid_to="valid_to"),
-        ("HAS_PARTY_BRANCH", "Hub", "PartyBranch"): _rel(hub_pb, "hub_id", "key", valid_from="valid_from", valid_to="valid_to"),
+            org_pb, "uscc", "key", valid_from="valid_from", valid_to="valid_to"
+        ),
+        ("HAS_PARTY_BRANCH", "Hub", "PartyBranch"): _rel(
+            hub_pb, "hub_id", "key", valid_from="valid_from", valid_to="valid_to"
+        ),
         ("LIAISON_FOR", "PartyLiaison", "SocialOrganisation"): _rel(
-            liaised, "liaison_id", "uscc", valid_from="valid_from", valid_to="valid_to"),
+            liaised, "liaison_id", "uscc", valid_from="valid_from", valid_to="valid_to"
+        ),
     }
 
 
@@ -177,8 +208,11 @@ def _purchases(inp: GraphInput, s: Schema) -> Parts:
     """Purchasers (as their latest project names them), projects, funding and staff."""
     prj = inp.current["projects"]
     # a purchaser written without a code that no other row names with one has no node (its key is the code)
-    buyers = prj.dropna(subset=["purchaser_uscc"]).sort_values(["award_date", "project_id"]).drop_duplicates(
-        "purchaser_uscc", keep="last")
+    buyers = (
+        prj.dropna(subset=["purchaser_uscc"])
+        .sort_values(["award_date", "project_id"])
+        .drop_duplicates("purchaser_uscc", keep="last")
+    )
     funded = prj.assign(source_code=prj["funding_source"].map(FUNDING_SOURCES))
     staffed = _explode(prj, "staffed_workers", "project_id")
     return {
@@ -197,7 +231,9 @@ def _purchases(inp: GraphInput, s: Schema) -> Parts:
 def _evaluations(inp: GraphInput, s: Schema) -> Parts:
     ev = inp.current["evaluations"]
     return {
-        "Evaluation": _from_source(ev, s.node("Evaluation"), grade_rank=ev["grade"].map(lambda g: EVALUATION_GRADES[g][0])),
+        "Evaluation": _from_source(
+            ev, s.node("Evaluation"), grade_rank=ev["grade"].map(lambda g: EVALUATION_GRADES[g][0])
+        ),
     }, {("EVALUATES", "Evaluation", "Project"): _rel(ev, "evaluation_id", "project_id")}
 
 

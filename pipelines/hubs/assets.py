@@ -43,14 +43,18 @@ def hubs_from_memberships(hubs: pd.DataFrame, memberships: pd.DataFrame, communi
     and as unknown. One row per hub."""
     if memberships.empty or "hub_name" not in memberships or memberships["hub_name"].isna().all():
         return hubs.iloc[0:0]
-    named = (memberships.dropna(subset=["hub_name"]).sort_values(["_asof", "_file", "_row"])
-             .drop_duplicates("hub_id", keep="last"))
+    named = (
+        memberships.dropna(subset=["hub_name"])
+        .sort_values(["_asof", "_file", "_row"])
+        .drop_duplicates("hub_id", keep="last")
+    )
     named = named[~named["hub_id"].isin(set(hubs["hub_id"]))]
     if named.empty:
         return hubs.iloc[0:0]
     streets = communities[["street_code", "street_name"]].drop_duplicates("street_code")
-    by_prefix = sorted(zip(streets["street_name"].map(compact), streets["street_code"], strict=True),
-                       key=lambda p: -len(p[0]))
+    by_prefix = sorted(
+        zip(streets["street_name"].map(compact), streets["street_code"], strict=True), key=lambda p: -len(p[0])
+    )
 
     def street_of(name: str, kind: str) -> str | None:
         if kind != "街道枢纽":
@@ -58,51 +62,81 @@ def hubs_from_memberships(hubs: pd.DataFrame, memberships: pd.DataFrame, communi
         n = compact(name)
         return next((code for sname, code in by_prefix if sname and n.startswith(sname)), None)
 
-    federation = named.loc[named["hub_kind"] == "区社会组织联合会", "hub_id"].tolist() + \
-        hubs.loc[hubs["hub_kind"] == "区社会组织联合会", "hub_id"].tolist()
+    federation = (
+        named.loc[named["hub_kind"] == "区社会组织联合会", "hub_id"].tolist()
+        + hubs.loc[hubs["hub_kind"] == "区社会组织联合会", "hub_id"].tolist()
+    )
     parent = federation[0] if len(set(federation)) == 1 else None
     districts = communities["district_code"].dropna().unique().tolist()
     rows = []
     for hid, name, kind in zip(named["hub_id"], named["hub_name"], named["hub_kind"], strict=True):
         kind = kind if isinstance(kind, str) else None
-        rows.append({
-            "hub_id": hid, "hub_name": name, "hub_kind": kind,
-            "district_code": districts[0] if kind == "区社会组织联合会" and len(districts) == 1 else None,
-            "street_code": street_of(name, kind or ""),
-            "industry": None,  # memberships do not write a hub's field
-            "parent_hub_id": None if kind == "区社会组织联合会" else parent,
-            "has_party_branch": False, "established_on": None, "dissolved_on": None,
-            "_file": FROM_MEMBERSHIPS, "_row": 0, "_asof": None})
+        rows.append(
+            {
+                "hub_id": hid,
+                "hub_name": name,
+                "hub_kind": kind,
+                "district_code": districts[0] if kind == "区社会组织联合会" and len(districts) == 1 else None,
+                "street_code": street_of(name, kind or ""),
+                "industry": None,  # memberships do not write a hub's field
+                "parent_hub_id": None if kind == "区社会组织联合会" else parent,
+                "has_party_branch": False,
+                "established_on": None,
+                "dissolved_on": None,
+                "_file": FROM_MEMBERSHIPS,
+                "_row": 0,
+                "_asof": None,
+            }
+        )
     return pd.DataFrame(rows, columns=hubs.columns)
 
 
-@asset(io_manager_key=PUBLIC_IO, group_name="hubs",
-       ins={"validated": AssetIn("hubs_validated"), "communities": AssetIn("communities_resolved"),
-            "memberships": AssetIn("hub_memberships_validated")},
-       description=f"Hubs accepted for the graph, street and parent hub resolved, with the hubs "
-                   f"memberships name that the hub register lacks. {HUB_GRAIN}")
-def hubs_resolved(validated: RegisterResult, communities: RegisterResult, memberships: RegisterResult) -> RegisterResult:
+@asset(
+    io_manager_key=PUBLIC_IO,
+    group_name="hubs",
+    ins={
+        "validated": AssetIn("hubs_validated"),
+        "communities": AssetIn("communities_resolved"),
+        "memberships": AssetIn("hub_memberships_validated"),
+    },
+    description=f"Hubs accepted for the graph, street and parent hub resolved, with the hubs "
+    f"memberships name that the hub register lacks. {HUB_GRAIN}",
+)
+def hubs_resolved(
+    validated: RegisterResult, communities: RegisterResult, memberships: RegisterResult
+) -> RegisterResult:
     made = hubs_from_memberships(validated.accepted, memberships.accepted, communities.accepted)
     if len(made):
         validated = replace(validated, accepted=pd.concat([validated.accepted, made], ignore_index=True))
     result = check_references(validated, HubRecord, {"communities": communities})
     # the graph links a hub to its district node, which only the communities register makes:
     # a district it does not know would be a dangling relationship, so the row is quarantined
-    result = result.dropping(unknown_references(result.accepted, HubRecord, "district_code",
-                                                keys(communities, "district_code"), "区县", "district"))
+    result = result.dropping(
+        unknown_references(
+            result.accepted, HubRecord, "district_code", keys(communities, "district_code"), "区县", "district"
+        )
+    )
     return without_personal(result, HubRecord)
 
 
-@asset(io_manager_key=PUBLIC_IO, group_name="hubs",
-       ins={"validated": AssetIn("hub_memberships_validated"), "hubs": AssetIn("hubs_resolved"),
-            "organisations": AssetIn("organisations_resolved")},
-       description=f"Memberships accepted for the graph, liaison names dropped, with membership, "
-                   f"party-organisation and liaison periods derived from the snapshots. {MEMBER_GRAIN}")
-def hub_memberships_resolved(validated: RegisterResult, hubs: RegisterResult,
-                             organisations: RegisterResult) -> RegisterResult:
-    result = without_personal(check_references(validated, HubMembershipRecord,
-                                               {"organisations": organisations, "hubs": hubs}),
-                              HubMembershipRecord)
+@asset(
+    io_manager_key=PUBLIC_IO,
+    group_name="hubs",
+    ins={
+        "validated": AssetIn("hub_memberships_validated"),
+        "hubs": AssetIn("hubs_resolved"),
+        "organisations": AssetIn("organisations_resolved"),
+    },
+    description=f"Memberships accepted for the graph, liaison names dropped, with membership, "
+    f"party-organisation and liaison periods derived from the snapshots. {MEMBER_GRAIN}",
+)
+def hub_memberships_resolved(
+    validated: RegisterResult, hubs: RegisterResult, organisations: RegisterResult
+) -> RegisterResult:
+    result = without_personal(
+        check_references(validated, HubMembershipRecord, {"organisations": organisations, "hubs": hubs}),
+        HubMembershipRecord,
+    )
     rows = result.accepted
     return result.with_history(
         membership=history.from_snapshots(rows, ["uscc"], ["hub_id"], start="joined_on"),

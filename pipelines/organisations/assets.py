@@ -30,27 +30,41 @@ INSPECTION_GRAIN = "One row per organisation and inspected year."
 
 organisations_raw, organisations_validated = source_assets(OrganisationRecord, "organisations", GRAIN)
 annual_inspections_raw, annual_inspections_validated = source_assets(
-    AnnualInspectionRecord, "organisations", INSPECTION_GRAIN)
+    AnnualInspectionRecord, "organisations", INSPECTION_GRAIN
+)
 
 
-@asset(io_manager_key=PUBLIC_IO, group_name="organisations",
-       ins={"validated": AssetIn("organisations_validated"), "communities": AssetIn("communities_resolved")},
-       description=f"Organisations accepted for the graph, street resolved, with their active period, "
-                   f"grades and credit-list entries over time. {GRAIN}")
+@asset(
+    io_manager_key=PUBLIC_IO,
+    group_name="organisations",
+    ins={"validated": AssetIn("organisations_validated"), "communities": AssetIn("communities_resolved")},
+    description=f"Organisations accepted for the graph, street resolved, with their active period, "
+    f"grades and credit-list entries over time. {GRAIN}",
+)
 def organisations_resolved(validated: RegisterResult, communities: RegisterResult) -> RegisterResult:
-    result = without_personal(check_references(streets_by_name(validated, communities), OrganisationRecord,
-                                               {"communities": communities}), OrganisationRecord)
+    result = without_personal(
+        check_references(streets_by_name(validated, communities), OrganisationRecord, {"communities": communities}),
+        OrganisationRecord,
+    )
     rows = result.accepted
-    grades = history.lapsing(history.events(rows, ["uscc", "grade", "grade_date"], "grade_date"),
-                             "uscc", "grade_date", GRADE_VALID_YEARS)
+    grades = history.lapsing(
+        history.events(rows, ["uscc", "grade", "grade_date"], "grade_date"), "uscc", "grade_date", GRADE_VALID_YEARS
+    )
     listed = credit_entries(rows)
     # one listing, seen in several snapshots: its removal date is the latest one recorded
-    credit = (listed.sort_values("_asof").groupby(["uscc", "credit_list", "listed_on"], as_index=False)
-              .agg(reason=("listing_reason", "last"), removed_on=("removed_on", "max")))
-    credit = credit.assign(valid_from=credit["listed_on"], valid_to=credit["removed_on"].where(credit["removed_on"].notna(), None))
+    credit = (
+        listed.sort_values("_asof")
+        .groupby(["uscc", "credit_list", "listed_on"], as_index=False)
+        .agg(reason=("listing_reason", "last"), removed_on=("removed_on", "max"))
+    )
+    credit = credit.assign(
+        valid_from=credit["listed_on"], valid_to=credit["removed_on"].where(credit["removed_on"].notna(), None)
+    )
     return result.with_history(
         status=history.status_periods(rows, "uscc", "registration_date", "status", "正常", "status_date"),
-        grades=grades, credit_lists=credit)
+        grades=grades,
+        credit_lists=credit,
+    )
 
 
 #: the national platform's export names each credit list in columns of its own
@@ -90,10 +104,20 @@ def streets_by_name(result: RegisterResult, communities: RegisterResult) -> Regi
     issues = []
     for at in found.index[found.map(len) != 1]:
         cands = found[at]
-        issues.append(issue(OrganisationRecord, rows.at[at, "_file"], int(rows.at[at, "_row"]), "street_name",
-                            "street_name_unmatched", rows.at[at, "street_name"], name=rows.at[at, "street_name"],
-                            how="有多个同名街道" if cands else "找不到", how_en="ambiguous" if cands else "not found",
-                            candidates=f" ({'、'.join(cands)})" if cands else ""))
+        issues.append(
+            issue(
+                OrganisationRecord,
+                rows.at[at, "_file"],
+                int(rows.at[at, "_row"]),
+                "street_name",
+                "street_name_unmatched",
+                rows.at[at, "street_name"],
+                name=rows.at[at, "street_name"],
+                how="有多个同名街道" if cands else "找不到",
+                how_en="ambiguous" if cands else "not found",
+                candidates=f" ({'、'.join(cands)})" if cands else "",
+            )
+        )
     unknown = blank & ~named
     notes: dict[str, dict[str, int]] = {}
     for file, n in rows.loc[one.index, "_file"].value_counts().items():
@@ -104,9 +128,13 @@ def streets_by_name(result: RegisterResult, communities: RegisterResult) -> Regi
     return out.deriving(notes)
 
 
-@asset(io_manager_key=PUBLIC_IO, group_name="organisations",
-       ins={"validated": AssetIn("annual_inspections_validated"), "organisations": AssetIn("organisations_resolved")},
-       description=f"Annual inspections of known organisations. {INSPECTION_GRAIN}")
+@asset(
+    io_manager_key=PUBLIC_IO,
+    group_name="organisations",
+    ins={"validated": AssetIn("annual_inspections_validated"), "organisations": AssetIn("organisations_resolved")},
+    description=f"Annual inspections of known organisations. {INSPECTION_GRAIN}",
+)
 def annual_inspections_resolved(validated: RegisterResult, organisations: RegisterResult) -> RegisterResult:
-    return without_personal(check_references(validated, AnnualInspectionRecord, {"organisations": organisations}),
-                            AnnualInspectionRecord)
+    return without_personal(
+        check_references(validated, AnnualInspectionRecord, {"organisations": organisations}), AnnualInspectionRecord
+    )

@@ -77,8 +77,18 @@ def communities_by_name(result: RegisterResult, communities: RegisterResult) -> 
         if bad is not None:
             name, cands = bad
             rule = "community_name_ambiguous" if cands else "community_name_unmatched"
-            issues.append(issue(ProjectRecord, file, row, "served_community_names", rule,
-                                ";".join(rows.at[at, "served_community_names"]), name=name, candidates=cands))
+            issues.append(
+                issue(
+                    ProjectRecord,
+                    file,
+                    row,
+                    "served_community_names",
+                    rule,
+                    ";".join(rows.at[at, "served_community_names"]),
+                    name=name,
+                    candidates=cands,
+                )
+            )
             continue
         codes[at] = list(dict.fromkeys(found))
         notes.setdefault(file, {"served_communities <- 服务社区名称 via the communities register": 0})
@@ -86,17 +96,32 @@ def communities_by_name(result: RegisterResult, communities: RegisterResult) -> 
     out = replace(result, accepted=rows.assign(served_communities=codes)).dropping(issues_frame(issues))
     return out.deriving(notes)
 
+
 projects_raw, projects_validated = source_assets(ProjectRecord, "projects", GRAIN)
 
 
-@asset(io_manager_key=PUBLIC_IO, group_name="projects",
-       ins={"validated": AssetIn("projects_validated"), "organisations": AssetIn("organisations_resolved"),
-            "communities": AssetIn("communities_resolved"), "workers": AssetIn("workers_resolved")},
-       description=f"Projects accepted for the graph, every reference resolved. {GRAIN}")
-def projects_resolved(sanshe: SansheResource, validated: RegisterResult, organisations: RegisterResult,
-                      communities: RegisterResult, workers: RegisterResult) -> RegisterResult:
+@asset(
+    io_manager_key=PUBLIC_IO,
+    group_name="projects",
+    ins={
+        "validated": AssetIn("projects_validated"),
+        "organisations": AssetIn("organisations_resolved"),
+        "communities": AssetIn("communities_resolved"),
+        "workers": AssetIn("workers_resolved"),
+    },
+    description=f"Projects accepted for the graph, every reference resolved. {GRAIN}",
+)
+def projects_resolved(
+    sanshe: SansheResource,
+    validated: RegisterResult,
+    organisations: RegisterResult,
+    communities: RegisterResult,
+    workers: RegisterResult,
+) -> RegisterResult:
     orgs = organisations.accepted.sort_values("_asof", kind="stable").drop_duplicates("uscc", keep="last")
-    soft = validated.issues[(validated.issues["field"] == "provider_uscc") & (validated.issues["severity"] == Severity.WARNING)]
+    soft = validated.issues[
+        (validated.issues["field"] == "provider_uscc") & (validated.issues["severity"] == Severity.WARNING)
+    ]
     written = {(f, int(r)): v for f, r, v in zip(soft["file"], soft["row"], soft["value"], strict=True)}
     places = sorted(set(communities.accepted["district_name"]))
     result = communities_by_name(purchasers_by_name(validated), communities)
@@ -104,8 +129,12 @@ def projects_resolved(sanshe: SansheResource, validated: RegisterResult, organis
     result = resolve_providers(result, orgs, decisions, places, written)
     if "problem" in decisions.attrs:  # listed in the accounting, as a file of no rows with its note
         part = DECISIONS_FILE.as_posix()
-        result = replace(result, rows_per_file={**result.rows_per_file, part: 0},
-                         notes={**result.notes, part: [decisions.attrs["problem"]]})
-    result = check_references(result, ProjectRecord, {"organisations": organisations, "communities": communities,
-                                                      "workers": workers})
+        result = replace(
+            result,
+            rows_per_file={**result.rows_per_file, part: 0},
+            notes={**result.notes, part: [decisions.attrs["problem"]]},
+        )
+    result = check_references(
+        result, ProjectRecord, {"organisations": organisations, "communities": communities, "workers": workers}
+    )
     return without_personal(result, ProjectRecord)

@@ -25,21 +25,47 @@ from data_contracts.validation import issue, issues_frame
 from ..common.matching import NameMatcher
 from ..common.register import RegisterResult
 
-MATCH_COLUMNS = ["register", "file", "row", "written_name", "written_uscc", "matched_uscc", "matched_name", "score", "how"]
-REVIEW_COLUMNS = ["register", "file", "row", "written_name", "written_uscc", "candidate_uscc", "candidate_name", "score",
-                  "decision"]
+MATCH_COLUMNS = [
+    "register",
+    "file",
+    "row",
+    "written_name",
+    "written_uscc",
+    "matched_uscc",
+    "matched_name",
+    "score",
+    "how",
+]
+REVIEW_COLUMNS = [
+    "register",
+    "file",
+    "row",
+    "written_name",
+    "written_uscc",
+    "candidate_uscc",
+    "candidate_name",
+    "score",
+    "decision",
+]
 SHOWN_CANDIDATES = 3
 
 
-def resolve_providers(result: RegisterResult, organisations: pd.DataFrame, decisions: pd.DataFrame,
-                      places: list[str], written: dict[tuple[str, int], str]) -> RegisterResult:
+def resolve_providers(
+    result: RegisterResult,
+    organisations: pd.DataFrame,
+    decisions: pd.DataFrame,
+    places: list[str],
+    written: dict[tuple[str, int], str],
+) -> RegisterResult:
     """`written` holds the code as the file wrote it, for rows whose code failed its check."""
     rows = result.accepted
     known = set(organisations["uscc"])
     matcher = NameMatcher(organisations[["uscc", "name"]], "projects", decisions, places)
     codes = rows["provider_uscc"].tolist()
     issues, matches, review = [], [], []
-    for i, (file, row, name, code) in enumerate(zip(rows["_file"], rows["_row"], rows["provider_name"], codes, strict=True)):
+    for i, (file, row, name, code) in enumerate(
+        zip(rows["_file"], rows["_row"], rows["provider_name"], codes, strict=True)
+    ):
         blank = code is None or (isinstance(code, float) and code != code)
         if not blank and code in known:
             continue
@@ -49,21 +75,50 @@ def resolve_providers(result: RegisterResult, organisations: pd.DataFrame, decis
         if outcome.chosen is not None:
             c = outcome.chosen
             codes[i] = c.uscc
-            matches.append({**base, "matched_uscc": c.uscc, "matched_name": c.name, "score": c.score, "how": outcome.status})
-            issues.append(issue(ProjectRecord, file, int(row), "provider_uscc", "provider_matched_by_name", as_written,
-                                uscc=c.uscc, name=c.name, score=c.score))
+            matches.append(
+                {**base, "matched_uscc": c.uscc, "matched_name": c.name, "score": c.score, "how": outcome.status}
+            )
+            issues.append(
+                issue(
+                    ProjectRecord,
+                    file,
+                    int(row),
+                    "provider_uscc",
+                    "provider_matched_by_name",
+                    as_written,
+                    uscc=c.uscc,
+                    name=c.name,
+                    score=c.score,
+                )
+            )
             continue
-        review += [{**base, "candidate_uscc": c.uscc, "candidate_name": c.name, "score": c.score, "decision": ""}
-                   for c in outcome.candidates[:SHOWN_CANDIDATES]]
+        review += [
+            {**base, "candidate_uscc": c.uscc, "candidate_name": c.name, "score": c.score, "decision": ""}
+            for c in outcome.candidates[:SHOWN_CANDIDATES]
+        ]
         if not blank:
-            issues.append(issue(ProjectRecord, file, int(row), "provider_uscc", "unknown_reference", code,
-                                target="承接机构", target_en="provider organisation", missing=code))
+            issues.append(
+                issue(
+                    ProjectRecord,
+                    file,
+                    int(row),
+                    "provider_uscc",
+                    "unknown_reference",
+                    code,
+                    target="承接机构",
+                    target_en="provider organisation",
+                    missing=code,
+                )
+            )
         else:
             rule = "provider_ambiguous" if outcome.candidates else "provider_unmatched"
             issues.append(issue(ProjectRecord, file, int(row), "provider_name", rule, name))
     out = replace(result, accepted=rows.assign(provider_uscc=codes)).dropping(issues_frame(issues))
-    return replace(out, reports={
-        **out.reports,
-        "provider_matches": pd.DataFrame(matches, columns=MATCH_COLUMNS),
-        "provider_review": pd.DataFrame(review, columns=REVIEW_COLUMNS),
-    })
+    return replace(
+        out,
+        reports={
+            **out.reports,
+            "provider_matches": pd.DataFrame(matches, columns=MATCH_COLUMNS),
+            "provider_review": pd.DataFrame(review, columns=REVIEW_COLUMNS),
+        },
+    )

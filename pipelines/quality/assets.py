@@ -6,7 +6,6 @@ Emits  resolved_registers (all registers together), quarantine_report (files und
        that oracle tests and releases read).
 """
 
-
 import json
 import re
 from collections.abc import Sequence
@@ -30,10 +29,20 @@ from ..common.register import RegisterResult
 from ..common.resources import SansheResource
 from . import quarantine_page
 
-ACCOUNTING_COLUMNS = ["register", "file", "sheet", "format", "rows_read", "rows_accepted", "rows_quarantined", "warnings",
-                      "note"]
-_PART = re.compile(rf"^(?P<file>.*\.(?:{'|'.join(s[1:] for s in sorted(readers.SUFFIXES))}))\[(?P<sheet>.*)\]\Z",
-                   re.IGNORECASE)
+ACCOUNTING_COLUMNS = [
+    "register",
+    "file",
+    "sheet",
+    "format",
+    "rows_read",
+    "rows_accepted",
+    "rows_quarantined",
+    "warnings",
+    "note",
+]
+_PART = re.compile(
+    rf"^(?P<file>.*\.(?:{'|'.join(s[1:] for s in sorted(readers.SUFFIXES))}))\[(?P<sheet>.*)\]\Z", re.IGNORECASE
+)
 
 
 def split_part(part: str) -> tuple[str, str]:
@@ -50,8 +59,11 @@ def _skipped_note(skipped: list[tuple[int, str]]) -> str:
     return "skipped (not records): " + "; ".join(f"{n} {why}" for why, n in kinds.items()) + f" (rows {rows})"
 
 
-@asset(group_name="quality", ins={f"{r}_resolved": AssetIn(f"{r}_resolved") for r in CONTRACTS},
-       description="Every register after resolution, keyed by register name. One entry per register.")
+@asset(
+    group_name="quality",
+    ins={f"{r}_resolved": AssetIn(f"{r}_resolved") for r in CONTRACTS},
+    description="Every register after resolution, keyed by register name. One entry per register.",
+)
 def resolved_registers(**registers: RegisterResult) -> dict[str, RegisterResult]:
     return {name: registers[f"{name}_resolved"] for name in CONTRACTS}  # load order, not alphabetical
 
@@ -71,8 +83,10 @@ def unclaimed_files(source_dir: Path) -> dict[str, str]:
         if (source_dir / f).is_dir():
             for p in (source_dir / f).rglob("*"):
                 if p.is_file() and p not in taken:
-                    out.setdefault(p.relative_to(source_dir).as_posix(),
-                                   "not read: not a file any register reads (see docs/intake.md)")
+                    out.setdefault(
+                        p.relative_to(source_dir).as_posix(),
+                        "not read: not a file any register reads (see docs/intake.md)",
+                    )
     return dict(sorted(out.items()))
 
 
@@ -90,8 +104,9 @@ def _file_problems(errors: pd.DataFrame) -> str:
     """The message of each whole-file rule a part broke, once (en / zh), e.g. why a file could
     not be read at all."""
     seen = errors[errors["rule"].isin(FILE_RULES)].drop_duplicates("rule")
-    return "; ".join(f"{r}: {en} / {zh}" for r, en, zh in zip(seen["rule"], seen["message_en"], seen["message_zh"],
-                                                               strict=True))
+    return "; ".join(
+        f"{r}: {en} / {zh}" for r, en, zh in zip(seen["rule"], seen["message_en"], seen["message_zh"], strict=True)
+    )
 
 
 def accounting(registers: dict[str, RegisterResult], unclaimed: dict[str, str] | Sequence[str] = ()) -> pd.DataFrame:
@@ -105,33 +120,68 @@ def accounting(registers: dict[str, RegisterResult], unclaimed: dict[str, str] |
         if not res.rows_per_file:
             model = CONTRACTS.get(name)
             where = f"{model.folder}/{model.files}" if model else name
-            rows.append({"register": name, "file": "", "sheet": "", "format": "", "rows_read": 0, "rows_accepted": 0,
-                         "rows_quarantined": 0, "warnings": 0,
-                         "note": f"no file: this register has no rows; put its files in {where} (see docs/intake.md) "
-                                 f"(本登记表没有文件，未读到任何行：请将文件放入 {where})"})
+            rows.append(
+                {
+                    "register": name,
+                    "file": "",
+                    "sheet": "",
+                    "format": "",
+                    "rows_read": 0,
+                    "rows_accepted": 0,
+                    "rows_quarantined": 0,
+                    "warnings": 0,
+                    "note": f"no file: this register has no rows; put its files in {where} (see docs/intake.md) "
+                    f"(本登记表没有文件，未读到任何行：请将文件放入 {where})",
+                }
+            )
         for part, read in sorted(res.rows_per_file.items()):
             unknown = res.unknown_columns.get(part)
             mine = errors[errors["file"] == part]
-            notes = [_file_problems(mine), *res.notes.get(part, []),
-                     f"unknown columns not loaded: {', '.join(unknown)}" if unknown else "",
-                     _skipped_note(res.skipped.get(part, [])), _derived_note(res.derived.get(part, {}))]
+            notes = [
+                _file_problems(mine),
+                *res.notes.get(part, []),
+                f"unknown columns not loaded: {', '.join(unknown)}" if unknown else "",
+                _skipped_note(res.skipped.get(part, [])),
+                _derived_note(res.derived.get(part, {})),
+            ]
             file, sheet = split_part(part)
-            rows.append({
-                "register": name, "file": file, "sheet": sheet, "format": res.formats.get(part, ""), "rows_read": read,
-                "rows_accepted": int((res.accepted["_file"] == part).sum()),
-                "rows_quarantined": len(mine[["file", "row"]].drop_duplicates()),
-                "warnings": int((warnings["file"] == part).sum()),
-                "note": "; ".join(n for n in notes if n),
-            })
+            rows.append(
+                {
+                    "register": name,
+                    "file": file,
+                    "sheet": sheet,
+                    "format": res.formats.get(part, ""),
+                    "rows_read": read,
+                    "rows_accepted": int((res.accepted["_file"] == part).sum()),
+                    "rows_quarantined": len(mine[["file", "row"]].drop_duplicates()),
+                    "warnings": int((warnings["file"] == part).sum()),
+                    "note": "; ".join(n for n in notes if n),
+                }
+            )
     why = unclaimed if isinstance(unclaimed, dict) else dict.fromkeys(unclaimed, "not read (see docs/intake.md)")
     for file, note in why.items():
-        rows.append({"register": UNCLAIMED, "file": file, "sheet": "", "format": "", "rows_read": 0, "rows_accepted": 0,
-                     "rows_quarantined": 0, "warnings": 0, "note": note})
+        rows.append(
+            {
+                "register": UNCLAIMED,
+                "file": file,
+                "sheet": "",
+                "format": "",
+                "rows_read": 0,
+                "rows_accepted": 0,
+                "rows_quarantined": 0,
+                "warnings": 0,
+                "note": note,
+            }
+        )
     return pd.DataFrame(rows, columns=ACCOUNTING_COLUMNS)
 
 
 def totals(acc: pd.DataFrame) -> pd.DataFrame:
-    return acc.groupby("register", sort=False)[["rows_read", "rows_accepted", "rows_quarantined", "warnings"]].sum().reset_index()
+    return (
+        acc.groupby("register", sort=False)[["rows_read", "rows_accepted", "rows_quarantined", "warnings"]]
+        .sum()
+        .reset_index()
+    )
 
 
 def accounting_table(acc: pd.DataFrame) -> str:
@@ -149,11 +199,15 @@ def report_issues(issues: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["source", "file", "sheet", "row", "column", "rule"], kind="stable").reset_index(drop=True)
 
 
-@asset(group_name="quality", ins={"registers": AssetIn("resolved_registers")},
-       description="The quarantine report and the accounting (rows read = accepted + quarantined) "
-                   "for every register and file, written to OUTPUT/quarantine/. One row per file.")
-def quarantine_report(context: AssetExecutionContext, sanshe: SansheResource,
-                      registers: dict[str, RegisterResult]) -> pd.DataFrame:
+@asset(
+    group_name="quality",
+    ins={"registers": AssetIn("resolved_registers")},
+    description="The quarantine report and the accounting (rows read = accepted + quarantined) "
+    "for every register and file, written to OUTPUT/quarantine/. One row per file.",
+)
+def quarantine_report(
+    context: AssetExecutionContext, sanshe: SansheResource, registers: dict[str, RegisterResult]
+) -> pd.DataFrame:
     out = sanshe.settings.quarantine_dir
     out.mkdir(parents=True, exist_ok=True)
     issues = report_issues(pd.concat([r.issues for r in registers.values()], ignore_index=True))
@@ -166,32 +220,44 @@ def quarantine_report(context: AssetExecutionContext, sanshe: SansheResource,
         for name, frame in sorted(res.reports.items()):
             frame.to_csv(out / f"{name}.csv", index=False, lineterminator="\n")
     (out / "index.html").write_text(quarantine_page.render(acc, issues), encoding="utf-8")
-    context.add_output_metadata({
-        "quarantined_rows": int(acc["rows_quarantined"].sum()),
-        "accounting": MetadataValue.md(totals(acc).to_markdown(index=False)),
-        "report": MetadataValue.path(str(out / "index.html")),
-    })
+    context.add_output_metadata(
+        {
+            "quarantined_rows": int(acc["rows_quarantined"].sum()),
+            "accounting": MetadataValue.md(totals(acc).to_markdown(index=False)),
+            "report": MetadataValue.path(str(out / "index.html")),
+        }
+    )
     return acc
 
 
-@asset_check(asset="quarantine_report", name="accounting_adds_up",
-             description="For every register and file: rows read = rows accepted + rows quarantined.")
+@asset_check(
+    asset="quarantine_report",
+    name="accounting_adds_up",
+    description="For every register and file: rows read = rows accepted + rows quarantined.",
+)
 def accounting_adds_up(quarantine_report: pd.DataFrame) -> AssetCheckResult:
     acc = quarantine_report
     bad = acc[acc["rows_read"] != acc["rows_accepted"] + acc["rows_quarantined"]]
-    reason = "; ".join(f"{f}: read {r}, accepted {a}, quarantined {q}" for f, r, a, q in zip(
-        bad["file"], bad["rows_read"], bad["rows_accepted"], bad["rows_quarantined"], strict=True))
-    return AssetCheckResult(passed=bad.empty, metadata={"files": len(acc), "mismatched_files": len(bad),
-                                                        "reason": reason})
+    reason = "; ".join(
+        f"{f}: read {r}, accepted {a}, quarantined {q}"
+        for f, r, a, q in zip(bad["file"], bad["rows_read"], bad["rows_accepted"], bad["rows_quarantined"], strict=True)
+    )
+    return AssetCheckResult(
+        passed=bad.empty, metadata={"files": len(acc), "mismatched_files": len(bad), "reason": reason}
+    )
 
 
-@asset(group_name="quality", ins={"registers": AssetIn("resolved_registers")},
-       description="The accepted (validated and resolved) tables, no personal fields, as Parquet "
-                   "under OUTPUT/tables/. One row per accepted record and snapshot (column `asof`) "
-                   "in one file per register; one row per validity period in one file per derived "
-                   "history (`<register>__<history>.parquet`).")
-def accepted_tables(context: AssetExecutionContext, sanshe: SansheResource,
-                    registers: dict[str, RegisterResult]) -> dict[str, int]:
+@asset(
+    group_name="quality",
+    ins={"registers": AssetIn("resolved_registers")},
+    description="The accepted (validated and resolved) tables, no personal fields, as Parquet "
+    "under OUTPUT/tables/. One row per accepted record and snapshot (column `asof`) "
+    "in one file per register; one row per validity period in one file per derived "
+    "history (`<register>__<history>.parquet`).",
+)
+def accepted_tables(
+    context: AssetExecutionContext, sanshe: SansheResource, registers: dict[str, RegisterResult]
+) -> dict[str, int]:
     out = sanshe.settings.tables_dir
     out.mkdir(parents=True, exist_ok=True)
     counts = {}

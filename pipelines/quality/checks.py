@@ -6,7 +6,6 @@ writes Data Docs into the run's output folder. A failed `error` expectation fail
 which blocks the graph load (Dagster's blocking checks); `warning` ones only warn.
 """
 
-
 import inspect
 from collections.abc import Callable
 
@@ -62,37 +61,48 @@ def _check(register: str) -> AssetChecksDefinition:
 
     def check(sanshe: SansheResource, **registers: RegisterResult) -> AssetCheckResult:
         registers = {register if k == f"{register}_resolved" else k: v for k, v in registers.items()}
-        results = run_suite(register, registers[register].accepted, expectations(register, registers),
-                            sanshe.settings.data_docs_dir)
+        results = run_suite(
+            register, registers[register].accepted, expectations(register, registers), sanshe.settings.data_docs_dir
+        )
         ok, worst = passed(results)
         failed = results[~results["success"]]
         return AssetCheckResult(
             passed=worst == "ok",
             severity=AssetCheckSeverity.ERROR if not ok else AssetCheckSeverity.WARN,
             description=failure_reason(results) or None,
-            metadata={"expectations": len(results), "failed": len(failed),
-                      "results": MetadataValue.md(results.to_markdown(index=False))},
+            metadata={
+                "expectations": len(results),
+                "failed": len(failed),
+                "results": MetadataValue.md(results.to_markdown(index=False)),
+            },
         )
 
     # Dagster reads a check's inputs from its parameters; these differ per register.
     named = [f"{register}_resolved", *others]
     check.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [inspect.Parameter("sanshe", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=SansheResource)]
-        + [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in named])
-    return asset_check(asset=f"{register}_resolved", name="expectations", blocking=True,
-                       additional_ins={reg: AssetIn(f"{reg}_resolved") for reg in others},
-                       description=f"Great Expectations suite of the {register} register "
-                                   f"(data_contracts/{register}); an error-level failure stops the graph load.",
-                       )(check)
+        + [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in named]
+    )
+    return asset_check(
+        asset=f"{register}_resolved",
+        name="expectations",
+        blocking=True,
+        additional_ins={reg: AssetIn(f"{reg}_resolved") for reg in others},
+        description=f"Great Expectations suite of the {register} register "
+        f"(data_contracts/{register}); an error-level failure stops the graph load.",
+    )(check)
 
 
 def failure_reason(results) -> str:
     """What failed, for the terminal and run_summary.json: each failed expectation with its
     column, severity and how many values broke it ("" when all passed)."""
     failed = results[~results["success"]]
-    return "; ".join(f"{e}({c}) {sev}: {n} unexpected" if n else f"{e}({c}) {sev}"
-                     for e, c, sev, n in zip(failed["expectation"], failed["column"], failed["severity"],
-                                             failed["unexpected"], strict=True))
+    return "; ".join(
+        f"{e}({c}) {sev}: {n} unexpected" if n else f"{e}({c}) {sev}"
+        for e, c, sev, n in zip(
+            failed["expectation"], failed["column"], failed["severity"], failed["unexpected"], strict=True
+        )
+    )
 
 
 expectation_checks = [_check(register) for register in SUITES]

@@ -17,10 +17,15 @@ import pandas as pd
 
 RECORD = "sanshe_suites.json"
 MARK = "<!-- sanshe offline index -->"
-STYLE = ("font-family:sans-serif;margin:12px;padding:10px 14px;border:1px solid #ccc;background:#fff;"
-         "color:#222;max-width:1100px")
-RESULT = {"ok": ("通过", "passed", "#1b7f3b"), "warning": ("有警告", "warnings", "#8a5a00"),
-          "error": ("未通过", "failed", "#b00020")}
+STYLE = (
+    "font-family:sans-serif;margin:12px;padding:10px 14px;border:1px solid #ccc;background:#fff;"
+    "color:#222;max-width:1100px"
+)
+RESULT = {
+    "ok": ("通过", "passed", "#1b7f3b"),
+    "warning": ("有警告", "warnings", "#8a5a00"),
+    "error": ("未通过", "failed", "#b00020"),
+}
 
 
 def record(docs_dir: Path, name: str, results: pd.DataFrame, worst: str) -> None:
@@ -29,8 +34,12 @@ def record(docs_dir: Path, name: str, results: pd.DataFrame, worst: str) -> None
     path = docs_dir / RECORD
     suites = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     pages = sorted((docs_dir / "validations" / f"{name}_suite").rglob("*.html"))
-    suites[name] = {"result": worst, "expectations": len(results), "failed": int((~results["success"]).sum()),
-                    "page": pages[-1].relative_to(docs_dir).as_posix() if pages else ""}
+    suites[name] = {
+        "result": worst,
+        "expectations": len(results),
+        "failed": int((~results["success"]).sum()),
+        "page": pages[-1].relative_to(docs_dir).as_posix() if pages else "",
+    }
     path.write_text(json.dumps(suites, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     write_index(docs_dir, suites)
 
@@ -39,15 +48,19 @@ def table(suites: dict[str, dict]) -> str:
     rows = []
     for name, s in sorted(suites.items()):
         zh, en, colour = RESULT.get(s["result"], (s["result"], s["result"], "#222"))
-        link = (f'<a href="{html.escape(s["page"])}">{html.escape(name)}</a>' if s["page"] else html.escape(name))
-        rows.append(f'<tr><td>{link}</td><td style="color:{colour}"><b>{zh} {en}</b></td>'
-                    f'<td style="text-align:right">{s["expectations"]}</td><td style="text-align:right">{s["failed"]}</td></tr>')
+        link = f'<a href="{html.escape(s["page"])}">{html.escape(name)}</a>' if s["page"] else html.escape(name)
+        rows.append(
+            f'<tr><td>{link}</td><td style="color:{colour}"><b>{zh} {en}</b></td>'
+            f'<td style="text-align:right">{s["expectations"]}</td><td style="text-align:right">{s["failed"]}</td></tr>'
+        )
     cell = "padding:2px 10px;border-bottom:1px solid #ddd;text-align:left"
-    return (f'{MARK}<section id="sanshe-suites" style="{STYLE}"><h2 style="margin:0 0 6px">数据质量检查 · Expectation '
-            f'suites ({len(suites)})</h2><p style="margin:0 0 6px">每个登记册一套检查；点名称看详情。One suite per register; '
-            f'open a name for its expectations and results.</p><table style="border-collapse:collapse">'
-            f'<tr><th style="{cell}">套件 Suite</th><th style="{cell}">结果 Result</th><th style="{cell}">检查 Expectations'
-            f'</th><th style="{cell}">未通过 Failed</th></tr>{"".join(rows)}</table></section>{MARK}')
+    return (
+        f'{MARK}<section id="sanshe-suites" style="{STYLE}"><h2 style="margin:0 0 6px">数据质量检查 · Expectation '
+        f'suites ({len(suites)})</h2><p style="margin:0 0 6px">每个登记册一套检查；点名称看详情。One suite per register; '
+        f'open a name for its expectations and results.</p><table style="border-collapse:collapse">'
+        f'<tr><th style="{cell}">套件 Suite</th><th style="{cell}">结果 Result</th><th style="{cell}">检查 Expectations'
+        f'</th><th style="{cell}">未通过 Failed</th></tr>{"".join(rows)}</table></section>{MARK}'
+    )
 
 
 def write_index(docs_dir: Path, suites: dict[str, dict]) -> None:

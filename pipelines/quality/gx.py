@@ -28,11 +28,14 @@ def _context(docs_dir: str):
 
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
-    ctx.add_data_docs_site(site_name="sanshe", site_config={
-        "class_name": "SiteBuilder",
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": docs_dir},
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-    })
+    ctx.add_data_docs_site(
+        site_name="sanshe",
+        site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": docs_dir},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
     return ctx
 
 
@@ -78,11 +81,16 @@ def run_suite(name: str, frame: pd.DataFrame, suite: list[Expect], docs_dir: Pat
             kwargs = {**kwargs, "column_set": [*kwargs["column_set"], *derived]}
         added = gx_suite.add_expectation(getattr(gx.expectations, e.kind)(**kwargs))
         declared[added.id] = e
-    vd = ctx.validation_definitions.add_or_update(gx.ValidationDefinition(name=f"{name}_validation",
-                                                                          data=batch_def, suite=gx_suite))
-    checkpoint = ctx.checkpoints.add_or_update(gx.Checkpoint(
-        name=f"{name}_checkpoint", validation_definitions=[vd],
-        actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")]))
+    vd = ctx.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=f"{name}_validation", data=batch_def, suite=gx_suite)
+    )
+    checkpoint = ctx.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=f"{name}_checkpoint",
+            validation_definitions=[vd],
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+        )
+    )
     batch = _for_ge(frame)
     for e in suite:
         if e.derive:
@@ -94,11 +102,15 @@ def run_suite(name: str, frame: pd.DataFrame, suite: list[Expect], docs_dir: Pat
     for run in result.run_results.values():
         for er in run.results:
             e = declared[er.expectation_config.id]
-            rows.append({
-                "expectation": e.kind, "column": e.derive[1] if e.derive else e.kwargs.get("column", ""),
-                "severity": e.severity,
-                "success": bool(er.success), "unexpected": int(er.result.get("unexpected_count") or 0),
-            })
+            rows.append(
+                {
+                    "expectation": e.kind,
+                    "column": e.derive[1] if e.derive else e.kwargs.get("column", ""),
+                    "severity": e.severity,
+                    "success": bool(er.success),
+                    "unexpected": int(er.result.get("unexpected_count") or 0),
+                }
+            )
     out = pd.DataFrame(rows)
     data_docs_index.record(docs_dir, name, out, passed(out)[1])
     return out

@@ -30,9 +30,18 @@ var ok=(!f.register||d.dataset.register===f.register)&&(!f.rule||d.dataset.rule=
 document.getElementById('shown').textContent=shown}
 document.querySelectorAll('.bar select').forEach(function(s){s.addEventListener('change',sansheFilter)});"""
 #: the columns of one issue row, with their widths in a 1300 px table
-ROW_COLUMNS = [("row", "行 Row", 70), ("sheet", "工作表 Sheet", 120), ("column", "列 Column", 150),
-               ("value", "值 Value", 170), ("message_zh", "说明", 350), ("message_en", "Message", 440)]
-SEVERITY: dict[str, tuple[str, str]] = {Severity.ERROR: ("错误", "error: row not loaded"), Severity.WARNING: ("警告", "warning: row loaded, check it")}
+ROW_COLUMNS = [
+    ("row", "行 Row", 70),
+    ("sheet", "工作表 Sheet", 120),
+    ("column", "列 Column", 150),
+    ("value", "值 Value", 170),
+    ("message_zh", "说明", 350),
+    ("message_en", "Message", 440),
+]
+SEVERITY: dict[str, tuple[str, str]] = {
+    Severity.ERROR: ("错误", "error: row not loaded"),
+    Severity.WARNING: ("警告", "warning: row loaded, check it"),
+}
 
 
 def _e(v: object) -> str:
@@ -50,13 +59,19 @@ def _group(severity: str, source: str, file: str, rule: str, rows: pd.DataFrame)
     fix = f'<p class="fix">修正 · Fix: {_e(r.fix)}</p>' if r is not None and r.fix else ""
     cols = "".join(f'<col style="width:{w}px">' for _, _, w in ROW_COLUMNS)
     head = "".join(f"<th>{h}</th>" for _, h, _ in ROW_COLUMNS)
-    body = "".join("<tr>" + "".join(f'<td{" class=n" if c == "row" else ""}>{_e(rec[c])}</td>' for c, _, _ in ROW_COLUMNS)
-                   + "</tr>" for rec in rows.to_dict("records"))
-    return (f'<details class="g {_e(severity)}" data-register="{_e(source)}" data-rule="{_e(rule)}" '
-            f'data-severity="{_e(severity)}" data-count="{len(rows)}"{" open" if severity == Severity.ERROR else ""}>'
-            f'<summary><b class="sev">{zh} {en.split(":")[0]}</b> · <b>{len(rows)}</b> · {_e(source)} · '
-            f'<code>{_e(file)}</code> · <code>{_e(rule)}</code></summary>{fix}'
-            f"<table><colgroup>{cols}</colgroup><tr>{head}</tr>{body}</table></details>")
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td{' class=n' if c == 'row' else ''}>{_e(rec[c])}</td>" for c, _, _ in ROW_COLUMNS)
+        + "</tr>"
+        for rec in rows.to_dict("records")
+    )
+    return (
+        f'<details class="g {_e(severity)}" data-register="{_e(source)}" data-rule="{_e(rule)}" '
+        f'data-severity="{_e(severity)}" data-count="{len(rows)}"{" open" if severity == Severity.ERROR else ""}>'
+        f'<summary><b class="sev">{zh} {en.split(":")[0]}</b> · <b>{len(rows)}</b> · {_e(source)} · '
+        f"<code>{_e(file)}</code> · <code>{_e(rule)}</code></summary>{fix}"
+        f"<table><colgroup>{cols}</colgroup><tr>{head}</tr>{body}</table></details>"
+    )
 
 
 def render(acc: pd.DataFrame, issues: pd.DataFrame) -> str:
@@ -70,10 +85,12 @@ def render(acc: pd.DataFrame, issues: pd.DataFrame) -> str:
     n_err = int((issues["severity"] == Severity.ERROR).sum())
     n_warn = int((issues["severity"] == Severity.WARNING).sum())
     acc_table = acc.to_html(index=False, escape=True, border=0, classes="acc", na_rep="")
-    bar = (f'<div class="bar">{_select("severity", "严重程度 Severity", [Severity.ERROR, Severity.WARNING])}'
-           f'{_select("register", "登记册 Register", sorted(issues["source"].unique()))}'
-           f'{_select("rule", "规则 Rule", sorted(issues["rule"].unique()))}'
-           f'显示 shown: <b id="shown">{len(issues)}</b></div>')
+    bar = (
+        f'<div class="bar">{_select("severity", "严重程度 Severity", [Severity.ERROR, Severity.WARNING])}'
+        f"{_select('register', '登记册 Register', sorted(issues['source'].unique()))}"
+        f"{_select('rule', '规则 Rule', sorted(issues['rule'].unique()))}"
+        f'显示 shown: <b id="shown">{len(issues)}</b></div>'
+    )
     return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width"><title>隔离报告 Quarantine report</title><style>{CSS}</style>
 </head><body>

@@ -21,14 +21,21 @@ GRAIN = "One row per certified social worker."
 workers_raw, workers_validated = source_assets(SocialWorkerRecord, "workers", GRAIN)
 
 
-@asset(io_manager_key=PUBLIC_IO, group_name="workers",
-       ins={"validated": AssetIn("workers_validated"), "organisations": AssetIn("organisations_resolved"),
-            "communities": AssetIn("communities_resolved")},
-       description=f"Workers accepted for the graph, pseudonymous (no personal fields). {GRAIN}")
-def workers_resolved(validated: RegisterResult, organisations: RegisterResult,
-                     communities: RegisterResult) -> RegisterResult:
-    _, twins = drop_duplicates(validated.accepted, SocialWorkerRecord, key=("id_number",),
-                               rule="duplicate_person")
-    result = check_references(validated.dropping(twins), SocialWorkerRecord,
-                              {"organisations": organisations, "communities": communities})
+@asset(
+    io_manager_key=PUBLIC_IO,
+    group_name="workers",
+    ins={
+        "validated": AssetIn("workers_validated"),
+        "organisations": AssetIn("organisations_resolved"),
+        "communities": AssetIn("communities_resolved"),
+    },
+    description=f"Workers accepted for the graph, pseudonymous (no personal fields). {GRAIN}",
+)
+def workers_resolved(
+    validated: RegisterResult, organisations: RegisterResult, communities: RegisterResult
+) -> RegisterResult:
+    _, twins = drop_duplicates(validated.accepted, SocialWorkerRecord, key=("id_number",), rule="duplicate_person")
+    result = check_references(
+        validated.dropping(twins), SocialWorkerRecord, {"organisations": organisations, "communities": communities}
+    )
     return without_personal(result, SocialWorkerRecord)

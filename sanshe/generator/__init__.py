@@ -67,5 +67,7 @@ def generate(out: Path, seed: int = 2015) -> dict:
     (out / MANIFEST).write_text(yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False), encoding="utf-8")
     (out / PLANTED_DEFECTS).write_text(
         "# Rows the generator broke on purpose, with the rule that must quarantine each.\n"
-        + yaml.safe_dump(regs.defects, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        + yaml.safe_dump(regs.defects, allow_unicode=True, sort_keys=False),
+        encoding="utf-8",
+    )
     return manifest

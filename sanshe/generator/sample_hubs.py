@@ -52,35 +52,65 @@ def _hub_register(s: SampleState) -> tuple[HubDates, HubEnds]:
     """Fill `hubs`: the federation, one hub per street, the industry hubs."""
     rng, hubs = s.rng, s.registers.hubs
     est = {"HUB-FED": dt.date(2011, 6, 28)}
-    hubs.append({
-        "hub_id": "HUB-FED", "hub_name": "静安区社会组织联合会", "hub_kind": "区社会组织联合会",
-        "district_code": DISTRICT[0], "street_code": None, "industry": None, "parent_hub_id": None,
-        "has_party_branch": "是", "established_on": est["HUB-FED"], "dissolved_on": None,
-    })
+    hubs.append(
+        {
+            "hub_id": "HUB-FED",
+            "hub_name": "静安区社会组织联合会",
+            "hub_kind": "区社会组织联合会",
+            "district_code": DISTRICT[0],
+            "street_code": None,
+            "industry": None,
+            "parent_hub_id": None,
+            "has_party_branch": "是",
+            "established_on": est["HUB-FED"],
+            "dissolved_on": None,
+        }
+    )
     for scode, sname, _ in STREETS:
         hid = f"HUB-ST-{scode[6:9]}"
         # old Jing'an's street hubs before the merger; former Zhabei's streets got theirs in 2016
-        est[hid] = (random_date(rng, dt.date(2012, 1, 1), dt.date(2014, 6, 30)) if is_old_jingan(scode)
-                    else random_date(rng, dt.date(2016, 1, 15), dt.date(2016, 9, 30)))
-        hubs.append({
-            "hub_id": hid, "hub_name": f"{sname}社会组织服务中心", "hub_kind": "街道枢纽",
-            "district_code": None, "street_code": scode, "industry": None, "parent_hub_id": "HUB-FED",
-            "has_party_branch": "是", "established_on": est[hid], "dissolved_on": None,
-        })
+        est[hid] = (
+            random_date(rng, dt.date(2012, 1, 1), dt.date(2014, 6, 30))
+            if is_old_jingan(scode)
+            else random_date(rng, dt.date(2016, 1, 15), dt.date(2016, 9, 30))
+        )
+        hubs.append(
+            {
+                "hub_id": hid,
+                "hub_name": f"{sname}社会组织服务中心",
+                "hub_kind": "街道枢纽",
+                "district_code": None,
+                "street_code": scode,
+                "industry": None,
+                "parent_hub_id": "HUB-FED",
+                "has_party_branch": "是",
+                "established_on": est[hid],
+                "dissolved_on": None,
+            }
+        )
     dissolved: HubEnds = {}
     for hid, hname, industry, _f, since, until in INDUSTRY_HUBS:
         est[hid], dissolved[hid] = since, until
-        hubs.append({
-            "hub_id": hid, "hub_name": hname, "hub_kind": "行业枢纽", "district_code": None,
-            "street_code": None, "industry": industry, "parent_hub_id": "HUB-FED",
-            "has_party_branch": "否" if hid == "HUB-IND-05" else "是",
-            "established_on": since, "dissolved_on": until,
-        })
+        hubs.append(
+            {
+                "hub_id": hid,
+                "hub_name": hname,
+                "hub_kind": "行业枢纽",
+                "district_code": None,
+                "street_code": None,
+                "industry": industry,
+                "parent_hub_id": "HUB-FED",
+                "has_party_branch": "否" if hid == "HUB-IND-05" else "是",
+                "established_on": since,
+                "dissolved_on": until,
+            }
+        )
     return est, dissolved
 
 
-def _join(rng: random.Random, o: Org, est: HubDates, dissolved: HubEnds,
-          industry_of: dict[str, str], stale: bool) -> bool:
+def _join(
+    rng: random.Random, o: Org, est: HubDates, dissolved: HubEnds, industry_of: dict[str, str], stale: bool
+) -> bool:
     """Add `o`'s membership episodes: a first hub, perhaps a move to another; False when it
     never joins one by the snapshot. A `stale` member stays listed after it ends."""
     street_hub = f"HUB-ST-{o.street[6:9]}"
@@ -133,9 +163,16 @@ def membership_rows(orgs: list[Org], d: dt.date) -> list[dict]:
             continue
         branch = o.branch_since is not None and o.branch_since <= d
         liaison = o.liaison if o.liaison and o.liaison[2] <= d and not branch else None
-        rows.append({
-            "uscc": o.uscc, "org_name": o.name, "hub_id": ep[0], "joined_on": ep[1],
-            "party_members": o.party_members, "has_party_branch": "是" if branch else "否",
-            "liaison_id": liaison[0] if liaison else None, "liaison_name": liaison[1] if liaison else None,
-        })
+        rows.append(
+            {
+                "uscc": o.uscc,
+                "org_name": o.name,
+                "hub_id": ep[0],
+                "joined_on": ep[1],
+                "party_members": o.party_members,
+                "has_party_branch": "是" if branch else "否",
+                "liaison_id": liaison[0] if liaison else None,
+                "liaison_name": liaison[1] if liaison else None,
+            }
+        )
     return rows

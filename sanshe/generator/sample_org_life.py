@@ -50,5 +50,6 @@ def _credit_listing(rng: random.Random, o: Org) -> None:
         lst = "活动异常名录" if rng.random() < 0.85 else "严重违法失信名单"
         listed = random_date(rng, lo, hi)
         removed = listed + dt.timedelta(days=rng.randint(90, 500)) if rng.random() < 0.5 else None
-        o.credits.append((lst, listed, removed if removed and removed <= SNAPSHOT else None,
-                          rng.choice(N.CREDIT_REASONS[lst])))
+        o.credits.append(
+            (lst, listed, removed if removed and removed <= SNAPSHOT else None, rng.choice(N.CREDIT_REASONS[lst]))
+        )

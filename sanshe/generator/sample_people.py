@@ -40,13 +40,19 @@ def add_workers(s: SampleState) -> None:
     for i in range(1, 1301):
         emp = rng.choices(employers, weights)[0]
         pool = [c for c in by_street[emp["street_code"]] if c not in gap] or [
-            c for cs in by_street.values() for c in cs if c not in gap]
+            c for cs in by_street.values() for c in cs if c not in gap
+        ]
         served = sorted(rng.sample(pool, min(len(pool), rng.choice([1, 1, 2, 2, 3]))))
-        r.workers.append({
-            "worker_key": f"SW{i:06d}", "name": person_name(rng), "id_number": fake_id_number(rng),
-            "phone": "1" + rng.choice("3456789") + "".join(rng.choices("0123456789", k=9)),
-            "certificate_no": f"ZS{rng.randint(2008, 2025)}{rng.randrange(10**6):06d}",
-            "level": rng.choices(["助理社会工作师", "社会工作师", "高级社会工作师"], [70, 27, 3])[0],
-            "certified_year": rng.randint(2008, 2025), "employer_uscc": emp["uscc"],
-            "served_communities": ";".join(served),
-        })
+        r.workers.append(
+            {
+                "worker_key": f"SW{i:06d}",
+                "name": person_name(rng),
+                "id_number": fake_id_number(rng),
+                "phone": "1" + rng.choice("3456789") + "".join(rng.choices("0123456789", k=9)),
+                "certificate_no": f"ZS{rng.randint(2008, 2025)}{rng.randrange(10**6):06d}",
+                "level": rng.choices(["助理社会工作师", "社会工作师", "高级社会工作师"], [70, 27, 3])[0],
+                "certified_year": rng.randint(2008, 2025),
+                "employer_uscc": emp["uscc"],
+                "served_communities": ";".join(served),
+            }
+        )

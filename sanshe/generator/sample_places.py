@@ -35,8 +35,9 @@ def add_communities(s: SampleState) -> None:
     rng = s.rng
     dcode, dname, dpop = DISTRICT
     zhabei = [(c, n) for c, _, n in STREETS if not is_old_jingan(c)]
-    zpops = largest_remainder(dpop - sum(OLD_JINGAN_POPULATION.values()),
-                              [n * rng.uniform(0.85, 1.15) for _, n in zhabei])
+    zpops = largest_remainder(
+        dpop - sum(OLD_JINGAN_POPULATION.values()), [n * rng.uniform(0.85, 1.15) for _, n in zhabei]
+    )
     street_pop = {**OLD_JINGAN_POPULATION, **{c: p for (c, _), p in zip(zhabei, zpops, strict=True)}}
     used: set[str] = set()
     for scode, sname, n in STREETS:
@@ -52,13 +53,26 @@ def add_communities(s: SampleState) -> None:
                     used.add(nm)
                     break
             cname = nm + ("居民委员会" if ckind == "居委会" else "村民委员会")
-            s.registers.communities.append({
-                "district_code": dcode, "district_name": dname, "street_code": scode,
-                "street_name": sname, "street_kind": kind, "community_code": ccode,
-                "community_name": cname, "community_kind": ckind, "population": cpop,
-            })
+            s.registers.communities.append(
+                {
+                    "district_code": dcode,
+                    "district_name": dname,
+                    "street_code": scode,
+                    "street_name": sname,
+                    "street_kind": kind,
+                    "community_code": ccode,
+                    "community_name": cname,
+                    "community_kind": ckind,
+                    "population": cpop,
+                }
+            )
         if not is_old_jingan(scode):
-            s.registers.district_changes.append({
-                "street_code": scode, "from_district_code": FORMER_DISTRICT[0],
-                "from_district_name": FORMER_DISTRICT[1], "to_district_code": dcode, "change_date": MERGER,
-            })
+            s.registers.district_changes.append(
+                {
+                    "street_code": scode,
+                    "from_district_code": FORMER_DISTRICT[0],
+                    "from_district_name": FORMER_DISTRICT[1],
+                    "to_district_code": dcode,
+                    "change_date": MERGER,
+                }
+            )

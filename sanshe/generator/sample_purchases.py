@@ -23,25 +23,30 @@ Purchaser = tuple[str, str, str, str | None]
 
 def purchasers() -> list[Purchaser]:
     """Each buying body, the district bureau (MZ) first; state organs carry USCC 11..."""
-    out: list[tuple[str, str, str | None]] = [("MZ", "上海市静安区民政局", None), ("WJ", "上海市静安区卫生健康委员会", None),
-           ("CL", "上海市静安区残疾人联合会", None), ("FL", "上海市静安区妇女联合会", None)]
-    out += [("JD", sname.replace("彭浦镇", "彭浦镇人民政府") if sname == "彭浦镇" else sname + "办事处", scode)
-            for scode, sname, _ in STREETS]
+    out: list[tuple[str, str, str | None]] = [
+        ("MZ", "上海市静安区民政局", None),
+        ("WJ", "上海市静安区卫生健康委员会", None),
+        ("CL", "上海市静安区残疾人联合会", None),
+        ("FL", "上海市静安区妇女联合会", None),
+    ]
+    out += [
+        ("JD", sname.replace("彭浦镇", "彭浦镇人民政府") if sname == "彭浦镇" else sname + "办事处", scode)
+        for scode, sname, _ in STREETS
+    ]
     rng = random.Random(7)  # purchaser codes stay put whatever else changes
-    return [(p, n, make_uscc("1", "1", "310106", "0" + "".join(rng.choices("0123456789", k=7))), s)
-            for p, n, s in out]
+    return [(p, n, make_uscc("1", "1", "310106", "0" + "".join(rng.choices("0123456789", k=7))), s) for p, n, s in out]
 
 
 @dataclass
 class Market:
     """What every project's draws look up, drawn once before the first project."""
 
-    providers: list[dict]                 # organisations register rows, foundations left out
-    skew: dict[str, float]                # USCC -> Zipf-like weight
-    quality: dict[str, float]             # USCC -> points added to its evaluation scores
+    providers: list[dict]  # organisations register rows, foundations left out
+    skew: dict[str, float]  # USCC -> Zipf-like weight
+    quality: dict[str, float]  # USCC -> points added to its evaluation scores
     communities_of: dict[str, list[str]]  # street code -> community codes
-    quiet: set[str]                       # communities no project serves
-    workers_of: dict[str, list[str]]      # employer USCC -> worker keys
+    quiet: set[str]  # communities no project serves
+    workers_of: dict[str, list[str]]  # employer USCC -> worker keys
 
 
 def add_projects(s: SampleState) -> None:
@@ -91,8 +96,11 @@ def _project(rng: random.Random, m: Market, buyer: Purchaser, year: int, no: int
     category = N.FIELDS[fkey][0]
     eligible = [o for o in m.providers if o["_org"].active(award)]
     prov = rng.choices(eligible, [m.skew[o["uscc"]] * (3 if o["_field"] == fkey else 1) for o in eligible])[0]
-    pool = [c for c in (m.communities_of[bstreet] if bstreet else
-                        [c for cs in m.communities_of.values() for c in cs]) if c not in m.quiet]
+    pool = [
+        c
+        for c in (m.communities_of[bstreet] if bstreet else [c for cs in m.communities_of.values() for c in cs])
+        if c not in m.quiet
+    ]
     served = sorted(rng.sample(pool, rng.choice([1, 1, 1, 2, 2, 3, 4])))
     # district-bureau contracts run larger than street ones; calibrated so the special
     # fund's projects take most, never all, of its 15 million yuan a year
@@ -108,12 +116,22 @@ def _project(rng: random.Random, m: Market, buyer: Purchaser, year: int, no: int
     staffed = sorted(rng.sample(staff, min(len(staff), rng.choice([0, 1, 2, 3]))))
     return {
         "project_id": f"{prefix}-{year}-{no:03d}",
-        "project_name": f"{bname.replace('上海市静安区', '')}{rng.choice(N.FIELDS[fkey][1])}{category}项目（{year}年度）".replace("公益公益", "公益"),
-        "purchaser_name": bname, "purchaser_uscc": buscc, "category": category,
-        "procurement_method": method, "budget": budget, "contract_amount": amount,
-        "award_date": award, "start_date": start, "end_date": end,
-        "provider_name": prov["name"], "provider_uscc": prov["uscc"],
-        "served_communities": ";".join(served), "funding_source": funding,
+        "project_name": f"{bname.replace('上海市静安区', '')}{rng.choice(N.FIELDS[fkey][1])}{category}项目（{year}年度）".replace(
+            "公益公益", "公益"
+        ),
+        "purchaser_name": bname,
+        "purchaser_uscc": buscc,
+        "category": category,
+        "procurement_method": method,
+        "budget": budget,
+        "contract_amount": amount,
+        "award_date": award,
+        "start_date": start,
+        "end_date": end,
+        "provider_name": prov["name"],
+        "provider_uscc": prov["uscc"],
+        "served_communities": ";".join(served),
+        "funding_source": funding,
         "staffed_workers": ";".join(staffed),
     }
 
@@ -141,7 +159,10 @@ def _evaluation(rng: random.Random, p: dict, quality: float, n: int) -> dict:
     eval_date = min(p["end_date"] + dt.timedelta(days=rng.randint(15, 60)), SNAPSHOT)
     score = round(min(99.0, max(40.0, rng.gauss(84, 6) + quality)), 1)
     return {
-        "evaluation_id": f"EV-{eval_date.year}-{n:05d}", "project_id": p["project_id"],
-        "evaluator": rng.choice(N.EVALUATORS), "eval_date": eval_date, "score": score,
+        "evaluation_id": f"EV-{eval_date.year}-{n:05d}",
+        "project_id": p["project_id"],
+        "evaluator": rng.choice(N.EVALUATORS),
+        "eval_date": eval_date,
+        "score": score,
         "grade": next(g for g, f in (("优秀", 90), ("良好", 80), ("合格", 60), ("不合格", 0)) if score >= f),
     }

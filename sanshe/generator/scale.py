@@ -49,14 +49,14 @@ YEARS = range(2019, 2026)
 class PerDistrict:
     """What one district holds, on average (national totals / 2,800)."""
 
-    streets: int = 8            # 街道, township digits 001-099
-    towns: int = 6              # 镇, 100-199
+    streets: int = 8  # 街道, township digits 001-099
+    towns: int = 6  # 镇, 100-199
     street_committees: int = 5  # residents' committees per street
-    town_committees: int = 3    # residents' committees per town
-    villages: int = 29          # village committees per town
+    town_committees: int = 3  # residents' committees per town
+    villages: int = 29  # village committees per town
     organisations: int = 318
     workers: int = 332
-    projects: int = 535         # over 2019-2025
+    projects: int = 535  # over 2019-2025
     industry_hubs: int = 4
 
 
@@ -111,8 +111,19 @@ class ScaleGenerator:
                     place = N.PLACE_PARTS[(k * 7 + c) % len(N.PLACE_PARTS)]
                     name = f"{place}{'居民委员会' if kind == '居委会' else '村村民委员会'}"
                     rows.append((d, dname, scode, sname, "镇" if town else "街道", f"{scode[:9]}{c:03d}", name, kind))
-        df = pd.DataFrame(rows, columns=["district_code", "district_name", "street_code", "street_name", "street_kind",
-                                         "community_code", "community_name", "community_kind"])
+        df = pd.DataFrame(
+            rows,
+            columns=[
+                "district_code",
+                "district_name",
+                "street_code",
+                "street_name",
+                "street_kind",
+                "community_code",
+                "community_name",
+                "community_kind",
+            ],
+        )
         village = df["community_kind"] == "村委会"
         pop = np.where(village, rng.lognormal(7.2, 0.5, len(df)), rng.lognormal(8.6, 0.45, len(df)))
         df["population"] = pop.round().astype(int)
@@ -149,17 +160,28 @@ class ScaleGenerator:
             suffixes = N.SERVICE_SUFFIXES if kind == "社会服务机构" else N.GROUP_SUFFIXES
             active = status[i] == "正常"
             uscc = make_uscc("5", "2" if kind == "社会服务机构" else "1", d, f"5{i + 1:07d}")
-            rows.append({
-                "name": f"{names[d]}{N.PLACE_PARTS[place_pick[i]]}{suffixes[suffix_pick[i] % len(suffixes)]}{i + 1}号",
-                "uscc": uscc, "org_type": kind, "registration_authority": f"{names[d]}民政局",
-                "registration_date": str(registered[i]), "status": str(status[i]),
-                "status_date": "" if active else str(ended[i]), "legal_representative": people[i],
-                "inspection_year": 2024, "inspection_result": str(inspection[i]),
-                "grade": str(grade[i]) if graded[i] else "", "grade_date": str(grade_date[i]) if graded[i] else "",
-                "credit_list": "活动异常名录" if listed[i] else "", "listed_on": str(listed_on[i]) if listed[i] else "",
-                "removed_on": "", "listing_reason": "未按规定报送年度工作报告" if listed[i] else "",
-                "business_scope": "社区服务、公益活动", "street_code": streets[d][street_pick[i] % len(streets[d])],
-            })
+            rows.append(
+                {
+                    "name": f"{names[d]}{N.PLACE_PARTS[place_pick[i]]}{suffixes[suffix_pick[i] % len(suffixes)]}{i + 1}号",
+                    "uscc": uscc,
+                    "org_type": kind,
+                    "registration_authority": f"{names[d]}民政局",
+                    "registration_date": str(registered[i]),
+                    "status": str(status[i]),
+                    "status_date": "" if active else str(ended[i]),
+                    "legal_representative": people[i],
+                    "inspection_year": 2024,
+                    "inspection_result": str(inspection[i]),
+                    "grade": str(grade[i]) if graded[i] else "",
+                    "grade_date": str(grade_date[i]) if graded[i] else "",
+                    "credit_list": "活动异常名录" if listed[i] else "",
+                    "listed_on": str(listed_on[i]) if listed[i] else "",
+                    "removed_on": "",
+                    "listing_reason": "未按规定报送年度工作报告" if listed[i] else "",
+                    "business_scope": "社区服务、公益活动",
+                    "street_code": streets[d][street_pick[i] % len(streets[d])],
+                }
+            )
         return pd.DataFrame(rows)
 
     def _people(self, n: int) -> list[str]:
@@ -167,7 +189,10 @@ class ScaleGenerator:
         s = rng.integers(0, len(N.SURNAMES), size=n)
         g1 = rng.integers(0, len(N.GIVEN_CHARS), size=n)
         g2 = rng.integers(-len(N.GIVEN_CHARS), len(N.GIVEN_CHARS), size=n)
-        return [N.SURNAMES[a] + N.GIVEN_CHARS[b] + (N.GIVEN_CHARS[c] if c >= 0 else "") for a, b, c in zip(s, g1, g2, strict=True)]
+        return [
+            N.SURNAMES[a] + N.GIVEN_CHARS[b] + (N.GIVEN_CHARS[c] if c >= 0 else "")
+            for a, b, c in zip(s, g1, g2, strict=True)
+        ]
 
     # -- hubs --------------------------------------------------------------------------
     def hubs(self, communities: pd.DataFrame) -> pd.DataFrame:
@@ -176,16 +201,40 @@ class ScaleGenerator:
         industries = ["养老服务", "青少年服务", "社会工作", "文化体育", "公益慈善", "商会与行业协会"]
         for d, dname in self.districts:
             fed = f"HUB-{d}-FED"
-            rows.append({"hub_id": fed, "hub_name": f"{dname}社会组织联合会", "hub_kind": "区社会组织联合会",
-                         "district_code": d, "has_party_branch": "是", "established_on": "2012-06-28"})
+            rows.append(
+                {
+                    "hub_id": fed,
+                    "hub_name": f"{dname}社会组织联合会",
+                    "hub_kind": "区社会组织联合会",
+                    "district_code": d,
+                    "has_party_branch": "是",
+                    "established_on": "2012-06-28",
+                }
+            )
             for s in streets.loc[streets["district_code"] == d].itertuples():
-                rows.append({"hub_id": f"HUB-{d}-ST-{s.street_code[6:9]}", "hub_name": f"{s.street_name}社会组织服务中心",
-                             "hub_kind": "街道枢纽", "street_code": s.street_code, "parent_hub_id": fed,
-                             "has_party_branch": "是", "established_on": "2014-01-10"})
+                rows.append(
+                    {
+                        "hub_id": f"HUB-{d}-ST-{s.street_code[6:9]}",
+                        "hub_name": f"{s.street_name}社会组织服务中心",
+                        "hub_kind": "街道枢纽",
+                        "street_code": s.street_code,
+                        "parent_hub_id": fed,
+                        "has_party_branch": "是",
+                        "established_on": "2014-01-10",
+                    }
+                )
             for k in range(self.per.industry_hubs):
-                rows.append({"hub_id": f"HUB-{d}-IND-{k + 1:02d}", "hub_name": f"{dname}{industries[k]}行业枢纽",
-                             "hub_kind": "行业枢纽", "industry": industries[k], "parent_hub_id": fed,
-                             "has_party_branch": "是", "established_on": "2015-03-18"})
+                rows.append(
+                    {
+                        "hub_id": f"HUB-{d}-IND-{k + 1:02d}",
+                        "hub_name": f"{dname}{industries[k]}行业枢纽",
+                        "hub_kind": "行业枢纽",
+                        "industry": industries[k],
+                        "parent_hub_id": fed,
+                        "has_party_branch": "是",
+                        "established_on": "2015-03-18",
+                    }
+                )
         return pd.DataFrame(rows)
 
     def memberships(self, orgs: pd.DataFrame) -> pd.DataFrame:
@@ -205,11 +254,18 @@ class ScaleGenerator:
                 continue  # attached to no hub: what `unattached-organisations` finds
             d = o.uscc[2:8]
             hub = f"HUB-{d}-ST-{o.street_code[6:9]}" if pick[i] < 0.85 else f"HUB-{d}-IND-{industry[i]:02d}"
-            rows.append({"uscc": o.uscc, "org_name": o.name, "hub_id": hub,
-                         "joined_on": max(str(joined[i]), o.registration_date), "party_members": int(members[i]),
-                         "has_party_branch": "是" if branch[i] else "否",
-                         "liaison_id": f"LN-{i + 1:07d}" if liaison[i] else "",
-                         "liaison_name": people[i] if liaison[i] else ""})
+            rows.append(
+                {
+                    "uscc": o.uscc,
+                    "org_name": o.name,
+                    "hub_id": hub,
+                    "joined_on": max(str(joined[i]), o.registration_date),
+                    "party_members": int(members[i]),
+                    "has_party_branch": "是" if branch[i] else "否",
+                    "liaison_id": f"LN-{i + 1:07d}" if liaison[i] else "",
+                    "liaison_name": people[i] if liaison[i] else "",
+                }
+            )
         return pd.DataFrame(rows)
 
     # -- workers -----------------------------------------------------------------------
@@ -238,10 +294,19 @@ class ScaleGenerator:
             pool = by_district[uscc[2:8]]
             served = sorted({pool[int(p * len(pool))] for p in served_pick[i, : served_n[i]]})
             first17 = TEST_ADDRESS_CODE + str(birth[i]).replace("-", "") + f"{seq[i]:03d}"
-            rows.append({"worker_key": f"SW{i + 1:06d}", "name": people[i], "id_number": first17 + id_number_check_char(first17),
-                         "phone": f"19{phone[i]:09d}", "certificate_no": f"ZS{year[i]}{certs[i]:06d}",
-                         "level": str(level[i]), "certified_year": int(year[i]), "employer_uscc": uscc,
-                         "served_communities": ";".join(served)})
+            rows.append(
+                {
+                    "worker_key": f"SW{i + 1:06d}",
+                    "name": people[i],
+                    "id_number": first17 + id_number_check_char(first17),
+                    "phone": f"19{phone[i]:09d}",
+                    "certificate_no": f"ZS{year[i]}{certs[i]:06d}",
+                    "level": str(level[i]),
+                    "certified_year": int(year[i]),
+                    "employer_uscc": uscc,
+                    "served_communities": ";".join(served),
+                }
+            )
         return pd.DataFrame(rows)
 
     # -- purchases ---------------------------------------------------------------------
@@ -282,17 +347,26 @@ class ScaleGenerator:
                 end = start + dt.timedelta(days=364)
                 code = prov_codes[prov[j]]
                 keys = staff.get(code, [])
-                rows.append({
-                    "project_id": f"{tag}-{y}-{seq[y]:05d}", "project_name": f"{buyers[buyer[j]][0]}{categories[cat[j]]}项目（{y}年度）",
-                    "purchaser_name": buyers[buyer[j]][0], "purchaser_uscc": buyers[buyer[j]][1],
-                    "category": categories[cat[j]], "procurement_method": methods[meth[j]],
-                    "budget": int(budget[j]), "contract_amount": int(budget[j] * ratio[j] / 100) * 100,
-                    "award_date": award.isoformat(), "start_date": start.isoformat(), "end_date": end.isoformat(),
-                    "provider_name": prov_names[prov[j]], "provider_uscc": code,
-                    "served_communities": ";".join(sorted({pool[k] for k in served_pick[j, : served_n[j]]})),
-                    "funding_source": funds[fund[j]],
-                    "staffed_workers": keys[j % len(keys)] if staffed[j] and keys else "",
-                })
+                rows.append(
+                    {
+                        "project_id": f"{tag}-{y}-{seq[y]:05d}",
+                        "project_name": f"{buyers[buyer[j]][0]}{categories[cat[j]]}项目（{y}年度）",
+                        "purchaser_name": buyers[buyer[j]][0],
+                        "purchaser_uscc": buyers[buyer[j]][1],
+                        "category": categories[cat[j]],
+                        "procurement_method": methods[meth[j]],
+                        "budget": int(budget[j]),
+                        "contract_amount": int(budget[j] * ratio[j] / 100) * 100,
+                        "award_date": award.isoformat(),
+                        "start_date": start.isoformat(),
+                        "end_date": end.isoformat(),
+                        "provider_name": prov_names[prov[j]],
+                        "provider_uscc": code,
+                        "served_communities": ";".join(sorted({pool[k] for k in served_pick[j, : served_n[j]]})),
+                        "funding_source": funds[fund[j]],
+                        "staffed_workers": keys[j % len(keys)] if staffed[j] and keys else "",
+                    }
+                )
         return pd.DataFrame(rows)
 
     def evaluations(self, projects: pd.DataFrame) -> pd.DataFrame:
@@ -310,9 +384,16 @@ class ScaleGenerator:
             seq[y] = seq.get(y, 0) + 1
             ids.append(f"EV-{y}-{seq[y]:06d}")
         evaluators = N.EVALUATORS
-        return pd.DataFrame({"evaluation_id": ids, "project_id": p["project_id"].to_numpy(),
-                             "evaluator": [evaluators[i % len(evaluators)] for i in range(len(p))],
-                             "eval_date": when.dt.strftime("%Y-%m-%d").to_numpy(), "score": score, "grade": grade})
+        return pd.DataFrame(
+            {
+                "evaluation_id": ids,
+                "project_id": p["project_id"].to_numpy(),
+                "evaluator": [evaluators[i % len(evaluators)] for i in range(len(p))],
+                "eval_date": when.dt.strftime("%Y-%m-%d").to_numpy(),
+                "score": score,
+                "grade": grade,
+            }
+        )
 
     def build(self) -> dict[str, pd.DataFrame]:
         self.districts = self.district_codes()
@@ -322,16 +403,29 @@ class ScaleGenerator:
         workers = self.workers(orgs, communities)
         projects = self.projects(orgs, communities, workers)
         return {
-            "communities": communities, "district_changes": pd.DataFrame(), "organisations": orgs,
-            "annual_inspections": inspections, "hubs": self.hubs(communities), "hub_memberships": self.memberships(orgs),
-            "workers": workers, "projects": projects, "evaluations": self.evaluations(projects),
+            "communities": communities,
+            "district_changes": pd.DataFrame(),
+            "organisations": orgs,
+            "annual_inspections": inspections,
+            "hubs": self.hubs(communities),
+            "hub_memberships": self.memberships(orgs),
+            "workers": workers,
+            "projects": projects,
+            "evaluations": self.evaluations(projects),
         }
 
 
-FILE_NAMES = {"communities": "communities.csv", "district_changes": "district_changes.csv",
-              "organisations": "organisations.csv", "annual_inspections": "annual_inspections.csv",
-              "hubs": "hubs.csv", "hub_memberships": "hub_memberships.csv", "workers": "social_workers.csv",
-              "projects": "projects.csv", "evaluations": "evaluations.csv"}
+FILE_NAMES = {
+    "communities": "communities.csv",
+    "district_changes": "district_changes.csv",
+    "organisations": "organisations.csv",
+    "annual_inspections": "annual_inspections.csv",
+    "hubs": "hubs.csv",
+    "hub_memberships": "hub_memberships.csv",
+    "workers": "social_workers.csv",
+    "projects": "projects.csv",
+    "evaluations": "evaluations.csv",
+}
 
 
 def generate_scale(out: Path, scale: str, seed: int = 2015) -> dict:
@@ -344,9 +438,14 @@ def generate_scale(out: Path, scale: str, seed: int = 2015) -> dict:
         path = out / model.folder / FILE_NAMES[name]
         path.parent.mkdir(parents=True, exist_ok=True)
         full.to_csv(path, index=False, header=[model.header(f) for f in fields], lineterminator="\n")
-    manifest = {"district_code": "000000" if SCALES[scale] > 1 else regs["communities"]["district_code"].iloc[0],
-                "district_name": f"{scale} scale ({SCALES[scale]} districts)" if SCALES[scale] > 1
-                else regs["communities"]["district_name"].iloc[0],
-                "snapshot_date": SNAPSHOT.isoformat(), SYNTHETIC: True, "generator": {"seed": seed, "scale": scale}}
+    manifest = {
+        "district_code": "000000" if SCALES[scale] > 1 else regs["communities"]["district_code"].iloc[0],
+        "district_name": f"{scale} scale ({SCALES[scale]} districts)"
+        if SCALES[scale] > 1
+        else regs["communities"]["district_name"].iloc[0],
+        "snapshot_date": SNAPSHOT.isoformat(),
+        SYNTHETIC: True,
+        "generator": {"seed": seed, "scale": scale},
+    }
     (out / "manifest.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return manifest

@@ -91,8 +91,10 @@ class Query:
         known = {p.name: p for p in self.params}
         unknown = set(given) - set(known)
         if unknown:
-            raise QueryError(f"{self.name}: unknown parameter(s) {', '.join(sorted(unknown))}; "
-                             f"it takes: {', '.join(known) or 'none'}")
+            raise QueryError(
+                f"{self.name}: unknown parameter(s) {', '.join(sorted(unknown))}; "
+                f"it takes: {', '.join(known) or 'none'}"
+            )
         out = {}
         for p in self.params:
             raw = given.get(p.name)
@@ -120,10 +122,13 @@ def catalogue() -> dict[str, Query]:
     raw = yaml.safe_load((HERE / "catalogue.yaml").read_text(encoding="utf-8"))
     out = {}
     for q in raw:
-        params = tuple(Param(p["name"], p["type"], p["default"], p["help"], tuple(p.get("choices", ())), p.get("min"))
-                       for p in q.get("params", []))
-        query = Query(q["name"], q["title"]["zh"], q["title"]["en"], q["answers"].strip(), params,
-                      tuple(q.get("order_by", [])))
+        params = tuple(
+            Param(p["name"], p["type"], p["default"], p["help"], tuple(p.get("choices", ())), p.get("min"))
+            for p in q.get("params", [])
+        )
+        query = Query(
+            q["name"], q["title"]["zh"], q["title"]["en"], q["answers"].strip(), params, tuple(q.get("order_by", []))
+        )
         if not (HERE / f"{query.name}.cypher").exists():
             raise QueryError(f"catalogue.yaml names {query.name} but {query.name}.cypher is missing")
         out[query.name] = query
@@ -200,41 +205,58 @@ def render(df: pd.DataFrame, fmt: str) -> str:
 
 def neo4j_cookbook() -> str:
     """docs/neo4j-queries.md: every catalogue query as it runs on Neo4j 5."""
-    out = ["<!-- Generated from sanshe/queries/ by `sanshe schema generate`. Do not edit. -->",
-           "# Query cookbook for Neo4j", "",
-           "Every catalogue query in the form that runs on Neo4j 5 (Browser, Bloom, cypher-shell, or",
-           "`SANSHE_GRAPH=neo4j sanshe query NAME`). Parameters are passed as parameters: in Neo4j",
-           "Browser set them first, e.g. `:param as_of => date('2014-12-31')`, `:param year => 2024`.",
-           "A line ending in `// when $name` is an optional filter: it is sent only when that",
-           "parameter is given (not its default), so Neo4j plans the filtered query with its index.",
-           "Queries marked *Neo4j form* differ from the embedded store's Cypher; the others are the",
-           "same text for both. All are checked by Neo4j's own linter in the test suite.", ""]
+    out = [
+        "<!-- Generated from sanshe/queries/ by `sanshe schema generate`. Do not edit. -->",
+        "# Query cookbook for Neo4j",
+        "",
+        "Every catalogue query in the form that runs on Neo4j 5 (Browser, Bloom, cypher-shell, or",
+        "`SANSHE_GRAPH=neo4j sanshe query NAME`). Parameters are passed as parameters: in Neo4j",
+        "Browser set them first, e.g. `:param as_of => date('2014-12-31')`, `:param year => 2024`.",
+        "A line ending in `// when $name` is an optional filter: it is sent only when that",
+        "parameter is given (not its default), so Neo4j plans the filtered query with its index.",
+        "Queries marked *Neo4j form* differ from the embedded store's Cypher; the others are the",
+        "same text for both. All are checked by Neo4j's own linter in the test suite.",
+        "",
+    ]
     for q in catalogue().values():
         tag = "Neo4j form" if q.has_neo4j_variant else "same for both stores"
         out += [f"## `{q.name}` · {q.title_en} ({tag})", "", q.answers, ""]
         if q.params:
-            out += ["Parameters: " + ", ".join(
-                f"`${p.name}` ({p.type}, default {'the snapshot date' if p.default == SNAPSHOT_DEFAULT else repr(p.default)})"
-                for p in q.params), ""]
+            out += [
+                "Parameters: "
+                + ", ".join(
+                    f"`${p.name}` ({p.type}, default {'the snapshot date' if p.default == SNAPSHOT_DEFAULT else repr(p.default)})"
+                    for p in q.params
+                ),
+                "",
+            ]
         out += ["```cypher", q.cypher_for("neo4j").strip(), "```", ""]
     return "\n".join(out)
 
 
 def catalogue_doc() -> str:
     """docs/queries.md, generated from catalogue.yaml and the .cypher files."""
-    out = ["<!-- Generated from sanshe/queries/ by `sanshe schema generate`. Do not edit. -->",
-           "# Query catalogue", "",
-           "Named, parameterised Cypher queries over the graph. Run one with",
-           "`sanshe query NAME [--param k=v ...] [--as-of YYYY-MM-DD] [--format table|json|csv]`",
-           "(`--as-of D` is `--param as_of=D`, for the queries that take it); list them with",
-           "`sanshe query --list`. Each has an oracle test (tests/test_queries_oracle.py) that",
-           "computes the same answer with pandas from the validated tables.", ""]
+    out = [
+        "<!-- Generated from sanshe/queries/ by `sanshe schema generate`. Do not edit. -->",
+        "# Query catalogue",
+        "",
+        "Named, parameterised Cypher queries over the graph. Run one with",
+        "`sanshe query NAME [--param k=v ...] [--as-of YYYY-MM-DD] [--format table|json|csv]`",
+        "(`--as-of D` is `--param as_of=D`, for the queries that take it); list them with",
+        "`sanshe query --list`. Each has an oracle test (tests/test_queries_oracle.py) that",
+        "computes the same answer with pandas from the validated tables.",
+        "",
+    ]
     for q in catalogue().values():
         out += [f"## `{q.name}` · {q.title_zh} · {q.title_en}", "", q.answers, ""]
         if q.params:
             out += ["| parameter | type | default | meaning |", "|---|---|---|---|"]
-            out += [f"| `{p.name}` | {p.type} | `{p.default}` | {p.help}"
-                    + (f" (one of {', '.join(p.choices)})" if p.choices else "") + " |" for p in q.params]
+            out += [
+                f"| `{p.name}` | {p.type} | `{p.default}` | {p.help}"
+                + (f" (one of {', '.join(p.choices)})" if p.choices else "")
+                + " |"
+                for p in q.params
+            ]
             out.append("")
         out += ["```cypher", q.cypher.strip(), "```", ""]
     return "\n".join(out)

@@ -35,8 +35,12 @@ def changes(out: Path, package: dict) -> str:
         return "\n".join([*lines, "First release in this folder: nothing to compare with. 首次发布。", ""])
     old_pkg = json.loads((prev / "datapackage.json").read_text(encoding="utf-8"))
     old_res = {r["name"]: r for r in old_pkg["resources"]}
-    lines += [f"Compared with `{prev.name}` (version {old_pkg.get('version')}). 与上一版比较。", "",
-              "| table | added | removed | changed |", "|---|---|---|---|"]
+    lines += [
+        f"Compared with `{prev.name}` (version {old_pkg.get('version')}). 与上一版比较。",
+        "",
+        "| table | added | removed | changed |",
+        "|---|---|---|---|",
+    ]
     details = []
     for r in package["resources"]:
         key = r["schema"]["primaryKey"]

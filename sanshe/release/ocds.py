@@ -16,13 +16,13 @@ from graph_schema.types import day, missing
 #: Chinese procurement methods (政府采购法 and Order 102) on the OCDS method codelist; the Chinese
 #: name is kept in procurementMethodDetails
 OCDS_METHOD = {
-    "公开招标": "open",            # open tender: anyone may bid
-    "邀请招标": "selective",       # invited tender: suppliers qualify or are invited
-    "竞争性谈判": "limited",       # competitive negotiation with a few suppliers
-    "竞争性磋商": "limited",       # competitive consultation with a few suppliers
-    "询价": "selective",           # request for quotation from invited suppliers
-    "单一来源": "direct",          # single source
-    "框架协议采购": "selective",   # call-off from suppliers admitted to a framework agreement
+    "公开招标": "open",  # open tender: anyone may bid
+    "邀请招标": "selective",  # invited tender: suppliers qualify or are invited
+    "竞争性谈判": "limited",  # competitive negotiation with a few suppliers
+    "竞争性磋商": "limited",  # competitive consultation with a few suppliers
+    "询价": "selective",  # request for quotation from invited suppliers
+    "单一来源": "direct",  # single source
+    "框架协议采购": "selective",  # call-off from suppliers admitted to a framework agreement
 }
 assert set(OCDS_METHOD) == set(PROCUREMENT_METHODS)
 TZ = "+08:00"
@@ -41,12 +41,17 @@ def _money(amount: float) -> dict:
 
 
 def _party(uscc: str, name: str, roles: list[str]) -> dict:
-    return {"id": f"CN-USCI-{uscc}", "name": name, "roles": roles,
-            "identifier": {"scheme": "CN-USCI", "id": uscc, "legalName": name}}
+    return {
+        "id": f"CN-USCI-{uscc}",
+        "name": name,
+        "roles": roles,
+        "identifier": {"scheme": "CN-USCI", "id": uscc, "legalName": name},
+    }
 
 
-def release_package(tables: dict[str, pd.DataFrame], dataset: dict, ocid_prefix: str,
-                    home: str, licence_url: str) -> dict:
+def release_package(
+    tables: dict[str, pd.DataFrame], dataset: dict, ocid_prefix: str, home: str, licence_url: str
+) -> dict:
     """One OCDS 1.1.5 release package for the projects in `tables` (the release's frames).
 
     `home` is the URL the release folder is published at: the package's `uri`, its publication
@@ -63,14 +68,27 @@ def release_package(tables: dict[str, pd.DataFrame], dataset: dict, ocid_prefix:
     releases = []
     for p in projects.to_dict("records"):
         pid = p["project_id"]
-        ended = p["end_date"] is not None and (p["end_date"].date() if isinstance(p["end_date"], pd.Timestamp) else p["end_date"]) < snap_day
+        ended = (
+            p["end_date"] is not None
+            and (p["end_date"].date() if isinstance(p["end_date"], pd.Timestamp) else p["end_date"]) < snap_day
+        )
         docs = []
         if pid in evals.groups:
             for e in evals.get_group(pid).to_dict("records"):
-                docs.append({"id": e["evaluation_id"], "documentType": "evaluationReports",
-                             "title": f"项目绩效评估 · Performance evaluation: {e['grade']}",
-                             "datePublished": _day(e["eval_date"]), "language": "zh",
-                             "sansheEvaluation": {"score": float(e["score"]), "grade": e["grade"], "evaluator": e["evaluator"]}})
+                docs.append(
+                    {
+                        "id": e["evaluation_id"],
+                        "documentType": "evaluationReports",
+                        "title": f"项目绩效评估 · Performance evaluation: {e['grade']}",
+                        "datePublished": _day(e["eval_date"]),
+                        "language": "zh",
+                        "sansheEvaluation": {
+                            "score": float(e["score"]),
+                            "grade": e["grade"],
+                            "evaluator": e["evaluator"],
+                        },
+                    }
+                )
         served = communities.get(pid, [])
         release = {
             "ocid": f"{ocid_prefix}-{pid}",
@@ -79,26 +97,46 @@ def release_package(tables: dict[str, pd.DataFrame], dataset: dict, ocid_prefix:
             "tag": ["award", "contract", *(["implementation"] if docs else [])],
             "initiationType": "tender",
             "language": "zh",
-            "parties": [_party(p["purchaser_uscc"], buyers[p["purchaser_uscc"]], ["buyer", "procuringEntity"]),
-                        _party(p["provider_uscc"], orgs[p["provider_uscc"]], ["supplier"])],
+            "parties": [
+                _party(p["purchaser_uscc"], buyers[p["purchaser_uscc"]], ["buyer", "procuringEntity"]),
+                _party(p["provider_uscc"], orgs[p["provider_uscc"]], ["supplier"]),
+            ],
             "buyer": {"id": f"CN-USCI-{p['purchaser_uscc']}", "name": buyers[p["purchaser_uscc"]]},
-            "planning": {"budget": {"amount": _money(p["budget"]),
-                                    "description": source_name.get(funding.get(pid), "")}},
-            "tender": {"id": pid, "title": p["name"], "status": "complete",
-                       "procurementMethod": OCDS_METHOD[p["procurement_method"]],
-                       "procurementMethodDetails": p["procurement_method"],
-                       "mainProcurementCategory": "services",
-                       "description": f"{p['category']}；服务社区 served communities: {'、'.join(served)}",
-                       "value": _money(p["budget"])},
-            "awards": [{"id": f"{pid}-award", "status": "active", "date": _day(p["award_date"]),
-                        "value": _money(p["contract_amount"]),
-                        "suppliers": [{"id": f"CN-USCI-{p['provider_uscc']}", "name": orgs[p["provider_uscc"]]}],
-                        "contractPeriod": {"startDate": _day(p["start_date"]), "endDate": _day(p["end_date"])}}],
-            "contracts": [{"id": f"{pid}-contract", "awardID": f"{pid}-award", "title": p["name"],
-                           "status": "terminated" if ended else "active", "value": _money(p["contract_amount"]),
-                           "period": {"startDate": _day(p["start_date"]), "endDate": _day(p["end_date"])},
-                           "dateSigned": _day(p["award_date"]),
-                           **({"implementation": {"documents": docs}} if docs else {})}],
+            "planning": {
+                "budget": {"amount": _money(p["budget"]), "description": source_name.get(funding.get(pid), "")}
+            },
+            "tender": {
+                "id": pid,
+                "title": p["name"],
+                "status": "complete",
+                "procurementMethod": OCDS_METHOD[p["procurement_method"]],
+                "procurementMethodDetails": p["procurement_method"],
+                "mainProcurementCategory": "services",
+                "description": f"{p['category']}；服务社区 served communities: {'、'.join(served)}",
+                "value": _money(p["budget"]),
+            },
+            "awards": [
+                {
+                    "id": f"{pid}-award",
+                    "status": "active",
+                    "date": _day(p["award_date"]),
+                    "value": _money(p["contract_amount"]),
+                    "suppliers": [{"id": f"CN-USCI-{p['provider_uscc']}", "name": orgs[p["provider_uscc"]]}],
+                    "contractPeriod": {"startDate": _day(p["start_date"]), "endDate": _day(p["end_date"])},
+                }
+            ],
+            "contracts": [
+                {
+                    "id": f"{pid}-contract",
+                    "awardID": f"{pid}-award",
+                    "title": p["name"],
+                    "status": "terminated" if ended else "active",
+                    "value": _money(p["contract_amount"]),
+                    "period": {"startDate": _day(p["start_date"]), "endDate": _day(p["end_date"])},
+                    "dateSigned": _day(p["award_date"]),
+                    **({"implementation": {"documents": docs}} if docs else {}),
+                }
+            ],
         }
         releases.append(release)
     return {
@@ -119,9 +157,11 @@ def extension(home: str, contact_name: str, contact_email: str) -> dict:
     beside the English one)."""
     return {
         "name": {"en": "sanshe evaluation · 三社项目绩效评估"},
-        "description": {"en": "Adds sansheEvaluation (score 0-100, grade 优秀/良好/合格/不合格, evaluator) to "
-                              "Document, used on documents of type evaluationReports. "
-                              "在文件对象上增加 sansheEvaluation（得分、等级、评估机构）。"},
+        "description": {
+            "en": "Adds sansheEvaluation (score 0-100, grade 优秀/良好/合格/不合格, evaluator) to "
+            "Document, used on documents of type evaluationReports. "
+            "在文件对象上增加 sansheEvaluation（得分、等级、评估机构）。"
+        },
         "documentationUrl": {"en": f"{home}/README.md"},
         "contactPoint": {"name": contact_name, "email": contact_email},
         "compatibility": ["1.1"],
@@ -130,14 +170,20 @@ def extension(home: str, contact_name: str, contact_email: str) -> dict:
 
 
 EXTENSION_SCHEMA = {
-    "definitions": {"Document": {"properties": {"sansheEvaluation": {
-        "title": "Evaluation", "description": "The performance evaluation this report records.",
-        "type": "object",
-        "properties": {
-            "score": {"title": "Score", "type": "number", "minimum": 0, "maximum": 100},
-            "grade": {"title": "Grade", "type": "string", "enum": ["优秀", "良好", "合格", "不合格"]},
-            "evaluator": {"title": "Evaluator", "type": "string"},
-        },
-    }}}},
+    "definitions": {
+        "Document": {
+            "properties": {
+                "sansheEvaluation": {
+                    "title": "Evaluation",
+                    "description": "The performance evaluation this report records.",
+                    "type": "object",
+                    "properties": {
+                        "score": {"title": "Score", "type": "number", "minimum": 0, "maximum": 100},
+                        "grade": {"title": "Grade", "type": "string", "enum": ["优秀", "良好", "合格", "不合格"]},
+                        "evaluator": {"title": "Evaluator", "type": "string"},
+                    },
+                }
+            }
+        }
+    },
 }
-

@@ -31,8 +31,11 @@ from . import changes, dcat, explorer, ocds, page, quality
 from .privacy import scan_folder
 from .tables import Table, build
 
-DEFAULT_LICENCE = {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
-                   "title": "Creative Commons Attribution 4.0"}
+DEFAULT_LICENCE = {
+    "name": "CC-BY-4.0",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+    "title": "Creative Commons Attribution 4.0",
+}
 
 
 def _write_table(t: Table, folder: Path) -> list[Path]:
@@ -42,8 +45,10 @@ def _write_table(t: Table, folder: Path) -> list[Path]:
     rows = [[to_text(v, c.type) for v, c in zip(rec, t.columns, strict=True)] for rec in frame.itertuples(index=False)]
     csv_path = folder / "csv" / f"{t.name}.csv"
     write_csv(csv_path, [c.name for c in t.columns], rows)
-    arrays = [pa.array([None if s == "" else TYPES[c.type].from_text(s) for s in col], TYPES[c.type].arrow_type())
-              for c, col in zip(t.columns, zip(*rows, strict=True) if rows else [[] for _ in t.columns], strict=True)]
+    arrays = [
+        pa.array([None if s == "" else TYPES[c.type].from_text(s) for s in col], TYPES[c.type].arrow_type())
+        for c, col in zip(t.columns, zip(*rows, strict=True) if rows else [[] for _ in t.columns], strict=True)
+    ]
     parquet_path = folder / "parquet" / f"{t.name}.parquet"
     parquet_path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.Table.from_arrays(arrays, names=[c.name for c in t.columns]), parquet_path)
@@ -53,16 +58,32 @@ def _write_table(t: Table, folder: Path) -> list[Path]:
 def resource(t: Table) -> dict:
     fields = []
     for c in t.columns:
-        f: dict[str, object] = {"name": c.name, "type": TYPES[c.type].frictionless, "title": f"{c.zh} · {c.en}", "description": c.en}
+        f: dict[str, object] = {
+            "name": c.name,
+            "type": TYPES[c.type].frictionless,
+            "title": f"{c.zh} · {c.en}",
+            "description": c.en,
+        }
         if c.required or c.name in t.primary_key:
             f["constraints"] = {"required": True}
         fields.append(f)
     schema_: dict = {"fields": fields, "primaryKey": t.primary_key, "missingValues": [""]}
     if t.foreign_keys:
-        schema_["foreignKeys"] = [{"fields": f, "reference": {"resource": r, "fields": rf}} for f, r, rf in t.foreign_keys]
-    return {"name": t.name, "type": "table", "path": f"csv/{t.name}.csv", "scheme": "file", "format": "csv",
-            "mediatype": "text/csv", "encoding": "utf-8", "title": f"{t.zh} · {t.en}", "description": t.description,
-            "schema": schema_}
+        schema_["foreignKeys"] = [
+            {"fields": f, "reference": {"resource": r, "fields": rf}} for f, r, rf in t.foreign_keys
+        ]
+    return {
+        "name": t.name,
+        "type": "table",
+        "path": f"csv/{t.name}.csv",
+        "scheme": "file",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "title": f"{t.zh} · {t.en}",
+        "description": t.description,
+        "schema": schema_,
+    }
 
 
 def release_name(dataset: dict) -> str:
@@ -88,9 +109,11 @@ def datapackage(tables: list[Table], dataset: dict, licence: dict) -> dict:
         "name": release_name(dataset),
         "id": release_name(dataset),
         "title": f"{dataset['district_name']}三社联动开放数据 · Community services open data, {dataset['district_code']}",
-        "description": ("社区、社会组织、持证社会工作者、政府购买服务项目及其评估。"
-                        " Communities, social organisations, certified social workers (as counts), "
-                        "purchased-service projects and their evaluations."),
+        "description": (
+            "社区、社会组织、持证社会工作者、政府购买服务项目及其评估。"
+            " Communities, social organisations, certified social workers (as counts), "
+            "purchased-service projects and their evaluations."
+        ),
         "version": snapshot,
         "created": f"{snapshot}T00:00:00Z",
         "licenses": [licence],
@@ -129,7 +152,9 @@ class ReleaseOptions:
 
 def _json(path: Path, value: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8"
+    )
 
 
 def write_release(store: GraphStore, out: Path, options: ReleaseOptions | None = None) -> Path:
@@ -149,19 +174,37 @@ def write_release(store: GraphStore, out: Path, options: ReleaseOptions | None =
     _json(out / "datapackage.json", package)
     home = f"{opts.base_uri.rstrip('/')}/{package['name']}"
     publisher = opts.publisher or f"sanshe · {dataset['district_name']}"
-    _json(out / "ocds" / "release-package.json",
-          ocds.release_package(frames, dataset, opts.ocid_prefix, home, opts.licence["path"]))
+    _json(
+        out / "ocds" / "release-package.json",
+        ocds.release_package(frames, dataset, opts.ocid_prefix, home, opts.licence["path"]),
+    )
     _json(out / ocds.EXTENSION_PATH, ocds.extension(home, publisher, opts.contact_email or _email(opts.base_uri)))
     _json(out / "ocds" / "extension" / "release-schema.json", ocds.EXTENSION_SCHEMA)
-    _json(out / "catalog.jsonld", dcat.catalogue(package, dataset, opts.base_uri, opts.licence, publisher,
-                                                 opts.contact_url or f"{home}/index.html",
-                                                 first_day(frames, package["version"])))
+    _json(
+        out / "catalog.jsonld",
+        dcat.catalogue(
+            package,
+            dataset,
+            opts.base_uri,
+            opts.licence,
+            publisher,
+            opts.contact_url or f"{home}/index.html",
+            first_day(frames, package["version"]),
+        ),
+    )
     _json(out / "quality" / "report.json", quality.report(frames, opts.run_dir))
-    explorer.write(out / "explore", explorer.Explorer(
-        frames, dump, execute(store, "community-linkage"), execute(store, "hub-coverage"), opts.ocid_prefix))
-    (out / "index.html").write_text(page.render(store, frames, dataset, opts.ocid_prefix,
-                                                opts.ocid_prefix == ocds.PLACEHOLDER_PREFIX, files(package)),
-                                    encoding="utf-8")
+    explorer.write(
+        out / "explore",
+        explorer.Explorer(
+            frames, dump, execute(store, "community-linkage"), execute(store, "hub-coverage"), opts.ocid_prefix
+        ),
+    )
+    (out / "index.html").write_text(
+        page.render(
+            store, frames, dataset, opts.ocid_prefix, opts.ocid_prefix == ocds.PLACEHOLDER_PREFIX, files(package)
+        ),
+        encoding="utf-8",
+    )
     (out / "README.md").write_text(readme(package), encoding="utf-8")
     write_bundle(store, out / "neo4j")
     (out / "CHANGES.md").write_text(changes.changes(out, package), encoding="utf-8")
@@ -182,21 +225,32 @@ def _email(base_uri: str) -> str:
 def first_day(frames: dict[str, pd.DataFrame], snapshot: str) -> str:
     """The earliest day the published tables cover (project award or start, evaluation), ISO;
     the snapshot day when there is none."""
-    days = [frames["projects"][c].min() for c in ("award_date", "start_date")] + [frames["evaluations"]["eval_date"].min()]
+    days = [frames["projects"][c].min() for c in ("award_date", "start_date")] + [
+        frames["evaluations"]["eval_date"].min()
+    ]
     return min((str(pd.Timestamp(d).date()) for d in days if d is not None and not pd.isna(d)), default=snapshot)
 
 
 def files(package: dict) -> list[tuple[list[str], str]]:
     """([paths], what they are) for every file a reader may want, for the release page."""
-    out = [(["explore/index.html"], "浏览与搜索：每个社会组织、社区、枢纽、购买主体和项目一页 · Explorer: a page per "
-                                    "organisation, community, hub, purchaser and project"),
-           (["README.md"], "文件说明 · What each file holds"),
-           (["datapackage.json"], "表结构（Frictionless Data Package v2） · Types, keys and foreign keys of every table")]
-    out += [([r["path"], r["path"].replace("csv/", "parquet/").replace(".csv", ".parquet")], r["title"])
-            for r in package["resources"]]
+    out = [
+        (
+            ["explore/index.html"],
+            "浏览与搜索：每个社会组织、社区、枢纽、购买主体和项目一页 · Explorer: a page per "
+            "organisation, community, hub, purchaser and project",
+        ),
+        (["README.md"], "文件说明 · What each file holds"),
+        (["datapackage.json"], "表结构（Frictionless Data Package v2） · Types, keys and foreign keys of every table"),
+    ]
+    out += [
+        ([r["path"], r["path"].replace("csv/", "parquet/").replace(".csv", ".parquet")], r["title"])
+        for r in package["resources"]
+    ]
     return out + [
-        (["ocds/release-package.json", ocds.EXTENSION_PATH],
-         "政府购买服务（OCDS 1.1.5）及评估扩展 · Purchases as Open Contracting data, and the evaluation extension"),
+        (
+            ["ocds/release-package.json", ocds.EXTENSION_PATH],
+            "政府购买服务（OCDS 1.1.5）及评估扩展 · Purchases as Open Contracting data, and the evaluation extension",
+        ),
         (["catalog.jsonld"], "数据目录（DCAT 3） · Catalogue entry (DCAT 3)"),
         (["quality/report.json"], "数据质量报告（仅计数） · Quality report (counts only)"),
         (["neo4j/import.sh"], "Neo4j 导入脚本 · Neo4j bulk import"),
@@ -207,9 +261,9 @@ def files(package: dict) -> list[tuple[list[str], str]]:
 
 def readme(package: dict) -> str:
     rows = "\n".join(f"| `{r['path']}` | {r['title']} | {r['description']} |" for r in package["resources"])
-    return f"""# {package['title']}
+    return f"""# {package["title"]}
 
-版本 Version {package['version']} · 许可 Licence {package['licenses'][0]['name']} · 数据截止 data as of {package['version']}
+版本 Version {package["version"]} · 许可 Licence {package["licenses"][0]["name"]} · 数据截止 data as of {package["version"]}
 
 | file | 中文 · English | what one row is |
 |---|---|---|

@@ -30,7 +30,9 @@ def usefulness(tables: dict[str, pd.DataFrame], project_rows: pd.DataFrame | Non
         "end_before_start": p.loc[p["end_date"] < p["start_date"], "project_id"],
         "contract_above_budget": p.loc[p["contract_amount"] > 1.2 * p["budget"], "project_id"],
         "no_served_community": p.loc[~p["project_id"].isin(served), "project_id"],
-        "evaluation_before_start": ev.loc[pd.to_datetime(ev["eval_date"]) < pd.to_datetime(ev["project_id"].map(start)), "evaluation_id"],
+        "evaluation_before_start": ev.loc[
+            pd.to_datetime(ev["eval_date"]) < pd.to_datetime(ev["project_id"].map(start)), "evaluation_id"
+        ],
     }
     if project_rows is not None:
         names = project_rows.groupby("provider_uscc")["provider_name"].nunique()
@@ -38,10 +40,16 @@ def usefulness(tables: dict[str, pd.DataFrame], project_rows: pd.DataFrame | Non
     out = []
     for check, zh, en in USEFULNESS:
         ids = found.get(check)
-        out.append({"check": check, "zh": zh, "en": en,
-                    "count": None if ids is None else len(ids),
-                    "examples": [] if ids is None else sorted(map(str, ids))[:10],
-                    **({"note": "needs the run's tables"} if ids is None else {})})
+        out.append(
+            {
+                "check": check,
+                "zh": zh,
+                "en": en,
+                "count": None if ids is None else len(ids),
+                "examples": [] if ids is None else sorted(map(str, ids))[:10],
+                **({"note": "needs the run's tables"} if ids is None else {}),
+            }
+        )
     return out
 
 
@@ -54,12 +62,20 @@ def report(tables: dict[str, pd.DataFrame], run_dir: Path | None) -> dict:
         w = pd.read_csv(run_dir / "quarantine" / "warnings.csv", keep_default_na=False)
         registers = []
         for name, grp in acc.groupby("register", sort=False):
-            registers.append({
-                "register": name, "rows_read": int(grp["rows_read"].sum()),
-                "rows_accepted": int(grp["rows_accepted"].sum()), "rows_quarantined": int(grp["rows_quarantined"].sum()),
-                "quarantined_by_rule": {k: int(v) for k, v in sorted(q.loc[q["source"] == name, "rule"].value_counts().items())},
-                "warnings_by_rule": {k: int(v) for k, v in sorted(w.loc[w["source"] == name, "rule"].value_counts().items())},
-            })
+            registers.append(
+                {
+                    "register": name,
+                    "rows_read": int(grp["rows_read"].sum()),
+                    "rows_accepted": int(grp["rows_accepted"].sum()),
+                    "rows_quarantined": int(grp["rows_quarantined"].sum()),
+                    "quarantined_by_rule": {
+                        k: int(v) for k, v in sorted(q.loc[q["source"] == name, "rule"].value_counts().items())
+                    },
+                    "warnings_by_rule": {
+                        k: int(v) for k, v in sorted(w.loc[w["source"] == name, "rule"].value_counts().items())
+                    },
+                }
+            )
         out["registers"] = registers
         summary = json.loads((run_dir / "run_summary.json").read_text(encoding="utf-8"))
         out["expectation_checks"] = sorted(summary["checks"], key=lambda c: (c["asset"], c["check"]))

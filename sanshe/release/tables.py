@@ -53,12 +53,17 @@ class Table:
 
 #: table -> (node label it publishes, register whose rows it carries, list-field items)
 PUBLISHES: dict[str, tuple[str | None, str | None, dict[str, str]]] = {
-    "districts": ("District", None, {}), "streets": ("Street", None, {}), "communities": ("Community", None, {}),
-    "organisations": ("SocialOrganisation", "organisations", {}), "hubs": ("Hub", "hubs", {}),
-    "hub_memberships": (None, "hub_memberships", {}), "purchasers": ("Purchaser", None, {}),
+    "districts": ("District", None, {}),
+    "streets": ("Street", None, {}),
+    "communities": ("Community", None, {}),
+    "organisations": ("SocialOrganisation", "organisations", {}),
+    "hubs": ("Hub", "hubs", {}),
+    "hub_memberships": (None, "hub_memberships", {}),
+    "purchasers": ("Purchaser", None, {}),
     "projects": ("Project", "projects", {}),
     "project_communities": (None, "projects", {"served_communities": "community_code"}),
-    "funding_sources": ("FundingSource", None, {}), "evaluations": ("Evaluation", "evaluations", {}),
+    "funding_sources": ("FundingSource", None, {}),
+    "evaluations": ("Evaluation", "evaluations", {}),
 }
 
 
@@ -85,8 +90,10 @@ def _node_table(g: dict[str, pd.DataFrame], label: str) -> tuple[pd.DataFrame, l
         here, there = ("from", "to") if label == a else ("to", "from")
         target = (_current(table) if rel.temporal else table).set_index(here)[there]
         if not target.index.is_unique:
-            raise SchemaError(f"{rel.type} is published as a column of {label} (relationships.yaml), but a "
-                              f"{label} has several: publish it as a table of its own")
+            raise SchemaError(
+                f"{rel.type} is published as a column of {label} (relationships.yaml), but a "
+                f"{label} has several: publish it as a table of its own"
+            )
         frame = frame.assign(**{pub.column: frame[key].map(target)})
         columns.append(Column(pub.column, s.node(other).properties[0].type, pub.zh, pub.en))
         links.append((pub.column, other))
@@ -121,12 +128,35 @@ def places(g: dict[str, pd.DataFrame]) -> list[Table]:
     streets, street_columns, street_links = _node_table(g, "Street")
     communities, community_columns, community_links = _node_table(g, "Community")
     return [
-        Table("districts", "区县", "Districts", "One row per district, including districts merged away.",
-              _node_columns("District"), ["code"], g["District"]),
-        Table("streets", "街道（镇）", "Streets and towns", "One row per street or town, with its current district.",
-              street_columns, ["code"], streets, links=street_links),
-        Table("communities", "社区", "Communities", "One row per residents' or village committee.",
-              community_columns, ["code"], communities, links=community_links),
+        Table(
+            "districts",
+            "区县",
+            "Districts",
+            "One row per district, including districts merged away.",
+            _node_columns("District"),
+            ["code"],
+            g["District"],
+        ),
+        Table(
+            "streets",
+            "街道（镇）",
+            "Streets and towns",
+            "One row per street or town, with its current district.",
+            street_columns,
+            ["code"],
+            streets,
+            links=street_links,
+        ),
+        Table(
+            "communities",
+            "社区",
+            "Communities",
+            "One row per residents' or village committee.",
+            community_columns,
+            ["code"],
+            communities,
+            links=community_links,
+        ),
     ]
 
 
@@ -136,22 +166,50 @@ def organisations(g: dict[str, pd.DataFrame]) -> list[Table]:
     orgs, org_columns, org_links = _node_table(g, "SocialOrganisation")
     hubs, hub_columns, hub_links = _node_table(g, "Hub")
     mem = g["MEMBER_OF:SocialOrganisation->Hub"].rename(columns={"from": "uscc", "to": "hub_id"})
-    mem.insert(0, "membership_id", [rel_key("MEMBER_OF", u, h, v) for u, h, v in zip(mem["uscc"], mem["hub_id"], mem["valid_from"], strict=True)])
+    mem.insert(
+        0,
+        "membership_id",
+        [rel_key("MEMBER_OF", u, h, v) for u, h, v in zip(mem["uscc"], mem["hub_id"], mem["valid_from"], strict=True)],
+    )
     mem.insert(2, "org_id", "CN-USCI-" + mem["uscc"])
     return [
-        Table("organisations", "社会组织", "Social organisations",
-              "One row per registered social organisation; valid_from/valid_to is its active registration.",
-              org_columns, ["uscc"], orgs, links=org_links),
-        Table("hubs", "枢纽型社会组织", "Hubs", 'One row per hub of the "1+14+x" network.',
-              hub_columns, ["hub_id"], hubs, links=hub_links),
-        Table("hub_memberships", "枢纽成员", "Hub memberships", "One row per membership period of an organisation in a hub.",
-              [Column("membership_id", "string", "编号", "Membership id (stable hash)", True),
-               Column("uscc", "string", "统一社会信用代码", "Organisation", True),
-               Column("org_id", "string", "开放数据标识", "Organisation (CN-USCI-<code>)"),
-               Column("hub_id", "string", "枢纽编号", "Hub", True),
-               Column("valid_from", "date", "起始日期", "From (inclusive)"), Column("valid_to", "date", "终止日期", "Until (exclusive)")],
-              ["membership_id"], mem.sort_values("membership_id"),
-              [(["uscc"], "organisations", ["uscc"]), (["hub_id"], "hubs", ["hub_id"])]),
+        Table(
+            "organisations",
+            "社会组织",
+            "Social organisations",
+            "One row per registered social organisation; valid_from/valid_to is its active registration.",
+            org_columns,
+            ["uscc"],
+            orgs,
+            links=org_links,
+        ),
+        Table(
+            "hubs",
+            "枢纽型社会组织",
+            "Hubs",
+            'One row per hub of the "1+14+x" network.',
+            hub_columns,
+            ["hub_id"],
+            hubs,
+            links=hub_links,
+        ),
+        Table(
+            "hub_memberships",
+            "枢纽成员",
+            "Hub memberships",
+            "One row per membership period of an organisation in a hub.",
+            [
+                Column("membership_id", "string", "编号", "Membership id (stable hash)", True),
+                Column("uscc", "string", "统一社会信用代码", "Organisation", True),
+                Column("org_id", "string", "开放数据标识", "Organisation (CN-USCI-<code>)"),
+                Column("hub_id", "string", "枢纽编号", "Hub", True),
+                Column("valid_from", "date", "起始日期", "From (inclusive)"),
+                Column("valid_to", "date", "终止日期", "Until (exclusive)"),
+            ],
+            ["membership_id"],
+            mem.sort_values("membership_id"),
+            [(["uscc"], "organisations", ["uscc"]), (["hub_id"], "hubs", ["hub_id"])],
+        ),
     ]
 
 
@@ -164,41 +222,113 @@ def purchases(g: dict[str, pd.DataFrame]) -> list[Table]:
         at = next(i for i, c in enumerate(project_columns) if c.name == column)
         org_id = column.removesuffix("_uscc") + "_org_id"
         projects = projects.assign(**{org_id: "CN-USCI-" + projects[column]})
-        project_columns.insert(at + 1, Column(org_id, "string", f"{project_columns[at].zh}开放数据标识",
-                                              f"{project_columns[at].en} (CN-USCI-<code>)"))
+        project_columns.insert(
+            at + 1,
+            Column(
+                org_id, "string", f"{project_columns[at].zh}开放数据标识", f"{project_columns[at].en} (CN-USCI-<code>)"
+            ),
+        )
     links = g["DELIVERED_IN:Project->Community"].rename(columns={"from": "project_id", "to": "community_code"})
     funding = g["FUNDED_BY:Project->FundingSource"].rename(columns={"from": "project_id", "to": "funding_source_code"})
     evaluations, evaluation_columns, evaluation_links = _node_table(g, "Evaluation")
     return [
-        Table("purchasers", "购买主体", "Purchasers", "One row per government body that buys services.",
-              _node_columns("Purchaser"), ["uscc"], g["Purchaser"]),
-        Table("projects", "政府购买服务项目", "Purchased-service projects", "One row per contract. Amounts in yuan.",
-              project_columns, ["project_id"], projects, links=project_links),
-        Table("project_communities", "项目服务社区", "Project communities", "One row per project and community it serves.",
-              [Column("project_id", "string", "项目编号", "Project", True), Column("community_code", "string", "社区代码", "Community", True)],
-              ["project_id", "community_code"], links,
-              [(["project_id"], "projects", ["project_id"]), (["community_code"], "communities", ["code"])]),
-        Table("funding_sources", "资金来源", "Funding sources", "One row per funding source.",
-              _node_columns("FundingSource"), ["code"], g["FundingSource"]),
-        Table("project_funding", "项目资金", "Project funding", "One row per project and funding source, amount in yuan.",
-              [Column("project_id", "string", "项目编号", "Project", True),
-               Column("funding_source_code", "string", "资金来源代码", "Funding source", True),
-               Column("amount", "float", "金额（元）", "Amount (yuan)")],
-              ["project_id", "funding_source_code"], funding,
-              [(["project_id"], "projects", ["project_id"]), (["funding_source_code"], "funding_sources", ["code"])]),
-        Table("evaluations", "项目绩效评估", "Project evaluations", "One row per performance evaluation.",
-              evaluation_columns, ["evaluation_id"], evaluations, links=evaluation_links),
+        Table(
+            "purchasers",
+            "购买主体",
+            "Purchasers",
+            "One row per government body that buys services.",
+            _node_columns("Purchaser"),
+            ["uscc"],
+            g["Purchaser"],
+        ),
+        Table(
+            "projects",
+            "政府购买服务项目",
+            "Purchased-service projects",
+            "One row per contract. Amounts in yuan.",
+            project_columns,
+            ["project_id"],
+            projects,
+            links=project_links,
+        ),
+        Table(
+            "project_communities",
+            "项目服务社区",
+            "Project communities",
+            "One row per project and community it serves.",
+            [
+                Column("project_id", "string", "项目编号", "Project", True),
+                Column("community_code", "string", "社区代码", "Community", True),
+            ],
+            ["project_id", "community_code"],
+            links,
+            [(["project_id"], "projects", ["project_id"]), (["community_code"], "communities", ["code"])],
+        ),
+        Table(
+            "funding_sources",
+            "资金来源",
+            "Funding sources",
+            "One row per funding source.",
+            _node_columns("FundingSource"),
+            ["code"],
+            g["FundingSource"],
+        ),
+        Table(
+            "project_funding",
+            "项目资金",
+            "Project funding",
+            "One row per project and funding source, amount in yuan.",
+            [
+                Column("project_id", "string", "项目编号", "Project", True),
+                Column("funding_source_code", "string", "资金来源代码", "Funding source", True),
+                Column("amount", "float", "金额（元）", "Amount (yuan)"),
+            ],
+            ["project_id", "funding_source_code"],
+            funding,
+            [(["project_id"], "projects", ["project_id"]), (["funding_source_code"], "funding_sources", ["code"])],
+        ),
+        Table(
+            "evaluations",
+            "项目绩效评估",
+            "Project evaluations",
+            "One row per performance evaluation.",
+            evaluation_columns,
+            ["evaluation_id"],
+            evaluations,
+            links=evaluation_links,
+        ),
     ]
 
 
 #: (table, zh, en, what is counted, its key column, the table it refers to, that table's key)
 WORKER_COUNTS = [
-    ("worker_counts_by_organisation", "社工人数（按机构）", "Certified social workers by employer", "employer", "uscc",
-     "organisations", "uscc"),
-    ("worker_counts_by_community", "社工人数（按社区）", "Certified social workers by community served", "community",
-     "community_code", "communities", "code"),
-    ("worker_counts_by_street", "社工人数（按街道）", "Certified social workers by street served", "street",
-     "street_code", "streets", "code"),
+    (
+        "worker_counts_by_organisation",
+        "社工人数（按机构）",
+        "Certified social workers by employer",
+        "employer",
+        "uscc",
+        "organisations",
+        "uscc",
+    ),
+    (
+        "worker_counts_by_community",
+        "社工人数（按社区）",
+        "Certified social workers by community served",
+        "community",
+        "community_code",
+        "communities",
+        "code",
+    ),
+    (
+        "worker_counts_by_street",
+        "社工人数（按街道）",
+        "Certified social workers by street served",
+        "street",
+        "street_code",
+        "streets",
+        "code",
+    ),
 ]
 
 
@@ -220,12 +350,24 @@ def worker_counts(g: dict[str, pd.DataFrame]) -> list[Table]:
         if key == "uscc":
             counts.insert(1, "org_id", "CN-USCI-" + counts["uscc"])
             org_col = [Column("org_id", "string", "开放数据标识", "Organisation (CN-USCI-<code>)")]
-        out.append(Table(name, zh, en,
-                         f"One row per {ref[:-1]} and level. Counts under {MIN_CELL} are suppressed (empty, suppressed = true).",
-                         [Column(key, "string", "代码", "Code", True), *org_col, Column("level", "string", "职业水平等级", "Level", True),
-                          Column("workers", "int", "人数", "Certified workers"),
-                          Column("suppressed", "bool", "是否隐去", f"Count under {MIN_CELL}, not published")],
-                         [key, "level"], counts, [([key], ref, [ref_key])]))
+        out.append(
+            Table(
+                name,
+                zh,
+                en,
+                f"One row per {ref[:-1]} and level. Counts under {MIN_CELL} are suppressed (empty, suppressed = true).",
+                [
+                    Column(key, "string", "代码", "Code", True),
+                    *org_col,
+                    Column("level", "string", "职业水平等级", "Level", True),
+                    Column("workers", "int", "人数", "Certified workers"),
+                    Column("suppressed", "bool", "是否隐去", f"Count under {MIN_CELL}, not published"),
+                ],
+                [key, "level"],
+                counts,
+                [([key], ref, [ref_key])],
+            )
+        )
     return out
 
 
@@ -240,8 +382,10 @@ def with_references(tables: list[Table]) -> list[Table]:
         columns = [c.name for c in t.columns]
         targets: list[tuple[str, str | None]] = list(t.links)
         if t.register:
-            targets += [(t.items.get(field_, field_), _node_keyed_by(s, ref.register, ref.field))
-                        for field_, ref in CONTRACTS[t.register].references.items()]
+            targets += [
+                (t.items.get(field_, field_), _node_keyed_by(s, ref.register, ref.field))
+                for field_, ref in CONTRACTS[t.register].references.items()
+            ]
         for column, label in targets:
             if column in columns and label in published:
                 fk = ([column], published[label].name, list(published[label].primary_key))

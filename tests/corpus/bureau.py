@@ -123,11 +123,20 @@ def _communities(dst: Path, accepted: Path, b: Bureau) -> pd.DataFrame:
     rows: list[list[object]] = []
     for dcode, dname in com[["district_code", "district_name"]].drop_duplicates().itertuples(index=False):
         rows.append([dcode + "000000", dname, dcode[:4] + "00000000", "", ""])
-    for scode, sname, dcode in com[["street_code", "street_name", "district_code"]].drop_duplicates().itertuples(index=False):
+    for scode, sname, dcode in (
+        com[["street_code", "street_name", "district_code"]].drop_duplicates().itertuples(index=False)
+    ):
         rows.append([scode, sname, dcode + "000000", "", ""])
     for r in com.itertuples(index=False):
-        rows.append([r.community_code, r.community_name, r.street_code,
-                     "111" if r.community_kind == "居委会" else "220", r.population])
+        rows.append(
+            [
+                r.community_code,
+                r.community_name,
+                r.street_code,
+                "111" if r.community_kind == "居委会" else "220",
+                r.population,
+            ]
+        )
     rows.sort(key=lambda r: str(r[0]))
     # a committee code one digit short: its row, and only it, is quarantined
     bad = ["31010600601", "坏代码居委会", "310106006000", "111", 100]
@@ -135,16 +144,22 @@ def _communities(dst: Path, accepted: Path, b: Bureau) -> pd.DataFrame:
     _write_csv(dst / f, ["统计用区划代码", "名称", "上级区划代码", "城乡分类代码", "常住人口"], rows)
     b.quarantined.append(("communities", f, "", len(rows) + 1, "division_code_format"))
     b.claims[f] = "communities"
-    b.truth["communities"] = com.assign(parent_code=com["street_code"],
-                                        urban_rural_code=com["community_kind"].map({"居委会": "111", "村委会": "220"}))
+    b.truth["communities"] = com.assign(
+        parent_code=com["street_code"], urban_rural_code=com["community_kind"].map({"居委会": "111", "村委会": "220"})
+    )
     return com
 
 
 def _district_changes(dst: Path, accepted: Path, b: Bureau) -> None:
     ch = _current(accepted, "district_changes")
     f = "communities/区划调整.csv"
-    _write_csv(dst / f, ["街道代码", "原区县代码", "原区县名称", "现区县代码", "调整日期"],
-               ch[["street_code", "from_district_code", "from_district_name", "to_district_code", "change_date"]].values.tolist())
+    _write_csv(
+        dst / f,
+        ["街道代码", "原区县代码", "原区县名称", "现区县代码", "调整日期"],
+        ch[
+            ["street_code", "from_district_code", "from_district_name", "to_district_code", "change_date"]
+        ].values.tolist(),
+    )
     b.claims[f] = "district_changes"
     b.truth["district_changes"] = ch
 
@@ -156,15 +171,42 @@ def _organisations(dst: Path, accepted: Path, com: pd.DataFrame, b: Bureau) -> N
     org = _current(accepted, "organisations")
     streets = com.drop_duplicates("street_code").set_index("street_code")["street_name"]
     f, sheet = "organisations/社会组织名录.xlsx", "社会组织"
-    header = ["社会组织名称", "统一社会信用代码", "社会组织类型", "登记管理机关", "成立登记日期", "登记状态",
-              "注销撤销日期", "年检年度", "年检结论", "评估等级", "评估日期", "业务范围", "所属街道", "住所"]
+    header = [
+        "社会组织名称",
+        "统一社会信用代码",
+        "社会组织类型",
+        "登记管理机关",
+        "成立登记日期",
+        "登记状态",
+        "注销撤销日期",
+        "年检年度",
+        "年检结论",
+        "评估等级",
+        "评估日期",
+        "业务范围",
+        "所属街道",
+        "住所",
+    ]
     for prefix in PLATFORM_LISTS.values():
         header += [f"{prefix}_列入时间", f"{prefix}_列入事由", f"{prefix}_移出时间"]
     rows = []
     for r in org.itertuples(index=False):
-        row = [r.name, r.uscc, r.org_type, r.registration_authority, r.registration_date, r.status, r.status_date,
-               r.inspection_year, r.inspection_result, r.grade, r.grade_date, r.business_scope,
-               streets.get(r.street_code, ""), "上海市静安区某路1号"]
+        row = [
+            r.name,
+            r.uscc,
+            r.org_type,
+            r.registration_authority,
+            r.registration_date,
+            r.status,
+            r.status_date,
+            r.inspection_year,
+            r.inspection_result,
+            r.grade,
+            r.grade_date,
+            r.business_scope,
+            streets.get(r.street_code, ""),
+            "上海市静安区某路1号",
+        ]
         for name in PLATFORM_LISTS:
             on = r.credit_list == name
             row += [r.listed_on if on else None, r.listing_reason if on else None, r.removed_on if on else None]
@@ -199,8 +241,12 @@ def _inspections(dst: Path, accepted: Path, b: Bureau) -> None:
     ins = _current(accepted, "annual_inspections")
     ins = ins[ins["uscc"].isin(_known(b, "organisations", "uscc"))].reset_index(drop=True)
     f = "年检结果.csv"  # at the inbox root: taken by its header
-    _write_csv(dst / f, ["统一社会信用代码", "年度", "年检结果"], ins[["uscc", "year", "result"]].values.tolist(),
-               encoding="gbk")
+    _write_csv(
+        dst / f,
+        ["统一社会信用代码", "年度", "年检结果"],
+        ins[["uscc", "year", "result"]].values.tolist(),
+        encoding="gbk",
+    )
     b.claims[f] = "annual_inspections"
     b.truth["annual_inspections"] = ins
 
@@ -216,35 +262,72 @@ def _memberships(dst: Path, accepted: Path, com: pd.DataFrame, b: Bureau) -> Non
     no = ["否", "N", "否", "n"]
     rows = []
     for i, r in enumerate(mem.itertuples(index=False)):
-        rows.append([r.uscc, r.org_name, hubs.at[r.hub_id, "hub_name"], hubs.at[r.hub_id, "hub_kind"], r.joined_on,
-                     r.party_members, (yes if r.has_party_branch else no)[i % 4],
-                     names.get(r.uscc, "") if isinstance(r.liaison_id, str) else ""])
+        rows.append(
+            [
+                r.uscc,
+                r.org_name,
+                hubs.at[r.hub_id, "hub_name"],
+                hubs.at[r.hub_id, "hub_kind"],
+                r.joined_on,
+                r.party_members,
+                (yes if r.has_party_branch else no)[i % 4],
+                names.get(r.uscc, "") if isinstance(r.liaison_id, str) else "",
+            ]
+        )
     # an organisation no register holds: quarantined as an unknown reference
     stranger = make_uscc("5", "1", "310106", "MA1X0002")
     rows.append([stranger, "上海市静安区不存在协会", rows[0][2], rows[0][3], "2020-01-01", 0, "否", ""])
     b.quarantined.append(("hub_memberships", f, "", len(rows) + 1, "unknown_reference"))
-    _write_csv(dst / f, ["统一社会信用代码", "社会组织名称", "所属枢纽", "枢纽类别", "加入日期", "党员人数",
-                         "是否建立党支部", "党建联络员"], rows)
+    _write_csv(
+        dst / f,
+        [
+            "统一社会信用代码",
+            "社会组织名称",
+            "所属枢纽",
+            "枢纽类别",
+            "加入日期",
+            "党员人数",
+            "是否建立党支部",
+            "党建联络员",
+        ],
+        rows,
+    )
     b.claims[f] = "hub_memberships"
     ids = {h: hub_id(hubs.at[h, "hub_name"], hubs.at[h, "hub_kind"]) for h in hubs.index}
-    liaison = {u: f"LN-{int(pseudonym(DEFAULT_PSEUDONYM_KEY, 'liaison', n, 8), 16) % 10**8:08d}"
-               for u, n in names.items() if n}
-    truth = mem.assign(hub_id=mem["hub_id"].map(ids), hub_name=mem["hub_id"].map(hubs["hub_name"]),
-                       hub_kind=mem["hub_id"].map(hubs["hub_kind"]),
-                       liaison_id=[liaison.get(u) if isinstance(x, str) else None
-                                   for u, x in zip(mem["uscc"], mem["liaison_id"], strict=True)])
+    liaison = {
+        u: f"LN-{int(pseudonym(DEFAULT_PSEUDONYM_KEY, 'liaison', n, 8), 16) % 10**8:08d}" for u, n in names.items() if n
+    }
+    truth = mem.assign(
+        hub_id=mem["hub_id"].map(ids),
+        hub_name=mem["hub_id"].map(hubs["hub_name"]),
+        hub_kind=mem["hub_id"].map(hubs["hub_kind"]),
+        liaison_id=[
+            liaison.get(u) if isinstance(x, str) else None for u, x in zip(mem["uscc"], mem["liaison_id"], strict=True)
+        ],
+    )
     b.truth["hub_memberships"] = truth
     # the hubs the memberships name, as sanshe must make them (no hub register)
     named = hubs.loc[sorted(set(mem["hub_id"]))].reset_index()
     fed = [ids[h] for h in named["hub_id"] if hubs.at[h, "hub_kind"] == "区社会组织联合会"]
-    b.truth["hubs"] = pd.DataFrame({
-        "hub_id": named["hub_id"].map(ids), "hub_name": named["hub_name"], "hub_kind": named["hub_kind"],
-        "district_code": [com["district_code"].iloc[0] if k == "区社会组织联合会" else None for k in named["hub_kind"]],
-        "street_code": named["street_code"].where(named["hub_kind"] == "街道枢纽", None),
-        "industry": None,
-        "parent_hub_id": [None if k == "区社会组织联合会" else (fed[0] if len(fed) == 1 else None)
-                          for k in named["hub_kind"]],
-        "has_party_branch": False, "established_on": None, "dissolved_on": None, "asof": mem["asof"].iloc[0]})
+    b.truth["hubs"] = pd.DataFrame(
+        {
+            "hub_id": named["hub_id"].map(ids),
+            "hub_name": named["hub_name"],
+            "hub_kind": named["hub_kind"],
+            "district_code": [
+                com["district_code"].iloc[0] if k == "区社会组织联合会" else None for k in named["hub_kind"]
+            ],
+            "street_code": named["street_code"].where(named["hub_kind"] == "街道枢纽", None),
+            "industry": None,
+            "parent_hub_id": [
+                None if k == "区社会组织联合会" else (fed[0] if len(fed) == 1 else None) for k in named["hub_kind"]
+            ],
+            "has_party_branch": False,
+            "established_on": None,
+            "dissolved_on": None,
+            "asof": mem["asof"].iloc[0],
+        }
+    )
 
 
 def _workers(dst: Path, accepted: Path, b: Bureau) -> None:
@@ -253,8 +336,16 @@ def _workers(dst: Path, accepted: Path, b: Bureau) -> None:
     raw = _raw("workers/social_workers.csv").set_index("社工编号")
     f = "workers/持证社工.csv"
     cols = ["姓名", "身份证号", "手机号", "证书编号"]
-    rows = [[*raw.loc[r.worker_key, cols].tolist(), r.level, r.certified_year, r.employer_uscc,
-             ";".join(r.served_communities)] for r in wrk.itertuples(index=False)]
+    rows = [
+        [
+            *raw.loc[r.worker_key, cols].tolist(),
+            r.level,
+            r.certified_year,
+            r.employer_uscc,
+            ";".join(r.served_communities),
+        ]
+        for r in wrk.itertuples(index=False)
+    ]
     # an ID number with a wrong check character: quarantined
     bad = list(rows[0])
     good_id = "000000198001010011"  # the test address code (synthetic inbox): only the check character is wrong
@@ -264,7 +355,10 @@ def _workers(dst: Path, accepted: Path, b: Bureau) -> None:
     b.quarantined.append(("workers", f, "", len(rows) + 1, "id_number_check_char"))
     _write_csv(dst / f, [*cols, "职业水平等级", "取得证书年份", "工作单位统一社会信用代码", "服务社区代码"], rows)
     b.claims[f] = "workers"
-    keys = {k: "SW-" + pseudonym(DEFAULT_PSEUDONYM_KEY, "certificate", raw.at[k, "证书编号"].upper()) for k in wrk["worker_key"]}
+    keys = {
+        k: "SW-" + pseudonym(DEFAULT_PSEUDONYM_KEY, "certificate", raw.at[k, "证书编号"].upper())
+        for k in wrk["worker_key"]
+    }
     b.truth["workers"] = wrk.assign(worker_key=wrk["worker_key"].map(keys))
 
 
@@ -282,17 +376,65 @@ def _projects(dst: Path, accepted: Path, com: pd.DataFrame, b: Bureau) -> None:
     year = pd.to_datetime(prj["award_date"]).dt.year
     early, late = prj[(year <= 2022) | (year == 2025)], prj[(year > 2022) & (year < 2025)]
     f1, f2, sheet = "projects/政府购买服务项目.csv", "projects/政府购买服务项目_2023-2024.xlsx", "项目清单"
-    _write_csv(dst / f1, ["项目编号", "项目名称", "购买主体", "购买主体统一社会信用代码", "目录类别", "采购方式",
-                          "预算金额（元）", "合同金额（元）", "签订日期", "开始日期", "结束日期", "承接机构",
-                          "承接机构统一社会信用代码", "服务社区代码", "资金来源"],
-               [[r.project_id, r.project_name, r.purchaser_name, r.purchaser_uscc, r.category, r.procurement_method,
-                 r.budget, r.contract_amount, r.award_date, r.start_date, r.end_date, r.provider_name,
-                 r.provider_uscc, ";".join(r.served_communities), r.funding_source]
-                for r in early.itertuples(index=False)])
+    _write_csv(
+        dst / f1,
+        [
+            "项目编号",
+            "项目名称",
+            "购买主体",
+            "购买主体统一社会信用代码",
+            "目录类别",
+            "采购方式",
+            "预算金额（元）",
+            "合同金额（元）",
+            "签订日期",
+            "开始日期",
+            "结束日期",
+            "承接机构",
+            "承接机构统一社会信用代码",
+            "服务社区代码",
+            "资金来源",
+        ],
+        [
+            [
+                r.project_id,
+                r.project_name,
+                r.purchaser_name,
+                r.purchaser_uscc,
+                r.category,
+                r.procurement_method,
+                r.budget,
+                r.contract_amount,
+                r.award_date,
+                r.start_date,
+                r.end_date,
+                r.provider_name,
+                r.provider_uscc,
+                ";".join(r.served_communities),
+                r.funding_source,
+            ]
+            for r in early.itertuples(index=False)
+        ],
+    )
     names = _community_names(com)
-    rows = [[r.project_id, r.project_name, r.purchaser_name, r.category, r.procurement_method, r.budget,
-             r.contract_amount, r.start_date, r.end_date, r.provider_name, r.provider_uscc,
-             "、".join(names[c] for c in r.served_communities), r.funding_source] for r in late.itertuples(index=False)]
+    rows = [
+        [
+            r.project_id,
+            r.project_name,
+            r.purchaser_name,
+            r.category,
+            r.procurement_method,
+            r.budget,
+            r.contract_amount,
+            r.start_date,
+            r.end_date,
+            r.provider_name,
+            r.provider_uscc,
+            "、".join(names[c] for c in r.served_communities),
+            r.funding_source,
+        ]
+        for r in late.itertuples(index=False)
+    ]
     model = list(rows[0])
     unknown = list(model)
     unknown[0], unknown[11] = "MZ-2025-901", "无名社区"
@@ -302,17 +444,35 @@ def _projects(dst: Path, accepted: Path, com: pd.DataFrame, b: Bureau) -> None:
     backwards[0], backwards[7], backwards[8] = "MZ-2025-902", "2025-06-01", "2025-01-01"
     rows.append(backwards)
     b.quarantined.append(("projects", f2, sheet, len(rows) + 1, "end_before_start"))
-    _write_xlsx(dst / f2, sheet, ["项目编号", "项目名称", "购买主体", "目录类别", "采购方式", "预算金额（元）",
-                                  "合同金额（元）", "开始日期", "结束日期", "承接机构", "承接机构统一社会信用代码",
-                                  "服务社区", "资金来源"], rows)
+    _write_xlsx(
+        dst / f2,
+        sheet,
+        [
+            "项目编号",
+            "项目名称",
+            "购买主体",
+            "目录类别",
+            "采购方式",
+            "预算金额（元）",
+            "合同金额（元）",
+            "开始日期",
+            "结束日期",
+            "承接机构",
+            "承接机构统一社会信用代码",
+            "服务社区",
+            "资金来源",
+        ],
+        rows,
+    )
     b.claims[f1] = b.claims[f2] = "projects"
     # a purchaser written without a code takes the one code other rows give its name
     coded = early.drop_duplicates(["purchaser_name", "purchaser_uscc"])
     single = coded.drop_duplicates("purchaser_name", keep=False).set_index("purchaser_name")["purchaser_uscc"]
     late = late.assign(purchaser_uscc=late["purchaser_name"].map(single), award_date=late["start_date"])
     truth = pd.concat([early, late], ignore_index=True)
-    b.truth["projects"] = truth.assign(staffed_workers=[[] for _ in range(len(truth))],
-                                       served_community_names=[[] for _ in range(len(truth))])
+    b.truth["projects"] = truth.assign(
+        staffed_workers=[[] for _ in range(len(truth))], served_community_names=[[] for _ in range(len(truth))]
+    )
 
 
 def _evaluations(dst: Path, accepted: Path, b: Bureau) -> None:

@@ -82,12 +82,20 @@ def _communities(dst: Path, exp: Expected) -> None:
     rows = _read(path)
     h = rows[0]
     rows[2][h.index("常住人口")] = f"{int(rows[2][h.index('常住人口')]):,}"
-    exp.accepted.append(("communities", "community_code", rows[2][h.index("社区代码")], "population",
-                         int(rows[2][h.index("常住人口")].replace(",", ""))))
+    exp.accepted.append(
+        (
+            "communities",
+            "community_code",
+            rows[2][h.index("社区代码")],
+            "population",
+            int(rows[2][h.index("常住人口")].replace(",", "")),
+        )
+    )
     name = rows[3][h.index("社区名称")]
     rows[3][h.index("社区名称")] = f" {name[:2]}\n{name[2:]}　"
-    exp.accepted.append(("communities", "community_code", rows[3][h.index("社区代码")], "community_name",
-                         f"{name[:2]} {name[2:]}"))
+    exp.accepted.append(
+        ("communities", "community_code", rows[3][h.index("社区代码")], "community_name", f"{name[:2]} {name[2:]}")
+    )
     path.write_bytes(_csv_text(rows).encode("gbk"))
     exp.formats["communities/communities.csv"] = "csv gbk"
     exp.rows["communities/communities.csv"] = len(rows) - 1
@@ -105,8 +113,14 @@ def _organisations(dst: Path, exp: Expected) -> None:
     for r in rows[1:]:
         seen[r[col["统一社会信用代码"]]] = seen.get(r[col["统一社会信用代码"]], 0) + 1
     # rows the sample did not already break, so each change below is the only thing wrong
-    clean = [i for i, r in enumerate(rows) if i and r[col["社会组织名称"]] not in planted
-             and not uscc_problems(r[col["统一社会信用代码"]]) and seen[r[col["统一社会信用代码"]]] == 1]
+    clean = [
+        i
+        for i, r in enumerate(rows)
+        if i
+        and r[col["社会组织名称"]] not in planted
+        and not uscc_problems(r[col["统一社会信用代码"]])
+        and seen[r[col["统一社会信用代码"]]] == 1
+    ]
     graded = [i for i in clean if rows[i][col["评估等级"]] and rows[i][col["登记状态"]] == "正常"]
     a, b = graded[0], graded[1]
     want_a = rows[a][col["评估等级"]]
@@ -133,7 +147,9 @@ def _organisations(dst: Path, exp: Expected) -> None:
     twin[col["业务范围"]] = "更正后的业务范围：社区养老服务"
     rows.append(twin)
     exp.quarantined.append(("organisations", f, "", twice + 1, "duplicate_key"))
-    exp.accepted.append(("organisations", "uscc", twin[col["统一社会信用代码"]], "business_scope", twin[col["业务范围"]]))
+    exp.accepted.append(
+        ("organisations", "uscc", twin[col["统一社会信用代码"]], "business_scope", twin[col["业务范围"]])
+    )
     # header variants and a column no register knows
     h[col["统一社会信用代码"]] = "信用代码"
     h[col["社会组织名称"]] = " 名称 "
@@ -238,8 +254,11 @@ def _projects(dst: Path, exp: Expected) -> None:
         start = dt.date.fromisoformat(r[col["开始日期"]])
         end = dt.date.fromisoformat(r[col["结束日期"]])
         cells[col["签约日期"]] = dt.datetime(award.year, award.month, award.day)  # a date cell
-        cells[col["开始日期"]] = [f"{start.year}年{start.month}月{start.day}日", str((start - dt.date(1899, 12, 30)).days),
-                                 start.strftime("%Y.%m.%d")][i % 3]
+        cells[col["开始日期"]] = [
+            f"{start.year}年{start.month}月{start.day}日",
+            str((start - dt.date(1899, 12, 30)).days),
+            start.strftime("%Y.%m.%d"),
+        ][i % 3]
         cells[col["结束日期"]] = f"{end.year}/{end.month}/{end.day}"
         if kept:
             exp.accepted.append(("projects", "project_id", pid, "start_date", start))
