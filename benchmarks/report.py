@@ -31,7 +31,7 @@ REMEDIES = {
     "read": "read with pyarrow where a file has no quoted line breaks (its row numbers are then line numbers); the Python "
     "CSV reader is kept for exact row numbers in the rest",
     "graph load": "the floor copies the same tables in {floor_load:.0f} s; the rest is building the node and "
-    "relationship tables from the registers; an incremental run could copy only the changed tables",
+    "relationship tables from the registers (an incremental run copies only the tables whose digest changed)",
     "resolution": "the provider look-up and the snapshot histories still walk rows in Python; keep registers as Arrow "
     "columns",
     "great expectations": "the library hashes every column of a batch for its fingerprint and rebuilds the Data Docs "
@@ -263,7 +263,7 @@ def render_baselines(results: list[dict], baselines: list[dict]) -> list[str]:
             f"## {b['scale'].capitalize()} read and contract checks before and after {issues}",
             "",
             f"Before: commit `{b['commit']}`, `{b['command']}` ({b['date']}, `{b['_file']}`); after: "
-            f"`{a['command']}` ({a['date']}, `{a['_file']}`), one after the other on this machine. Each commit "
+            f"commit `{a.get('commit', '?')}`, `{a['command']}` ({a['date']}, `{a['_file']}`), one after the other on this machine. Each commit "
             f"generated its own registers: {b['rows_read']:,} rows read before, {a['rows_read']:,} after.",
             "",
             "| stage | before | after | after / before | rows/s before | rows/s after |",

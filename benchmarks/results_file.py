@@ -29,6 +29,20 @@ def scale_inputs(scale: str, data: Path | None = None) -> tuple[Path, bool]:
     return data, True
 
 
+def commit() -> str | None:
+    """The short hash of the checked-out commit (None outside a git checkout), so a results
+    file says which code it measured."""
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return out.stdout.strip() or None
+
+
 def machine() -> dict:
     """CPUs, memory (bytes), Python and platform of the machine a benchmark ran on."""
     return {

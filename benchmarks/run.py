@@ -186,7 +186,7 @@ def main() -> int:
 
     import pandas as pd
 
-    from benchmarks.results_file import machine, scale_inputs, write_results
+    from benchmarks.results_file import commit, machine, scale_inputs, write_results
     from pipelines.graph.dump import tables_from_dump
     from pipelines.graph.store import EmbeddedGraphStore
     from pipelines.sensors import changed_inputs, inbox_digests, plan
@@ -245,6 +245,7 @@ def main() -> int:
         "districts": SCALES[args.scale],
         "date": today,
         "command": f"python benchmarks/run.py --scale {args.scale} --repeat {args.repeat}",
+        "commit": commit(),
         "machine": machine(),
         "generate_seconds": round(generated, 1) if generated > 1 else None,
         "rows_read": rows,

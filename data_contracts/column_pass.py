@@ -104,6 +104,8 @@ class ColumnPass:
         self._written: dict[str, list[Any]] = {}
         self._cleaned: dict[str, list[Any]] = {}
         self._lists: tuple[str, ...] = ()
+        #: fields whose column the file lacks: every row holds the field's empty value
+        self._absent: set[str] = set()
         #: per field whose type warns (base.Warns): each distinct cell's (rule, context) or
         #: None, and each row's code into them
         self._hits: dict[str, tuple[list[Any], np.ndarray]] = {}
@@ -137,6 +139,7 @@ class ColumnPass:
             if c not in self._codes:  # an optional column the file does not have
                 self.values[f] = np.empty(self.n, dtype=object)
                 self.values[f].fill(checks.empty[f])
+                self._absent.add(f)
                 continue
             cells = self._cleaned[c]
             checked = np.empty(len(cells), dtype=object)
@@ -219,7 +222,9 @@ class ColumnPass:
             return empty_table(self.model)
         table = {f: a[keep].tolist() for f, a in self.values.items()}
         for f in self._lists:
-            table[f] = _own_lists(table[f])
+            # an absent column's rows all hold one empty value: a fresh one each, without
+            # tracking which lists were seen
+            table[f] = [None if v is None else list(v) for v in table[f]] if f in self._absent else _own_lists(table[f])
         table["_file"] = files.to_numpy()[keep].tolist()
         table["_row"] = [int(r) for r in rows.to_numpy()[keep].tolist()]
         table["_asof"] = asofs.to_numpy()[keep].tolist() if asofs is not None else [None] * int(keep.sum())

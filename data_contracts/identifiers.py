@@ -271,18 +271,25 @@ TOWNSHIP_KINDS = ((1, 99, "街道"), (100, 199, "镇"), (200, 399, "乡"))
 COMMITTEE_KINDS = ((1, 199, "居委会"), (200, 399, "村委会"))
 
 
-def _kind(n: int, kinds: tuple[tuple[int, int, str], ...]) -> str | None:
-    return next((kind for first, last, kind in kinds if first <= n <= last), None)
+def _by_number(kinds: tuple[tuple[int, int, str], ...]) -> list[str | None]:
+    """The kind of each number 0-999 (a list, so a look-up per row costs one index)."""
+    out: list[str | None] = [None] * 1000
+    for first, last, kind in kinds:
+        out[first : last + 1] = [kind] * (last - first + 1)
+    return out
+
+
+_TOWNSHIP_BY_NUMBER, _COMMITTEE_BY_NUMBER = _by_number(TOWNSHIP_KINDS), _by_number(COMMITTEE_KINDS)
 
 
 def township_kind(code12: str) -> str | None:
     """街道 (001-099), 镇 (100-199) or 乡 (200-399) from positions 7-9 of a 12-digit code."""
-    return _kind(int(code12[6:9]), TOWNSHIP_KINDS)
+    return _TOWNSHIP_BY_NUMBER[int(code12[6:9])]
 
 
 def committee_kind(code12: str) -> str | None:
     """居委会 (001-199) or 村委会 (200-399) from the last three digits."""
-    return _kind(int(code12[9:12]), COMMITTEE_KINDS)
+    return _COMMITTEE_BY_NUMBER[int(code12[9:12])]
 
 
 # --- Resident ID numbers (personal data: detect, never publish) ------------------------------

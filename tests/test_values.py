@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from data_contracts import CONTRACTS, ProjectRecord
+from data_contracts import CONTRACTS, ProjectRecord, values
 from data_contracts.headers import match, spellings
 from data_contracts.values import (
     compact,
@@ -134,3 +134,43 @@ def test_encodings_are_detected(encoding):
 def test_undecodable_bytes_are_refused():
     with pytest.raises(UnicodeDecodeError):
         decode("名称\n".encode() + b"\xff\x80\n")
+
+
+def test_the_fast_path_of_tidy_and_compact_changes_nothing():
+    # tidy() and compact() return a cell that needs nothing as it is; on every string drawn from
+    # the characters that matter (spaces of each kind, invisible ones, guards, full-width forms),
+    # they must give what the full cleaning gives
+    import random
+
+    from data_contracts.values import _SPACE, halfwidth, visible
+
+    rng = random.Random(3)
+    pool = [
+        "a",
+        "Z",
+        "1",
+        "-",
+        "名",
+        "社",
+        "'",
+        "=",
+        '"',
+        " ",
+        "\u3000",
+        "\t",
+        "\n",
+        "\u200b",
+        "\ufeff",
+        "\u3164",
+        "\u115f",
+        "\u00ad",
+        "Ａ",
+        "１",
+        "\x07",
+        "²",
+        "٣",
+    ]
+    for _ in range(20_000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randrange(0, 7)))
+        assert values.tidy(text) == _SPACE.sub(" ", visible(text).replace("\u3000", " ")).strip(), repr(text)
+        assert values.compact(text) == _SPACE.sub("", halfwidth(visible(text))), repr(text)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -112,8 +113,9 @@ def _code12(v: str) -> str | None:
 
 def _communities(out: Derived, ctx: Context) -> None:
     m, f = CommunityRecord, out.frame
-    if not _has(f, m, "community_code"):
-        return
+    derivable = ("district_code", "street_code", "district_name", "street_name", "street_kind", "community_kind")
+    if not _has(f, m, "community_code") or all(_has(f, m, name) for name in derivable):
+        return  # nothing to derive (and no division rows to find: they matter for missing names)
     needs_names = not _has(f, m, "street_name") or not _has(f, m, "district_name")
     code = _by_distinct(f[m.header("community_code")], _code12)
     names = f[m.header("community_name")] if _has(f, m, "community_name") else pd.Series(None, index=f.index)
@@ -225,7 +227,13 @@ def _projects(out: Derived, ctx: Context) -> None:
     m, f = ProjectRecord, out.frame
     if not _has(f, m, "award_date") and _has(f, m, "start_date"):
         _fill(out, m, "award_date", f[m.header("start_date")].where(f[m.header("start_date")].notna()))
-    if _has(f, m, "served_communities") and not _has(f, m, "served_community_names"):
+    # a name has a character no list of codes has (codes are digits, full-width ones included);
+    # checked over the column at once, since most registers write codes only
+    if (
+        _has(f, m, "served_communities")
+        and not _has(f, m, "served_community_names")
+        and f[m.header("served_communities")].dropna().astype(str).str.contains(_NOT_IN_CODES, regex=True).any()
+    ):
         split = _by_distinct(f[m.header("served_communities")], _split_codes_names)
         if split.map(lambda p: bool(p and p[1]), na_action="ignore").fillna(False).any():
             f[m.header("served_communities")] = split.map(lambda p: p[0] if p else None, na_action="ignore")
@@ -241,10 +249,12 @@ def _projects(out: Derived, ctx: Context) -> None:
             }
 
 
+#: a character of none of the codes a served-communities cell lists, nor of their separators
+_NOT_IN_CODES = r"[^0-9\uff10-\uff19;；,，、\s]"
+
+
 def _split_codes_names(cell: str) -> tuple[str, str]:
     """A served-communities cell as (codes, names), each `;`-joined."""
-    import re
-
     parts = [p.strip() for p in re.split(r"[;；,，、\s]+", cell) if p.strip()]
     codes = [p for p in parts if _ascii_digits(halfwidth(p))]
     names = [p for p in parts if not _ascii_digits(halfwidth(p))]
@@ -274,6 +284,9 @@ def derive(model: type[Contract], frame: pd.DataFrame, ctx: Context) -> Derived:
     return out
 
 
+_ASCII_DIGITS = re.compile("[0-9]+")
+
+
 def _ascii_digits(text: str) -> bool:
     """ASCII 0-9 only: `str.isdigit()` also takes ٣ and ², which are no digits of a code."""
-    return bool(text) and text.isascii() and all("0" <= ch <= "9" for ch in text)
+    return _ASCII_DIGITS.fullmatch(text) is not None
