@@ -9,24 +9,13 @@ import yaml
 
 from data_contracts import CONTRACTS
 from pipelines.common.csvfile import write_csv
-from pipelines.inbox import SYNTHETIC
 
 from .district import DISTRICT, SNAPSHOT, DistrictGenerator
+from .inbox_files import FILE_NAMES as BASE_FILE_NAMES
+from .inbox_files import write_manifest
 
-#: the file each register's rows go to, inside the folder its contract names; projects are
-#: split by year, as purchasers file them
-FILE_NAMES = {
-    "communities": "communities.csv",
-    "district_changes": "district_changes.csv",
-    "organisations": "organisations.csv",
-    "annual_inspections": "annual_inspections.csv",
-    "hubs": "hubs.csv",
-    "hub_memberships": "hub_memberships.csv",
-    "workers": "social_workers.csv",
-    "projects": "projects_{year}.csv",
-    "evaluations": "evaluations.csv",
-}
-MANIFEST = "manifest.yaml"
+#: projects are split by year, as purchasers file them
+FILE_NAMES = {**BASE_FILE_NAMES, "projects": "projects_{year}.csv"}
 PLANTED_DEFECTS = "planted_defects.yaml"
 
 
@@ -57,14 +46,7 @@ def generate(out: Path, seed: int = 2015) -> dict:
             files[name] = [[_cell(rec.get(f)) for f in fields] for rec in rows]
         for name, table in sorted(files.items()):
             write_csv(out / folder / name, [model.header(f) for f in fields], table)
-    manifest = {
-        "district_code": DISTRICT[0],
-        "district_name": DISTRICT[1],
-        "snapshot_date": SNAPSHOT.isoformat(),
-        SYNTHETIC: True,
-        "generator": {"seed": seed, "scale": "district"},
-    }
-    (out / MANIFEST).write_text(yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    manifest = write_manifest(out, DISTRICT[0], DISTRICT[1], SNAPSHOT.isoformat(), seed, "district")
     (out / PLANTED_DEFECTS).write_text(
         "# Rows the generator broke on purpose, with the rule that must quarantine each.\n"
         + yaml.safe_dump(regs.defects, allow_unicode=True, sort_keys=False),

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from data_contracts import CONTRACTS
 from data_contracts.enums import (
@@ -35,9 +34,9 @@ from data_contracts.identifiers import (
     id_number_check_char,
     make_uscc,
 )
-from pipelines.inbox import SYNTHETIC
 
 from . import names as N
+from .inbox_files import FILE_NAMES, write_manifest
 
 #: districts per named scale
 SCALES = {"district": 1, "city": 16, "province": 120, "national": 2800}
@@ -415,19 +414,6 @@ class ScaleGenerator:
         }
 
 
-FILE_NAMES = {
-    "communities": "communities.csv",
-    "district_changes": "district_changes.csv",
-    "organisations": "organisations.csv",
-    "annual_inspections": "annual_inspections.csv",
-    "hubs": "hubs.csv",
-    "hub_memberships": "hub_memberships.csv",
-    "workers": "social_workers.csv",
-    "projects": "projects.csv",
-    "evaluations": "evaluations.csv",
-}
-
-
 def generate_scale(out: Path, scale: str, seed: int = 2015) -> dict:
     """Write the registers of `scale` under `out`; returns the manifest."""
     regs = ScaleGenerator(SCALES[scale], seed).build()
@@ -438,14 +424,12 @@ def generate_scale(out: Path, scale: str, seed: int = 2015) -> dict:
         path = out / model.folder / FILE_NAMES[name]
         path.parent.mkdir(parents=True, exist_ok=True)
         full.to_csv(path, index=False, header=[model.header(f) for f in fields], lineterminator="\n")
-    manifest = {
-        "district_code": "000000" if SCALES[scale] > 1 else regs["communities"]["district_code"].iloc[0],
-        "district_name": f"{scale} scale ({SCALES[scale]} districts)"
-        if SCALES[scale] > 1
-        else regs["communities"]["district_name"].iloc[0],
-        "snapshot_date": SNAPSHOT.isoformat(),
-        SYNTHETIC: True,
-        "generator": {"seed": seed, "scale": scale},
-    }
-    (out / "manifest.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return manifest
+    one = SCALES[scale] == 1
+    return write_manifest(
+        out,
+        regs["communities"]["district_code"].iloc[0] if one else "000000",
+        regs["communities"]["district_name"].iloc[0] if one else f"{scale} scale ({SCALES[scale]} districts)",
+        SNAPSHOT.isoformat(),
+        seed,
+        scale,
+    )
