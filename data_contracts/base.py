@@ -95,11 +95,31 @@ def one_of(values: Iterable[str], formerly: dict[str, str] | None = None):
     return AfterValidator(check)
 
 
+#: what separates the items of a list cell (no item holds a space afterwards)
+_LIST_SEPARATORS = re.compile(r"[;；,，、\s]+")
+
+
 def _split_list(v: Any) -> Any:
     # a code written twice is one reference, not two (it would double an edge and its share)
     if isinstance(v, str):
-        return list(dict.fromkeys(p.strip() for p in re.split(r"[;；,，、\s]+", v) if p.strip()))
+        items = dict.fromkeys(_LIST_SEPARATORS.split(v))
+        items.pop("", None)  # before a leading or after a trailing separator
+        return list(items)
     return v
+
+
+def _lists(item_ok: Callable[[str], bool] | None = None):
+    """WholeColumn values of a list type: each cell split as `_split_list` does, vouched when it
+    names at least one item and `item_ok` holds for each (judged once per distinct item)."""
+
+    def values(cells: list[str], _context: Mapping[str, Any]) -> list[Any]:
+        split = [_split_list(c) for c in cells]
+        if item_ok is None:
+            return [items or None for items in split]
+        bad = {i for i in {i for items in split for i in items} if not item_ok(i)}
+        return [items if items and bad.isdisjoint(items) else None for items in split]
+
+    return values
 
 
 def _parsed(parse, rule: str):
@@ -155,13 +175,23 @@ def _id_number(v: str, info: ValidationInfo) -> str:
 
 @dataclass(frozen=True)
 class WholeColumn:
-    """Metadata of a field type whose valid cells a whole column can recognise at once:
-    `valid(cells, context)` says which cells pass every check of the type (judged in the
-    validation context the row model gets: the data's `snapshot` date, whether it is
-    `synthetic`) and are their own value. The column pass runs the type's validators only on
-    the others (column_pass.py)."""
+    """Metadata of a field type whose valid cells a whole column can recognise at once, judged
+    in the validation context the row model gets (the data's `snapshot` date, whether it is
+    `synthetic`): either `valid(cells, context)`, which cells pass every check of the type and
+    are their own value, or `values(cells, context)`, each cell's value where the type would
+    give it, else None. The column pass runs the type's validators only on the others
+    (column_pass.py); tests/test_contract_columns.py holds each type's vouched values equal to
+    the type's own."""
 
-    valid: Callable[[list[str], Mapping[str, Any]], list[bool]]
+    valid: Callable[[list[str], Mapping[str, Any]], list[bool]] | None = None
+    values: Callable[[list[str], Mapping[str, Any]], list[Any]] | None = None
+
+    def judge(self, cells: list[str], context: Mapping[str, Any]) -> list[Any]:
+        """Each cell's value, or None where the type must judge it one cell at a time."""
+        if self.values is not None:
+            return self.values(cells, context)
+        assert self.valid is not None
+        return [c if ok else None for c, ok in zip(cells, self.valid(cells, context), strict=True)]
 
 
 @dataclass(frozen=True)
@@ -191,15 +221,22 @@ Division6 = Annotated[str, AfterValidator(_division(6)), Warns(_unknown_division
 #: a 12-digit statistical division code (street/town or committee)
 Division12 = Annotated[str, AfterValidator(_division(12)), Warns(_unknown_division)]
 Division12List = Annotated[
-    list[Annotated[str, AfterValidator(_division(12))]], BeforeValidator(_split_list), Warns(_unknown_divisions)
+    list[Annotated[str, AfterValidator(_division(12))]],
+    BeforeValidator(_split_list),
+    Warns(_unknown_divisions),
+    WholeColumn(values=_lists(lambda code: not ids.division_problems(code, 12))),
 ]
-TextList = Annotated[list[str], BeforeValidator(_split_list)]
+TextList = Annotated[list[str], BeforeValidator(_split_list), WholeColumn(values=_lists())]
 Amount = Annotated[float, BeforeValidator(_amount), Field(ge=0)]
 YesNo = Annotated[bool, BeforeValidator(_parsed(values.parse_bool, "bool_format"))]
 Whole = Annotated[int, BeforeValidator(_parsed(values.parse_whole, "integer_format"))]
 Day = Annotated[dt.date, BeforeValidator(_parsed(values.parse_date, "date_format"))]
 OrgGrade = Annotated[str, BeforeValidator(_parsed(values.parse_org_grade, "value_not_allowed"))]
-Mobile = Annotated[str, AfterValidator(_mobile)]
+Mobile = Annotated[
+    str,
+    AfterValidator(_mobile),
+    WholeColumn(lambda cells, _context: [ids.MOBILE_PATTERN.fullmatch(v) is not None for v in cells]),
+]
 #: a list that must name at least one item (an empty one reads as "not given")
 NonEmpty = AfterValidator(_non_empty)
 IdNumber = Annotated[
@@ -226,6 +263,11 @@ _WARNED: dict[type, dict[str, Warns]] = {}
 
 def _tidy_halfwidth(v: str) -> str:
     return values.tidy(values.halfwidth(v))
+
+
+#: per cleaner: the kind of cell it returns unchanged (values.unchanged tells them a column at
+#: a time); `_tidy_halfwidth` keeps what `compact` keeps, as both keep printable ASCII
+CLEANER_KEEPS = {values.tidy: "text", values.compact: "code", _tidy_halfwidth: "code"}
 
 
 def _is_list(annotation: Any) -> bool:

@@ -28,7 +28,8 @@ from pydantic import ConfigDict, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
-from .base import Contract, Finding, Warns, WholeColumn, blank, empty_table, inner_types
+from .base import CLEANER_KEEPS, Contract, Finding, Warns, WholeColumn, blank, empty_table, inner_types
+from .values import unchanged
 
 _BROKEN = object()  # a cell that fails its field's check
 
@@ -41,14 +42,16 @@ class _Checks:
     adapters: dict[str, TypeAdapter]
     #: per field: the value of an empty cell, or _BROKEN when the field is required
     empty: dict[str, Any]
-    #: per field whose type is one WholeColumn type: that type's whole-column check
-    whole_column: dict[str, Any]
+    #: per field whose type is one WholeColumn type: that type's WholeColumn
+    whole_column: dict[str, WholeColumn]
     #: per field whose type carries a warning (base.Warns)
     warns: dict[str, Warns]
     #: fields holding lists: each row gets its own copy
     lists: tuple[str, ...]
     #: the model's cross-field rules
     row_rules: tuple[Any, ...]
+    #: fields of plain text (`str`, nothing added): a cell with nothing to clean is its value
+    verbatim: frozenset[str]
 
 
 @cache
@@ -75,7 +78,10 @@ def checks_for(model: type[Contract]) -> _Checks | None:
         empty[f] = _BROKEN if info.is_required() else info.get_default(call_default_factory=True)
         if list in {get_origin(t) or t for t in inner_types(info.annotation)}:
             lists.append(f)
-    return _Checks(adapters, empty, whole_column, model.warned_fields(), tuple(lists), tuple(row_rules))
+    verbatim = frozenset(
+        f for f, info in model.model_fields.items() if info.annotation in (str, str | None) and not info.metadata
+    )
+    return _Checks(adapters, empty, whole_column, model.warned_fields(), tuple(lists), tuple(row_rules), verbatim)
 
 
 def _whole_column_check(info: FieldInfo) -> Any:
@@ -87,7 +93,7 @@ def _whole_column_check(info: FieldInfo) -> Any:
         args = get_args(info.annotation) if get_origin(info.annotation) in (Union, UnionType) else ()
         types = [a for a in args if a is not type(None)]
         metadata = getattr(types[0], "__metadata__", ()) if len(types) == 1 else ()
-    return metadata[-1].valid if metadata and isinstance(metadata[-1], WholeColumn) else None
+    return metadata[-1] if metadata and isinstance(metadata[-1], WholeColumn) else None
 
 
 class ColumnPass:
@@ -103,6 +109,8 @@ class ColumnPass:
         self._codes: dict[str, np.ndarray] = {}
         self._written: dict[str, list[Any]] = {}
         self._cleaned: dict[str, list[Any]] = {}
+        #: per column header: which distinct cells cleaning kept as written (never blank)
+        self._kept: dict[str, np.ndarray] = {}
         self._lists: tuple[str, ...] = ()
         #: fields whose column the file lacks: every row holds the field's empty value
         self._absent: set[str] = set()
@@ -121,8 +129,18 @@ class ColumnPass:
             codes, uniques = pd.factorize(raw[c], use_na_sentinel=True)
             clean = model.cleaner(c)
             out._codes[c] = codes
-            out._written[c] = [*uniques.tolist(), None]  # code -1 (an empty cell) is the last
-            out._cleaned[c] = [clean(u) if isinstance(u, str) else u for u in out._written[c]]
+            out._written[c] = written = [*uniques.tolist(), None]  # code -1 (an empty cell) is the last
+            kept = unchanged(uniques, CLEANER_KEEPS[clean]) if clean in CLEANER_KEEPS else None
+            if kept is None:
+                out._cleaned[c] = [clean(u) if isinstance(u, str) else u for u in written]
+                out._kept[c] = np.zeros(len(written), dtype=bool)
+                continue
+            # most cells are already clean: a Python call only for the others
+            out._kept[c] = kept = np.append(kept, False)
+            out._cleaned[c] = cleaned = list(written)
+            for k in np.flatnonzero(~kept).tolist():
+                if isinstance(u := written[k], str):
+                    cleaned[k] = clean(u)
         checks = checks_for(model)
         if checks is None:
             out.whole[:] = True
@@ -141,20 +159,26 @@ class ColumnPass:
                 self.values[f].fill(checks.empty[f])
                 self._absent.add(f)
                 continue
-            cells = self._cleaned[c]
+            cells, kept = self._cleaned[c], self._kept[c]
             checked = np.empty(len(cells), dtype=object)
-            todo = []
-            for k, v in enumerate(cells):
-                if blank(v):
+            todo = np.flatnonzero(kept).tolist()  # a kept cell is not blank
+            for k in np.flatnonzero(~kept).tolist():
+                if blank(cells[k]):
                     checked[k] = checks.empty[f]
                 else:
                     todo.append(k)
-            if f in checks.whole_column:  # cells it vouches for are their own value
-                passed = checks.whole_column[f]([cells[k] for k in todo], context)
-                for k, ok in zip(todo, passed, strict=True):
-                    if ok:
-                        checked[k] = cells[k]
-                todo = [k for k, ok in zip(todo, passed, strict=True) if not ok]
+            if f in checks.verbatim:  # a plain text field: a kept cell is its own value
+                at = np.flatnonzero(kept)
+                checked[at] = np.array(cells, dtype=object)[at]
+                todo = [k for k in todo if not kept[k]]
+            if f in checks.whole_column:  # the values of the cells it vouches for
+                rest = []
+                for k, v in zip(todo, checks.whole_column[f].judge([cells[k] for k in todo], context), strict=True):
+                    if v is None:
+                        rest.append(k)
+                    else:
+                        checked[k] = v
+                todo = rest
             for k, v in zip(
                 todo, _validate_each(adapter, [cells[k] for k in todo], {**context, "field": f}), strict=True
             ):
@@ -222,27 +246,30 @@ class ColumnPass:
             return empty_table(self.model)
         table = {f: a[keep].tolist() for f, a in self.values.items()}
         for f in self._lists:
-            # an absent column's rows all hold one empty value: a fresh one each, without
-            # tracking which lists were seen
-            table[f] = [None if v is None else list(v) for v in table[f]] if f in self._absent else _own_lists(table[f])
+            # an absent column's rows all hold one empty value: a fresh one each
+            if f in self._absent:
+                table[f] = [None if v is None else list(v) for v in table[f]]
+            else:
+                table[f] = _own_lists(table[f], self._codes[self.model.header(f)][keep])
         table["_file"] = files.to_numpy()[keep].tolist()
         table["_row"] = [int(r) for r in rows.to_numpy()[keep].tolist()]
         table["_asof"] = asofs.to_numpy()[keep].tolist() if asofs is not None else [None] * int(keep.sum())
         return pd.DataFrame(table, columns=[*self.model.model_fields, "_file", "_row", "_asof"])
 
 
-def _own_lists(values: list[Any]) -> list[Any]:
-    """A list is shared by every row that wrote the same cell: each row gets its own (copying
-    only the repeats, as most cells of a list column are distinct)."""
-    seen: set[int] = set()
-    out = []
-    for v in values:
-        if id(v) in seen:
-            v = list(v)
-        else:
-            seen.add(id(v))
-        out.append(v)
-    return out
+def _own_lists(values: list[Any], codes: np.ndarray) -> list[Any]:
+    """A list is shared by every row that wrote the same cell (the same `codes`, the rows'
+    codes into the distinct cells): each row gets its own, copying only the repeats (most
+    cells of a list column are distinct) and the empty cells. A row whose list the whole
+    model gave anew may be copied too: harmless."""
+    _, first = np.unique(codes, return_index=True)
+    repeat = np.ones(len(codes), dtype=bool)
+    repeat[first] = False
+    repeat[codes == -1] = True  # an empty cell's value is the field's default, kept by checks_for
+    for i in np.flatnonzero(repeat).tolist():
+        if values[i] is not None:
+            values[i] = list(values[i])
+    return values
 
 
 def _validate_each(adapter: TypeAdapter, cells: list[Any], context: dict[str, Any]) -> list[Any]:

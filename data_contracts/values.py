@@ -90,6 +90,44 @@ def compact(text: str) -> str:
     return _SPACE.sub("", halfwidth(visible(text)))
 
 
+# --- which cells cleaning leaves as they are, a whole column at once ------------------------
+
+#: characters no cleaner changes, and that are not spaces: ASCII 0x21-0x7E (what `compact`
+#: and `halfwidth` keep); for free text (`tidy`) also the CJK ideographs (Unified and
+#: Extension A), the full-width forms and the punctuation names are written with. Every one is
+#: printable to Python and outside INVISIBLE and _NEEDS_TIDY (tests/test_values.py checks each
+#: code point). A first character may not be `'` or `=` (an Excel text guard).
+_KEPT_CODE = r"\x{21}-\x{7e}"
+_KEPT_TEXT = _KEPT_CODE + r"\x{b7}\x{2014}\x{2018}\x{2019}\x{201c}\x{201d}\x{2026}\x{3001}-\x{3003}\x{3008}-\x{3011}"
+_KEPT_TEXT += r"\x{3400}-\x{4dbf}\x{4e00}-\x{9fef}\x{ff01}-\x{ff5e}"
+KEPT = {"code": _KEPT_CODE, "text": _KEPT_TEXT}
+
+
+def _kept_pattern(chars: str) -> str:
+    first = chars.replace(r"\x{21}-\x{7e}", r"\x{21}-\x{26}\x{28}-\x{3c}\x{3e}-\x{7e}", 1)
+    return f"^[{first}][{chars}]*$"
+
+
+def unchanged(cells, kind: str):
+    """Which of `cells` (a pyarrow or pandas string array, one distinct cell each) the cleaner
+    of `kind` ("code": `compact` and the date and list cleaners; "text": `tidy`) returns as
+    they are and are not blank: one RE2 match over the column instead of a Python call per
+    cell. A cell it cannot vouch for (False) is cleaned one at a time. Returns a numpy bool
+    array, or None when `cells` is not text (the caller cleans every cell)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = cells if isinstance(cells, pa.Array | pa.ChunkedArray) else pa.array(cells, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    hit = pc.match_substring_regex(arr, _kept_pattern(KEPT[kind]))
+    return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 # --- amounts ------------------------------------------------------------------------------
 
 #: yuan per unit written after an amount or in its column header

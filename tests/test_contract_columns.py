@@ -155,6 +155,14 @@ DAMAGE = [
     "合格",
     "优秀",
     "30",
+    # list cells, invisible characters and text guards: what the whole-column fast paths skip
+    "310106001001；310106001001",
+    "、310106001001 310106001002",
+    "\u200b名称",
+    "'310106001001",
+    "张\u3000三",
+    "\u00a0a",
+    "13912345678",
 ]
 
 
@@ -199,3 +207,56 @@ def test_type_warnings_and_row_findings_are_judged_alike():
         issues = validate_frame(raw, model, raw["_asof"].iloc[0], f.units, synthetic=True).issues
         assert "division_code_unknown" in set(issues["rule"]), model.source
         _same(raw, model, f.units)
+
+
+def test_each_whole_column_type_vouches_only_for_its_own_values():
+    # a cell a type's WholeColumn vouches for skips the type's validators in the column pass:
+    # its value must be the one the type itself gives (pydantic, cell alone), and a cell the
+    # type refuses must not be vouched for
+    from pydantic import ConfigDict, TypeAdapter
+
+    from data_contracts import base
+
+    rng = random.Random(11)
+    codes = ["310106001001", "310106001200", "310106000000", "990106001001", "310106700001", "310106000001"]
+    codes += ["31010600100", "3101060010011", "٣10106001001", "abc"]
+    separators = [";", "；", ",", "，", "、", " ", "\n", ";;", " ; "]
+    lists = [
+        "".join(rng.choice(codes) + rng.choice(separators) for _ in range(rng.randrange(1, 4))) for _ in range(3000)
+    ]
+    lists += [rng.choice(separators) + c for c in lists[:300]] + [";", "、 、"]
+    phones = ["13912345678", "1391234567", "12912345678", "139123456789", "139l2345678", "+8613912345678"]
+    context = {"snapshot": SNAPSHOT, "units": {}, "synthetic": True}
+    for name, cells in [("Division12List", lists), ("TextList", lists), ("Mobile", phones)]:
+        annotation = getattr(base, name)
+        marker = annotation.__metadata__[-1]
+        assert isinstance(marker, base.WholeColumn), name
+        adapter = TypeAdapter(annotation, config=ConfigDict(str_strip_whitespace=True))
+        vouched = 0
+        for cell, value in zip(cells, marker.judge(cells, context), strict=True):
+            try:
+                own = adapter.validate_python(cell, context=context)
+            except ValidationError:
+                assert value is None, (name, cell)
+                continue
+            if value is not None:
+                assert value == own, (name, cell)
+                vouched += 1
+        assert vouched > len(cells) // 10, name  # not idle
+
+
+def test_every_row_holds_its_own_list():
+    # rows that wrote the same list cell, or left it empty, share one value in the pass: the
+    # accepted table must give each row its own list, or a change to one row's would change
+    # the others' (and an empty cell's default, kept by checks_for, for later files)
+    model = CONTRACTS["projects"]
+    f = next(iter(read_register(SAMPLE_DIR, model, SNAPSHOT).values()))
+    raw = pd.concat([f.frame] * 3, ignore_index=True)
+    raw.loc[raw.index % 4 == 0, model.header("staffed_workers")] = None
+    table = validate_frame(raw, model, SNAPSHOT, f.units, synthetic=True).accepted
+    assert len(table) > 2 * len(f.frame)
+    for field in ("served_communities", "staffed_workers"):
+        lists = list(table[field])
+        assert len({id(v) for v in lists}) == len(lists), field
+    assert any(v == [] for v in table["staffed_workers"])
+    assert checks_for(model).empty["staffed_workers"] == []
