@@ -107,7 +107,12 @@ class Bound:
         """The bound in words, for `--list` and the docs."""
         if not self.top:
             return f"the whole answer ({self.aggregate})"
-        by = ", ".join(f"{c.lstrip('-')} {'descending' if c.startswith('-') else 'ascending'}" for c in self.by)
+        by = ", ".join(
+            "hub kind (federation, street, industry)"
+            if c == "kind_order"
+            else f"{c.lstrip('-')} {'descending' if c.startswith('-') else 'ascending'}"
+            for c in self.by
+        )
         return f"the first {self.top} rows by {by}, and how many more there are"
 
 
@@ -427,12 +432,11 @@ def catalogue_doc() -> str:
         "computes the same answer with pandas from the validated tables, whole, scoped and bounded.",
         "",
         "**Scope.** `--scope CODE` narrows a query to one division, by the prefix of the codes the",
-        "graph stores: "
-        + ", ".join(f"{level} the first {digits} digits" for level, digits in LEVELS.items())
-        + " (a 2-digit province, 6-digit district, 9-digit street or 12-digit code; a 12-digit code",
-        "ending 000 is a street). Codes are the registers' current ones: a street that a merger moved",
-        "into another district keeps its code. Each query says which levels it takes and what the",
-        "scope selects.",
+        "graph stores: a "
+        + ", a ".join(f"{level} is the first {digits} digits" for level, digits in LEVELS.items())
+        + " (a 12-digit code ending 000 is a street, a 6-digit one ending 0000 a province).",
+        "Codes are the registers' current ones: a street that a merger moved into another district",
+        "keeps its code. Each query says which levels it takes and what the scope selects.",
         "",
         "**Bound.** Without `--out`, a query prints a bounded answer: its first rows by a ranking and",
         "a line saying how many more there are, or, where the answer is a handful of aggregates, all",
@@ -442,10 +446,8 @@ def catalogue_doc() -> str:
     ]
     for q in catalogue().values():
         out += [f"## `{q.name}` · {q.title_zh} · {q.title_en}", "", q.answers, ""]
-        scope = (
-            f"{', '.join(q.scope.levels)}: {q.scope.by}" if q.scope else "none (the query names its community itself)"
-        )
-        out += [f"Scope: {scope}. Default answer: {q.bound.describe()}.", ""]
+        scope = f"({', '.join(q.scope.levels)}): {q.scope.by}" if q.scope else ": none (the query names its community)"
+        out += [f"Scope {scope}. Default answer: {q.bound.describe()}.", ""]
         if q.params:
             out += ["| parameter | type | default | meaning |", "|---|---|---|---|"]
             out += [
