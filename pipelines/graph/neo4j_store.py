@@ -336,6 +336,9 @@ class Neo4jGraphStore:
             keys, rows = session.execute_read(work)
         return pd.DataFrame(rows, columns=keys)
 
+    # _reported checks the server answers when the generator is made; an error while it is read
+    # comes from the driver as it is
+    @_reported
     def batches(self, cypher: str, params: dict | None = None, size: int = 50_000) -> Iterator[pd.DataFrame]:
         """The answer to one read query as frames of at most `size` rows, read from the server
         as they come (the driver fetches records in batches): a large answer is never held
@@ -350,6 +353,7 @@ class Neo4jGraphStore:
                     return
                 yield pd.DataFrame(chunk, columns=keys)
 
+    @_reported
     def export_parquet(self, cypher: str, params: dict | None, out: Path, size: int = 50_000) -> int:
         """Write the answer to one read query into the Parquet file `out`, `size` rows at a
         time; returns its rows. A column's type is the one Arrow infers from the first batch in

@@ -50,7 +50,9 @@ SNAPSHOT_DEFAULT = "snapshot"
 LEVELS = {"province": 2, "district": 6, "street": 9, "community": 12}
 #: the parameter a scope is sent as (a code prefix; the empty text, its default, = the whole country)
 SCOPE = "scope"
-#: rows an `export()` reads from the store at a time (Neo4j; the embedded store writes the file itself)
+#: a scope's code: ASCII digits only (a full-width or other Unicode digit is not a division code)
+SCOPE_CODE = re.compile(r"[0-9]+")
+#: rows per batch in which `answer()` and `export()` read an answer from the store
 EXPORT_BATCH_ROWS = 50_000
 
 
@@ -59,7 +61,7 @@ def scope_level(code: str) -> tuple[str, str]:
     6 digits a district, 9 digits or a 12-digit code ending 000 a street or town, 12 digits a
     committee. The prefix is the code's first LEVELS[level] digits. Raises QueryError otherwise."""
     code = code.strip()
-    if not (code.isascii() and code.isdigit()):
+    if not SCOPE_CODE.fullmatch(code):
         raise QueryError(f"a scope is a division code of 2, 6, 9 or 12 digits: {code!r}")
     if len(code) == 2 or (len(code) == 6 and code.endswith("0000")):
         level = "province"
