@@ -4,7 +4,7 @@
     sanshe ui                        Dagster's UI on the runs `sanshe run` recorded
     sanshe inspect [--source DIR]    what a run would make of an inbox, loading nothing
     sanshe query --list              list the catalogue
-    sanshe query NAME [--param k=v]  run one catalogue query
+    sanshe query NAME [--param k=v]  run one catalogue query (--scope CODE, --out FILE.parquet)
     sanshe export neo4j-import DIR   a bundle for neo4j-admin
     sanshe release                   a versioned open-data release
     sanshe generate --out DIR        a deterministic sample district (or a larger scale)
@@ -137,21 +137,30 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 def cmd_query(args: argparse.Namespace) -> int:
     from pipelines.graph.stores import open_store
 
-    from .queries.catalogue import catalogue, execute, get, render
+    from .queries.catalogue import answer, export, get, listing, more_note, render
 
     if args.list or not args.name:
-        for q in catalogue().values():
-            params = " ".join(f"[--param {p.name}=…]" for p in q.params)
-            print(f"{q.name:<30} {q.title_en} · {q.title_zh} {params}")
+        print(listing())
         return OK
-    get(args.name)  # an unknown name is a usage error before any store is opened
+    query = get(args.name)  # an unknown name is a usage error before any store is opened
     given = _params(args.param or [])
-    if args.as_of:
-        if given.get("as_of", args.as_of) != args.as_of:
-            raise UsageError("--as-of and --param as_of disagree; give one")
-        given["as_of"] = args.as_of
-    df = execute(open_store(_settings(args)), args.name, given)
-    print(render(df, args.format), end="" if args.format == "csv" else "\n")
+    for option, key in ((args.as_of, "as_of"), (args.scope, "scope")):
+        if option:
+            if given.get(key, option) != option:
+                raise UsageError(f"--{key.replace('_', '-')} and --param {key} disagree; give one")
+            given[key] = option
+    if args.out:
+        if not args.out.endswith(".parquet"):
+            raise UsageError(f"--out writes Parquet: give a FILE.parquet, got {args.out!r}")
+        rows = export(open_store(_settings(args)), args.name, given, Path(args.out))
+        print(f"sanshe query: wrote {rows:,} rows of {args.name} to {args.out}")
+        return OK
+    found = answer(open_store(_settings(args)), args.name, given)
+    print(render(found.rows, args.format), end="" if args.format == "csv" else "\n")
+    if found.rest:
+        # json and csv stay the rows alone on stdout, for programs; a person reads the note
+        note = more_note(query, found)
+        print(note, file=sys.stdout if args.format == "table" else sys.stderr)
     return OK
 
 
@@ -241,6 +250,15 @@ def cmd_schema(args: argparse.Namespace) -> int:
 OUTPUT_HELP = "output folder holding the run's graph (default: SANSHE_OUTPUT_DIR or ./output)"
 
 
+def scope_help() -> str:
+    from .queries.catalogue import LEVELS
+
+    return (
+        ", ".join(f"{level} {digits} digits" for level, digits in LEVELS.items())
+        + " (a 12-digit street code works too)"
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="sanshe",
@@ -261,7 +279,12 @@ def parser() -> argparse.ArgumentParser:
     ui.add_argument("--port", type=int, default=3000, help="port on 127.0.0.1 (default: 3000)")
     ui.set_defaults(func=cmd_ui)
 
-    q = sub.add_parser("query", help="run a catalogue query (`sanshe query --list` names them)")
+    q = sub.add_parser(
+        "query",
+        help="run a catalogue query (`sanshe query --list` names them)",
+        # one line, so a mistyped option gets a short message (argparse wraps its own per option)
+        usage="%(prog)s [NAME] [--list] [--param K=V ...] [--as-of D] [--scope CODE] [--format F] [--out FILE.parquet]",
+    )
     q.add_argument("name", nargs="?", help="the query's name, as `--list` shows it")
     q.add_argument("--list", action="store_true", help="list the catalogue")
     q.add_argument("--param", action="append", metavar="K=V", help="a query parameter; one --param per parameter")
@@ -275,6 +298,16 @@ def parser() -> argparse.ArgumentParser:
         choices=["table", "json", "csv"],
         default="table",
         help="table for a terminal (default), json or csv for programs",
+    )
+    q.add_argument(
+        "--scope",
+        metavar="CODE",
+        help=f"narrow the answer to one division: {scope_help()}; `--list` says which levels each query takes",
+    )
+    q.add_argument(
+        "--out",
+        metavar="FILE.parquet",
+        help="write the whole answer (not only its default first rows) to a Parquet file, streamed from the store",
     )
     q.add_argument("--output", help=OUTPUT_HELP)
     q.set_defaults(func=cmd_query)

@@ -113,22 +113,22 @@ def bureau_store(bureau):
     return EmbeddedGraphStore(bureau[0].graph_path)
 
 
-def test_queries_match_the_oracles_on_the_ground_truth(bureau_store, truth_tables):
+def test_queries_match_the_oracles_on_the_ground_truth(bureau_store, truth_tables, tmp_path, monkeypatch):
     snapshots, tables = truth_tables
-    store = bureau_store
-    oracle.test_hub_coverage(store, snapshots, tables, SNAPSHOT)
-    oracle.test_unattached_organisations(store, snapshots, tables, SNAPSHOT)
+    store, more = bureau_store, (tmp_path, monkeypatch)  # where check() writes exports, and its patches
+    oracle.test_hub_coverage(store, snapshots, tables, SNAPSHOT, *more)
+    oracle.test_unattached_organisations(store, snapshots, tables, SNAPSHOT, *more)
     for params in ({}, {"year": 2024}, {"category": "养老服务"}):
-        oracle.test_funding_by_street(store, tables, params)
+        oracle.test_funding_by_street(store, tables, params, *more)
     for params in ({}, {"year": 2020}):
-        oracle.test_funding_by_purchaser(store, tables, params)
-        oracle.test_provider_concentration(store, tables, params)
-    oracle.test_poorly_evaluated_still_funded(store, tables, "优秀")
-    oracle.test_community_linkage(store, tables, SNAPSHOT)
-    oracle.test_organisation_density(store, snapshots, tables, SNAPSHOT)
+        oracle.test_funding_by_purchaser(store, tables, params, *more)
+        oracle.test_provider_concentration(store, tables, params, *more)
+    oracle.test_poorly_evaluated_still_funded(store, tables, "优秀", *more)
+    oracle.test_community_linkage(store, tables, SNAPSHOT, *more)
+    oracle.test_organisation_density(store, snapshots, tables, SNAPSHOT, *more)
     for pick in (0, -1):
         oracle.test_community_profile(store, tables, pick)
-    oracle.test_award_eligibility(store, snapshots, tables, "3A")
+    oracle.test_award_eligibility(store, snapshots, tables, "3A", *more)
 
 
 def test_inspect_prints_the_plan_and_drafts_no_mapping_when_none_is_needed(bureau, capsys, tmp_path):

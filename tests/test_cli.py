@@ -52,6 +52,53 @@ def test_every_query_declares_its_order_and_answers_the_same_every_time(store):
             assert execute(store, name).equals(first), name
 
 
+def test_list_says_each_querys_scopes_and_bound():
+    out = sanshe("query", "--list").stdout
+    for name, q in catalogue().items():
+        line, bound = out.split(name, 1)[1].splitlines()[:2]
+        assert ("--scope" in line) == bool(q.scope), name
+        assert not q.scope or f"--scope {'|'.join(q.scope.levels)}" in line, name
+        assert bound.strip() == q.bound.describe(), name
+
+
+def test_a_bounded_answer_says_how_many_rows_it_leaves_out(sample_run, store):
+    from sanshe.queries.catalogue import execute
+
+    o = str(sample_run[0].output_dir)
+    whole = execute(store, "community-linkage")
+    top = catalogue()["community-linkage"].bound.top
+    assert len(whole) > top  # the sample has more communities than the bound shows
+    table = sanshe("query", "community-linkage", "--output", o)
+    assert table.returncode == 0
+    assert f"{len(whole) - top:,} more rows not shown ({top} of {len(whole)})" in table.stdout.splitlines()[-1]
+    # json and csv keep stdout for the rows; the note goes to stderr
+    rows = sanshe("query", "community-linkage", "--format", "json", "--output", o)
+    assert len(json.loads(rows.stdout)) == top and "more rows not shown" in rows.stderr
+    scoped = sanshe("query", "community-linkage", "--scope", "310106006000", "--format", "json", "--output", o)
+    assert scoped.returncode == 0 and not scoped.stderr
+    assert {r["community_code"][:9] for r in json.loads(scoped.stdout)} == {"310106006"}
+
+
+def test_out_writes_the_whole_answer_to_a_parquet_file(sample_run, store, tmp_path):
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from sanshe.queries.catalogue import execute
+
+    o, out = str(sample_run[0].output_dir), tmp_path / "linkage.parquet"
+    done = sanshe("query", "community-linkage", "--out", str(out), "--output", o)
+    assert done.returncode == 0, done.stderr
+    whole = execute(store, "community-linkage")
+    table = pq.read_table(out)
+    assert table.num_rows == len(whole) and f"wrote {len(whole):,} rows" in done.stdout
+    got = table.to_pandas().sort_values(["missing_parties", "community_code"], ascending=[False, True])
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), whole, check_dtype=False)
+    scoped = tmp_path / "street.parquet"
+    sanshe("query", "community-linkage", "--scope", "310106006", "--out", str(scoped), "--output", o)
+    assert pq.read_table(scoped).num_rows == len(whole[whole["community_code"].str.startswith("310106006")])
+    assert sanshe("query", "community-linkage", "--out", str(tmp_path / "x.csv"), "--output", o).returncode == 2
+
+
 def test_formats_and_parameters(sample_run):
     o = str(sample_run[0].output_dir)
     csv_out = sanshe("query", "funding-by-street", "--param", "year=2024", "--format", "csv", "--output", o)
@@ -76,6 +123,10 @@ def test_formats_and_parameters(sample_run):
         (["query", "funding-by-street", "--param", "year=abc"], "must be an integer"),
         (["query", "funding-by-street", "--as-of", "2014-12-31"], "unknown parameter(s) as_of"),
         (["query", "hub-coverage", "--as-of", "2014-12-31", "--param", "as_of=2016-12-31"], "disagree"),
+        (["query", "hub-coverage", "--scope", "310106006001"], "cannot be scoped to a community"),
+        (["query", "community-profile", "--scope", "310106"], "unknown parameter(s) scope"),
+        (["query", "community-linkage", "--scope", "3101"], "2, 6, 9 or 12 digits"),
+        (["query", "community-linkage", "--scope", "310106", "--param", "scope=31"], "disagree"),
     ],
 )
 def test_mistakes_get_a_clear_message_and_exit_2(sample_run, args, message):

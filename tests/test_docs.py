@@ -35,7 +35,7 @@ def test_query_outputs_quoted_in_docs_are_what_the_queries_print(store):
     exactly what that command prints on the shipped sample."""
     import shlex
 
-    from sanshe.queries.catalogue import execute, render
+    from sanshe.queries.catalogue import answer, get, more_note, render
 
     found = 0
     for doc in sorted((REPO / "docs").glob("*.md")):
@@ -46,7 +46,8 @@ def test_query_outputs_quoted_in_docs_are_what_the_queries_print(store):
             assert words[:2] == ["sanshe", "query"], command
             rest = " ".join(words[3:]).replace("--as-of ", "--param as_of=").split()
             params = dict(w.split("=", 1) for w in rest if w != "--param")
-            out = render(execute(store, words[2], params), "table")
+            got = answer(store, words[2], params)  # what the command prints: the bounded answer
+            out = render(got.rows, "table") + (f"\n{more_note(get(words[2]), got)}" if got.rest else "")
             if tail.strip().startswith("head -"):
                 out = "\n".join(out.splitlines()[: int(tail.strip()[6:])])
             assert block == out, f"{doc.name}: `{command}` prints something else now"

@@ -27,7 +27,11 @@ FILTERED = {
     "funding-by-purchaser": [{"year": "2023"}, {"category": "青少年服务"}],
     "provider-concentration": [{"top": "5", "year": "2022"}],
 }
-CASES = [(name, {}) for name in sorted(catalogue())] + [(n, p) for n, ps in FILTERED.items() for p in ps]
+#: and each query that takes a scope, scoped to a street of the sample (its filter lines' own text)
+SCOPED = {name: [{"scope": "310106006000"}] for name, q in sorted(catalogue().items()) if q.scope}
+CASES = [(name, {}) for name in sorted(catalogue())] + [
+    (n, p) for cases in (FILTERED, SCOPED) for n, ps in cases.items() for p in ps
+]
 
 
 def test_neo4j_holds_the_same_graph_as_the_embedded_store(neo4j, store):

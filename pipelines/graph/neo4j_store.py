@@ -26,6 +26,7 @@ import functools
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import pandas as pd
@@ -335,6 +336,60 @@ class Neo4jGraphStore:
             keys, rows = session.execute_read(work)
         return pd.DataFrame(rows, columns=keys)
 
+    # _reported checks the server answers when the generator is made; an error while it is read
+    # comes from the driver as it is
+    @_reported
+    def batches(self, cypher: str, params: dict | None = None, size: int = 50_000) -> Iterator[pd.DataFrame]:
+        """The answer to one read query as frames of at most `size` rows, read from the server
+        as they come (the driver fetches records in batches): a large answer is never held
+        whole, on the server's side of the wire or ours. In one auto-commit read, so it is not
+        retried half way (a retry would repeat rows already given)."""
+        with self._session() as session:
+            result = session.run(cypher, params or {})
+            keys = result.keys()
+            while True:
+                chunk = [[_native(v) for v in rec.values()] for rec in _take(result, size)]
+                if not chunk:
+                    return
+                yield pd.DataFrame(chunk, columns=keys)
+
+    @_reported
+    def export_parquet(self, cypher: str, params: dict | None, out: Path, size: int = 50_000) -> int:
+        """Write the answer to one read query into the Parquet file `out`, `size` rows at a
+        time; returns its rows. A column's type is the one Arrow infers from the first batch in
+        which it is not empty (batches are held until every column has one); a column empty
+        throughout is written as nulls."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        held: list[pa.Table] = []
+        writer, rows = None, 0
+        with self._session() as session:
+            result = session.run(cypher, params or {})
+            keys = list(result.keys())
+            try:
+                while True:
+                    chunk = [[_native(v) for v in rec.values()] for rec in _take(result, size)]
+                    if chunk:
+                        held.append(pa.Table.from_pylist([dict(zip(keys, r, strict=True)) for r in chunk]))
+                        rows += len(chunk)
+                    typed = held and all(any(not pa.types.is_null(t.schema.field(k).type) for t in held) for k in keys)
+                    if held and (typed or not chunk):
+                        if writer is None:
+                            schema = pa.unify_schemas([t.schema for t in held], promote_options="permissive")
+                            writer = pq.ParquetWriter(out, schema)
+                        for t in held:
+                            writer.write_table(t.cast(writer.schema))
+                        held = []
+                    if not chunk:
+                        break
+            finally:
+                if writer is not None:
+                    writer.close()
+        if writer is None:  # no rows: the columns, without types
+            pq.write_table(pa.table({k: pa.array([], pa.null()) for k in keys}), out)
+        return rows
+
     def dump(self, s: Schema | None = None) -> dict[str, pd.DataFrame]:
         return dump(self, s)
 
@@ -344,3 +399,13 @@ class Neo4jGraphStore:
 
 def _native(v: object) -> object:
     return v.to_native() if hasattr(v, "to_native") else v
+
+
+def _take(result: Any, n: int) -> list:
+    """Up to `n` more records of a driver result (fewer at its end)."""
+    out = []
+    for rec in result:
+        out.append(rec)
+        if len(out) == n:
+            break
+    return out

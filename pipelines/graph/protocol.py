@@ -9,6 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
     import pandas as pd
 
     from graph_schema.model import Schema
@@ -27,6 +30,14 @@ class GraphStore(Protocol):
 
     def query(self, cypher: str, params: dict | None = None) -> pd.DataFrame:
         """Run one read query with parameters; one row per result record."""
+        ...
+
+    def batches(self, cypher: str, params: dict | None = None, size: int = 50_000) -> Iterator[pd.DataFrame]:
+        """The answer to one read query as frames of at most `size` rows, one after the other."""
+        ...
+
+    def export_parquet(self, cypher: str, params: dict | None, out: Path, size: int = 50_000) -> int:
+        """Write the answer to one read query into the Parquet file `out`, streamed; returns its rows."""
         ...
 
     def dump(self, s: Schema | None = None) -> dict[str, pd.DataFrame]:

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -284,5 +285,49 @@ class EmbeddedGraphStore:
             conn = ladybug.Connection(db)
             # one statement gives one result (a list only for several `;`-separated ones)
             return cast("ladybug.QueryResult", conn.execute(cypher, params or {})).get_as_df()
+        finally:
+            db.close()
+
+    def batches(self, cypher: str, params: dict | None = None, size: int = 50_000) -> Iterator[pd.DataFrame]:
+        """The answer to one read query as frames of at most `size` rows, typed as `query`
+        types them (dates as datetime64[us]). The store holds the whole result while it is read
+        (ladybug materialises a result), but Python converts one batch at a time."""
+        import ladybug
+
+        if not self.path.exists():
+            raise GraphNotLoadedError(f"no graph at {self.path}: run `sanshe run` first")
+        db = ladybug.Database(str(self.path), read_only=True)
+        try:
+            conn = ladybug.Connection(db)
+            table = cast("ladybug.QueryResult", conn.execute(cypher, params or {})).get_as_arrow(size)
+            for batch in table.to_batches():
+                df = batch.to_pandas(date_as_object=False)
+                for col in df.columns:
+                    if pd.api.types.is_datetime64_any_dtype(df[col]):
+                        df[col] = df[col].astype("datetime64[us]")
+                yield df
+        finally:
+            db.close()
+
+    def export_parquet(self, cypher: str, params: dict | None, out: Path, size: int = 50_000) -> int:
+        """Write the answer to one read query into the Parquet file `out`, `size` rows per
+        record batch; returns its rows. ladybug materialises a result before it is read, so the
+        store holds the whole answer while Arrow batches of it are written; no row passes through
+        pandas. (`COPY (query) TO` would write the file in the store, but ladybug 0.22 fails on
+        several catalogue queries there, "Cannot evaluate expression with type PROPERTY", and
+        drops the filter of others.)"""
+        import ladybug
+        import pyarrow.parquet as pq
+
+        if not self.path.exists():
+            raise GraphNotLoadedError(f"no graph at {self.path}: run `sanshe run` first")
+        db = ladybug.Database(str(self.path), read_only=True)
+        try:
+            conn = ladybug.Connection(db)
+            table = cast("ladybug.QueryResult", conn.execute(cypher, params or {})).get_as_arrow(size)
+            with pq.ParquetWriter(out, table.schema) as writer:
+                for batch in table.to_batches():
+                    writer.write_batch(batch)
+            return table.num_rows
         finally:
             db.close()

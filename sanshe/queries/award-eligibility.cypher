@@ -1,5 +1,8 @@
 // Awards to providers that, on the award date, lacked a valid grade of at least $min_grade,
 // failed or missed the annual inspection of the year before the award, or were on a credit list.
+MATCH (sc:Community) WHERE sc.code STARTS WITH $scope   // when $scope
+MATCH (sc)<-[:DELIVERED_IN]-(p:Project)   // when $scope
+WITH DISTINCT p   // when $scope
 MATCH (p:Project)-[:AWARDED_TO]->(o:SocialOrganisation)
 OPTIONAL MATCH (o)-[:HAS_INSPECTION]->(i:AnnualInspection)
 WHERE i.year = p.year - 1

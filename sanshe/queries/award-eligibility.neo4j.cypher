@@ -3,6 +3,9 @@
 // the rank asked for, looked up once (by the OrgGrade key) before the awards are read
 OPTIONAL MATCH (need:OrgGrade {code: $min_grade})
 WITH need.rank AS need_rank
+MATCH (sc:Community) WHERE sc.code STARTS WITH $scope   // when $scope
+MATCH (sc)<-[:DELIVERED_IN]-(p:Project)   // when $scope
+WITH DISTINCT p, need_rank   // when $scope
 MATCH (p:Project)-[:AWARDED_TO]->(o:SocialOrganisation)
 OPTIONAL MATCH (o)-[:HAS_INSPECTION]->(i:AnnualInspection)
 WHERE i.year = p.year - 1

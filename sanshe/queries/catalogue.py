@@ -1,11 +1,19 @@
 """The query catalogue: named, parameterised Cypher queries in files, described in
-catalogue.yaml. Parameters are always passed to the store as parameters, never pasted into text."""
+catalogue.yaml. Parameters are always passed to the store as parameters, never pasted into text.
+
+Each query declares in catalogue.yaml the division levels it can be scoped to (`scope`) and its
+bounded default answer (`bound`): the first N rows by a ranking with a count of the rest, or an
+answer that is already a handful of aggregates. `answer()` gives that bounded answer, `execute()`
+the whole one, and `export()` streams the whole one into a Parquet file."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -33,6 +41,40 @@ OPTIONAL_LINE = re.compile(r"^(?P<code>.*?)\s*//\s*when \$(?P<param>\w+)\s*\Z")
 #: a date parameter whose default is the data's snapshot date, read from the graph's Dataset node
 SNAPSHOT_DEFAULT = "snapshot"
 
+#: the division levels a scope names, coarse to fine, and the digits of a code that select one:
+#: GB/T 2260 county codes are 6 digits (the province is their first 2), statistical division
+#: codes 12 (a street or town is their first 9, a committee all 12). The graph stores a
+#: District's 6-digit code and a Street's and Community's 12-digit code, so a scope is a prefix
+#: of those codes: the division as the registers code it today (a street moved into another
+#: district by a merger keeps its code, and so its prefix).
+LEVELS = {"province": 2, "district": 6, "street": 9, "community": 12}
+#: the parameter a scope is sent as (a code prefix; the empty text, its default, = the whole country)
+SCOPE = "scope"
+#: a scope's code: ASCII digits only (a full-width or other Unicode digit is not a division code)
+SCOPE_CODE = re.compile(r"[0-9]+")
+#: rows per batch in which `answer()` and `export()` read an answer from the store
+EXPORT_BATCH_ROWS = 50_000
+
+
+def scope_level(code: str) -> tuple[str, str]:
+    """(level, prefix) of a division code: 2 digits or a 6-digit code ending 0000 is a province,
+    6 digits a district, 9 digits or a 12-digit code ending 000 a street or town, 12 digits a
+    committee. The prefix is the code's first LEVELS[level] digits. Raises QueryError otherwise."""
+    code = code.strip()
+    if not SCOPE_CODE.fullmatch(code):
+        raise QueryError(f"a scope is a division code of 2, 6, 9 or 12 digits: {code!r}")
+    if len(code) == 2 or (len(code) == 6 and code.endswith("0000")):
+        level = "province"
+    elif len(code) == 6:
+        level = "district"
+    elif len(code) == 9 or (len(code) == 12 and code.endswith("000")):
+        level = "street"
+    elif len(code) == 12:
+        level = "community"
+    else:
+        raise QueryError(f"a scope is a division code of 2, 6, 9 or 12 digits: {code!r} has {len(code)}")
+    return level, code[: LEVELS[level]]
+
 
 @dataclass(frozen=True)
 class Param:
@@ -45,6 +87,38 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """The levels a query can be scoped to (coarse to fine) and what the scope selects (text for
+    the docs, e.g. "the street the organisation resides in")."""
+
+    levels: tuple[str, ...]
+    by: str
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A query's default answer: `top` > 0 keeps the first `top` rows ranked by `by` (column
+    names, a leading - descending) and counts the rest; `top` = 0 means the whole answer is
+    already bounded, for the reason `aggregate` gives."""
+
+    top: int = 0
+    by: tuple[str, ...] = ()
+    aggregate: str = ""
+
+    def describe(self) -> str:
+        """The bound in words, for `--list` and the docs."""
+        if not self.top:
+            return f"the whole answer ({self.aggregate})"
+        by = ", ".join(
+            "hub kind (federation, street, industry)"
+            if c == "kind_order"
+            else f"{c.lstrip('-')} {'descending' if c.startswith('-') else 'ascending'}"
+            for c in self.by
+        )
+        return f"the first {self.top} rows by {by}, and how many more there are"
+
+
+@dataclass(frozen=True)
 class Query:
     name: str
     title_zh: str
@@ -52,6 +126,8 @@ class Query:
     answers: str
     params: tuple[Param, ...]
     order_by: tuple[str, ...]
+    bound: Bound = Bound()
+    scope: Scope | None = None
 
     @property
     def cypher(self) -> str:
@@ -73,6 +149,8 @@ class Query:
         OPTIONAL_LINE) kept, without its marker, when its parameter differs from the default,
         and dropped when not. Raises QueryError for a marker naming an undeclared parameter."""
         defaults = {p.name: p.default for p in self.params}
+        if self.scope:
+            defaults[SCOPE] = ""
         out = []
         for line in self.cypher_for(dialect).splitlines():
             m = OPTIONAL_LINE.match(line)
@@ -87,9 +165,14 @@ class Query:
 
     def bind(self, given: dict[str, str], snapshot: dt.date | None = None) -> dict[str, object]:
         """Declared parameters with defaults, overridden by `given` (text from the command line).
-        `snapshot` fills date parameters whose default is the data's snapshot date."""
+        `snapshot` fills date parameters whose default is the data's snapshot date. A `scope`
+        (a division code, see scope_level) is bound as its code prefix, "" when not given.
+        Raises QueryError for an unknown parameter, a value of the wrong type or choice, or a
+        scope the query does not take."""
+        given = dict(given)
+        scope = given.pop(SCOPE, None)
         known = {p.name: p for p in self.params}
-        unknown = set(given) - set(known)
+        unknown = set(given) - set(known) | ({SCOPE} if scope is not None and not self.scope else set())
         if unknown:
             raise QueryError(
                 f"{self.name}: unknown parameter(s) {', '.join(sorted(unknown))}; "
@@ -110,7 +193,18 @@ class Query:
             if p.min is not None and value < p.min:
                 raise QueryError(f"{self.name}: parameter {p.name} must be at least {p.min}: {raw!r}")
             out[p.name] = value
+        if self.scope:
+            out[SCOPE] = self._scope_prefix(scope) if scope else ""
         return out
+
+    def _scope_prefix(self, code: str) -> str:
+        assert self.scope
+        level, prefix = scope_level(code)
+        if level not in self.scope.levels:
+            raise QueryError(
+                f"{self.name} cannot be scoped to a {level} ({code}); it takes a {' or '.join(self.scope.levels)} code"
+            )
+        return prefix
 
     @property
     def needs_snapshot(self) -> bool:
@@ -126,11 +220,24 @@ def catalogue() -> dict[str, Query]:
             Param(p["name"], p["type"], p["default"], p["help"], tuple(p.get("choices", ())), p.get("min"))
             for p in q.get("params", [])
         )
+        b = q["bound"]
+        scope = q.get("scope")
         query = Query(
-            q["name"], q["title"]["zh"], q["title"]["en"], q["answers"].strip(), params, tuple(q.get("order_by", []))
+            q["name"],
+            q["title"]["zh"],
+            q["title"]["en"],
+            q["answers"].strip(),
+            params,
+            tuple(q.get("order_by", [])),
+            Bound(b.get("top", 0), tuple(b.get("by", q.get("order_by", []))), b.get("aggregate", "")),
+            Scope(tuple(scope["levels"]), scope["by"]) if scope else None,
         )
         if not (HERE / f"{query.name}.cypher").exists():
             raise QueryError(f"catalogue.yaml names {query.name} but {query.name}.cypher is missing")
+        if bool(query.bound.top) == bool(query.bound.aggregate):
+            raise QueryError(f"catalogue.yaml: {query.name} needs a bound of either `top` or `aggregate`")
+        if query.scope and not set(query.scope.levels) <= set(LEVELS):
+            raise QueryError(f"catalogue.yaml: {query.name} scope levels must be among {', '.join(LEVELS)}")
         out[query.name] = query
     return out
 
@@ -142,8 +249,8 @@ def get(name: str) -> Query:
         raise QueryError(f"no query named {name!r}; `sanshe query --list` shows them") from None
 
 
-def execute(store: GraphStore, name: str, given: dict[str, str] | None = None) -> pd.DataFrame:
-    """Run catalogue query `name` on a graph store with command-line style parameters."""
+def _prepared(store: GraphStore, name: str, given: dict[str, str] | None) -> tuple[Query, str, dict[str, object]]:
+    """The query, the text to send to `store` and the parameters that text uses."""
     query = get(name)
     snapshot = None
     if query.needs_snapshot:
@@ -153,8 +260,85 @@ def execute(store: GraphStore, name: str, given: dict[str, str] | None = None) -
     text = query.text_for(getattr(store, "dialect", "ladybug"), params)
     # only the parameters the text still uses: a dropped filter's parameter is not sent
     used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", text)}
-    df = store.query(text, used)
-    return ordered(df, query.order_by)
+    return query, text, used
+
+
+def execute(store: GraphStore, name: str, given: dict[str, str] | None = None) -> pd.DataFrame:
+    """The whole answer of catalogue query `name` on a graph store, with command-line style
+    parameters (`scope` among them where the query takes one), rows in the declared order.
+    Raises QueryError for a wrong name or parameter."""
+    query, text, used = _prepared(store, name, given)
+    return ordered(store.query(text, used), query.order_by)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A bounded answer: `rows` (at most the query's `bound.top`, ranked by `bound.by`; every
+    row for an aggregate bound) and `rest`, how many rows of the whole answer are not shown."""
+
+    rows: pd.DataFrame
+    rest: int
+
+    @property
+    def total(self) -> int:
+        return len(self.rows) + self.rest
+
+
+def answer(store: GraphStore, name: str, given: dict[str, str] | None = None) -> Answer:
+    """The bounded default answer of `name` (see Bound): the store's rows are read in batches
+    and only the best `top` are kept, so a whole-country answer is never one frame in Python.
+    Raises QueryError for a wrong name or parameter."""
+    query, text, used = _prepared(store, name, given)
+    if not query.bound.top:
+        return Answer(ordered(store.query(text, used), query.order_by), 0)
+    keep, seen = None, 0
+    for batch in store.batches(text, used, EXPORT_BATCH_ROWS):
+        seen += len(batch)
+        keep = batch if keep is None else pd.concat([keep, batch], ignore_index=True)
+        keep = ordered(keep, query.bound.by).head(query.bound.top)
+    if keep is None:  # no rows at all: the columns still come from the store
+        return Answer(ordered(store.query(text, used), query.order_by), 0)
+    return Answer(keep.reset_index(drop=True), seen - len(keep))
+
+
+def export(store: GraphStore, name: str, given: dict[str, str] | None, out: Path) -> int:
+    """Write the whole answer of `name` to the Parquet file `out`, streamed from the store: the
+    embedded store copies the answer to the file itself (`COPY (query) TO`), Neo4j's records are
+    written in batches of EXPORT_BATCH_ROWS. Rows are in the query's own ORDER BY (a UNION's
+    parts one after the other). The file appears whole or not at all. Returns the rows written.
+    Raises QueryError for a wrong name or parameter."""
+    _query, text, used = _prepared(store, name, given)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # written beside the target and renamed: a half-written file never takes the target's name
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        rows = store.export_parquet(text, used, tmp, EXPORT_BATCH_ROWS)
+        shutil.move(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return rows
+
+
+def listing() -> str:
+    """`sanshe query --list`: each query with its parameters, the scopes it takes and its bound."""
+    out = []
+    for q in catalogue().values():
+        params = " ".join(f"[--param {p.name}=…]" for p in q.params)
+        scope = f" [--scope {'|'.join(q.scope.levels)}]" if q.scope else ""
+        out += [f"{q.name:<30} {q.title_en} · {q.title_zh} {params}{scope}".rstrip(), f"{'':<30} {q.bound.describe()}"]
+    return "\n".join(out)
+
+
+def more_note(query: Query, found: Answer) -> str:
+    """The line after a bounded answer: how many rows are not shown and how to see them."""
+    scope = " or --scope CODE to narrow it" if query.scope else ""
+    return (
+        f"… {found.rest:,} more rows not shown ({len(found.rows):,} of {found.total:,}); "
+        f"--out FILE.parquet writes them all{scope}"
+    )
 
 
 KIND_ORDER = {"federation": 0, "street": 1, "industry": 2}
@@ -216,6 +400,8 @@ def neo4j_cookbook() -> str:
         "parameter is given (not its default), so Neo4j plans the filtered query with its index.",
         "Queries marked *Neo4j form* differ from the embedded store's Cypher; the others are the",
         "same text for both. All are checked by Neo4j's own linter in the test suite.",
+        "`$scope` is a division code prefix (`'31'`, `'310106'`, `'310106006'` or a 12-digit community",
+        "code; docs/queries.md says what each query's scope selects); its lines are optional filters.",
         "",
     ]
     for q in catalogue().values():
@@ -227,7 +413,8 @@ def neo4j_cookbook() -> str:
                 + ", ".join(
                     f"`${p.name}` ({p.type}, default {'the snapshot date' if p.default == SNAPSHOT_DEFAULT else repr(p.default)})"
                     for p in q.params
-                ),
+                )
+                + (", `$scope` (string, default '')" if q.scope else ""),
                 "",
             ]
         out += ["```cypher", q.cypher_for("neo4j").strip(), "```", ""]
@@ -241,14 +428,28 @@ def catalogue_doc() -> str:
         "# Query catalogue",
         "",
         "Named, parameterised Cypher queries over the graph. Run one with",
-        "`sanshe query NAME [--param k=v ...] [--as-of YYYY-MM-DD] [--format table|json|csv]`",
+        "`sanshe query NAME [--param k=v ...] [--as-of YYYY-MM-DD] [--scope CODE] [--format table|json|csv]`",
         "(`--as-of D` is `--param as_of=D`, for the queries that take it); list them with",
         "`sanshe query --list`. Each has an oracle test (tests/test_queries_oracle.py) that",
-        "computes the same answer with pandas from the validated tables.",
+        "computes the same answer with pandas from the validated tables, whole, scoped and bounded.",
+        "",
+        "**Scope.** `--scope CODE` narrows a query to one division, by the prefix of the codes the",
+        "graph stores: a "
+        + ", a ".join(f"{level} is the first {digits} digits" for level, digits in LEVELS.items())
+        + " (a 12-digit code ending 000 is a street, a 6-digit one ending 0000 a province).",
+        "Codes are the registers' current ones: a street that a merger moved into another district",
+        "keeps its code. Each query says which levels it takes and what the scope selects.",
+        "",
+        "**Bound.** Without `--out`, a query prints a bounded answer: its first rows by a ranking and",
+        "a line saying how many more there are, or, where the answer is a handful of aggregates, all",
+        "of it. `sanshe query NAME --out FILE.parquet` writes the whole answer (scoped or not) to a",
+        "Parquet file, read from the store in batches.",
         "",
     ]
     for q in catalogue().values():
         out += [f"## `{q.name}` · {q.title_zh} · {q.title_en}", "", q.answers, ""]
+        scope = f"({', '.join(q.scope.levels)}): {q.scope.by}" if q.scope else ": none (the query names its community)"
+        out += [f"Scope {scope}. Default answer: {q.bound.describe()}.", ""]
         if q.params:
             out += ["| parameter | type | default | meaning |", "|---|---|---|---|"]
             out += [

@@ -1,6 +1,7 @@
 // Per community on $as_of: organisations serving it (providers of projects running that day),
 // certified workers serving it by level (certified by that year), projects running; gaps first.
 MATCH (c:Community)-[:IN_STREET]->(s:Street)
+WHERE c.code STARTS WITH $scope   // when $scope
 OPTIONAL MATCH (c)<-[:DELIVERED_IN]-(p:Project)-[:AWARDED_TO]->(o:SocialOrganisation)
 WHERE p.start_date <= $as_of AND p.end_date >= $as_of
 WITH c, s, count(DISTINCT o) AS organisations, count(DISTINCT p) AS projects

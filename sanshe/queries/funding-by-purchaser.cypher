@@ -1,4 +1,7 @@
 // Projects, budget and contract value per purchasing body.
+MATCH (sc:Community) WHERE sc.code STARTS WITH $scope   // when $scope
+MATCH (sc)<-[:DELIVERED_IN]-(p:Project)   // when $scope
+WITH DISTINCT p   // when $scope
 MATCH (b:Purchaser)-[:COMMISSIONED]->(p:Project)
 WHERE true
   AND p.year = $year             // when $year

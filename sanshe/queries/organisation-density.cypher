@@ -2,6 +2,7 @@
 // each street. Population is summed from the committees (the latest figure), not stored.
 MATCH (c:Community)-[:IN_STREET]->(s:Street)-[r:IN_DISTRICT]->(d:District)
 WHERE (r.valid_from IS NULL OR r.valid_from <= $as_of) AND (r.valid_to IS NULL OR r.valid_to > $as_of)
+  AND d.code STARTS WITH $scope   // when $scope
 WITH d, CAST(sum(c.population) AS INT64) AS population
 WITH d, population,
      COUNT { MATCH (o:SocialOrganisation)-[:RESIDES_IN]->(:Street)-[r2:IN_DISTRICT]->(d)
@@ -13,6 +14,7 @@ RETURN 'district' AS level, d.code AS district_code, d.code + '' AS code, d.name
 UNION ALL
 MATCH (c:Community)-[:IN_STREET]->(s:Street)-[r:IN_DISTRICT]->(d:District)
 WHERE (r.valid_from IS NULL OR r.valid_from <= $as_of) AND (r.valid_to IS NULL OR r.valid_to > $as_of)
+  AND s.code STARTS WITH $scope   // when $scope
 WITH d.code AS district_code, s, CAST(sum(c.population) AS INT64) AS population
 WITH district_code, s, population,
      COUNT { MATCH (o:SocialOrganisation)-[:RESIDES_IN]->(s)

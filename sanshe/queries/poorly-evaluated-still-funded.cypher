@@ -1,4 +1,5 @@
 // Providers rated below $below on a project who were awarded another contract afterwards.
+MATCH (s:Street)<-[:RESIDES_IN]-(o:SocialOrganisation) WHERE s.code STARTS WITH $scope   // when $scope
 MATCH (e:Evaluation)-[:EVALUATES]->(p:Project)-[:AWARDED_TO]->(o:SocialOrganisation)
 WHERE e.grade_rank < CASE $below WHEN '优秀' THEN 4 WHEN '良好' THEN 3 WHEN '合格' THEN 2 WHEN '不合格' THEN 1 END
 MATCH (later:Project)-[:AWARDED_TO]->(o)

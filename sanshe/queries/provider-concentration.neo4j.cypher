@@ -1,5 +1,8 @@
 // Share of each purchaser's contract value held by its top N providers (Neo4j form: values are
 // collected in descending order and the first $top summed with reduce).
+MATCH (sc:Community) WHERE sc.code STARTS WITH $scope   // when $scope
+MATCH (sc)<-[:DELIVERED_IN]-(p:Project)   // when $scope
+WITH DISTINCT p   // when $scope
 MATCH (b:Purchaser)-[:COMMISSIONED]->(p:Project)-[:AWARDED_TO]->(o:SocialOrganisation)
 WHERE true
   AND p.year = $year             // when $year
