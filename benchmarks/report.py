@@ -324,7 +324,9 @@ def render_baselines(results: list[dict], baselines: list[dict]) -> list[str]:
             f"## {b['scale'].capitalize()} read and contract checks before and after {issues}",
             "",
             f"Before: commit `{b['commit']}`, `{b['command']}` ({b['date']}, `{b['_file']}`); after: "
-            f"commit `{a.get('commit', '?')}`, `{a['command']}` ({a['date']}, `{a['_file']}`), one after the other on this machine. Each commit "
+            f"commit `{a.get('commit', '?')}`, `{a['command']}` ({a['date']}, `{a['_file']}`), "
+            f"{'the same day' if a['date'] == b['date'] else 'on different days'} on a machine of the same size "
+            "(not always in one session: the machines are noisy, so a ratio near 1 is within noise). Each commit "
             f"generated its own registers: {b['rows_read']:,} rows read before, {a['rows_read']:,} after.",
             "",
             "| stage | before | after | after / before | rows/s before | rows/s after |",
