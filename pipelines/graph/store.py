@@ -15,9 +15,10 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 import pyarrow as pa
@@ -30,6 +31,9 @@ from .. import progress
 from .arrow import typed_table
 from .dump import dump, fingerprint
 from .tables import GraphTables
+
+if TYPE_CHECKING:
+    import ladybug
 
 #: rows copied before a commit (see replace_with)
 COMMIT_ROWS = 250_000
@@ -272,42 +276,39 @@ class EmbeddedGraphStore:
     def fingerprint(self) -> str:
         return fingerprint(self)
 
-    def query(self, cypher: str, params: dict | None = None) -> pd.DataFrame:
+    @contextmanager
+    def _reading(self, cypher: str, params: dict | None) -> Iterator[ladybug.QueryResult]:
+        """The result of one read query, the database open while the block runs.
+
+        Opened per query, not kept: with one connection kept open for every catalogue query,
+        the national benchmark ran out of 24 GiB (the store's buffer pool keeps what the large
+        queries read); closing the database hands that memory back."""
         import ladybug
 
         if not self.path.exists():
             raise GraphNotLoadedError(f"no graph at {self.path}: run `sanshe run` first")
-        # Opened per query, not kept: with one connection kept open for every catalogue query,
-        # the national benchmark ran out of 24 GiB (the store's buffer pool keeps what the
-        # large queries read); closing the database hands that memory back.
         db = ladybug.Database(str(self.path), read_only=True)
         try:
-            conn = ladybug.Connection(db)
             # one statement gives one result (a list only for several `;`-separated ones)
-            return cast("ladybug.QueryResult", conn.execute(cypher, params or {})).get_as_df()
+            yield cast("ladybug.QueryResult", ladybug.Connection(db).execute(cypher, params or {}))
         finally:
             db.close()
+
+    def query(self, cypher: str, params: dict | None = None) -> pd.DataFrame:
+        with self._reading(cypher, params) as result:
+            return result.get_as_df()
 
     def batches(self, cypher: str, params: dict | None = None, size: int = 50_000) -> Iterator[pd.DataFrame]:
         """The answer to one read query as frames of at most `size` rows, typed as `query`
         types them (dates as datetime64[us]). The store holds the whole result while it is read
         (ladybug materialises a result), but Python converts one batch at a time."""
-        import ladybug
-
-        if not self.path.exists():
-            raise GraphNotLoadedError(f"no graph at {self.path}: run `sanshe run` first")
-        db = ladybug.Database(str(self.path), read_only=True)
-        try:
-            conn = ladybug.Connection(db)
-            table = cast("ladybug.QueryResult", conn.execute(cypher, params or {})).get_as_arrow(size)
-            for batch in table.to_batches():
+        with self._reading(cypher, params) as result:
+            for batch in result.get_as_arrow(size).to_batches():
                 df = batch.to_pandas(date_as_object=False)
                 for col in df.columns:
                     if pd.api.types.is_datetime64_any_dtype(df[col]):
                         df[col] = df[col].astype("datetime64[us]")
                 yield df
-        finally:
-            db.close()
 
     def export_parquet(self, cypher: str, params: dict | None, out: Path, size: int = 50_000) -> int:
         """Write the answer to one read query into the Parquet file `out`, `size` rows per
@@ -316,18 +317,11 @@ class EmbeddedGraphStore:
         pandas. (`COPY (query) TO` would write the file in the store, but ladybug 0.22 fails on
         several catalogue queries there, "Cannot evaluate expression with type PROPERTY", and
         drops the filter of others.)"""
-        import ladybug
         import pyarrow.parquet as pq
 
-        if not self.path.exists():
-            raise GraphNotLoadedError(f"no graph at {self.path}: run `sanshe run` first")
-        db = ladybug.Database(str(self.path), read_only=True)
-        try:
-            conn = ladybug.Connection(db)
-            table = cast("ladybug.QueryResult", conn.execute(cypher, params or {})).get_as_arrow(size)
+        with self._reading(cypher, params) as result:
+            table = result.get_as_arrow(size)
             with pq.ParquetWriter(out, table.schema) as writer:
                 for batch in table.to_batches():
                     writer.write_batch(batch)
             return table.num_rows
-        finally:
-            db.close()
