@@ -14,7 +14,7 @@ from graph_schema import schema
 from graph_schema.generate import neo4j_constraints
 from pipelines.graph.dump import dump_queries
 from pipelines.graph.neo4j_store import loader_statements
-from sanshe.queries.catalogue import catalogue
+from sanshe.queries.catalogue import COMPANIONS, catalogue
 
 LINT = Path(__file__).parent / "neo4j_lint"
 
@@ -46,6 +46,12 @@ def lint(statements: dict[str, str]) -> dict[str, list[dict]]:
 def neo4j_statements() -> dict[str, str]:
     s = schema()
     out = {f"query {q.name}": q.cypher_for("neo4j") for q in catalogue().values()}
+    out |= {
+        f"query {q.name} ({kind})": q.cypher_for("neo4j", kind)
+        for q in catalogue().values()
+        if q.has_companions
+        for kind in COMPANIONS
+    }
     out["query snapshot date"] = "MATCH (d:Dataset) RETURN d.snapshot_date AS day"
     out |= {f"loader {i}": stmt for i, stmt in enumerate(loader_statements(s))}
     out |= {f"dump {name}": q for name, q in dump_queries(s).items()}

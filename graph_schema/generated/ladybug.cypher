@@ -5,13 +5,13 @@ CREATE NODE TABLE IF NOT EXISTS Community(code STRING PRIMARY KEY, name STRING, 
 CREATE NODE TABLE IF NOT EXISTS CreditList(code STRING PRIMARY KEY, name STRING);
 CREATE NODE TABLE IF NOT EXISTS Dataset(key STRING PRIMARY KEY, district_code STRING, district_name STRING, snapshot_date DATE);
 CREATE NODE TABLE IF NOT EXISTS District(code STRING PRIMARY KEY, name STRING, valid_from DATE, valid_to DATE);
-CREATE NODE TABLE IF NOT EXISTS Evaluation(evaluation_id STRING PRIMARY KEY, evaluator STRING, eval_date DATE, score DOUBLE, grade STRING, grade_rank INT64);
+CREATE NODE TABLE IF NOT EXISTS Evaluation(evaluation_id STRING PRIMARY KEY, evaluator STRING, eval_date DATE, score DOUBLE, grade STRING, grade_rank INT64, later_awards INT64);
 CREATE NODE TABLE IF NOT EXISTS FundingSource(code STRING PRIMARY KEY, name STRING);
 CREATE NODE TABLE IF NOT EXISTS Hub(hub_id STRING PRIMARY KEY, name STRING, kind STRING, industry STRING, valid_from DATE, valid_to DATE);
 CREATE NODE TABLE IF NOT EXISTS OrgGrade(code STRING PRIMARY KEY, rank INT64);
 CREATE NODE TABLE IF NOT EXISTS PartyBranch(key STRING PRIMARY KEY);
 CREATE NODE TABLE IF NOT EXISTS PartyLiaison(liaison_id STRING PRIMARY KEY);
-CREATE NODE TABLE IF NOT EXISTS Project(project_id STRING PRIMARY KEY, name STRING, category STRING, procurement_method STRING, budget DOUBLE, contract_amount DOUBLE, award_date DATE, start_date DATE, end_date DATE, year INT64);
+CREATE NODE TABLE IF NOT EXISTS Project(project_id STRING PRIMARY KEY, name STRING, category STRING, procurement_method STRING, budget DOUBLE, contract_amount DOUBLE, award_date DATE, start_date DATE, end_date DATE, year INT64, community_count INT64, provider_grade_rank INT64, provider_on_credit_list BOOLEAN, provider_inspection STRING);
 CREATE NODE TABLE IF NOT EXISTS Purchaser(uscc STRING PRIMARY KEY, org_id STRING, name STRING);
 CREATE NODE TABLE IF NOT EXISTS SocialOrganisation(uscc STRING PRIMARY KEY, org_id STRING, name STRING, org_type STRING, registration_authority STRING, registration_date DATE, status STRING, status_date DATE, inspection_year INT64, inspection_result STRING, grade STRING, grade_date DATE, business_scope STRING, party_members INT64, valid_from DATE, valid_to DATE);
 CREATE NODE TABLE IF NOT EXISTS SocialWorker(worker_key STRING PRIMARY KEY, level STRING, certified_year INT64);

@@ -19,6 +19,8 @@ from data_contracts.enums import (
 )
 from graph_schema import NodeType, Schema, schema
 
+from .standing import later_awards, provider_standing
+
 RelKey = tuple[str, str, str]  # (type, from label, to label)
 
 
@@ -215,14 +217,26 @@ def _purchases(inp: GraphInput, s: Schema) -> Parts:
     )
     funded = prj.assign(source_code=prj["funding_source"].map(FUNDING_SOURCES))
     staffed = _explode(prj, "staffed_workers", "project_id")
+    delivered = _explode(prj, "served_communities", "project_id")
+    c, h = inp.current, inp.history
+    standing = provider_standing(
+        prj, c["organisations"], h["organisations.grades"], h["organisations.credit_lists"], c["annual_inspections"]
+    )
     return {
         "Purchaser": _from_source(buyers, s.node("Purchaser"), org_id=org_id(buyers["purchaser_uscc"])),
-        "Project": _from_source(prj, s.node("Project"), year=pd.to_datetime(prj["award_date"]).dt.year),
+        "Project": _from_source(
+            prj,
+            s.node("Project"),
+            year=pd.to_datetime(prj["award_date"]).dt.year,
+            # one per DELIVERED_IN edge, so a project's share per community is contract_amount / it
+            community_count=prj["project_id"].map(delivered["from"].value_counts()).fillna(0).astype("int64"),
+            **standing,
+        ),
         "FundingSource": pd.DataFrame({"code": list(FUNDING_SOURCES.values()), "name": list(FUNDING_SOURCES)}),
     }, {
         ("COMMISSIONED", "Purchaser", "Project"): _rel(prj, "purchaser_uscc", "project_id"),
         ("AWARDED_TO", "Project", "SocialOrganisation"): _rel(prj, "project_id", "provider_uscc"),
-        ("DELIVERED_IN", "Project", "Community"): _explode(prj, "served_communities", "project_id"),
+        ("DELIVERED_IN", "Project", "Community"): delivered,
         ("FUNDED_BY", "Project", "FundingSource"): _rel(funded, "project_id", "source_code", amount="contract_amount"),
         ("STAFFED_ON", "SocialWorker", "Project"): staffed[["to", "from"]].rename(columns={"to": "from", "from": "to"}),
     }
@@ -232,7 +246,10 @@ def _evaluations(inp: GraphInput, s: Schema) -> Parts:
     ev = inp.current["evaluations"]
     return {
         "Evaluation": _from_source(
-            ev, s.node("Evaluation"), grade_rank=ev["grade"].map(lambda g: EVALUATION_GRADES[g][0])
+            ev,
+            s.node("Evaluation"),
+            grade_rank=ev["grade"].map(lambda g: EVALUATION_GRADES[g][0]),
+            later_awards=later_awards(ev, inp.current["projects"], inp.current["organisations"]["uscc"]),
         ),
     }, {("EVALUATES", "Evaluation", "Project"): _rel(ev, "evaluation_id", "project_id")}
 

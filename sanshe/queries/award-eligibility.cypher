@@ -1,21 +1,14 @@
 // Awards to providers that, on the award date, lacked a valid grade of at least $min_grade,
 // failed or missed the annual inspection of the year before the award, or were on a credit list.
+// The provider's standing on each award day is computed at load time from its grade, credit-list
+// and inspection histories (Project.provider_*, pipelines/graph/standing.py).
+MATCH (need:OrgGrade {code: $min_grade})
 MATCH (sc:Community) WHERE sc.code STARTS WITH $scope   // when $scope
 MATCH (sc)<-[:DELIVERED_IN]-(p:Project)   // when $scope
-WITH DISTINCT p   // when $scope
+WITH DISTINCT p, need   // when $scope
 MATCH (p:Project)-[:AWARDED_TO]->(o:SocialOrganisation)
-OPTIONAL MATCH (o)-[:HAS_INSPECTION]->(i:AnnualInspection)
-WHERE i.year = p.year - 1
-WITH p, o, i, p.award_date AS day
-WITH p, o, i,
-     COUNT { MATCH (o)-[g:HAS_GRADE]->(x:OrgGrade), (need:OrgGrade {code: $min_grade})
-             WHERE x.rank >= need.rank AND g.valid_from <= day AND (g.valid_to IS NULL OR g.valid_to > day) } = 0 AS no_valid_grade,
-     COUNT { MATCH (o)-[c:ON_CREDIT_LIST]->(:CreditList)
-             WHERE c.valid_from <= day AND (c.valid_to IS NULL OR c.valid_to > day) } > 0 AS on_credit_list
-WITH p, o, no_valid_grade, on_credit_list,
-     CASE WHEN i IS NULL AND o.registration_date < date(to_string(p.year - 1) + '-01-01') THEN 'missing'
-          WHEN i.result = '不合格' THEN '不合格' ELSE '' END AS inspection_problem
-WHERE no_valid_grade OR on_credit_list OR inspection_problem <> ''
+WHERE p.provider_grade_rank < need.rank OR p.provider_on_credit_list OR p.provider_inspection <> ''
 RETURN p.project_id AS project_id, o.uscc AS provider_uscc, o.name AS provider, p.award_date AS award_date,
-       p.contract_amount AS contract_yuan, no_valid_grade, inspection_problem, on_credit_list
+       p.contract_amount AS contract_yuan, p.provider_grade_rank < need.rank AS no_valid_grade,
+       p.provider_inspection AS inspection_problem, p.provider_on_credit_list AS on_credit_list
 ORDER BY project_id

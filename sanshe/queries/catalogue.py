@@ -54,6 +54,15 @@ SCOPE = "scope"
 SCOPE_CODE = re.compile(r"[0-9]+")
 #: rows per batch in which `answer()` and `export()` read an answer from the store
 EXPORT_BATCH_ROWS = 50_000
+#: a bounded query may come with two companion files that answer its national bound without
+#: computing the whole answer: `<name>.first.cypher`, its first `$top` rows by the bound's
+#: ranking (in any order), and `<name>.count.cypher`, one row whose `rows` is the whole answer's
+#: length. They read facts computed at load time (pipelines/graph/standing.py); the oracle tests
+#: check that they agree with the whole answer. They take the query's parameters but no scope:
+#: a scoped answer is small, and is read whole.
+COMPANIONS = ("first", "count")
+#: the parameter a `first` companion takes its row count from
+TOP = "top"
 
 
 def scope_level(code: str) -> tuple[str, str]:
@@ -138,21 +147,29 @@ class Query:
     def has_neo4j_variant(self) -> bool:
         return (HERE / f"{self.name}.neo4j.cypher").exists()
 
-    def cypher_for(self, dialect: str) -> str:
-        """`<name>.neo4j.cypher` where the embedded store's Cypher is not Neo4j's, else the one file."""
-        if dialect == "neo4j" and self.has_neo4j_variant:
-            return (HERE / f"{self.name}.neo4j.cypher").read_text(encoding="utf-8")
-        return self.cypher
+    @property
+    def has_companions(self) -> bool:
+        """Whether the national bounded answer has its own two queries (see COMPANIONS)."""
+        return self.bound.top > 0 and all((HERE / f"{self.name}.{kind}.cypher").exists() for kind in COMPANIONS)
 
-    def text_for(self, dialect: str, params: dict[str, object]) -> str:
-        """The query to send: `cypher_for(dialect)` with each optional-filter line (see
+    def cypher_for(self, dialect: str, kind: str = "") -> str:
+        """`<name>[.<kind>].neo4j.cypher` where the embedded store's Cypher is not Neo4j's, else
+        `<name>[.<kind>].cypher`; `kind` names a companion (see COMPANIONS), "" the query."""
+        stem = f"{self.name}.{kind}" if kind else self.name
+        variant = HERE / f"{stem}.neo4j.cypher"
+        if dialect == "neo4j" and variant.exists():
+            return variant.read_text(encoding="utf-8")
+        return (HERE / f"{stem}.cypher").read_text(encoding="utf-8")
+
+    def text_for(self, dialect: str, params: dict[str, object], kind: str = "") -> str:
+        """The query (or its companion `kind`) to send: `cypher_for(dialect, kind)` with each optional-filter line (see
         OPTIONAL_LINE) kept, without its marker, when its parameter differs from the default,
         and dropped when not. Raises QueryError for a marker naming an undeclared parameter."""
         defaults = {p.name: p.default for p in self.params}
         if self.scope:
             defaults[SCOPE] = ""
         out = []
-        for line in self.cypher_for(dialect).splitlines():
+        for line in self.cypher_for(dialect, kind).splitlines():
             m = OPTIONAL_LINE.match(line)
             if not m:
                 out.append(line)
@@ -249,15 +266,18 @@ def get(name: str) -> Query:
         raise QueryError(f"no query named {name!r}; `sanshe query --list` shows them") from None
 
 
-def _prepared(store: GraphStore, name: str, given: dict[str, str] | None) -> tuple[Query, str, dict[str, object]]:
-    """The query, the text to send to `store` and the parameters that text uses."""
+def _prepared(
+    store: GraphStore, name: str, given: dict[str, str] | None, kind: str = ""
+) -> tuple[Query, str, dict[str, object]]:
+    """The query, the text to send to `store` (the query's, or its companion `kind`'s) and the
+    parameters that text uses."""
     query = get(name)
     snapshot = None
     if query.needs_snapshot:
         found = store.query("MATCH (d:Dataset) RETURN d.snapshot_date AS day")
         snapshot = pd.Timestamp(found["day"].iloc[0]).date() if len(found) else None
     params = query.bind(given or {}, snapshot)
-    text = query.text_for(getattr(store, "dialect", "ladybug"), params)
+    text = query.text_for(getattr(store, "dialect", "ladybug"), params, kind)
     # only the parameters the text still uses: a dropped filter's parameter is not sent
     used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", text)}
     return query, text, used
@@ -291,6 +311,8 @@ def answer(store: GraphStore, name: str, given: dict[str, str] | None = None) ->
     query, text, used = _prepared(store, name, given)
     if not query.bound.top:
         return Answer(ordered(store.query(text, used), query.order_by), 0)
+    if query.has_companions and not used.get(SCOPE):
+        return _from_companions(store, query, given)
     keep, seen = None, 0
     for batch in store.batches(text, used, EXPORT_BATCH_ROWS):
         seen += len(batch)
@@ -299,6 +321,16 @@ def answer(store: GraphStore, name: str, given: dict[str, str] | None = None) ->
     if keep is None:  # no rows at all: the columns still come from the store
         return Answer(ordered(store.query(text, used), query.order_by), 0)
     return Answer(keep.reset_index(drop=True), seen - len(keep))
+
+
+def _from_companions(store: GraphStore, query: Query, given: dict[str, str] | None) -> Answer:
+    """The national bounded answer from the query's companions (see COMPANIONS): two small
+    reads of load-time facts instead of the whole answer."""
+    _q, first, used = _prepared(store, query.name, given, "first")
+    rows = ordered(store.query(first, {**used, TOP: query.bound.top}), query.bound.by).head(query.bound.top)
+    _q, count, used = _prepared(store, query.name, given, "count")
+    total = int(store.query(count, used)["rows"].iloc[0])
+    return Answer(rows.reset_index(drop=True), total - len(rows))
 
 
 def export(store: GraphStore, name: str, given: dict[str, str] | None, out: Path) -> int:
@@ -445,6 +477,15 @@ def catalogue_doc() -> str:
         "of it. `sanshe query NAME --out FILE.parquet` writes the whole answer (scoped or not) to a",
         "Parquet file, read from the store in batches.",
         "",
+        "**Facts computed at load time.** Some national answers would otherwise walk every",
+        "provider's history for each of a million awards. The graph load computes those facts once",
+        "(a project's `community_count` and its provider's standing on the award day, an",
+        "evaluation's `later_awards`; `pipelines/graph/standing.py`), each checked against the",
+        "detailed relationships by tests/test_graph_standing.py. A query whose national bound is",
+        "answered by two small companion queries (`NAME.first.cypher`, its first rows, and",
+        "`NAME.count.cypher`, how many rows the whole answer has) shows them below; the oracle tests",
+        "check that they agree with the whole answer.",
+        "",
     ]
     for q in catalogue().values():
         out += [f"## `{q.name}` · {q.title_zh} · {q.title_en}", "", q.answers, ""]
@@ -460,4 +501,14 @@ def catalogue_doc() -> str:
             ]
             out.append("")
         out += ["```cypher", q.cypher.strip(), "```", ""]
+        if q.has_companions:
+            for kind in COMPANIONS:
+                out += [
+                    f"Its national bound, `{q.name}.{kind}.cypher`:",
+                    "",
+                    "```cypher",
+                    q.cypher_for("", kind).strip(),
+                    "```",
+                    "",
+                ]
     return "\n".join(out)

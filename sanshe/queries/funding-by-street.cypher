@@ -6,10 +6,10 @@ MATCH (p:Project)
 WHERE true
   AND p.year = $year             // when $year
   AND p.category = $category     // when $category
-WITH p, COUNT { MATCH (p)-[:DELIVERED_IN]->(:Community) } AS n
 MATCH (p)-[:DELIVERED_IN]->(:Community)-[:IN_STREET]->(s:Street)
 WHERE true
   AND s.code STARTS WITH $scope   // when $scope
-WITH s, p, sum(p.contract_amount / n) AS share
+// community_count: the project's DELIVERED_IN edges, counted at load time
+WITH s, p, sum(p.contract_amount / p.community_count) AS share
 RETURN s.code AS street_code, s.name AS street, count(p) AS projects, round(sum(share), 2) AS funding_yuan
 ORDER BY street_code

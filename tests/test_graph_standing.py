@@ -1,0 +1,113 @@
+"""The facts computed at load time (pipelines/graph/standing.py, Project.community_count) against
+the detailed data they summarise: each is recomputed here by Cypher from the graph's own
+relationships (grade, credit-list and inspection edges with their validity, DELIVERED_IN and
+AWARDED_TO edges), in the embedded store and in Neo4j, and must agree row for row. The rules
+are the ones award-eligibility and poorly-evaluated-still-funded applied before the facts
+existed."""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from data_contracts.enums import ORG_GRADES
+from pipelines.graph.standing import later_awards
+
+DETAILED_STANDING = """
+MATCH (p:Project)-[:AWARDED_TO]->(o:SocialOrganisation)
+WITH p, o, p.award_date AS day
+RETURN p.project_id AS project_id,
+       COUNT { MATCH (o)-[g:HAS_GRADE]->(x:OrgGrade)
+               WHERE x.rank >= $rank AND g.valid_from <= day AND (g.valid_to IS NULL OR g.valid_to > day) } > 0 AS graded,
+       COUNT { MATCH (o)-[c:ON_CREDIT_LIST]->(:CreditList)
+               WHERE c.valid_from <= day AND (c.valid_to IS NULL OR c.valid_to > day) } > 0 AS listed,
+       p.provider_grade_rank >= $rank AS graded_fact, p.provider_on_credit_list AS listed_fact
+"""
+
+
+@pytest.fixture(params=["embedded", "neo4j"], scope="module")
+def graph(request, store):
+    return store if request.param == "embedded" else request.getfixturevalue("neo4j")
+
+
+@pytest.mark.parametrize("rank", range(1, len(ORG_GRADES) + 1))
+def test_the_provider_standing_on_the_award_day_agrees_with_the_histories(graph, rank):
+    got = graph.query(DETAILED_STANDING, {"rank": rank})
+    assert len(got) > 0
+    assert (got["graded"] == got["graded_fact"]).all(), got[got["graded"] != got["graded_fact"]].head()
+    assert (got["listed"] == got["listed_fact"]).all(), got[got["listed"] != got["listed_fact"]].head()
+    assert got["listed"].any() and got["graded"].any() and not got["graded"].all()
+
+
+def test_the_inspection_problem_agrees_with_the_inspections(graph):
+    text = """
+    MATCH (p:Project)-[:AWARDED_TO]->(o:SocialOrganisation)
+    OPTIONAL MATCH (o)-[:HAS_INSPECTION]->(i:AnnualInspection)
+    WHERE i.year = p.year - 1
+    RETURN p.project_id AS project_id, p.year AS year, o.registration_date AS registered,
+           i.result AS result, i IS NULL AS uninspected, p.provider_inspection AS fact
+    """
+    got = graph.query(text)
+    registered = pd.to_datetime(got["registered"])
+    year_start = pd.to_datetime([f"{int(y) - 1}-01-01" if pd.notna(y) else None for y in got["year"]])
+    expect = [
+        "missing" if none and pd.notna(r) and pd.notna(s) and r < s else "不合格" if res == "不合格" else ""
+        for none, r, s, res in zip(got["uninspected"], registered, year_start, got["result"], strict=True)
+    ]
+    assert got["fact"].tolist() == expect
+    assert {"missing", "不合格", ""} <= set(expect), "the sample should exercise every outcome"
+
+
+def test_later_awards_count_the_rows_each_evaluation_gives(graph):
+    detailed = graph.query(
+        """
+        MATCH (e:Evaluation)-[:EVALUATES]->(p:Project)-[:AWARDED_TO]->(o:SocialOrganisation)
+        OPTIONAL MATCH (later:Project)-[:AWARDED_TO]->(o)
+        WHERE later.award_date > e.eval_date AND later.project_id <> p.project_id
+        RETURN e.evaluation_id AS evaluation_id, count(later) AS later, e.later_awards AS fact
+        """
+    )
+    assert len(detailed) > 0 and detailed["later"].sum() > 0
+    assert (detailed["later"] == detailed["fact"]).all(), detailed[detailed["later"] != detailed["fact"]].head()
+    # an evaluation of a project with no provider in the graph has no count
+    linked = set(detailed["evaluation_id"])
+    rest = graph.query("MATCH (e:Evaluation) RETURN e.evaluation_id AS evaluation_id, e.later_awards AS fact")
+    assert rest[~rest["evaluation_id"].isin(linked)]["fact"].isna().all()
+
+
+def test_community_count_is_the_projects_delivered_in_edges(graph):
+    got = graph.query(
+        "MATCH (p:Project) RETURN p.project_id AS project_id, p.community_count AS fact, "
+        "COUNT { MATCH (p)-[:DELIVERED_IN]->(:Community) } AS edges"
+    )
+    assert len(got) > 0 and (got["fact"] == got["edges"]).all()
+
+
+def test_later_awards_edge_cases():
+    """Same day is not later, the rated project is not counted, a missing day counts nothing,
+    an unknown provider has no count (the binary search's block edges and clipping)."""
+    d = dt.date
+    projects = pd.DataFrame(
+        {
+            "project_id": ["P1", "P2", "P3", "P4", "Q1", "R1"],
+            "provider_uscc": ["A", "A", "A", "A", "B", None],
+            "award_date": [d(2020, 1, 1), d(2021, 1, 1), d(2022, 1, 1), None, d(1990, 1, 1), d(2020, 1, 1)],
+        }
+    )
+    evaluations = pd.DataFrame(
+        {
+            "project_id": ["P1", "P1", "P2", "P3", "Q1", "R1", "ZZ", "P2"],
+            "eval_date": [
+                d(2019, 1, 1),  # before every award of A: P2 and P3 (P1 is the rated project)
+                d(2021, 1, 1),  # the same day as P2 is not after it: P3 only
+                d(2023, 1, 1),  # after every award
+                None,  # no day: nothing is later
+                d(1980, 1, 1),  # B's only award is the rated one
+                d(2019, 1, 1),  # no provider
+                d(2019, 1, 1),  # unknown project
+                d(2020, 6, 1),  # P2 itself is later but not counted: P3
+            ],
+        }
+    )
+    got = later_awards(evaluations, projects, pd.Series(["A", "B"]))
+    assert got.tolist() == [2, 1, 0, 0, 0, pd.NA, pd.NA, 1]
