@@ -229,7 +229,8 @@ def _purchases(inp: GraphInput, s: Schema) -> Parts:
             s.node("Project"),
             year=pd.to_datetime(prj["award_date"]).dt.year,
             # one per DELIVERED_IN edge, so a project's share per community is contract_amount / it
-            community_count=prj["project_id"].map(delivered["from"].value_counts()).fillna(0).astype("int64"),
+            # (explode keeps each row's index: counted by index, not by looking up the id)
+            community_count=delivered.groupby(level=0).size().reindex(prj.index, fill_value=0),
             **standing,
         ),
         "FundingSource": pd.DataFrame({"code": list(FUNDING_SOURCES.values()), "name": list(FUNDING_SOURCES)}),
