@@ -155,17 +155,30 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
         top = list(big["steps"].items())[:8]
         out += ["", "Slowest steps of that run: " + ", ".join(f"`{k}` {v:.1f} s" for k, v in top) + "."]
     slow = {n: q for n, q in big["queries"].items() if q["p95_seconds"] > big["targets"]["query_p95_seconds_max"]}
-    if slow and _scoped(big):
+    whole = {n: q for n, q in slow.items() if q.get("bound_from", "whole answer") == "whole answer"}
+    if whole and _scoped(big):
         out += [
             "",
-            "Queries over the p95 target with their default (bounded) answer still read the whole country's "
-            "answer in the store and keep the first rows: the bound caps what is shown, not what is computed. "
-            "Slowest: "
+            "Queries over the p95 target whose default (bounded) answer still reads the whole country's "
+            "answer in the store and keeps the first rows (the bound caps what is shown, not what is computed): "
             + ", ".join(
                 f"`{n}` {q['p95_seconds']:.1f} s for {q['rows'] + q['rest']:,} rows"
-                for n, q in sorted(slow.items(), key=lambda kv: -kv[1]["p95_seconds"])[:4]
+                for n, q in sorted(whole.items(), key=lambda kv: -kv[1]["p95_seconds"])
             )
             + ".",
+        ]
+    rest = {n: q for n, q in slow.items() if n not in whole}
+    if rest and _scoped(big):
+        out += [
+            "",
+            "Over the target although computed from load-time facts (companions) or already an aggregate: "
+            + ", ".join(
+                f"`{n}` {q['p95_seconds']:.2f} s ({q.get('bound_from', 'whole answer')})"
+                for n, q in sorted(rest.items(), key=lambda kv: -kv[1]["p95_seconds"])
+            )
+            + ". Their companions read a handful of rows, but the embedded store joins by hashing a whole "
+            "table unless a join-order HINT lets it extend from those rows, so each join with organisations "
+            "or projects still reads that table.",
         ]
     elif slow:
         out += [
@@ -286,11 +299,13 @@ def _query_table(r: dict) -> list[str]:
         return out
     out = [
         "Default: the bounded answer `sanshe query NAME` prints (rows shown + rows left out); district: the same "
-        "with `--scope` the first district's code; export: the whole answer written by `--out FILE.parquet`, once.",
+        "with `--scope` the first district's code; export: the whole answer written by `--out FILE.parquet`, once. "
+        "Bound from: how the default answer was found (companions: two reads of load-time facts; whole answer: "
+        "computed whole and its first rows kept; aggregate: the answer is already small).",
         "",
-        "| query | default p50 | default p95 | rows shown + left out | district p50 | district p95 | district rows "
-        "| export rows | export rows/s |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| query | default p50 | default p95 | rows shown + left out | bound from | district p50 | district p95 "
+        "| district rows | export rows | export rows/s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, q in r["queries"].items():
         d, e = q.get("district"), q["export"]
@@ -299,7 +314,7 @@ def _query_table(r: dict) -> list[str]:
         )
         out.append(
             f"| `{name}` | {q['p50_seconds']:.3f} s | {q['p95_seconds']:.3f} s | {q['rows']:,} + {q['rest']:,} | "
-            f"{scoped} | {e['rows']:,} | {e['rows_per_second']:,} |"
+            f"{q.get('bound_from', '—')} | {scoped} | {e['rows']:,} | {e['rows_per_second']:,} |"
         )
     return out
 
