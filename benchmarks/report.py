@@ -31,7 +31,8 @@ REMEDIES = {
     "read": "read with pyarrow where a file has no quoted line breaks (its row numbers are then line numbers); the Python "
     "CSV reader is kept for exact row numbers in the rest",
     "graph load": "the floor copies the same tables in {floor_load:.0f} s; the rest is building the node and "
-    "relationship tables from the registers (an incremental run copies only the tables whose digest changed)",
+    "relationship tables from the registers, with the facts the catalogue's national answers read (a provider's "
+    "standing on each award day, each evaluation's later awards, each street's totals; pipelines/graph/standing.py)",
     "resolution": "the provider look-up and the snapshot histories still walk rows in Python; keep registers as Arrow "
     "columns",
     "great expectations": "the library hashes every column of a batch for its fingerprint and rebuilds the Data Docs "

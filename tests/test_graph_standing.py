@@ -111,3 +111,22 @@ def test_later_awards_edge_cases():
     )
     got = later_awards(evaluations, projects, pd.Series(["A", "B"]))
     assert got.tolist() == [2, 1, 0, 0, 0, pd.NA, pd.NA, 1]
+
+
+def test_street_totals_agree_with_the_projects_delivered_there(graph):
+    got = graph.query(
+        """
+        MATCH (p:Project)-[:DELIVERED_IN]->(:Community)-[:IN_STREET]->(s:Street)
+        WITH s, p, sum(p.contract_amount / COUNT { MATCH (p)-[:DELIVERED_IN]->(:Community) }) AS share
+        RETURN s.code AS code, count(p) AS projects, sum(share) AS funding, s.project_count AS projects_fact,
+               s.funding_yuan AS funding_fact
+        """
+    )
+    assert len(got) > 1
+    assert (got["projects"] == got["projects_fact"]).all()
+    assert (got["funding"] - got["funding_fact"]).abs().max() <= 0.005 + 1e-6
+    others = graph.query(
+        "MATCH (s:Street) WHERE NOT EXISTS { MATCH (s)<-[:IN_STREET]-(:Community)<-[:DELIVERED_IN]-(:Project) } "
+        "RETURN s.project_count AS n, s.funding_yuan AS f"
+    )
+    assert (others["n"] == 0).all() and (others["f"] == 0).all()

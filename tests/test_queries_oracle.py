@@ -693,3 +693,13 @@ def test_an_optional_filter_line_is_sent_only_when_its_parameter_is_given():
     assert "p.year" not in every and "p.category" not in every and "// when" not in every
     one = q.text_for("neo4j", q.bind({"year": "2024"}))
     assert "AND p.year = $year" in one and "p.category" not in one
+
+
+def test_companions_answer_only_the_parameters_they_name():
+    """funding-by-street's companions read all-years totals: a given year or category, or a
+    scope, sends the query whole; award-eligibility's companions take its grade."""
+    streets, awards = catalogue()["funding-by-street"], catalogue()["award-eligibility"]
+    assert streets.companions_take({}) and awards.companions_take({"min_grade": "4A"})
+    assert not streets.companions_take({"year": "2019"}) and not streets.companions_take({"category": "养老服务"})
+    assert not awards.companions_take({"scope": "310106"})
+    assert not catalogue()["hub-coverage"].companions_take({})

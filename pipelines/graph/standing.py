@@ -151,3 +151,31 @@ def later_awards(evaluations: pd.DataFrame, projects: pd.DataFrame, providers: p
     out = pd.Series(pd.array(count, dtype="Int64"), index=evaluations.index)
     out[provider.isna().to_numpy()] = pd.NA
     return out
+
+
+def street_funding(delivered: pd.DataFrame, projects: pd.DataFrame, communities: pd.DataFrame) -> pd.DataFrame:
+    """Per street (index: its 12-digit code), over all years and catalogue categories, what
+    funding-by-street answers at national level with its default parameters:
+
+    - `project_count` (int): projects delivered in at least one of its communities;
+    - `funding_yuan` (float, yuan, rounded to fen): the sum of those projects' contract values,
+      a project serving n communities giving each community 1/n (catalogue.yaml's rule).
+
+    `delivered` is the DELIVERED_IN table (from: project_id, to: community code) indexed like
+    the `projects` rows it was exploded from; `communities` maps community_code to street_code.
+    Streets without a project are absent."""
+    share = projects["contract_amount"] / delivered.groupby(level=0).size().reindex(projects.index)
+    d = pd.DataFrame(
+        {
+            "street": _lookup(delivered["to"], communities["community_code"], communities["street_code"]).to_numpy(),
+            "project": delivered["from"].to_numpy(),
+            "share": share.reindex(delivered.index).to_numpy(),
+        }
+    ).dropna(subset=["street"])
+    by_street = d.groupby("street")
+    return pd.DataFrame(
+        {
+            "project_count": d.drop_duplicates(["street", "project"]).groupby("street").size(),
+            "funding_yuan": by_street["share"].sum().round(2),
+        }
+    )

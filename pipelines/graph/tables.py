@@ -19,7 +19,7 @@ from data_contracts.enums import (
 )
 from graph_schema import NodeType, Schema, schema
 
-from .standing import later_awards, provider_standing
+from .standing import later_awards, provider_standing, street_funding
 
 RelKey = tuple[str, str, str]  # (type, from label, to label)
 
@@ -222,7 +222,16 @@ def _purchases(inp: GraphInput, s: Schema) -> Parts:
     standing = provider_standing(
         prj, c["organisations"], h["organisations.grades"], h["organisations.credit_lists"], c["annual_inspections"]
     )
+    streets = c["communities"].drop_duplicates("street_code")
+    totals = street_funding(delivered, prj, c["communities"].drop_duplicates("community_code"))
     return {
+        # streets carry their funding totals, so they are built here rather than read whole
+        "Street": _from_source(
+            streets,
+            s.node("Street"),
+            project_count=streets["street_code"].map(totals["project_count"]).fillna(0).astype("int64"),
+            funding_yuan=streets["street_code"].map(totals["funding_yuan"]).fillna(0.0),
+        ),
         "Purchaser": _from_source(buyers, s.node("Purchaser"), org_id=org_id(buyers["purchaser_uscc"])),
         "Project": _from_source(
             prj,

@@ -58,8 +58,8 @@ EXPORT_BATCH_ROWS = 50_000
 #: computing the whole answer: `<name>.first.cypher`, its first `$top` rows by the bound's
 #: ranking (in any order), and `<name>.count.cypher`, one row whose `rows` is the whole answer's
 #: length. They read facts computed at load time (pipelines/graph/standing.py); the oracle tests
-#: check that they agree with the whole answer. They take the query's parameters but no scope:
-#: a scoped answer is small, and is read whole.
+#: check that they agree with the whole answer. They take the parameters their text names, and
+#: no scope: with another parameter given, or a scope (a small answer), the query is read whole.
 COMPANIONS = ("first", "count")
 #: the parameter a `first` companion takes its row count from
 TOP = "top"
@@ -151,6 +151,15 @@ class Query:
     def has_companions(self) -> bool:
         """Whether the national bounded answer has its own two queries (see COMPANIONS)."""
         return self.bound.top > 0 and all((HERE / f"{self.name}.{kind}.cypher").exists() for kind in COMPANIONS)
+
+    def companions_take(self, given: dict[str, str]) -> bool:
+        """Whether the companions can answer with these parameters: each given parameter must be
+        one both companions use (a companion reading totals over all years cannot filter by year;
+        such a query is then answered whole). Never with a scope."""
+        if not self.has_companions or given.get(SCOPE):
+            return False
+        texts = [self.cypher_for("", kind) for kind in COMPANIONS]
+        return all(re.search(rf"\${name}\b", t) for name in given for t in texts)
 
     def cypher_for(self, dialect: str, kind: str = "") -> str:
         """`<name>[.<kind>].neo4j.cypher` where the embedded store's Cypher is not Neo4j's, else
@@ -311,7 +320,7 @@ def answer(store: GraphStore, name: str, given: dict[str, str] | None = None) ->
     query, text, used = _prepared(store, name, given)
     if not query.bound.top:
         return Answer(ordered(store.query(text, used), query.order_by), 0)
-    if query.has_companions and not used.get(SCOPE):
+    if query.companions_take(given or {}):
         return _from_companions(store, query, given)
     keep, seen = None, 0
     for batch in store.batches(text, used, EXPORT_BATCH_ROWS):
