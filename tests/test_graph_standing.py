@@ -25,6 +25,25 @@ RETURN p.project_id AS project_id,
 """
 
 
+SNAPSHOT_LINKAGE = """
+MATCH (d:Dataset)
+MATCH (c:Community)
+OPTIONAL MATCH (c)<-[:DELIVERED_IN]-(p:Project)-[:AWARDED_TO]->(o:SocialOrganisation)
+WHERE p.start_date <= d.snapshot_date AND p.end_date >= d.snapshot_date
+WITH c, d, count(DISTINCT o) AS organisations, count(DISTINCT p) AS projects
+OPTIONAL MATCH (c)<-[:SERVES]-(w:SocialWorker)
+WHERE w.certified_year <= $snapshot_year
+WITH c, organisations, projects,
+     count(CASE WHEN w.level = '助理社会工作师' THEN 1 END) AS assistant,
+     count(CASE WHEN w.level = '社会工作师' THEN 1 END) AS intermediate,
+     count(CASE WHEN w.level = '高级社会工作师' THEN 1 END) AS senior
+RETURN c.code AS code, organisations, projects, assistant, intermediate, senior,
+       c.snapshot_organisations AS organisations_fact, c.snapshot_projects AS projects_fact,
+       c.snapshot_assistant_workers AS assistant_fact, c.snapshot_intermediate_workers AS intermediate_fact,
+       c.snapshot_senior_workers AS senior_fact
+"""
+
+
 @pytest.fixture(params=["embedded", "neo4j"], scope="module")
 def graph(request, store):
     return store if request.param == "embedded" else request.getfixturevalue("neo4j")
@@ -130,3 +149,18 @@ def test_street_totals_agree_with_the_projects_delivered_there(graph):
         "RETURN s.project_count AS n, s.funding_yuan AS f"
     )
     assert (others["n"] == 0).all() and (others["f"] == 0).all()
+
+
+def test_the_snapshot_linkage_agrees_with_projects_and_workers(graph):
+    """Community.snapshot_* against community-linkage's own detailed pattern on the snapshot day."""
+    year = (
+        "d.snapshot_date.year"
+        if getattr(graph, "dialect", "ladybug") == "neo4j"
+        else "date_part('year', d.snapshot_date)"
+    )
+    got = graph.query(SNAPSHOT_LINKAGE.replace("$snapshot_year", year))
+    assert len(got) > 1
+    for name in ("organisations", "projects", "assistant", "intermediate", "senior"):
+        assert (got[name] == got[f"{name}_fact"]).all(), (name, got[got[name] != got[f"{name}_fact"]].head())
+        assert got[name].sum() > 0 or name == "senior", f"the sample should have {name} on the snapshot day"
+    assert ((got["organisations"] == 0) | ((got["assistant"] + got["intermediate"] + got["senior"]) == 0)).any()

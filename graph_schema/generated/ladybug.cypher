@@ -1,7 +1,7 @@
 // Generated from graph_schema/ by `sanshe schema generate`. Do not edit.
 
 CREATE NODE TABLE IF NOT EXISTS AnnualInspection(key STRING PRIMARY KEY, year INT64, result STRING);
-CREATE NODE TABLE IF NOT EXISTS Community(code STRING PRIMARY KEY, name STRING, kind STRING, population INT64);
+CREATE NODE TABLE IF NOT EXISTS Community(code STRING PRIMARY KEY, name STRING, kind STRING, population INT64, snapshot_organisations INT64, snapshot_projects INT64, snapshot_assistant_workers INT64, snapshot_intermediate_workers INT64, snapshot_senior_workers INT64);
 CREATE NODE TABLE IF NOT EXISTS CreditList(code STRING PRIMARY KEY, name STRING);
 CREATE NODE TABLE IF NOT EXISTS Dataset(key STRING PRIMARY KEY, district_code STRING, district_name STRING, snapshot_date DATE);
 CREATE NODE TABLE IF NOT EXISTS District(code STRING PRIMARY KEY, name STRING, valid_from DATE, valid_to DATE);

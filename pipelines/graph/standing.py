@@ -11,12 +11,14 @@ evaluation with no date has no later awards.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from data_contracts.enums import ORG_GRADES
+from data_contracts.enums import ORG_GRADES, WORKER_LEVELS
 
 #: the inspection result that fails (the register's 年检结论)
 FAILED = "不合格"
@@ -179,3 +181,41 @@ def street_funding(delivered: pd.DataFrame, projects: pd.DataFrame, communities:
             "funding_yuan": by_street["share"].sum().round(2),
         }
     )
+
+
+def community_linkage(
+    projects: pd.DataFrame, providers: pd.Series, workers: pd.DataFrame, day: dt.date
+) -> pd.DataFrame:
+    """Per community (index: its 12-digit code) on the snapshot day `day`, what
+    community-linkage answers with its default parameters (the three-way linkage, 三社联动):
+
+    - `snapshot_organisations`, `snapshot_projects` (int): distinct providers and projects of the
+      contracts running that day (start_date <= day <= end_date) delivered there, a project
+      counting only with a provider among `providers` (registered organisations' USCCs);
+    - `snapshot_<level>_workers` (int), level as data_contracts.enums.WORKER_LEVELS names it:
+      social workers of that level serving the community (one per SERVES edge) certified by
+      `day`'s year.
+
+    Communities with none of these are absent (the caller fills 0)."""
+    day64 = pd.Timestamp(day)
+    running = projects[
+        _is_in(projects["provider_uscc"], providers)
+        & (_days(projects["start_date"]) <= day64).to_numpy()
+        & (_days(projects["end_date"]) >= day64).to_numpy()
+    ]
+    served = running[["project_id", "provider_uscc", "served_communities"]].explode("served_communities")
+    served = served.dropna(subset=["served_communities"]).rename(columns={"served_communities": "community"})
+    by = served.groupby("community")
+    out = pd.DataFrame(
+        {
+            "snapshot_organisations": by["provider_uscc"].nunique(),
+            "snapshot_projects": by["project_id"].nunique(),
+        }
+    )
+    certified = workers[pd.to_numeric(workers["certified_year"], errors="coerce").le(day.year).to_numpy()]
+    serving = certified[["level", "served_communities"]].explode("served_communities").dropna()
+    counts = serving.groupby(["served_communities", "level"]).size().unstack("level")
+    for level, name in WORKER_LEVELS.items():
+        col = counts[level] if level in counts else pd.Series(dtype="int64")
+        out = out.join(col.rename(f"snapshot_{name}_workers"), how="outer")
+    return out.fillna(0).astype("int64")

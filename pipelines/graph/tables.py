@@ -19,7 +19,7 @@ from data_contracts.enums import (
 )
 from graph_schema import NodeType, Schema, schema
 
-from .standing import later_awards, provider_standing, street_funding
+from .standing import community_linkage, later_awards, provider_standing, street_funding
 
 RelKey = tuple[str, str, str]  # (type, from label, to label)
 
@@ -81,7 +81,7 @@ def build(inp: GraphInput, s: Schema | None = None) -> GraphTables:
     }
     nodes["Dataset"] = pd.DataFrame([{"key": "sanshe", **inp.dataset}])
     rels: dict[RelKey, pd.DataFrame] = {}
-    for part in (_geography, _organisations, _hubs, _workers, _purchases, _evaluations):
+    for part in (_geography, _organisations, _hubs, _workers, _purchases, _evaluations, _linkage):
         n, r = part(inp, s)
         nodes.update(n)
         rels.update(r)
@@ -250,6 +250,19 @@ def _purchases(inp: GraphInput, s: Schema) -> Parts:
         ("FUNDED_BY", "Project", "FundingSource"): _rel(funded, "project_id", "source_code", amount="contract_amount"),
         ("STAFFED_ON", "SocialWorker", "Project"): staffed[["to", "from"]].rename(columns={"to": "from", "from": "to"}),
     }
+
+
+def _linkage(inp: GraphInput, s: Schema) -> Parts:
+    """Committees, with their three-way linkage on the snapshot day computed at load time."""
+    c = inp.current
+    com = c["communities"].drop_duplicates("community_code")
+    day = inp.dataset.get("snapshot_date")
+    if day is None:  # no snapshot day: nothing to count on
+        facts = pd.DataFrame(columns=[p.name for p in s.node("Community").properties if p.name.startswith("snapshot_")])
+    else:
+        facts = community_linkage(c["projects"], c["organisations"]["uscc"], c["workers"], day)
+    derived = {name: com["community_code"].map(facts[name]).fillna(0).astype("int64") for name in facts.columns}
+    return {"Community": _from_source(com, s.node("Community"), **derived)}, {}
 
 
 def _evaluations(inp: GraphInput, s: Schema) -> Parts:

@@ -158,7 +158,8 @@ class Query:
         such a query is then answered whole). Never with a scope."""
         if not self.has_companions or given.get(SCOPE):
             return False
-        texts = [self.cypher_for("", kind) for kind in COMPANIONS]
+        # what the text sends, not its comments
+        texts = [re.sub(r"//[^\n]*", "", self.cypher_for("", kind)) for kind in COMPANIONS]
         return all(re.search(rf"\${name}\b", t) for name in given for t in texts)
 
     def cypher_for(self, dialect: str, kind: str = "") -> str:
