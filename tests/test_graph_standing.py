@@ -164,3 +164,22 @@ def test_the_snapshot_linkage_agrees_with_projects_and_workers(graph):
         assert (got[name] == got[f"{name}_fact"]).all(), (name, got[got[name] != got[f"{name}_fact"]].head())
         assert got[name].sum() > 0 or name == "senior", f"the sample should have {name} on the snapshot day"
     assert ((got["organisations"] == 0) | ((got["assistant"] + got["intermediate"] + got["senior"]) == 0)).any()
+
+
+def test_the_snapshot_hub_coverage_agrees_with_memberships_branches_and_liaisons(graph, store):
+    """Hub.snapshot_* against hub-coverage's detailed answer on the snapshot day."""
+    from sanshe.queries.catalogue import execute
+
+    day = str(store.query("MATCH (d:Dataset) RETURN d.snapshot_date AS day")["day"].iloc[0])[:10]
+    detailed = execute(graph, "hub-coverage", {"as_of": day}).set_index("hub_id")
+    facts = graph.query(
+        "MATCH (h:Hub) RETURN h.hub_id AS hub_id, h.snapshot_members AS members, "
+        "h.snapshot_with_party_branch AS with_party_branch, h.snapshot_with_liaison_only AS with_liaison_only, "
+        "h.snapshot_with_neither AS with_neither"
+    ).set_index("hub_id")
+    columns = ["members", "with_party_branch", "with_liaison_only", "with_neither"]
+    assert detailed["members"].sum() > 0 and detailed["with_liaison_only"].sum() > 0
+    got = facts.loc[detailed.index, columns].astype(int)
+    assert (got == detailed[columns].astype(int)).all().all()
+    # a hub that does not exist that day has no members counted
+    assert (facts.drop(index=detailed.index)["members"] == 0).all()

@@ -702,7 +702,7 @@ def test_companions_answer_only_the_parameters_they_name():
     assert streets.companions_take({}) and awards.companions_take({"min_grade": "4A"})
     assert not streets.companions_take({"year": "2019"}) and not streets.companions_take({"category": "养老服务"})
     assert not awards.companions_take({"scope": "310106"})
-    assert not catalogue()["hub-coverage"].companions_take({})
+    assert not catalogue()["hub-network-history"].companions_take({})
     # community-linkage's companions count the snapshot day only
     linkage = catalogue()["community-linkage"]
     assert linkage.companions_take({}) and not linkage.companions_take({"as_of": "2015-06-30"})

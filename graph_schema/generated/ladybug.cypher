@@ -7,7 +7,7 @@ CREATE NODE TABLE IF NOT EXISTS Dataset(key STRING PRIMARY KEY, district_code ST
 CREATE NODE TABLE IF NOT EXISTS District(code STRING PRIMARY KEY, name STRING, valid_from DATE, valid_to DATE);
 CREATE NODE TABLE IF NOT EXISTS Evaluation(evaluation_id STRING PRIMARY KEY, evaluator STRING, eval_date DATE, score DOUBLE, grade STRING, grade_rank INT64, later_awards INT64);
 CREATE NODE TABLE IF NOT EXISTS FundingSource(code STRING PRIMARY KEY, name STRING);
-CREATE NODE TABLE IF NOT EXISTS Hub(hub_id STRING PRIMARY KEY, name STRING, kind STRING, industry STRING, valid_from DATE, valid_to DATE);
+CREATE NODE TABLE IF NOT EXISTS Hub(hub_id STRING PRIMARY KEY, name STRING, kind STRING, industry STRING, snapshot_members INT64, snapshot_with_party_branch INT64, snapshot_with_liaison_only INT64, snapshot_with_neither INT64, valid_from DATE, valid_to DATE);
 CREATE NODE TABLE IF NOT EXISTS OrgGrade(code STRING PRIMARY KEY, rank INT64);
 CREATE NODE TABLE IF NOT EXISTS PartyBranch(key STRING PRIMARY KEY);
 CREATE NODE TABLE IF NOT EXISTS PartyLiaison(liaison_id STRING PRIMARY KEY);

@@ -219,3 +219,50 @@ def community_linkage(
         col = counts[level] if level in counts else pd.Series(dtype="int64")
         out = out.join(col.rename(f"snapshot_{name}_workers"), how="outer")
     return out.fillna(0).astype("int64")
+
+
+def _holds(frame: pd.DataFrame, day: pd.Timestamp) -> np.ndarray:
+    """Rows whose [valid_from, valid_to) holds on `day`, a missing end being open (the hub
+    network's rule: `(v.valid_from IS NULL OR v.valid_from <= day) AND (v.valid_to IS NULL OR
+    v.valid_to > day)`)."""
+    since, until = _days(frame["valid_from"]), _days(frame["valid_to"])
+    return ((since.isna() | (since <= day)) & (until.isna() | (until > day))).to_numpy()
+
+
+def hub_coverage(
+    hubs: pd.DataFrame,
+    memberships: pd.DataFrame,
+    status: pd.DataFrame,
+    branches: pd.DataFrame,
+    liaisons: pd.DataFrame,
+    day: dt.date,
+) -> pd.DataFrame:
+    """Per hub (index: hub_id) on the snapshot day `day`, what hub-coverage answers with its
+    default parameters (party-building coverage of the "1+14+x" network):
+
+    - `snapshot_members` (int): memberships holding that day of organisations active that day;
+    - `snapshot_with_party_branch`, `snapshot_with_liaison_only`, `snapshot_with_neither` (int):
+      of those, the ones whose organisation had its own party branch that day, had none but an
+      assigned liaison, or had neither.
+
+    Inputs are the hubs (hub_id, valid_from, valid_to: a hub that does not exist that day
+    counts nobody) and the histories as the graph holds them: memberships (uscc, hub_id), the
+    organisations' active periods (uscc), party branches (uscc) and liaisons (uscc), each with
+    valid_from / valid_to. Hubs without a member that day are absent (the caller fills 0)."""
+    at = pd.Timestamp(day)
+    held = memberships[_holds(memberships, at)].dropna(subset=["uscc", "hub_id"])
+    held = held[_is_in(held["hub_id"], hubs[_holds(hubs, at)]["hub_id"])]
+    active = status[_holds(status, at)]["uscc"]
+    held = held[_is_in(held["uscc"], active)]
+    branch = _is_in(held["uscc"], branches[_holds(branches, at)]["uscc"])
+    liaison = _is_in(held["uscc"], liaisons[_holds(liaisons, at)]["uscc"])
+    counted = pd.DataFrame(
+        {
+            "hub_id": held["hub_id"].to_numpy(),
+            "snapshot_members": 1,
+            "snapshot_with_party_branch": branch.astype("int64"),
+            "snapshot_with_liaison_only": (~branch & liaison).astype("int64"),
+            "snapshot_with_neither": (~branch & ~liaison).astype("int64"),
+        }
+    )
+    return counted.groupby("hub_id").sum()

@@ -19,7 +19,7 @@ from data_contracts.enums import (
 )
 from graph_schema import NodeType, Schema, schema
 
-from .standing import community_linkage, later_awards, provider_standing, street_funding
+from .standing import community_linkage, hub_coverage, later_awards, provider_standing, street_funding
 
 RelKey = tuple[str, str, str]  # (type, from label, to label)
 
@@ -173,10 +173,20 @@ def _hubs(inp: GraphInput, s: Schema) -> Parts:
     )
     org_pb = h["hub_memberships.party_branch"].assign(key=lambda d: "PB-" + d["uscc"])
     liaised = h["hub_memberships.liaison"]
+    nodes = _valid(
+        _from_source(hub, s.node("Hub"), kind=hub["hub_kind"].map(HUB_KINDS)), "established_on", "dissolved_on"
+    )
+    day = inp.dataset.get("snapshot_date")
+    coverage = (
+        hub_coverage(nodes, h["hub_memberships.membership"], h["organisations.status"], org_pb, liaised, day)
+        if day is not None
+        else pd.DataFrame()
+    )
+    for p in s.node("Hub").properties:
+        if p.name.startswith("snapshot_"):
+            nodes[p.name] = nodes["hub_id"].map(coverage[p.name]).fillna(0).astype("int64") if p.name in coverage else 0
     return {
-        "Hub": _valid(
-            _from_source(hub, s.node("Hub"), kind=hub["hub_kind"].map(HUB_KINDS)), "established_on", "dissolved_on"
-        ),
+        "Hub": nodes,
         "PartyBranch": pd.concat([hub_pb[["key"]], org_pb[["key"]]], ignore_index=True).drop_duplicates(),
         "PartyLiaison": liaised[["liaison_id"]].drop_duplicates(),
     }, {
