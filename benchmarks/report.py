@@ -35,8 +35,9 @@ REMEDIES = {
     "standing on each award day, each evaluation's later awards, each street's totals; pipelines/graph/standing.py)",
     "resolution": "the provider look-up and the snapshot histories still walk rows in Python; keep registers as Arrow "
     "columns",
-    "great expectations": "the library hashes every column of a batch for its fingerprint and rebuilds the Data Docs "
-    "site after each suite; run the suites of independent registers on both cores",
+    "great expectations": "batches are no longer fingerprinted and the Data Docs site is built once, after the last "
+    "suite (outside the steps, within the full run); what is left is loading the library (in the first suite's step) "
+    "and its validation of each expectation: run the suites of independent registers on both cores",
     "reports": "write the quarantine report and accepted tables from Arrow tables",
     "other": "",
 }

@@ -27,6 +27,7 @@ from .organisations import assets as organisations_assets
 from .projects import assets as projects_assets
 from .quality import assets as quality_assets
 from .quality.checks import expectation_checks
+from .quality.gx import DataDocsResource
 from .sensors import inbox_sensor
 from .settings import Settings
 from .workers import assets as workers_assets
@@ -73,6 +74,8 @@ def build_definitions(settings: Settings | None = None, io_manager=None, public_
         sensors=[inbox_sensor],
         resources={
             "sanshe": SansheResource.from_settings(settings),
+            # the expectations checks validate into it; its teardown builds the Data Docs once a run
+            "data_docs": DataDocsResource(docs_dir=str(settings.data_docs_dir)),
             # Resolved registers and everything after them hold no personal data: stored under
             # OUTPUT/dagster_storage, so the inbox sensor's partial runs can load what they skip.
             PUBLIC_IO: public_io_manager

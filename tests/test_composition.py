@@ -1,5 +1,6 @@
 """One composition root: `sanshe run` executes the definitions `dagster dev` loads, records the
-run in a persistent instance the UI reads, and an error-level check blocks the graph load."""
+run in a persistent instance the UI reads, and an error-level check blocks the graph load (and
+not the run's Data Docs)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,9 @@ def test_a_failed_error_check_stops_the_graph_load_and_says_why(tmp_path, monkey
     assert summary["success"] is False
     failed = [c for c in summary["checks"] if not c["passed"]]
     assert [c["asset"] for c in failed] == ["projects_resolved"] and "provider_uscc" in failed[0]["reason"]
+    # the Data Docs are built after a blocked run too, when they matter most
+    docs = json.loads((out / "data_docs" / "sanshe_suites.json").read_text(encoding="utf-8"))
+    assert "projects" in docs and (out / "data_docs" / docs["projects"]["page"]).is_file()
 
 
 @pytest.mark.parametrize("severity", ["warning"])

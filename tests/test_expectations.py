@@ -1,16 +1,20 @@
 """The Great Expectations suites catch what they declare: a suite run on a table with a
 duplicate key, an unknown reference, a value outside its set and an extra column fails exactly
-those expectations, and passes on the same table once it is mended."""
+those expectations, and passes on the same table once it is mended. GE validates the frame's own
+columns (only those its expectations compare are converted) and does not fingerprint them."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pandas as pd
+import pandas._testing as tm
+from great_expectations.checkpoint import Checkpoint
+from great_expectations.execution_engine import pandas_execution_engine
 
 from data_contracts import EvaluationRecord
 from data_contracts.evaluations import expectations as evaluations_x
-from data_contracts.expectations import columns_exactly, references
+from data_contracts.expectations import columns_exactly, references, unique_per_snapshot
 from pipelines.quality.gx import passed, run_suite
 
 
@@ -60,3 +64,24 @@ def test_each_broken_expectation_is_named(tmp_path):
         ("ExpectColumnValuesToBeInSet", "grade"),
         ("ExpectTableColumnsToMatchSet", ""),
     }
+
+
+def test_ge_validates_the_frames_own_columns_without_fingerprinting_them(tmp_path, monkeypatch):
+    batches, hashed = [], []
+    real_run = Checkpoint.run
+
+    def run(self, *args, batch_parameters=None, **kwargs):
+        batches.append(batch_parameters["dataframe"])
+        return real_run(self, *args, batch_parameters=batch_parameters, **kwargs)
+
+    monkeypatch.setattr(Checkpoint, "run", run)
+    monkeypatch.setattr(pandas_execution_engine, "hash_pandas_dataframe", lambda df: hashed.append(df) or "")
+    frame = _evaluations().assign(reviewers=[["甲", "乙"], ["丙"], []])  # a list column no expectation reads
+    suite = [*_suite(), unique_per_snapshot("evaluation_id")]  # compares the snapshot dates
+    assert passed(run_suite("evaluations_shared", frame, suite, tmp_path / "docs")) == (True, "ok")
+    (batch,) = batches
+    assert not hashed, "GE hashed every column of the batch for its fingerprint"
+    for column in ("score", "eval_date", "reviewers", "evaluator"):  # read by no expectation, or already scalar
+        assert tm.shares_memory(batch[column], frame[column]), column
+    assert batch["reviewers"].tolist() == [["甲", "乙"], ["丙"], []]
+    assert str(batch["asof"].dtype).startswith("datetime64")

@@ -1,6 +1,7 @@
 """The run's quality pages read with no network: the Data Docs index lists every suite with its
-result in plain HTML, and the quarantine page puts errors (rows not loaded) before warnings
-(rows loaded), grouped by register, file and rule with counts that add up to the CSVs."""
+result in plain HTML, also after a partial run that re-ran one suite, the site is built once a
+run, and the quarantine page puts errors (rows not loaded) before warnings (rows loaded),
+grouped by register, file and rule with counts that add up to the CSVs."""
 
 from __future__ import annotations
 
@@ -8,8 +9,16 @@ import csv
 import json
 import re
 
+from dagster import DagsterInstance
+from great_expectations.data_context import AbstractDataContext
+
+from pipelines.definitions import ASSETS, JOB_NAME, build_definitions
+from pipelines.quality import gx
 from pipelines.quality.checks import SUITES
 from pipelines.quality.data_docs_index import MARK
+from pipelines.sensors import plan
+from pipelines.settings import Settings
+from sanshe.run import run_pipeline
 
 
 def test_data_docs_index_lists_every_suite_with_its_result_without_scripts(sample_run):
@@ -29,6 +38,54 @@ def test_data_docs_index_lists_every_suite_with_its_result_without_scripts(sampl
         assert row and (docs / row.group(1)).is_file(), name
         assert ("passed" in row.group(2)) == (suite["result"] == "ok")
         assert (suite["failed"] == 0) == checks[name]["passed"], name
+
+
+def _listed(docs) -> dict[str, str]:
+    """Suite -> the page its row in the offline index links to (checked to exist)."""
+    section = (docs / "index.html").read_text(encoding="utf-8").split(MARK)[1]
+    links = dict((name, page) for page, name in re.findall(r'<td><a href="([^"]+)">(\w+)</a></td>', section))
+    for name, page in links.items():
+        assert (docs / page).is_file(), name
+    return links
+
+
+def test_data_docs_are_built_once_a_run_and_keep_every_suite_after_a_partial_run(inbox, tmp_path, monkeypatch):
+    builds = []
+    real = AbstractDataContext.build_data_docs
+
+    def build(self, *args, **kwargs):
+        builds.append(kwargs.get("resource_identifiers"))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(AbstractDataContext, "build_data_docs", build)
+    settings = Settings(inbox, tmp_path / "out")
+    assert run_pipeline(settings).success
+    assert len(builds) == 1, "the Data Docs site was built more than once in one run"
+    full = _listed(settings.data_docs_dir)
+    assert set(full) == set(SUITES)
+
+    # the sensor's partial run after evaluations changed, in a process of its own (a fresh GE context)
+    gx.reset()
+    builds.clear()
+    path = inbox / "evaluations" / "evaluations.csv"
+    path.write_text("".join(path.read_text(encoding="utf-8").splitlines(keepends=True)[:-30]), encoding="utf-8")
+    job = build_definitions(settings).resolve_job_def(JOB_NAME)
+    with DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(instance=instance, asset_selection=plan(["evaluations"], ASSETS))
+    assert result.success
+    suites = [
+        c.asset_key.to_user_string() for c in result.get_asset_check_evaluations() if c.check_name == "expectations"
+    ]
+    assert suites == ["evaluations_resolved"]
+    assert len(builds) == 1
+    partial = _listed(settings.data_docs_dir)
+    assert set(partial) == set(SUITES)
+    assert partial["evaluations"] != full["evaluations"]  # this run's page
+    assert {k: v for k, v in partial.items() if k != "evaluations"} == {
+        k: v for k, v in full.items() if k != "evaluations"
+    }
+    recorded = json.loads((settings.data_docs_dir / "sanshe_suites.json").read_text(encoding="utf-8"))
+    assert {name: s["page"] for name, s in recorded.items()} == partial
 
 
 def _rows(path):

@@ -92,3 +92,5 @@ def test_list_references_are_checked_item_by_item():
     when every item is; no value is neither known nor unknown."""
     values = pd.Series([["a", "b"], ["a", "z"], [], None, "a", "z", ""], dtype=object)
     assert is_known(values, {"a", "b"}).tolist() == [True, False, True, None, True, False, None]
+    text = pd.Series(["a", "z", None, ""], dtype="str")  # pandas' Arrow strings, looked up in Arrow
+    assert is_known(text, {"a", "b"}).tolist() == [True, False, None, None]

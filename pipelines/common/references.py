@@ -46,11 +46,7 @@ def _suspects(col: pd.Series, known: set | frozenset) -> list[int]:
     """Positions of the rows that may refer to something unknown: single values are looked up
     a column at a time (a national register has a million rows, nearly all of them fine);
     lists one by one."""
-    is_list = (
-        np.fromiter((isinstance(v, list) for v in col), bool, len(col))
-        if col.dtype == object
-        else np.zeros(len(col), bool)
-    )
+    is_list = _lists(col)
     suspect = np.zeros(len(col), bool)
     single = col[~is_list]
     suspect[~is_list] = (single.notna() & (single.astype(object) != "") & ~is_in(single, known)).to_numpy(bool)
@@ -67,15 +63,29 @@ def is_known(values: pd.Series, keys: Iterable[str]) -> pd.Series:
     out.iloc[_suspects(values, keys)] = False
     # plain numpy booleans: on a pandas string column `map` keeps the string dtype, and Arrow
     # then refuses to combine the result with a boolean mask
-    cells = values.astype(object)
-    is_list = np.fromiter((isinstance(v, list) for v in cells), dtype=bool, count=len(cells))
-    empty = ~is_list & (values.isna().to_numpy(dtype=bool) | (cells == "").to_numpy(dtype=bool))
+    empty = ~_lists(values) & (values.isna().to_numpy(dtype=bool) | values.eq("").to_numpy(dtype=bool))
     return out.where(~pd.Series(empty, index=values.index), None)
+
+
+def _lists(col: pd.Series) -> np.ndarray:
+    """Per row: whether the cell is a list. Only an object column can hold one; a text column
+    (pandas' Arrow strings) is answered without a Python call per row."""
+    if col.dtype != object:
+        return np.zeros(len(col), bool)
+    return np.fromiter((isinstance(v, list) for v in col), bool, len(col))
 
 
 def is_in(values: pd.Series, keys: Iterable[str]) -> pd.Series:
     """`values.isin(keys)` for text, by pyarrow: pandas makes an Arrow scalar of every key in
     Python, 4.4 s for one look-up in 900,000 codes against 0.6 s here. Empty values are False."""
-    text = pa.array(values.astype(object).where(values.notna(), None).tolist(), type=pa.string())
-    found = pc.is_in(text, value_set=pa.array([k for k in keys if isinstance(k, str)], type=pa.string()))
+    text = _arrow_text(values)
+    found = pc.is_in(text, value_set=pa.array([k for k in keys if isinstance(k, str)], type=text.type))
     return pd.Series(found.fill_null(False).to_numpy(zero_copy_only=False), index=values.index)
+
+
+def _arrow_text(values: pd.Series) -> pa.Array:
+    """The column as an Arrow text array: pandas' own Arrow strings as they are (no Python
+    string per row, no copy), any other column through Python objects, missing values null."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        return pa.array(values.array)
+    return pa.array(values.astype(object).where(values.notna(), None).tolist(), type=pa.string())

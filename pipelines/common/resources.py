@@ -1,4 +1,5 @@
-"""The one Dagster resource: sanshe's settings (paths and graph store), built from SANSHE_*."""
+"""The Dagster resource of sanshe's settings (paths and graph store), built from SANSHE_*. (The other
+resource, the run's Data Docs site, is pipelines/quality/gx.py's DataDocsResource.)"""
 
 from __future__ import annotations
 

@@ -1,13 +1,15 @@
 """Great Expectations suites as Dagster asset checks, one per resolved register.
 
 Each check validates the rows about to enter the graph against the suite that lives next to
-the register's contract, including the cross-register references its contract declares, and
-writes Data Docs into the run's output folder. A failed `error` expectation fails the check,
-which blocks the graph load (Dagster's blocking checks); `warning` ones only warn.
+the register's contract, including the cross-register references its contract declares; the
+run's Data Docs are built once, after the last check (gx.DataDocsResource). A failed `error`
+expectation fails the check, which blocks the graph load (Dagster's blocking checks); `warning`
+ones only warn.
 """
 
 import inspect
 from collections.abc import Callable
+from pathlib import Path
 
 from dagster import (
     AssetCheckResult,
@@ -28,8 +30,7 @@ from data_contracts.projects import expectations as projects_x
 from data_contracts.workers import expectations as workers_x
 
 from ..common.register import RegisterResult
-from ..common.resources import SansheResource
-from .gx import passed, run_suite
+from .gx import DataDocsResource, passed, run_suite
 
 #: register -> its suite; the references each contract declares are added to it
 SUITES: dict[str, Callable[[], list[Expect]]] = {
@@ -59,10 +60,10 @@ def _check(register: str) -> AssetChecksDefinition:
     # graph load instead of being reported after it.
     others = sorted({ref.register for ref in CONTRACTS[register].references.values()} - {register})
 
-    def check(sanshe: SansheResource, **registers: RegisterResult) -> AssetCheckResult:
+    def check(data_docs: DataDocsResource, **registers: RegisterResult) -> AssetCheckResult:
         registers = {register if k == f"{register}_resolved" else k: v for k, v in registers.items()}
         results = run_suite(
-            register, registers[register].accepted, expectations(register, registers), sanshe.settings.data_docs_dir
+            register, registers[register].accepted, expectations(register, registers), Path(data_docs.docs_dir)
         )
         ok, worst = passed(results)
         failed = results[~results["success"]]
@@ -80,7 +81,7 @@ def _check(register: str) -> AssetChecksDefinition:
     # Dagster reads a check's inputs from its parameters; these differ per register.
     named = [f"{register}_resolved", *others]
     check.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [inspect.Parameter("sanshe", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=SansheResource)]
+        [inspect.Parameter("data_docs", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=DataDocsResource)]
         + [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in named]
     )
     return asset_check(

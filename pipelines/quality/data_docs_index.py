@@ -1,16 +1,18 @@
 """An index of the run's Data Docs that reads offline.
 
 Great Expectations draws its index's list of suites with scripts from CDNs, so opened from the
-folder with no network it shows nothing. After each suite runs, its outcome is recorded in
-`data_docs/sanshe_suites.json`, and a plain table of every suite recorded so far (result,
-expectations, failures, a link to its validation page) is put at the top of GE's index.html: no
-script, no network. GE rewrites the index on every run, so the table is put back each time.
+folder with no network it shows nothing. Once the run's Data Docs are built (gx.build_docs),
+the outcome of each suite it ran is recorded in `data_docs/sanshe_suites.json`, and a plain
+table of every suite recorded so far (result, expectations, failures, a link to its validation
+page) is put at the top of GE's index.html: no script, no network. GE rewrites the index on
+every build, so the table is put back each time.
 """
 
 from __future__ import annotations
 
 import html
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -28,20 +30,47 @@ RESULT = {
 }
 
 
-def record(docs_dir: Path, name: str, results: pd.DataFrame, worst: str) -> None:
-    """Remember how suite `name` did: `results` has one row per expectation (`success`), `worst`
-    is "ok", "warning" or "error"."""
-    path = docs_dir / RECORD
-    suites = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    pages = sorted((docs_dir / "validations" / f"{name}_suite").rglob("*.html"))
-    suites[name] = {
-        "result": worst,
-        "expectations": len(results),
-        "failed": int((~results["success"]).sum()),
-        "page": pages[-1].relative_to(docs_dir).as_posix() if pages else "",
-    }
-    path.write_text(json.dumps(suites, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+def record(docs_dir: Path, outcomes: dict[str, tuple[pd.DataFrame, str]]) -> None:
+    """Remember how each suite of `outcomes` did, register -> (results with one row per
+    expectation (`success`), worst severity: "ok", "warning" or "error"), beside the suites
+    recorded before (a partial run re-runs only some), and write the index once."""
+    suites = recorded(docs_dir)
+    for name, (results, worst) in outcomes.items():
+        pages = sorted((docs_dir / "validations" / f"{name}_suite").rglob("*.html"))
+        suites[name] = {
+            "result": worst,
+            "expectations": len(results),
+            "failed": int((~results["success"]).sum()),
+            "page": pages[-1].relative_to(docs_dir).as_posix() if pages else "",
+        }
+    (docs_dir / RECORD).write_text(
+        json.dumps(suites, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
     write_index(docs_dir, suites)
+
+
+def recorded(docs_dir: Path) -> dict[str, dict]:
+    """Every suite recorded so far: register -> result, expectations, failed, page."""
+    path = docs_dir / RECORD
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def earlier_pages(docs_dir: Path, rerun: Iterable[str]) -> dict[Path, bytes]:
+    """The validation and suite pages of the suites recorded before that this build does not
+    render again. GE's index builder deletes every page whose result its context does not hold,
+    and a run in a process of its own (the sensor's partial runs) holds only the suites it re-ran:
+    without these pages the table would link to nothing. `restore` puts them back."""
+    kept = {name: s for name, s in recorded(docs_dir).items() if name not in set(rerun)}
+    pages = [docs_dir / s["page"] for s in kept.values() if s["page"]]
+    pages += [docs_dir / "expectations" / f"{name}_suite.html" for name in kept]
+    return {p: p.read_bytes() for p in pages if p.is_file()}
+
+
+def restore(pages: dict[Path, bytes]) -> None:
+    for path, content in pages.items():
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
 
 
 def table(suites: dict[str, dict]) -> str:

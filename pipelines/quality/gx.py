@@ -1,18 +1,26 @@
-"""Run a declarative suite (data_contracts/*/expectations.py) with Great Expectations and build
-its Data Docs into the run's output folder.
+"""Run a declarative suite (data_contracts/*/expectations.py) with Great Expectations, and build
+the run's Data Docs into its output folder once, after the last suite.
 
 One ephemeral GE context per output folder and process: the job runs in process, so every
-suite's results land in the same Data Docs site and its index lists them all.
+suite's results land in the same context and the site's index lists them all. `run_suite` only
+validates; `build_docs` renders what the run validated, once, when Dagster tears the run's
+`DataDocsResource` down. Built after each suite instead, by a checkpoint's UpdateDataDocsAction,
+the site (its index, and a second default site nobody reads) was rendered nine times a run: two
+thirds of the time Great Expectations took.
 """
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from dagster import ConfigurableResource, InitResourceContext
 
 from data_contracts.expectations import Expect
 from data_contracts.rules import ERROR, WARNING
@@ -20,16 +28,34 @@ from data_contracts.rules import ERROR, WARNING
 from ..common.references import is_known
 from . import data_docs_index
 
+#: the Data Docs site in OUTPUT/data_docs; the ephemeral context's own default site is never built
+SITE = "sanshe"
+
+
+@dataclass(frozen=True)
+class _Validated:
+    """A suite validated since the site was last built: its result rows, and GE's identifiers of
+    the pages to render (the validation result and the suite)."""
+
+    results: pd.DataFrame
+    pages: list[Any]
+
+
+#: docs folder -> register -> its suite's outcome, waiting for `build_docs`
+_PENDING: dict[str, dict[str, _Validated]] = {}
+
 
 @cache
 def _context(docs_dir: str):
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    _no_fingerprint()
+    Path(docs_dir).mkdir(parents=True, exist_ok=True)
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
     ctx.add_data_docs_site(
-        site_name="sanshe",
+        site_name=SITE,
         site_config={
             "class_name": "SiteBuilder",
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": docs_dir},
@@ -39,67 +65,115 @@ def _context(docs_dir: str):
     return ctx
 
 
+def _no_fingerprint() -> None:
+    """GE hashes every cell of a pandas batch under 1 GB for a `pandas_data_fingerprint` batch
+    marker that no expectation reads (a quarter of the validation time; a pickle of the whole
+    frame when a column holds lists). GE 1.24 has no setting for it, only this module constant:
+    no batch is smaller than a threshold of 0. tests/test_expectations.py notices a GE that
+    fingerprints again."""
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    pandas_execution_engine.HASH_THRESHOLD = 0
+
+
 def reset() -> None:
     """Forget earlier runs' contexts (and so their results) in this process."""
     _context.cache_clear()
+    _PENDING.clear()
 
 
-def _for_ge(frame: pd.DataFrame) -> pd.DataFrame:
-    """GE compares scalars: lists become text, Python dates become timestamps. The snapshot
-    date stays, as `asof`; the other bookkeeping columns go."""
-    out = frame.rename(columns={"_asof": "asof"})
-    out = out.drop(columns=[c for c in out.columns if c.startswith("_")])
-    for col in out.columns:
-        at = out[col].first_valid_index()
-        if at is None:
-            continue
-        first = out[col].at[at]
-        if isinstance(first, list):  # joined by pyarrow: 1.5 million rows in a national register
-            joined = pc.binary_join(pa.array(out[col].tolist(), type=pa.list_(pa.string())), ";")
-            out[col] = pd.Series(joined.to_pylist(), index=out.index, dtype=object)
-        elif hasattr(first, "isoformat") and not isinstance(first, pd.Timestamp):
-            out[col] = pd.to_datetime(out[col])
+def _read_columns(suite: list[Expect]) -> set[str]:
+    """The columns the suite's expectations compare values of; a table-level expectation only
+    reads the column names."""
+    out: set[str] = set()
+    for e in suite:
+        out.update(e.kwargs.get("column_list", []))
+        if "column" in e.kwargs:
+            out.add(e.kwargs["column"])
     return out
 
 
-def run_suite(name: str, frame: pd.DataFrame, suite: list[Expect], docs_dir: Path) -> pd.DataFrame:
-    """Validate `frame`; one result row per expectation (kind, column, severity, success,
-    unexpected count)."""
-    import great_expectations as gx
+def _scalars(col: pd.Series) -> pd.Series | None:
+    """GE compares scalars: lists become text (joined by pyarrow: 1.5 million rows in a national
+    register), Python dates become timestamps; None when the column needs neither."""
+    at = col.first_valid_index()
+    first = None if at is None else col.at[at]
+    if isinstance(first, list):
+        joined = pc.binary_join(pa.array(col.tolist(), type=pa.list_(pa.string())), ";")
+        return pd.Series(joined.to_pylist(), index=col.index, dtype=object)
+    if hasattr(first, "isoformat") and not isinstance(first, pd.Timestamp):
+        return pd.to_datetime(col)
+    return None
 
-    docs_dir.mkdir(parents=True, exist_ok=True)
-    ctx = _context(str(docs_dir))
-    source = ctx.data_sources.add_or_update_pandas(f"{name}_source")
-    batch_def = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("all")
-    gx_suite = ctx.suites.add_or_update(gx.ExpectationSuite(name=f"{name}_suite"))
-    gx_suite.expectations = []  # add_or_update keeps earlier runs' expectations otherwise
-    declared = {}
-    derived = [e.derive[0] for e in suite if e.derive]
-    for e in suite:
-        kwargs = e.kwargs
-        if e.kind == "ExpectTableColumnsToMatchSet":  # the derived reference columns are part of the batch
-            kwargs = {**kwargs, "column_set": [*kwargs["column_set"], *derived]}
-        added = gx_suite.add_expectation(getattr(gx.expectations, e.kind)(**kwargs))
-        declared[added.id] = e
-    vd = ctx.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=f"{name}_validation", data=batch_def, suite=gx_suite)
-    )
-    checkpoint = ctx.checkpoints.add_or_update(
-        gx.Checkpoint(
-            name=f"{name}_checkpoint",
-            validation_definitions=[vd],
-            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
-        )
-    )
-    batch = _for_ge(frame)
+
+def _for_ge(frame: pd.DataFrame, read: set[str]) -> pd.DataFrame:
+    """The frame as the suite sees it: the snapshot date as `asof`, without the other
+    bookkeeping columns, and only the columns the suite `read`s made scalar. Every other column
+    is the frame's own (pandas' copy-on-write shares it): converting, say, a list column no
+    expectation reads cost a Python list per row for nothing."""
+    out = frame.rename(columns={"_asof": "asof"})
+    out = out.drop(columns=[c for c in out.columns if c.startswith("_")])
+    for col in sorted(read & set(out.columns)):
+        converted = _scalars(out[col])
+        if converted is not None:
+            out[col] = converted
+    return out
+
+
+def _batch(frame: pd.DataFrame, suite: list[Expect]) -> pd.DataFrame:
+    batch = _for_ge(frame, _read_columns(suite))
     for e in suite:
         if e.derive:
             new, source, keys = e.derive
             # from the frame as read, where a list field is still a list
             batch[new] = is_known(frame[source], keys).to_numpy()
-    result = checkpoint.run(batch_parameters={"dataframe": batch})
-    rows = []
-    for run in result.run_results.values():
+    return batch
+
+
+def _expectations(suite: list[Expect]) -> list[Any]:
+    """The GE expectation of each `Expect`, in order."""
+    import great_expectations as gx
+
+    derived = [e.derive[0] for e in suite if e.derive]
+    out = []
+    for e in suite:
+        kwargs = e.kwargs
+        if e.kind == "ExpectTableColumnsToMatchSet":  # the derived reference columns are part of the batch
+            kwargs = {**kwargs, "column_set": [*kwargs["column_set"], *derived]}
+        out.append(getattr(gx.expectations, e.kind)(**kwargs))
+    return out
+
+
+def _checkpoint(ctx, name: str, suite: list[Expect]) -> tuple[Any, dict[str, Expect]]:
+    """The register's GE suite and a checkpoint running it with no action (the Data Docs wait
+    for `build_docs`), and which declared `Expect` each GE expectation id stands for."""
+    import great_expectations as gx
+
+    source = ctx.data_sources.add_or_update_pandas(f"{name}_source")
+    batch_def = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("all")
+    # the whole suite in one store write (adding expectations one by one writes it each time); it
+    # replaces an earlier run's suite of the same name
+    gx_suite = ctx.suites.add_or_update(gx.ExpectationSuite(name=f"{name}_suite", expectations=_expectations(suite)))
+    declared = dict(zip((x.id for x in gx_suite.expectations), suite, strict=True))
+    vd = ctx.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=f"{name}_validation", data=batch_def, suite=gx_suite)
+    )
+    checkpoint = ctx.checkpoints.add_or_update(
+        gx.Checkpoint(name=f"{name}_checkpoint", validation_definitions=[vd], actions=[])
+    )
+    return checkpoint, declared
+
+
+def run_suite(name: str, frame: pd.DataFrame, suite: list[Expect], docs_dir: Path) -> pd.DataFrame:
+    """Validate `frame`; one result row per expectation (kind, column, severity, success,
+    unexpected count). Its Data Docs pages are rendered by the next `build_docs(docs_dir)`."""
+    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+
+    checkpoint, declared = _checkpoint(_context(str(docs_dir)), name, suite)
+    result = checkpoint.run(batch_parameters={"dataframe": _batch(frame, suite)})
+    rows, pages = [], []
+    for result_id, run in result.run_results.items():
+        pages += [result_id, ExpectationSuiteIdentifier(name=run.suite_name)]
         for er in run.results:
             e = declared[er.expectation_config.id]
             rows.append(
@@ -112,8 +186,40 @@ def run_suite(name: str, frame: pd.DataFrame, suite: list[Expect], docs_dir: Pat
                 }
             )
     out = pd.DataFrame(rows)
-    data_docs_index.record(docs_dir, name, out, passed(out)[1])
+    _PENDING.setdefault(str(docs_dir), {})[name] = _Validated(out, pages)
     return out
+
+
+def build_docs(docs_dir: Path) -> list[str]:
+    """Render the pages of the suites validated into `docs_dir` since its last build, GE's index
+    of every result this process holds, and the offline index, which keeps the suites of earlier
+    runs and their pages. The registers built, [] when no suite ran (nothing is rendered, GE is
+    not loaded)."""
+    pending = _PENDING.pop(str(docs_dir), {})
+    if not pending:
+        return []
+    pages = [page for v in pending.values() for page in v.pages]
+    earlier = data_docs_index.earlier_pages(docs_dir, rerun=pending)
+    _context(str(docs_dir)).build_data_docs(site_names=[SITE], resource_identifiers=pages)
+    data_docs_index.restore(earlier)
+    data_docs_index.record(docs_dir, {name: (v.results, passed(v.results)[1]) for name, v in pending.items()})
+    return sorted(pending)
+
+
+class DataDocsResource(ConfigurableResource):
+    """The run's Data Docs site (OUTPUT/data_docs), required by every expectations check.
+
+    Dagster tears a run's resources down once, after its last step, also when a step failed or
+    a blocking check stopped the graph load (when the pages matter most). No step can promise
+    that: one downstream of the checks is skipped with the graph. So the site is built here."""
+
+    docs_dir: str
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        started = time.monotonic()
+        built = build_docs(Path(self.docs_dir))
+        if built and context.log is not None:
+            context.log.info(f"Data Docs of {len(built)} suites built in {time.monotonic() - started:.1f} s")
 
 
 def passed(results: pd.DataFrame) -> tuple[bool, str]:
