@@ -612,7 +612,7 @@ def hub_network_history_oracle(sample_run, tables, scope: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["year", "hub_kind", "hubs", "members"])
 
 
-@pytest.mark.parametrize("min_grade", ["3A", "1A", "5A"])
+@pytest.mark.parametrize("min_grade", ["3A", "1A", "2A", "4A", "5A"])
 def test_award_eligibility(graph, snapshots, tables, min_grade, tmp_path, monkeypatch):
     oracle = award_eligibility_oracle(snapshots, tables, min_grade)
     served = tables["projects"].set_index("project_id")
