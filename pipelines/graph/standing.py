@@ -24,6 +24,12 @@ def _days(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, errors="coerce")
 
 
+def _among(values: pd.Series, known: pd.Series) -> np.ndarray:
+    """`values.isin(known)`, by a hash lookup: pandas 3's isin walks Arrow-backed text in Python
+    (0.3 s for the 38,000 organisations of the province benchmark, most of `later_awards`)."""
+    return pd.Index(known.unique()).get_indexer(values) >= 0
+
+
 def _held_on(awards: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
     """Pairs of (award row, period row) of the same organisation where the period held on the
     award day: valid_from <= day < valid_to (no valid_to = still holds; no valid_from = never
@@ -56,14 +62,14 @@ def provider_standing(
     (project_id, provider_uscc, award_date), `organisations` (uscc, registration_date), the
     grade and credit-list histories (uscc, grade / credit_list, valid_from, valid_to) and
     `inspections` (uscc, year, result)."""
-    known = projects["provider_uscc"].isin(organisations["uscc"])
+    known = _among(projects["provider_uscc"], organisations["uscc"])
     awards = pd.DataFrame(
         {
             "_row": np.arange(len(projects)),
             "provider_uscc": projects["provider_uscc"],
             "_day": _days(projects["award_date"]),
         }
-    )[known.to_numpy()]
+    )[known]
     rank = {g: i + 1 for i, g in enumerate(ORG_GRADES)}
     held = _held_on(awards, grades[["uscc", "grade", "valid_from", "valid_to"]])
     best = held.assign(_rank=held["grade"].map(rank)).groupby("_row")["_rank"].max()
@@ -105,7 +111,7 @@ def later_awards(evaluations: pd.DataFrame, projects: pd.DataFrame, providers: p
     evaluation gives. Missing (Int64 NA) where the project is unknown or has no provider in
     `providers` (the registered organisations' USCCs). Counts by binary search over each
     provider's sorted award days, so no evaluation is paired with every contract."""
-    prj = projects[projects["provider_uscc"].isin(providers)].drop_duplicates("project_id")
+    prj = projects[_among(projects["provider_uscc"], providers)].drop_duplicates("project_id")
     day = _days(prj["award_date"])
     dated = prj.assign(_day=day)[day.notna()]
     codes, uniques = pd.factorize(dated["provider_uscc"])
