@@ -60,7 +60,10 @@ def test_sensor_runs_changed_parts_and_gets_the_graph_of_a_full_run(inbox, tmp_p
         partial, _ = _tick(settings, cursor)
         assert isinstance(partial, RunRequest)
         assert "evaluations_raw" in _names(partial) and "organisations_raw" not in _names(partial)
-        assert job.execute_in_process(instance=instance, asset_selection=partial.asset_selection).success
+        result = job.execute_in_process(instance=instance, asset_selection=partial.asset_selection)
+        assert result.success
+        # the graph step built only the part reading evaluations (pipelines/graph/incremental.py)
+        assert result.asset_materializations_for_node("graph")[0].metadata["parts_built"].value == ["evaluations"]
 
     full = Settings(inbox, tmp_path / "full")
     assert run_pipeline(full).success

@@ -54,8 +54,13 @@ def _held_on(awards: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
     """Pairs of (award row, period row) of the same organisation where the period held on the
     award day: valid_from <= day < valid_to (no valid_to = still holds; no valid_from = never
     known to hold, as in the Cypher `g.valid_from <= day`)."""
-    p = periods.assign(_from=_days(periods["valid_from"]), _to=_days(periods["valid_to"]))
-    pairs = awards.merge(p, left_on="provider_uscc", right_on="uscc", how="inner")
+    # keys as text on both sides: an empty register's column comes as float
+    p = periods.assign(
+        uscc=periods["uscc"].astype("string"), _from=_days(periods["valid_from"]), _to=_days(periods["valid_to"])
+    )
+    pairs = awards.assign(provider_uscc=awards["provider_uscc"].astype("string")).merge(
+        p, left_on="provider_uscc", right_on="uscc", how="inner"
+    )
     held = (pairs["_from"] <= pairs["_day"]) & (pairs["_to"].isna() | (pairs["_to"] > pairs["_day"]))
     return pairs[held]
 
@@ -98,8 +103,8 @@ def provider_standing(
     year_before = awards["_day"].dt.year - 1
     checked = inspections.drop_duplicates(["uscc", "year"])
     found = _lookup(
-        awards["provider_uscc"] + "|" + year_before.astype("Int64").astype("string"),
-        checked["uscc"] + "|" + checked["year"].astype("Int64").astype("string"),
+        awards["provider_uscc"].astype("string") + "|" + year_before.astype("Int64").astype("string"),
+        checked["uscc"].astype("string") + "|" + pd.to_numeric(checked["year"]).astype("Int64").astype("string"),
         checked["result"],
     )
     has_year = year_before.notna()

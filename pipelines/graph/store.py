@@ -54,6 +54,20 @@ class LoadTable:
     table: pa.Table
 
 
+def _ddl(s: Schema) -> tuple[list[str], str]:
+    """The schema's DDL statements and their digest (digests of tables in another schema are
+    not trusted)."""
+    ddl = _statements(ladybug_ddl(s))
+    return ddl, hashlib.sha256("\n".join(ddl).encode()).hexdigest()
+
+
+def table_labels(s: Schema) -> dict[str, str]:
+    """Every table of the schema by the name `_load_tables` gives it (`Label`, `TYPE_From_To`),
+    with the node label or relationship type it is copied into."""
+    rels = {f"{r}_{a}_{b}": r for r, rel in s.rels.items() for a, b in rel.endpoints}
+    return {**{label: label for label in s.nodes}, **rels}
+
+
 def _load_tables(tables: GraphTables, s: Schema) -> dict[str, LoadTable]:
     """Every node and relationship table typed by the schema, named `Label` or
     `TYPE_From_To`: nodes first, so a relationship's endpoints exist when it is copied."""
@@ -128,7 +142,9 @@ class EmbeddedGraphStore:
         return f"EmbeddedGraphStore({self.path})"
 
     # -- writing ------------------------------------------------------------------------
-    def replace_with(self, tables: GraphTables, s: Schema | None = None) -> dict[str, int]:
+    def replace_with(
+        self, tables: GraphTables, s: Schema | None = None, parts: dict[str, str] | None = None
+    ) -> dict[str, int]:
         """Make the stored graph exactly `tables`; returns the loaded counts per label and type.
 
         Only the tables that differ from the last load are reloaded: each table's digest
@@ -138,31 +154,61 @@ class EmbeddedGraphStore:
         in atomically, as a full rebuild is: readers see the old graph or the new one, and a load
         killed half way leaves the old graph. With no digests to trust (first load, a changed
         schema, a graph file the digests do not describe) the graph is rebuilt whole.
-        `self.last_load` says which way the last call went and what it reloaded."""
-        import ladybug
+        `self.last_load` says which way the last call went and what it reloaded.
 
+        `tables` may hold some tables only, when the stored graph's digests can be trusted: the
+        others stay as they are (incremental.py builds only the parts whose inputs changed).
+        `parts` (part name -> digest of its inputs) is kept with the digests, for the next
+        load to tell what changed (`loaded_parts`)."""
         s = s or schema()
-        ddl = _statements(ladybug_ddl(s))
+        ddl, ddl_digest = _ddl(s)
         loads = _load_tables(tables, s)
         digests = {name: table_digest(ld.table) for name, ld in loads.items()}
-        ddl_digest = hashlib.sha256("\n".join(ddl).encode()).hexdigest()
         known = self._known_digests(ddl_digest)
+        labels = table_labels(s)
+        if set(loads) != set(labels):
+            if known is None or set(known) != set(labels):
+                raise ValueError("only some tables given, and no stored graph whose digests say what the others hold")
+            digests = {**known, **digests}  # the tables not given: as loaded last time
         if known is not None and known == digests:
+            if parts != self._known_parts(ddl_digest):
+                self._write_digests(ddl_digest, digests, parts)
             self.last_load = {"mode": "unchanged", "reloaded": []}
             return self.counts()
+        drop = None if known is None else reload_plan({n for n in loads if digests[n] != known.get(n)}, s)
+        if drop is not None:
+            lost = {n for n, label in labels.items() if label in drop[0] | drop[1]} - set(loads)
+            if lost:  # dropped with a reloaded table, and not given to be copied again
+                raise ValueError(f"tables the reload drops but that were not given: {sorted(lost)}")
+        return self._load(loads, drop, ddl, (ddl_digest, digests, parts), s)
+
+    def _load(
+        self,
+        loads: dict[str, LoadTable],
+        drop: tuple[set[str], set[str]] | None,
+        ddl: list[str],
+        state: tuple[str, dict[str, str], dict[str, str] | None],
+        s: Schema,
+    ) -> dict[str, int]:
+        """The load `replace_with` decided on, in a staging folder, swapped in: a new store of
+        every table of `loads` when `drop` is None, else a copy of the current store with the
+        node labels and relationship types of `drop` (`reload_plan`) dropped and copied again
+        from `loads`. `state` (DDL digest, table digests, part digests) is written beside it."""
+        import ladybug
+
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._remove_abandoned_loads()
         staging = Path(tempfile.mkdtemp(prefix=f".load-{os.getpid()}-", dir=self.path.parent))
         try:
             new_db = staging / self.path.name
-            if known is None:
+            if drop is None:
                 reload = list(loads)
                 db = ladybug.Database(str(new_db))
                 conn = ladybug.Connection(db)
                 for stmt in ddl:
                     conn.execute(stmt)
             else:
-                nodes, rels = reload_plan({n for n in loads if digests[n] != known.get(n)}, s)
+                nodes, rels = drop
                 reload = [n for n, ld in loads.items() if ld.label in nodes or ld.label in rels]
                 shutil.copyfile(self.path, new_db)
                 db = ladybug.Database(str(new_db))
@@ -175,7 +221,7 @@ class EmbeddedGraphStore:
                     conn.execute(f"DROP TABLE {label}")
                 for stmt in ddl:  # `IF NOT EXISTS`: creates only what was dropped
                     conn.execute(stmt)
-            if known is None:
+            if drop is None:
                 conn.execute("BEGIN TRANSACTION")
             # Several COPYs to a commit: a commit costs about 0.1 s (the 37 tables of the city
             # graph in 2.1 s instead of 5.1 s), while a transaction holds what it copied in
@@ -206,8 +252,8 @@ class EmbeddedGraphStore:
             for suffix in (".wal",):
                 Path(str(self.path) + suffix).unlink(missing_ok=True)
             os.replace(new_db, self.path)
-            self._write_digests(ddl_digest, digests)
-            self.last_load = {"mode": "full" if known is None else "incremental", "reloaded": reload}
+            self._write_digests(*state)
+            self.last_load = {"mode": "full" if drop is None else "incremental", "reloaded": reload}
             return counts
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -216,10 +262,11 @@ class EmbeddedGraphStore:
     def _digest_path(self) -> Path:
         return Path(str(self.path) + ".tables.json")
 
-    def _known_digests(self, ddl_digest: str) -> dict[str, str] | None:
-        """The digests of the tables in the stored graph, or None when they cannot be trusted:
-        no graph or no digests, another schema, a write-ahead log beside the graph, or a graph
-        file other than the one they were written for (size and modification time differ)."""
+    def _known_state(self, ddl_digest: str) -> dict | None:
+        """What the digest file says of the stored graph (`tables`, `parts`), or None when it
+        cannot be trusted: no graph or no digests, another schema, a write-ahead log beside the
+        graph, or a graph file other than the one they were written for (size and modification
+        time differ)."""
         if not self.path.is_file() or Path(str(self.path) + ".wal").exists():
             return None
         try:
@@ -233,11 +280,29 @@ class EmbeddedGraphStore:
             or state.get("file") != [st.st_size, st.st_mtime_ns]
         ):
             return None
-        return state.get("tables")
+        return state
 
-    def _write_digests(self, ddl_digest: str, digests: dict[str, str]) -> None:
+    def _known_digests(self, ddl_digest: str) -> dict[str, str] | None:
+        """The digests of the tables in the stored graph, or None when they cannot be trusted."""
+        state = self._known_state(ddl_digest)
+        return None if state is None else state.get("tables")
+
+    def _known_parts(self, ddl_digest: str) -> dict[str, str] | None:
+        state = self._known_state(ddl_digest)
+        return None if state is None else state.get("parts")
+
+    def loaded_parts(self, s: Schema | None = None) -> dict[str, str] | None:
+        """The digests of the parts the stored graph was built from (part name -> digest of its
+        inputs, as `replace_with` was given them; empty when it was not), or None when the
+        stored graph's digests cannot be trusted and a load must be given every table."""
+        state = self._known_state(_ddl(s or schema())[1])
+        if state is None or not isinstance(state.get("tables"), dict):
+            return None
+        return state.get("parts") or {}
+
+    def _write_digests(self, ddl_digest: str, digests: dict[str, str], parts: dict[str, str] | None = None) -> None:
         st = self.path.stat()
-        state = {"ddl": ddl_digest, "file": [st.st_size, st.st_mtime_ns], "tables": digests}
+        state = {"ddl": ddl_digest, "file": [st.st_size, st.st_mtime_ns], "tables": digests, "parts": parts or {}}
         tmp = self._digest_path.with_name(self._digest_path.name + ".tmp")
         tmp.write_text(json.dumps(state, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         os.replace(tmp, self._digest_path)

@@ -6,10 +6,14 @@ these frames. Every key comes from a source key, so the same input gives the sam
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from data_contracts import CONTRACTS
 from data_contracts.enums import (
     CREDIT_LISTS,
     EVALUATION_GRADES,
@@ -20,6 +24,9 @@ from data_contracts.enums import (
 from graph_schema import NodeType, Schema, schema
 
 from .standing import community_linkage, hub_coverage, later_awards, provider_standing, street_funding
+
+if TYPE_CHECKING:
+    from ..common.register import RegisterResult
 
 RelKey = tuple[str, str, str]  # (type, from label, to label)
 
@@ -60,6 +67,15 @@ class GraphInput:
     history: dict[str, pd.DataFrame]
     dataset: dict
 
+    @classmethod
+    def of(cls, registers: dict[str, RegisterResult], dataset: dict) -> GraphInput:
+        """The input of the resolved `registers` (by register name) and `dataset`."""
+        return cls(
+            current={name: res.current(CONTRACTS[name]) for name, res in registers.items()},
+            history={f"{name}.{h}": frame for name, res in registers.items() for h, frame in res.history.items()},
+            dataset=dataset,
+        )
+
 
 def _valid(frame: pd.DataFrame, since: str | None, until: str | None) -> pd.DataFrame:
     return frame.assign(valid_from=frame[since] if since else None, valid_to=frame[until] if until else None)
@@ -67,30 +83,88 @@ def _valid(frame: pd.DataFrame, since: str | None, until: str | None) -> pd.Data
 
 Parts = tuple[dict[str, pd.DataFrame], dict[RelKey, pd.DataFrame]]
 
+#: the name a part reads the dataset's own description by (`GraphInput.dataset`)
+DATASET = "dataset"
 
-def build(inp: GraphInput, s: Schema | None = None) -> GraphTables:
-    """The graph's node and relationship tables. A node whose every property is a column of
-    its source register is read from it, one per key; the others, and every relationship, are
-    built one part of the graph at a time, each part returning its nodes and relationships.
-    Columns are then chosen and ordered by the schema."""
+
+@dataclass(frozen=True)
+class Part:
+    """One part of the graph: `make` builds exactly the node tables `nodes` and relationship
+    tables `rels` from the inputs named in `reads` and nothing else (a register's current rows
+    by its name, a history as `<register>.<history>`, the dataset's description as `dataset`).
+    So a part whose inputs are unchanged builds the tables it built before, and a partial load
+    skips it (incremental.py); tests/test_graph_incremental.py holds each declaration to what
+    the part reads and builds."""
+
+    name: str
+    make: Callable[[GraphInput, Schema], Parts]
+    reads: tuple[str, ...]
+    nodes: tuple[str, ...] = ()
+    rels: tuple[RelKey, ...] = ()
+
+
+def build(inp: GraphInput, s: Schema | None = None, only: Collection[str] | None = None) -> GraphTables:
+    """The graph's node and relationship tables, built one part at a time (`parts`), columns
+    chosen and ordered by the schema. With `only` (part names), just those parts' tables: the
+    others are as a previous build of the same inputs left them."""
     s = s or schema()
-    nodes = {
-        label: _from_source(inp.current[node.source].drop_duplicates(node.properties[0].column), node)
-        for label, node in s.nodes.items()
-        if _read_whole(node, inp)
-    }
-    nodes["Dataset"] = pd.DataFrame([{"key": "sanshe", **inp.dataset}])
+    todo = parts(inp, s)
+    _check_covered(todo.values(), s)
+    nodes: dict[str, pd.DataFrame] = {}
     rels: dict[RelKey, pd.DataFrame] = {}
-    for part in (_geography, _organisations, _hubs, _workers, _purchases, _evaluations, _linkage):
-        n, r = part(inp, s)
-        nodes.update(n)
-        rels.update(r)
-    return _conform(GraphTables(nodes, rels), s)
+    for name, part in todo.items():
+        if only is None or name in only:
+            n, r = part.make(inp, s)
+            if set(n) != set(part.nodes) or set(r) != set(part.rels):
+                raise ValueError(f"part {name} built {sorted(n)} {sorted(r)}, not what it declares")
+            nodes.update(n)
+            rels.update(r)
+    return _conform(GraphTables(nodes, rels), s, complete=only is None)
+
+
+def parts(inp: GraphInput, s: Schema) -> dict[str, Part]:
+    """Every part of the graph by name: PARTS, and one per node label that no part of PARTS
+    builds and whose every property is a column of its source register (read whole, one node
+    per key, as `read <Label>`)."""
+    made = {label for p in PARTS for label in p.nodes}
+    whole = {
+        f"read {label}": Part(f"read {label}", partial(_whole, label), (node.source,), nodes=(label,))
+        for label, node in s.nodes.items()
+        if label not in made and _read_whole(node, inp)
+    }
+    return {**whole, **{p.name: p for p in PARTS}}
+
+
+def _check_covered(todo: Iterable[Part], s: Schema) -> None:
+    """Refuse parts that leave a table of the schema unbuilt or build one twice: a table
+    nothing builds would keep its old rows in a partial load."""
+    todo = list(todo)
+    nodes = [label for p in todo for label in p.nodes]
+    rels = [key for p in todo for key in p.rels]
+    twice = {n for n in nodes if nodes.count(n) > 1} | {str(r) for r in rels if rels.count(r) > 1}
+    if twice:
+        raise ValueError(f"tables built by more than one part: {sorted(twice)}")
+    missing = set(s.nodes) - set(nodes)
+    if missing:
+        raise KeyError(f"no table built for node label {sorted(missing)[0]}")
+    missing_rels = {(r.type, a, b) for r in s.rels.values() for a, b in r.endpoints} - set(rels)
+    if missing_rels:
+        raise KeyError(f"no table built for relationships {sorted(missing_rels)}")
 
 
 def _read_whole(node: NodeType, inp: GraphInput) -> bool:
     frame = inp.current.get(node.source)
     return frame is not None and all(p.column in frame for p in node.properties)
+
+
+def _whole(label: str, inp: GraphInput, s: Schema) -> Parts:
+    """The node `label` read from its source register, one node per key."""
+    node = s.node(label)
+    return {label: _from_source(inp.current[node.source].drop_duplicates(node.properties[0].column), node)}, {}
+
+
+def _dataset(inp: GraphInput, s: Schema) -> Parts:
+    return {"Dataset": pd.DataFrame([{"key": "sanshe", **inp.dataset}])}, {}
 
 
 def _from_source(frame: pd.DataFrame, node: NodeType, **derived) -> pd.DataFrame:
@@ -287,12 +361,114 @@ def _evaluations(inp: GraphInput, s: Schema) -> Parts:
     }, {("EVALUATES", "Evaluation", "Project"): _rel(ev, "evaluation_id", "project_id")}
 
 
-def _conform(t: GraphTables, s: Schema) -> GraphTables:
+#: the parts of the graph built from more than one column of one register, with what each reads
+#: and builds (the nodes read whole from a register are parts too: `parts`)
+PARTS = (
+    Part(
+        "geography",
+        _geography,
+        reads=("communities", "district_changes", "district_changes.street_district"),
+        nodes=("District",),
+        rels=(("IN_DISTRICT", "Street", "District"), ("IN_STREET", "Community", "Street")),
+    ),
+    Part(
+        "organisations",
+        _organisations,
+        reads=(
+            "organisations",
+            "organisations.status",
+            "organisations.grades",
+            "organisations.credit_lists",
+            "hub_memberships",  # party members
+            "annual_inspections",
+        ),
+        nodes=("SocialOrganisation", "OrgGrade", "CreditList", "AnnualInspection"),
+        rels=(
+            ("HAS_GRADE", "SocialOrganisation", "OrgGrade"),
+            ("ON_CREDIT_LIST", "SocialOrganisation", "CreditList"),
+            ("RESIDES_IN", "SocialOrganisation", "Street"),
+            ("HAS_INSPECTION", "SocialOrganisation", "AnnualInspection"),
+        ),
+    ),
+    Part(
+        "hubs",
+        _hubs,
+        # coverage on the snapshot day: the members' active periods and the dataset's snapshot date
+        reads=(
+            "hubs",
+            "hub_memberships.membership",
+            "hub_memberships.party_branch",
+            "hub_memberships.liaison",
+            "organisations.status",
+            DATASET,
+        ),
+        nodes=("Hub", "PartyBranch", "PartyLiaison"),
+        rels=(
+            ("UNDER", "Hub", "Hub"),
+            ("FOR_STREET", "Hub", "Street"),
+            ("FOR_DISTRICT", "Hub", "District"),
+            ("MEMBER_OF", "SocialOrganisation", "Hub"),
+            ("HAS_PARTY_BRANCH", "SocialOrganisation", "PartyBranch"),
+            ("HAS_PARTY_BRANCH", "Hub", "PartyBranch"),
+            ("LIAISON_FOR", "PartyLiaison", "SocialOrganisation"),
+        ),
+    ),
+    Part(
+        "workers",
+        _workers,
+        reads=("workers",),
+        rels=(("EMPLOYED_BY", "SocialWorker", "SocialOrganisation"), ("SERVES", "SocialWorker", "Community")),
+    ),
+    Part(
+        "purchases",
+        _purchases,
+        # the provider's standing on the award day: its grades, credit listings and inspections;
+        # streets carry their funding totals, so they are built here from the committees
+        reads=(
+            "projects",
+            "organisations",
+            "organisations.grades",
+            "organisations.credit_lists",
+            "annual_inspections",
+            "communities",
+        ),
+        nodes=("Street", "Purchaser", "Project", "FundingSource"),
+        rels=(
+            ("COMMISSIONED", "Purchaser", "Project"),
+            ("AWARDED_TO", "Project", "SocialOrganisation"),
+            ("DELIVERED_IN", "Project", "Community"),
+            ("FUNDED_BY", "Project", "FundingSource"),
+            ("STAFFED_ON", "SocialWorker", "Project"),
+        ),
+    ),
+    Part(
+        "evaluations",
+        _evaluations,
+        # an evaluation's later awards: the evaluated project's provider's other contracts
+        reads=("evaluations", "projects", "organisations"),
+        nodes=("Evaluation",),
+        rels=(("EVALUATES", "Evaluation", "Project"),),
+    ),
+    Part(
+        "linkage",
+        _linkage,
+        # each committee's three-way linkage on the snapshot day
+        reads=("communities", "projects", "organisations", "workers", DATASET),
+        nodes=("Community",),
+    ),
+    Part("dataset", _dataset, reads=(DATASET,), nodes=("Dataset",)),
+)
+
+
+def _conform(t: GraphTables, s: Schema, complete: bool = True) -> GraphTables:
     """Select and order columns exactly as the schema declares, sort by key, and refuse a table
-    the schema does not know (so the schema stays the single source of truth)."""
+    the schema does not know (so the schema stays the single source of truth); `complete`:
+    refuse a missing one too."""
     nodes = {}
     for label, node in s.nodes.items():
         if label not in t.nodes:
+            if not complete:
+                continue
             raise KeyError(f"no table built for node label {label}")
         df = t.nodes[label][node.names].sort_values(node.key).reset_index(drop=True)
         if df[node.key].duplicated().any():
@@ -307,6 +483,6 @@ def _conform(t: GraphTables, s: Schema) -> GraphTables:
         order = ["from", "to", *(["valid_from"] if rel.temporal else [])]
         rels[key] = df[["from", "to", *rel.names]].sort_values(order, na_position="first").reset_index(drop=True)
     missing = {(r.type, a, b) for r in s.rels.values() for a, b in r.endpoints} - set(rels)
-    if missing:
+    if missing and complete:
         raise KeyError(f"no table built for relationships {sorted(missing)}")
     return GraphTables(nodes, rels)
