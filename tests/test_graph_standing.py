@@ -73,7 +73,7 @@ def test_the_inspection_problem_agrees_with_the_inspections(graph):
         "missing" if none and pd.notna(r) and pd.notna(s) and r < s else "不合格" if res == "不合格" else ""
         for none, r, s, res in zip(got["uninspected"], registered, year_start, got["result"], strict=True)
     ]
-    assert got["fact"].tolist() == expect
+    assert got["fact"].fillna("").tolist() == expect  # no problem is stored as no value
     assert {"missing", "不合格", ""} <= set(expect), "the sample should exercise every outcome"
 
 
@@ -183,3 +183,49 @@ def test_the_snapshot_hub_coverage_agrees_with_memberships_branches_and_liaisons
     assert (got == detailed[columns].astype(int)).all().all()
     # a hub that does not exist that day has no members counted
     assert (facts.drop(index=detailed.index)["members"] == 0).all()
+
+
+def test_every_fact_survives_registers_with_no_rows_or_one_empty_side():
+    """An empty register's columns come as float; each fact is then missing or 0, never a crash
+    (the graph of an inbox with no inspections, grades or projects still loads)."""
+    from pipelines.graph.standing import community_linkage, hub_coverage, provider_standing, street_funding
+
+    d = dt.date
+    empty = pd.DataFrame(
+        {c: pd.Series(dtype=float) for c in ("uscc", "grade", "valid_from", "valid_to", "year", "result")}
+    )
+    projects = pd.DataFrame(
+        {
+            "project_id": ["P1"],
+            "provider_uscc": ["A"],
+            "award_date": [d(2020, 1, 1)],
+            "start_date": [d(2020, 1, 1)],
+            "end_date": [d(2021, 1, 1)],
+            "contract_amount": [10.0],
+            "served_communities": [["C1"]],
+        }
+    )
+    orgs = pd.DataFrame({"uscc": ["A"], "registration_date": [d(2010, 1, 1)]})
+    got = provider_standing(projects, orgs, empty, empty, empty)
+    assert got.iloc[0].tolist() == [0, False, "missing"]
+    none = provider_standing(projects.iloc[:0], orgs.iloc[:0], empty, empty, empty)
+    assert none.empty
+    assert (
+        later_awards(
+            pd.DataFrame({"project_id": ["P1"], "eval_date": [d(2019, 1, 1)]}), projects.iloc[:0], orgs["uscc"]
+        )
+        .isna()
+        .all()
+    )
+    workers = pd.DataFrame(
+        {
+            "level": pd.Series(dtype=object),
+            "certified_year": pd.Series(dtype=float),
+            "served_communities": pd.Series(dtype=object),
+        }
+    )
+    assert community_linkage(projects, orgs["uscc"], workers, d(2020, 6, 1)).loc["C1", "snapshot_projects"] == 1
+    hubs = pd.DataFrame({"hub_id": ["H"], "valid_from": [None], "valid_to": [None]})
+    assert hub_coverage(hubs, empty.assign(hub_id=pd.Series(dtype=float)), empty, empty, empty, d(2020, 1, 1)).empty
+    delivered = pd.DataFrame({"from": pd.Series(dtype=object), "to": pd.Series(dtype=object)})
+    assert street_funding(delivered, projects.iloc[:0], pd.DataFrame({"community_code": [], "street_code": []})).empty

@@ -32,13 +32,15 @@ def _days(values: pd.Series) -> pd.Series:
 # awards); pyarrow's hash look-ups do the same in a fraction of a second.
 def _is_in(values: pd.Series, keys: pd.Series) -> np.ndarray:
     """Whether each value is one of `keys` (a missing value is not), as a bool array."""
-    found = pc.is_in(pa.array(values, type=pa.string(), from_pandas=True), value_set=_keys(keys))
+    found = pc.is_in(pa.array(values.astype("string"), type=pa.string(), from_pandas=True), value_set=_keys(keys))
     return found.fill_null(False).to_numpy(zero_copy_only=False)
 
 
 def _lookup(values: pd.Series, keys: pd.Series, mapped: pd.Series) -> pd.Series:
     """`mapped` (aligned with `keys`, unique) at each value's key; missing where none."""
-    at = pc.index_in(pa.array(values, type=pa.string(), from_pandas=True), value_set=_keys(keys))
+    if not len(mapped):  # nothing to find (an empty register): every value is missing
+        return pd.Series([None] * len(values), index=values.index, dtype=object)
+    at = pc.index_in(pa.array(values.astype("string"), type=pa.string(), from_pandas=True), value_set=_keys(keys))
     pos = at.fill_null(-1).to_numpy(zero_copy_only=False)
     out = mapped.iloc[np.maximum(pos, 0)].reset_index(drop=True)
     out[pos < 0] = None
@@ -47,7 +49,8 @@ def _lookup(values: pd.Series, keys: pd.Series, mapped: pd.Series) -> pd.Series:
 
 
 def _keys(keys: pd.Series) -> pa.Array:
-    return pa.array(keys, type=pa.string(), from_pandas=True)
+    # as text first: an empty register's key column comes as float
+    return pa.array(keys.astype("string"), type=pa.string(), from_pandas=True)
 
 
 def _held_on(awards: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
@@ -80,7 +83,7 @@ def provider_standing(
     - `provider_on_credit_list` (boolean): on a credit list (活动异常名录, 严重违法失信名单) that day;
     - `provider_inspection` (string): "不合格" when the annual inspection (年检) of the year
       before the award failed, "missing" when there was none and the organisation was
-      registered before that year began, else "".
+      registered before that year began, else missing (no problem).
 
     All three are missing where the project names no provider that is a registered
     organisation (the graph has no AWARDED_TO edge there). Inputs are the resolved `projects`
@@ -112,7 +115,8 @@ def provider_standing(
     registered = _days(_lookup(awards["provider_uscc"], orgs["uscc"], orgs["registration_date"]))
     year_start = pd.to_datetime(year_before.astype("Int64").astype("string") + "-01-01", errors="coerce")
     missing = has_year & found.isna() & (registered < year_start)
-    problem = np.where(missing, "missing", np.where(found.eq(FAILED).fillna(False), FAILED, ""))
+    # no problem is missing, not "": a CSV import (neo4j-admin) cannot tell "" from missing
+    problem = np.where(missing, "missing", np.where(found.eq(FAILED).fillna(False), FAILED, None))
 
     rows = awards["_row"].to_numpy()
     out = pd.DataFrame(
@@ -146,7 +150,9 @@ def later_awards(evaluations: pd.DataFrame, projects: pd.DataFrame, providers: p
     keys = np.sort(codes.astype(np.int64) * span + (ns - low))
 
     provider = _lookup(evaluations["project_id"], prj["project_id"], prj["provider_uscc"])
-    code = pc.index_in(pa.array(provider, type=pa.string(), from_pandas=True), value_set=_keys(pd.Series(uniques)))
+    code = pc.index_in(
+        pa.array(provider.astype("string"), type=pa.string(), from_pandas=True), value_set=_keys(pd.Series(uniques))
+    )
     code = code.fill_null(-1).to_numpy(zero_copy_only=False)
     eday = _days(evaluations["eval_date"])
     off = np.clip(eday.to_numpy().astype("datetime64[D]").astype(np.int64) - low, -1, span - 1)

@@ -4,10 +4,10 @@
 // tests try every grade. HINT: ladybug would otherwise hash-join the 100 projects with every
 // organisation; extending from the projects reads only their providers.
 MATCH (p:Project)
-WHERE p.provider_grade_rank < CASE $min_grade WHEN '1A' THEN 1 WHEN '2A' THEN 2 WHEN '3A' THEN 3 WHEN '4A' THEN 4 WHEN '5A' THEN 5 END OR p.provider_on_credit_list OR p.provider_inspection <> ''
+WHERE p.provider_grade_rank < CASE $min_grade WHEN '1A' THEN 1 WHEN '2A' THEN 2 WHEN '3A' THEN 3 WHEN '4A' THEN 4 WHEN '5A' THEN 5 END OR p.provider_on_credit_list OR p.provider_inspection IS NOT NULL
 WITH p ORDER BY p.project_id LIMIT $top
 MATCH (p)-[a:AWARDED_TO]->(o:SocialOrganisation)
 HINT (p JOIN a) JOIN o
 RETURN p.project_id AS project_id, o.uscc AS provider_uscc, o.name AS provider, p.award_date AS award_date,
        p.contract_amount AS contract_yuan, p.provider_grade_rank < CASE $min_grade WHEN '1A' THEN 1 WHEN '2A' THEN 2 WHEN '3A' THEN 3 WHEN '4A' THEN 4 WHEN '5A' THEN 5 END AS no_valid_grade,
-       p.provider_inspection AS inspection_problem, p.provider_on_credit_list AS on_credit_list
+       coalesce(p.provider_inspection, '') AS inspection_problem, p.provider_on_credit_list AS on_credit_list
