@@ -116,7 +116,10 @@ def provider_standing(
     year_start = pd.to_datetime(year_before.astype("Int64").astype("string") + "-01-01", errors="coerce")
     missing = has_year & found.isna() & (registered < year_start)
     # no problem is missing, not "": a CSV import (neo4j-admin) cannot tell "" from missing
-    problem = np.where(missing, "missing", np.where(found.eq(FAILED).fillna(False), FAILED, None))
+    failed = found.eq(FAILED).fillna(False).to_numpy(dtype=bool)
+    problem = pd.Series(None, index=awards.index, dtype=object)
+    problem[failed] = FAILED
+    problem[missing.to_numpy(dtype=bool)] = "missing"
 
     rows = awards["_row"].to_numpy()
     out = pd.DataFrame(
@@ -129,7 +132,7 @@ def provider_standing(
     )
     out.iloc[rows, 0] = best.reindex(rows).fillna(0).astype("int64").to_numpy()
     out.iloc[rows, 1] = np.isin(rows, listed)
-    out.iloc[rows, 2] = problem
+    out.iloc[rows, 2] = problem.to_numpy()
     return out
 
 
