@@ -20,6 +20,8 @@ import pyarrow.compute as pc
 
 from data_contracts.enums import ORG_GRADES, WORKER_LEVELS
 
+from ..common.references import is_in
+
 #: the inspection result that fails (the register's 年检结论)
 FAILED = "不合格"
 
@@ -28,12 +30,11 @@ def _days(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, errors="coerce")
 
 
-# pandas 3's isin and map on Arrow-backed text walk the values in Python (25 s for 1.5 million
-# awards); pyarrow's hash look-ups do the same in a fraction of a second.
+# pandas 3's map on Arrow-backed text walks the values in Python; pyarrow's hash look-up does
+# not (membership: pipelines.common.references.is_in, the contracts' own look-up).
 def _is_in(values: pd.Series, keys: pd.Series) -> np.ndarray:
     """Whether each value is one of `keys` (a missing value is not), as a bool array."""
-    found = pc.is_in(pa.array(values.astype("string"), type=pa.string(), from_pandas=True), value_set=_keys(keys))
-    return found.fill_null(False).to_numpy(zero_copy_only=False)
+    return is_in(values, keys.dropna().astype(str)).to_numpy(dtype=bool)
 
 
 def _lookup(values: pd.Series, keys: pd.Series, mapped: pd.Series) -> pd.Series:
