@@ -108,7 +108,7 @@ def test_reload_plan_follows_the_schema():
     assert nodes == set() and rels == {"SERVES"}
     assert reload_plan({"Hub"}, s) == (
         {"Hub"},
-        {"UNDER", "FOR_STREET", "FOR_DISTRICT", "MEMBER_OF", "HAS_PARTY_BRANCH"},
+        {"UNDER", "FOR_STREET", "FOR_DISTRICT", "MEMBER_OF", "OUTSIDE_NETWORK", "HAS_PARTY_BRANCH"},
     )
 
 
@@ -295,6 +295,7 @@ def test_a_reloaded_node_table_brings_the_parts_of_the_relationships_touching_it
         "evaluations",
         "organisations",
         "hubs",
+        "network_gaps",
     }
     # and a store given a changed node table without those relationships refuses it
     mine = EmbeddedGraphStore(tmp_path / "graph.lbug")

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from data_contracts.enums import ORG_GRADES
-from pipelines.graph.standing import later_awards
+from pipelines.graph.standing import later_awards, membership_year_ends
 
 DETAILED_STANDING = """
 MATCH (p:Project)-[:AWARDED_TO]->(o:SocialOrganisation)
@@ -185,10 +185,40 @@ def test_the_snapshot_hub_coverage_agrees_with_memberships_branches_and_liaisons
     assert (facts.drop(index=detailed.index)["members"] == 0).all()
 
 
+def test_membership_year_ends_bound_the_31_decembers_each_membership_counts_on():
+    """The latest start year and the earliest end year less one, of the membership, its
+    organisation's active period and its hub; an open side sets no bound."""
+    d = dt.date
+    members = pd.DataFrame(
+        {
+            "uscc": ["A", "B", "C", "Z"],
+            "hub_id": ["H1", "H1", "H2", "H1"],
+            "valid_from": [d(2012, 5, 1), None, d(2015, 3, 1), None],
+            "valid_to": [None, d(2016, 1, 1), d(2015, 6, 1), None],
+        }
+    )
+    status = pd.DataFrame(
+        {"uscc": ["A", "B"], "valid_from": [d(2010, 1, 1), None], "valid_to": [d(2020, 12, 31), None]}
+    )
+    hubs = pd.DataFrame({"hub_id": ["H1", "H2"], "valid_from": [d(2013, 1, 1), None], "valid_to": [None, None]})
+    got = membership_year_ends(members, status, hubs)
+    # A: from 2013 (its hub) to 2019 (active until 2020-12-31, which is not after that day)
+    # B: to 2015 (membership ends 2016-01-01); C: holds on no 31 December; Z: no organisation row
+    assert got["year_end_first"].tolist() == [2013, 2013, 2015, 2013]
+    assert got["year_end_last"].tolist()[:3] == [2019, 2015, 2014] and pd.isna(got["year_end_last"].iloc[3])
+
+
 def test_every_fact_survives_registers_with_no_rows_or_one_empty_side():
     """An empty register's columns come as float; each fact is then missing or 0, never a crash
     (the graph of an inbox with no inspections, grades or projects still loads)."""
-    from pipelines.graph.standing import community_linkage, hub_coverage, provider_standing, street_funding
+    from pipelines.graph.standing import (
+        community_linkage,
+        hub_coverage,
+        membership_year_ends,
+        outside_network,
+        provider_standing,
+        street_funding,
+    )
 
     d = dt.date
     empty = pd.DataFrame(
@@ -227,5 +257,11 @@ def test_every_fact_survives_registers_with_no_rows_or_one_empty_side():
     assert community_linkage(projects, orgs["uscc"], workers, d(2020, 6, 1)).loc["C1", "snapshot_projects"] == 1
     hubs = pd.DataFrame({"hub_id": ["H"], "valid_from": [None], "valid_to": [None]})
     assert hub_coverage(hubs, empty.assign(hub_id=pd.Series(dtype=float)), empty, empty, empty, d(2020, 1, 1)).empty
+    members = empty.assign(hub_id=pd.Series(dtype=float))
+    assert membership_year_ends(members, empty, hubs).empty
+    orgs_streets = orgs.assign(street_code=["310106006"])
+    periods = empty.assign(street_code=pd.Series(dtype=float), parent=pd.Series(dtype=float))
+    feds = pd.DataFrame({"hub_id": ["H"], "district_code": ["310106"]})
+    assert outside_network(orgs_streets, empty, members, periods, feds, d(2020, 1, 1)).empty
     delivered = pd.DataFrame({"from": pd.Series(dtype=object), "to": pd.Series(dtype=object)})
     assert street_funding(delivered, projects.iloc[:0], pd.DataFrame({"community_code": [], "street_code": []})).empty

@@ -701,8 +701,41 @@ def test_companions_answer_only_the_parameters_they_name():
     streets, awards = catalogue()["funding-by-street"], catalogue()["award-eligibility"]
     assert streets.companions_take({}) and awards.companions_take({"min_grade": "4A"})
     assert not streets.companions_take({"year": "2019"}) and not streets.companions_take({"category": "养老服务"})
-    assert not awards.companions_take({"scope": "310106"})
+    # a scope is taken where the companions filter on it (funding-by-street's totals cannot)
+    assert awards.companions_take({"scope": "310106"}) and not streets.companions_take({"scope": "310106"})
+    assert streets.companions_take({"scope": ""})  # the empty scope is the whole country
     assert not catalogue()["hub-network-history"].companions_take({})
     # community-linkage's companions count the snapshot day only
     linkage = catalogue()["community-linkage"]
     assert linkage.companions_take({}) and not linkage.companions_take({"as_of": "2015-06-30"})
+
+
+@pytest.mark.parametrize("name", [n for n, q in catalogue().items() if q.has_companions])
+def test_companions_give_the_bounded_whole_answer(graph, name, monkeypatch):
+    """With its default parameters, a query whose companions answer (COMPANIONS) gives what
+    its whole answer ranked and cut gives: the first rows and the count of the rest, with the
+    declared bound and with a bound of 3 (the sample has fewer rows than most bounds)."""
+    query = catalogue()[name]
+    assert query.companions_take({})
+    whole = execute(graph, name, {})
+    assert len(whole) > 3, f"the sample should answer {name} with more than 3 rows"
+    for top in (query.bound.top, 3):
+        with monkeypatch.context() as m:
+            m.setitem(catalogue(), name, dataclasses.replace(query, bound=dataclasses.replace(query.bound, top=top)))
+            got = answer(graph, name, {})
+        assert_same(got.rows, ranked(whole, query.bound.by).head(top))
+        assert got.rest == max(len(whole) - top, 0)
+    # scoped, where the companions take a scope (the whole answer is then the scoped query's)
+    for scope, (code, _prefix) in SCOPES.items():
+        given = {"scope": code}
+        if LEVEL_OF[scope] not in query.scope.levels or not query.companions_take(given):
+            continue
+        whole = execute(graph, name, given)
+        with monkeypatch.context() as m:
+            m.setitem(catalogue(), name, dataclasses.replace(query, bound=dataclasses.replace(query.bound, top=3)))
+            got = answer(graph, name, given)
+        if whole.empty:  # a district the sample does not have
+            assert got.rows.empty and got.rest == 0, (name, code)
+            continue
+        assert_same(got.rows, ranked(whole, query.bound.by).head(3))
+        assert got.rest == max(len(whole) - 3, 0), (name, code)

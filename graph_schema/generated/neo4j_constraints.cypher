@@ -28,6 +28,7 @@ CREATE INDEX on_credit_list_rel_key IF NOT EXISTS FOR ()-[r:ON_CREDIT_LIST]-() O
 CREATE INDEX has_grade_rel_key IF NOT EXISTS FOR ()-[r:HAS_GRADE]-() ON (r.rel_key);
 CREATE INDEX has_inspection_rel_key IF NOT EXISTS FOR ()-[r:HAS_INSPECTION]-() ON (r.rel_key);
 CREATE INDEX member_of_rel_key IF NOT EXISTS FOR ()-[r:MEMBER_OF]-() ON (r.rel_key);
+CREATE INDEX outside_network_rel_key IF NOT EXISTS FOR ()-[r:OUTSIDE_NETWORK]-() ON (r.rel_key);
 CREATE INDEX under_rel_key IF NOT EXISTS FOR ()-[r:UNDER]-() ON (r.rel_key);
 CREATE INDEX for_street_rel_key IF NOT EXISTS FOR ()-[r:FOR_STREET]-() ON (r.rel_key);
 CREATE INDEX for_district_rel_key IF NOT EXISTS FOR ()-[r:FOR_DISTRICT]-() ON (r.rel_key);

@@ -281,3 +281,81 @@ def hub_coverage(
         }
     )
     return counted.groupby("hub_id").sum()
+
+
+def _years(values: pd.Series) -> pd.Series:
+    return _days(values).dt.year.astype("Int64")
+
+
+def membership_year_ends(memberships: pd.DataFrame, status: pd.DataFrame, hubs: pd.DataFrame) -> pd.DataFrame:
+    """For each membership (same index as `memberships`), the years whose 31 December it counts
+    on in hub-network-history: the membership, its organisation's active period and its hub's
+    existence all hold that day (`v.valid_from <= day < v.valid_to`, a missing end open).
+
+    Returns `year_end_first` and `year_end_last` (Int64): the first and last such year, no value
+    where the intervals set no bound that side (then every year before, or after, counts). A
+    membership that holds on no 31 December has first > last. `day`'s year is y exactly when
+    year(valid_from) <= y <= year(valid_to) - 1, so the bounds are the latest start year and the
+    earliest end year less one.
+
+    Inputs: memberships (uscc, hub_id, valid_from, valid_to); the organisations' active periods
+    as the graph holds them, one row per uscc (uscc, valid_from, valid_to; an organisation with
+    none has an open period); hubs (hub_id, valid_from, valid_to)."""
+    status = status.drop_duplicates("uscc")
+    hubs = hubs.drop_duplicates("hub_id")
+    starts = pd.DataFrame(
+        {
+            "m": _years(memberships["valid_from"]),
+            "o": _lookup(memberships["uscc"], status["uscc"], _years(status["valid_from"])),
+            "h": _lookup(memberships["hub_id"], hubs["hub_id"], _years(hubs["valid_from"])),
+        },
+        index=memberships.index,
+    ).astype("Int64")
+    ends = pd.DataFrame(
+        {
+            "m": _years(memberships["valid_to"]),
+            "o": _lookup(memberships["uscc"], status["uscc"], _years(status["valid_to"])),
+            "h": _lookup(memberships["hub_id"], hubs["hub_id"], _years(hubs["valid_to"])),
+        },
+        index=memberships.index,
+    ).astype("Int64")
+    return pd.DataFrame(
+        {"year_end_first": starts.max(axis=1, skipna=True), "year_end_last": ends.min(axis=1, skipna=True) - 1},
+        index=memberships.index,
+    ).astype("Int64")
+
+
+def outside_network(
+    organisations: pd.DataFrame,
+    status: pd.DataFrame,
+    memberships: pd.DataFrame,
+    street_districts: pd.DataFrame,
+    federations: pd.DataFrame,
+    day: dt.date,
+) -> pd.DataFrame:
+    """The rows of unattached-organisations with its default parameters, as relationships
+    (uscc -> federation hub_id): organisations active on the snapshot day `day`, in no hub that
+    day, whose street belonged that day to a district with a hub federation (one row per
+    federation and per street-district period holding that day, as the Cypher's paths).
+
+    Inputs as the graph holds them: organisations (uscc, street_code), their active periods
+    (uscc, valid_from, valid_to; one per uscc, none = open), memberships (uscc, valid_from,
+    valid_to; only the membership's own interval counts, as in the query), the streets'
+    district periods (street_code, parent, valid_from, valid_to) and the federations (hub_id,
+    district_code). Returns columns `from` (uscc) and `to` (hub_id)."""
+    at = pd.Timestamp(day)
+    status = status.drop_duplicates("uscc")
+    since = _lookup(organisations["uscc"], status["uscc"], _days(status["valid_from"]))
+    until = _lookup(organisations["uscc"], status["uscc"], _days(status["valid_to"]))
+    since, until = pd.to_datetime(since), pd.to_datetime(until)
+    active = (since.isna() | (since <= at)) & (until.isna() | (until > at))
+    orgs = organisations[active.to_numpy()].dropna(subset=["uscc", "street_code"])
+    orgs = orgs[~_is_in(orgs["uscc"], memberships[_holds(memberships, at)]["uscc"])]
+    periods = street_districts[_holds(street_districts, at)]
+    paths = (
+        orgs[["uscc", "street_code"]]
+        .astype({"uscc": "string", "street_code": "string"})
+        .merge(periods[["street_code", "parent"]].astype("string"), on="street_code")
+        .merge(federations[["hub_id", "district_code"]].astype("string"), left_on="parent", right_on="district_code")
+    )
+    return pd.DataFrame({"from": paths["uscc"].to_numpy(), "to": paths["hub_id"].to_numpy()})

@@ -23,7 +23,15 @@ from data_contracts.enums import (
 )
 from graph_schema import NodeType, Schema, schema
 
-from .standing import community_linkage, hub_coverage, later_awards, provider_standing, street_funding
+from .standing import (
+    community_linkage,
+    hub_coverage,
+    later_awards,
+    membership_year_ends,
+    outside_network,
+    provider_standing,
+    street_funding,
+)
 
 if TYPE_CHECKING:
     from ..common.register import RegisterResult
@@ -256,6 +264,9 @@ def _hubs(inp: GraphInput, s: Schema) -> Parts:
         if day is not None
         else pd.DataFrame()
     )
+    # the organisation's active period as its node holds it (one per uscc: _organisations)
+    members = h["hub_memberships.membership"]
+    members = members.join(membership_year_ends(members, h["organisations.status"], nodes))
     for p in s.node("Hub").properties:
         if p.name.startswith("snapshot_"):
             nodes[p.name] = nodes["hub_id"].map(coverage[p.name]).fillna(0).astype("int64") if p.name in coverage else 0
@@ -268,7 +279,13 @@ def _hubs(inp: GraphInput, s: Schema) -> Parts:
         ("FOR_STREET", "Hub", "Street"): _rel(hub, "hub_id", "street_code"),
         ("FOR_DISTRICT", "Hub", "District"): _rel(hub, "hub_id", "district_code"),
         ("MEMBER_OF", "SocialOrganisation", "Hub"): _rel(
-            h["hub_memberships.membership"], "uscc", "hub_id", valid_from="valid_from", valid_to="valid_to"
+            members,
+            "uscc",
+            "hub_id",
+            valid_from="valid_from",
+            valid_to="valid_to",
+            year_end_first="year_end_first",
+            year_end_last="year_end_last",
         ),
         ("HAS_PARTY_BRANCH", "SocialOrganisation", "PartyBranch"): _rel(
             org_pb, "uscc", "key", valid_from="valid_from", valid_to="valid_to"
@@ -280,6 +297,26 @@ def _hubs(inp: GraphInput, s: Schema) -> Parts:
             liaised, "liaison_id", "uscc", valid_from="valid_from", valid_to="valid_to"
         ),
     }
+
+
+def _network_gaps(inp: GraphInput, s: Schema) -> Parts:
+    """Who was outside the hub network on the snapshot day (unattached-organisations' default
+    answer, computed at load time: pipelines/graph/standing.py)."""
+    hub, h, day = inp.current["hubs"], inp.history, inp.dataset.get("snapshot_date")
+    federations = hub[hub["hub_kind"].map(HUB_KINDS) == "federation"]
+    gaps = (
+        outside_network(
+            inp.current["organisations"],
+            h["organisations.status"],
+            h["hub_memberships.membership"],
+            h["district_changes.street_district"],
+            federations,
+            day,
+        )
+        if day is not None
+        else pd.DataFrame(columns=["from", "to"])
+    )
+    return {}, {("OUTSIDE_NETWORK", "SocialOrganisation", "Hub"): gaps}
 
 
 def _workers(inp: GraphInput, s: Schema) -> Parts:
@@ -412,6 +449,19 @@ PARTS = (
             ("HAS_PARTY_BRANCH", "Hub", "PartyBranch"),
             ("LIAISON_FOR", "PartyLiaison", "SocialOrganisation"),
         ),
+    ),
+    Part(
+        "network_gaps",
+        _network_gaps,
+        reads=(
+            "organisations",
+            "organisations.status",
+            "hub_memberships.membership",
+            "district_changes.street_district",
+            "hubs",
+            DATASET,
+        ),
+        rels=(("OUTSIDE_NETWORK", "SocialOrganisation", "Hub"),),
     ),
     Part(
         "workers",

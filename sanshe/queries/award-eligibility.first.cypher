@@ -3,6 +3,9 @@
 // looking up the OrgGrade node made the scan a cross product, about twice as slow; the oracle
 // tests try every grade. HINT: ladybug would otherwise hash-join the 100 projects with every
 // organisation; extending from the projects reads only their providers.
+MATCH (sc:Community) WHERE sc.code STARTS WITH $scope   // when $scope
+MATCH (sc)<-[:DELIVERED_IN]-(p:Project)   // when $scope
+WITH DISTINCT p   // when $scope
 MATCH (p:Project)
 WHERE p.provider_grade_rank < CASE $min_grade WHEN '1A' THEN 1 WHEN '2A' THEN 2 WHEN '3A' THEN 3 WHEN '4A' THEN 4 WHEN '5A' THEN 5 END OR p.provider_on_credit_list OR p.provider_inspection IS NOT NULL
 WITH p ORDER BY p.project_id LIMIT $top

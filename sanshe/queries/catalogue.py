@@ -58,8 +58,8 @@ EXPORT_BATCH_ROWS = 50_000
 #: computing the whole answer: `<name>.first.cypher`, its first `$top` rows by the bound's
 #: ranking (in any order), and `<name>.count.cypher`, one row whose `rows` is the whole answer's
 #: length. They read facts computed at load time (pipelines/graph/standing.py); the oracle tests
-#: check that they agree with the whole answer. They take the parameters their text names, and
-#: no scope: with another parameter given, or a scope (a small answer), the query is read whole.
+#: check that they agree with the whole answer. They take the parameters their text names, a
+#: scope among them: with another parameter given, the query is read whole.
 COMPANIONS = ("first", "count")
 #: the parameter a `first` companion takes its row count from
 TOP = "top"
@@ -155,8 +155,10 @@ class Query:
     def companions_take(self, given: dict[str, str]) -> bool:
         """Whether the companions can answer with these parameters: each given parameter must be
         one both companions use (a companion reading totals over all years cannot filter by year;
-        such a query is then answered whole). Never with a scope."""
-        if not self.has_companions or given.get(SCOPE):
+        such a query is then answered whole). A scope is a parameter like the others: taken by
+        companions whose text filters on `$scope` (a `// when $scope` line)."""
+        given = {k: v for k, v in given.items() if v or k != SCOPE}  # an empty scope is the country
+        if not self.has_companions:
             return False
         # what the text sends, not its comments
         texts = [re.sub(r"//[^\n]*", "", self.cypher_for("", kind)) for kind in COMPANIONS]

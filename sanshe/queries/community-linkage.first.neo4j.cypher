@@ -3,6 +3,7 @@
 // when as_of is not given (this text does not name it). Then read the 100 communities with
 // their streets (the embedded store's text adds a join-order HINT Neo4j has no use for).
 MATCH (c:Community)
+WHERE c.code STARTS WITH $scope   // when $scope
 WITH c, c.snapshot_assistant_workers + c.snapshot_intermediate_workers + c.snapshot_senior_workers AS workers
 WITH c, workers,
      CASE WHEN c.snapshot_organisations = 0 THEN 1 ELSE 0 END + CASE WHEN workers = 0 THEN 1 ELSE 0 END AS missing_parties

@@ -4,6 +4,7 @@
 MATCH (d:Dataset)
 MATCH (h:Hub)
 WHERE (h.valid_from IS NULL OR h.valid_from <= d.snapshot_date) AND (h.valid_to IS NULL OR h.valid_to > d.snapshot_date)
+  AND (EXISTS { MATCH (h)-[:FOR_STREET]->(hs:Street) WHERE hs.code STARTS WITH $scope } OR EXISTS { MATCH (h)-[:FOR_DISTRICT]->(hd:District) WHERE hd.code STARTS WITH $scope } OR EXISTS { MATCH (h)-[:UNDER]->(:Hub)-[:FOR_DISTRICT]->(hu:District) WHERE hu.code STARTS WITH $scope })   // when $scope
 WITH h, CASE h.kind WHEN 'federation' THEN 0 WHEN 'street' THEN 1 ELSE 2 END AS kind_order
 ORDER BY kind_order, h.hub_id
 LIMIT $top

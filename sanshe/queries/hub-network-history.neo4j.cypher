@@ -1,14 +1,23 @@
 // The hub network at the end of each year: hubs of each kind that existed, and their members
-// (active organisations whose membership held that day).
+// (active organisations whose membership held that day). Each membership carries the years
+// whose 31 December it counts on (year_end_first..year_end_last, computed at load time from
+// the membership's, its organisation's and its hub's intervals), so the memberships are
+// grouped by their years once instead of tested against each year's day.
 MATCH (ds:Dataset)
-UNWIND range($from_year, ds.snapshot_date.year) AS year
-WITH year, date({year: year, month: 12, day: 31}) AS day
+WITH ds.snapshot_date.year AS last
+OPTIONAL MATCH (:SocialOrganisation)-[m:MEMBER_OF]->(h:Hub)
+WHERE (EXISTS { MATCH (h)-[:FOR_STREET]->(hs:Street) WHERE hs.code STARTS WITH $scope } OR EXISTS { MATCH (h)-[:FOR_DISTRICT]->(hd:District) WHERE hd.code STARTS WITH $scope } OR EXISTS { MATCH (h)-[:UNDER]->(:Hub)-[:FOR_DISTRICT]->(hu:District) WHERE hu.code STARTS WITH $scope })   // when $scope
+WITH last, h.kind AS kind, coalesce(m.year_end_first, $from_year) AS first, coalesce(m.year_end_last, last) AS final, count(m) AS n
+WITH last, collect({kind: kind, first: first, final: final, n: n}) AS members
+// a hub exists on 31 December of year y when year(valid_from) <= y <= year(valid_to) - 1
 MATCH (h:Hub)
-WHERE (h.valid_from IS NULL OR h.valid_from <= day) AND (h.valid_to IS NULL OR h.valid_to > day)
-  AND (EXISTS { MATCH (h)-[:FOR_STREET]->(hs:Street) WHERE hs.code STARTS WITH $scope } OR EXISTS { MATCH (h)-[:FOR_DISTRICT]->(hd:District) WHERE hd.code STARTS WITH $scope } OR EXISTS { MATCH (h)-[:UNDER]->(:Hub)-[:FOR_DISTRICT]->(hu:District) WHERE hu.code STARTS WITH $scope })   // when $scope
-OPTIONAL MATCH (o:SocialOrganisation)-[m:MEMBER_OF]->(h)
-WHERE (m.valid_from IS NULL OR m.valid_from <= day) AND (m.valid_to IS NULL OR m.valid_to > day)
-  AND (o.valid_from IS NULL OR o.valid_from <= day) AND (o.valid_to IS NULL OR o.valid_to > day)
-WITH year, h, count(o) AS members
-RETURN year, h.kind AS hub_kind, count(h) AS hubs, sum(members) AS members
+WHERE (EXISTS { MATCH (h)-[:FOR_STREET]->(hs:Street) WHERE hs.code STARTS WITH $scope } OR EXISTS { MATCH (h)-[:FOR_DISTRICT]->(hd:District) WHERE hd.code STARTS WITH $scope } OR EXISTS { MATCH (h)-[:UNDER]->(:Hub)-[:FOR_DISTRICT]->(hu:District) WHERE hu.code STARTS WITH $scope })   // when $scope
+WITH last, members, h.kind AS kind,
+     coalesce(h.valid_from.year, $from_year) AS first,
+     coalesce(h.valid_to.year - 1, last) AS final, count(*) AS n
+UNWIND range(CASE WHEN first > $from_year THEN first ELSE $from_year END, CASE WHEN final < last THEN final ELSE last END) AS year
+WITH members, year, kind, sum(n) AS hubs
+UNWIND members AS s
+WITH year, kind, hubs, sum(CASE WHEN s.kind = kind AND s.first <= year AND s.final >= year THEN s.n ELSE 0 END) AS members
+RETURN year, kind AS hub_kind, hubs, members
 ORDER BY year, CASE hub_kind WHEN 'federation' THEN 0 WHEN 'street' THEN 1 ELSE 2 END
