@@ -303,22 +303,19 @@ def membership_year_ends(memberships: pd.DataFrame, status: pd.DataFrame, hubs: 
     none has an open period); hubs (hub_id, valid_from, valid_to)."""
     status = status.drop_duplicates("uscc")
     hubs = hubs.drop_duplicates("hub_id")
-    starts = pd.DataFrame(
-        {
-            "m": _years(memberships["valid_from"]),
-            "o": _lookup(memberships["uscc"], status["uscc"], _years(status["valid_from"])),
-            "h": _lookup(memberships["hub_id"], hubs["hub_id"], _years(hubs["valid_from"])),
-        },
-        index=memberships.index,
-    ).astype("Int64")
-    ends = pd.DataFrame(
-        {
-            "m": _years(memberships["valid_to"]),
-            "o": _lookup(memberships["uscc"], status["uscc"], _years(status["valid_to"])),
-            "h": _lookup(memberships["hub_id"], hubs["hub_id"], _years(hubs["valid_to"])),
-        },
-        index=memberships.index,
-    ).astype("Int64")
+
+    def years(side: str) -> pd.DataFrame:
+        """The `side` (valid_from or valid_to) year of the membership, its organisation, its hub."""
+        return pd.DataFrame(
+            {
+                "m": _years(memberships[side]),
+                "o": _lookup(memberships["uscc"], status["uscc"], _years(status[side])),
+                "h": _lookup(memberships["hub_id"], hubs["hub_id"], _years(hubs[side])),
+            },
+            index=memberships.index,
+        ).astype("Int64")
+
+    starts, ends = years("valid_from"), years("valid_to")
     return pd.DataFrame(
         {"year_end_first": starts.max(axis=1, skipna=True), "year_end_last": ends.min(axis=1, skipna=True) - 1},
         index=memberships.index,
