@@ -303,7 +303,8 @@ def _query_table(r: dict) -> list[str]:
         "Default: the bounded answer `sanshe query NAME` prints (rows shown + rows left out); district: the same "
         "with `--scope` the first district's code; export: the whole answer written by `--out FILE.parquet`, once. "
         "Bound from: how the default answer was found (companions: two reads of load-time facts; whole answer: "
-        "computed whole and its first rows kept; aggregate: the answer is already small).",
+        "computed whole and its first rows kept; aggregate: the answer is already small); a district's answer "
+        "found by the companions is marked (companions).",
         "",
         "| query | default p50 | default p95 | rows shown + left out | bound from | district p50 | district p95 "
         "| district rows | export rows | export rows/s |",
@@ -312,13 +313,19 @@ def _query_table(r: dict) -> list[str]:
     for name, q in r["queries"].items():
         d, e = q.get("district"), q["export"]
         scoped = (
-            f"{d['p50_seconds']:.3f} s | {d['p95_seconds']:.3f} s | {d['rows'] + d['rest']:,}" if d else "— | — | —"
+            f"{d['p50_seconds']:.3f} s | {d['p95_seconds']:.3f} s{_companions(d)} | {d['rows'] + d['rest']:,}"
+            if d
+            else "— | — | —"
         )
         out.append(
             f"| `{name}` | {q['p50_seconds']:.3f} s | {q['p95_seconds']:.3f} s | {q['rows']:,} + {q['rest']:,} | "
             f"{q.get('bound_from', '—')} | {scoped} | {e['rows']:,} | {e['rows_per_second']:,} |"
         )
     return out
+
+
+def _companions(entry: dict) -> str:
+    return " (companions)" if entry.get("bound_from") == "companions" else ""
 
 
 #: the stages an issue's "no slower than before" names

@@ -172,7 +172,14 @@ def query_times(store, repeat: int, work: Path) -> dict:
         entry = {**default, "rows": len(found.rows), "rest": found.rest, "bound_from": how}
         if q.scope and "district" in q.scope.levels:
             scoped, got = timed(partial(answer, store, name, {**params, "scope": district}), repeat)
-            entry["district"] = {**scoped, "scope": district, "rows": len(got.rows), "rest": got.rest}
+            how = "companions" if q.companions_take({"scope": district}) else "whole answer"
+            entry["district"] = {
+                **scoped,
+                "scope": district,
+                "rows": len(got.rows),
+                "rest": got.rest,
+                "bound_from": how,
+            }
         path = work / f"export-{name}.parquet"
         t = time.perf_counter()
         rows = export(store, name, params, path)

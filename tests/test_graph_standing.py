@@ -208,6 +208,15 @@ def test_membership_year_ends_bound_the_31_decembers_each_membership_counts_on()
     assert got["year_end_last"].tolist()[:3] == [2019, 2015, 2014] and pd.isna(got["year_end_last"].iloc[3])
 
 
+def test_provider_concentration_counts_the_default_top():
+    """The load sums the largest providers provider-concentration's default `top` names."""
+    from pipelines.graph.standing import CONCENTRATION_TOP
+    from sanshe.queries.catalogue import catalogue
+
+    (top,) = [p for p in catalogue()["provider-concentration"].params if p.name == "top"]
+    assert top.default == CONCENTRATION_TOP
+
+
 def test_every_fact_survives_registers_with_no_rows_or_one_empty_side():
     """An empty register's columns come as float; each fact is then missing or 0, never a crash
     (the graph of an inbox with no inspections, grades or projects still loads)."""
@@ -216,7 +225,9 @@ def test_every_fact_survives_registers_with_no_rows_or_one_empty_side():
         hub_coverage,
         membership_year_ends,
         outside_network,
+        provider_concentration,
         provider_standing,
+        street_density,
         street_funding,
     )
 
@@ -263,5 +274,8 @@ def test_every_fact_survives_registers_with_no_rows_or_one_empty_side():
     periods = empty.assign(street_code=pd.Series(dtype=float), parent=pd.Series(dtype=float))
     feds = pd.DataFrame({"hub_id": ["H"], "district_code": ["310106"]})
     assert outside_network(orgs_streets, empty, members, periods, feds, d(2020, 1, 1)).empty
+    assert provider_concentration(projects.assign(purchaser_uscc=["B"]), orgs["uscc"].iloc[:0]).empty
+    no_committees = pd.DataFrame({"street_code": pd.Series(dtype=float), "population": pd.Series(dtype=float)})
+    assert street_density(no_committees, orgs_streets, empty, d(2020, 1, 1))["snapshot_organisations"].tolist() == [1]
     delivered = pd.DataFrame({"from": pd.Series(dtype=object), "to": pd.Series(dtype=object)})
     assert street_funding(delivered, projects.iloc[:0], pd.DataFrame({"community_code": [], "street_code": []})).empty

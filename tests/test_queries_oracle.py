@@ -704,6 +704,10 @@ def test_companions_answer_only_the_parameters_they_name():
     # a scope is taken where the companions filter on it (funding-by-street's totals cannot)
     assert awards.companions_take({"scope": "310106"}) and not streets.companions_take({"scope": "310106"})
     assert streets.companions_take({"scope": ""})  # the empty scope is the whole country
+    # provider-concentration's totals are for its default top only (the first rows' own row
+    # count is $first_rows, so a given top is not mistaken for it)
+    shares = catalogue()["provider-concentration"]
+    assert shares.companions_take({}) and not shares.companions_take({"top": "5"})
     assert not catalogue()["hub-network-history"].companions_take({})
     # community-linkage's companions count the snapshot day only
     linkage = catalogue()["community-linkage"]

@@ -322,6 +322,15 @@ def membership_year_ends(memberships: pd.DataFrame, status: pd.DataFrame, hubs: 
     ).astype("Int64")
 
 
+def _active_on(uscc: pd.Series, status: pd.DataFrame, at: pd.Timestamp) -> np.ndarray:
+    """Whether each organisation's active period, as its node holds it (the first `status` row
+    of its code; none = open), holds on `at`, as a bool array."""
+    status = status.drop_duplicates("uscc")
+    since = pd.to_datetime(_lookup(uscc, status["uscc"], _days(status["valid_from"])))
+    until = pd.to_datetime(_lookup(uscc, status["uscc"], _days(status["valid_to"])))
+    return ((since.isna() | (since <= at)) & (until.isna() | (until > at))).to_numpy(dtype=bool)
+
+
 def outside_network(
     organisations: pd.DataFrame,
     status: pd.DataFrame,
@@ -341,12 +350,7 @@ def outside_network(
     district periods (street_code, parent, valid_from, valid_to) and the federations (hub_id,
     district_code). Returns columns `from` (uscc) and `to` (hub_id)."""
     at = pd.Timestamp(day)
-    status = status.drop_duplicates("uscc")
-    since = _lookup(organisations["uscc"], status["uscc"], _days(status["valid_from"]))
-    until = _lookup(organisations["uscc"], status["uscc"], _days(status["valid_to"]))
-    since, until = pd.to_datetime(since), pd.to_datetime(until)
-    active = (since.isna() | (since <= at)) & (until.isna() | (until > at))
-    orgs = organisations[active.to_numpy()].dropna(subset=["uscc", "street_code"])
+    orgs = organisations[_active_on(organisations["uscc"], status, at)].dropna(subset=["uscc", "street_code"])
     orgs = orgs[~_is_in(orgs["uscc"], memberships[_holds(memberships, at)]["uscc"])]
     periods = street_districts[_holds(street_districts, at)]
     paths = (
@@ -356,3 +360,69 @@ def outside_network(
         .merge(federations[["hub_id", "district_code"]].astype("string"), left_on="parent", right_on="district_code")
     )
     return pd.DataFrame({"from": paths["uscc"].to_numpy(), "to": paths["hub_id"].to_numpy()})
+
+
+#: how many largest providers `provider_concentration` sums: provider-concentration's default
+#: `top` (sanshe/queries/catalogue.yaml; tests/test_graph_standing.py holds the two equal)
+CONCENTRATION_TOP = 3
+
+
+def provider_concentration(projects: pd.DataFrame, providers: pd.Series) -> pd.DataFrame:
+    """Per purchaser (index: purchaser_uscc), what provider-concentration answers with its
+    default parameters (all years): `provider_count` (int), the distinct providers it awarded a
+    project to; `contract_yuan` (float, yuan), those projects' contract value; and
+    `top_providers_yuan` (float, yuan), the value held by its CONCENTRATION_TOP largest providers.
+
+    Inputs: projects (purchaser_uscc, provider_uscc, contract_amount) and the registered
+    organisations' codes (`providers`; an award to another code has no AWARDED_TO edge). A
+    missing amount adds nothing, as Cypher's sum. Purchasers with no such award are absent."""
+    awards = projects.dropna(subset=["purchaser_uscc", "provider_uscc"])
+    awards = awards[_is_in(awards["provider_uscc"], providers)]
+    pairs = (
+        pd.DataFrame(
+            {
+                "purchaser_uscc": awards["purchaser_uscc"].astype("string").to_numpy(),
+                "provider_uscc": awards["provider_uscc"].astype("string").to_numpy(),
+                "value": pd.to_numeric(awards["contract_amount"], errors="coerce").to_numpy(dtype=float),
+            }
+        )
+        .groupby(["purchaser_uscc", "provider_uscc"], sort=False)["value"]
+        .sum()
+        .reset_index()
+        .sort_values(["purchaser_uscc", "value"], ascending=[True, False])
+    )
+    by = pairs.groupby("purchaser_uscc", sort=True)["value"]
+    return pd.DataFrame(
+        {
+            "provider_count": by.size().astype("int64"),
+            "contract_yuan": by.sum(),
+            "top_providers_yuan": pairs.groupby("purchaser_uscc")
+            .head(CONCENTRATION_TOP)
+            .groupby("purchaser_uscc")["value"]
+            .sum(),
+        }
+    )
+
+
+def street_density(
+    communities: pd.DataFrame, organisations: pd.DataFrame, status: pd.DataFrame, day: dt.date | None
+) -> pd.DataFrame:
+    """Per street (index: its 12-digit code), what organisation-density reads with its default
+    parameters: `population` (Int64), its committees' latest population summed (no value when
+    none has one, as Cypher's sum of missing values); and `snapshot_organisations` (int), the
+    organisations residing in it (by registered address) whose active period holds on the
+    snapshot day `day` (0 without a day).
+
+    Inputs: communities (street_code, population; one row per committee), organisations (uscc,
+    street_code) and their active periods as the graph holds them (uscc, valid_from, valid_to;
+    one per uscc, none = open). Streets with neither are absent."""
+    com = communities.dropna(subset=["street_code"])
+    population = com.groupby(com["street_code"].astype("string"))["population"].sum(min_count=1)
+    out = pd.DataFrame({"population": population.astype("Float64").round().astype("Int64")})
+    if day is None:
+        return out.assign(snapshot_organisations=0)
+    orgs = organisations.dropna(subset=["uscc", "street_code"])
+    orgs = orgs[_active_on(orgs["uscc"], status, pd.Timestamp(day))]
+    counted = orgs.groupby(orgs["street_code"].astype("string")).size()
+    out = out.join(counted.rename("snapshot_organisations"), how="outer")
+    return out.assign(snapshot_organisations=out["snapshot_organisations"].fillna(0).astype("int64"))

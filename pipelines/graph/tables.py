@@ -29,7 +29,9 @@ from .standing import (
     later_awards,
     membership_year_ends,
     outside_network,
+    provider_concentration,
     provider_standing,
+    street_density,
     street_funding,
 )
 
@@ -345,6 +347,13 @@ def _purchases(inp: GraphInput, s: Schema) -> Parts:
     )
     streets = c["communities"].drop_duplicates("street_code")
     totals = street_funding(delivered, prj, c["communities"].drop_duplicates("community_code"))
+    shares = provider_concentration(prj, c["organisations"]["uscc"])
+    density = street_density(
+        c["communities"].drop_duplicates("community_code"),
+        c["organisations"],
+        h["organisations.status"],
+        inp.dataset.get("snapshot_date"),
+    )
     return {
         # streets carry their funding totals, so they are built here rather than read whole
         "Street": _from_source(
@@ -352,8 +361,20 @@ def _purchases(inp: GraphInput, s: Schema) -> Parts:
             s.node("Street"),
             project_count=streets["street_code"].map(totals["project_count"]).fillna(0).astype("int64"),
             funding_yuan=streets["street_code"].map(totals["funding_yuan"]).fillna(0.0),
+            population=streets["street_code"].map(density["population"]).astype("Int64"),
+            snapshot_organisations=streets["street_code"]
+            .map(density["snapshot_organisations"])
+            .fillna(0)
+            .astype("int64"),
         ),
-        "Purchaser": _from_source(buyers, s.node("Purchaser"), org_id=org_id(buyers["purchaser_uscc"])),
+        "Purchaser": _from_source(
+            buyers,
+            s.node("Purchaser"),
+            org_id=org_id(buyers["purchaser_uscc"]),
+            provider_count=buyers["purchaser_uscc"].map(shares["provider_count"]).fillna(0).astype("int64"),
+            contract_yuan=buyers["purchaser_uscc"].map(shares["contract_yuan"]).fillna(0.0),
+            top_providers_yuan=buyers["purchaser_uscc"].map(shares["top_providers_yuan"]).fillna(0.0),
+        ),
         "Project": _from_source(
             prj,
             s.node("Project"),
@@ -481,6 +502,8 @@ PARTS = (
             "organisations.credit_lists",
             "annual_inspections",
             "communities",
+            "organisations.status",  # streets' active organisations on the snapshot day
+            DATASET,
         ),
         nodes=("Street", "Purchaser", "Project", "FundingSource"),
         rels=(

@@ -55,14 +55,15 @@ SCOPE_CODE = re.compile(r"[0-9]+")
 #: rows per batch in which `answer()` and `export()` read an answer from the store
 EXPORT_BATCH_ROWS = 50_000
 #: a bounded query may come with two companion files that answer its national bound without
-#: computing the whole answer: `<name>.first.cypher`, its first `$top` rows by the bound's
-#: ranking (in any order), and `<name>.count.cypher`, one row whose `rows` is the whole answer's
-#: length. They read facts computed at load time (pipelines/graph/standing.py); the oracle tests
+#: computing the whole answer: `<name>.first.cypher`, its first `$first_rows` rows by the
+#: bound's ranking (in any order), and `<name>.count.cypher`, one row whose `rows` is the whole
+#: answer's length. They read facts computed at load time (pipelines/graph/standing.py); the oracle tests
 #: check that they agree with the whole answer. They take the parameters their text names, a
 #: scope among them: with another parameter given, the query is read whole.
 COMPANIONS = ("first", "count")
-#: the parameter a `first` companion takes its row count from
-TOP = "top"
+#: the parameter a `first` companion takes its row count from (not `top`: provider-concentration
+#: has a parameter of that name)
+FIRST_ROWS = "first_rows"
 
 
 def scope_level(code: str) -> tuple[str, str]:
@@ -339,7 +340,7 @@ def _from_companions(store: GraphStore, query: Query, given: dict[str, str] | No
     """The national bounded answer from the query's companions (see COMPANIONS): two small
     reads of load-time facts instead of the whole answer."""
     _q, first, used = _prepared(store, query.name, given, "first")
-    rows = ordered(store.query(first, {**used, TOP: query.bound.top}), query.bound.by).head(query.bound.top)
+    rows = ordered(store.query(first, {**used, FIRST_ROWS: query.bound.top}), query.bound.by).head(query.bound.top)
     _q, count, used = _prepared(store, query.name, given, "count")
     total = int(store.query(count, used)["rows"].iloc[0])
     return Answer(rows.reset_index(drop=True), total - len(rows))
@@ -490,13 +491,16 @@ def catalogue_doc() -> str:
         "Parquet file, read from the store in batches.",
         "",
         "**Facts computed at load time.** Some national answers would otherwise walk every",
-        "provider's history for each of a million awards. The graph load computes those facts once",
-        "(a project's `community_count` and its provider's standing on the award day, an",
-        "evaluation's `later_awards`; `pipelines/graph/standing.py`), each checked against the",
-        "detailed relationships by tests/test_graph_standing.py. A query whose national bound is",
-        "answered by two small companion queries (`NAME.first.cypher`, its first rows, and",
-        "`NAME.count.cypher`, how many rows the whole answer has) shows them below; the oracle tests",
-        "check that they agree with the whole answer.",
+        "provider's history for each of a million awards, or group a million rows per call. The",
+        "graph load computes those facts once (a project's `community_count` and its provider's",
+        "standing on the award day, an evaluation's `later_awards`, the totals of streets,",
+        "committees, hubs and purchasers, the years each hub membership counts on, who was outside",
+        "the hub network; `pipelines/graph/standing.py`), each checked against the detailed",
+        "relationships by tests/test_graph_standing.py or the oracle tests. A query whose bound",
+        "with its default parameters is answered by two small companion queries",
+        "(`NAME.first.cypher`, its first rows, and `NAME.count.cypher`, how many rows the whole",
+        "answer has) shows them below; they answer a scope too when their text filters on",
+        "`$scope`, and the oracle tests check that they agree with the whole answer.",
         "",
     ]
     for q in catalogue().values():
@@ -516,7 +520,7 @@ def catalogue_doc() -> str:
         if q.has_companions:
             for kind in COMPANIONS:
                 out += [
-                    f"Its national bound, `{q.name}.{kind}.cypher`:",
+                    f"Its default bound, `{q.name}.{kind}.cypher`:",
                     "",
                     "```cypher",
                     q.cypher_for("", kind).strip(),

@@ -1,4 +1,4 @@
-// The first $top communities on the snapshot day, those missing the organisation or the
+// The first $first_rows communities on the snapshot day, those missing the organisation or the
 // social-worker party first, from the linkage the load counted (Community.snapshot_*); used only
 // when as_of is not given (this text does not name it). HINT: extend the 100 communities to
 // their streets instead of hash-joining every street.
@@ -8,7 +8,7 @@ WITH c, c.snapshot_assistant_workers + c.snapshot_intermediate_workers + c.snaps
 WITH c, workers,
      CASE WHEN c.snapshot_organisations = 0 THEN 1 ELSE 0 END + CASE WHEN workers = 0 THEN 1 ELSE 0 END AS missing_parties
 ORDER BY missing_parties DESC, c.code
-LIMIT $top
+LIMIT $first_rows
 MATCH (c)-[i:IN_STREET]->(s:Street)
 HINT (c JOIN i) JOIN s
 RETURN c.code AS community_code, c.name AS community, s.name AS street, c.snapshot_organisations AS organisations,

@@ -3,13 +3,29 @@ MATCH (c:Community {code: $code})-[:IN_STREET]->(s:Street)-[:IN_DISTRICT]->(d:Di
 RETURN 1 AS section, 'community' AS relation, c.code AS key, c.name AS name,
        s.name + ' · ' + d.name AS detail, CAST(c.population AS DOUBLE) AS value
 UNION ALL
-MATCH (c:Community {code: $code})<-[:DELIVERED_IN]-(p:Project)-[:AWARDED_TO]->(o:SocialOrganisation)
-OPTIONAL MATCH (e:Evaluation)-[:EVALUATES]->(p)
-WITH p, o, max(e.eval_date) AS last
-OPTIONAL MATCH (e:Evaluation)-[:EVALUATES]->(p)
+// Projects evaluated, then projects not: ladybug plans `OPTIONAL MATCH (e)-[:EVALUATES]->(p)`
+// as a hash join built from every evaluation, and the HINTs let it extend from the few projects.
+MATCH (c:Community {code: $code})<-[:DELIVERED_IN]-(p:Project)
+WITH p
+MATCH (p)<-[v:EVALUATES]-(e:Evaluation)
+HINT (p JOIN v) JOIN e
+WITH p, max(e.eval_date) AS last
+MATCH (p)<-[v:EVALUATES]-(e:Evaluation)
 WHERE e.eval_date = last
+HINT (p JOIN v) JOIN e
+WITH p, e
+MATCH (p)-[a:AWARDED_TO]->(o:SocialOrganisation)
+HINT (p JOIN a) JOIN o
 RETURN 2 AS section, 'project' AS relation, p.project_id AS key, p.name AS name,
-       o.name + ' · ' + coalesce(e.grade, '未评估') AS detail, p.contract_amount AS value
+       o.name + ' · ' + e.grade AS detail, p.contract_amount AS value
+UNION ALL
+MATCH (c:Community {code: $code})<-[:DELIVERED_IN]-(p:Project)
+WHERE NOT EXISTS { MATCH (p)<-[:EVALUATES]-(:Evaluation) }
+WITH p
+MATCH (p)-[a:AWARDED_TO]->(o:SocialOrganisation)
+HINT (p JOIN a) JOIN o
+RETURN 2 AS section, 'project' AS relation, p.project_id AS key, p.name AS name,
+       o.name + ' · 未评估' AS detail, p.contract_amount AS value
 UNION ALL
 MATCH (c:Community {code: $code})<-[:DELIVERED_IN]-(:Project)-[:AWARDED_TO]->(o:SocialOrganisation)
 WITH DISTINCT o
