@@ -31,15 +31,34 @@ REMEDIES = {
     "read": "read with pyarrow where a file has no quoted line breaks (its row numbers are then line numbers); the Python "
     "CSV reader is kept for exact row numbers in the rest",
     "graph load": "the floor copies the same tables in {floor_load:.0f} s; the rest is building the node and "
-    "relationship tables from the registers, with the facts the catalogue's national answers read (a provider's "
-    "standing on each award day, each evaluation's later awards, each street's totals; pipelines/graph/standing.py)",
+    "relationship tables from the registers, with the facts the catalogue's answers read (a provider's standing on "
+    "each award day, each evaluation's later awards, the totals of streets, committees, hubs and purchasers, the "
+    "years each hub membership counts on; pipelines/graph/standing.py), in pandas on one core",
     "resolution": "the provider look-up and the snapshot histories still walk rows in Python; keep registers as Arrow "
     "columns",
     "great expectations": "batches are no longer fingerprinted and the Data Docs site is built once, after the last "
     "suite (outside the steps, within the full run); what is left is loading the library (in the first suite's step) "
-    "and its validation of each expectation: run the suites of independent registers on both cores",
+    "and its validation of each expectation: run the suites of independent registers on both cores (not with "
+    "Dagster's multiprocess executor: it would pickle the raw and validated registers, which hold personal data and "
+    "are handed over in memory by design, so the parallel work has to be inside a step)",
     "reports": "write the quarantine report and accepted tables from Arrow tables",
     "other": "",
+}
+#: what bounds a catalogue query that misses its target (read from its plan with ladybug's
+#: PROFILE), shown when the results show it over
+QUERY_BOUNDS = {
+    "poorly-evaluated-still-funded": "its first rows join the flagged evaluations' projects, their providers and "
+    "every later award of those providers; ladybug reads the columns of a label of a million nodes whole for each "
+    "such join (a semi-masked scan), so each join costs a scan of projects or evaluations; a load-time list of the "
+    "first rows, or a store that reads node properties by id, would move it",
+    "community-profile": "its projects' evaluations: the join from a committee's hundred projects to their "
+    "evaluations still scans the million evaluations (a semi-masked scan in ladybug's plan, even with a join-order "
+    "HINT); each project's latest grade as a load-time fact would remove the scan, but the evaluations' part of the "
+    "graph would then rebuild the projects on every change to evaluations",
+    "funding-by-purchaser": "its default answer groups every project by purchaser (an aggregate over 1.5 million "
+    "projects per call); purchaser totals at load time would read 42,000 rows, as provider-concentration's do",
+    "community-linkage": "its first rows and count read the 650,000 committees' facts and join the first rows to "
+    "their streets",
 }
 STAGE_ORDER = ["read", "contract checks", "resolution", "great expectations", "reports", "graph load", "other"]
 
@@ -194,6 +213,26 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
             )
             + ".",
         ]
+    district_max = big["targets"].get("query_district_p95_seconds_max")
+    scoped_slow = {
+        n: q["district"]
+        for n, q in big["queries"].items()
+        if district_max and q.get("district") and q["district"]["p95_seconds"] > district_max
+    }
+    if scoped_slow:
+        out += [
+            "",
+            "Scoped to one district, over the target: "
+            + ", ".join(
+                f"`{n}` {d['p95_seconds']:.2f} s ({d.get('bound_from', 'whole answer')})"
+                for n, d in sorted(scoped_slow.items(), key=lambda kv: -kv[1]["p95_seconds"])
+            )
+            + ".",
+        ]
+    bounds = [f"`{n}`: {QUERY_BOUNDS[n]}" for n in [*slow, *scoped_slow] if n in QUERY_BOUNDS]
+    if bounds:
+        out += ["", "What bounds them, and what would move them:", ""]
+        out += [f"- {b}." for b in dict.fromkeys(bounds)]
     inc = big["incremental"]
     load = big["stages"].get("graph load", {}).get("seconds", 0)
     inc_load = inc.get("steps", {}).get("graph")
@@ -202,14 +241,33 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
         f"The incremental run ({inc['seconds']:.0f} s, {inc['share_of_full_run']:.0%} of the full run) re-reads "
         "and re-checks only the changed register"
         + (
-            f"; its graph step took {inc_load:.0f} s against the full run's {load:.0f} s (the tables are rebuilt "
-            "from every resolved register, and only those whose digest changed are copied into the store)."
+            f"; its graph step took {inc_load:.0f} s against the full run's {load:.0f} s (only the parts of the "
+            "graph whose inputs changed are built, and only the tables whose digest changed are copied into a copy "
+            "of the store)."
             if inc_load is not None
             else f"; the full run's graph load takes {load:.0f} s."
         ),
     ]
     if inc.get("steps"):
-        out += ["Its slowest steps: " + ", ".join(f"`{k}` {v:.1f} s" for k, v in list(inc["steps"].items())[:6]) + "."]
+        out += [
+            "Its slowest steps: " + ", ".join(f"`{k}` {v:.1f} s" for k, v in list(inc["steps"].items())[:6]) + ". "
+            "What is left for a 1% change: the changed register is read, checked, resolved and validated whole "
+            "rather than its changed rows; `resolved_registers` loads every stored register and `accepted_tables` "
+            "rewrites every table, changed or not; the graph step digests every input and copies the store file."
+        ]
+    exports = {n: q["export"] for n, q in big["queries"].items() if q.get("export")}
+    floor_rate = big["targets"].get("export_rows_per_second_min")
+    if exports and floor_rate:
+        name, e = max(exports.items(), key=lambda kv: kv[1]["rows"])
+        if e["rows_per_second"] < floor_rate:
+            out += [
+                "",
+                f"Export: the largest whole answer, `{name}`, {e['rows']:,} rows in {e['seconds']:.1f} s. The store "
+                "computes the whole answer before the first row is written (ladybug materialises a result; `COPY "
+                "(query) TO` writes it), so the time includes the whole query, which the companions' facts do not "
+                "bound (they bound the first rows); how it splits between the query and the writing was not "
+                "measured.",
+            ]
     out += [
         "",
         "Memory: the stage tables below give the peak while each stage ran. From the resolution on, every "
@@ -227,7 +285,7 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
             f"Command: `{r['command']}`. Rows read: {r['rows_read']:,}; graph: {r['graph_rows']:,} nodes and "
             f"relationships.",
             "",
-            "| target (issue 6, national scale) | measured | |",
+            "| target (issues 6 and 17, national scale) | measured | |",
             "|---|---|---|",
             f"| full run at most {t['full_run_seconds_max']} s | {r['full_run']['seconds']:.1f} s | "
             f"{_verdict(r['full_run']['seconds'] <= t['full_run_seconds_max'])} |",
