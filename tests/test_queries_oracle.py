@@ -572,12 +572,21 @@ def test_community_profile(graph, tables, pick):
 
 def test_hub_network_history(graph, sample_run, snapshots, tables, tmp_path, monkeypatch):
     """Against the derived periods for every year, and against the snapshots themselves at the
-    year-ends that have one (2014, 2016 and the current register)."""
+    year-ends that have one (2014, 2016 and the current register); from a later first year too,
+    where hubs and memberships founded before it start at that year."""
     check(
         graph,
         "hub-network-history",
         {},
         lambda s: hub_network_history_oracle(sample_run, tables, s),
+        tmp_path,
+        monkeypatch,
+    )
+    check(
+        graph,
+        "hub-network-history",
+        {"from_year": 2016},
+        lambda s: hub_network_history_oracle(sample_run, tables, s, 2016),
         tmp_path,
         monkeypatch,
     )
@@ -588,12 +597,12 @@ def test_hub_network_history(graph, sample_run, snapshots, tables, tmp_path, mon
         assert at.to_dict() == cov.to_dict(), day
 
 
-def hub_network_history_oracle(sample_run, tables, scope: str) -> pd.DataFrame:
+def hub_network_history_oracle(sample_run, tables, scope: str, from_year: int = 2011) -> pd.DataFrame:
     folder = sample_run[0].tables_dir
     membership = pd.read_parquet(folder / "hub_memberships__membership.parquet")
     status = pd.read_parquet(folder / "organisations__status.parquet").set_index("uscc")
     rows = []
-    for year in range(2011, SNAPSHOT.year + 1):
+    for year in range(from_year, SNAPSHOT.year + 1):
         day = dt.date(year, 12, 31)
         hubs = hubs_on(tables, day)
         hubs = hubs[hubs["hub_id"].isin(hubs_in_scope(tables, scope))]

@@ -15,7 +15,7 @@ CREATE NODE TABLE IF NOT EXISTS Project(project_id STRING PRIMARY KEY, name STRI
 CREATE NODE TABLE IF NOT EXISTS Purchaser(uscc STRING PRIMARY KEY, org_id STRING, name STRING, provider_count INT64, contract_yuan DOUBLE, top_providers_yuan DOUBLE);
 CREATE NODE TABLE IF NOT EXISTS SocialOrganisation(uscc STRING PRIMARY KEY, org_id STRING, name STRING, org_type STRING, registration_authority STRING, registration_date DATE, status STRING, status_date DATE, inspection_year INT64, inspection_result STRING, grade STRING, grade_date DATE, business_scope STRING, party_members INT64, valid_from DATE, valid_to DATE);
 CREATE NODE TABLE IF NOT EXISTS SocialWorker(worker_key STRING PRIMARY KEY, level STRING, certified_year INT64);
-CREATE NODE TABLE IF NOT EXISTS Street(code STRING PRIMARY KEY, name STRING, kind STRING, project_count INT64, funding_yuan DOUBLE, population INT64, snapshot_organisations INT64);
+CREATE NODE TABLE IF NOT EXISTS Street(code STRING PRIMARY KEY, name STRING, kind STRING, project_count INT64, funding_yuan DOUBLE, committee_population INT64, snapshot_organisations INT64);
 CREATE REL TABLE IF NOT EXISTS IN_DISTRICT(FROM Street TO District, valid_from DATE, valid_to DATE);
 CREATE REL TABLE IF NOT EXISTS IN_STREET(FROM Community TO Street);
 CREATE REL TABLE IF NOT EXISTS RESIDES_IN(FROM SocialOrganisation TO Street);

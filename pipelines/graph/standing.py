@@ -352,7 +352,9 @@ def outside_network(
     at = pd.Timestamp(day)
     orgs = organisations[_active_on(organisations["uscc"], status, at)].dropna(subset=["uscc", "street_code"])
     orgs = orgs[~_is_in(orgs["uscc"], memberships[_holds(memberships, at)]["uscc"])]
-    periods = street_districts[_holds(street_districts, at)]
+    # pandas pairs a missing key with a missing key; the graph has no such edges
+    periods = street_districts[_holds(street_districts, at)].dropna(subset=["street_code", "parent"])
+    federations = federations.dropna(subset=["hub_id", "district_code"])
     paths = (
         orgs[["uscc", "street_code"]]
         .astype({"uscc": "string", "street_code": "string"})

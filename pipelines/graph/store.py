@@ -38,11 +38,29 @@ if TYPE_CHECKING:
 
 #: rows copied before a commit (see replace_with)
 COMMIT_ROWS = 250_000
-#: the buffer pool of the database kept open for queries (`EmbeddedGraphStore._reader`): half
-#: the machine's memory, at most 10 GiB. At national scale the largest answer (5.4M rows of
-#: poorly-evaluated-still-funded, exported) did not fit a 4 GiB pool; with 10 GiB every
-#: catalogue query, scoped and exported, ran in one process of 7.0 GiB peak resident memory.
-READ_BUFFER_POOL_BYTES = min(10 << 30, os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2)
+#: the most the buffer pool of the database kept open for queries may take
+#: (`EmbeddedGraphStore._reader`, `read_buffer_pool_bytes`)
+READ_BUFFER_POOL_MAX = 10 << 30
+
+
+def read_buffer_pool_bytes() -> int:
+    """The buffer pool of the database kept open for queries: half the memory this process may
+    use (the machine's, or a lower cgroup v2 limit), at most READ_BUFFER_POOL_MAX; 0 (ladybug's
+    default, 80% of the machine) where neither can be read. At national scale the largest
+    answer (5.4M rows of poorly-evaluated-still-funded, exported) did not fit a 4 GiB pool;
+    with 10 GiB every catalogue query, scoped and exported, ran in one process of 7.0 GiB peak
+    resident memory."""
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows)
+        return 0
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text(encoding="ascii").strip()
+        if limit.isdigit():  # "max" = no limit
+            memory = min(memory, int(limit))
+    except OSError:
+        pass
+    return min(READ_BUFFER_POOL_MAX, memory // 2)
 
 
 def _statements(ddl: str) -> list[str]:
@@ -145,7 +163,7 @@ class EmbeddedGraphStore:
         self.last_load: dict = {}
         self._read_db: ladybug.Database | None = None
         self._read_key: tuple[int, int, int] | None = None
-        self._reader_lock = threading.Lock()
+        self._reader_lock = threading.RLock()
 
     def __repr__(self) -> str:
         return f"EmbeddedGraphStore({self.path})"
@@ -362,7 +380,7 @@ class EmbeddedGraphStore:
         Kept because opening costs more than most answers: at national scale a look-up of one
         community by code took 0.11 s with the database opened for it and 2 ms with it kept
         open (the store reads its indexes again on each open). Its buffer pool is capped at
-        READ_BUFFER_POOL_BYTES: uncapped (80% of the machine's memory, ladybug's default), one
+        `read_buffer_pool_bytes()`: uncapped (80% of the machine's memory, ladybug's default), one
         database kept open for every catalogue query ran the national benchmark out of 24 GiB,
         as the pool keeps what the large queries read. Raises GraphNotLoadedError with no graph."""
         import ladybug
@@ -376,17 +394,20 @@ class EmbeddedGraphStore:
             if self._read_db is None or self._read_key != key:
                 self.close()
                 self._read_db = ladybug.Database(
-                    str(self.path), read_only=True, buffer_pool_size=READ_BUFFER_POOL_BYTES
+                    str(self.path), read_only=True, buffer_pool_size=read_buffer_pool_bytes()
                 )
                 self._read_key = key
             return self._read_db
 
     def close(self) -> None:
         """Close the read-only database kept open for queries, if any (it is opened again by
-        the next query)."""
-        if self._read_db is not None:
-            self._read_db.close()
-            self._read_db, self._read_key = None, None
+        the next query). Queries from several threads share that database, but a result still
+        being read (`batches`) must be read before this store loads a graph or is closed: the
+        store's callers read one answer at a time."""
+        with self._reader_lock:
+            if self._read_db is not None:
+                self._read_db.close()
+                self._read_db, self._read_key = None, None
 
     def query(self, cypher: str, params: dict | None = None) -> pd.DataFrame:
         with self._reading(cypher, params) as result:

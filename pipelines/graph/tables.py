@@ -361,7 +361,7 @@ def _purchases(inp: GraphInput, s: Schema) -> Parts:
             s.node("Street"),
             project_count=streets["street_code"].map(totals["project_count"]).fillna(0).astype("int64"),
             funding_yuan=streets["street_code"].map(totals["funding_yuan"]).fillna(0.0),
-            population=streets["street_code"].map(density["population"]).astype("Int64"),
+            committee_population=streets["street_code"].map(density["population"]).astype("Int64"),
             snapshot_organisations=streets["street_code"]
             .map(density["snapshot_organisations"])
             .fillna(0)

@@ -162,7 +162,9 @@ class Query:
         if not self.has_companions:
             return False
         # what the text sends, not its comments
-        texts = [re.sub(r"//[^\n]*", "", self.cypher_for("", kind)) for kind in COMPANIONS]
+        texts = [
+            re.sub(r"//[^\n]*", "", self.cypher_for(dialect, kind)) for kind in COMPANIONS for dialect in ("", "neo4j")
+        ]
         return all(re.search(rf"\${name}\b", t) for name in given for t in texts)
 
     def cypher_for(self, dialect: str, kind: str = "") -> str:

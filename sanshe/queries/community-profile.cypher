@@ -3,8 +3,10 @@ MATCH (c:Community {code: $code})-[:IN_STREET]->(s:Street)-[:IN_DISTRICT]->(d:Di
 RETURN 1 AS section, 'community' AS relation, c.code AS key, c.name AS name,
        s.name + ' · ' + d.name AS detail, CAST(c.population AS DOUBLE) AS value
 UNION ALL
-// Projects evaluated, then projects not: ladybug plans `OPTIONAL MATCH (e)-[:EVALUATES]->(p)`
-// as a hash join built from every evaluation, and the HINTs let it extend from the few projects.
+// Projects with a dated evaluation, then the others (未评估, as the OPTIONAL MATCH of the Neo4j
+// form gives them): ladybug planned `OPTIONAL MATCH (e)-[:EVALUATES]->(p)` as a hash join built
+// from every evaluation with its properties; with MATCH and join-order HINTs it extends from
+// the committee's projects (its plan still scans the evaluations' column once).
 MATCH (c:Community {code: $code})<-[:DELIVERED_IN]-(p:Project)
 WITH p
 MATCH (p)<-[v:EVALUATES]-(e:Evaluation)
@@ -20,7 +22,7 @@ RETURN 2 AS section, 'project' AS relation, p.project_id AS key, p.name AS name,
        o.name + ' · ' + e.grade AS detail, p.contract_amount AS value
 UNION ALL
 MATCH (c:Community {code: $code})<-[:DELIVERED_IN]-(p:Project)
-WHERE NOT EXISTS { MATCH (p)<-[:EVALUATES]-(:Evaluation) }
+WHERE NOT EXISTS { MATCH (p)<-[:EVALUATES]-(e:Evaluation) WHERE e.eval_date IS NOT NULL }
 WITH p
 MATCH (p)-[a:AWARDED_TO]->(o:SocialOrganisation)
 HINT (p JOIN a) JOIN o
