@@ -56,9 +56,9 @@ def read_buffer_pool_bytes() -> int:
         return 0
     try:
         limit = Path("/sys/fs/cgroup/memory.max").read_text(encoding="ascii").strip()
-        if limit.isdigit():  # "max" = no limit
+        if re.fullmatch(r"[0-9]+", limit):  # ASCII digits; "max" = no limit
             memory = min(memory, int(limit))
-    except OSError:
+    except (OSError, ValueError):  # no cgroup v2 file, or not text
         pass
     return min(READ_BUFFER_POOL_MAX, memory // 2)
 
