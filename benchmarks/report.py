@@ -193,10 +193,7 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
         out += [
             "",
             "Over the target although computed from load-time facts (companions) or already an aggregate: "
-            + ", ".join(
-                f"`{n}` {q['p95_seconds']:.2f} s ({q.get('bound_from', 'whole answer')})"
-                for n, q in sorted(rest.items(), key=lambda kv: -kv[1]["p95_seconds"])
-            )
+            + _slowest_first(rest)
             + ". Their companions read a handful of rows, but the embedded store joins by hashing a whole "
             "table unless a join-order HINT lets it extend from those rows, so each join with organisations "
             "or projects still reads that table.",
@@ -222,12 +219,7 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
     if scoped_slow:
         out += [
             "",
-            "Scoped to one district, over the target: "
-            + ", ".join(
-                f"`{n}` {d['p95_seconds']:.2f} s ({d.get('bound_from', 'whole answer')})"
-                for n, d in sorted(scoped_slow.items(), key=lambda kv: -kv[1]["p95_seconds"])
-            )
-            + ".",
+            "Scoped to one district, over the target: " + _slowest_first(scoped_slow) + ".",
         ]
     bounds = [f"`{n}`: {QUERY_BOUNDS[n]}" for n in [*slow, *scoped_slow] if n in QUERY_BOUNDS]
     if bounds:
@@ -383,6 +375,14 @@ def _query_table(r: dict) -> list[str]:
             f"{q.get('bound_from', '—')} | {scoped} | {e['rows']:,} | {e['rows_per_second']:,} |"
         )
     return out
+
+
+def _slowest_first(timings: dict[str, dict]) -> str:
+    """`name` p95 (how its answer was bound), for each query timing, slowest first."""
+    return ", ".join(
+        f"`{n}` {t['p95_seconds']:.2f} s ({t.get('bound_from', 'whole answer')})"
+        for n, t in sorted(timings.items(), key=lambda kv: -kv[1]["p95_seconds"])
+    )
 
 
 def _companions(entry: dict) -> str:
