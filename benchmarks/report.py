@@ -26,14 +26,18 @@ SCALES = ["district", "city", "province", "national"]
 REMEDIES = {
     "contract checks": "a column pass already checks each distinct cell once and sends only failing rows through the "
     "pydantic model; what is left is cleaning and checking columns where every cell differs (names, "
-    "codes) and the cross-field rules, one Python call per row: clean text with pyarrow compute, "
+    "codes), splitting list cells (several codes in one cell) and giving each row its own list, and the "
+    "cross-field rules, one Python call per row: clean text and split lists with pyarrow compute, "
     "and write the cross-field rules over columns",
-    "read": "read with pyarrow where a file has no quoted line breaks (its row numbers are then line numbers); the Python "
-    "CSV reader is kept for exact row numbers in the rest",
+    "read": "a long CSV's rows are parsed by pyarrow as columns on both cores and classified whole-column "
+    "(pipelines/common/csv_columns.py, row_kinds.py); what is left is decoding each file twice (once to claim it for a "
+    "register, once to read it), encoding it to UTF-8 again for pyarrow, and turning the columns into pandas frames",
     "graph load": "the floor copies the same tables in {floor_load:.0f} s; the rest is building the node and "
     "relationship tables from the registers, with the facts the catalogue's answers read (a provider's standing on "
     "each award day, each evaluation's later awards, the totals of streets, committees, hubs and purchasers, the "
-    "years each hub membership counts on; pipelines/graph/standing.py), in pandas on one core",
+    "years each hub membership counts on; pipelines/graph/standing.py), in pandas on one core; the tables are sorted "
+    "by Arrow, and what is left is pandas' look-ups, groupings and de-duplications on Arrow-backed text, which "
+    "factorize each column first: build the tables with Arrow joins and group-bys",
     "resolution": "the provider look-up and the snapshot histories still walk rows in Python; keep registers as Arrow "
     "columns",
     "great expectations": "batches are no longer fingerprinted and the Data Docs site is built once, after the last "

@@ -35,7 +35,7 @@ from data_contracts.base import Contract
 from data_contracts.headers import mapped, match
 
 from . import mapping as mappings
-from .readers import HEADER_SEARCH_ROWS, SUFFIXES, WORKBOOKS, decode
+from .readers import HEADER_SEARCH_ROWS, SUFFIXES, WORKBOOKS, decode, first_lines
 
 #: bytes of a text file read to find its header (a header sits in the first few lines)
 PEEK_BYTES = 64 * 1024
@@ -95,7 +95,7 @@ def peek(path: Path) -> dict[str, list[list[str]]]:
     text = _decode_prefix(raw, complete=len(raw) < PEEK_BYTES)
     if text is None:
         return {}
-    lines = text.splitlines()[: HEADER_SEARCH_ROWS + 5]
+    lines = first_lines(text, HEADER_SEARCH_ROWS + 5)
     first = next((ln for ln in lines if ln.strip()), "")
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
     try:

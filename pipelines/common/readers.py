@@ -4,7 +4,8 @@ Consumes one file of the inbox, read as what its bytes are, whatever its name sa
 (comma or tab separated) in UTF-8 with or without BOM, UTF-16, GBK or GB18030, detected and
 never configured; a workbook (XLSX, XLSM, XLS, ODS, read with calamine, workbooks.py) with the
 data on any visible sheet; an HTML table or an XML Spreadsheet 2003 saved as `.xls`
-(html_tables.py, xml_spreadsheets.py).
+(html_tables.py, xml_spreadsheets.py). The rows under a long CSV's header are parsed as
+columns by pyarrow where that reads them exactly as the csv module would (csv_columns.py).
 Emits  one `FileRead` per table found: the rows as text cells under the contract's canonical
        headers, each with its spreadsheet row number, plus what was skipped (title or merged
        banner rows above the header, total, subtotal and footer rows) and notes for the
@@ -26,17 +27,22 @@ import datetime as dt
 import fnmatch
 import io
 import re
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from data_contracts.base import Contract
 from data_contracts.headers import HeaderMatch, header_key, match, spellings
 from data_contracts.values import UNITS
 
 from . import html_tables
+from .csv_columns import Body, parse
+from .row_kinds import not_a_record, plainly_records
 from .workbooks import Workbook, read_workbook
 from .xml_spreadsheets import looks_like_xml_spreadsheet, read_xml_spreadsheet
 
@@ -47,20 +53,6 @@ SUFFIXES = WORKBOOKS | TEXT_FILES
 ENCODINGS = ("utf-8", "gbk", "gb18030")
 #: how far down a sheet the header may sit below titles and banners
 HEADER_SEARCH_ROWS = 20
-#: a row whose first filled cell starts with one of these is a total, not a record
-TOTAL_WORDS = ("合计", "总计", "小计", "共计", "total")
-#: ... or ends with this: Excel's Subtotal command labels each group `<value> 汇总`
-SUBTOTAL_SUFFIX = "汇总"
-#: ... or is a note or a signature line under the table (compared after header_key: half-width,
-#: no spaces, lower case): `注：`, `说明：`, `填报人：`, `审核人：`, `填报日期：`, `填报单位（盖章）`
-FOOTER = re.compile(
-    r"^(?:(?:注|说明|备注|附注)(?:[0-9一二三四五六七八九]|:|$)"
-    r"|(?:填报人|填表人|制表人|审核人|复核人|审批人|负责人|单位负责人|分管领导|主管领导|经办人"
-    r"|联系人|联系电话|填报日期|填表日期|制表日期|报送日期|填报单位|制表单位|报送单位)"
-    r"(?:\(.*?\))?(?::|$))"
-)
-#: first characters of every word above: a row starting otherwise skips the check
-_FOOTER_STARTS = frozenset("合总小共注说备附填制审复负单分主经联报")
 #: a unit line above or beside the header: `单位：万元`, `金额单位：元`, `（单位：万元）`,
 #: `单位：万元人民币`
 UNIT_LINE = re.compile(r"单位[:：]\s*(?P<unit>万元|元|万)(?:人民币)?(?![\u4e00-\u9fff])")
@@ -137,7 +129,7 @@ def read_path(path: Path, rel: str, asof: dt.date, model: type[Contract]) -> dic
 
 def _sniff(raw: bytes, path: Path) -> str:
     """`workbook`, `text`, `empty`, or what the file is when it is no table (for the message)."""
-    if not raw.strip():
+    if not raw or raw.isspace():  # not raw.strip(): that copies the file
         return "empty"
     for magic, kind in _MAGIC.items():
         if raw.startswith(magic):
@@ -178,6 +170,21 @@ def decode(raw: bytes) -> tuple[str, str]:
     return text.lstrip("\ufeff"), enc
 
 
+def first_lines(text: str, n: int | None = None) -> list[str]:
+    """`text.splitlines()[:n]`, or with `n` None its lines at least down to the first one that
+    is not blank, without splitting a large text whole: the header search and the choice of
+    delimiter look at the first lines only, and a national register is hundreds of MB."""
+    size = 1 << 16
+    while size < len(text):
+        lines = text[:size].splitlines()[:-1]  # the last may be cut short
+        if n is not None and len(lines) >= n:
+            return lines[:n]
+        if n is None and any(ln.strip() for ln in lines):
+            return lines
+        size *= 4
+    return text.splitlines()[:n]
+
+
 def _read_text(raw: bytes, rel: str, asof: dt.date, model: type[Contract], suffix: str = ".csv") -> dict[str, FileRead]:
     try:
         text, encoding = decode(raw)
@@ -205,8 +212,12 @@ def _read_text(raw: bytes, rel: str, asof: dt.date, model: type[Contract], suffi
                 )
             }
         return _read_sheets(book, rel, asof, model, f"xml spreadsheet{named}")
-    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    first = next((ln for ln in first_lines(text) if ln.strip()), "")
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    kind = "tsv" if delimiter == "\t" else "csv"
+    fmt = f"{kind}{named} {encoding}"
+    if (whole := _read_columns(text, delimiter, rel, asof, model, fmt)) is not None:
+        return {rel: whole}
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     grid, line = [], 1
     try:
@@ -218,8 +229,47 @@ def _read_text(raw: bytes, rel: str, asof: dt.date, model: type[Contract], suffi
         fr = _table(grid, rel, asof, model, "csv", strict_width=True)
         fr.broken += [(line + i, "unreadable_file", f"csv: {err}") for i in range(len(rest))]
         return {rel: fr}
-    kind = "tsv" if delimiter == "\t" else "csv"
-    return {rel: _table(grid, rel, asof, model, f"{kind}{named} {encoding}", strict_width=True)}
+    return {rel: _table(grid, rel, asof, model, fmt, strict_width=True)}
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of `text`, each with its "\n", one at a time (no copy of the whole text)."""
+    at = 0
+    while at < len(text):
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end + 1
+        yield text[at:end]
+        at = end
+
+
+def _read_columns(
+    text: str, delimiter: str, rel: str, asof: dt.date, model: type[Contract], fmt: str
+) -> FileRead | None:
+    """The file read as `_read_text` reads it record by record, with the rows under the header
+    parsed as columns (csv_columns.py), or None where that parse declines or the file is
+    short: the header is looked for in the first records as always, so the two reads find the
+    same one only when the file has more filled rows than the header search looks at."""
+    reader = csv.reader(_lines(text), delimiter=delimiter)
+    head: list[tuple[int, list[str]]] = []
+    ends: list[int] = []
+    filled, line = 0, 1
+    try:
+        for record in reader:
+            head.append((line, record))
+            ends.append(reader.line_num)
+            line = reader.line_num + 1
+            filled += not _blank(record)
+            if filled > HEADER_SEARCH_ROWS:
+                break
+    except csv.Error:
+        return None
+    found = _find_header(head, model)
+    if filled <= HEADER_SEARCH_ROWS or found.match is None:
+        return None
+    body = parse(text, ends[found.at] + 1, delimiter, len(head[found.at][1]))
+    if body is None:
+        return None
+    return _table(head, rel, asof, model, fmt, found, strict_width=True, body=body)
 
 
 def _read_html(text: str, rel: str, asof: dt.date, model: type[Contract], fmt: str) -> dict[str, FileRead]:
@@ -367,21 +417,60 @@ def _combine(parent: list[str], child: list[str], model: type[Contract]) -> list
     return out
 
 
-def _not_a_record(first: str) -> str | None:
-    """Why a row whose first filled cell is `first` is not a record (a total, a subtotal, a
-    note or signature line under the table), or None for a record."""
-    if first.endswith(SUBTOTAL_SUFFIX):
-        return "subtotal row"
-    ch = first[0]
-    # most rows start with a code or a name: a letter, digit or ideograph that no total or
-    # footer word starts with, and that header_key keeps as it is, so the normalisation can be
-    # skipped
-    if (ch.isascii() and ch.isalnum() and ch not in "tT") or ("\u4e00" <= ch <= "\u9fff" and ch not in _FOOTER_STARTS):
-        return None
-    key = header_key(first)
-    if key.startswith(TOTAL_WORDS):
-        return "total row"
-    return "note or signature line" if FOOTER.match(key) else None
+def _first_filled(cells: list[str]) -> str | None:
+    return cells[0] if cells and cells[0].strip() else next((c for c in cells if c.strip()), None)
+
+
+def _records(
+    lines: list[tuple[int, list[str]]], width: int, strict_width: bool
+) -> tuple[list[int], list[tuple[str, ...]], list[tuple[int, str, str]], list[tuple[int, str]]]:
+    """The records among the rows under a header: (their rows, their cells column by column,
+    rows broken apart, rows skipped with why). A row of another width than the header's is
+    padded or cut where its extra cells are empty, and broken with `strict_width` (a CSV)."""
+    kept, rows, broken, skipped = [], [], [], []  # gathered row-wise and handed on as columns
+    for row, cells in lines:
+        first = _first_filled(cells)
+        if first is None:
+            continue  # a blank row
+        if (why := not_a_record(first.strip())) is not None:
+            skipped.append((row, why))
+            continue
+        if len(cells) != width:
+            if len(cells) > width and _blank(cells[width:]):
+                cells = cells[:width]  # trailing empty cells, as some tools save them
+            if strict_width and len(cells) != width:
+                broken.append((row, "wrong_cell_count", f"{len(cells)} cells, header has {width}"))
+                continue
+            cells = (cells + [""] * width)[:width]
+        kept.append(cells)
+        rows.append(row)
+    return rows, list(zip(*kept, strict=True)), broken, skipped
+
+
+def _records_in_columns(
+    body: Body, wanted: set[int]
+) -> tuple[np.ndarray, dict[int, pd.api.extensions.ExtensionArray], list[tuple[int, str]]]:
+    """`_records` for rows parsed as columns (all of the header's width): the rows whose first
+    cell is plainly a record's are kept whole-column; only the others are looked at one by one,
+    as `_records` looks at every row. Returns the kept rows, the `wanted` columns of them (text)
+    and the rows skipped with why."""
+    keep = plainly_records(body.columns[0])
+    skipped = []
+    others = np.flatnonzero(~keep)
+    if len(others):
+        at = pa.array(others)
+        for i, cells in zip(others, zip(*(c.take(at).to_pylist() for c in body.columns), strict=True), strict=True):
+            first = _first_filled(list(cells))
+            if first is None:
+                continue  # a blank row
+            if (why := not_a_record(first.strip())) is not None:
+                skipped.append((int(body.rows[i]), why))
+                continue
+            keep[i] = True
+    if keep.all():
+        return body.rows, {j: pd.array(body.columns[j], dtype="str") for j in wanted}, skipped
+    mask = pa.array(keep)
+    return body.rows[keep], {j: pd.array(body.columns[j].filter(mask), dtype="str") for j in wanted}, skipped
 
 
 def _unit_line(grid: list[tuple[int, list[str]]], header: Found) -> tuple[int, str, int] | None:
@@ -431,8 +520,11 @@ def _table(
     fmt: str,
     found: Found | None = None,
     strict_width: bool = False,
+    body: Body | None = None,
 ) -> FileRead:
-    """The records under the header (`found`, when the caller already looked for it)."""
+    """The records under the header (`found`, when the caller already looked for it): the rows
+    of `grid` below it, or, when the caller parsed them as columns, `body` (then `grid` holds
+    the rows down to the header at least)."""
     found = found or _find_header(grid, model)
     at, header = found.at, found.match
     if header is None:
@@ -446,26 +538,16 @@ def _table(
     skipped = [(row, "title or banner above the header") for row, cells in grid[: found.top] if not _blank(cells)]
     skipped += [(grid[i][0], "upper header row") for i in range(found.top, at)]
     units, notes = _units(grid, found, model)
-    kept, rows, broken = [], [], []  # the records are gathered row-wise and handed on as columns
-    for row, cells in grid[at + 1 :]:
-        first = cells[0] if cells and cells[0].strip() else next((c for c in cells if c.strip()), None)
-        if first is None:
-            continue  # a blank row
-        if (why := _not_a_record(first.strip())) is not None:
-            skipped.append((row, why))
-            continue
-        if len(cells) != width:
-            if len(cells) > width and _blank(cells[width:]):
-                cells = cells[:width]  # trailing empty cells, as some tools save them
-            if strict_width and len(cells) != width:
-                broken.append((row, "wrong_cell_count", f"{len(cells)} cells, header has {width}"))
-                continue
-            cells = (cells + [""] * width)[:width]
-        kept.append(cells)
-        rows.append(row)
+    rows: Sequence[int] | np.ndarray
+    columns: Mapping[int, Sequence[str]] | Sequence[Sequence[str]]
+    if body is None:
+        rows, columns, broken, more = _records(grid[at + 1 :], width, strict_width)
+    else:
+        rows, columns, more = _records_in_columns(body, set(header.columns))
+        broken = []
+    skipped += more
     names = ["_file", "_row", "_asof", *header.columns.values()]
-    if kept:
-        columns = list(zip(*kept, strict=True))
+    if len(rows):
         frame = pd.DataFrame(
             {"_file": part, "_row": rows, "_asof": asof, **{name: columns[i] for i, name in header.columns.items()}},
             columns=names,

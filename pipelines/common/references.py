@@ -79,13 +79,23 @@ def is_in(values: pd.Series, keys: Iterable[str]) -> pd.Series:
     """`values.isin(keys)` for text, by pyarrow: pandas makes an Arrow scalar of every key in
     Python, 4.4 s for one look-up in 900,000 codes against 0.6 s here. Empty values are False."""
     text = _arrow_text(values)
-    found = pc.is_in(text, value_set=pa.array([k for k in keys if isinstance(k, str)], type=text.type))
+    if isinstance(keys, pd.Series) and _arrow_backed(keys):  # no Python string per key
+        known = _arrow_text(keys.dropna())
+        value_set = (known.combine_chunks() if isinstance(known, pa.ChunkedArray) else known).cast(text.type)
+    else:
+        value_set = pa.array([k for k in keys if isinstance(k, str)], type=text.type)
+    found = pc.is_in(text, value_set=value_set)
     return pd.Series(found.fill_null(False).to_numpy(zero_copy_only=False), index=values.index)
 
 
 def _arrow_text(values: pd.Series) -> pa.Array:
     """The column as an Arrow text array: pandas' own Arrow strings as they are (no Python
     string per row, no copy), any other column through Python objects, missing values null."""
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+    if _arrow_backed(values):
         return pa.array(values.array)
     return pa.array(values.astype(object).where(values.notna(), None).tolist(), type=pa.string())
+
+
+def _arrow_backed(values: pd.Series) -> bool:
+    """Whether the column is pandas' Arrow-backed text (every value a str or missing)."""
+    return isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"

@@ -23,6 +23,7 @@ from data_contracts.enums import (
 )
 from graph_schema import NodeType, Schema, schema
 
+from .arrow import repeated_keys, sorted_frame
 from .standing import (
     community_linkage,
     hub_coverage,
@@ -543,9 +544,9 @@ def _conform(t: GraphTables, s: Schema, complete: bool = True) -> GraphTables:
             if not complete:
                 continue
             raise KeyError(f"no table built for node label {label}")
-        df = t.nodes[label][node.names].sort_values(node.key).reset_index(drop=True)
-        if df[node.key].duplicated().any():
-            raise ValueError(f"{label}: duplicate keys {df.loc[df[node.key].duplicated(), node.key].tolist()[:5]}")
+        df = sorted_frame(t.nodes[label][node.names], [node.key])
+        if (twice := repeated_keys(df, [node.key])).any():
+            raise ValueError(f"{label}: duplicate keys {df.loc[twice, node.key].tolist()[:5]}")
         nodes[label] = df
     rels = {}
     for key, df in t.rels.items():
@@ -554,7 +555,7 @@ def _conform(t: GraphTables, s: Schema, complete: bool = True) -> GraphTables:
         if (a, b) not in rel.endpoints:
             raise KeyError(f"{rtype} does not connect {a} -> {b} in graph_schema/")
         order = ["from", "to", *(["valid_from"] if rel.temporal else [])]
-        rels[key] = df[["from", "to", *rel.names]].sort_values(order, na_position="first").reset_index(drop=True)
+        rels[key] = sorted_frame(df[["from", "to", *rel.names]], order, nulls_first=True)
     missing = {(r.type, a, b) for r in s.rels.values() for a, b in r.endpoints} - set(rels)
     if missing and complete:
         raise KeyError(f"no table built for relationships {sorted(missing)}")
