@@ -12,7 +12,9 @@ process and one run of this script:
    relationship tables into an empty embedded store, with nothing else;
 3. every catalogue query, repeated, p50 and p95: its bounded default answer at national level,
    and the same scoped to one district (`--scope`); then its whole answer exported once to a
-   Parquet file (`--out`), in rows per second;
+   Parquet file (`--out`), in rows per second, with the store's time to compute the answer,
+   hand it over as Arrow and write it; and the export floor, one label's rows with nothing to
+   compute (EXPORT_FLOOR), exported the same way;
 4. an incremental run: 1% of the evaluations changed, the inbox sensor's partial run.
 
 Writes benchmarks/results/<date>-<scale>.json and prints a summary. Never run by the tests.
@@ -185,12 +187,44 @@ def query_times(store, repeat: int, work: Path) -> dict:
         rows = export(store, name, params, path)
         seconds = time.perf_counter() - t
         path.unlink()
-        entry["export"] = {"rows": rows, "seconds": round(seconds, 3), "rows_per_second": round(rows / seconds)}
+        entry["export"] = {
+            "rows": rows,
+            "seconds": round(seconds, 3),
+            "rows_per_second": round(rows / seconds),
+            **{k: round(v, 3) for k, v in getattr(store, "last_export", {}).items()},
+        }
         out[name] = entry
         print(
             f"  {name}: default p95 {entry['p95_seconds']:.3f} s, export {rows:,} rows in {seconds:.1f} s", flush=True
         )
     return out
+
+
+#: the floor of an export: one label's rows, no join, as many columns as the widest catalogue
+#: answer (poorly-evaluated-still-funded's nine), exported as the catalogue's answers are
+EXPORT_FLOOR = (
+    "MATCH (p:Project) RETURN p.project_id AS a, p.name AS b, p.category AS c, p.procurement_method AS d, "
+    "p.budget AS e, p.contract_amount AS f, p.award_date AS g, p.start_date AS h, p.end_date AS i"
+)
+
+
+def export_floor(store, work: Path) -> dict:
+    """How fast the store hands out rows with nothing to compute: EXPORT_FLOOR written to
+    Parquet by the store's own export (rows, seconds, rows/s and the phases it records)."""
+    from sanshe.queries.catalogue import EXPORT_BATCH_ROWS
+
+    path = work / "export-floor.parquet"
+    t = time.perf_counter()
+    rows = store.export_parquet(EXPORT_FLOOR, {}, path, EXPORT_BATCH_ROWS)
+    seconds = time.perf_counter() - t
+    path.unlink()
+    return {
+        "query": EXPORT_FLOOR,
+        "rows": rows,
+        "seconds": round(seconds, 3),
+        "rows_per_second": round(rows / seconds),
+        **{k: round(v, 3) for k, v in getattr(store, "last_export", {}).items()},
+    }
 
 
 def change_one_percent(path: Path) -> int:
@@ -260,6 +294,8 @@ def main() -> int:
     del tables  # the whole graph as frames: the queries need the memory
     queries = query_times(store, args.repeat, work)
     print(f"queries: slowest default p95 {max(q['p95_seconds'] for q in queries.values()):.3f} s", flush=True)
+    ex_floor = export_floor(store, work)
+    print(f"export floor: {ex_floor['rows']:,} rows at {ex_floor['rows_per_second']:,} rows/s", flush=True)
 
     before = inbox_digests(inbox)
     changed_rows = change_one_percent(inbox / "evaluations" / "evaluations.csv")
@@ -294,6 +330,7 @@ def main() -> int:
         "floor": fl,
         "ratio_full_to_floor": round(full / fl["seconds"], 2),
         "queries": queries,
+        "export_floor": ex_floor,
         "incremental": {
             "changed": changed,
             "changed_rows": changed_rows,

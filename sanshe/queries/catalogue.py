@@ -350,8 +350,8 @@ def _from_companions(store: GraphStore, query: Query, given: dict[str, str] | No
 
 def export(store: GraphStore, name: str, given: dict[str, str] | None, out: Path) -> int:
     """Write the whole answer of `name` to the Parquet file `out`, streamed from the store: the
-    embedded store copies the answer to the file itself (`COPY (query) TO`), Neo4j's records are
-    written in batches of EXPORT_BATCH_ROWS. Rows are in the query's own ORDER BY (a UNION's
+    embedded store's answer as Arrow batches of EXPORT_BATCH_ROWS (ladybug computes the whole
+    answer first), Neo4j's records in batches of EXPORT_BATCH_ROWS as they arrive. Rows are in the query's own ORDER BY (a UNION's
     parts one after the other). The file appears whole or not at all. Returns the rows written.
     Raises QueryError for a wrong name or parameter."""
     _query, text, used = _prepared(store, name, given)
