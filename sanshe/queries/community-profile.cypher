@@ -4,26 +4,28 @@ RETURN 1 AS section, 'community' AS relation, c.code AS key, c.name AS name,
        s.name + ' · ' + d.name AS detail, CAST(c.population AS DOUBLE) AS value
 UNION ALL
 // Projects with a dated evaluation, then the others (未评估, as the OPTIONAL MATCH of the Neo4j
-// form gives them): ladybug planned `OPTIONAL MATCH (e)-[:EVALUATES]->(p)` as a hash join built
-// from every evaluation with its properties; with MATCH and join-order HINTs it extends from
-// the committee's projects (its plan still scans the evaluations' column once).
+// form gives them). Each part carries only the committee's projects (`WITH p`) into an
+// OPTIONAL MATCH of their evaluations, which ladybug extends from those few projects: at
+// national scale 0.17 s a part, where `WHERE NOT EXISTS {...}` took 0.8 s and a MATCH with
+// join-order HINTs 0.4 s.
 MATCH (c:Community {code: $code})<-[:DELIVERED_IN]-(p:Project)
 WITH p
-MATCH (p)<-[v:EVALUATES]-(e:Evaluation)
-HINT (p JOIN v) JOIN e
+OPTIONAL MATCH (p)<-[:EVALUATES]-(e:Evaluation)
 WITH p, max(e.eval_date) AS last
-MATCH (p)<-[v:EVALUATES]-(e:Evaluation)
+WHERE last IS NOT NULL
+OPTIONAL MATCH (p)<-[:EVALUATES]-(e:Evaluation)
+WITH p, e, last
 WHERE e.eval_date = last
-HINT (p JOIN v) JOIN e
-WITH p, e
 MATCH (p)-[a:AWARDED_TO]->(o:SocialOrganisation)
 HINT (p JOIN a) JOIN o
 RETURN 2 AS section, 'project' AS relation, p.project_id AS key, p.name AS name,
        o.name + ' · ' + e.grade AS detail, p.contract_amount AS value
 UNION ALL
 MATCH (c:Community {code: $code})<-[:DELIVERED_IN]-(p:Project)
-WHERE NOT EXISTS { MATCH (p)<-[:EVALUATES]-(e:Evaluation) WHERE e.eval_date IS NOT NULL }
 WITH p
+OPTIONAL MATCH (p)<-[:EVALUATES]-(e:Evaluation)
+WITH p, count(e.eval_date) AS dated
+WHERE dated = 0
 MATCH (p)-[a:AWARDED_TO]->(o:SocialOrganisation)
 HINT (p JOIN a) JOIN o
 RETURN 2 AS section, 'project' AS relation, p.project_id AS key, p.name AS name,
