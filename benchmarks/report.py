@@ -395,8 +395,9 @@ def _export_narrative(name: str, e: dict, fl: dict | None, target: int) -> str:
             f"{fl['arrow_seconds']:.1f} s as Arrow, {fl['write_seconds']:.1f} s writing)"
         )
         text += (
-            ": below the target with nothing of ours in the way, so the rate is the store's (ladybug's result "
-            "materialisation and hand-over), not the query's."
+            ": with no join to compute, the store handing the rows over as Arrow and pyarrow writing them stay "
+            "below the target on their own, so no export from this store reaches it on this machine; the largest "
+            "answer's own time is mostly the store computing its joins."
             if fl["rows_per_second"] < target
             else "; the rest of the answer's time is its joins."
         )
