@@ -3,12 +3,14 @@ whole-column (row_kinds.plainly_records); every other file is read record by rec
 reads must give the same `FileRead` for any text: here they are compared on the sample's and
 the messy corpus's CSVs made long, and on CSVs with each quirk the columnar parse has to
 decline or get right (banners, two-row headers, totals, footers, blank and empty-cell lines,
-quotes, line ends, encodings, widths). The clean ones must take the columnar read, so the
+quotes, line ends, encodings, widths), and on random text made of the characters that decide
+how a line splits and what a row is. The clean ones must take the columnar read, so the
 comparison is not between one read and itself."""
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 from pathlib import Path
 
 import pandas as pd
@@ -184,3 +186,47 @@ def test_plainly_records_never_says_record_where_not_a_record_would_not():
             assert cell.strip() and cell.strip()[0] == cell[0], cell
             assert not_a_record(cell.strip()) is None, cell
     assert plain.sum() > len(cells) / 3  # it does say record for most: the fast path is used
+
+
+#: what random cells are made of: the characters that decide how a line splits, whether a row is
+#: blank, a total, a subtotal or a footer, and text around them
+PIECES = [
+    *("a", "b", "社", "区", "P1", "1", "", "（", "#", "T", "total"),
+    *(",", ",", '"', '""', " ", "\u3000", "\t", "\n", "\r\n", "\r"),
+    *("合计", "小计", "汇总", "注："),
+]
+
+
+def _random_csv(r: random.Random) -> str:
+    """A header and 22-60 rows: records, some with a random cell, and random lines of the
+    header's width or another, in proportions that leave some files clean enough for the
+    columnar parse and make others decline it."""
+    w = len(HEADER)
+    lines, noise = [",".join(HEADER)], r.choice([0.0, 0.02, 0.1, 0.3])
+
+    def cell() -> str:
+        return "".join(r.choice(PIECES) for _ in range(r.randint(0, 4)))
+
+    for i in range(r.randint(22, 60)):
+        if r.random() > noise:
+            cells = [f"P{i:04d}"] + [f"v{i}{j}" for j in range(1, w)]
+            if r.random() < noise:
+                cells[r.randrange(w)] = cell()
+        elif r.random() < 0.7:
+            cells = [cell() for _ in range(w)]
+        else:
+            cells = [cell() for _ in range(r.randint(1, w + 1))]
+        lines.append(",".join(cells))
+    end = r.choice(["\n", "\r\n"])
+    return end.join(lines) + r.choice(["", end, end + end])
+
+
+def test_the_two_reads_agree_on_random_text(tmp_path):
+    path, taken = tmp_path / "projects.csv", 0
+    for seed in range(150):
+        r = random.Random(seed)
+        path.write_bytes(_random_csv(r).encode(r.choice(["utf-8", "gb18030"])))
+        fast, slow, took = _both(path, MODEL)
+        _assert_same(fast, slow)
+        taken += took
+    assert 20 < taken < 150  # both reads were compared, and the parse declined some files
