@@ -127,6 +127,15 @@ CASES: dict[str, tuple[str, str, bool]] = {
     "NUL byte": (_text([HEADER, *_rows(20)]) + "P\x00," + _text(_rows(20, 50)), "utf-8", False),
     "unclosed quote at the end": (_text([HEADER, *_rows(40)]) + '"P9,x', "utf-8", False),
     "short file": (_text([HEADER, *_rows(10)]), "utf-8", False),
+    # found by review (helper-14): pyarrow skips a BOM that starts its part; the csv module
+    # refuses a cell over its field size limit, pyarrow reads it
+    "BOM on the first line under the header": (_text([HEADER]) + "\ufeff" + _text(_rows(40)), "utf-8", False),
+    "BOM alone on the first line under the header": (_text([HEADER]) + "\ufeff,\n" + _text(_rows(40)), "utf-8", False),
+    "a cell over the csv module's limit": (
+        _text([HEADER, *_rows(20), ["P2", "x" * 131_073, *["y"] * (W - 2)], *_rows(5, 50)]),
+        "utf-8",
+        False,
+    ),
     "no header": (_text(_rows(40)), "utf-8", False),
 }
 

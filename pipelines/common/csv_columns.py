@@ -13,6 +13,8 @@ reads are held equal by tests/test_csv_columns.py.
 
 from __future__ import annotations
 
+import codecs
+import csv
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,8 +48,9 @@ def offset_of_line(text: str, line: int) -> int | None:
 def _line_numbers(data: np.ndarray, first_line: int) -> np.ndarray | None:
     """The line number of every line of `data` (UTF-8 bytes) that is not empty (nothing, or a
     lone "\\r" before its "\\n"), or None when a "\\r" ends a line on its own (the csv module
-    counts it as a line, pyarrow may not) or a line holds an odd number of quotes (a quoted
-    value going on past the line's end, or a stray quote: read record by record)."""
+    counts it as a line, pyarrow may not), a line holds an odd number of quotes (a quoted
+    value going on past the line's end, or a stray quote) or a line is longer than the csv
+    module's field size limit: read record by record."""
     returns = np.flatnonzero(data == RETURN)
     if len(returns) and (returns[-1] == len(data) - 1 or (data[returns + 1] != NEWLINE).any()):
         return None
@@ -60,6 +63,8 @@ def _line_numbers(data: np.ndarray, first_line: int) -> np.ndarray | None:
     if len(quotes) and (np.bincount(np.searchsorted(stops, quotes), minlength=len(starts)) % 2).any():
         return None
     width = stops - starts
+    if len(width) and width.max() > csv.field_size_limit():
+        return None  # a cell may be longer than the csv module takes: it reports the line, pyarrow reads it
     blank = (width == 0) | ((width == 1) & (data[np.minimum(starts, len(data) - 1)] == RETURN))
     return first_line + np.flatnonzero(~blank)
 
@@ -67,14 +72,16 @@ def _line_numbers(data: np.ndarray, first_line: int) -> np.ndarray | None:
 def parse(text: str, first_line: int, delimiter: str, width: int) -> Body | None:
     """The rows of `text` from line `first_line` (from 1) to its end, each split into `width`
     cells at `delimiter` with the csv module's quoting (a value in double quotes, `""` for a
-    quote in it). None when the part holds a NUL, a carriage return that ends no line, a line
-    with an odd number of quotes, a row of another width than `width` or a line of spaces
-    only: the csv module reads those otherwise or reports them, so the caller does."""
+    quote in it). None when the part holds a NUL, starts with a byte-order mark, has a carriage
+    return that ends no line, a line with an odd number of quotes or longer than the csv
+    module's field size limit, a row of another width than `width` or a line of spaces only:
+    the csv module reads those otherwise or reports them, so the caller does."""
     at = offset_of_line(text, first_line)
     if at is None or text[:at].count("\r") != text[:at].count("\r\n"):
         return None  # the lines above were not counted as the csv module counts them
     raw = text[at:].encode("utf-8")
-    if b"\x00" in raw:
+    # pyarrow skips a byte-order mark at the start of what it is given; the csv module keeps it
+    if b"\x00" in raw or raw.startswith(codecs.BOM_UTF8):
         return None
     rows = _line_numbers(np.frombuffer(raw, np.uint8), first_line)
     if rows is None:
