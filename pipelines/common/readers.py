@@ -417,8 +417,15 @@ def _combine(parent: list[str], child: list[str], model: type[Contract]) -> list
     return out
 
 
-def _first_filled(cells: list[str]) -> str | None:
-    return cells[0] if cells and cells[0].strip() else next((c for c in cells if c.strip()), None)
+#: `_why_not_a_record` of a blank row: skipped without a report
+BLANK = ""
+
+
+def _why_not_a_record(cells: list[str]) -> str | None:
+    """Why a row under the header is not a record: BLANK for a blank row, else `not_a_record`
+    of its first filled cell (None: a record)."""
+    first = cells[0] if cells and cells[0].strip() else next((c for c in cells if c.strip()), None)
+    return BLANK if first is None else not_a_record(first.strip())
 
 
 def _records(
@@ -429,11 +436,9 @@ def _records(
     padded or cut where its extra cells are empty, and broken with `strict_width` (a CSV)."""
     kept, rows, broken, skipped = [], [], [], []  # gathered row-wise and handed on as columns
     for row, cells in lines:
-        first = _first_filled(cells)
-        if first is None:
-            continue  # a blank row
-        if (why := not_a_record(first.strip())) is not None:
-            skipped.append((row, why))
+        if (why := _why_not_a_record(cells)) is not None:
+            if why:  # a blank row is not reported
+                skipped.append((row, why))
             continue
         if len(cells) != width:
             if len(cells) > width and _blank(cells[width:]):
@@ -460,13 +465,10 @@ def _records_in_columns(
     if len(others):
         at = pa.array(others)
         for i, cells in zip(others, zip(*(c.take(at).to_pylist() for c in body.columns), strict=True), strict=True):
-            first = _first_filled(list(cells))
-            if first is None:
-                continue  # a blank row
-            if (why := not_a_record(first.strip())) is not None:
+            if (why := _why_not_a_record(list(cells))) is None:
+                keep[i] = True
+            elif why:  # a blank row is not reported
                 skipped.append((int(body.rows[i]), why))
-                continue
-            keep[i] = True
     if keep.all():
         return body.rows, {j: pd.array(body.columns[j], dtype="str") for j in wanted}, skipped
     mask = pa.array(keep)

@@ -39,15 +39,13 @@ if TYPE_CHECKING:
 
 #: rows copied before a commit (see replace_with)
 COMMIT_ROWS = 250_000
-#: the most the buffer pool of the database kept open for queries may take
-#: (`EmbeddedGraphStore._reader`, `read_buffer_pool_bytes`)
-READ_BUFFER_POOL_MAX = 10 << 30
-
-
 #: the rows per chunk an export takes a ladybug result as Arrow in: the whole result is held
 #: either way, and larger chunks hand over faster (the national projects, 1.5M rows in nine
 #: columns: 2.3 s in 50,000-row chunks, 1.3 s in one, on the benchmark machine)
 EXPORT_CHUNK_ROWS = 1_000_000
+#: the most the buffer pool of the database kept open for queries may take
+#: (`EmbeddedGraphStore._reader`, `read_buffer_pool_bytes`)
+READ_BUFFER_POOL_MAX = 10 << 30
 
 
 def read_buffer_pool_bytes() -> int:
