@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import inspect
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from types import UnionType
@@ -29,6 +29,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 from .base import CLEANER_KEEPS, Contract, Finding, Warns, WholeColumn, blank, empty_table, inner_types
+from .fields_read import fields_read
 from .values import unchanged
 
 _BROKEN = object()  # a cell that fails its field's check
@@ -50,6 +51,9 @@ class _Checks:
     lists: tuple[str, ...]
     #: the model's cross-field rules
     row_rules: tuple[Any, ...]
+    #: the fields the rules read, and the fields the model's findings read (None: any field)
+    row_fields: frozenset[str] | None
+    finding_fields: frozenset[str] | None
     #: fields of plain text (`str`, nothing added): a cell with nothing to clean is its value
     verbatim: frozenset[str]
 
@@ -81,7 +85,19 @@ def checks_for(model: type[Contract]) -> _Checks | None:
     verbatim = frozenset(
         f for f, info in model.model_fields.items() if info.annotation in (str, str | None) and not info.metadata
     )
-    return _Checks(adapters, empty, whole_column, model.warned_fields(), tuple(lists), tuple(row_rules), verbatim)
+    read = [fields_read(rule, model) for rule in row_rules]
+    row_fields = None if None in read else frozenset().union(*cast(list[frozenset[str]], read))
+    return _Checks(
+        adapters,
+        empty,
+        whole_column,
+        model.warned_fields(),
+        tuple(lists),
+        tuple(row_rules),
+        row_fields,
+        fields_read(model.findings, model),
+        verbatim,
+    )
 
 
 def _whole_column_check(info: FieldInfo) -> Any:
@@ -205,24 +221,62 @@ class ColumnPass:
             self.findings[:0] = [(i, finding) for i, _, finding in hit_rows]
 
     def _check_row_rules(self, checks: _Checks, snapshot: dt.date) -> None:
+        """The model's cross-field rules, then its findings on the rows that keep to them, run
+        once per distinct combination of the fields they read (fields_read.py): a row's value
+        of a field is a function of its distinct cell, so rows alike in those cells are judged
+        alike (an evaluation's grade-for-score finding meets a few hundred pairs a million times)."""
         has_findings = self.model.findings is not Contract.findings
         if not (checks.row_rules or has_findings):
             return
-        fields = list(self.values)
+        read = checks.row_fields if checks.row_rules else frozenset()
+        if read is not None and has_findings:
+            read = None if checks.finding_fields is None else read | checks.finding_fields
+        rows = np.flatnonzero(~self.whole)
+        fields, at, reps = self._alike(read, rows)
         view = _view(self.model)
-        whole = self.whole.tolist()
-        for i, row in enumerate(zip(*(a.tolist() for a in self.values.values()), strict=True)):
-            if whole[i]:
-                continue
-            object.__setattr__(view, "__dict__", dict(zip(fields, row, strict=True)))
+        broken = np.zeros(len(reps), dtype=bool)
+        found: list[list[Finding]] = []
+        for k, values in enumerate(self._rows(fields, reps)):
+            object.__setattr__(view, "__dict__", values)
             try:
                 for rule in checks.row_rules:
                     rule(view)
             except (PydanticCustomError, ValueError, AssertionError):
-                self.whole[i] = True
+                broken[k] = True
+                found.append([])
                 continue
-            if has_findings:
-                self.findings.extend((i, f) for f in view.findings(snapshot))
+            found.append(view.findings(snapshot) if has_findings else [])
+        self.whole[rows[broken[at]]] = True
+        has = np.fromiter(map(bool, found), bool, len(found))[at]
+        for i, k in zip(rows[has].tolist(), at[has].tolist(), strict=True):
+            self.findings.extend((i, f) for f in found[k])
+
+    def _rows(self, fields: list[str], rows: np.ndarray) -> Iterator[dict[str, Any]]:
+        """The values of `fields` in each of `rows`, as a dict per row."""
+        if not fields:
+            return iter([{} for _ in range(len(rows))])
+        return (
+            dict(zip(fields, v, strict=True))
+            for v in zip(*(self.values[f][rows].tolist() for f in fields), strict=True)
+        )
+
+    def _alike(self, read: frozenset[str] | None, rows: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """The fields a rule reads (every field when `read` is None), each of `rows`' position in
+        the distinct combinations of those fields' cells, and one row of each combination."""
+        fields = list(self.values) if read is None else [f for f in self.values if f in read]
+        if read is None or not len(rows):
+            return fields, np.arange(len(rows)), rows
+        key = np.zeros(len(rows), dtype=np.int64)
+        for f in fields:
+            if f in self._absent:  # one value on every row
+                continue
+            codes = self._codes[self.model.header(f)][rows]
+            width = int(codes.max()) + 2
+            if int(key.max()) >= np.iinfo(np.int64).max // width:  # renumber before it overflows
+                key = np.unique(key, return_inverse=True)[1].astype(np.int64)
+            key = key * width + (codes + 1)
+        _, first, at = np.unique(key, return_index=True, return_inverse=True)
+        return fields, at.reshape(-1), rows[first]
 
     # --- for the rows that go through the whole model -----------------------------------
 

@@ -233,11 +233,17 @@ def drop_duplicates(
     key = key or model.key
     if frame.empty:
         return frame, issues_frame([])
+    repeated = frame.duplicated(list(key), keep=False)
+    if not repeated.any():  # nearly always: no Python value per row
+        return frame.reset_index(drop=True), issues_frame([])
     last = frame.drop_duplicates(list(key), keep="last")
     dropped = frame.loc[~frame.index.isin(last.index)]
+    holders = last[repeated.loc[last.index].to_numpy(bool)]  # the rows kept over another
     kept = {
         tuple(k): (f, r)
-        for k, f, r in zip(last[list(key)].itertuples(index=False), last["_file"], last["_row"], strict=True)
+        for k, f, r in zip(
+            holders[list(key)].itertuples(index=False), holders["_file"].tolist(), holders["_row"].tolist(), strict=True
+        )
     }
     out = []
     for rec in dropped.to_dict("records"):

@@ -160,8 +160,8 @@ class NameMatcher:
 
     def __init__(self, known: pd.DataFrame, register: str, decisions: pd.DataFrame, places: Iterable[str] = ()):
         self.places = tuple(places)
-        self.names = dict(zip(known["uscc"], known["name"], strict=True))
-        self.codes = list(known["uscc"])
+        self.codes = known["uscc"].tolist()  # one bulk conversion, not a scalar per Arrow value
+        self.names = dict(zip(self.codes, known["name"].tolist(), strict=True))
         mine = decisions[decisions["register"] == register]
         self.decided = {
             (n, c): d for n, c, d in zip(mine["written_name"], mine["candidate_uscc"], mine["decision"], strict=True)

@@ -43,15 +43,20 @@ def unknown_references(
 
 
 def _suspects(col: pd.Series, known: set | frozenset) -> list[int]:
-    """Positions of the rows that may refer to something unknown: single values are looked up
-    a column at a time (a national register has a million rows, nearly all of them fine);
-    lists one by one."""
+    """Positions of the rows that may refer to something unknown: single values and list items
+    are looked up a column at a time by pyarrow (a national register has a million rows,
+    nearly all of them fine), against one Arrow copy of `known`."""
     is_list = _lists(col)
     suspect = np.zeros(len(col), bool)
+    value_set = _value_set(known)
     single = col[~is_list]
-    suspect[~is_list] = (single.notna() & (single.astype(object) != "") & ~is_in(single, known)).to_numpy(bool)
+    found = _found(_arrow_text(single), value_set)
+    suspect[~is_list] = (single.notna() & (single.astype(object) != "") & ~found).to_numpy(bool)
     if is_list.any():
-        suspect[is_list] = [any(v not in known for v in values) for values in col[is_list]]
+        lists = pa.array(col[is_list].tolist(), type=pa.list_(pa.string()))
+        missing = ~_found(pc.list_flatten(lists), value_set)
+        parents = pc.list_parent_indices(lists).to_numpy()
+        suspect[is_list] = np.bincount(parents[missing], minlength=len(lists)) > 0
     return np.flatnonzero(suspect).tolist()
 
 
@@ -78,14 +83,21 @@ def _lists(col: pd.Series) -> np.ndarray:
 def is_in(values: pd.Series, keys: Iterable[str]) -> pd.Series:
     """`values.isin(keys)` for text, by pyarrow: pandas makes an Arrow scalar of every key in
     Python, 4.4 s for one look-up in 900,000 codes against 0.6 s here. Empty values are False."""
-    text = _arrow_text(values)
-    if isinstance(keys, pd.Series) and _arrow_backed(keys):  # no Python string per key
+    return pd.Series(_found(_arrow_text(values), _value_set(keys)), index=values.index)
+
+
+def _value_set(keys: Iterable[str]) -> pa.Array:
+    """The text keys as one Arrow array: pandas' Arrow text as it is (no Python string per key)."""
+    if isinstance(keys, pd.Series) and _arrow_backed(keys):
         known = _arrow_text(keys.dropna())
-        value_set = (known.combine_chunks() if isinstance(known, pa.ChunkedArray) else known).cast(text.type)
-    else:
-        value_set = pa.array([k for k in keys if isinstance(k, str)], type=text.type)
-    found = pc.is_in(text, value_set=value_set)
-    return pd.Series(found.fill_null(False).to_numpy(zero_copy_only=False), index=values.index)
+        return (known.combine_chunks() if isinstance(known, pa.ChunkedArray) else known).cast(pa.string())
+    return pa.array([k for k in keys if isinstance(k, str)], type=pa.string())
+
+
+def _found(text: pa.Array | pa.ChunkedArray, value_set: pa.Array) -> np.ndarray:
+    """Per value: whether it is in `value_set` (a missing value is not)."""
+    found = pc.is_in(text, value_set=value_set if value_set.type == text.type else value_set.cast(text.type))
+    return found.fill_null(False).to_numpy(zero_copy_only=False)
 
 
 def _arrow_text(values: pd.Series) -> pa.Array:

@@ -50,7 +50,8 @@ def without_personal(result: RegisterResult, model: type[Contract]) -> RegisterR
 
 
 def keys(result: RegisterResult, field: str) -> set[str]:
-    return set(result.accepted[field])
+    # tolist: one bulk conversion (iterating pandas' Arrow text makes a scalar per value, 50 times slower)
+    return set(result.accepted[field].tolist())
 
 
 def inconsistent_names(frame: pd.DataFrame, model: type[Contract], code: str, name: str) -> pd.DataFrame:

@@ -30,6 +30,15 @@ def _days(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, errors="coerce")
 
 
+def _new_year(years: pd.Series) -> pd.Series:
+    """1 January of each year (NaT where none), by numpy: pandas parses text dates in Python."""
+    y = years.to_numpy(dtype="float64", na_value=np.nan)
+    out = np.full(len(y), np.datetime64("NaT"), dtype="datetime64[ns]")
+    ok = ~np.isnan(y)
+    out[ok] = (y[ok].astype(np.int64) - 1970).astype("datetime64[Y]").astype("datetime64[ns]")
+    return pd.Series(out, index=years.index)
+
+
 # pandas 3's map on Arrow-backed text walks the values in Python; pyarrow's hash look-up does
 # not (membership: pipelines.common.references.is_in, the contracts' own look-up).
 def _is_in(values: pd.Series, keys: pd.Series) -> np.ndarray:
@@ -114,7 +123,7 @@ def provider_standing(
     has_year = year_before.notna()
     orgs = organisations.drop_duplicates("uscc")
     registered = _days(_lookup(awards["provider_uscc"], orgs["uscc"], orgs["registration_date"]))
-    year_start = pd.to_datetime(year_before.astype("Int64").astype("string") + "-01-01", errors="coerce")
+    year_start = _new_year(year_before)
     missing = has_year & found.isna() & (registered < year_start)
     # no problem is missing, not "": a CSV import (neo4j-admin) cannot tell "" from missing
     failed = found.eq(FAILED).fillna(False).to_numpy(dtype=bool)

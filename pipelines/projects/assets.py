@@ -123,7 +123,7 @@ def projects_resolved(
         (validated.issues["field"] == "provider_uscc") & (validated.issues["severity"] == Severity.WARNING)
     ]
     written = {(f, int(r)): v for f, r, v in zip(soft["file"], soft["row"], soft["value"], strict=True)}
-    places = sorted(set(communities.accepted["district_name"]))
+    places = sorted(set(communities.accepted["district_name"].tolist()))
     result = communities_by_name(purchasers_by_name(validated), communities)
     decisions = read_decisions(sanshe.settings.source_dir)
     result = resolve_providers(result, orgs, decisions, places, written)

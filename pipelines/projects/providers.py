@@ -17,12 +17,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 
 from data_contracts import ProjectRecord
 from data_contracts.validation import issue, issues_frame
 
 from ..common.matching import NameMatcher
+from ..common.references import is_in
 from ..common.register import RegisterResult
 
 MATCH_COLUMNS = [
@@ -59,16 +61,15 @@ def resolve_providers(
 ) -> RegisterResult:
     """`written` holds the code as the file wrote it, for rows whose code failed its check."""
     rows = result.accepted
-    known = set(organisations["uscc"])
     matcher = NameMatcher(organisations[["uscc", "name"]], "projects", decisions, places)
     codes = rows["provider_uscc"].tolist()
+    # only the rows whose code is blank or unknown meet the matcher: a column-wide look-up
+    todo = np.flatnonzero(~is_in(rows["provider_uscc"], organisations["uscc"]).to_numpy(bool)).tolist()
+    files, numbers, names = (rows[c].iloc[todo].tolist() for c in ("_file", "_row", "provider_name"))
     issues, matches, review = [], [], []
-    for i, (file, row, name, code) in enumerate(
-        zip(rows["_file"], rows["_row"], rows["provider_name"], codes, strict=True)
-    ):
+    for i, file, row, name in zip(todo, files, numbers, names, strict=True):
+        code = codes[i]
         blank = code is None or (isinstance(code, float) and code != code)
-        if not blank and code in known:
-            continue
         as_written = written.get((file, int(row)), "") if blank else code
         outcome = matcher.match(name, automatic=blank)
         base = {"register": "projects", "file": file, "row": int(row), "written_name": name, "written_uscc": as_written}

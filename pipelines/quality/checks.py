@@ -30,6 +30,7 @@ from data_contracts.projects import expectations as projects_x
 from data_contracts.workers import expectations as workers_x
 
 from ..common.register import RegisterResult
+from ..common.resolve import keys
 from .gx import DataDocsResource, passed, run_suite
 
 #: register -> its suite; the references each contract declares are added to it
@@ -50,7 +51,7 @@ def expectations(register: str, registers: dict[str, RegisterResult]) -> list[Ex
     """The register's suite with one `refers_to` per reference its contract declares, against
     the keys the referenced register accepted."""
     model = CONTRACTS[register]
-    known = {field: set(registers[ref.register].accepted[ref.field]) for field, ref in model.references.items()}
+    known = {field: keys(registers[ref.register], ref.field) for field, ref in model.references.items()}
     return [*SUITES[register](), *references(model, known)]
 
 
