@@ -24,11 +24,12 @@ BEGIN, END = "<!-- neo4j-figures:begin", "<!-- neo4j-figures:end -->"
 SCALES = ["district", "city", "province", "national"]
 #: what would move each stage, in the order the measurements rank them (docs/scaling.md has more)
 REMEDIES = {
-    "contract checks": "a column pass already checks each distinct cell once and sends only failing rows through the "
-    "pydantic model; what is left is cleaning and checking columns where every cell differs (names, "
-    "codes), splitting list cells (several codes in one cell) and giving each row its own list, and the "
-    "cross-field rules, one Python call per row: clean text and split lists with pyarrow compute, "
-    "and write the cross-field rules over columns",
+    "contract checks": "a column pass already checks each distinct cell once, runs the cross-field rules once per "
+    "distinct combination of the fields they read, and sends only failing rows through the pydantic model; what is "
+    "left is cleaning and checking columns where every cell differs (names, codes, ID numbers), splitting list cells "
+    "(several codes in one cell) and giving each row its own list, the rules whose fields differ on every row (a "
+    "project's dates, amounts and served committees), and making the accepted table from Python values: clean text "
+    "and split lists with pyarrow compute, and keep the accepted columns as Arrow",
     "read": "a long CSV's rows are parsed by pyarrow as columns on both cores and classified whole-column "
     "(pipelines/common/csv_columns.py, row_kinds.py); what is left is decoding each file twice (once to claim it for a "
     "register, once to read it), encoding it to UTF-8 again for pyarrow, and turning the columns into pandas frames",
@@ -38,8 +39,9 @@ REMEDIES = {
     "years each hub membership counts on; pipelines/graph/standing.py), in pandas on one core; the tables are sorted "
     "by Arrow, and what is left is pandas' look-ups, groupings and de-duplications on Arrow-backed text, which "
     "factorize each column first: build the tables with Arrow joins and group-bys",
-    "resolution": "the provider look-up and the snapshot histories still walk rows in Python; keep registers as Arrow "
-    "columns",
+    "resolution": "reference look-ups, list items included, are pyarrow's and only projects with a blank or unknown "
+    "provider code meet the name matcher; what is left is the key sets made as Python sets, each register's "
+    "snapshot histories, and pandas' look-ups on Arrow text: keep registers as Arrow columns",
     "great expectations": "batches are no longer fingerprinted and the Data Docs site is built once, after the last "
     "suite (outside the steps, within the full run); what is left is loading the library (in the first suite's step) "
     "and its validation of each expectation: run the suites of independent registers on both cores (not with "
