@@ -4,9 +4,10 @@ The column pass runs a rule once per distinct combination of the fields it reads
 per row: an evaluation's grade-for-score finding meets a few hundred (score, grade) pairs in a
 million rows. That is only sound when the rule reads nothing else, so the answer is a set of
 fields only where the source shows it plainly: `self` appears only as `self.<field>`,
-`self.<constant>` or `return self`. Anything else (a method of `self` called, `self` handed
-to a function, `super()`, source that cannot be read) gives None, and the rule is run on
-every row with every field, as the model itself would.
+`self.<constant>` (a class attribute holding text, a number, a frozenset or a tuple) or
+`return self`. Anything else (a method or property of `self`, `self.__dict__`, a mutable
+class attribute, `self` handed to a function, `super()`, source that cannot be read) gives
+None, and the rule is run on every row with every field, as the model itself would.
 """
 
 from __future__ import annotations
@@ -46,12 +47,11 @@ def fields_read(func: Callable[..., Any], model: type[BaseModel]) -> frozenset[s
             return None
         if parent.attr in model.model_fields:
             read.add(parent.attr)
-        elif not hasattr(model, parent.attr) or _may_read_fields(getattr(model, parent.attr)):
+        elif parent.attr.startswith("__") or not isinstance(getattr(model, parent.attr, None), _CONSTANTS):
             return None
     return frozenset(read)
 
 
-def _may_read_fields(attr: Any) -> bool:
-    """A class attribute read through the row: a constant is safe; a method or descriptor may
-    read any field."""
-    return callable(attr) or hasattr(attr, "__get__")
+#: the class attributes a rule may read through the row: values that cannot change between rows
+#: (a method or property may read any field, `self.__dict__` every field, a set may be added to)
+_CONSTANTS = (str, int, float, bytes, frozenset, tuple)

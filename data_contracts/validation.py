@@ -233,12 +233,12 @@ def drop_duplicates(
     key = key or model.key
     if frame.empty:
         return frame, issues_frame([])
-    repeated = frame.duplicated(list(key), keep=False)
+    repeated = frame.duplicated(list(key), keep=False).to_numpy(bool)
     if not repeated.any():  # nearly always: no Python value per row
         return frame.reset_index(drop=True), issues_frame([])
-    last = frame.drop_duplicates(list(key), keep="last")
-    dropped = frame.loc[~frame.index.isin(last.index)]
-    holders = last[repeated.loc[last.index].to_numpy(bool)]  # the rows kept over another
+    kept_rows = ~frame.duplicated(list(key), keep="last").to_numpy(bool)  # by position, whatever the index
+    last, dropped = frame[kept_rows], frame[~kept_rows]
+    holders = frame[kept_rows & repeated]  # the rows kept over another
     kept = {
         tuple(k): (f, r)
         for k, f, r in zip(

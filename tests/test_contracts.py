@@ -341,3 +341,8 @@ def test_duplicate_keys_keep_the_later_row_and_point_to_it():
     assert list(kept["name"]) == ["新名"]
     assert list(issues["row"]) == [2] and list(issues["rule"]) == ["duplicate_key"]
     assert "3" in issues.iloc[0]["message_en"]
+    # the same, on rows whose index repeats (a concatenation without ignore_index): by position
+    twice = pd.concat([accepted, accepted.iloc[:1]])
+    assert list(twice.index) == [0, 1, 0]
+    kept, issues = drop_duplicates(twice, model)
+    assert list(kept["name"]) == ["旧名"] and list(issues["row"]) == [2, 3]

@@ -55,6 +55,19 @@ class Row(BaseModel):
     def through_property(self):
         return self.doubled
 
+    seen: ClassVar[set[int]] = set()
+
+    def through_dict(self):
+        if any(v < 0 for v in self.__dict__.values()):
+            raise ValueError
+        return self
+
+    def with_memory(self):
+        if self.a in self.seen:
+            raise ValueError
+        self.seen.add(self.a)
+        return self
+
     def nested(self):
         return [x for x in (self.a, self.c) if (lambda: self.b)()]
 
@@ -65,7 +78,14 @@ def test_a_rule_that_reads_fields_plainly_names_them():
 
 
 def test_a_rule_that_could_read_any_field_gives_none():
-    for rule in (Row.through_method, Row.handed_on, Row.through_super, Row.through_property):
+    for rule in (
+        Row.through_method,
+        Row.handed_on,
+        Row.through_super,
+        Row.through_property,
+        Row.through_dict,
+        Row.with_memory,
+    ):
         assert fields_read(rule, Row) is None, rule.__name__
     assert fields_read(len, Row) is None  # no Python source
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from data_contracts.enums import ORG_GRADES
-from pipelines.graph.standing import later_awards, membership_year_ends
+from pipelines.graph.standing import _new_year, later_awards, membership_year_ends
 
 DETAILED_STANDING = """
 MATCH (p:Project)-[:AWARDED_TO]->(o:SocialOrganisation)
@@ -279,3 +279,10 @@ def test_every_fact_survives_registers_with_no_rows_or_one_empty_side():
     assert street_density(no_committees, orgs_streets, empty, d(2020, 1, 1))["snapshot_organisations"].tolist() == [1]
     delivered = pd.DataFrame({"from": pd.Series(dtype=object), "to": pd.Series(dtype=object)})
     assert street_funding(delivered, projects.iloc[:0], pd.DataFrame({"community_code": [], "street_code": []})).empty
+
+
+def test_new_year_keeps_years_outside_the_nanosecond_range():
+    # an award dated 1500 has a year before of 1499: nanoseconds would wrap it to 2083
+    got = _new_year(pd.Series([1499.0, 2023.0, 2300.0, float("nan"), 0.0]))
+    want = [dt.datetime(1499, 1, 1), dt.datetime(2023, 1, 1), dt.datetime(2300, 1, 1), None, None]
+    assert [None if pd.isna(v) else v.to_pydatetime() for v in got] == want

@@ -12,7 +12,7 @@ from data_contracts import CONTRACTS, ProjectRecord
 from data_contracts.references import ORGANISATION
 from data_contracts.validation import issues_frame
 from graph_schema import schema
-from pipelines.common.references import is_known
+from pipelines.common.references import _suspects, is_known
 from pipelines.common.register import RegisterResult
 from pipelines.common.resolve import check_references
 from pipelines.graph.dump import dump
@@ -94,3 +94,12 @@ def test_list_references_are_checked_item_by_item():
     assert is_known(values, {"a", "b"}).tolist() == [True, False, True, None, True, False, None]
     text = pd.Series(["a", "z", None, ""], dtype="str")  # pandas' Arrow strings, looked up in Arrow
     assert is_known(text, {"a", "b"}).tolist() == [True, False, None, None]
+
+
+def test_list_cells_are_judged_by_every_item_whatever_it_holds():
+    known = {"A", "B"}
+    cells = pd.Series([["A", "B"], ["A", "C"], [], None, "B", "Z", ""], dtype=object)
+    assert _suspects(cells, known) == [1, 5]
+    # an item that is not text (never from a contract's split cell) is judged one by one, not a crash
+    odd = pd.Series([["A", 3], ["B"]], dtype=object)
+    assert _suspects(odd, known) == [0]

@@ -53,10 +53,15 @@ def _suspects(col: pd.Series, known: set | frozenset) -> list[int]:
     found = _found(_arrow_text(single), value_set)
     suspect[~is_list] = (single.notna() & (single.astype(object) != "") & ~found).to_numpy(bool)
     if is_list.any():
-        lists = pa.array(col[is_list].tolist(), type=pa.list_(pa.string()))
-        missing = ~_found(pc.list_flatten(lists), value_set)
-        parents = pc.list_parent_indices(lists).to_numpy()
-        suspect[is_list] = np.bincount(parents[missing], minlength=len(lists)) > 0
+        cells = col[is_list].tolist()
+        try:
+            lists = pa.array(cells, type=pa.list_(pa.string()))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # an item that is not text: judged one by one
+            suspect[is_list] = [any(v not in known for v in values) for values in cells]
+        else:
+            missing = ~_found(pc.list_flatten(lists), value_set)
+            parents = pc.list_parent_indices(lists).to_numpy()
+            suspect[is_list] = np.bincount(parents[missing], minlength=len(lists)) > 0
     return np.flatnonzero(suspect).tolist()
 
 

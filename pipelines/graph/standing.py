@@ -31,11 +31,12 @@ def _days(values: pd.Series) -> pd.Series:
 
 
 def _new_year(years: pd.Series) -> pd.Series:
-    """1 January of each year (NaT where none), by numpy: pandas parses text dates in Python."""
+    """1 January of each year from 1 to 9999 (NaT otherwise), by numpy: pandas parses text dates
+    in Python. In seconds, not nanoseconds, whose range (1678-2261) would wrap an old award's year."""
     y = years.to_numpy(dtype="float64", na_value=np.nan)
-    out = np.full(len(y), np.datetime64("NaT"), dtype="datetime64[ns]")
-    ok = ~np.isnan(y)
-    out[ok] = (y[ok].astype(np.int64) - 1970).astype("datetime64[Y]").astype("datetime64[ns]")
+    out = np.full(len(y), np.datetime64("NaT"), dtype="datetime64[s]")
+    ok = (y >= 1) & (y <= 9999)  # False where NaN
+    out[ok] = (y[ok].astype(np.int64) - 1970).astype("datetime64[Y]").astype("datetime64[s]")
     return pd.Series(out, index=years.index)
 
 
