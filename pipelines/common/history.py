@@ -160,8 +160,8 @@ def status_periods(frame: pd.DataFrame, key: str, since: str, status: str, activ
         return pd.DataFrame(columns=[key, *INTERVAL])
     ordered = frame.sort_values("_asof", kind="stable")
     latest = ordered.drop_duplicates(key, keep="last").set_index(key).sort_index()
-    explicit = ordered[ordered[ended_on].notna()].groupby(key)[ended_on].min()
-    ended_seen = ordered[ordered[status] != active].groupby(key)["_asof"].min()
+    explicit = _first(ordered[ordered[ended_on].notna()].sort_values(ended_on, kind="stable"), key, ended_on)
+    ended_seen = _first(ordered[ordered[status] != active], key, "_asof")  # already in `_asof` order
     end = explicit.reindex(latest.index)
     fallback = ended_seen.reindex(latest.index).where(latest[status] != active)
     end = end.astype(object).where(end.notna(), fallback.astype(object))
@@ -173,6 +173,14 @@ def status_periods(frame: pd.DataFrame, key: str, since: str, status: str, activ
         }
     )
     return out.reset_index(drop=True)
+
+
+def _first(rows: pd.DataFrame, key: str, column: str) -> pd.Series:
+    """`column` of each key's first row, by key: the least value when `rows` are in that
+    column's order. A groupby's `min` of Python dates aggregates each group in Python (13 s of
+    the national organisations' 17 s resolution step, 160,000 groups)."""
+    firsts = rows.dropna(subset=[key]).drop_duplicates(key, keep="first")
+    return firsts.set_index(key)[column]
 
 
 def events(frame: pd.DataFrame, columns: list[str], when: str) -> pd.DataFrame:
