@@ -249,9 +249,7 @@ class ColumnPass:
                     rule(view)
             except (PydanticCustomError, ValueError, AssertionError):
                 broken[k] = True
-                found.append([])
-                continue
-            found.append(view.findings(snapshot) if has_findings else [])
+            found.append(view.findings(snapshot) if has_findings and not broken[k] else [])
         self.whole[rows[broken[at]]] = True
         has = np.fromiter(map(bool, found), bool, len(found))[at]
         for i, k in zip(rows[has].tolist(), at[has].tolist(), strict=True):
@@ -340,11 +338,7 @@ class ColumnPass:
         if other[codes].any() or not text[codes].any():
             return None
         arrow = pa.array([v if isinstance(v, str) else None for v in distinct], type=pa.large_string())
-        return pd.array(arrow.take(codes), dtype=_TEXT)
-
-
-#: pandas' type for a column made from Python strings (Arrow text, NaN for missing)
-_TEXT = pd.StringDtype(storage="pyarrow", na_value=np.nan)
+        return pd.array(arrow.take(codes), dtype="str")  # the type pandas gives a list of str
 
 
 def _own_lists(values: list[Any], codes: np.ndarray) -> list[Any]:
