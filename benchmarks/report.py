@@ -36,9 +36,11 @@ REMEDIES = {
     "graph load": "the floor copies the same tables in {floor_load:.0f} s; the rest is building the node and "
     "relationship tables from the registers, with the facts the catalogue's answers read (a provider's standing on "
     "each award day, each evaluation's later awards, the totals of streets, committees, hubs and purchasers, the "
-    "years each hub membership counts on; pipelines/graph/standing.py), in pandas on one core; the tables are sorted "
-    "by Arrow, and what is left is pandas' look-ups, groupings and de-duplications on Arrow-backed text, which "
-    "factorize each column first: build the tables with Arrow joins and group-bys",
+    "years each hub membership counts on; pipelines/graph/standing.py); the parts of the graph are built and the "
+    "tables sorted two at a time on two threads, the tables are sorted by Arrow and key look-ups are pyarrow's "
+    "(pipelines/common/references.py map_keys, positions); what is left is pyarrow hashing the same key columns "
+    "again for each look-up, and pandas' groupings, merges and de-duplications on Arrow-backed text, which "
+    "factorize each column first: a key dictionary per register, built once, with integer codes through the build",
     "resolution": "reference look-ups, list items included, are pyarrow's and only projects with a blank or unknown "
     "provider code meet the name matcher; what is left is the key sets made as Python sets, each register's "
     "snapshot histories, and pandas' look-ups on Arrow text: keep registers as Arrow columns",

@@ -12,7 +12,8 @@ import pytest
 
 from graph_schema.model import schema
 from graph_schema.types import TYPES
-from pipelines.graph.arrow import _array, _values, repeated_keys, sorted_frame
+from pipelines.common.ordering import sorted_frame
+from pipelines.graph.arrow import _array, _values, repeated_keys
 from pipelines.graph.dump import tables_from_dump
 
 

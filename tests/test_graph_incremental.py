@@ -317,3 +317,42 @@ def test_every_input_digest_sees_a_change_of_value_type_or_order():
     assert frame_digest(df.rename(columns={"a": "z"})) != base
     mixed = df.assign(a=pd.Series(["1", 2], dtype=object))  # Arrow takes no mixed column
     assert frame_digest(mixed) != frame_digest(df.assign(a=pd.Series(["1", "2"], dtype=object)))
+
+
+def test_the_code_digest_covers_what_the_build_imports():
+    """A shared module the build calls changes the tables as much as the graph package does: an
+    upgrade of it must rebuild every part, so each module tables.py reaches (through the graph
+    package's own modules) is in incremental.CODE. Imports for type checking only are not code
+    the build runs."""
+    import ast
+    from pathlib import Path
+
+    graph = Path(incremental.__file__).parent
+    covered = {p.resolve() for p in incremental.CODE}
+
+    def imports(module: Path) -> list[Path]:
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        typing_only = {
+            id(n)
+            for block in ast.walk(tree)
+            if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+            for n in ast.walk(block)
+        }
+        out = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level in (1, 2) and id(node) not in typing_only:
+                base = graph if node.level == 1 else graph.parent
+                out.append((base / ((node.module or "").replace(".", "/") + ".py")).resolve())
+        return out
+
+    seen, todo = set(), [(graph / "tables.py").resolve()]
+    while todo:
+        module = todo.pop()
+        if module in seen or not module.is_file():
+            continue
+        seen.add(module)
+        todo += [m for m in imports(module) if m.parent == graph.resolve()]
+        seen |= {m for m in imports(module) if m.parent != graph.resolve()}
+    outside = sorted(m for m in seen if m.parent != graph.resolve())
+    assert outside, "the walk found none of the build's shared modules"
+    assert [m.name for m in outside if m not in covered] == []

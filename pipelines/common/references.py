@@ -116,3 +116,46 @@ def _arrow_text(values: pd.Series) -> pa.Array:
 def _arrow_backed(values: pd.Series) -> bool:
     """Whether the column is pandas' Arrow-backed text (every value a str or missing)."""
     return isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"
+
+
+def positions(values: pd.Series, keys: pd.Series | pd.Index) -> np.ndarray:
+    """Per value: the position (int64) of its first equal in `keys`, -1 where there is none or
+    the value is missing (a missing key is never found). Both sides are compared as text (an empty register's key column comes
+    as float), by pyarrow's hash look-up: pandas' `map` and `get_indexer` on Arrow-backed text
+    hash the values through Python objects (8 of the national graph's 61 s of table building)."""
+    at = pc.index_in(_as_text(values), value_set=_as_text(keys), skip_nulls=True)
+    return at.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+
+
+def map_keys(values: pd.Series, mapping: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
+    """`values.map(mapping)` for text keys (mapping's index, unique): mapping's value at each
+    value's key, missing (NaN, or the dtype's NA) where none, `values`' index. A frame maps
+    every column of it with one look-up (a frame back). Other keys (a number, a date) are left
+    to pandas' own `map`, and so is an empty `values` (pandas keeps its dtype). Unlike pandas, a
+    missing value finds nothing, even where the mapping has a missing key."""
+    if isinstance(mapping, pd.DataFrame):
+        if not (len(values) and _texty(values) and _texty(mapping.index)):
+            return pd.DataFrame({c: values.map(mapping[c]) for c in mapping.columns}, index=values.index)
+        at = _unique_positions(values, mapping.index)
+        return pd.DataFrame(
+            {c: mapping[c].array.take(at, allow_fill=True) for c in mapping.columns}, index=values.index
+        )
+    if not (len(values) and _texty(values) and _texty(mapping.index)):
+        return values.map(mapping)
+    at = _unique_positions(values, mapping.index)
+    return pd.Series(mapping.array.take(at, allow_fill=True), index=values.index, name=values.name)
+
+
+def _unique_positions(values: pd.Series, keys: pd.Index) -> np.ndarray:
+    if not keys.is_unique:  # as pandas' map: which of two values would be meant?
+        raise ValueError("map_keys: the mapping's keys repeat")
+    return positions(values, keys)
+
+
+def _texty(values: pd.Series | pd.Index) -> bool:
+    """Whether the values are text, or there are none (an empty column comes as float)."""
+    return len(values) == 0 or isinstance(values.dtype, pd.StringDtype) or pd.api.types.infer_dtype(values) == "string"
+
+
+def _as_text(values: pd.Series | pd.Index) -> pa.Array:
+    return pa.array(pd.Series(values).astype("string"), type=pa.string(), from_pandas=True)

@@ -50,24 +50,8 @@ def typed_table(df: pd.DataFrame, props: tuple[Property, ...], key_cols: list[st
     return pa.Table.from_arrays(arrays, names=names)
 
 
-def sorted_frame(df: pd.DataFrame, keys: list[str], nulls_first: bool = False) -> pd.DataFrame:
-    """`df.sort_values(keys, kind="stable", na_position=...)`, index reset, with the order found
-    by Arrow (`sort_indices`): pandas factorizes each Arrow-backed text key first, which took
-    20 of the national graph's 75 s of table building. Text sorts by code point in both.
-    Falls back to pandas for keys Arrow will not take as one type."""
-    try:
-        table = pa.Table.from_pandas(df[keys], preserve_index=False)
-    except (pa.ArrowException, TypeError, ValueError):
-        return df.sort_values(keys, kind="stable", na_position="first" if nulls_first else "last").reset_index(
-            drop=True
-        )
-    nulls = "at_start" if nulls_first else "at_end"
-    order = pc.sort_indices(table, sort_keys=[(k, "ascending", nulls) for k in keys])
-    return df.take(order.to_numpy()).reset_index(drop=True)
-
-
 def repeated_keys(df: pd.DataFrame, keys: list[str]) -> np.ndarray:
-    """Per row of `df` (sorted by `keys`, as `sorted_frame` leaves it): whether its keys equal
+    """Per row of `df` (sorted by `keys`, as pipelines.common.ordering.sorted_frame leaves it): whether its keys equal
     the row's before, missing equal to missing (as `DataFrame.duplicated` counts them)."""
     if len(df) < 2:
         return np.zeros(len(df), bool)

@@ -33,8 +33,16 @@ from .tables import DATASET, GraphInput, Part, build, parts
 
 HERE = Path(__file__).resolve().parent
 #: the code whose change changes the tables built from the same inputs: this package (the parts,
-#: the standing facts, the Arrow types), the schema (which column a property reads) and the enums
-CODE = (HERE, HERE.parent.parent / "graph_schema", HERE.parent.parent / "data_contracts" / "enums.py")
+#: the standing facts, the Arrow types), the schema (which column a property reads), the enums and
+#: the shared modules the build calls (its sorts and key look-ups; tests/test_graph_incremental.py
+#: holds this list to the build's imports)
+CODE = (
+    HERE,
+    HERE.parent.parent / "graph_schema",
+    HERE.parent.parent / "data_contracts" / "enums.py",
+    HERE.parent / "common" / "ordering.py",
+    HERE.parent / "common" / "references.py",
+)
 
 
 @cache

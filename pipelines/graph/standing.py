@@ -15,12 +15,10 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from data_contracts.enums import ORG_GRADES, WORKER_LEVELS
 
-from ..common.references import is_in
+from ..common.references import is_in, positions
 
 #: the inspection result that fails (the register's 年检结论)
 FAILED = "不合格"
@@ -49,19 +47,18 @@ def _is_in(values: pd.Series, keys: pd.Series) -> np.ndarray:
 
 def _lookup(values: pd.Series, keys: pd.Series, mapped: pd.Series) -> pd.Series:
     """`mapped` (aligned with `keys`, unique) at each value's key; missing where none."""
+    return _at(positions(values, keys), mapped, values.index)
+
+
+def _at(pos: np.ndarray, mapped: pd.Series, index: pd.Index) -> pd.Series:
+    """`mapped` at each of `pos` (from `positions`, -1 = none: missing), with `index`: one
+    look-up serves every column of the same keys."""
     if not len(mapped):  # nothing to find (an empty register): every value is missing
-        return pd.Series([None] * len(values), index=values.index, dtype=object)
-    at = pc.index_in(pa.array(values.astype("string"), type=pa.string(), from_pandas=True), value_set=_keys(keys))
-    pos = at.fill_null(-1).to_numpy(zero_copy_only=False)
+        return pd.Series(None, index=index, dtype=object)
     out = mapped.iloc[np.maximum(pos, 0)].reset_index(drop=True)
     out[pos < 0] = None
-    out.index = values.index
+    out.index = index
     return out
-
-
-def _keys(keys: pd.Series) -> pa.Array:
-    # as text first: an empty register's key column comes as float
-    return pa.array(keys.astype("string"), type=pa.string(), from_pandas=True)
 
 
 def _held_on(awards: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
@@ -135,9 +132,9 @@ def provider_standing(
     rows = awards["_row"].to_numpy()
     out = pd.DataFrame(
         {
-            "provider_grade_rank": pd.array([pd.NA] * len(projects), dtype="Int64"),
-            "provider_on_credit_list": pd.array([pd.NA] * len(projects), dtype="boolean"),
-            "provider_inspection": pd.array([pd.NA] * len(projects), dtype="string"),
+            "provider_grade_rank": pd.Series(pd.NA, index=projects.index, dtype="Int64"),
+            "provider_on_credit_list": pd.Series(pd.NA, index=projects.index, dtype="boolean"),
+            "provider_inspection": pd.Series(pd.NA, index=projects.index, dtype="string"),
         },
         index=projects.index,
     )
@@ -163,17 +160,15 @@ def later_awards(evaluations: pd.DataFrame, projects: pd.DataFrame, providers: p
     span = (int(ns.max()) - low + 2) if len(ns) else 2  # offsets 0..span-2; span-1 is "after all"
     keys = np.sort(codes.astype(np.int64) * span + (ns - low))
 
-    provider = _lookup(evaluations["project_id"], prj["project_id"], prj["provider_uscc"])
-    code = pc.index_in(
-        pa.array(provider.astype("string"), type=pa.string(), from_pandas=True), value_set=_keys(pd.Series(uniques))
-    )
-    code = code.fill_null(-1).to_numpy(zero_copy_only=False)
+    evaluated = positions(evaluations["project_id"], prj["project_id"])
+    provider = _at(evaluated, prj["provider_uscc"], evaluations.index)
+    code = positions(provider, pd.Series(uniques))
     eday = _days(evaluations["eval_date"])
     off = np.clip(eday.to_numpy().astype("datetime64[D]").astype(np.int64) - low, -1, span - 1)
     start = np.searchsorted(keys, code.astype(np.int64) * span + off, side="right")
     end = np.searchsorted(keys, (code.astype(np.int64) + 1) * span, side="left")
     count = np.where((code >= 0) & eday.notna().to_numpy(), end - start, 0)
-    own = _days(_lookup(evaluations["project_id"], prj["project_id"], prj["award_date"]))
+    own = _days(_at(evaluated, prj["award_date"], evaluations.index))
     count = count - (own > eday).to_numpy().astype(np.int64)  # the evaluated project is not "later"
     out = pd.Series(pd.array(count, dtype="Int64"), index=evaluations.index)
     out[provider.isna().to_numpy()] = pd.NA
@@ -314,13 +309,15 @@ def membership_year_ends(memberships: pd.DataFrame, status: pd.DataFrame, hubs: 
     status = status.drop_duplicates("uscc")
     hubs = hubs.drop_duplicates("hub_id")
 
+    org_at, hub_at = positions(memberships["uscc"], status["uscc"]), positions(memberships["hub_id"], hubs["hub_id"])
+
     def years(side: str) -> pd.DataFrame:
         """The `side` (valid_from or valid_to) year of the membership, its organisation, its hub."""
         return pd.DataFrame(
             {
                 "m": _years(memberships[side]),
-                "o": _lookup(memberships["uscc"], status["uscc"], _years(status[side])),
-                "h": _lookup(memberships["hub_id"], hubs["hub_id"], _years(hubs[side])),
+                "o": _at(org_at, _years(status[side]), memberships.index),
+                "h": _at(hub_at, _years(hubs[side]), memberships.index),
             },
             index=memberships.index,
         ).astype("Int64")
@@ -336,8 +333,9 @@ def _active_on(uscc: pd.Series, status: pd.DataFrame, at: pd.Timestamp) -> np.nd
     """Whether each organisation's active period, as its node holds it (the first `status` row
     of its code; none = open), holds on `at`, as a bool array."""
     status = status.drop_duplicates("uscc")
-    since = pd.to_datetime(_lookup(uscc, status["uscc"], _days(status["valid_from"])))
-    until = pd.to_datetime(_lookup(uscc, status["uscc"], _days(status["valid_to"])))
+    at_ = positions(uscc, status["uscc"])
+    since = pd.to_datetime(_at(at_, _days(status["valid_from"]), uscc.index))
+    until = pd.to_datetime(_at(at_, _days(status["valid_to"]), uscc.index))
     return ((since.isna() | (since <= at)) & (until.isna() | (until > at))).to_numpy(dtype=bool)
 
 

@@ -7,9 +7,10 @@ these frames. Every key comes from a source key, so the same input gives the sam
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import pandas as pd
 
@@ -23,7 +24,9 @@ from data_contracts.enums import (
 )
 from graph_schema import NodeType, Schema, schema
 
-from .arrow import repeated_keys, sorted_frame
+from ..common.ordering import last_per, sorted_frame
+from ..common.references import map_keys
+from .arrow import repeated_keys
 from .standing import (
     community_linkage,
     hub_coverage,
@@ -40,6 +43,8 @@ if TYPE_CHECKING:
     from ..common.register import RegisterResult
 
 RelKey = tuple[str, str, str]  # (type, from label, to label)
+T = TypeVar("T")
+U = TypeVar("U")
 
 
 @dataclass
@@ -121,15 +126,16 @@ def build(inp: GraphInput, s: Schema | None = None, only: Collection[str] | None
     s = s or schema()
     todo = parts(inp, s)
     _check_covered(todo.values(), s)
+    chosen = [part for name, part in todo.items() if only is None or name in only]
     nodes: dict[str, pd.DataFrame] = {}
     rels: dict[RelKey, pd.DataFrame] = {}
-    for name, part in todo.items():
-        if only is None or name in only:
-            n, r = part.make(inp, s)
-            if set(n) != set(part.nodes) or set(r) != set(part.rels):
-                raise ValueError(f"part {name} built {sorted(n)} {sorted(r)}, not what it declares")
-            nodes.update(n)
-            rels.update(r)
+    # parts are independent, and most of their time is pyarrow's and pandas' compiled loops,
+    # which let go of the GIL: two threads took the national parts from 36 s to 25 s
+    for part, (n, r) in zip(chosen, in_threads(lambda p: p.make(inp, s), chosen), strict=True):
+        if set(n) != set(part.nodes) or set(r) != set(part.rels):
+            raise ValueError(f"part {part.name} built {sorted(n)} {sorted(r)}, not what it declares")
+        nodes.update(n)
+        rels.update(r)
     return _conform(GraphTables(nodes, rels), s, complete=only is None)
 
 
@@ -226,9 +232,8 @@ def _organisations(inp: GraphInput, s: Schema) -> Parts:
             org,
             s.node("SocialOrganisation"),
             org_id=org_id(org["uscc"]),
-            valid_from=org["uscc"].map(status["valid_from"]),
-            valid_to=org["uscc"].map(status["valid_to"]),
-            party_members=org["uscc"].map(party),
+            **map_keys(org["uscc"], status[["valid_from", "valid_to"]]).to_dict("series"),
+            party_members=map_keys(org["uscc"], party),
         ),
         "OrgGrade": pd.DataFrame({"code": ORG_GRADES, "rank": range(1, len(ORG_GRADES) + 1)}),
         "CreditList": pd.DataFrame({"code": list(CREDIT_LISTS.values()), "name": list(CREDIT_LISTS)}),
@@ -272,7 +277,9 @@ def _hubs(inp: GraphInput, s: Schema) -> Parts:
     members = members.join(membership_year_ends(members, h["organisations.status"], nodes))
     for p in s.node("Hub").properties:
         if p.name.startswith("snapshot_"):
-            nodes[p.name] = nodes["hub_id"].map(coverage[p.name]).fillna(0).astype("int64") if p.name in coverage else 0
+            nodes[p.name] = (
+                map_keys(nodes["hub_id"], coverage[p.name]).fillna(0).astype("int64") if p.name in coverage else 0
+            )
     return {
         "Hub": nodes,
         "PartyBranch": pd.concat([hub_pb[["key"]], org_pb[["key"]]], ignore_index=True).drop_duplicates(),
@@ -334,11 +341,7 @@ def _purchases(inp: GraphInput, s: Schema) -> Parts:
     """Purchasers (as their latest project names them), projects, funding and staff."""
     prj = inp.current["projects"]
     # a purchaser written without a code that no other row names with one has no node (its key is the code)
-    buyers = (
-        prj.dropna(subset=["purchaser_uscc"])
-        .sort_values(["award_date", "project_id"])
-        .drop_duplicates("purchaser_uscc", keep="last")
-    )
+    buyers = last_per(prj.dropna(subset=["purchaser_uscc"]), ["purchaser_uscc"], ["award_date", "project_id"])
     funded = prj.assign(source_code=prj["funding_source"].map(FUNDING_SOURCES))
     staffed = _explode(prj, "staffed_workers", "project_id")
     delivered = _explode(prj, "served_communities", "project_id")
@@ -346,35 +349,36 @@ def _purchases(inp: GraphInput, s: Schema) -> Parts:
     standing = provider_standing(
         prj, c["organisations"], h["organisations.grades"], h["organisations.credit_lists"], c["annual_inspections"]
     )
+    committees = c["communities"].drop_duplicates("community_code")
     streets = c["communities"].drop_duplicates("street_code")
-    totals = street_funding(delivered, prj, c["communities"].drop_duplicates("community_code"))
+    totals = street_funding(delivered, prj, committees)
     shares = provider_concentration(prj, c["organisations"]["uscc"])
     density = street_density(
-        c["communities"].drop_duplicates("community_code"),
+        committees,
         c["organisations"],
         h["organisations.status"],
         inp.dataset.get("snapshot_date"),
     )
+    street_totals = map_keys(streets["street_code"], totals[["project_count", "funding_yuan"]])
+    street_people = map_keys(streets["street_code"], density[["population", "snapshot_organisations"]])
+    buyer_shares = map_keys(buyers["purchaser_uscc"], shares[["provider_count", "contract_yuan", "top_providers_yuan"]])
     return {
         # streets carry their funding totals, so they are built here rather than read whole
         "Street": _from_source(
             streets,
             s.node("Street"),
-            project_count=streets["street_code"].map(totals["project_count"]).fillna(0).astype("int64"),
-            funding_yuan=streets["street_code"].map(totals["funding_yuan"]).fillna(0.0),
-            committee_population=streets["street_code"].map(density["population"]).astype("Int64"),
-            snapshot_organisations=streets["street_code"]
-            .map(density["snapshot_organisations"])
-            .fillna(0)
-            .astype("int64"),
+            project_count=street_totals["project_count"].fillna(0).astype("int64"),
+            funding_yuan=street_totals["funding_yuan"].fillna(0.0),
+            committee_population=street_people["population"].astype("Int64"),
+            snapshot_organisations=street_people["snapshot_organisations"].fillna(0).astype("int64"),
         ),
         "Purchaser": _from_source(
             buyers,
             s.node("Purchaser"),
             org_id=org_id(buyers["purchaser_uscc"]),
-            provider_count=buyers["purchaser_uscc"].map(shares["provider_count"]).fillna(0).astype("int64"),
-            contract_yuan=buyers["purchaser_uscc"].map(shares["contract_yuan"]).fillna(0.0),
-            top_providers_yuan=buyers["purchaser_uscc"].map(shares["top_providers_yuan"]).fillna(0.0),
+            provider_count=buyer_shares["provider_count"].fillna(0).astype("int64"),
+            contract_yuan=buyer_shares["contract_yuan"].fillna(0.0),
+            top_providers_yuan=buyer_shares["top_providers_yuan"].fillna(0.0),
         ),
         "Project": _from_source(
             prj,
@@ -404,8 +408,8 @@ def _linkage(inp: GraphInput, s: Schema) -> Parts:
         facts = pd.DataFrame(columns=[p.name for p in s.node("Community").properties if p.name.startswith("snapshot_")])
     else:
         facts = community_linkage(c["projects"], c["organisations"]["uscc"], c["workers"], day)
-    derived = {name: com["community_code"].map(facts[name]).fillna(0).astype("int64") for name in facts.columns}
-    return {"Community": _from_source(com, s.node("Community"), **derived)}, {}
+    derived = map_keys(com["community_code"], facts).fillna(0).astype("int64")
+    return {"Community": _from_source(com, s.node("Community"), **derived.to_dict("series"))}, {}
 
 
 def _evaluations(inp: GraphInput, s: Schema) -> Parts:
@@ -414,7 +418,7 @@ def _evaluations(inp: GraphInput, s: Schema) -> Parts:
         "Evaluation": _from_source(
             ev,
             s.node("Evaluation"),
-            grade_rank=ev["grade"].map(lambda g: EVALUATION_GRADES[g][0]),
+            grade_rank=map_keys(ev["grade"], pd.Series({g: rank for g, (rank, *_) in EVALUATION_GRADES.items()})),
             later_awards=later_awards(ev, inp.current["projects"], inp.current["organisations"]["uscc"]),
         ),
     }, {("EVALUATES", "Evaluation", "Project"): _rel(ev, "evaluation_id", "project_id")}
@@ -537,26 +541,37 @@ PARTS = (
 def _conform(t: GraphTables, s: Schema, complete: bool = True) -> GraphTables:
     """Select and order columns exactly as the schema declares, sort by key, and refuse a table
     the schema does not know (so the schema stays the single source of truth); `complete`:
-    refuse a missing one too."""
-    nodes = {}
-    for label, node in s.nodes.items():
-        if label not in t.nodes:
-            if not complete:
-                continue
-            raise KeyError(f"no table built for node label {label}")
+    refuse a missing one too. Tables are sorted two at a time (`in_threads`)."""
+    labels = [label for label in s.nodes if label in t.nodes]
+    if complete and (missing_nodes := [label for label in s.nodes if label not in t.nodes]):
+        raise KeyError(f"no table built for node label {missing_nodes[0]}")
+    for rtype, a, b in t.rels:
+        if (a, b) not in s.rels[rtype].endpoints:
+            raise KeyError(f"{rtype} does not connect {a} -> {b} in graph_schema/")
+    missing = {(r.type, a, b) for r in s.rels.values() for a, b in r.endpoints} - set(t.rels)
+    if missing and complete:
+        raise KeyError(f"no table built for relationships {sorted(missing)}")
+
+    def node_table(label: str) -> pd.DataFrame:
+        node = s.node(label)
         df = sorted_frame(t.nodes[label][node.names], [node.key])
         if (twice := repeated_keys(df, [node.key])).any():
             raise ValueError(f"{label}: duplicate keys {df.loc[twice, node.key].tolist()[:5]}")
-        nodes[label] = df
-    rels = {}
-    for key, df in t.rels.items():
-        rtype, a, b = key
-        rel = s.rels[rtype]
-        if (a, b) not in rel.endpoints:
-            raise KeyError(f"{rtype} does not connect {a} -> {b} in graph_schema/")
+        return df
+
+    def rel_table(key: RelKey) -> pd.DataFrame:
+        rel = s.rels[key[0]]
         order = ["from", "to", *(["valid_from"] if rel.temporal else [])]
-        rels[key] = sorted_frame(df[["from", "to", *rel.names]], order, nulls_first=True)
-    missing = {(r.type, a, b) for r in s.rels.values() for a, b in r.endpoints} - set(rels)
-    if missing and complete:
-        raise KeyError(f"no table built for relationships {sorted(missing)}")
+        return sorted_frame(t.rels[key][["from", "to", *rel.names]], order, nulls_first=True)
+
+    nodes = dict(zip(labels, in_threads(node_table, labels), strict=True))
+    rels = dict(zip(t.rels, in_threads(rel_table, list(t.rels)), strict=True))
     return GraphTables(nodes, rels)
+
+
+def in_threads(work: Callable[[T], U], items: list[T]) -> list[U]:
+    """`[work(x) for x in items]` on two threads, results in `items`' order; the first error
+    raised is raised here. Two: the machines have two cores, and each thread holds one part's
+    intermediate frames (the run's memory target is 8 GiB)."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(work, items))
