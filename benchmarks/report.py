@@ -265,8 +265,9 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
         "",
         "Memory: the stage tables below give the peak while each stage ran. From the resolution on, every "
         "resolved register is held at once (the graph and the suites read them all), with dates and lists as "
-        "Python objects; the graph load adds its Arrow tables and the store's own memory for the copy. Arrow "
-        "dates and lists would shrink the registers (not measured yet).",
+        "Python objects; the graph load adds the intermediate frames of the two parts it builds at once, its "
+        "Arrow tables and the store's own memory for the copy. Arrow dates and lists would shrink the registers "
+        "(not measured yet).",
     ]
     for r in results:
         t = r["targets"]
