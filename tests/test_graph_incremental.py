@@ -321,38 +321,21 @@ def test_every_input_digest_sees_a_change_of_value_type_or_order():
 
 def test_the_code_digest_covers_what_the_build_imports():
     """A shared module the build calls changes the tables as much as the graph package does: an
-    upgrade of it must rebuild every part, so each module tables.py reaches (through the graph
-    package's own modules) is in incremental.CODE. Imports for type checking only are not code
-    the build runs."""
-    import ast
-    from pathlib import Path
+    upgrade of it must rebuild every part, so each module of pipelines/ that tables.py reaches
+    (through the graph package's own modules) is in incremental.CODE. Imports for type checking
+    only are not code the build runs (the walk is tests/test_layers.py's)."""
+    from tests.test_layers import _imports, _sources
 
-    graph = Path(incremental.__file__).parent
+    sources = _sources()
     covered = {p.resolve() for p in incremental.CODE}
-
-    def imports(module: Path) -> list[Path]:
-        tree = ast.parse(module.read_text(encoding="utf-8"))
-        typing_only = {
-            id(n)
-            for block in ast.walk(tree)
-            if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
-            for n in ast.walk(block)
-        }
-        out = []
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.level in (1, 2) and id(node) not in typing_only:
-                base = graph if node.level == 1 else graph.parent
-                out.append((base / ((node.module or "").replace(".", "/") + ".py")).resolve())
-        return out
-
-    seen, todo = set(), [(graph / "tables.py").resolve()]
+    seen, todo, shared = set(), ["pipelines.graph.tables"], set()
     while todo:
         module = todo.pop()
-        if module in seen or not module.is_file():
+        if module in seen:
             continue
         seen.add(module)
-        todo += [m for m in imports(module) if m.parent == graph.resolve()]
-        seen |= {m for m in imports(module) if m.parent != graph.resolve()}
-    outside = sorted(m for m in seen if m.parent != graph.resolve())
-    assert outside, "the walk found none of the build's shared modules"
-    assert [m.name for m in outside if m not in covered] == []
+        names = [name for name, _ in _imports(sources[module]) if name in sources]
+        todo += [n for n in names if n.startswith("pipelines.graph.")]
+        shared |= {n for n in names if n.startswith("pipelines.") and not n.startswith("pipelines.graph.")}
+    assert shared, "the walk found none of the build's shared modules"
+    assert sorted(n for n in shared if sources[n].resolve() not in covered) == []
