@@ -4,6 +4,7 @@ the same name. `error` expectations guard the graph's integrity; `warning` ones 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,7 @@ class Expect:
     severity: Severity = ERROR
     #: (new column, source column, keys): a column derived before validation, true where the
     #: source value is one of `keys` and empty where the source is empty
-    derive: tuple[str, str, frozenset] | None = None
+    derive: tuple[str, str, Collection[str]] | None = None
 
 
 def unique(column: str) -> Expect:
@@ -43,17 +44,15 @@ def one_of(column: str, values: Any) -> Expect:
     return Expect("ExpectColumnValuesToBeInSet", {"column": column, "value_set": sorted(values)})
 
 
-def refers_to(column: str, keys: set[str]) -> Expect:
+def refers_to(column: str, keys: Collection[str]) -> Expect:
     """Cross-register reference: every value (of a list: every item) is a key the other register
     accepted. Checked on a derived column `<column>_is_known`, so the suite and its Data Docs
     hold the set {true}, not every key of the other register (890,000 codes at national scale)."""
     known = f"{column}_is_known"
-    return Expect(
-        "ExpectColumnValuesToBeInSet", {"column": known, "value_set": [True]}, derive=(known, column, frozenset(keys))
-    )
+    return Expect("ExpectColumnValuesToBeInSet", {"column": known, "value_set": [True]}, derive=(known, column, keys))
 
 
-def references(model: type[Contract], known: dict[str, set[str]]) -> list[Expect]:
+def references(model: type[Contract], known: dict[str, Collection[str]]) -> list[Expect]:
     """One `refers_to` per reference the contract declares (`model.references`, see
     data_contracts/references.py); `known[field]` holds the keys the referenced register accepted."""
     return [refers_to(field, known[field]) for field in model.references]

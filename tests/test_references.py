@@ -5,6 +5,7 @@ relationships in graph_schema/relationships.yaml."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -12,7 +13,7 @@ from data_contracts import CONTRACTS, ProjectRecord
 from data_contracts.references import ORGANISATION
 from data_contracts.validation import issues_frame
 from graph_schema import schema
-from pipelines.common.references import _suspects, is_known
+from pipelines.common.references import _suspects, _value_set, is_known, unknown_references
 from pipelines.common.register import RegisterResult
 from pipelines.common.resolve import check_references
 from pipelines.graph.dump import dump
@@ -81,7 +82,7 @@ def test_a_reference_added_to_a_contract_is_checked_everywhere(monkeypatch, stor
 
     suite = expectations("projects", registers)
     checked = {e.derive[1]: e.derive[2] for e in suite if e.derive}
-    assert checked["purchaser_uscc"] == frozenset(orgs.accepted["uscc"])
+    assert set(checked["purchaser_uscc"]) == set(orgs.accepted["uscc"].tolist())
 
     tables = {t.name: t for t in build(dump(store))}
     assert (["purchaser_uscc"], "organisations", ["uscc"]) in tables["projects"].foreign_keys
@@ -99,7 +100,34 @@ def test_list_references_are_checked_item_by_item():
 def test_list_cells_are_judged_by_every_item_whatever_it_holds():
     known = {"A", "B"}
     cells = pd.Series([["A", "B"], ["A", "C"], [], None, "B", "Z", ""], dtype=object)
-    assert _suspects(cells, known) == [1, 5]
+    assert _suspects(cells, _value_set(known)) == [1, 5]
     # an item that is not text (never from a contract's split cell) is judged one by one, not a crash
     odd = pd.Series([["A", 3], ["B"]], dtype=object)
-    assert _suspects(odd, known) == [0]
+    assert _suspects(odd, _value_set(known)) == [0]
+
+
+def test_keys_as_a_text_column_or_a_set_find_the_same_unknowns():
+    """`resolve.keys` hands the referenced register's column over as it is (Arrow text, missing
+    values dropped); the issues are those a Python set of the same keys gives."""
+
+    rng = np.random.default_rng(7)
+    codes = [f"K{i:03d}" for i in range(60)]
+    column = pd.Series([*codes[:40], None, codes[3]], dtype="str")  # a missing key and a repeat
+    cells = []
+    for _ in range(400):
+        pick = rng.integers(0, 4)
+        if pick == 0:
+            cells.append([str(c) for c in rng.choice(codes, rng.integers(0, 4))])
+        elif pick == 1:
+            cells.append(str(rng.choice(codes)))
+        else:
+            cells.append(rng.choice([None, "", str(rng.choice(codes))]))
+    frame = pd.DataFrame({"served_communities": pd.Series(cells, dtype=object), "_file": "f.csv", "_row": range(400)})
+    model = CONTRACTS["projects"]
+    by_column = unknown_references(frame, model, "served_communities", column, "社区", "community")
+    by_set = unknown_references(frame, model, "served_communities", set(codes[:40]), "社区", "community")
+    assert len(by_column) > 20
+    pd.testing.assert_frame_equal(by_column, by_set)
+    pd.testing.assert_series_equal(
+        is_known(frame["served_communities"], column), is_known(frame["served_communities"], set(codes[:40]))
+    )

@@ -17,20 +17,23 @@ from data_contracts.validation import issue, issues_frame
 def unknown_references(
     frame: pd.DataFrame, model: type[Contract], field: str, known: Iterable[str], target_zh: str, target_en: str
 ) -> pd.DataFrame:
-    """Issues for rows whose `field` (a value, or a list of values) is not in `known`.
-    Empty values are not references and pass."""
-    known = known if isinstance(known, set | frozenset) else set(known)
+    """Issues for rows whose `field` (a value, or a list of values) is not in `known` (the
+    referenced register's keys: a pandas text column is looked up as it is, with no Python
+    string per key, as `resolve.keys` gives it). Empty values are not references and pass."""
+    value_set = _value_set(known)
+    at = _suspects(frame[field], value_set)
+    cells = [frame[field].iat[i] for i in at]
+    present = _present(cells, value_set)
     out = []
-    for at in _suspects(frame[field], known):
-        file, row, value = frame["_file"].iat[at], frame["_row"].iat[at], frame[field].iat[at]
+    for i, value in zip(at, cells, strict=True):
         values = value if isinstance(value, list) else ([] if pd.isna(value) or value == "" else [value])
-        missing = [v for v in values if v not in known]
+        missing = [v for v in values if not (isinstance(v, str) and v in present)]
         if missing:
             out.append(
                 issue(
                     model,
-                    file,
-                    int(row),
+                    frame["_file"].iat[i],
+                    int(frame["_row"].iat[i]),
                     field,
                     "unknown_reference",
                     ";".join(values),
@@ -42,13 +45,20 @@ def unknown_references(
     return issues_frame(out)
 
 
-def _suspects(col: pd.Series, known: set | frozenset) -> list[int]:
+def _present(cells: list, value_set: pa.Array) -> set[str]:
+    """The text values and list items of `cells` that are in `value_set`: the suspect rows are
+    few, so their own items are looked up rather than the keys made a Python set."""
+    items = sorted({v for c in cells for v in (c if isinstance(c, list) else [c]) if isinstance(v, str)})
+    found = _found(pa.array(items, type=pa.string()), value_set)
+    return {v for v, f in zip(items, found.tolist(), strict=True) if f}
+
+
+def _suspects(col: pd.Series, value_set: pa.Array) -> list[int]:
     """Positions of the rows that may refer to something unknown: single values and list items
     are looked up a column at a time by pyarrow (a national register has a million rows,
-    nearly all of them fine), against one Arrow copy of `known`."""
+    nearly all of them fine), against one Arrow copy of the keys (`_value_set`)."""
     is_list = _lists(col)
     suspect = np.zeros(len(col), bool)
-    value_set = _value_set(known)
     single = col[~is_list]
     found = _found(_arrow_text(single), value_set)
     suspect[~is_list] = (single.notna() & (single.astype(object) != "") & ~found).to_numpy(bool)
@@ -57,7 +67,8 @@ def _suspects(col: pd.Series, known: set | frozenset) -> list[int]:
         try:
             lists = pa.array(cells, type=pa.list_(pa.string()))
         except (pa.ArrowInvalid, pa.ArrowTypeError):  # an item that is not text: judged one by one
-            suspect[is_list] = [any(v not in known for v in values) for values in cells]
+            present = _present(cells, value_set)
+            suspect[is_list] = [any(not (isinstance(v, str) and v in present) for v in values) for values in cells]
         else:
             missing = ~_found(pc.list_flatten(lists), value_set)
             parents = pc.list_parent_indices(lists).to_numpy()
@@ -66,11 +77,11 @@ def _suspects(col: pd.Series, known: set | frozenset) -> list[int]:
 
 
 def is_known(values: pd.Series, keys: Iterable[str]) -> pd.Series:
-    """Per row: True where the value (of a list, every item) is one of `keys`, False where it
-    is not, None where there is no value (empty or missing). Object dtype, `values`' index."""
-    keys = keys if isinstance(keys, set | frozenset) else set(keys)
+    """Per row: True where the value (of a list, every item) is one of `keys` (a pandas text
+    column, or any collection of text), False where it is not, None where there is no value
+    (empty or missing). Object dtype, `values`' index."""
     out = pd.Series(True, index=values.index, dtype=object)
-    out.iloc[_suspects(values, keys)] = False
+    out.iloc[_suspects(values, _value_set(keys))] = False
     # plain numpy booleans: on a pandas string column `map` keeps the string dtype, and Arrow
     # then refuses to combine the result with a boolean mask
     empty = ~_lists(values) & (values.isna().to_numpy(dtype=bool) | values.eq("").to_numpy(dtype=bool))

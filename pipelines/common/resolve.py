@@ -39,7 +39,7 @@ def check_references(
 
 
 def _drop_unknown(
-    result: RegisterResult, model: type[Contract], field: str, ref: Ref, known: set[str]
+    result: RegisterResult, model: type[Contract], field: str, ref: Ref, known: pd.Series
 ) -> RegisterResult:
     return result.dropping(unknown_references(result.accepted, model, field, known, ref.zh, ref.en))
 
@@ -49,9 +49,12 @@ def without_personal(result: RegisterResult, model: type[Contract]) -> RegisterR
     return replace(result, accepted=result.public(model).reset_index(drop=True))
 
 
-def keys(result: RegisterResult, field: str) -> set[str]:
-    # tolist: one bulk conversion (iterating pandas' Arrow text makes a scalar per value, 50 times slower)
-    return set(result.accepted[field].tolist())
+def keys(result: RegisterResult, field: str) -> pd.Series:
+    """The keys `field` the register accepted, as its own text column (missing values left out,
+    repeats kept): the look-ups (references.py) hand it to pyarrow as it is. A Python set of a
+    national register's 890,000 codes took 0.8 s to make and 0.4 s to turn back into Arrow, for
+    each reference to it."""
+    return result.accepted[field].dropna()
 
 
 def inconsistent_names(frame: pd.DataFrame, model: type[Contract], code: str, name: str) -> pd.DataFrame:
