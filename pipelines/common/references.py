@@ -131,9 +131,10 @@ def _arrow_backed(values: pd.Series) -> bool:
 
 def positions(values: pd.Series, keys: pd.Series | pd.Index) -> np.ndarray:
     """Per value: the position (int64) of its first equal in `keys`, -1 where there is none or
-    the value is missing (a missing key is never found). Both sides are compared as text (an empty register's key column comes
-    as float), by pyarrow's hash look-up: pandas' `map` and `get_indexer` on Arrow-backed text
-    hash the values through Python objects (8 of the national graph's 61 s of table building)."""
+    the value is missing (a missing key is never found). Both sides are compared as text (an
+    empty register's key column comes as float), by pyarrow's hash look-up: pandas' `map` and
+    `get_indexer` on Arrow-backed text hash the values through Python objects (8 of the
+    national graph's 61 s of table building)."""
     at = pc.index_in(_as_text(values), value_set=_as_text(keys), skip_nulls=True)
     return at.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
 
@@ -144,17 +145,13 @@ def map_keys(values: pd.Series, mapping: pd.Series | pd.DataFrame) -> pd.Series 
     every column of it with one look-up (a frame back). Other keys (a number, a date) are left
     to pandas' own `map`, and so is an empty `values` (pandas keeps its dtype). Unlike pandas, a
     missing value finds nothing, even where the mapping has a missing key."""
-    if isinstance(mapping, pd.DataFrame):
-        if not (len(values) and _texty(values) and _texty(mapping.index)):
-            return pd.DataFrame({c: values.map(mapping[c]) for c in mapping.columns}, index=values.index)
-        at = _unique_positions(values, mapping.index)
-        return pd.DataFrame(
-            {c: mapping[c].array.take(at, allow_fill=True) for c in mapping.columns}, index=values.index
-        )
-    if not (len(values) and _texty(values) and _texty(mapping.index)):
-        return values.map(mapping)
-    at = _unique_positions(values, mapping.index)
-    return pd.Series(mapping.array.take(at, allow_fill=True), index=values.index, name=values.name)
+    frame = mapping if isinstance(mapping, pd.DataFrame) else mapping.to_frame()
+    if len(values) and _texty(values) and _texty(frame.index):
+        at = _unique_positions(values, frame.index)
+        out = pd.DataFrame({c: frame[c].array.take(at, allow_fill=True) for c in frame.columns}, index=values.index)
+    else:
+        out = pd.DataFrame({c: values.map(frame[c]) for c in frame.columns}, index=values.index)
+    return out if isinstance(mapping, pd.DataFrame) else out.iloc[:, 0].rename(values.name)
 
 
 def _unique_positions(values: pd.Series, keys: pd.Index) -> np.ndarray:

@@ -51,8 +51,9 @@ def typed_table(df: pd.DataFrame, props: tuple[Property, ...], key_cols: list[st
 
 
 def repeated_keys(df: pd.DataFrame, keys: list[str]) -> np.ndarray:
-    """Per row of `df` (sorted by `keys`, as pipelines.common.ordering.sorted_frame leaves it): whether its keys equal
-    the row's before, missing equal to missing (as `DataFrame.duplicated` counts them)."""
+    """Per row of `df` (sorted by `keys`, as pipelines.common.ordering.sorted_frame leaves it):
+    whether its keys equal the row's before, missing equal to missing (as `DataFrame.duplicated`
+    counts them)."""
     if len(df) < 2:
         return np.zeros(len(df), bool)
     same = np.ones(len(df) - 1, bool)
