@@ -40,7 +40,9 @@ REMEDIES = {
     "tables sorted two at a time on two threads, the tables are sorted by Arrow and key look-ups are pyarrow's "
     "(pipelines/common/references.py map_keys, positions); what is left is pyarrow hashing the same key columns "
     "again for each look-up, and pandas' groupings, merges and de-duplications on Arrow-backed text, which "
-    "factorize each column first: a key dictionary per register, built once, with integer codes through the build",
+    "factorize each column first: a key dictionary per register, built once, with integer codes through the build. "
+    "Copying each part's tables while the next parts are built was tried and gave no reliable gain: ladybug's "
+    "COPY lets go of the GIL but already keeps both cores busy much of the time, so the build mostly slowed it",
     "resolution": "reference look-ups, list items included, are pyarrow's and only projects with a blank or unknown "
     "provider code meet the name matcher; what is left is the key sets made as Python sets, each register's "
     "snapshot histories, and pandas' look-ups on Arrow text: keep registers as Arrow columns",
@@ -206,7 +208,7 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
             "table unless a join-order HINT lets it extend from those rows, so each join with organisations "
             "or projects still reads that table.",
         ]
-    elif slow:
+    elif slow and not _scoped(big):
         out += [
             "",
             "Queries over the p95 target return, at this scale, one row per community, street, hub or provider "
