@@ -187,39 +187,42 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
         out += ["", "Slowest steps of that run: " + ", ".join(f"`{k}` {v:.1f} s" for k, v in top) + "."]
     slow = {n: q for n, q in big["queries"].items() if q["p95_seconds"] > big["targets"]["query_p95_seconds_max"]}
     whole = {n: q for n, q in slow.items() if q.get("bound_from", "whole answer") == "whole answer"}
-    if whole and _scoped(big):
-        out += [
-            "",
-            "Queries over the p95 target whose default (bounded) answer still reads the whole country's "
-            "answer in the store and keeps the first rows (the bound caps what is shown, not what is computed): "
-            + ", ".join(
-                f"`{n}` {q['p95_seconds']:.1f} s for {q['rows'] + q['rest']:,} rows"
-                for n, q in sorted(whole.items(), key=lambda kv: -kv[1]["p95_seconds"])
-            )
-            + ".",
-        ]
     rest = {n: q for n, q in slow.items() if n not in whole}
-    if rest and _scoped(big):
-        out += [
-            "",
-            "Over the target although computed from load-time facts (companions) or already an aggregate: "
-            + _slowest_first(rest)
-            + ". Their companions read a handful of rows, but the embedded store joins by hashing a whole "
-            "table unless a join-order HINT lets it extend from those rows, so each join with organisations "
-            "or projects still reads that table.",
-        ]
-    elif slow and not _scoped(big):
-        out += [
-            "",
-            "Queries over the p95 target return, at this scale, one row per community, street, hub or provider "
-            "pair of the whole country (the row counts below): a national analyst asks them per district or "
-            "province, which the catalogue did not offer at the commit measured. Slowest: "
-            + ", ".join(
-                f"`{n}` {q['p95_seconds']:.1f} s for {q['rows']:,} rows"
-                for n, q in sorted(slow.items(), key=lambda kv: -kv[1]["p95_seconds"])[:4]
-            )
-            + ".",
-        ]
+    if not _scoped(big):  # measured before the catalogue took scopes: every answer was whole
+        if slow:
+            out += [
+                "",
+                "Queries over the p95 target return, at this scale, one row per community, street, hub or "
+                "provider pair of the whole country (the row counts below): a national analyst asks them per "
+                "district or province, which the catalogue did not offer at the commit measured. Slowest: "
+                + ", ".join(
+                    f"`{n}` {q['p95_seconds']:.1f} s for {q['rows']:,} rows"
+                    for n, q in sorted(slow.items(), key=lambda kv: -kv[1]["p95_seconds"])[:4]
+                )
+                + ".",
+            ]
+    else:
+        if whole:
+            out += [
+                "",
+                "Queries over the p95 target whose default (bounded) answer still reads the whole country's "
+                "answer in the store and keeps the first rows (the bound caps what is shown, not what is "
+                "computed): "
+                + ", ".join(
+                    f"`{n}` {q['p95_seconds']:.1f} s for {q['rows'] + q['rest']:,} rows"
+                    for n, q in sorted(whole.items(), key=lambda kv: -kv[1]["p95_seconds"])
+                )
+                + ".",
+            ]
+        if rest:
+            out += [
+                "",
+                "Over the target although computed from load-time facts (companions) or already an aggregate: "
+                + _slowest_first(rest)
+                + ". Their companions read a handful of rows, but the embedded store joins by hashing a whole "
+                "table unless a join-order HINT lets it extend from those rows, so each join with organisations "
+                "or projects still reads that table.",
+            ]
     district_max = big["targets"].get("query_district_p95_seconds_max")
     scoped_slow = {
         n: q["district"]
