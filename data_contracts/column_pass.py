@@ -311,9 +311,10 @@ class ColumnPass:
                 table[f] = [None if v is None else list(v) for v in table[f]]
             else:
                 table[f] = _own_lists(table[f], self._codes[self.model.header(f)][keep])
-        table["_file"] = files.to_numpy()[keep].tolist()
-        table["_row"] = [int(r) for r in rows.to_numpy()[keep].tolist()]
-        table["_asof"] = asofs.to_numpy()[keep].tolist() if asofs is not None else [None] * int(keep.sum())
+        # taken as columns, not as a Python value per row (what that costs: `_text`)
+        table["_file"] = pd.array(files.array[keep], dtype="str")
+        table["_row"] = rows.to_numpy()[keep].astype(np.int64)
+        table["_asof"] = asofs.to_numpy(dtype=object)[keep] if asofs is not None else [None] * int(keep.sum())
         return pd.DataFrame(table, columns=[*self.model.model_fields, "_file", "_row", "_asof"])
 
     def _text(self, f: str, keep: np.ndarray) -> pd.api.extensions.ExtensionArray | None:
