@@ -59,7 +59,10 @@ def stage_of(step: str) -> str:
 
 
 class RssSampler:
-    """Resident memory of this process every `interval` seconds, with timestamps."""
+    """Resident memory of the run every `interval` seconds, with timestamps: this process's, plus
+    what the processes it forks for the contract checks (data_contracts/forked.py) hold of their
+    own. A forked child shares its parent's pages until it writes them; its resident size counts
+    the shared ones again, its private pages (smaps_rollup's Private_Clean + Private_Dirty) do not."""
 
     def __init__(self, interval: float = 0.05):
         self.interval, self.samples, self._stop = interval, [], threading.Event()
@@ -67,7 +70,8 @@ class RssSampler:
 
     def _rss(self) -> int:
         with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * self._page
+            own = int(fh.read().split()[1]) * self._page
+        return own + sum(_private_bytes(pid) for pid in _children())
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -85,6 +89,28 @@ class RssSampler:
 
     def peak(self, start: float, end: float) -> int:
         return max((r for t, r in self.samples if start <= t <= end), default=0)
+
+
+def _children() -> list[int]:
+    """This process's child processes (Linux: each thread's `children` list in /proc)."""
+    pids: list[int] = []
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            pids += [int(p) for p in (task / "children").read_text().split()]
+        except OSError:  # the thread ended meanwhile
+            continue
+    return pids
+
+
+def _private_bytes(pid: int) -> int:
+    """The memory process `pid` holds that no other process shares; 0 once it has ended."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    return 1024 * sum(
+        int(line.split()[1]) for line in text.splitlines() if line.startswith(("Private_Clean:", "Private_Dirty:"))
+    )
 
 
 def by_stage(windows: dict[str, tuple[float, float]], sampler: RssSampler, rows: int, graph_rows: int) -> dict:

@@ -6,6 +6,7 @@
 | SANSHE_OUTPUT_DIR | ./output | graph, tables, quarantine report, Data Docs |
 | SANSHE_GRAPH | embedded | graph store: `embedded` (ladybug, no server) or `neo4j` |
 | SANSHE_NEO4J_BATCH_SIZE | 5000 | rows per write transaction when loading Neo4j |
+| SANSHE_WORKERS | the CPUs the process may use | processes that check a long register's rows (1: this process alone) |
 
 With SANSHE_GRAPH=neo4j, the connection comes from NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD and
 NEO4J_DATABASE (see docs/neo4j.md); credentials are never written to logs or outputs.
@@ -14,10 +15,12 @@ NEO4J_DATABASE (see docs/neo4j.md); credentials are never written to logs or out
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from data_contracts.errors import ConfigurationError
+from data_contracts.forked import available_cpus
 
 ENV_PREFIX = "SANSHE_"
 GRAPHS = ("embedded", "neo4j")
@@ -30,6 +33,8 @@ class Settings:
     source_dir: Path
     output_dir: Path
     graph: str = "embedded"
+    #: processes that share a long register's contract checks (data_contracts/forked.py)
+    workers: int = 1
 
     @classmethod
     def from_env(cls, **overrides: str | Path | None) -> Settings:
@@ -38,9 +43,18 @@ class Settings:
             "source_dir": Path(env.get(ENV_PREFIX + "SOURCE_DIR", SAMPLE_DIR)),
             "output_dir": Path(env.get(ENV_PREFIX + "OUTPUT_DIR", Path.cwd() / "output")),
             "graph": env.get(ENV_PREFIX + "GRAPH", "embedded"),
+            "workers": env.get(ENV_PREFIX + "WORKERS", str(available_cpus())),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
-        s = cls(Path(values["source_dir"]).resolve(), Path(values["output_dir"]).resolve(), str(values["graph"]))
+        workers = str(values["workers"]).strip()
+        if not re.fullmatch(r"[0-9]+", workers) or int(workers) < 1:
+            raise ConfigurationError(f"SANSHE_WORKERS={workers!r}: give a whole number of processes, 1 or more")
+        s = cls(
+            Path(values["source_dir"]).resolve(),
+            Path(values["output_dir"]).resolve(),
+            str(values["graph"]),
+            int(workers),
+        )
         if s.graph not in GRAPHS:
             raise ConfigurationError(f"SANSHE_GRAPH={s.graph!r}: choose one of {', '.join(GRAPHS)}")
         return s

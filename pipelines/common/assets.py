@@ -62,6 +62,7 @@ def source_assets(model: type[Contract], group: str, grain: str) -> list[AssetsD
                     d.frame["_asof"].iloc[0] if len(d.frame) else snapshot,
                     raw[name].units,
                     synthetic=is_synthetic(manifest),
+                    workers=sanshe.settings.workers,
                 )
                 for name, d in derived.items()
             ]

@@ -22,14 +22,15 @@ class SansheResource(ConfigurableResource):
     source_dir: str
     output_dir: str
     graph: str = "embedded"
+    workers: int = 1
 
     @classmethod
     def from_settings(cls, s: Settings) -> SansheResource:
-        return cls(source_dir=str(s.source_dir), output_dir=str(s.output_dir), graph=s.graph)
+        return cls(source_dir=str(s.source_dir), output_dir=str(s.output_dir), graph=s.graph, workers=s.workers)
 
     @property
     def settings(self) -> Settings:
-        return Settings(Path(self.source_dir), Path(self.output_dir), self.graph)
+        return Settings(Path(self.source_dir), Path(self.output_dir), self.graph, self.workers)
 
     def manifest(self) -> dict:
         """The inbox's manifest.yaml: district and data snapshot date (pipelines/inbox.py).
