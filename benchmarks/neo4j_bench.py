@@ -101,7 +101,7 @@ def main() -> int:
 
     data, _ = scale_inputs(args.scale)
     work = Path(tempfile.mkdtemp(prefix=f"sanshe-neo4j-bench-{args.scale}-"))
-    settings = Settings(data, work / "out")
+    settings = Settings.from_env(source_dir=data, output_dir=work / "out")
     if not run_pipeline(settings).success:
         raise SystemExit("the pipeline failed on the benchmark data")
     store = EmbeddedGraphStore(settings.graph_path)

@@ -55,7 +55,9 @@ REMEDIES = {
     "and its validation of each expectation: run the suites of independent registers on both cores (not with "
     "Dagster's multiprocess executor: it would pickle the raw and validated registers, which hold personal data and "
     "are handed over in memory by design, so the parallel work has to be inside a step)",
-    "reports": "write the quarantine report and accepted tables from Arrow tables",
+    "reports": "the accepted tables are written in forked processes, each a group of registers of about equal "
+    "rows; what is left is pyarrow converting their Python values (dates, lists) to Arrow: keep the accepted "
+    "columns as Arrow",
     "other": "",
 }
 #: what bounds a catalogue query that misses its target (read from its plan with ladybug's
@@ -135,6 +137,16 @@ def render_neo4j(results: list[dict], heading: str = "## Neo4j beside the embedd
     return out
 
 
+def _workers(r: dict) -> str:
+    """How many processes the latest run shared its contract checks among, when it says."""
+    if "workers" not in r:
+        return ""  # measured before the checks could be shared: one process
+    return (
+        f" The run shared the contract checks of long registers and the writing of the accepted tables among "
+        f"{r['workers']} processes (`SANSHE_WORKERS`, default the CPUs there are)."
+    )
+
+
 def _gib(n: int) -> str:
     return f"{n / 2**30:.2f} GiB"
 
@@ -159,7 +171,8 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
         return "\n".join([*out, "No results yet: run `python benchmarks/run.py --scale city`.", ""])
     m = results[-1]["machine"]
     out += [
-        f"Machine: {m['cpus']} CPUs, {_gib(m['memory_bytes'])} memory, Python {m['python']}, {m['platform']}.",
+        f"Machine: {m['cpus']} CPUs, {_gib(m['memory_bytes'])} memory, Python {m['python']}, {m['platform']}."
+        + _workers(results[-1]),
         "",
         "## Summary",
         "",

@@ -296,7 +296,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix=f"sanshe-bench-{args.scale}-"))
     inbox = work / "inbox"
     shutil.copytree(data, inbox)  # the incremental step changes a file: never the kept data
-    settings = Settings(inbox, work / "out")
+    settings = Settings.from_env(source_dir=inbox, output_dir=work / "out")
     print(f"benchmark: {args.scale} ({SCALES[args.scale]} districts), inputs {inbox}, work {work}", flush=True)
 
     with RssSampler() as sampler:
@@ -345,6 +345,8 @@ def main() -> int:
         "command": f"python benchmarks/run.py --scale {args.scale} --repeat {args.repeat}",
         "commit": commit(),
         "machine": machine(),
+        # processes the run shares its contract checks and accepted tables among (SANSHE_WORKERS)
+        "workers": settings.workers,
         "generate_seconds": round(generated, 1) if generated > 1 else None,
         "rows_read": rows,
         "graph_rows": graph_rows,

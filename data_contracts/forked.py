@@ -68,6 +68,19 @@ def map_forked(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R
         return results
 
 
+def balanced(weights: dict[str, int], groups: int) -> list[list[str]]:
+    """The keys of `weights` in at most `groups` groups of about equal total weight (the heaviest
+    key first, each to the lightest group so far: longest-processing-time-first scheduling), for
+    `map_forked` to give one group to each process. Deterministic: ties go by key."""
+    out: list[list[str]] = [[] for _ in range(max(1, min(groups, len(weights))))]
+    load = [0] * len(out)
+    for key in sorted(weights, key=lambda k: (-weights[k], k)):
+        lightest = load.index(min(load))
+        out[lightest].append(key)
+        load[lightest] += weights[key]
+    return [g for g in out if g]
+
+
 def _share(fn: Callable[[Any], Any]) -> None:
     global _task
     _task = fn

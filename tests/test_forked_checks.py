@@ -16,7 +16,7 @@ import pytest
 
 from data_contracts import CONTRACTS, CommunityRecord, ProjectRecord
 from data_contracts.base import Contract
-from data_contracts.forked import can_fork, map_forked
+from data_contracts.forked import balanced, can_fork, map_forked
 from data_contracts.validation import _joined, _runs, validate_frame
 from pipelines.common.register import read_register
 from pipelines.settings import SAMPLE_DIR, Settings
@@ -155,6 +155,7 @@ def test_workers_setting_is_read_and_refused_when_not_a_count(monkeypatch, tmp_p
             Settings.from_env(output_dir=tmp_path)
     monkeypatch.delenv("SANSHE_WORKERS")
     assert Settings.from_env(output_dir=tmp_path).workers == len(os.sched_getaffinity(0))
+    assert Settings(SAMPLE_DIR, tmp_path).workers == len(os.sched_getaffinity(0))
 
 
 def test_a_table_is_cut_only_from_the_threshold_and_this_process_takes_the_longer_run(monkeypatch):
@@ -176,30 +177,56 @@ def test_a_table_is_cut_only_from_the_threshold_and_this_process_takes_the_longe
 
 
 @needs_fork
-def test_a_run_checking_every_register_in_two_processes_gives_the_same_graph_and_reports(
-    sample_run, store, monkeypatch, tmp_path
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_run_in_one_process_or_with_every_register_shared_gives_the_same_graph_and_reports(
+    sample_run, store, monkeypatch, tmp_path, workers
 ):
-    # the sample's registers are short: from no rows on, each is shared, through the whole job
+    # the sample run uses the CPUs there are (its registers are too short to be shared, its
+    # tables are written in as many processes); one worker forks nothing; with two, every
+    # register is shared, from no rows on, through the whole job
     from data_contracts import validation
     from pipelines.graph.store import EmbeddedGraphStore
     from sanshe.run import run_pipeline
 
-    monkeypatch.setattr(validation, "SHARED_FROM_ROWS", 0)
     shared: list[int] = []
 
-    def counted(fn, items, workers):
+    def counted(fn, items, n):
         shared.append(len(items))
-        return map_forked(fn, items, workers)
+        return map_forked(fn, items, n)
 
+    if workers > 1:
+        monkeypatch.setattr(validation, "SHARED_FROM_ROWS", 0)
     monkeypatch.setattr(validation, "map_forked", counted)
-    settings = Settings(SAMPLE_DIR, tmp_path / "out", workers=2)
+    settings = Settings(SAMPLE_DIR, tmp_path / "out", workers=workers)
     assert run_pipeline(settings).success
-    assert len(shared) >= len(CONTRACTS) and set(shared) == {2}  # every table was cut in two
+    assert len(shared) >= len(CONTRACTS) and set(shared) == {workers}  # every table in `workers` runs
+    assert EmbeddedGraphStore(settings.graph_path).fingerprint() == store.fingerprint()
     assert sorted(p.name for p in settings.quarantine_dir.iterdir()) == sorted(
         p.name for p in sample_run[0].quarantine_dir.iterdir()
     )
-    assert EmbeddedGraphStore(settings.graph_path).fingerprint() == store.fingerprint()
     for one in sorted(sample_run[0].quarantine_dir.iterdir()):
         assert (settings.quarantine_dir / one.name).read_bytes() == one.read_bytes(), one.name
-    for one in sorted(sample_run[0].tables_dir.glob("*.parquet")):
-        pd.testing.assert_frame_equal(pd.read_parquet(settings.tables_dir / one.name), pd.read_parquet(one))
+    tables = sorted(p.name for p in sample_run[0].tables_dir.iterdir())
+    assert tables == sorted(p.name for p in settings.tables_dir.iterdir())
+    for name in tables:
+        assert (settings.tables_dir / name).read_bytes() == (sample_run[0].tables_dir / name).read_bytes(), name
+
+
+def test_balanced_groups_hold_every_key_once_with_loads_near_even():
+    weights = {
+        "projects": 1_498_000,
+        "evaluations": 1_000_000,
+        "workers": 929_600,
+        "organisations": 890_400,
+        "hub_memberships": 700_000,
+        "communities": 650_000,
+        "annual_inspections": 600_000,
+        "hubs": 42_000,
+    }
+    for n in (1, 2, 3, 20):
+        groups = balanced(weights, n)
+        assert sorted(k for g in groups for k in g) == sorted(weights) and len(groups) == min(n, len(weights))
+        loads = [sum(weights[k] for k in g) for g in groups]
+        assert max(loads) - min(loads) <= max(weights.values())  # LPT: within one item of even
+    assert balanced(weights, 2) == balanced(dict(reversed(weights.items())), 2)  # not by dict order
+    assert balanced({}, 2) == []

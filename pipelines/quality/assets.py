@@ -22,6 +22,7 @@ from dagster import (
 )
 
 from data_contracts import CONTRACTS
+from data_contracts.forked import balanced, map_forked
 from data_contracts.rules import Severity
 
 from ..common import claiming, readers
@@ -260,6 +261,18 @@ def accepted_tables(
 ) -> dict[str, int]:
     out = sanshe.settings.tables_dir
     out.mkdir(parents=True, exist_ok=True)
+    # each register's files are its own: written in as many processes as the run may use
+    rows = {name: len(res.accepted) + sum(len(h) for h in res.history.values()) for name, res in registers.items()}
+    groups = balanced(rows, sanshe.settings.workers)
+    written = map_forked(lambda names: _write_tables(out, {n: registers[n] for n in names}), groups, len(groups))
+    counts = {table: n for part in written for table, n in part.items()}
+    (out / "counts.json").write_text(json.dumps(counts, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    context.add_output_metadata({"tables": MetadataValue.json(counts)})
+    return counts
+
+
+def _write_tables(out: Path, registers: dict[str, RegisterResult]) -> dict[str, int]:
+    """Each register's accepted rows and histories as Parquet files in `out`; rows per file."""
     counts = {}
     for name, res in registers.items():
         frame = res.accepted.drop(columns=["_file", "_row"]).rename(columns={"_asof": "asof"})
@@ -268,6 +281,4 @@ def accepted_tables(
         for hname, hist in res.history.items():
             hist.to_parquet(out / f"{name}__{hname}.parquet", index=False)
             counts[f"{name}__{hname}"] = len(hist)
-    (out / "counts.json").write_text(json.dumps(counts, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    context.add_output_metadata({"tables": MetadataValue.json(counts)})
     return counts
