@@ -166,28 +166,33 @@ DAMAGE = [
 ]
 
 
+def damaged(frame: pd.DataFrame, rng: random.Random, share: int = 5) -> pd.DataFrame:
+    """A copy of `frame` with one cell in `share` damaged: replaced by a clerk's slip (DAMAGE),
+    swapped in from another row (a wrong but well-formed value), lower-cased, or its last
+    character mistyped (a code's check character)."""
+    raw = frame.copy()
+    cols = [c for c in raw.columns if not c.startswith("_")]
+    for _ in range(max(1, len(raw) // share)):
+        at, col = rng.randrange(len(raw)), rng.choice(cols)
+        cell, r = str(raw[col].iloc[at] or ""), rng.random()
+        raw.iat[at, raw.columns.get_loc(col)] = (
+            rng.choice(DAMAGE)
+            if r < 0.5
+            else raw[col].iloc[rng.randrange(len(raw))]
+            if r < 0.7
+            else cell.lower()
+            if r < 0.8
+            else cell[:-1] + rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY")
+        )
+    return raw
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_randomly_damaged_cells_are_judged_alike(seed):
     rng = random.Random(seed)
     found = 0
     for model, f in _tables(SAMPLE_DIR):
-        raw = f.frame.copy()
-        cols = [c for c in raw.columns if not c.startswith("_")]
-        for _ in range(max(1, len(raw) // 5)):
-            at, col = rng.randrange(len(raw)), rng.choice(cols)
-            # a cell replaced; swapped in from another row (a wrong but well-formed value);
-            # lower-cased; or its last character mistyped (a code's check character)
-            cell, r = str(raw[col].iloc[at] or ""), rng.random()
-            raw.iat[at, raw.columns.get_loc(col)] = (
-                rng.choice(DAMAGE)
-                if r < 0.5
-                else raw[col].iloc[rng.randrange(len(raw))]
-                if r < 0.7
-                else cell.lower()
-                if r < 0.8
-                else cell[:-1] + rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY")
-            )
-        found += _same(raw, model, f.units)
+        found += _same(damaged(f.frame, rng), model, f.units)
     assert found > 100
 
 

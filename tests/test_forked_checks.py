@@ -21,7 +21,7 @@ from data_contracts.validation import _joined, _runs, validate_frame
 from pipelines.common.register import read_register
 from pipelines.settings import SAMPLE_DIR, Settings
 from tests.corpus import messy
-from tests.test_contract_columns import DAMAGE
+from tests.test_contract_columns import damaged
 
 SNAPSHOT = dt.date(2025, 12, 31)
 
@@ -68,11 +68,7 @@ def test_damaged_registers_checked_in_two_processes_are_judged_as_in_one(seed):
     rng = random.Random(seed)
     found = 0
     for model, f in _tables(SAMPLE_DIR):
-        raw = f.frame.copy()
-        cols = [c for c in raw.columns if not c.startswith("_")]
-        for _ in range(max(1, len(raw) // 4)):
-            raw.iat[rng.randrange(len(raw)), raw.columns.get_loc(rng.choice(cols))] = rng.choice(DAMAGE)
-        found += _alike(raw, model, f.units, 2)
+        found += _alike(damaged(f.frame, rng, share=4), model, f.units, 2)
     assert found > 100
 
 
