@@ -26,7 +26,7 @@ SCALES = ["district", "city", "province", "national"]
 REMEDIES = {
     "contract checks": "a column pass already checks each distinct cell once, runs the cross-field rules once per "
     "distinct combination of the fields they read, and sends only failing rows through the pydantic model; a "
-    "register of 20,000 rows or more is cut into runs of rows checked in forked processes on both cores "
+    "file of 20,000 rows or more is cut into runs of rows checked in forked processes on both cores "
     "(data_contracts/forked.py), where a child's accepted rows are pickled back to the run (about a quarter of its "
     "checking time, most of it the list cells); what is left is cleaning and checking columns where every cell differs (names, codes, ID numbers), splitting list cells "
     "(several codes in one cell) and giving each row its own list, the rules whose fields differ on every row (a "
@@ -144,7 +144,7 @@ def _workers(r: dict) -> str:
     if "workers" not in r:
         return ""  # measured before the checks could be shared: one process
     return (
-        f" The run shared the contract checks of long registers and the writing of the accepted tables among "
+        f" The run shared the contract checks of long files and the writing of the accepted tables among "
         f"{r['workers']} processes (`SANSHE_WORKERS`, default the CPUs there are)."
     )
 

@@ -7,21 +7,37 @@ from step to step in memory and never pickled into Dagster's storage; threads wo
 the work holds the GIL. A forked child starts with the parent's memory as it is (the frame to
 check is not copied or pickled on the way in) and sends its result back over a pipe, in memory.
 The pool is the standard library's (concurrent.futures.ProcessPoolExecutor), which reports a
-child's exception with its traceback and notices a child that died.
+child's exception and notices a child that died.
+
+A child holds a copy of the parent's memory, personal data included, so it must not outlive the
+parent: it asks the kernel to end it when the parent ends (PR_SET_PDEATHSIG), and it takes the
+default action on SIGTERM and SIGINT rather than the handlers the parent had (Dagster's turns
+SIGTERM into an exception raised only once a long C call returns).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import logging
+import math
 import multiprocessing
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+log = logging.getLogger(__name__)
+
+#: prctl(2) option: the signal a child gets when the thread that forked it ends
+_PR_SET_PDEATHSIG = 1
 
 #: set in each child before its first task: the function the parent shared (a closure cannot be
 #: pickled by reference; forking hands it over as it is)
@@ -29,11 +45,20 @@ _task: Callable[[Any], Any] | None = None
 
 
 def available_cpus() -> int:
-    """The CPUs this process may run on (a container's or taskset's limit, not the host's)."""
+    """The CPUs this process may use: those it may run on (a cpuset or taskset), fewer when a
+    cgroup v2 CPU quota allows less time (`docker --cpus=2` on a bigger host: /sys/fs/cgroup/cpu.max,
+    rounded up)."""
     try:
-        return len(os.sched_getaffinity(0))
+        cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+        cpus = os.cpu_count() or 1
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            cpus = min(cpus, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):  # no cgroup v2, or not readable: the CPUs as they are
+        pass
+    return cpus
 
 
 def can_fork() -> bool:
@@ -47,25 +72,57 @@ def map_forked(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R
     children pickled, so keep them small (a slice's bounds, not the slice); each result comes back
     pickled. With one worker, one item or no fork (see `can_fork`) everything runs here.
 
-    An exception raised by `fn` in a child is raised here with the child's traceback. A child that
-    dies without one (killed, out of memory) is not fatal: its items are done again here."""
+    An exception raised by `fn` in a child is raised here, as it was raised there (the child's
+    traceback goes to this module's debug log, not into the exception, whose message is what a
+    clerk reads). A child that dies without one (killed, out of memory) is not fatal: once every
+    child has ended, each item without a result yet is done again here."""
     if workers <= 1 or len(items) <= 1 or not can_fork():
         return [fn(x) for x in items]
+    results: list[Any] = []
     with ProcessPoolExecutor(
         min(workers, len(items)) - 1,
         mp_context=multiprocessing.get_context("fork"),
         initializer=_share,
-        initargs=(fn,),
+        initargs=(fn, os.getpid()),
     ) as pool:
         later = [pool.submit(_run, x) for x in items[1:]]
-        first = fn(items[0])
-        results = [first]
-        for x, future in zip(items[1:], later, strict=True):
-            try:
-                results.append(future.result())
-            except BrokenProcessPool:
-                results.append(fn(x))
-        return results
+        results.append(fn(items[0]))
+        try:
+            for future in later:
+                results.append(_result(future))
+        except BrokenProcessPool:
+            pool.shutdown(wait=True, cancel_futures=True)  # no child may still be working on an item
+    # a child died: the items after the last result are done here, after every child has ended
+    return results + [fn(x) for x in items[len(results) :]]
+
+
+def _result(future: Future) -> Any:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise
+    except BaseException as err:
+        # the pool chains the child's traceback as text (_RemoteTraceback) under the error
+        if err.__cause__ is not None:
+            log.debug("in a forked child: %s", err.__cause__)
+            err.__cause__ = None
+        raise
+
+
+def _share(fn: Callable[[Any], Any], parent: int) -> None:
+    global _task
+    _task = fn
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    with contextlib.suppress(OSError, AttributeError):  # no prctl: it may outlive a killed parent
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent ended before the request was made
+        os._exit(1)
+
+
+def _run(item: Any) -> Any:
+    assert _task is not None, "map_forked's initializer sets the task"
+    return _task(item)
 
 
 def balanced(weights: dict[str, int], groups: int) -> list[list[str]]:
@@ -79,13 +136,3 @@ def balanced(weights: dict[str, int], groups: int) -> list[list[str]]:
         out[lightest].append(key)
         load[lightest] += weights[key]
     return [g for g in out if g]
-
-
-def _share(fn: Callable[[Any], Any]) -> None:
-    global _task
-    _task = fn
-
-
-def _run(item: Any) -> Any:
-    assert _task is not None, "map_forked's initializer sets the task"
-    return _task(item)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -118,8 +119,53 @@ def test_an_error_in_a_child_is_raised_in_the_run():
             raise ValueError(f"bad item {x}")
         return x
 
-    with pytest.raises(ValueError, match="bad item 2"):
+    with pytest.raises(ValueError, match="bad item 2") as raised:
         map_forked(fail_on_two, [1, 2], 2)
+    # the clerk reads the error's own message: the child's traceback is not chained under it
+    assert raised.value.__cause__ is None
+
+
+@needs_fork
+def test_a_child_ends_when_the_run_is_killed(tmp_path):
+    # a child holds a copy of the registers: it must not live on after the run (the kernel's
+    # out-of-memory killer picks the biggest process, which is the run's)
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    pids = tmp_path / "child.pid"
+    script = (
+        "import os, time\n"
+        "from data_contracts.forked import map_forked\n"
+        "def work(x):\n"
+        "    if x:\n"
+        f"        open({str(pids)!r}, 'w').write(str(os.getpid()))\n"
+        "    time.sleep(60)\n"
+        "map_forked(work, [0, 1], 2)\n"
+    )
+    run = subprocess.Popen([sys.executable, "-c", script], cwd=Path(__file__).resolve().parents[1])
+    try:
+        deadline = time.monotonic() + 30
+        while not (pids.exists() and pids.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        child = int(pids.read_text())
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+        deadline = time.monotonic() + 10
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(child), "the forked child outlived the killed run"
+    finally:
+        run.kill()
+
+
+def _alive(pid: int) -> bool:
+    """The process is there and not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except OSError:
+        return False
 
 
 @needs_fork
@@ -132,6 +178,41 @@ def test_a_child_that_dies_has_its_items_done_again_here():
         return x * 10
 
     assert map_forked(die_unless_here, [1, 2, 3], 2) == [10, 20, 30]
+
+
+@needs_fork
+def test_after_a_child_dies_no_item_is_done_here_while_a_child_still_works_on_it(tmp_path):
+    # item 1's child dies once item 2's child is at work (say, writing a file); item 2 is done
+    # again here, and only once that child has ended: two processes never write one file. The
+    # children end at once on the pool's SIGTERM even when the run ignores it (a child takes the
+    # default action; Dagster's handler would only raise after a long C call returned).
+    import signal
+    import time
+
+    here, started = os.getpid(), tmp_path / "started"
+    seen: list[bool] = []
+
+    def work(x):
+        if os.getpid() != here:
+            if x == 1:
+                while not started.exists():
+                    time.sleep(0.01)
+                os._exit(9)
+            if x == 2:
+                started.write_text(str(os.getpid()))
+                time.sleep(20)
+        elif x == 2:
+            seen.append(started.exists() and _alive(int(started.read_text())))
+        return x
+
+    before = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        t = time.monotonic()
+        assert map_forked(work, [0, 1, 2], 3) == [0, 1, 2]
+        assert time.monotonic() - t < 10  # the working child was ended, not waited for
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert seen == [False]
 
 
 def test_one_worker_or_one_item_stays_in_this_process():

@@ -22,7 +22,8 @@ class SansheResource(ConfigurableResource):
     source_dir: str
     output_dir: str
     graph: str = "embedded"
-    workers: int = 1
+    #: no default of its own: it is the settings' (the CPUs there are, or SANSHE_WORKERS)
+    workers: int
 
     @classmethod
     def from_settings(cls, s: Settings) -> SansheResource:
