@@ -87,12 +87,11 @@ def map_forked(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R
     ) as pool:
         later = [pool.submit(_run, x) for x in items[1:]]
         results.append(fn(items[0]))
-        try:
+        with contextlib.suppress(BrokenProcessPool):  # a child died: the pool has ended the others
             for future in later:
                 results.append(_result(future))
-        except BrokenProcessPool:
-            pool.shutdown(wait=True, cancel_futures=True)  # no child may still be working on an item
-    # a child died: the items after the last result are done here, after every child has ended
+    # leaving the pool waits for every child to end: only then are the items after the last
+    # result done here, so no item is ever worked on in two processes at once
     return results + [fn(x) for x in items[len(results) :]]
 
 

@@ -6,7 +6,7 @@
 | SANSHE_OUTPUT_DIR | ./output | graph, tables, quarantine report, Data Docs |
 | SANSHE_GRAPH | embedded | graph store: `embedded` (ladybug, no server) or `neo4j` |
 | SANSHE_NEO4J_BATCH_SIZE | 5000 | rows per write transaction when loading Neo4j |
-| SANSHE_WORKERS | the CPUs the process may use | processes that check a long register's rows and write the accepted tables (1: this process alone) |
+| SANSHE_WORKERS | the CPUs the process may use | processes that check a long file's rows and write the accepted tables (1: this process alone) |
 
 With SANSHE_GRAPH=neo4j, the connection comes from NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD and
 NEO4J_DATABASE (see docs/neo4j.md); credentials are never written to logs or outputs.
@@ -33,7 +33,7 @@ class Settings:
     source_dir: Path
     output_dir: Path
     graph: str = "embedded"
-    #: processes that share a long register's contract checks and the writing of the accepted
+    #: processes that share a long file's contract checks and the writing of the accepted
     #: tables (data_contracts/forked.py)
     workers: int = field(default_factory=available_cpus)
 
