@@ -12,7 +12,8 @@ child's exception and notices a child that died.
 A child holds a copy of the parent's memory, personal data included, so it must not outlive the
 parent: it asks the kernel to end it when the parent ends (PR_SET_PDEATHSIG), and it takes the
 default action on SIGTERM and SIGINT rather than the handlers the parent had (Dagster's turns
-SIGTERM into an exception raised only once a long C call returns).
+SIGTERM into an exception raised only once a long C call returns). `become_child` does that; the
+writers of the stored copies (pipelines/common/handover.py) are set up with it too.
 """
 
 from __future__ import annotations
@@ -108,15 +109,24 @@ def _result(future: Future) -> Any:
         raise
 
 
-def _share(fn: Callable[[Any], Any], parent: int) -> None:
-    global _task
-    _task = fn
+def become_child(parent: int) -> None:
+    """Set up a process just forked from `parent` (its pid, read before the fork): the child
+    holds a copy of the parent's memory, so it asks the kernel to end it when the parent ends
+    (PR_SET_PDEATHSIG; strictly, when the parent's thread that forked it ends) and takes the
+    default action on SIGTERM and SIGINT. Ends the child at once when the parent has already
+    gone. Call it first thing in the child."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     with contextlib.suppress(OSError, AttributeError):  # no prctl: it may outlive a killed parent
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent ended before the request was made
         os._exit(1)
+
+
+def _share(fn: Callable[[Any], Any], parent: int) -> None:
+    global _task
+    _task = fn
+    become_child(parent)
 
 
 def _run(item: Any) -> Any:

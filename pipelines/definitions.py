@@ -17,7 +17,7 @@ from dagster import (
 )
 
 from . import communities, evaluations, hubs, organisations, projects, workers
-from .common.handover import HandOverIOManager, StoredHandOverIOManager, consumers
+from .common.handover import HandOverIOManager, consumers, stored_hand_over
 from .common.resources import PUBLIC_IO, SansheResource
 from .communities import assets as communities_assets
 from .evaluations import assets as evaluations_assets
@@ -78,9 +78,11 @@ def build_definitions(settings: Settings | None = None, io_manager=None, public_
             "data_docs": DataDocsResource(docs_dir=str(settings.data_docs_dir)),
             # Resolved registers and everything after them hold no personal data: stored under
             # OUTPUT/dagster_storage, so the inbox sensor's partial runs can load what they skip.
+            # Forked children write the copies while the run goes on (one process with
+            # SANSHE_WORKERS=1); the run's teardown waits for them and reports a failed one.
             PUBLIC_IO: public_io_manager
-            or IOManagerDefinition.hardcoded_io_manager(
-                StoredHandOverIOManager(consumers(ASSETS, CHECKS), settings.output_dir / "dagster_storage")
+            or stored_hand_over(
+                consumers(ASSETS, CHECKS), settings.output_dir / "dagster_storage", fork=settings.workers > 1
             ),
             # Raw and validated registers hold personal data (names, ID numbers, phones): they
             # stay in memory and are never pickled into Dagster's storage. The price: a single

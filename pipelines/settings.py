@@ -34,7 +34,8 @@ class Settings:
     output_dir: Path
     graph: str = "embedded"
     #: processes that share a long file's contract checks and the writing of the accepted
-    #: tables (data_contracts/forked.py)
+    #: tables (data_contracts/forked.py); with more than one, the stored copies of the resolved
+    #: registers are written by forked children (pipelines/common/handover.py)
     workers: int = field(default_factory=available_cpus)
 
     @classmethod

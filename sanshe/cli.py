@@ -46,6 +46,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     outcome = run_pipeline(settings, watch=RunProgress(sys.stdout))
     print("\nWhere the time went · 用时 (seconds per step, slowest first)")
     print(time_table(outcome.step_seconds, outcome.seconds))
+    if outcome.stored_copies:  # not a failure of this run: its readers had the registers in memory
+        print(f"sanshe run: {outcome.stored_copies}", file=sys.stderr)
     if not outcome.success:
         if outcome.error and not outcome.failures:
             print(f"sanshe run: FAILED · 运行失败\n{outcome.error}", file=sys.stderr)
