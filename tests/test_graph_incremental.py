@@ -4,9 +4,13 @@ graph a full rebuild gives (fingerprint equality)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 import pickle
 import shutil
+import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -14,10 +18,11 @@ import pytest
 from data_contracts import CONTRACTS
 from graph_schema import schema
 from pipelines.graph import incremental
+from pipelines.graph import tables as tables_module
 from pipelines.graph.dump import tables_from_dump
-from pipelines.graph.incremental import frame_digest, load, needed
+from pipelines.graph.incremental import frame_digest, load, needed, part_digests
 from pipelines.graph.store import EmbeddedGraphStore, reload_plan
-from pipelines.graph.tables import DATASET, GraphInput, Parts, build, parts
+from pipelines.graph.tables import DATASET, GraphInput, Part, Parts, build, build_in_order, parts
 
 
 @pytest.fixture
@@ -339,3 +344,74 @@ def test_the_code_digest_covers_what_the_build_imports():
         shared |= {n for n in names if n.startswith("pipelines.") and not n.startswith("pipelines.graph.")}
     assert shared, "the walk found none of the build's shared modules"
     assert sorted(n for n in shared if sources[n].resolve() not in covered) == []
+
+
+def _slowed(todo: dict[str, Part], seconds: dict[str, float]) -> dict[str, Part]:
+    def make(part: Part, delay: float):
+        def slow(inp, s):
+            time.sleep(delay)
+            return part.make(inp, s)
+
+        return slow
+
+    return {name: dataclasses.replace(p, make=make(p, seconds.get(name, 0.0))) for name, p in todo.items()}
+
+
+def test_a_full_load_copies_each_table_as_built_and_gives_the_graph_of_the_whole_build(sample_input, tmp_path):
+    s = schema()
+    whole = build(sample_input, s)
+    given = list(build_in_order(sample_input, s))
+    assert sorted(map(str, (key for key, _ in given))) == sorted(map(str, [*whole.nodes, *whole.rels]))
+    copied: set[str] = set()
+    for key, df in given:  # the same frames, every relationship after the nodes it joins
+        if isinstance(key, tuple):
+            assert {key[1], key[2]} <= copied, key
+            pd.testing.assert_frame_equal(df, whole.rels[key])
+        else:
+            copied.add(key)
+            pd.testing.assert_frame_equal(df, whole.nodes[key])
+
+    streamed = EmbeddedGraphStore(tmp_path / "streamed" / "graph.lbug")
+    load(streamed, sample_input, s)
+    assert streamed.last_load["mode"] == "full"
+    at_once = EmbeddedGraphStore(tmp_path / "at_once" / "graph.lbug")
+    at_once.replace_with(whole, s, parts=part_digests(sample_input, s))
+    assert streamed.fingerprint() == at_once.fingerprint()
+    # the digests kept beside each are the same, so the next load of either reloads alike
+    state = [json.loads(Path(f"{st.path}.tables.json").read_text()) for st in (streamed, at_once)]
+    assert state[0]["tables"] == state[1]["tables"] and state[0]["parts"] == state[1]["parts"]
+
+
+def test_the_copy_order_does_not_depend_on_which_part_finishes_first(sample_input, monkeypatch):
+    s = schema()
+    todo = parts(sample_input, s)
+    order = [key for key, _ in build_in_order(sample_input, s)]
+    # the parts copied first made slowest, and the one copied last quickest
+    first = [p for p in todo if order[0] in todo[p].nodes][0]
+    monkeypatch.setattr(tables_module, "parts", lambda inp, s: _slowed(todo, {first: 0.5}))
+    assert [key for key, _ in build_in_order(sample_input, s)] == order
+
+
+def test_a_failed_build_or_a_table_missing_leaves_the_stored_graph_as_it_was(sample_input, tmp_path, monkeypatch):
+    s = schema()
+    mine = EmbeddedGraphStore(tmp_path / "graph.lbug")
+    load(mine, sample_input, s)
+    before = mine.fingerprint()
+    (tmp_path / "graph.lbug.tables.json").unlink()  # no digests: the next load is a full one
+
+    def fails(inp, s):
+        raise RuntimeError("part failed")
+
+    todo = parts(sample_input, s)
+    broken = {**todo, "evaluations": dataclasses.replace(todo["evaluations"], make=fails)}
+    monkeypatch.setattr(tables_module, "parts", lambda inp, s: broken)
+    with pytest.raises(RuntimeError, match="part failed"):
+        load(mine, sample_input, s)
+    monkeypatch.undo()
+    given = [(k, df) for k, df in build_in_order(sample_input, s) if k != "Dataset"]
+    with pytest.raises(ValueError, match="no table given for \\['Dataset'\\]"):
+        mine.load_built(given, s)
+    with pytest.raises(ValueError, match="given twice"):
+        mine.load_built([*given[:3], given[0]], s)
+    assert mine.fingerprint() == before
+    assert not list(tmp_path.glob(".load-*"))  # no staging folder left behind

@@ -29,7 +29,7 @@ from graph_schema import Schema, schema
 
 from .protocol import GraphStore
 from .store import EmbeddedGraphStore, table_digest
-from .tables import DATASET, GraphInput, Part, build, parts
+from .tables import DATASET, GraphInput, Part, build, build_in_order, parts
 
 HERE = Path(__file__).resolve().parent
 #: the code whose change changes the tables built from the same inputs: this package (the parts,
@@ -131,9 +131,13 @@ def load(store: GraphStore, inp: GraphInput, s: Schema | None = None) -> dict[st
     s = s or schema()
     if not isinstance(store, EmbeddedGraphStore):
         return store.replace_with(build(inp, s), s)
-    digests = part_digests(inp, s)
     known = store.loaded_parts(s)
-    todo = None if known is None else needed({n for n, d in digests.items() if known.get(n) != d}, parts(inp, s), s)
+    if known is None:  # every table: copied as built (the part digests are only kept)
+        counts = store.load_built(build_in_order(inp, s), s, parts=lambda: part_digests(inp, s))
+        store.last_load["parts"] = sorted(parts(inp, s))
+        return counts
+    digests = part_digests(inp, s)
+    todo = needed({n for n, d in digests.items() if known.get(n) != d}, parts(inp, s), s)
     counts = store.replace_with(build(inp, s, only=todo), s, parts=digests)
-    store.last_load["parts"] = sorted(digests if todo is None else todo)
+    store.last_load["parts"] = sorted(todo)
     return counts

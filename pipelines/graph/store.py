@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +32,7 @@ from graph_schema.generate import ladybug_ddl
 from .. import progress
 from .arrow import typed_table
 from .dump import dump, fingerprint
-from .tables import GraphTables
+from .tables import GraphTables, RelKey
 
 if TYPE_CHECKING:
     import ladybug
@@ -100,12 +100,19 @@ def table_labels(s: Schema) -> dict[str, str]:
 def _load_tables(tables: GraphTables, s: Schema) -> dict[str, LoadTable]:
     """Every node and relationship table typed by the schema, named `Label` or
     `TYPE_From_To`: nodes first, so a relationship's endpoints exist when it is copied."""
-    out = {label: LoadTable(label, "", typed_table(df, s.node(label).properties)) for label, df in tables.nodes.items()}
-    for (rtype, a, b), df in tables.rels.items():
-        rel = s.rel(rtype)
-        option = f" (from='{a}', to='{b}')" if len(rel.endpoints) > 1 else ""
-        out[f"{rtype}_{a}_{b}"] = LoadTable(rtype, option, typed_table(df, rel.properties, key_cols=["from", "to"]))
-    return out
+    items: list[tuple[str | RelKey, pd.DataFrame]] = [*tables.nodes.items(), *tables.rels.items()]
+    return dict(_load_table(key, df, s) for key, df in items)
+
+
+def _load_table(key: str | RelKey, df: pd.DataFrame, s: Schema) -> tuple[str, LoadTable]:
+    """The table of node label `key` or relationship key `key` (type, from, to) typed by the
+    schema, with the name `_load_tables` gives it."""
+    if isinstance(key, str):
+        return key, LoadTable(key, "", typed_table(df, s.node(key).properties))
+    rtype, a, b = key
+    rel = s.rel(rtype)
+    option = f" (from='{a}', to='{b}')" if len(rel.endpoints) > 1 else ""
+    return f"{rtype}_{a}_{b}", LoadTable(rtype, option, typed_table(df, rel.properties, key_cols=["from", "to"]))
 
 
 class _Hasher:
@@ -215,36 +222,69 @@ class EmbeddedGraphStore:
             lost = {n for n, label in labels.items() if label in drop[0] | drop[1]} - set(loads)
             if lost:  # dropped with a reloaded table, and not given to be copied again
                 raise ValueError(f"tables the reload drops but that were not given: {sorted(lost)}")
-        return self._load(loads, drop, ddl, (ddl_digest, digests, parts), s)
+        if drop is None:
+            copies = list(loads.items())
+        else:
+            copies = [(n, ld) for n, ld in loads.items() if ld.label in drop[0] or ld.label in drop[1]]
+        total = sum(ld.table.num_rows for _n, ld in copies)
+        return self._load(copies, drop, ddl, (ddl_digest, digests, parts), s, total)
+
+    def load_built(
+        self,
+        tables: Iterable[tuple[str | RelKey, pd.DataFrame]],
+        s: Schema | None = None,
+        parts: Callable[[], dict[str, str]] | None = None,
+    ) -> dict[str, int]:
+        """Rebuild the stored graph whole from `tables` (node label or relationship key, frame)
+        as they come, each bulk-copied as soon as it is given, while the caller builds the next
+        (tables.build_in_order: at national scale the build and the copy overlap instead of
+        following each other); returns the loaded counts per label and type. A relationship
+        table must come after the node tables of its ends. Every table of the schema must come,
+        once; else ValueError, and the stored graph stays as it was (the load is swapped in as
+        `replace_with`'s is). `parts()` gives the part digests kept for the next load
+        (`loaded_parts`), asked for once every table is copied."""
+        s = s or schema()
+        self.close()
+        ddl, ddl_digest = _ddl(s)
+        stream = iter(tables)
+        try:
+            return self._load(stream, None, ddl, (ddl_digest, {}, None), s, None, parts=parts)
+        finally:
+            if isinstance(stream, Generator):  # a failed load stops the build behind it now
+                stream.close()
 
     def _load(
         self,
-        loads: dict[str, LoadTable],
+        copies: Iterable[tuple[str, LoadTable] | tuple[str | RelKey, pd.DataFrame]],
         drop: tuple[set[str], set[str]] | None,
         ddl: list[str],
         state: tuple[str, dict[str, str], dict[str, str] | None],
         s: Schema,
+        total: int | None,
+        parts: Callable[[], dict[str, str]] | None = None,
     ) -> dict[str, int]:
-        """The load `replace_with` decided on, in a staging folder, swapped in: a new store of
-        every table of `loads` when `drop` is None, else a copy of the current store with the
-        node labels and relationship types of `drop` (`reload_plan`) dropped and copied again
-        from `loads`. `state` (DDL digest, table digests, part digests) is written beside it."""
+        """The load `replace_with` or `load_built` decided on, in a staging folder, swapped in:
+        a new store of every table of `copies` when `drop` is None, else a copy of the current
+        store with the node labels and relationship types of `drop` (`reload_plan`) dropped and
+        copied again from `copies`. `copies` gives (name, LoadTable), or (key, frame) typed
+        here; each is let go of once copied. `state` (DDL digest, table digests, part digests)
+        is written beside the new store, with the digest of each table typed here added and
+        the part digests of `parts()` when given. `total`: the rows to copy, when known."""
         import ladybug
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._remove_abandoned_loads()
         staging = Path(tempfile.mkdtemp(prefix=f".load-{os.getpid()}-", dir=self.path.parent))
+        ddl_digest, digests, part_digests = state
         try:
             new_db = staging / self.path.name
             if drop is None:
-                reload = list(loads)
                 db = ladybug.Database(str(new_db))
                 conn = ladybug.Connection(db)
                 for stmt in ddl:
                     conn.execute(stmt)
             else:
                 nodes, rels = drop
-                reload = [n for n, ld in loads.items() if ld.label in nodes or ld.label in rels]
                 shutil.copyfile(self.path, new_db)
                 db = ladybug.Database(str(new_db))
                 conn = ladybug.Connection(db)
@@ -263,19 +303,31 @@ class EmbeddedGraphStore:
             # memory (peak +250 MB with 1M rows in one, +70 MB with 200k, over a commit per
             # table, on an 8x city graph): committed once COMMIT_ROWS rows are pending, so
             # never more commits than tables and the national graph's memory stays as it was.
-            total, done, pending = sum(loads[n].table.num_rows for n in reload), 0, 0
+            done, pending, reload = 0, 0, []
             progress.rows_done(0, total)
-            for name in reload:
-                ld = loads[name]
-                if ld.table.num_rows:
+            for key, given in copies:
+                if isinstance(given, LoadTable):
+                    name, ld = str(key), given
+                else:
+                    name, ld = _load_table(key, given, s)
+                    digests[name] = table_digest(ld.table)
+                del given
+                if name in reload:
+                    raise ValueError(f"table {name} given twice")
+                reload.append(name)
+                rows = ld.table.num_rows
+                if rows:
                     conn.execute(f"COPY {ld.label} FROM $t{ld.option}", {"t": ld.table})
-                done, pending = done + ld.table.num_rows, pending + ld.table.num_rows
+                del ld  # copied: the store has it, this process need not
+                done, pending = done + rows, pending + rows
                 if pending >= COMMIT_ROWS:
                     conn.execute("COMMIT")
                     conn.execute("BEGIN TRANSACTION")
                     pending = 0
                 progress.rows_done(done, total)
             conn.execute("COMMIT")
+            if drop is None and (missing := set(table_labels(s)) - set(reload)):
+                raise ValueError(f"no table given for {sorted(missing)}: the graph was not replaced")
             counts = self._counts(conn, s)
             conn.close()
             db.close()
@@ -287,7 +339,7 @@ class EmbeddedGraphStore:
             for suffix in (".wal",):
                 Path(str(self.path) + suffix).unlink(missing_ok=True)
             os.replace(new_db, self.path)
-            self._write_digests(*state)
+            self._write_digests(ddl_digest, digests, part_digests if parts is None else parts())
             self.last_load = {"mode": "full" if drop is None else "incremental", "reloaded": reload}
             return counts
         finally:
