@@ -17,6 +17,7 @@ asked (the message says why); 2 the command was typed wrongly (usage).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -27,6 +28,8 @@ from . import __version__
 
 #: exit codes (docstring above)
 OK, FAILED, USAGE = 0, 1, 2
+#: the reader of standard output went away: 128 + SIGPIPE, the status of a Unix tool it ends
+CLOSED = 141
 
 
 class UsageError(SansheError):
@@ -94,7 +97,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
-    import os
     import subprocess
 
     from .run import open_instance
@@ -369,15 +371,36 @@ def parser() -> argparse.ArgumentParser:
     return ap
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run one command; returns the exit code (OK, FAILED or USAGE)."""
-    import signal
+def _stdout_closed() -> bool:
+    """Whether standard output is a pipe whose reader has gone (poll(2) reports POLLERR on the
+    write end of such a pipe)."""
+    import select
 
-    # `sanshe query x | head` should stop quietly, as any Unix tool does
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _fd, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll (Windows), no file descriptor
+        return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit code (OK, FAILED or USAGE, or CLOSED when the reader
+    of standard output went away, as in `sanshe query x | head`)."""
     args = parser().parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # what is still buffered fails here, not after main has returned
+        return code
+    except BrokenPipeError:
+        # `| head` stops reading: stop quietly, as a Unix tool does. Not by restoring SIGPIPE's
+        # default action, which would hold for the whole process: a pipe to a forked child that
+        # died (data_contracts/forked.py) would then kill the run instead of raising here.
+        if not _stdout_closed():  # another pipe broke: that is an error, not a reader gone
+            raise
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush has nowhere to fail
+        return CLOSED
     except (UsageError, QueryError) as err:
         print(f"sanshe {args.command}: {err}", file=sys.stderr)
         return USAGE

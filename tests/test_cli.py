@@ -254,3 +254,29 @@ def test_dagster_dev_shows_the_asset_graph_and_the_runs_of_sanshe_run(sample_run
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly_and_the_process_keeps_sigpipe():
+    # `sanshe query x | head`: the reader closes its end; the command stops with 128 + SIGPIPE
+    # and no traceback, by catching the error, not by taking SIGPIPE's default action for the
+    # whole process (a forked child's pipe breaking would then kill a run: data_contracts/forked.py)
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "sanshe.cli", "query", "--list"],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+            timeout=120,
+        )
+    finally:
+        os.close(write)
+    assert proc.returncode == 141 and "Traceback" not in proc.stderr and "Exception" not in proc.stderr, proc
+
+    from sanshe.cli import main
+
+    before = signal.getsignal(signal.SIGPIPE)
+    assert main(["query", "--list"]) == 0
+    assert signal.getsignal(signal.SIGPIPE) == before
