@@ -227,7 +227,7 @@ class EmbeddedGraphStore:
         else:
             copies = [(n, ld) for n, ld in loads.items() if ld.label in drop[0] or ld.label in drop[1]]
         total = sum(ld.table.num_rows for _n, ld in copies)
-        return self._load(copies, drop, ddl, (ddl_digest, digests, parts), s, total)
+        return self._load(copies, drop, ddl, (ddl_digest, digests, lambda: parts), s, total)
 
     def load_built(
         self,
@@ -246,30 +246,39 @@ class EmbeddedGraphStore:
         s = s or schema()
         self.close()
         ddl, ddl_digest = _ddl(s)
-        stream = iter(tables)
+        digests: dict[str, str] = {}  # filled as the tables come, written once all are copied
+
+        def typed() -> Generator[tuple[str, LoadTable], None, None]:
+            for key, df in tables:
+                name, ld = _load_table(key, df, s)
+                del df
+                digests[name] = table_digest(ld.table)
+                yield name, ld
+                del ld  # copied: let it go before the next table is built
+
+        copies = typed()
         try:
-            return self._load(stream, None, ddl, (ddl_digest, {}, None), s, None, parts=parts)
+            return self._load(copies, None, ddl, (ddl_digest, digests, parts or dict), s, None)
         finally:
-            if isinstance(stream, Generator):  # a failed load stops the build behind it now
-                stream.close()
+            copies.close()
+            if isinstance(tables, Generator):  # a failed load stops the build behind it now
+                tables.close()
 
     def _load(
         self,
-        copies: Iterable[tuple[str, LoadTable] | tuple[str | RelKey, pd.DataFrame]],
+        copies: Iterable[tuple[str, LoadTable]],
         drop: tuple[set[str], set[str]] | None,
         ddl: list[str],
-        state: tuple[str, dict[str, str], dict[str, str] | None],
+        state: tuple[str, dict[str, str], Callable[[], dict[str, str] | None]],
         s: Schema,
         total: int | None,
-        parts: Callable[[], dict[str, str]] | None = None,
     ) -> dict[str, int]:
         """The load `replace_with` or `load_built` decided on, in a staging folder, swapped in:
         a new store of every table of `copies` when `drop` is None, else a copy of the current
         store with the node labels and relationship types of `drop` (`reload_plan`) dropped and
-        copied again from `copies`. `copies` gives (name, LoadTable), or (key, frame) typed
-        here; each is let go of once copied. `state` (DDL digest, table digests, part digests)
-        is written beside the new store, with the digest of each table typed here added and
-        the part digests of `parts()` when given. `total`: the rows to copy, when known."""
+        copied again from `copies` (name, LoadTable; each let go of once copied). `state` (DDL
+        digest, table digests, a function giving the part digests, asked once every table is
+        copied) is written beside the new store. `total`: the rows to copy, when known."""
         import ladybug
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -305,13 +314,7 @@ class EmbeddedGraphStore:
             # never more commits than tables and the national graph's memory stays as it was.
             done, pending, reload = 0, 0, []
             progress.rows_done(0, total)
-            for key, given in copies:
-                if isinstance(given, LoadTable):
-                    name, ld = str(key), given
-                else:
-                    name, ld = _load_table(key, given, s)
-                    digests[name] = table_digest(ld.table)
-                del given
+            for name, ld in copies:
                 if name in reload:
                     raise ValueError(f"table {name} given twice")
                 reload.append(name)
@@ -339,7 +342,7 @@ class EmbeddedGraphStore:
             for suffix in (".wal",):
                 Path(str(self.path) + suffix).unlink(missing_ok=True)
             os.replace(new_db, self.path)
-            self._write_digests(ddl_digest, digests, part_digests if parts is None else parts())
+            self._write_digests(ddl_digest, digests, part_digests())
             self.last_load = {"mode": "full" if drop is None else "incremental", "reloaded": reload}
             return counts
         finally:

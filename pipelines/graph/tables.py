@@ -152,8 +152,9 @@ def build_in_order(inp: GraphInput, s: Schema | None = None) -> Iterator[tuple[s
     todo = parts(inp, s)
     _check_covered(todo.values(), s)
 
+    frames = {**inp.current, **inp.history}
+
     def rows(part: Part) -> int:
-        frames = {**inp.current, **inp.history}
         return sum(len(frames[name]) for name in part.reads if name in frames)
 
     largest, *rest = sorted(todo.values(), key=lambda p: (-rows(p), p.name))
