@@ -320,6 +320,9 @@ def test_every_input_digest_sees_a_change_of_value_type_or_order():
     assert frame_digest(df.assign(b=[1.0, 2.0])) != base
     assert frame_digest(df.assign(c=[["p"], ["q"]])) != base
     assert frame_digest(df.rename(columns={"a": "z"})) != base
+    assert frame_digest(df[["b", "a", "c"]]) != base  # digested column by column: their order counts
+    assert frame_digest(df.set_axis([5, 6])) != base  # and the index, digested apart
+    assert frame_digest(df.iloc[:, :2]) != frame_digest(df.iloc[:, :2].assign(c=None))
     mixed = df.assign(a=pd.Series(["1", 2], dtype=object))  # Arrow takes no mixed column
     assert frame_digest(mixed) != frame_digest(df.assign(a=pd.Series(["1", "2"], dtype=object)))
 

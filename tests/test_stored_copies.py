@@ -300,3 +300,44 @@ def test_wait_names_every_copy_not_written_and_starts_afresh(tmp_path, monkeypat
     assert raised.value.failed == {"projects_resolved": "TypeError", "hubs_resolved": "TypeError"}
     assert "projects_resolved (TypeError), hubs_resolved (TypeError)" in str(raised.value)
     manager.wait()  # reported once
+
+
+def test_a_partial_run_unpickles_a_stored_copy_once_and_a_later_run_reads_the_copy_written_since(tmp_path, monkeypatch):
+    """A partial run's steps that read the same stored register (evaluations_resolved and
+    resolved_registers both read the projects') share one load; the next run loads again."""
+    loads = []
+    real = handover.pickle.load
+
+    def counted(fh):
+        loads.append(Path(fh.name).name)
+        return real(fh)
+
+    monkeypatch.setattr(handover.pickle, "load", counted)
+    left = [FRAME, FRAME.assign(served=[4, 6])]
+
+    @asset(io_manager_key="stored")
+    def register():
+        return left.pop(0)
+
+    @asset
+    def first(register):
+        return register
+
+    @asset
+    def second(register):
+        return register
+
+    defs = Definitions(
+        assets=[register, first, second],
+        resources={"stored": stored_hand_over(Counter({AssetKey("register"): 2}), tmp_path / "storage")},
+        jobs=[define_asset_job("toy", executor_def=in_process_executor)],
+    )
+    job = defs.resolve_job_def("toy")
+    partial = [AssetKey("first"), AssetKey("second")]
+    for want in left[:]:
+        assert job.execute_in_process().success  # writes the copy of `want`
+        loads.clear()
+        result = job.execute_in_process(asset_selection=partial)
+        assert result.success and loads == ["register"]
+        _same(result.output_for_node("first"), want)
+        _same(result.output_for_node("second"), want)

@@ -141,6 +141,11 @@ class StoredHandOverIOManager(HandOverIOManager):
         self.writers: dict[AssetKey, _Writer] = {}
         #: why each copy not written failed, until `wait` reports it
         self.failed: dict[AssetKey, str] = {}
+        #: stored copies loaded in run `stored_run`, kept for its other readers until the run ends
+        #: (a partial run reads the projects' copy in evaluations_resolved and again in
+        #: resolved_registers: unpickling it took 4-5 s each time at national scale)
+        self.stored: dict[AssetKey, object] = {}
+        self.stored_run: str | None = None
 
     def _path(self, key: AssetKey) -> Path:
         return self.base_dir.joinpath(*key.path)
@@ -148,6 +153,7 @@ class StoredHandOverIOManager(HandOverIOManager):
     def handle_output(self, context: OutputContext, obj: object) -> None:
         super().handle_output(context, obj)
         key = context.asset_key
+        self.stored.pop(key, None)  # made again in this run: an earlier copy loaded is stale
         self._join(key)  # a writer of the same file (an earlier run's) ends first
         self.failed.pop(key, None)  # an earlier write's failure is overtaken by this one
         path = self._path(key)
@@ -168,14 +174,20 @@ class StoredHandOverIOManager(HandOverIOManager):
             self.failed[key] = why
 
     def load_input(self, context: InputContext) -> object:
-        if context.step_context.run_id == self.run_id and context.asset_key in self.values:
+        key, run = context.asset_key, context.step_context.run_id
+        if run == self.run_id and key in self.values:
             return super().load_input(context)
-        self._join(context.asset_key)
-        path = self._path(context.asset_key)
-        if not path.exists():
-            raise KeyError(f"{context.asset_key.to_user_string()} is neither in this run nor stored: run the job once")
-        with path.open("rb") as fh:
-            return pickle.load(fh)
+        if run != self.stored_run:  # a copy loaded in an earlier run may have been written since
+            self.stored.clear()
+            self.stored_run = run
+        if key not in self.stored:  # unpickled once per run however many steps read it
+            self._join(key)
+            path = self._path(key)
+            if not path.exists():
+                raise KeyError(f"{key.to_user_string()} is neither in this run nor stored: run the job once")
+            with path.open("rb") as fh:
+                self.stored[key] = pickle.load(fh)
+        return self.stored[key]
 
     def _join(self, key: AssetKey) -> None:
         writer = self.writers.pop(key, None)
@@ -209,6 +221,7 @@ def stored_hand_over(readers: Counter, base_dir: Path, fork: bool = True) -> IOM
         try:
             yield manager
         finally:
+            manager.stored.clear()  # this run's loaded copies: nobody reads them after it
             manager.wait()
 
     return stored

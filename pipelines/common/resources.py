@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 
 from ..inbox import read_manifest
 from ..settings import Settings
+from .malloc import limit_arenas
 
 #: the IO manager of the `<register>_resolved` assets: they hold no personal data, so they may
 #: be stored between runs (the sensor's partial runs load the ones they skip). Everything else
@@ -24,6 +25,11 @@ class SansheResource(ConfigurableResource):
     graph: str = "embedded"
     #: no default of its own: it is the settings' (the CPUs there are, or SANSHE_WORKERS)
     workers: int
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        # every run needs this resource, so every way of running one (sanshe run, dagster dev,
+        # the benchmark) limits the C allocator's heaps before its steps start (malloc.py)
+        limit_arenas()
 
     @classmethod
     def from_settings(cls, s: Settings) -> SansheResource:

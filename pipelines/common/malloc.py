@@ -1,0 +1,36 @@
+"""How many heaps the C allocator may keep: fewer than its default, for a run's peak memory.
+
+glibc's malloc gives each thread that meets a busy heap a heap (an "arena") of its own, up to
+eight per core, and a freed block goes back to the heap it came from, where it stays for that
+heap's later allocations rather than going back to the system. A run allocates from many threads
+(pyarrow's and ladybug's pools, the graph build's two threads, Dagster's), so memory freed by
+one stage sits in heaps the next stage's threads do not use. Before this module, the national
+job (benchmarks/run.py's `run_job`, 2 CPUs) peaked at 8.07 GiB with MALLOC_ARENA_MAX=2 in its
+environment against 8.49 GiB without, one run each on the same machine, with the run's time
+within the machine's noise (158 s and 169 s). MALLOC_ARENA_MAX is read only as a process starts;
+`mallopt` sets the same limit at run time, for the heaps made after it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+
+#: glibc's mallopt parameter M_ARENA_MAX (malloc.h)
+M_ARENA_MAX = -8
+#: the heaps a run may use: one per core of the benchmark machine
+ARENAS = 2
+
+
+def limit_arenas(arenas: int = ARENAS) -> bool:
+    """Ask glibc's malloc to keep at most `arenas` heaps from now on. True when it took the
+    setting; False elsewhere (not Linux, another C library without mallopt, or a C library
+    that refused it): the run is the same, only its memory may peak higher."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt  # the C library this process already uses
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return mallopt(M_ARENA_MAX, arenas) == 1
