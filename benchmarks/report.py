@@ -43,7 +43,9 @@ REMEDIES = {
     "years each hub membership counts on; pipelines/graph/standing.py). A full load copies each table as soon as "
     "it and the node tables it joins are built (tables.build_in_order, store.load_built): one thread builds the "
     "part that reads the most rows (purchases), the other the rest, and the copy, which lets go of the GIL, runs "
-    "beside them; each table is let go of once copied. ladybug's COPY keeps about one and a half cores busy on "
+    "beside them; each table is let go of once copied, and the digests of the parts' inputs (kept for the next "
+    "load to compare) are taken on a thread of their own once every part is built, beside the copy of the "
+    "largest part's tables. ladybug's COPY keeps about one and a half cores busy on "
     "its own, so the build slows it and the overlap saves less than the build takes. What is left is pyarrow "
     "hashing the same key columns again for each look-up, and pandas' groupings, merges and de-duplications on "
     "Arrow-backed text, which factorize each column first: a key dictionary per register, built once, with "
@@ -277,9 +279,14 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
     if inc.get("steps"):
         out += [
             "Its slowest steps: " + ", ".join(f"`{k}` {v:.1f} s" for k, v in list(inc["steps"].items())[:6]) + ". "
-            "What is left for a 1% change: the changed register is read, checked, resolved and validated whole "
-            "rather than its changed rows; `resolved_registers` loads every stored register and `accepted_tables` "
-            "rewrites every table, changed or not; the graph step digests every input and copies the store file."
+            "A partial run unpickles each stored register once however many of its steps read it (the projects' "
+            "copy, read by `evaluations_resolved` for the references and by `resolved_registers`, was unpickled "
+            "twice), and `accepted_tables` writes only the tables of the registers made in the run, keeping those "
+            "written from the very stored copies it loaded (the run that made each is kept beside it). What is "
+            "left for a 1% change: the changed register is read, checked, resolved and validated whole rather "
+            "than its changed rows; the registers it did not change are still unpickled whole for the graph "
+            "step, which digests every input and copies the store file (registers held as Arrow columns, loaded "
+            "for the parts that read them, would let it read only those)."
         ]
     exports = {n: q["export"] for n, q in big["queries"].items() if q.get("export")}
     floor_rate = big["targets"].get("export_rows_per_second_min")
@@ -292,8 +299,10 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
         "Memory: the stage tables below give the peak while each stage ran. From the resolution on, every "
         "resolved register is held at once (the graph and the suites read them all), with dates and lists as "
         "Python objects; the graph load adds the intermediate frames of the two parts it builds at once, its "
-        "Arrow tables and the store's own memory for the copy. Arrow dates and lists would shrink the registers "
-        "(not measured yet).",
+        "Arrow tables and the store's own memory for the copy. A run limits glibc's malloc to two heaps and gives "
+        "their free memory back after each commit of the copy (pipelines/common/malloc.py), Great Expectations "
+        "no longer keeps each validated batch to the end of the run (pipelines/quality/gx.py), and the inputs "
+        "are digested a column at a time. Arrow dates and lists would shrink the registers (not measured yet).",
     ]
     for r in results:
         t = r["targets"]

@@ -70,6 +70,12 @@ class Settings:
         return self.output_dir / "tables"
 
     @property
+    def storage_dir(self) -> Path:
+        """What runs keep for later runs and nobody else reads: the stored resolved registers
+        (pipelines/common/handover.py) and which of them OUTPUT/tables was written from."""
+        return self.output_dir / "dagster_storage"
+
+    @property
     def quarantine_dir(self) -> Path:
         return self.output_dir / "quarantine"
 

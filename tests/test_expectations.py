@@ -6,6 +6,8 @@ columns (only those its expectations compare are converted) and does not fingerp
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import weakref
 
 import pandas as pd
 import pandas._testing as tm
@@ -15,7 +17,7 @@ from great_expectations.execution_engine import pandas_execution_engine
 from data_contracts import EvaluationRecord
 from data_contracts.evaluations import expectations as evaluations_x
 from data_contracts.expectations import columns_exactly, references, unique_per_snapshot
-from pipelines.quality.gx import passed, run_suite
+from pipelines.quality.gx import build_docs, passed, run_suite
 
 
 def _evaluations(**changes) -> pd.DataFrame:
@@ -85,3 +87,24 @@ def test_ge_validates_the_frames_own_columns_without_fingerprinting_them(tmp_pat
         assert tm.shares_memory(batch[column], frame[column]), column
     assert batch["reviewers"].tolist() == [["甲", "乙"], ["丙"], []]
     assert str(batch["asof"].dtype).startswith("datetime64")
+
+
+def test_a_validated_batch_is_not_kept_once_its_suite_has_run(tmp_path, monkeypatch):
+    """GE's data source caches each batch's data for as long as it lives (the run): every
+    register's batch would stay in memory through the graph load. run_suite lets it go."""
+    batches = []
+    real_run = Checkpoint.run
+
+    def run(self, *args, batch_parameters=None, **kwargs):
+        batches.append(weakref.ref(batch_parameters["dataframe"]))
+        return real_run(self, *args, batch_parameters=batch_parameters, **kwargs)
+
+    monkeypatch.setattr(Checkpoint, "run", run)
+    frame = _evaluations()
+    results = run_suite("evaluations_forgotten", frame, _suite(), tmp_path / "docs")
+    assert passed(results) == (True, "ok")
+    gc.collect()
+    assert [b() for b in batches] == [None]
+    # and the Data Docs, rendered from the validation results, still show the suite
+    assert build_docs(tmp_path / "docs") == ["evaluations_forgotten"]
+    assert any("evaluations_forgotten" in p.name for p in (tmp_path / "docs").rglob("*.html"))

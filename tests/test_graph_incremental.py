@@ -363,8 +363,17 @@ def _slowed(todo: dict[str, Part], seconds: dict[str, float]) -> dict[str, Part]
 def test_a_full_load_copies_each_table_as_built_and_gives_the_graph_of_the_whole_build(sample_input, tmp_path):
     s = schema()
     whole = build(sample_input, s)
-    given = list(build_in_order(sample_input, s))
+    given, built_at = [], []
+    for item in build_in_order(sample_input, s, on_built=lambda: built_at.append(len(given))):
+        given.append(item)
     assert sorted(map(str, (key for key, _ in given))) == sorted(map(str, [*whole.nodes, *whole.rels]))
+    # told once, when every part is built: just before the node tables of one part, the last
+    # (the largest), and after every other part's
+    owner = {label: name for name, p in parts(sample_input, s).items() for label in p.nodes}
+    assert len(built_at) == 1
+    before = {owner[k] for k, _ in given[: built_at[0]] if not isinstance(k, tuple)}
+    after = {owner[k] for k, _ in given[built_at[0] :] if not isinstance(k, tuple)}
+    assert len(after) == 1 and not after & before and isinstance(given[built_at[0]][0], str)
     copied: set[str] = set()
     for key, df in given:  # the same frames, every relationship after the nodes it joins
         if isinstance(key, tuple):

@@ -7,6 +7,7 @@ import csv
 
 from dagster import AssetKey, DagsterInstance, RunRequest, SkipReason, build_sensor_context
 
+from data_contracts import CONTRACTS
 from data_contracts.identifiers import find_personal
 from pipelines.common.resources import SansheResource
 from pipelines.definitions import ASSETS, JOB_NAME, build_definitions
@@ -58,16 +59,30 @@ def test_sensor_runs_changed_parts_and_gets_the_graph_of_a_full_run(inbox, tmp_p
         lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
         path.write_text("".join(lines[:-30]), encoding="utf-8")
         partial, _ = _tick(settings, cursor)
+        written = {p.name: p.stat().st_mtime_ns for p in settings.tables_dir.glob("*.parquet")}
         assert isinstance(partial, RunRequest)
         assert "evaluations_raw" in _names(partial) and "organisations_raw" not in _names(partial)
         result = job.execute_in_process(instance=instance, asset_selection=partial.asset_selection)
         assert result.success
         # the graph step built only the part reading evaluations (pipelines/graph/incremental.py)
         assert result.asset_materializations_for_node("graph")[0].metadata["parts_built"].value == ["evaluations"]
+        # and the accepted tables of the registers it loaded from their stored copies stay as written
+        kept = result.asset_materializations_for_node("accepted_tables")[0].metadata["registers_kept"].value
+        assert sorted(kept) == sorted(set(CONTRACTS) - {"evaluations"})
+        again = {p.name: p.stat().st_mtime_ns for p in settings.tables_dir.glob("*.parquet")}
+        assert sorted(again) == sorted(written)
+        assert {n for n in written if again[n] != written[n]} == {
+            n for n in written if n.split("__")[0].removesuffix(".parquet") == "evaluations"
+        }
 
     full = Settings(inbox, tmp_path / "full")
     assert run_pipeline(full).success
     assert EmbeddedGraphStore(settings.graph_path).fingerprint() == EmbeddedGraphStore(full.graph_path).fingerprint()
+    # the tables of the partial run, kept or written again, are the full run's byte for byte
+    tables = sorted(p.name for p in full.tables_dir.iterdir())
+    assert sorted(p.name for p in settings.tables_dir.iterdir()) == tables
+    for name in tables:
+        assert (settings.tables_dir / name).read_bytes() == (full.tables_dir / name).read_bytes(), name
 
     # what was stored between runs holds nobody's name, ID number or phone
     with (inbox / "workers" / "social_workers.csv").open(encoding="utf-8", newline="") as fh:

@@ -129,7 +129,11 @@ def test_the_copies_are_the_runs_outputs_written_by_forked_children_and_a_partia
     assert outcome.success and outcome.stored_copies == ""
     storage = settings.output_dir / "dagster_storage"
     # every copy there once the run has returned, and nothing else (no partial file)
-    assert sorted(p.name for p in storage.iterdir()) == sorted(outputs) and len(outputs) == 9
+    copies = [p.name for p in storage.iterdir() if p.suffix != ".run" and p.name != "accepted_tables.json"]
+    assert sorted(copies) == sorted(outputs) and len(outputs) == 9
+    # beside each, the run that made it
+    assert {p.read_text() for p in storage.glob("*.run")} == {outcome.run_id}
+    assert sorted(p.stem for p in storage.glob("*.run")) == sorted(outputs)
     written_by = _pids(pids)
     assert set(written_by) == set(outputs) and os.getpid() not in written_by.values()
     for name, obj in outputs.items():
@@ -176,9 +180,10 @@ def test_a_copy_not_written_is_removed_and_sanshe_run_says_so_in_one_line(sample
     assert said[0].startswith("sanshe run: the stored copy of projects_resolved (No space left on device) could not")
     assert "存储副本" in said[0]
     assert "Traceback" not in printed.out + printed.err and "Stack Trace" not in printed.out + printed.err
-    # the earlier copy is gone (a partial run would have trusted it), and no partial file is left
+    # the earlier copy is gone (a partial run would have trusted it) with the run it named, and no
+    # partial file is left
     assert sorted(p.name for p in (out / "dagster_storage").iterdir()) == [
-        n for n in before if n != "projects_resolved"
+        n for n in before if n not in ("projects_resolved", "projects_resolved.run")
     ]
     summary = json.loads((out / "run_summary.json").read_text(encoding="utf-8"))
     assert summary["success"] and f"sanshe run: {summary['stored_copies']}" == said[0]
@@ -225,7 +230,7 @@ def test_a_writer_killed_mid_write_leaves_neither_copy_nor_partial_file_and_is_r
     storage = tmp_path / "storage"
     job = _toy(storage, FRAME, FRAME)
     assert job.execute_in_process().success
-    assert [p.name for p in storage.iterdir()] == ["register"]
+    assert sorted(p.name for p in storage.iterdir()) == ["register", "register.run"]
     here, real = os.getpid(), pickle.dump
 
     def killed(obj, fh, *args, **kwargs):

@@ -146,6 +146,8 @@ class StoredHandOverIOManager(HandOverIOManager):
         #: resolved_registers: unpickling it took 4-5 s each time at national scale)
         self.stored: dict[AssetKey, object] = {}
         self.stored_run: str | None = None
+        #: the run that made each output this one handed over or loaded (`origin`)
+        self.made: dict[AssetKey, str] = {}
 
     def _path(self, key: AssetKey) -> Path:
         return self.base_dir.joinpath(*key.path)
@@ -159,6 +161,10 @@ class StoredHandOverIOManager(HandOverIOManager):
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.unlink(missing_ok=True)  # a write that fails never leaves a stale copy to trust
+        # which run made the copy about to be written: a copy there is always this write's (the
+        # earlier one is gone), so its run is this one for as long as it exists (`origin`)
+        _made_by(path).write_text(context.run_id, encoding="utf-8")
+        self.made[key] = context.run_id
         if self.fork and can_fork():
             for done in [k for k, w in self.writers.items() if not w.process.is_alive()]:
                 self._join(done)
@@ -171,7 +177,7 @@ class StoredHandOverIOManager(HandOverIOManager):
                 pass
         why = _store(obj, path)
         if why:
-            self.failed[key] = why
+            self._failed(key, why)
 
     def load_input(self, context: InputContext) -> object:
         key, run = context.asset_key, context.step_context.run_id
@@ -187,14 +193,32 @@ class StoredHandOverIOManager(HandOverIOManager):
                 raise KeyError(f"{key.to_user_string()} is neither in this run nor stored: run the job once")
             with path.open("rb") as fh:
                 self.stored[key] = pickle.load(fh)
+            try:
+                self.made[key] = _made_by(path).read_text(encoding="utf-8")
+            except OSError:  # a copy of an earlier version of sanshe: its run is not known
+                self.made.pop(key, None)
         return self.stored[key]
+
+    def origin(self, key: AssetKey, run_id: str) -> str | None:
+        """The run that made the output `key` a step of run `run_id` was given: `run_id` when this
+        run made it, the run that wrote the stored copy this run loaded, None when not known. A
+        step may keep what it wrote from an output of the same origin (accepted_tables does)."""
+        if run_id == self.run_id and self.made.get(key) == run_id:
+            return run_id
+        if run_id == self.stored_run and key in self.stored:
+            return self.made.get(key)
+        return None
 
     def _join(self, key: AssetKey) -> None:
         writer = self.writers.pop(key, None)
         if writer is not None:
             why = writer.join()
             if why:
-                self.failed[key] = why
+                self._failed(key, why)
+
+    def _failed(self, key: AssetKey, why: str) -> None:
+        self.failed[key] = why
+        _made_by(self._path(key)).unlink(missing_ok=True)  # of no copy
 
     def wait(self) -> None:
         """Wait for every writer; raise StoredCopyError naming each copy not written since the
@@ -225,6 +249,11 @@ def stored_hand_over(readers: Counter, base_dir: Path, fork: bool = True) -> IOM
             manager.wait()
 
     return stored
+
+
+def _made_by(path: Path) -> Path:
+    """The file beside a stored copy naming the run that made it (its run id)."""
+    return path.with_name(f"{path.name}.run")
 
 
 def _partial(path: Path) -> Path:

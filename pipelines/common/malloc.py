@@ -34,3 +34,20 @@ def limit_arenas(arenas: int = ARENAS) -> bool:
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     return mallopt(M_ARENA_MAX, arenas) == 1
+
+
+def trim() -> bool:
+    """Give the C allocator's free memory back to the system (glibc's malloc_trim): a heap keeps
+    the blocks freed in it for its own later use. True when glibc released some. A bulk copy
+    into the embedded store frees as much as it takes: the national graph's copy, with a trim
+    after each commit, peaked 1.36 GiB above what it started from against 1.62 GiB without, and
+    held 0.68 GiB more once done against 0.95 GiB (pipelines/graph/store.py; the copy of the
+    national graph's tables into an empty store, one run each, same machine, two heaps)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        malloc_trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return False
+    malloc_trim.argtypes, malloc_trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return malloc_trim(0) == 1

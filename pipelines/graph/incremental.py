@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Collection
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 
@@ -134,7 +135,20 @@ def load(store: GraphStore, inp: GraphInput, s: Schema | None = None) -> dict[st
         return store.replace_with(build(inp, s), s)
     known = store.loaded_parts(s)
     if known is None:  # every table: copied as built (the part digests are only kept)
-        counts = store.load_built(build_in_order(inp, s), s, parts=lambda: part_digests(inp, s))
+        # The digests are taken on a thread of their own once every part is built, while the
+        # store copies the last part's tables (the largest, purchases, at national scale): the
+        # copy lets go of the GIL, and the digests (3.4 s there) no longer wait for its end.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending: list[Future[dict[str, str]]] = []
+
+            def start() -> None:
+                pending.append(pool.submit(part_digests, inp, s))
+
+            counts = store.load_built(
+                build_in_order(inp, s, on_built=start),
+                s,
+                parts=lambda: (pending[0] if pending else pool.submit(part_digests, inp, s)).result(),
+            )
         store.last_load["parts"] = sorted(parts(inp, s))
         return counts
     digests = part_digests(inp, s)

@@ -30,6 +30,7 @@ from graph_schema import Schema, schema
 from graph_schema.generate import ladybug_ddl
 
 from .. import progress
+from ..common.malloc import trim
 from .arrow import typed_table
 from .dump import dump, fingerprint
 from .tables import GraphTables, RelKey
@@ -325,6 +326,7 @@ class EmbeddedGraphStore:
                 done, pending = done + rows, pending + rows
                 if pending >= COMMIT_ROWS:
                     conn.execute("COMMIT")
+                    trim()  # what the copy freed, back to the system before the next (malloc.py)
                     conn.execute("BEGIN TRANSACTION")
                     pending = 0
                 progress.rows_done(done, total)

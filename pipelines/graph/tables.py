@@ -137,7 +137,9 @@ def build(inp: GraphInput, s: Schema | None = None, only: Collection[str] | None
     return GraphTables({label: nodes[label] for label in s.nodes if label in nodes}, rels)
 
 
-def build_in_order(inp: GraphInput, s: Schema | None = None) -> Iterator[tuple[str | RelKey, pd.DataFrame]]:
+def build_in_order(
+    inp: GraphInput, s: Schema | None = None, on_built: Callable[[], object] | None = None
+) -> Iterator[tuple[str | RelKey, pd.DataFrame]]:
     """Every table of the graph, as `build` makes it, each yielded as soon as a bulk copy can take
     it while the rest are still built: a node table once its part is built, a relationship
     table once the node tables of both its ends have been yielded. Keys are node labels and
@@ -147,7 +149,9 @@ def build_in_order(inp: GraphInput, s: Schema | None = None) -> Iterator[tuple[s
     `purchases`, 11 s of the 25 s), the other the rest, fewest rows first, in the order they
     are yielded; the largest part's tables come last. The order depends on the inputs' row
     counts only, never on which thread finishes first, so the same inputs are copied in the
-    same order. A part that fails raises here, the parts not started are dropped."""
+    same order. A part that fails raises here, the parts not started are dropped. `on_built` is
+    called (in the caller's thread) once every part is built, before the last part's tables are
+    yielded: what follows is copying them."""
     s = s or schema()
     todo = parts(inp, s)
     _check_covered(todo.values(), s)
@@ -167,6 +171,8 @@ def build_in_order(inp: GraphInput, s: Schema | None = None) -> Iterator[tuple[s
         futures = {p.name: pool.submit(_built, p, inp, s) for p in [largest, *rest]}
         for part in [*rest, largest]:
             nodes, rels = futures.pop(part.name).result()
+            if not futures and on_built is not None:
+                on_built()
             for label in sorted(nodes, key=order.index):
                 yield label, nodes.pop(label)
                 copied.add(label)

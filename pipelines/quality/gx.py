@@ -164,13 +164,26 @@ def _checkpoint(ctx, name: str, suite: list[Expect]) -> tuple[Any, dict[str, Exp
     return checkpoint, declared
 
 
+def _forget_batches(ctx, name: str) -> None:
+    """Let go of the frames the register's data source keeps once validated: GE 1.24's execution
+    engine caches each batch's data (BatchManager.batch_data_cache) for as long as the data source
+    lives, which is the run, so every register's batch (its lists joined into text, its dates
+    converted) stayed in memory through the graph load, where the run peaks. The Data Docs
+    render the validation results, not the batches (tests/test_expectations.py)."""
+    manager = ctx.data_sources.get(f"{name}_source").get_execution_engine().batch_manager
+    manager.batch_data_cache.clear()
+    manager.reset_batch_cache()
+
+
 def run_suite(name: str, frame: pd.DataFrame, suite: list[Expect], docs_dir: Path) -> pd.DataFrame:
     """Validate `frame`; one result row per expectation (kind, column, severity, success,
     unexpected count). Its Data Docs pages are rendered by the next `build_docs(docs_dir)`."""
     from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
-    checkpoint, declared = _checkpoint(_context(str(docs_dir)), name, suite)
+    ctx = _context(str(docs_dir))
+    checkpoint, declared = _checkpoint(ctx, name, suite)
     result = checkpoint.run(batch_parameters={"dataframe": _batch(frame, suite)})
+    _forget_batches(ctx, name)
     rows, pages = [], []
     for result_id, run in result.run_results.items():
         pages += [result_id, ExpectationSuiteIdentifier(name=run.suite_name)]
