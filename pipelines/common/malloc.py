@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import sys
+from collections.abc import Callable
 
 #: glibc's mallopt parameter M_ARENA_MAX (malloc.h)
 M_ARENA_MAX = -8
@@ -26,14 +27,8 @@ def limit_arenas(arenas: int = ARENAS) -> bool:
     """Ask glibc's malloc to keep at most `arenas` heaps from now on. True when it took the
     setting; False elsewhere (not Linux, another C library without mallopt, or a C library
     that refused it): the run is the same, only its memory may peak higher."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        mallopt = ctypes.CDLL(None).mallopt  # the C library this process already uses
-    except (OSError, AttributeError):
-        return False
-    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    return mallopt(M_ARENA_MAX, arenas) == 1
+    mallopt = _glibc("mallopt", ctypes.c_int, ctypes.c_int)
+    return mallopt is not None and mallopt(M_ARENA_MAX, arenas) == 1
 
 
 def trim() -> bool:
@@ -43,11 +38,18 @@ def trim() -> bool:
     after each commit, peaked 1.36 GiB above what it started from against 1.62 GiB without, and
     held 0.68 GiB more once done against 0.95 GiB (pipelines/graph/store.py; the copy of the
     national graph's tables into an empty store, one run each, same machine, two heaps)."""
+    malloc_trim = _glibc("malloc_trim", ctypes.c_size_t)
+    return malloc_trim is not None and malloc_trim(0) == 1
+
+
+def _glibc(name: str, *argtypes: type) -> Callable[..., int] | None:
+    """The C library's function `name` (taking `argtypes`, returning an int) in the library this
+    process already uses; None off Linux or where it has no such function (musl, say)."""
     if not sys.platform.startswith("linux"):
-        return False
+        return None
     try:
-        malloc_trim = ctypes.CDLL(None).malloc_trim
+        function = getattr(ctypes.CDLL(None), name)
     except (OSError, AttributeError):
-        return False
-    malloc_trim.argtypes, malloc_trim.restype = [ctypes.c_size_t], ctypes.c_int
-    return malloc_trim(0) == 1
+        return None
+    function.argtypes, function.restype = list(argtypes), ctypes.c_int
+    return function

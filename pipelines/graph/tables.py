@@ -147,7 +147,8 @@ def build_in_order(
 
     Two threads build the parts: one the part that reads the most rows (at national scale
     `purchases`, 11 s of the 25 s), the other the rest, fewest rows first, in the order they
-    are yielded; the largest part's tables come last. The order depends on the inputs' row
+    are yielded, each started once the part before it is being yielded (at most one part
+    ahead of the copy); the largest part's tables come last. The order depends on the inputs' row
     counts only, never on which thread finishes first, so the same inputs are copied in the
     same order. A part that fails raises here, the parts not started are dropped. `on_built` is
     called (in the caller's thread) once every part is built, before the last part's tables are
@@ -168,8 +169,12 @@ def build_in_order(
     waiting: list[tuple[RelKey, pd.DataFrame]] = []
     pool = ThreadPoolExecutor(max_workers=2)
     try:
-        futures = {p.name: pool.submit(_built, p, inp, s) for p in [largest, *rest]}
-        for part in [*rest, largest]:
+        # the rest are built at most one part ahead of the copy: built all at once, their tables
+        # waited for the copy together (the copy is the slower), in memory where the run peaks
+        futures = {p.name: pool.submit(_built, p, inp, s) for p in [largest, *rest[:1]]}
+        for i, part in enumerate([*rest, largest]):
+            if i + 1 < len(rest):
+                futures[rest[i + 1].name] = pool.submit(_built, rest[i + 1], inp, s)
             nodes, rels = futures.pop(part.name).result()
             if not futures and on_built is not None:
                 on_built()
