@@ -93,3 +93,22 @@ def test_sensor_runs_changed_parts_and_gets_the_graph_of_a_full_run(inbox, tmp_p
         text = p.read_bytes().decode("utf-8", "ignore")
         assert not find_personal(text), p
         assert not [n for n in names if n in text], p
+
+
+def test_accepted_tables_keep_only_files_the_state_vouches_for(tmp_path):
+    """The state beside the stored copies (`accepted_tables.json`) keeps a register's files only
+    when it names the run that made the register given now and every file is there; anything
+    else in it, a hand-edited count included, means writing the register again."""
+    from pipelines.quality.assets import _unchanged
+
+    (tmp_path / "projects.parquet").write_bytes(b"")
+    (tmp_path / "hubs.parquet").write_bytes(b"")
+    state = {
+        "projects": {"run": "r1", "tables": {"projects": 3}},
+        "hubs": {"run": "r1", "tables": {"hubs": "3"}},  # not a count
+        "workers": {"run": "r1", "tables": {"workers": 2}},  # no file
+        "communities": {"run": "r0", "tables": {"communities": 1}},  # another run's
+        "evaluations": ["r1"],
+    }
+    origins = {"projects": "r1", "hubs": "r1", "workers": "r1", "communities": "r1", "evaluations": "r1", "x": None}
+    assert _unchanged(state, origins, tmp_path) == {"projects": {"projects": 3}}

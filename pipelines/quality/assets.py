@@ -318,8 +318,10 @@ def _unchanged(state: dict, origins: dict[str, str | None], out: Path) -> dict[s
         if not run or not isinstance(known, dict) or known.get("run") != run:
             continue
         files = known.get("tables")
-        if isinstance(files, dict) and files and all((out / f"{t}.parquet").is_file() for t in files):
-            kept[name] = {str(t): int(n) for t, n in files.items()}
+        if not isinstance(files, dict) or not files or not all(isinstance(n, int) for n in files.values()):
+            continue  # not as this step writes it: written again
+        if all((out / f"{t}.parquet").is_file() for t in files):
+            kept[name] = {str(t): n for t, n in files.items()}
     return kept
 
 
