@@ -8,11 +8,8 @@ Emits  graph: the embedded store at OUTPUT/graph.lbug (only the parts of the gra
        declares).
 """
 
-import gc
-
 from dagster import AssetExecutionContext, AssetIn, MetadataValue, asset
 
-from ..common.malloc import trim
 from ..common.register import RegisterResult
 from ..common.resources import SansheResource
 from .incremental import load
@@ -31,9 +28,6 @@ from .tables import GraphInput
 def graph(
     context: AssetExecutionContext, sanshe: SansheResource, registers: dict[str, RegisterResult]
 ) -> dict[str, int]:
-    # the run's peak is this step's: what the steps before it left free goes back first (malloc.py)
-    gc.collect()
-    trim()
     manifest = sanshe.manifest()
     inp = GraphInput.of(
         registers,
