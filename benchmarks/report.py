@@ -264,6 +264,7 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
     inc = big["incremental"]
     load = big["stages"].get("graph load", {}).get("seconds", 0)
     inc_load = inc.get("steps", {}).get("graph")
+    inc_digested = [n for n in inc.get("graph_load", {}).get("inputs_digested", []) if n != "dataset"]
     out += [
         "",
         f"The incremental run ({inc['seconds']:.0f} s, {inc['share_of_full_run']:.0%} of the full run) re-reads "
@@ -279,14 +280,18 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
     if inc.get("steps"):
         out += [
             "Its slowest steps: " + ", ".join(f"`{k}` {v:.1f} s" for k, v in list(inc["steps"].items())[:6]) + ". "
-            "A partial run unpickles each stored register once however many of its steps read it (the projects' "
-            "copy, read by `evaluations_resolved` for the references and by `resolved_registers`, was unpickled "
-            "twice), and `accepted_tables` writes only the tables of the registers made in the run, keeping those "
-            "written from the very stored copies it loaded (the run that made each is kept beside it). What is "
-            "left for a 1% change: the changed register is read, checked, resolved and validated whole rather "
-            "than its changed rows; the registers it did not change are still unpickled whole for the graph "
-            "step, which digests every input and copies the store file (registers held as Arrow columns, loaded "
-            "for the parts that read them, would let it read only those)."
+            "A partial run unpickles each stored register once however many of its steps read it, with the "
+            "garbage collector paused (each collection walked the millions of objects a register's cells make), "
+            "and `accepted_tables` writes only the tables of the registers made in the run, keeping those "
+            "written from the very stored copies it loaded (the run that made each is kept beside it). Its graph "
+            "step digests only the inputs of the registers the run made"
+            + (f" ({', '.join(f'`{n}`' for n in inc_digested)})" if inc_digested else "")
+            + " (the others' digests are kept with the run that made them), makes the current rows only of the "
+            "registers the parts it builds read, and copies the store file on a thread while those parts are "
+            "built. What is left for a 1% change: the changed register is read, checked, resolved and validated "
+            "whole rather than its changed rows; every stored register is still unpickled, those no step reads "
+            "included (stored in pieces, each loaded when read, they would not be); the parts reading the changed "
+            "register are built whole; and the store commits the tables copied again."
         ]
     exports = {n: q["export"] for n, q in big["queries"].items() if q.get("export")}
     floor_rate = big["targets"].get("export_rows_per_second_min")

@@ -346,7 +346,12 @@ def main() -> int:
     inc_windows = step_windows(inc_instance, inc_result.run_id)
     # how the incremental run loaded the graph: whole, or only the tables that changed
     meta = inc_result.asset_materializations_for_node("graph")[0].metadata
-    graph_load = {"mode": meta["load"].value, "tables": meta["tables_reloaded"].value}
+    graph_load = {
+        "mode": meta["load"].value,
+        "tables": meta["tables_reloaded"].value,
+        "parts_built": meta["parts_built"].value,
+        "inputs_digested": meta["inputs_digested"].value,
+    }
     print(f"incremental graph load: {graph_load['mode']}, tables {', '.join(graph_load['tables'])}", flush=True)
     print(f"incremental: {incremental:.1f} s for {changed_rows} changed evaluations ({', '.join(changed)})", flush=True)
 

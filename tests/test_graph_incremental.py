@@ -9,7 +9,9 @@ import datetime as dt
 import json
 import pickle
 import shutil
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -17,10 +19,11 @@ import pytest
 
 from data_contracts import CONTRACTS
 from graph_schema import schema
+from pipelines.common.register import RegisterResult
 from pipelines.graph import incremental
 from pipelines.graph import tables as tables_module
 from pipelines.graph.dump import tables_from_dump
-from pipelines.graph.incremental import frame_digest, load, needed, part_digests
+from pipelines.graph.incremental import KeptDigests, frame_digest, load, needed, part_digests
 from pipelines.graph.store import EmbeddedGraphStore, reload_plan
 from pipelines.graph.tables import DATASET, GraphInput, Part, Parts, build, build_in_order, parts
 
@@ -121,17 +124,24 @@ def test_reload_plan_follows_the_schema():
 
 
 @pytest.fixture(scope="module")
-def sample_input(sample_run) -> GraphInput:
-    """The graph's input on the shipped sample: the resolved registers the run stored."""
+def sample_registers(sample_run) -> dict:
+    """The resolved registers the sample run stored, by register name."""
     stored = sample_run[0].output_dir / "dagster_storage"
     registers = {}
     for name in CONTRACTS:
         with (stored / f"{name}_resolved").open("rb") as fh:
             registers[name] = pickle.load(fh)
-    return GraphInput.of(registers, {"district_code": "110101", "district_name": "东城区", "snapshot_date": DAY})
+    return registers
+
+
+@pytest.fixture(scope="module")
+def sample_input(sample_registers) -> GraphInput:
+    """The graph's input on the shipped sample."""
+    return GraphInput.of(sample_registers, DATASET_OF_SAMPLE)
 
 
 DAY = dt.date(2025, 12, 31)
+DATASET_OF_SAMPLE = {"district_code": "110101", "district_name": "东城区", "snapshot_date": DAY}
 
 
 class _Reads(dict):
@@ -427,3 +437,172 @@ def test_a_failed_build_or_a_table_missing_leaves_the_stored_graph_as_it_was(sam
         mine.load_built([*given[:3], given[0]], s)
     assert mine.fingerprint() == before
     assert not list(tmp_path.glob(".load-*"))  # no staging folder left behind
+
+
+def _made(registers: dict, monkeypatch) -> list[str]:
+    """The registers whose current rows are made from now on, in order (RegisterResult.current
+    spied on)."""
+    made: list[str] = []
+    real = RegisterResult.current
+
+    def current(self, model):
+        made.append(self.register)
+        return real(self, model)
+
+    monkeypatch.setattr(RegisterResult, "current", current)
+    return made
+
+
+def test_current_rows_are_made_once_and_only_when_read(sample_registers, monkeypatch):
+    made = _made(sample_registers, monkeypatch)
+    rows = GraphInput.of(sample_registers, DATASET_OF_SAMPLE).current
+    assert "projects" in rows and "nobody" not in rows and len(rows) == len(sample_registers)
+    columns = rows.columns("projects")
+    assert made == []  # asking whether a register is there, or its columns, makes nothing
+    with ThreadPoolExecutor(max_workers=4) as pool:  # asked at once by the build's threads
+        got = list(pool.map(lambda _: rows["projects"], range(8)))
+    assert made == ["projects"] and all(g is got[0] for g in got)
+    pd.testing.assert_frame_equal(got[0], sample_registers["projects"].current(CONTRACTS["projects"]))
+    assert list(got[0].columns) == list(columns)
+    with pytest.raises(KeyError):
+        rows["nobody"]
+
+
+def _registers_changed(registers: dict, name: str, step: int = 10) -> dict:
+    """A copy of `registers` whose register `name` has every `step`th accepted row's first
+    numeric or text column changed, as a 1% change of one register would."""
+    res = registers[name]
+    acc = res.accepted.copy()
+    column = "score" if "score" in acc.columns else next(c for c in acc.columns if c.endswith("name"))
+    acc.loc[acc.index[::step], column] = (
+        acc.loc[acc.index[::step], column] + 0.5 if column == "score" else acc.loc[acc.index[::step], column] + "·改"
+    )
+    return {**registers, name: dataclasses.replace(res, accepted=acc)}
+
+
+def test_a_partial_load_digests_only_the_registers_made_again_and_gives_the_graph_of_a_full_rebuild(
+    sample_registers, tmp_path, monkeypatch
+):
+    """As the graph step after an inbox sensor's partial run: the registers loaded from their
+    stored copies keep the origin of the run that made them, the one register made again has a
+    new one. Only its inputs are digested again, only the parts reading it are built, and only
+    the current rows those parts read are made; the graph is the one a full rebuild gives."""
+    s = schema()
+    kept_at = tmp_path / "storage" / "graph_input_digests.json"
+    first = dict.fromkeys(sample_registers, "run-1")
+    mine = EmbeddedGraphStore(tmp_path / "inc" / "graph.lbug")
+    load(mine, GraphInput.of(sample_registers, DATASET_OF_SAMPLE), s, kept=KeptDigests(kept_at, first))
+    inputs = {r for p in parts(GraphInput.of(sample_registers, DATASET_OF_SAMPLE), s).values() for r in p.reads}
+    assert mine.last_load["mode"] == "full" and set(mine.last_load["digested"]) == inputs
+
+    changed = _registers_changed(sample_registers, "evaluations")
+    made = _made(changed, monkeypatch)
+    load(
+        mine, GraphInput.of(changed, DATASET_OF_SAMPLE), s, kept=KeptDigests(kept_at, {**first, "evaluations": "run-2"})
+    )
+    assert mine.last_load["digested"] == ["dataset", "evaluations"]
+    assert mine.last_load["parts"] == ["evaluations"] and mine.last_load["mode"] == "incremental"
+    assert sorted(made) == sorted(parts(GraphInput.of(changed, DATASET_OF_SAMPLE), s)["evaluations"].reads)
+    fresh = EmbeddedGraphStore(tmp_path / "full" / "graph.lbug")
+    load(fresh, GraphInput.of(changed, DATASET_OF_SAMPLE), s)
+    assert mine.fingerprint() == fresh.fingerprint()
+
+
+def test_a_kept_digest_is_taken_only_for_the_same_origin_and_code(sample_registers, tmp_path, monkeypatch):
+    inp = GraphInput.of(sample_registers, DATASET_OF_SAMPLE)
+    at = tmp_path / "kept.json"
+    truth = incremental.input_digest(inp, "hubs")
+    first = KeptDigests(at, {"hubs": "run-1", "workers": None})
+    assert first.digest(inp, "hubs") == truth and first.digested == ["hubs"]
+    first.digest(inp, "workers")  # of no known origin: digested, never kept
+    first.save()
+    assert set(json.loads(at.read_text(encoding="utf-8"))) == {"hubs"}
+
+    # a digest kept but wrong shows which way each case went: taken, or digested again
+    state = json.loads(at.read_text(encoding="utf-8"))
+    state["hubs"]["digest"] = "kept"
+    at.write_text(json.dumps(state), encoding="utf-8")
+    assert KeptDigests(at, {"hubs": "run-1"}).digest(inp, "hubs") == "kept"
+    assert KeptDigests(at, {"hubs": "run-2"}).digest(inp, "hubs") == truth  # made by another run
+    assert KeptDigests(at, {"hubs": None}).digest(inp, "hubs") == truth  # its maker not known
+    monkeypatch.setattr(incremental, "input_code_digest", lambda: "another version of the code")
+    assert KeptDigests(at, {"hubs": "run-1"}).digest(inp, "hubs") == truth
+    monkeypatch.undo()
+    for torn in ("{", "[]", '{"hubs": 3}', '{"hubs": {"run": "run-1", "code": "x"}}'):
+        at.write_text(torn, encoding="utf-8")
+        assert KeptDigests(at, {"hubs": "run-1"}).digest(inp, "hubs") == truth
+
+
+def test_the_input_code_digest_covers_how_current_rows_are_made():
+    """A kept input digest stands for the current rows made from a register: the code making
+    them (RegisterResult.current and the contracts' keys) is in what the digest is kept with."""
+    import data_contracts
+    import pipelines.common.register as register_module
+
+    covered = {p.resolve() for p in incremental.INPUT_CODE}
+    assert Path(register_module.__file__).resolve() in covered
+    assert Path(data_contracts.__file__).resolve().parent in covered
+
+
+def _one_percent_of_evaluations(tables):
+    ev = tables.nodes["Evaluation"].copy()
+    ev.loc[::100, "score"] = ev.loc[::100, "score"] + 0.5
+    tables.nodes["Evaluation"] = ev
+    return tables
+
+
+def test_a_reload_takes_the_copy_of_the_store_made_ahead(loaded, tmp_path, monkeypatch):
+    from pipelines.graph import store as store_module
+
+    mine, tables = loaded
+    copies: list[str] = []
+    real = shutil.copyfile
+
+    def copyfile(src, dst, *a, **k):
+        copies.append(threading.current_thread().name)
+        return real(src, dst, *a, **k)
+
+    monkeypatch.setattr(store_module.shutil, "copyfile", copyfile)
+    with mine.copying_ahead():
+        mine.replace_with(_one_percent_of_evaluations(tables))
+    assert copies == ["copy graph file"]  # the copy made ahead, none in the load
+    assert mine.last_load["mode"] == "incremental"
+    assert mine.fingerprint() == _full(tables, tmp_path / "full" / "graph.lbug")
+    assert not list(mine.path.parent.glob(".load-*"))
+
+
+def test_a_copy_made_ahead_of_another_graph_file_is_not_taken(loaded, tmp_path, monkeypatch):
+    from pipelines.graph import store as store_module
+
+    mine, tables = loaded
+    copies: list[str] = []
+    real = shutil.copyfile
+
+    def copyfile(src, dst, *a, **k):
+        copies.append(threading.current_thread().name)
+        return real(src, dst, *a, **k)
+
+    monkeypatch.setattr(store_module.shutil, "copyfile", copyfile)
+    with mine.copying_ahead():
+        mine._ahead.wait()
+        # the graph swapped meanwhile by another load: the copy made ahead is of the old file
+        changed = _one_percent_of_evaluations(tables)
+        EmbeddedGraphStore(mine.path).replace_with(changed)
+        copies.clear()
+        gone = dataclasses.replace(changed, nodes=dict(changed.nodes))
+        ev = gone.nodes["Evaluation"].copy()
+        ev.loc[1::100, "score"] = ev.loc[1::100, "score"] + 0.5
+        gone.nodes["Evaluation"] = ev
+        mine.replace_with(gone)
+    assert copies == [threading.current_thread().name]  # copied again in the load
+    assert mine.fingerprint() == _full(gone, tmp_path / "full" / "graph.lbug")
+    assert not list(mine.path.parent.glob(".load-*"))  # the copy not taken is removed
+
+
+def test_a_copy_made_ahead_and_not_needed_is_removed(loaded):
+    mine, tables = loaded
+    before = mine.fingerprint()
+    with mine.copying_ahead():
+        mine.replace_with(tables)
+    assert mine.last_load["mode"] == "unchanged" and mine.fingerprint() == before
+    assert not list(mine.path.parent.glob(".load-*"))

@@ -4,9 +4,10 @@ resource, the run's Data Docs site, is pipelines/quality/gx.py's DataDocsResourc
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 
-from dagster import ConfigurableResource, InitResourceContext
+from dagster import AssetExecutionContext, AssetKey, ConfigurableResource, InitResourceContext
 
 from ..inbox import read_manifest
 from ..settings import Settings
@@ -47,3 +48,15 @@ class SansheResource(ConfigurableResource):
     def snapshot_date(self) -> dt.date:
         # Dates come from the data, never the clock, so re-runs give the same result.
         return self.manifest()["snapshot_date"]
+
+
+def register_origins(context: AssetExecutionContext, names: Iterable[str]) -> dict[str, str | None]:
+    """Per register name, the run that made the resolved register (`<name>_resolved`) the
+    running step was given: the stored hand-over's `origin` (pipelines/common/handover.py), None
+    when not known (another IO manager under PUBLIC_IO). The step must name PUBLIC_IO in its
+    `required_resource_keys`. A step may reuse what it made from a register of the same origin
+    in an earlier run: nothing but that run made it (run ids are not reused)."""
+    origin = getattr(getattr(context.resources, PUBLIC_IO, None), "origin", None)
+    if origin is None:
+        return dict.fromkeys(names)
+    return {name: origin(AssetKey(f"{name}_resolved"), context.run_id) for name in names}

@@ -179,6 +179,8 @@ class EmbeddedGraphStore:
         self._reader_lock = threading.RLock()
         #: where the last `export_parquet` spent its time (seconds by phase)
         self.last_export: dict[str, float] = {}
+        #: the copy of the graph file `copying_ahead` is making, while its block runs
+        self._ahead: _CopyAhead | None = None
 
     def __repr__(self) -> str:
         return f"EmbeddedGraphStore({self.path})"
@@ -295,7 +297,8 @@ class EmbeddedGraphStore:
                     conn.execute(stmt)
             else:
                 nodes, rels = drop
-                shutil.copyfile(self.path, new_db)
+                if not (self._ahead is not None and self._ahead.take(self.path, new_db)):
+                    shutil.copyfile(self.path, new_db)
                 db = ladybug.Database(str(new_db))
                 conn = ladybug.Connection(db)
                 # Dropped and created again rather than emptied with DELETE: deleted rows leave
@@ -348,6 +351,31 @@ class EmbeddedGraphStore:
             self.last_load = {"mode": "full" if drop is None else "incremental", "reloaded": reload}
             return counts
         finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    @contextmanager
+    def copying_ahead(self) -> Iterator[None]:
+        """While the block runs, the stored graph file is copied on a thread of its own into a
+        staging folder beside it, and a `replace_with` that reloads some tables in a copy of the
+        store takes that copy instead of making its own, provided the graph file is still the
+        one copied (inode, size and modification time the same before, after and at use); else
+        it copies as ever. For the caller to start before building the tables to reload: the
+        copy lets go of the GIL, and at national scale it took 2.7 s of the graph step after a
+        1% change of the evaluations, beside 1.8 s of building. A copy not taken (nothing to
+        reload, or a failure) is waited for and removed when the block ends."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._remove_abandoned_loads()
+        if not self.path.is_file():
+            yield
+            return
+        staging = Path(tempfile.mkdtemp(prefix=f".load-{os.getpid()}-", dir=self.path.parent))
+        ahead = _CopyAhead(self.path, staging / self.path.name)
+        self._ahead = ahead
+        try:
+            yield
+        finally:
+            self._ahead = None
+            ahead.wait()
             shutil.rmtree(staging, ignore_errors=True)
 
     @property
@@ -514,3 +542,43 @@ class EmbeddedGraphStore:
                 "write_seconds": time.perf_counter() - converted,
             }
             return table.num_rows
+
+
+def _file_key(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+class _CopyAhead:
+    """A copy of the graph file `source` into `target`, made on a thread (EmbeddedGraphStore.
+    copying_ahead)."""
+
+    def __init__(self, source: Path, target: Path):
+        self.source, self.target = source, target
+        self.key = _file_key(source)
+        self.copied = False
+        self.thread = threading.Thread(target=self._copy, name="copy graph file", daemon=True)
+        self.thread.start()
+
+    def _copy(self) -> None:
+        try:
+            shutil.copyfile(self.source, self.target)
+            self.copied = _file_key(self.source) == self.key
+        except OSError:  # copied again where it is needed, and failing there says why
+            self.copied = False
+
+    def wait(self) -> None:
+        self.thread.join()
+
+    def take(self, source: Path, dest: Path) -> bool:
+        """Move the copy to `dest` once made, if it is a copy of `source` as it is now; False
+        when it is not (the caller copies it itself)."""
+        self.wait()
+        if not (self.copied and source == self.source and _file_key(source) == self.key):
+            return False
+        os.replace(self.target, dest)
+        self.copied = False  # taken
+        return True

@@ -8,7 +8,7 @@ Emits  resolved_registers (all registers together), quarantine_report (files und
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +16,6 @@ from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
     AssetIn,
-    AssetKey,
     MetadataValue,
     asset,
     asset_check,
@@ -28,7 +27,7 @@ from data_contracts.rules import Severity
 
 from ..common import claiming, readers
 from ..common.register import RegisterResult
-from ..common.resources import PUBLIC_IO, SansheResource
+from ..common.resources import PUBLIC_IO, SansheResource, register_origins
 from . import quarantine_page
 
 ACCOUNTING_COLUMNS = [
@@ -252,7 +251,7 @@ def accounting_adds_up(quarantine_report: pd.DataFrame) -> AssetCheckResult:
 @asset(
     group_name="quality",
     ins={"registers": AssetIn("resolved_registers")},
-    # the stored hand-over says which run made each register (`_origins`): a resource asked for
+    # the stored hand-over says which run made each register (`register_origins`): a resource asked for
     # by key, since Dagster takes no resource both as a key and as a typed parameter
     required_resource_keys={"sanshe", PUBLIC_IO},
     description="The accepted (validated and resolved) tables, no personal fields, as Parquet "
@@ -268,7 +267,7 @@ def accepted_tables(context: AssetExecutionContext, registers: dict[str, Registe
     # written again: in the inbox sensor's partial run after a 1% change of one register, that
     # is every other register (4 s of the national run's 48 s, all of them rewritten).
     state = sanshe.settings.storage_dir / TABLES_MADE
-    origins = _origins(context, registers)
+    origins = register_origins(context, registers)
     kept = _unchanged(_read_state(state), origins, out)
     todo = {name: res for name, res in registers.items() if name not in kept}
     # each register's files are its own: written in as many processes as the run may use
@@ -290,15 +289,6 @@ def accepted_tables(context: AssetExecutionContext, registers: dict[str, Registe
 #: which run made the registers OUTPUT/tables was written from, and the files of each
 #: (in Settings.storage_dir: `{register: {"run": run id, "tables": {table: rows}}}`)
 TABLES_MADE = "accepted_tables.json"
-
-
-def _origins(context: AssetExecutionContext, names: Iterable[str]) -> dict[str, str | None]:
-    """Per register, the run that made the resolved register this step was given (the stored
-    hand-over's `origin`), None when not known (another IO manager)."""
-    origin = getattr(getattr(context.resources, PUBLIC_IO, None), "origin", None)
-    if origin is None:
-        return dict.fromkeys(names)
-    return {name: origin(AssetKey(f"{name}_resolved"), context.run_id) for name in names}
 
 
 def _read_state(path: Path) -> dict:
