@@ -265,6 +265,7 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
     load = big["stages"].get("graph load", {}).get("seconds", 0)
     inc_load = inc.get("steps", {}).get("graph")
     inc_digested = [n for n in inc.get("graph_load", {}).get("inputs_digested", []) if n != "dataset"]
+    inc_updated = inc.get("graph_load", {}).get("rows_updated", {})
     out += [
         "",
         f"The incremental run ({inc['seconds']:.0f} s, {inc['share_of_full_run']:.0%} of the full run) re-reads "
@@ -287,11 +288,14 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
             "step digests only the inputs of the registers the run made"
             + (f" ({', '.join(f'`{n}`' for n in inc_digested)})" if inc_digested else "")
             + " (the others' digests are kept with the run that made them), makes the current rows only of the "
-            "registers the parts it builds read, and copies the store file on a thread while those parts are "
-            "built. What is left for a 1% change: the changed register is read, checked, resolved and validated "
+            "registers the parts it builds read, copies the store file on a thread while those parts are "
+            "built, and sets the changed rows of a node table whose keys did not change in place (its "
+            "relationships stay)"
+            + (f": {', '.join(f'{n:,} `{k}` rows' for k, n in inc_updated.items())}" if inc_updated else "")
+            + ". What is left for a 1% change: the changed register is read, checked, resolved and validated "
             "whole rather than its changed rows; every stored register is still unpickled, those no step reads "
             "included (stored in pieces, each loaded when read, they would not be); the parts reading the changed "
-            "register are built whole; and the store commits the tables copied again."
+            "register are built whole; and the store reads the changed node tables back to compare them."
         ]
     exports = {n: q["export"] for n, q in big["queries"].items() if q.get("export")}
     floor_rate = big["targets"].get("export_rows_per_second_min")

@@ -349,10 +349,15 @@ def main() -> int:
     graph_load = {
         "mode": meta["load"].value,
         "tables": meta["tables_reloaded"].value,
+        "rows_updated": meta["rows_updated"].value,
         "parts_built": meta["parts_built"].value,
         "inputs_digested": meta["inputs_digested"].value,
     }
-    print(f"incremental graph load: {graph_load['mode']}, tables {', '.join(graph_load['tables'])}", flush=True)
+    print(
+        f"incremental graph load: {graph_load['mode']}, tables copied again {', '.join(graph_load['tables']) or 'none'}, "
+        f"rows updated {graph_load['rows_updated'] or 'none'}",
+        flush=True,
+    )
     print(f"incremental: {incremental:.1f} s for {changed_rows} changed evaluations ({', '.join(changed)})", flush=True)
 
     today = dt.date.today().isoformat()

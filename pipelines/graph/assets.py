@@ -54,6 +54,7 @@ def graph(context: AssetExecutionContext, registers: dict[str, RegisterResult]) 
             "rows": sum(counts.values()),
             "load": loaded["mode"],
             "tables_reloaded": MetadataValue.json(loaded.get("reloaded", [])),
+            "rows_updated": MetadataValue.json(loaded.get("updated", {})),
             "parts_built": MetadataValue.json(loaded.get("parts", [])),
             "inputs_digested": MetadataValue.json(loaded.get("digested", [])),
         }

@@ -22,8 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from data_contracts.errors import GraphNotLoadedError
 from graph_schema import Schema, schema
@@ -154,6 +156,49 @@ def reload_plan(changed: set[str], s: Schema) -> tuple[set[str], set[str]]:
     return nodes, rels
 
 
+#: a changed node table whose keys are the stored table's is updated in place when at most this
+#: share of its rows changed (EmbeddedGraphStore._row_updates); with more, dropping and copying it
+#: again is the cheaper (setting 10,000 rows by key took 0.2 s, copying a million 0.5 s)
+ROW_UPDATE_SHARE_MAX = 0.1
+
+
+def _row_changes(old: pa.Table, new: pa.Table, key: str) -> pa.Table | None:
+    """The rows of the node table `new` (key column `key`) that differ from the stored table
+    `old` (the same columns, as the store gives them back), sorted by key; None when `new` is
+    not `old` with some rows changed: other keys, other columns, or a column pyarrow does not
+    compare (lists). Missing equals missing."""
+    if old.num_rows != new.num_rows or old.column_names != new.column_names:
+        return None
+    try:
+        old = old.take(pc.sort_indices(old, [(key, "ascending")]))
+        new = new.take(pc.sort_indices(new, [(key, "ascending")]))
+        if not old.column(key).cast(new.schema.field(key).type).equals(new.column(key)):
+            return None
+        differs = pa.array(np.zeros(new.num_rows, bool))
+        for name in new.column_names:
+            a = new.column(name)
+            if pa.types.is_nested(a.type):
+                return None
+            b = old.column(name).cast(a.type)
+            unequal = pc.fill_null(pc.not_equal(a, b), False)
+            differs = pc.or_(differs, pc.or_(unequal, pc.xor(pc.is_null(a), pc.is_null(b))))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    return new.filter(differs)
+
+
+def _set_rows(conn, label: str, rows: pa.Table) -> None:
+    """Set every property of the nodes `label` named by the key (first column) of `rows` to
+    the rows' values, one statement for all."""
+    if not rows.num_rows:
+        return
+    key, *props = rows.column_names
+    # the columns as plain names: a property may be a word Cypher reserves
+    given = rows.rename_columns(["k", *[f"v{i}" for i in range(len(props))]])
+    sets = ", ".join(f"n.{p} = v{i}" for i, p in enumerate(props))
+    conn.execute(f"LOAD FROM $t MATCH (n:{label} {{{key}: k}}) SET {sets}", {"t": given})
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -220,7 +265,12 @@ class EmbeddedGraphStore:
                 self._write_digests(ddl_digest, digests, parts)
             self.last_load = {"mode": "unchanged", "reloaded": []}
             return self.counts()
-        drop = None if known is None else reload_plan({n for n in loads if digests[n] != known.get(n)}, s)
+        changed: set[str] = set()
+        updates: dict[str, pa.Table] = {}
+        if known is not None:
+            changed = {n for n in loads if digests[n] != known.get(n)}
+            updates = self._row_updates(sorted(changed & set(s.nodes)), loads, s)
+        drop = None if known is None else reload_plan(changed - set(updates), s)
         if drop is not None:
             lost = {n for n, label in labels.items() if label in drop[0] | drop[1]} - set(loads)
             if lost:  # dropped with a reloaded table, and not given to be copied again
@@ -230,7 +280,29 @@ class EmbeddedGraphStore:
         else:
             copies = [(n, ld) for n, ld in loads.items() if ld.label in drop[0] or ld.label in drop[1]]
         total = sum(ld.table.num_rows for _n, ld in copies)
-        return self._load(copies, drop, ddl, (ddl_digest, digests, lambda: parts), s, total)
+        return self._load(copies, drop, ddl, (ddl_digest, digests, lambda: parts), s, total, updates)
+
+    def _row_updates(self, labels: list[str], loads: dict[str, LoadTable], s: Schema) -> dict[str, pa.Table]:
+        """Of the changed node tables `labels`, those the stored graph can take as updates of
+        some rows, by label: the rows of the new table that differ from the stored ones
+        (`_row_changes`), when its keys are the stored table's and at most ROW_UPDATE_SHARE_MAX
+        of its rows changed. Such a table is not dropped, so neither are the relationships
+        touching it: after a 1% change of the national evaluations, dropping and copying again
+        the Evaluation table and its EVALUATES relationships (1M rows each) took 3.2 s, reading
+        the stored table 0.5 s and setting 10,000 rows 0.2 s."""
+        out: dict[str, pa.Table] = {}
+        for label in labels:
+            new = loads[label].table
+            names = [p.name for p in s.node(label).properties]
+            cypher = f"MATCH (n:{label}) RETURN " + ", ".join(f"n.{c} AS {c}" for c in names)
+            with self._reading(cypher, None) as result:
+                old = result.get_as_arrow(max(new.num_rows, 1))
+            rows = _row_changes(old, new, s.node(label).key)
+            del old
+            if rows is not None and rows.num_rows <= ROW_UPDATE_SHARE_MAX * new.num_rows:
+                out[label] = rows
+        self.close()  # the pool the reads filled, back before the load needs memory
+        return out
 
     def load_built(
         self,
@@ -275,13 +347,16 @@ class EmbeddedGraphStore:
         state: tuple[str, dict[str, str], Callable[[], dict[str, str] | None]],
         s: Schema,
         total: int | None,
+        updates: dict[str, pa.Table] | None = None,
     ) -> dict[str, int]:
         """The load `replace_with` or `load_built` decided on, in a staging folder, swapped in:
         a new store of every table of `copies` when `drop` is None, else a copy of the current
         store with the node labels and relationship types of `drop` (`reload_plan`) dropped and
         copied again from `copies` (name, LoadTable; each let go of once copied). `state` (DDL
         digest, table digests, a function giving the part digests, asked once every table is
-        copied) is written beside the new store. `total`: the rows to copy, when known."""
+        copied) is written beside the new store. `total`: the rows to copy, when known.
+        `updates` (node label -> its changed rows, key first; only with `drop`): rows of node
+        tables not dropped, set in place before the copies."""
         import ladybug
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -309,6 +384,8 @@ class EmbeddedGraphStore:
                     conn.execute(f"DROP TABLE {label}")
                 for stmt in ddl:  # `IF NOT EXISTS`: creates only what was dropped
                     conn.execute(stmt)
+                for label, rows in sorted((updates or {}).items()):
+                    _set_rows(conn, label, rows)
             if drop is None:
                 conn.execute("BEGIN TRANSACTION")
             # Several COPYs to a commit: a commit costs about 0.1 s (the 37 tables of the city
@@ -349,6 +426,8 @@ class EmbeddedGraphStore:
             os.replace(new_db, self.path)
             self._write_digests(ddl_digest, digests, part_digests())
             self.last_load = {"mode": "full" if drop is None else "incremental", "reloaded": reload}
+            if updates:
+                self.last_load["updated"] = {label: rows.num_rows for label, rows in sorted(updates.items())}
             return counts
         finally:
             shutil.rmtree(staging, ignore_errors=True)
