@@ -310,7 +310,7 @@ def test_a_change_to_one_input_builds_its_parts_and_gives_the_graph_of_a_full_re
     if expected is not None:
         assert built == expected
     assert mine.last_load["mode"] == "incremental"
-    assert mine.last_load["reloaded"] or mine.last_load.get("updated")  # the change shows
+    assert mine.last_load["reloaded"] or sum(mine.last_load.get("updated", {}).values())  # the change shows
 
     if name in STANDING:  # an input of the provider's standing on each award day: not missed
         column = STANDING[name]
@@ -601,10 +601,10 @@ def _one_percent_of_evaluations(tables):
     return tables
 
 
-def test_a_reload_takes_the_copy_of_the_store_made_ahead(loaded, tmp_path, monkeypatch):
+def _copies(monkeypatch) -> list[str]:
+    """The threads that copy a graph file from now on (by name), one entry a copy."""
     from pipelines.graph import store as store_module
 
-    mine, tables = loaded
     copies: list[str] = []
     real = shutil.copyfile
 
@@ -613,6 +613,12 @@ def test_a_reload_takes_the_copy_of_the_store_made_ahead(loaded, tmp_path, monke
         return real(src, dst, *a, **k)
 
     monkeypatch.setattr(store_module.shutil, "copyfile", copyfile)
+    return copies
+
+
+def test_a_reload_takes_the_copy_of_the_store_made_ahead(loaded, tmp_path, monkeypatch):
+    mine, tables = loaded
+    copies = _copies(monkeypatch)
     with mine.copying_ahead():
         mine.replace_with(_one_percent_of_evaluations(tables))
     assert copies == ["copy graph file"]  # the copy made ahead, none in the load
@@ -622,17 +628,8 @@ def test_a_reload_takes_the_copy_of_the_store_made_ahead(loaded, tmp_path, monke
 
 
 def test_a_copy_made_ahead_of_another_graph_file_is_not_taken(loaded, tmp_path, monkeypatch):
-    from pipelines.graph import store as store_module
-
     mine, tables = loaded
-    copies: list[str] = []
-    real = shutil.copyfile
-
-    def copyfile(src, dst, *a, **k):
-        copies.append(threading.current_thread().name)
-        return real(src, dst, *a, **k)
-
-    monkeypatch.setattr(store_module.shutil, "copyfile", copyfile)
+    copies = _copies(monkeypatch)
     with mine.copying_ahead():
         mine._ahead.wait()
         # the graph swapped meanwhile by another load: the copy made ahead is of the old file
@@ -644,6 +641,7 @@ def test_a_copy_made_ahead_of_another_graph_file_is_not_taken(loaded, tmp_path, 
         ev.loc[1::100, "score"] = ev.loc[1::100, "score"] + 0.5
         gone.nodes["Evaluation"] = ev
         mine.replace_with(gone)
+        assert not mine._ahead.target.exists()  # the copy of no use: gone at once, not at the end
     assert copies == [threading.current_thread().name]  # copied again in the load
     assert mine.fingerprint() == _full(gone, tmp_path / "full" / "graph.lbug")
     assert not list(mine.path.parent.glob(".load-*"))  # the copy not taken is removed
@@ -656,3 +654,33 @@ def test_a_copy_made_ahead_and_not_needed_is_removed(loaded):
         mine.replace_with(tables)
     assert mine.last_load["mode"] == "unchanged" and mine.fingerprint() == before
     assert not list(mine.path.parent.glob(".load-*"))
+
+
+def test_a_copy_ahead_that_fails_leaves_the_load_to_copy_for_itself(loaded, tmp_path, monkeypatch):
+    from pipelines.graph import store as store_module
+
+    mine, tables = loaded
+    real = shutil.copyfile
+
+    def copyfile(src, dst, *a, **k):
+        if threading.current_thread().name == "copy graph file":
+            raise OSError(28, "No space left on device")
+        return real(src, dst, *a, **k)
+
+    monkeypatch.setattr(store_module.shutil, "copyfile", copyfile)
+    with mine.copying_ahead():
+        mine.replace_with(_one_percent_of_evaluations(tables))
+    assert mine.last_load["mode"] == "incremental"
+    assert mine.fingerprint() == _full(tables, tmp_path / "full" / "graph.lbug")
+    assert not list(mine.path.parent.glob(".load-*"))
+
+
+def test_tables_holding_the_stored_rows_in_another_order_leave_the_graph_as_it_is(loaded):
+    mine, tables = loaded
+    before, stat = mine.fingerprint(), mine.path.stat()
+    tables.nodes["Evaluation"] = tables.nodes["Evaluation"].iloc[::-1]  # its digest changes, not its rows
+    mine.replace_with(tables)
+    assert mine.last_load == {"mode": "unchanged", "reloaded": []}
+    assert mine.path.stat().st_mtime_ns == stat.st_mtime_ns and mine.fingerprint() == before
+    mine.replace_with(tables)  # the digests kept are the new ones: nothing to compare again
+    assert mine.last_load == {"mode": "unchanged", "reloaded": []}
