@@ -72,7 +72,8 @@ class Settings:
     @property
     def storage_dir(self) -> Path:
         """What runs keep for later runs and nobody else reads: the stored resolved registers
-        (pipelines/common/handover.py) and which of them OUTPUT/tables was written from."""
+        (pipelines/common/handover.py), which of them OUTPUT/tables was written from
+        (`accepted_tables.json`) and the digests of the graph's inputs (`graph_input_digests.json`)."""
         return self.output_dir / "dagster_storage"
 
     @property

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 from collections.abc import Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
@@ -30,6 +29,7 @@ import pyarrow as pa
 
 from graph_schema import Schema, schema
 
+from ..common.state_files import read_state, write_state
 from .protocol import GraphStore
 from .store import EmbeddedGraphStore, table_digest
 from .tables import DATASET, GraphInput, Part, build, build_in_order, parts
@@ -127,11 +127,7 @@ class KeptDigests:
 
     def __init__(self, path: Path, origins: dict[str, str | None]):
         self.path, self.origins = Path(path), dict(origins)
-        try:
-            known = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            known = {}
-        self.known: dict = known if isinstance(known, dict) else {}
+        self.known = read_state(self.path)
         self.taken: dict[str, dict[str, str]] = {}
         #: the inputs digested again (not kept, or of another origin), for the load's metadata
         self.digested: list[str] = []
@@ -152,10 +148,7 @@ class KeptDigests:
         return digest
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_name(f".{self.path.name}.partial")
-        partial.write_text(json.dumps(self.taken, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(partial, self.path)
+        write_state(self.path, self.taken)
 
 
 def part_digests(inp: GraphInput, s: Schema, kept: KeptDigests | None = None) -> dict[str, str]:

@@ -10,7 +10,6 @@ step, and queries open the database read-only.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -34,6 +33,7 @@ from graph_schema.generate import ladybug_ddl
 
 from .. import progress
 from ..common.malloc import trim
+from ..common.state_files import read_state, write_state
 from .arrow import typed_table
 from .dump import dump, fingerprint
 from .tables import GraphTables, RelKey
@@ -267,11 +267,6 @@ class EmbeddedGraphStore:
             if known is None or set(known) != set(labels):
                 raise ValueError("only some tables given, and no stored graph whose digests say what the others hold")
             digests = {**known, **digests}  # the tables not given: as loaded last time
-        if known is not None and known == digests:
-            if parts != self._known_parts(ddl_digest):
-                self._write_digests(ddl_digest, digests, parts)
-            self.last_load = {"mode": "unchanged", "reloaded": []}
-            return self.counts()
         changed: set[str] = set()
         updates: dict[str, pa.Table] = {}
         if known is not None:
@@ -279,8 +274,9 @@ class EmbeddedGraphStore:
             updates = self._row_updates(sorted(changed & set(s.nodes)), loads, s)
         drop = None if known is None else reload_plan(changed - set(updates), s)
         if drop == (set(), set()) and not any(rows.num_rows for rows in updates.values()):
-            # the changed tables hold the stored rows in another order: the graph is the same
-            self._write_digests(ddl_digest, digests, parts)
+            # the same tables, or tables holding the stored rows in another order: the same graph
+            if changed or parts != self._known_parts(ddl_digest):
+                self._write_digests(ddl_digest, digests, parts)
             self.last_load = {"mode": "unchanged", "reloaded": []}
             return self.counts()
         if drop is not None:
@@ -309,22 +305,27 @@ class EmbeddedGraphStore:
         1.4 MB of its 1,287 MB, and the next full load starts afresh."""
         out: dict[str, pa.Table] = {}
         for label in labels:
-            new = loads[label].table
-            with self._reading(f"MATCH (n:{label}) RETURN count(n)", None) as result:
-                stored = int(result.get_as_df().iloc[0, 0])
-            if stored != new.num_rows:  # other keys for sure: copied again, not read back
-                continue
-            names = [p.name for p in s.node(label).properties]
-            cypher = f"MATCH (n:{label}) RETURN " + ", ".join(f"n.{c} AS {c}" for c in names)
-            with self._reading(cypher, None) as result:
-                old = result.get_as_arrow(max(new.num_rows, 1))
-            rows = _row_changes(old, new, s.node(label).key)
-            del old
-            if rows is not None and rows.num_rows <= ROW_UPDATE_SHARE_MAX * new.num_rows:
+            rows = self._changed_rows(label, loads[label].table, s)
+            if rows is not None and rows.num_rows <= ROW_UPDATE_SHARE_MAX * loads[label].table.num_rows:
                 out[label] = rows
-            self.close()  # the pool the read filled, back before the next read and the load
-        self.close()
         return out
+
+    def _changed_rows(self, label: str, new: pa.Table, s: Schema) -> pa.Table | None:
+        """`_row_changes` of the node table `label` given anew against the stored one; None,
+        without reading it back, when their row counts differ (other keys for sure). The reader
+        is closed after: its pool holds what the read filled."""
+        try:
+            with self._reading(f"MATCH (n:{label}) RETURN count(n)", None) as result:
+                if int(result.get_as_df().iloc[0, 0]) != new.num_rows:
+                    return None
+            names = [p.name for p in s.node(label).properties]
+            with self._reading(
+                f"MATCH (n:{label}) RETURN " + ", ".join(f"n.{c} AS {c}" for c in names), None
+            ) as result:
+                old = result.get_as_arrow(max(new.num_rows, 1))
+        finally:
+            self.close()
+        return _row_changes(old, new, s.node(label).key)
 
     def load_built(
         self,
@@ -491,16 +492,9 @@ class EmbeddedGraphStore:
         time differ)."""
         if not self.path.is_file() or Path(str(self.path) + ".wal").exists():
             return None
-        try:
-            state = json.loads(self._digest_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
+        state = read_state(self._digest_path)
         st = self.path.stat()
-        if (
-            not isinstance(state, dict)
-            or state.get("ddl") != ddl_digest
-            or state.get("file") != [st.st_size, st.st_mtime_ns]
-        ):
+        if state.get("ddl") != ddl_digest or state.get("file") != [st.st_size, st.st_mtime_ns]:
             return None
         return state
 
@@ -525,9 +519,7 @@ class EmbeddedGraphStore:
     def _write_digests(self, ddl_digest: str, digests: dict[str, str], parts: dict[str, str] | None = None) -> None:
         st = self.path.stat()
         state = {"ddl": ddl_digest, "file": [st.st_size, st.st_mtime_ns], "tables": digests, "parts": parts or {}}
-        tmp = self._digest_path.with_name(self._digest_path.name + ".tmp")
-        tmp.write_text(json.dumps(state, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(tmp, self._digest_path)
+        write_state(self._digest_path, state)
 
     def _remove_abandoned_loads(self) -> None:
         """A load killed before its swap leaves its staging folder (`.load-<pid>-...`): the old

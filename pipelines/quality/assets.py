@@ -28,6 +28,7 @@ from data_contracts.rules import Severity
 from ..common import claiming, readers
 from ..common.register import RegisterResult
 from ..common.resources import PUBLIC_IO, SansheResource, register_origins
+from ..common.state_files import read_state, write_state
 from . import quarantine_page
 
 ACCOUNTING_COLUMNS = [
@@ -268,7 +269,7 @@ def accepted_tables(context: AssetExecutionContext, registers: dict[str, Registe
     # is every other register (4 s of the national run's 48 s, all of them rewritten).
     state = sanshe.settings.storage_dir / TABLES_MADE
     origins = register_origins(context, registers)
-    kept = _unchanged(_read_state(state), origins, out)
+    kept = _unchanged(read_state(state), origins, out)
     todo = {name: res for name, res in registers.items() if name not in kept}
     # each register's files are its own: written in as many processes as the run may use
     rows = {name: len(res.accepted) + sum(len(h) for h in res.history.values()) for name, res in todo.items()}
@@ -277,9 +278,7 @@ def accepted_tables(context: AssetExecutionContext, registers: dict[str, Registe
     tables = {**kept, **{name: files for part in written for name, files in part.items()}}
     counts = {table: n for name in registers for table, n in tables[name].items()}
     (out / "counts.json").write_text(json.dumps(counts, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    state.parent.mkdir(parents=True, exist_ok=True)
-    made = {name: {"run": origins[name], "tables": tables[name]} for name in registers if origins[name]}
-    state.write_text(json.dumps(made, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    write_state(state, {name: {"run": origins[name], "tables": tables[name]} for name in registers if origins[name]})
     context.add_output_metadata(
         {"tables": MetadataValue.json(counts), "registers_kept": MetadataValue.json(sorted(kept))}
     )
@@ -289,14 +288,6 @@ def accepted_tables(context: AssetExecutionContext, registers: dict[str, Registe
 #: which run made the registers OUTPUT/tables was written from, and the files of each
 #: (in Settings.storage_dir: `{register: {"run": run id, "tables": {table: rows}}}`)
 TABLES_MADE = "accepted_tables.json"
-
-
-def _read_state(path: Path) -> dict:
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):  # none yet, or not ours to trust
-        return {}
-    return state if isinstance(state, dict) else {}
 
 
 def _unchanged(state: dict, origins: dict[str, str | None], out: Path) -> dict[str, dict[str, int]]:
