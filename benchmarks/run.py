@@ -14,7 +14,8 @@ process and one run of this script:
    and the same scoped to one district (`--scope`); then its whole answer exported once to a
    Parquet file (`--out`), in rows per second, with the store's time to compute the answer,
    hand it over as Arrow and write it; and the export floor, one label's rows with nothing to
-   compute (EXPORT_FLOOR), exported the same way;
+   compute (EXPORT_FLOOR), exported the same way, and the largest export's query computed with
+   its parameters written into the text instead (how ladybug plans a filter on a parameter);
 4. an incremental run: 1% of the evaluations changed, the inbox sensor's partial run.
 
 Writes benchmarks/results/<date>-<scale>.json and prints a summary. Never run by the tests.
@@ -266,6 +267,40 @@ def export_floor(store, work: Path) -> dict:
     }
 
 
+def parameter_plans(store, queries: dict, work: Path) -> dict:
+    """The largest export's query (as the export sends it, without its ORDER BY) computed by
+    the store twice: with its parameters sent as parameters, as the catalogue always sends
+    them, and with each written into the text as a literal (here only, to measure how ladybug
+    plans a filter on a parameter). Seconds the store took to compute each answer (the
+    export's `query_seconds`), the better of two tries; {} when a parameter has no literal form
+    here (text and numbers do)."""
+    import re
+
+    from sanshe.queries.catalogue import EXPORT_BATCH_ROWS, catalogue, without_final_order
+
+    name = max(queries, key=lambda n: queries[n]["export"]["rows"])
+    q = catalogue()[name]
+    params = q.bind({})
+    sent = without_final_order(q.text_for(store.dialect, params))
+    used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sent)}
+    if not all(isinstance(v, str | int | float) for v in used.values()):
+        return {}
+    literal = sent
+    for k, v in used.items():
+        text = "'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'" if isinstance(v, str) else repr(v)
+        literal = re.sub(rf"\${k}\b", lambda _m, text=text: text, literal)
+    path = work / "export-plan.parquet"
+    out: dict = {"query": name, "parameters": {k: str(v) for k, v in used.items()}}
+    for how, text, args in (("parameter", sent, used), ("literal", literal, {})):
+        tries = []
+        for _ in range(2):
+            store.export_parquet(text, args, path, EXPORT_BATCH_ROWS)
+            tries.append(store.last_export["query_seconds"])
+        path.unlink()
+        out[f"{how}_query_seconds"] = round(min(tries), 3)
+    return out
+
+
 def change_one_percent(path: Path) -> int:
     """Change the score of every 100th evaluation (grade kept consistent): 1% of that register."""
     import csv
@@ -335,6 +370,13 @@ def main() -> int:
     print(f"queries: slowest default p95 {max(q['p95_seconds'] for q in queries.values()):.3f} s", flush=True)
     ex_floor = export_floor(store, work)
     print(f"export floor: {ex_floor['rows']:,} rows at {ex_floor['rows_per_second']:,} rows/s", flush=True)
+    plans = parameter_plans(store, queries, work)
+    if plans:
+        print(
+            f"{plans['query']}: computed in {plans['parameter_query_seconds']:.1f} s with parameters, "
+            f"{plans['literal_query_seconds']:.1f} s with them written as literals",
+            flush=True,
+        )
 
     before = inbox_digests(inbox)
     changed_rows = change_one_percent(inbox / "evaluations" / "evaluations.csv")
@@ -382,6 +424,7 @@ def main() -> int:
         "ratio_full_to_floor": round(full / fl["seconds"], 2),
         "queries": queries,
         "export_floor": ex_floor,
+        "export_parameter_plans": plans,
         "incremental": {
             "changed": changed,
             "changed_rows": changed_rows,

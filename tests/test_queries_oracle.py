@@ -82,13 +82,14 @@ def run(store, name, **params) -> pd.DataFrame:
     return execute(store, name, {k: str(v) for k, v in params.items()})
 
 
-def ranked(df: pd.DataFrame, by: tuple[str, ...]) -> pd.DataFrame:
+def ranked(df: pd.DataFrame, by: tuple[str, ...], kind: str = "quicksort") -> pd.DataFrame:
     """Rows sorted by column names (a leading - descending); `kind_order` is the hub kinds'
-    reading order, federation, street, industry."""
+    reading order, federation, street, industry. `kind="stable"` keeps rows equal in those
+    columns in the order they came."""
     keys = df
     if "hub_kind" in df:
         keys = df.assign(kind_order=df["hub_kind"].map({"federation": 0, "street": 1, "industry": 2}))
-    idx = keys.sort_values([c.lstrip("-") for c in by], ascending=[not c.startswith("-") for c in by]).index
+    idx = keys.sort_values([c.lstrip("-") for c in by], ascending=[not c.startswith("-") for c in by], kind=kind).index
     return df.loc[idx].reset_index(drop=True)
 
 
@@ -119,7 +120,10 @@ def check(graph, name: str, params: dict, oracle: Callable[[str], pd.DataFrame],
         assert export(graph, name, given, out) == len(whole)
     table = pq.read_table(out)
     assert table.num_rows == len(whole) and table.column_names == list(whole.columns)
-    assert_same(ranked(table.to_pandas(), query.order_by), whole)
+    written = table.to_pandas()
+    assert_same(ranked(written, query.order_by), whole)
+    # and written in the declared order itself, not left for the reader to sort
+    pd.testing.assert_frame_equal(ranked(written, query.order_by, kind="stable"), written)
     for scope, (code, prefix) in SCOPES.items():
         if not query.scope or LEVEL_OF[scope] not in query.scope.levels:
             continue

@@ -38,6 +38,7 @@ from graph_schema.keys import rel_key
 from graph_schema.types import TYPES, missing
 
 from .dump import dump, fingerprint
+from .protocol import ExportOrder
 from .tables import GraphTables
 
 T = TypeVar("T")
@@ -354,11 +355,15 @@ class Neo4jGraphStore:
                 yield pd.DataFrame(chunk, columns=keys)
 
     @_reported
-    def export_parquet(self, cypher: str, params: dict | None, out: Path, size: int = 50_000) -> int:
+    def export_parquet(
+        self, cypher: str, params: dict | None, out: Path, size: int = 50_000, order: ExportOrder | None = None
+    ) -> int:
         """Write the answer to one read query into the Parquet file `out`, `size` rows at a
         time; returns its rows. A column's type is the one Arrow infers from the first batch in
         which it is not empty (batches are held until every column has one); a column empty
-        throughout is written as nulls."""
+        throughout is written as nulls. With `order` (see ExportOrder) every batch is held and
+        the whole answer is written in its order; without, the records are written as they
+        arrive (the catalogue lets Neo4j order them, so that they stream)."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -374,12 +379,12 @@ class Neo4jGraphStore:
                         held.append(pa.Table.from_pylist([dict(zip(keys, r, strict=True)) for r in chunk]))
                         rows += len(chunk)
                     typed = held and all(any(not pa.types.is_null(t.schema.field(k).type) for t in held) for k in keys)
-                    if held and (typed or not chunk):
+                    if held and (typed and order is None or not chunk):
                         if writer is None:
                             schema = pa.unify_schemas([t.schema for t in held], promote_options="permissive")
                             writer = pq.ParquetWriter(out, schema)
-                        for t in held:
-                            writer.write_table(t.cast(writer.schema))
+                        whole = pa.concat_tables([t.cast(writer.schema) for t in held])
+                        writer.write_table(whole.take(order(whole)) if order is not None else whole)
                         held = []
                     if not chunk:
                         break

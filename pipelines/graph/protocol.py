@@ -6,6 +6,7 @@ says when a function reaches for something only one of them has.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -13,10 +14,15 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     import pandas as pd
+    import pyarrow as pa
 
     from graph_schema.model import Schema
 
     from .tables import GraphTables
+
+#: how an export puts a whole answer in order: the answer, an Arrow table -> its row indices in
+#: that order (`GraphStore.export_parquet`; the catalogue's is sanshe.queries.catalogue.arrow_order)
+ExportOrder = Callable[["pa.Table"], "pa.Array"]
 
 
 @runtime_checkable
@@ -36,8 +42,12 @@ class GraphStore(Protocol):
         """The answer to one read query as frames of at most `size` rows, one after the other."""
         ...
 
-    def export_parquet(self, cypher: str, params: dict | None, out: Path, size: int = 50_000) -> int:
-        """Write the answer to one read query into the Parquet file `out`, streamed; returns its rows."""
+    def export_parquet(
+        self, cypher: str, params: dict | None, out: Path, size: int = 50_000, order: ExportOrder | None = None
+    ) -> int:
+        """Write the answer to one read query into the Parquet file `out`, streamed; returns its
+        rows. With `order`, the rows are written in the order it gives the whole answer (which
+        the store then holds whole), not in the order the store answers."""
         ...
 
     def dump(self, s: Schema | None = None) -> dict[str, pd.DataFrame]:

@@ -9,6 +9,7 @@ the whole one, and `export()` streams the whole one into a Parquet file."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import re
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
 from data_contracts.errors import QueryError
@@ -349,12 +352,16 @@ def _from_companions(store: GraphStore, query: Query, given: dict[str, str] | No
 
 
 def export(store: GraphStore, name: str, given: dict[str, str] | None, out: Path) -> int:
-    """Write the whole answer of `name` to the Parquet file `out`, streamed from the store: the
-    embedded store's answer as Arrow batches of EXPORT_BATCH_ROWS (ladybug computes the whole
-    answer first), Neo4j's records in batches of EXPORT_BATCH_ROWS as they arrive. Rows are in the query's own ORDER BY (a UNION's
-    parts one after the other). The file appears whole or not at all. Returns the rows written.
-    Raises QueryError for a wrong name or parameter."""
-    _query, text, used = _prepared(store, name, given)
+    """Write the whole answer of `name` to the Parquet file `out`, streamed from the store, rows
+    in the declared order (`order_by`, then every other column that sorts, so that rows equal
+    in those keys are written in one order however the store returned them). The embedded
+    store holds the whole answer anyway (ladybug materialises a result), so it is sent without
+    its final ORDER BY and put in order with pyarrow (`arrow_order`), which is several times
+    faster at national scale; Neo4j orders the records it streams, in batches of
+    EXPORT_BATCH_ROWS, by the query's own ORDER BY, and a query without one (a UNION of
+    aggregates) is held and ordered by pyarrow too. The file appears whole or not at all.
+    Returns the rows written. Raises QueryError for a wrong name or parameter."""
+    query, text, used = _prepared(store, name, given)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     # written beside the target and renamed: a half-written file never takes the target's name
@@ -362,11 +369,45 @@ def export(store: GraphStore, name: str, given: dict[str, str] | None, out: Path
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        rows = store.export_parquet(text, used, tmp, EXPORT_BATCH_ROWS)
+        if getattr(store, "dialect", "ladybug") == "neo4j" and FINAL_ORDER.search(text):
+            rows = store.export_parquet(text, used, tmp, EXPORT_BATCH_ROWS)
+        else:
+            order = functools.partial(arrow_order, order_by=query.order_by)
+            rows = store.export_parquet(without_final_order(text), used, tmp, EXPORT_BATCH_ROWS, order)
         shutil.move(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
     return rows
+
+
+#: a query text's last clause when it is an ORDER BY on a line of its own (every catalogue
+#: query's is); an ORDER BY of several lines is left in place, and the export orders it again
+FINAL_ORDER = re.compile(r"\n[ \t]*ORDER BY\b[^\n]*\n*\Z")
+
+
+def without_final_order(text: str) -> str:
+    """`text` without its final ORDER BY line (see FINAL_ORDER), or `text` itself."""
+    return FINAL_ORDER.sub("\n", text)
+
+
+def arrow_order(table: pa.Table, order_by: tuple[str, ...]) -> pa.Array:
+    """Row indices putting an answer (Arrow, as the store returns it) in the declared order,
+    as `ordered` does: `kind_order` is the hub kinds' reading order (KIND_ORDER, others after),
+    a leading `-` sorts descending, empty cells come last. Then every other column of a type
+    that sorts (lists do not) ascending, so that the order does not depend on the store's.
+    pyarrow's sort is stable, so rows equal throughout keep the store's order, and are equal."""
+    keys = table
+    if "kind_order" not in table.column_names and "hub_kind" in table.column_names:
+        rank = pc.index_in(table["hub_kind"], value_set=pa.array(list(KIND_ORDER)))
+        keys = table.append_column("kind_order", pc.fill_null(rank, len(KIND_ORDER)))
+    declared = [(c.lstrip("-"), "descending" if c.startswith("-") else "ascending", "at_end") for c in order_by]
+    named = {c for c, _, _ in declared}
+    rest = [
+        (field.name, "ascending", "at_end")
+        for field in table.schema
+        if field.name not in named and not pa.types.is_nested(field.type) and not pa.types.is_null(field.type)
+    ]
+    return pc.sort_indices(keys, sort_keys=declared + rest)
 
 
 def listing() -> str:
@@ -490,7 +531,9 @@ def catalogue_doc() -> str:
         "**Bound.** Without `--out`, a query prints a bounded answer: its first rows by a ranking and",
         "a line saying how many more there are, or, where the answer is a handful of aggregates, all",
         "of it. `sanshe query NAME --out FILE.parquet` writes the whole answer (scoped or not) to a",
-        "Parquet file, read from the store in batches.",
+        "Parquet file, read from the store in batches, its rows in the query's declared order (then by",
+        "every other column, so that the same graph always gives the same file). The embedded store",
+        "holds a whole answer anyway, so it is sent without its ORDER BY and sorted by pyarrow.",
         "",
         "**Facts computed at load time.** Some national answers would otherwise walk every",
         "provider's history for each of a million awards, or group a million rows per call. The",

@@ -1,0 +1,84 @@
+"""An export's rows are put in the declared order by pyarrow, not by the embedded store's ORDER
+BY (sanshe.queries.catalogue.export, arrow_order): the order must be the declared one, total
+(the same file whatever order the store returned the rows in), and the query text sent without
+its ORDER BY, or the export is as slow as before.
+
+The oracle tests (test_queries_oracle.py) check every query's exported file against its oracle
+and that the file is in the declared order; these check the pieces on their own."""
+
+import random
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from pipelines.graph import store as store_module
+from sanshe.queries.catalogue import arrow_order, catalogue, without_final_order
+
+
+@pytest.mark.parametrize("name", sorted(catalogue()))
+def test_the_embedded_text_of_every_ordered_query_is_sent_without_its_order_by(name):
+    query = catalogue()[name]
+    text = query.text_for("ladybug", query.bind({}))
+    stripped = without_final_order(text)
+    last_return = stripped.rfind("RETURN")
+    assert "ORDER BY" not in stripped[last_return:], f"{name}: its final ORDER BY is still sent"
+    if "ORDER BY" in text[text.rfind("RETURN") :]:
+        assert stripped != text
+    # nothing but the ORDER BY line goes
+    assert [line for line in text.splitlines() if not line.lstrip().startswith("ORDER BY")] == stripped.splitlines()
+
+
+def test_an_order_by_that_is_not_the_last_clause_stays():
+    text = "MATCH (n) WITH n ORDER BY n.x LIMIT 3\nRETURN n.x AS x\n"
+    assert without_final_order(text) == text
+
+
+def test_the_declared_order_then_every_other_column_whatever_order_the_rows_came_in():
+    rows = [
+        {"hub_kind": kind, "hub_id": hid, "members": m, "tags": [hid]}
+        for kind in ("industry", "street", "federation", "other", None)
+        for hid in ("h2", "h1", None)
+        for m in (3, None, 1)
+    ]
+    expected = None
+    for seed in range(5):
+        shuffled = rows[:]
+        random.Random(seed).shuffle(shuffled)
+        table = pa.Table.from_pylist(shuffled)
+        got = table.take(arrow_order(table, ("kind_order", "-hub_id"))).to_pylist()
+        expected = expected or got
+        assert got == expected  # one order, whatever the store's
+    kinds = [r["hub_kind"] for r in expected]
+    # federation, street, industry, then kinds the reading order does not know, then none
+    assert kinds == sorted(kinds, key=lambda k: {"federation": 0, "street": 1, "industry": 2}.get(k, 3))
+    firsts = [(r["hub_id"], r["members"]) for r in expected if r["hub_kind"] == "street"]
+    # hub_id descending, empty last; then members ascending, empty last
+    assert firsts == [(h, m) for h in ("h2", "h1", None) for m in (1, 3, None)]
+
+
+def test_the_embedded_store_writes_the_ordered_answer_in_slices_gathered_ahead(store, tmp_path, monkeypatch):
+    monkeypatch.setattr(store_module, "EXPORT_CHUNK_ROWS", 3)  # many slices on the sample
+    cypher = "MATCH (p:Project) RETURN p.project_id AS project_id, p.contract_amount AS amount"
+    whole = store.query(cypher)
+    assert len(whole) > 10
+
+    def descending_amount(table: pa.Table) -> pa.Array:
+        return arrow_order(table, ("-amount", "project_id"))
+
+    out = tmp_path / "ordered.parquet"
+    assert store.export_parquet(cypher, None, out, 1, descending_amount) == len(whole)
+    got = pq.read_table(out)
+    assert max(rg.num_rows for rg in (pq.ParquetFile(out).metadata.row_group(i) for i in range(got.num_rows // 3))) == 3
+    expect = whole.sort_values(["amount", "project_id"], ascending=[False, True], na_position="last")
+    pd.testing.assert_frame_equal(got.to_pandas(), expect.reset_index(drop=True), check_dtype=False)
+    assert set(store.last_export) == {"query_seconds", "arrow_seconds", "order_seconds", "write_seconds"}
+
+
+def test_neo4j_writes_the_ordered_answer_when_given_an_order(neo4j, store, tmp_path):
+    cypher = "MATCH (p:Project) RETURN p.project_id AS project_id, p.contract_amount AS amount"
+    out = tmp_path / "ordered.parquet"
+    assert neo4j.export_parquet(cypher, None, out, 4, lambda t: arrow_order(t, ("-amount", "project_id"))) > 10
+    expect = store.query(cypher).sort_values(["amount", "project_id"], ascending=[False, True], na_position="last")
+    pd.testing.assert_frame_equal(pq.read_table(out).to_pandas(), expect.reset_index(drop=True), check_dtype=False)
