@@ -291,8 +291,10 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
     if inc.get("steps"):
         out += [
             "Its slowest steps: " + ", ".join(f"`{k}` {v:.1f} s" for k, v in list(inc["steps"].items())[:6]) + ". "
-            "A partial run unpickles each stored register once however many of its steps read it, with the "
-            "garbage collector paused (each collection walked the millions of objects a register's cells make), "
+            "A partial run reads of each stored register only what its steps use, once however many of them "
+            "read it: a register's rows when a step first uses them, one column alone when that is all a step "
+            "asks for (the changed register's references, the accounting's rows per file, the providers and award "
+            "days the evaluations part looks up), so an unchanged register no step reads is never read whole; "
             "and `accepted_tables` writes only the tables of the registers made in the run, keeping those "
             "written from the very stored copies it loaded (the run that made each is kept beside it). Its graph "
             "step digests only the inputs of the registers the run made"
@@ -304,8 +306,7 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
             + (f": {', '.join(f'{n:,} `{k}` rows' for k, n in inc_updated.items())}" if inc_updated else "")
             + ". What is left for a 1% change: the changed register is read, checked, resolved and validated "
             "whole rather than its changed rows (its raw and validated rows hold personal data and are never "
-            "stored, so there are no earlier rows to compare them with); every stored register is still unpickled, those no step reads "
-            "included (stored in pieces, each loaded when read, they would not be); the parts reading the changed "
+            "stored, so there are no earlier rows to compare them with); the parts reading the changed "
             "register are built whole; and the store reads the changed node tables back to compare them."
         ]
     exports = {n: q["export"] for n, q in big["queries"].items() if q.get("export")}

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import pickle
 import shutil
 import threading
 import time
@@ -20,6 +19,7 @@ import pytest
 
 from data_contracts import CONTRACTS
 from graph_schema import schema
+from pipelines.common import stored_copy
 from pipelines.common.register import RegisterResult
 from pipelines.graph import incremental
 from pipelines.graph import tables as tables_module
@@ -178,8 +178,7 @@ def sample_registers(sample_run) -> dict:
     stored = sample_run[0].output_dir / "dagster_storage"
     registers = {}
     for name in CONTRACTS:
-        with (stored / f"{name}_resolved").open("rb") as fh:
-            registers[name] = pickle.load(fh)
+        registers[name] = stored_copy.read(stored / f"{name}_resolved")
     return registers
 
 
@@ -495,9 +494,9 @@ def _made(registers: dict, monkeypatch) -> list[str]:
     made: list[str] = []
     real = RegisterResult.current
 
-    def current(self, model):
+    def current(self, model, columns=None, at=None):  # whole, or only some columns
         made.append(self.register)
-        return real(self, model)
+        return real(self, model, columns, at)
 
     monkeypatch.setattr(RegisterResult, "current", current)
     return made
@@ -556,6 +555,48 @@ def test_a_partial_load_digests_only_the_registers_made_again_and_gives_the_grap
     fresh = EmbeddedGraphStore(tmp_path / "full" / "graph.lbug")
     load(fresh, GraphInput.of(changed, DATASET_OF_SAMPLE), s)
     assert mine.fingerprint() == fresh.fingerprint()
+
+
+def test_a_partial_load_reads_of_the_unchanged_stored_registers_only_the_columns_it_uses(
+    sample_run, sample_registers, tmp_path
+):
+    """The inbox sensor's partial run hands the graph step every unchanged register as read from
+    its stored copy (pipelines/common/stored_copy.py). After a change of the evaluations, the
+    evaluations part looks up the projects' providers and award days and the organisations'
+    codes: those columns are read, no register's rows, and the graph is a full rebuild's."""
+    s = schema()
+    kept_at = tmp_path / "storage" / "graph_input_digests.json"
+    first = dict.fromkeys(sample_registers, "run-1")
+    mine = EmbeddedGraphStore(tmp_path / "inc" / "graph.lbug")
+    load(mine, GraphInput.of(sample_registers, DATASET_OF_SAMPLE), s, kept=KeptDigests(kept_at, first))
+
+    stored = sample_run[0].output_dir / "dagster_storage"
+    fresh = {name: stored_copy.read(stored / f"{name}_resolved") for name in CONTRACTS}
+    changed = {**fresh, "evaluations": _registers_changed(sample_registers, "evaluations")["evaluations"]}
+    load(
+        mine, GraphInput.of(changed, DATASET_OF_SAMPLE), s, kept=KeptDigests(kept_at, {**first, "evaluations": "run-2"})
+    )
+    assert mine.last_load["parts"] == ["evaluations"]
+    read_whole = sorted(name for name, reg in fresh.items() if "accepted" in vars(reg))
+    assert read_whole == []
+    assert sorted(fresh["projects"]._columns) == ["_asof", "_file", "_row", "award_date", "project_id", "provider_uscc"]
+    assert sorted(fresh["organisations"]._columns) == ["_asof", "_file", "_row", "uscc"]
+    full = EmbeddedGraphStore(tmp_path / "full" / "graph.lbug")
+    load(full, GraphInput.of({**sample_registers, "evaluations": changed["evaluations"]}, DATASET_OF_SAMPLE), s)
+    assert mine.fingerprint() == full.fingerprint()
+
+
+def test_some_columns_of_current_rows_are_the_whole_rows_cut(sample_registers):
+    """`CurrentRows.some` makes the current rows of a few columns alone; they are the columns of
+    the whole current rows, before and after those are made."""
+    for name, columns in (("projects", ["project_id", "provider_uscc", "award_date"]), ("organisations", ["uscc"])):
+        want = sample_registers[name].current(CONTRACTS[name])[columns]
+        rows = GraphInput.of(sample_registers, DATASET_OF_SAMPLE).current
+        pd.testing.assert_frame_equal(rows.some(name, columns), want, check_exact=True)
+        assert rows[name] is rows[name]  # now made: cut from them
+        pd.testing.assert_frame_equal(rows.some(name, columns), want, check_exact=True)
+        with pytest.raises(KeyError):
+            rows.some(name, ["no such column"])
 
 
 def test_a_kept_digest_is_taken_only_for_the_same_origin_and_code(sample_registers, tmp_path, monkeypatch):

@@ -36,7 +36,7 @@ from dagster import (
 )
 
 from data_contracts.forked import can_fork
-from pipelines.common import handover
+from pipelines.common import handover, stored_copy
 from pipelines.common.handover import (
     WRITERS,
     HandOverIOManager,
@@ -44,6 +44,8 @@ from pipelines.common.handover import (
     StoredHandOverIOManager,
     stored_hand_over,
 )
+from pipelines.common.register import RegisterResult
+from pipelines.common.stored_copy import StoredRegister
 from pipelines.definitions import JOB_NAME, build_definitions
 from pipelines.settings import SAMPLE_DIR, Settings
 from sanshe.cli import main
@@ -59,7 +61,8 @@ FRAME = pd.DataFrame({"code": ["110101001", "110101002"], "served": [3, 5]})
 
 def _same(got: object, want: object) -> None:
     """Equal field by field, frames exactly (a RegisterResult holds frames and dicts of them)."""
-    assert type(got) is type(want)
+    # a register read back is a StoredRegister (its rows read when used): a RegisterResult
+    assert type(got) is type(want) or (type(want) is RegisterResult and isinstance(got, StoredRegister))
     if isinstance(want, pd.DataFrame):
         pd.testing.assert_frame_equal(got, want, check_exact=True)
     elif dataclasses.is_dataclass(want):
@@ -138,8 +141,7 @@ def test_the_copies_are_the_runs_outputs_written_by_forked_children_and_a_partia
     written_by = _pids(pids)
     assert set(written_by) == set(outputs) and os.getpid() not in written_by.values()
     for name, obj in outputs.items():
-        with (storage / name).open("rb") as fh:
-            _same(pickle.load(fh), obj)
+        _same(stored_copy.read(storage / name), obj)
 
     # the inbox sensor's partial run: a step whose inputs were not made in this run loads them
     wanted = AssetKey("resolved_registers")
@@ -312,13 +314,13 @@ def test_a_partial_run_unpickles_a_stored_copy_once_and_a_later_run_reads_the_co
     """A partial run's steps that read the same stored register (evaluations_resolved and
     resolved_registers both read the projects') share one load; the next run loads again."""
     loads = []
-    real = handover.pickle.load
+    real = stored_copy.pickle.load
 
     def counted(fh):
         loads.append(Path(fh.name).name)
         return real(fh)
 
-    monkeypatch.setattr(handover.pickle, "load", counted)
+    monkeypatch.setattr(stored_copy.pickle, "load", counted)
     left = [FRAME, FRAME.assign(served=[4, 6])]
 
     @asset(io_manager_key="stored")
@@ -353,13 +355,13 @@ def test_a_stored_copy_is_unpickled_with_the_collector_paused_and_resumed_after(
     """Unpickling a national register makes millions of objects: the cyclic collector, paused
     meanwhile, would walk all of them again at each collection. It runs again afterwards."""
     seen = []
-    real = handover.pickle.load
+    real = stored_copy.pickle.load
 
     def load(fh):
         seen.append(gc.isenabled())
         return real(fh)
 
-    monkeypatch.setattr(handover.pickle, "load", load)
+    monkeypatch.setattr(stored_copy.pickle, "load", load)
     job = _toy(tmp_path / "storage", FRAME, fork=False)
     assert job.execute_in_process().success
 

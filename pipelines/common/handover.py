@@ -21,7 +21,6 @@ import contextlib
 import gc
 import multiprocessing
 import os
-import pickle
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,7 +38,7 @@ from dagster import (
 from data_contracts.errors import SansheError
 from data_contracts.forked import become_child, can_fork
 
-from .collector import collector_paused
+from . import stored_copy
 
 #: at most this many writers of stored copies alive at once (each holds pages of the run's
 #: memory, see StoredHandOverIOManager); a further output waits for the oldest to end
@@ -188,16 +187,14 @@ class StoredHandOverIOManager(HandOverIOManager):
         if run != self.stored_run:  # a copy loaded in an earlier run may have been written since
             self.stored.clear()
             self.stored_run = run
-        if key not in self.stored:  # unpickled once per run however many steps read it
+        if key not in self.stored:  # read once per run however many steps read it
             self._join(key)
             path = self._path(key)
             if not path.exists():
                 raise KeyError(f"{key.to_user_string()} is neither in this run nor stored: run the job once")
-            # the collector paused: unpickling a register makes millions of objects (a list per
-            # cell of the projects' list columns), and each collection of the oldest generation
-            # walks all of them again (the national registers took 6.9 s with it, 5.0 s without)
-            with path.open("rb") as fh, collector_paused():
-                self.stored[key] = pickle.load(fh)
+            # a register's rows are read when a step first uses them, a column alone when
+            # that is all it asks for (stored_copy.py)
+            self.stored[key] = stored_copy.read(path)
             try:
                 self.made[key] = _made_by(path).read_text(encoding="utf-8")
             except OSError:  # a copy of an earlier version of sanshe: its run is not known
@@ -271,7 +268,7 @@ def _store(obj: object, path: Path) -> str:
     partial = _partial(path)
     try:
         with partial.open("wb") as fh:
-            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            stored_copy.write(obj, fh)
         os.replace(partial, path)
         return ""
     except BaseException as err:

@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from data_contracts.base import Contract
@@ -47,6 +48,15 @@ class RegisterResult:
     #: (pipelines/common/derivation.py); shown as `derived_value` in the accounting's note
     derived: dict[str, dict[str, int]] = field(default_factory=dict)
 
+    def column(self, name: str) -> pd.Series:
+        """One column of the accepted rows (a stored copy reads just that column while its rows
+        are not read: pipelines/common/stored_copy.py). Raises KeyError for a column it lacks."""
+        return self.accepted[name]
+
+    def accepted_columns(self) -> pd.Index:
+        """The columns of the accepted rows, read or not (stored_copy.py)."""
+        return self.accepted.columns
+
     @property
     def quarantined(self) -> int:
         errors = self.issues[self.issues["severity"] == Severity.ERROR]
@@ -83,10 +93,29 @@ class RegisterResult:
         """Accepted rows without personal fields: what may leave the pipeline's matching steps."""
         return self.accepted[[*model.public_fields(), "_file", "_row", "_asof"]]
 
-    def current(self, model: type[Contract]) -> pd.DataFrame:
-        """One row per key: the one from the latest snapshot that holds it."""
-        ordered = self.accepted.sort_values(["_asof", "_file", "_row"], kind="stable")
-        return ordered.drop_duplicates(list(model.key), keep="last").reset_index(drop=True)
+    def current(
+        self, model: type[Contract], columns: list[str] | None = None, at: np.ndarray | None = None
+    ) -> pd.DataFrame:
+        """One row per key: the one from the latest snapshot that holds it (the last in
+        `_asof`, `_file`, `_row` order), in that order, index 0..n-1. With `columns`, only those
+        columns, read alone (`column`: a stored copy reads no other); `at`, the rows'
+        `current_positions` when the caller has them. Raises KeyError for a column it lacks."""
+        at = self.current_positions(model) if at is None else at
+        frame = (
+            self.accepted
+            if columns is None
+            else pd.DataFrame({c: self.column(c).reset_index(drop=True) for c in columns})
+        )
+        return frame.iloc[at].reset_index(drop=True)
+
+    def current_positions(self, model: type[Contract]) -> np.ndarray:
+        """Where `current`'s rows are among the accepted rows (int64 positions, in `current`'s
+        order), found from the key and snapshot columns alone."""
+        order = ["_asof", "_file", "_row"]
+        names = list(dict.fromkeys([*order, *model.key]))
+        frame = pd.DataFrame({c: self.column(c).reset_index(drop=True) for c in names})
+        kept = frame.sort_values(order, kind="stable").drop_duplicates(list(model.key), keep="last")
+        return kept.index.to_numpy(dtype=np.int64)
 
 
 def read_register(source_dir: Path, model: type[Contract], snapshot: dt.date) -> dict[str, FileRead]:

@@ -54,7 +54,7 @@ def keys(result: RegisterResult, field: str) -> pd.Series:
     repeats kept): the look-ups (references.py) hand it to pyarrow as it is. A Python set of a
     national register's 890,000 codes took 0.8 s to make and 0.4 s to turn back into Arrow, for
     each reference to it."""
-    return result.accepted[field].dropna()
+    return result.column(field).dropna()
 
 
 def inconsistent_names(frame: pd.DataFrame, model: type[Contract], code: str, name: str) -> pd.DataFrame:

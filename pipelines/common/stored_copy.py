@@ -1,0 +1,192 @@
+"""How a stored copy of a resolved register is laid out on disk, and read back a part at a time.
+
+The inbox sensor's partial run after a 1% change of the national evaluations loaded every other
+register's stored copy whole: 6.6 s of unpickling in its 18.7 s (2026-12-03, cProfile of the
+run), while it used of them the project ids (the evaluations' references), each file's accepted
+row count (the accounting) and the histories (the graph's input); the graph builds no part of an
+unchanged register. So a RegisterResult is written as its columns, its index, its histories and
+a small header, each a pickle of its own, and read as a `StoredRegister`: the header at once,
+every other part when first used, and one column alone by `RegisterResult.column`.
+
+Layout (all pickles at HIGHEST_PROTOCOL): MAGIC, then one pickle per column of `accepted` in
+order, the index of `accepted`, the `history` dict, the header (every other field, the columns
+with where each pickle starts and ends, the index's and the histories' places, the frame's
+attrs), the header's place (8 bytes little-endian) and last END: a copy without it is not
+whole, and `read` raises EOFError. Anything else stored (not a RegisterResult) is one pickle,
+as are copies written before this layout (no MAGIC): `read` returns them unpickled whole.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pickle
+import struct
+import threading
+import weakref
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+from .collector import collector_paused
+from .register import RegisterResult
+
+MAGIC = b"sanshe stored register 1\n"
+#: the last bytes of a whole copy: a copy cut short (a disk that filled, a copy by hand) lacks them
+END = b"\nend of sanshe stored register\n"
+_PLACE = struct.Struct("<Q")
+#: the fields read only when first used; every other field is in the header
+_LAZY = ("accepted", "history")
+
+
+def write(obj: object, fh: IO[bytes]) -> None:
+    """Write `obj` to the binary file `fh` (at its start): a RegisterResult in the layout above,
+    anything else as one pickle. Raises what pickling or writing raises (pickle.PicklingError,
+    TypeError for an object that cannot be pickled, OSError)."""
+    if not isinstance(obj, RegisterResult):
+        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        return
+    fh.write(MAGIC)
+
+    def put(value: object) -> tuple[int, int]:
+        start = fh.tell()
+        pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        return start, fh.tell() - start
+
+    frame = obj.accepted
+    # a column alone needs unique names; a frame without them is stored whole (never so far:
+    # its columns are a contract's fields)
+    columns = (
+        [(name, put(frame[name].reset_index(drop=True))) for name in frame.columns] if frame.columns.is_unique else None
+    )
+    header = {
+        "fields": {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj) if f.name not in _LAZY},
+        "column_index": frame.columns,
+        "columns": columns,
+        "index": put(frame.index if columns is not None else frame),
+        "history": put(obj.history),
+        "attrs": frame.attrs,
+    }
+    at = fh.tell()
+    pickle.dump(header, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    fh.write(_PLACE.pack(at) + END)
+
+
+def read(path: Path) -> object:
+    """What `write` wrote to `path`: a StoredRegister (its header read now, the rest when used)
+    for a register, otherwise the object unpickled. Raises OSError when the file cannot be read,
+    pickle.UnpicklingError or EOFError when it is not whole."""
+    fh = path.open("rb")
+    try:
+        if fh.read(len(MAGIC)) != MAGIC:
+            fh.seek(0)
+            # the collector paused: unpickling a register makes millions of objects (a list per
+            # cell of the projects' list columns), and each collection of the oldest generation
+            # walks all of them again (the national registers took 6.9 s with it, 5.0 s without)
+            with collector_paused():
+                return pickle.load(fh)
+        size = fh.seek(0, os.SEEK_END)
+        tail = _PLACE.size + len(END)
+        if size < len(MAGIC) + tail or _read_at(fh, size - len(END), len(END)) != END:
+            raise EOFError(f"{path.name} is not a whole stored copy: it ends before its last part")
+        (at,) = _PLACE.unpack(_read_at(fh, size - tail, _PLACE.size))
+        header = pickle.loads(_read_at(fh, at, size - tail - at))
+    except BaseException:
+        fh.close()
+        raise
+    return StoredRegister._of(fh, header)
+
+
+class StoredRegister(RegisterResult):
+    """A RegisterResult read from its stored copy. The small fields are there at once;
+    `accepted` and `history` are read when first used (once, whichever thread asks), and
+    `column(name)` reads that one column while `accepted` is not read. It equals the register
+    that was written, field by field, and pickles as a plain RegisterResult. The copy's file
+    stays open until both are read or the object is gone, so a copy written again meanwhile (a
+    later run's) never mixes into it; reads take their place in the file without moving its
+    offset (os.pread where there is one), so a forked child reading too never misleads the run.
+    Raises what `read` raises when a part cannot be read back."""
+
+    _fh: IO[bytes]
+    _header: dict[str, Any]
+    _lock: threading.Lock
+    _columns: dict[str, pd.Series]
+
+    @classmethod
+    def _of(cls, fh: IO[bytes], header: dict[str, Any]) -> StoredRegister:
+        self = object.__new__(cls)
+        for name, value in header["fields"].items():
+            object.__setattr__(self, name, value)
+        for name, value in (("_fh", fh), ("_header", header), ("_lock", threading.Lock()), ("_columns", {})):
+            object.__setattr__(self, name, value)
+        weakref.finalize(self, fh.close)
+        return self
+
+    def __getattr__(self, name: str) -> Any:  # only for what is not read yet
+        if name not in _LAZY or "_header" not in self.__dict__:
+            raise AttributeError(name)
+        with self._lock:
+            if name not in self.__dict__:
+                value = self._frame() if name == "accepted" else self._part(self._header["history"])
+                object.__setattr__(self, name, value)
+                if all(n in self.__dict__ for n in _LAZY):
+                    self._fh.close()
+                    self._columns.clear()
+        return self.__dict__[name]
+
+    def column(self, name: str) -> pd.Series:
+        if "accepted" in self.__dict__ or self._header["columns"] is None:
+            return self.accepted[name]
+        with self._lock:
+            if "accepted" not in self.__dict__:
+                if name not in self._columns:
+                    place = dict(self._header["columns"]).get(name)
+                    if place is None:
+                        raise KeyError(name)
+                    self._columns[name] = self._part(place)
+                return self._columns[name]
+        return self.accepted[name]
+
+    def accepted_columns(self) -> pd.Index:
+        return self.__dict__["accepted"].columns if "accepted" in self.__dict__ else self._header["column_index"]
+
+    def __reduce__(self) -> tuple:
+        return RegisterResult, tuple(getattr(self, f.name) for f in dataclasses.fields(RegisterResult))
+
+    def _frame(self) -> pd.DataFrame:
+        header = self._header
+        if header["columns"] is None:  # stored whole
+            return self._part(header["index"])
+        index = self._part(header["index"])
+        parts = [
+            self._columns.get(name) if name in self._columns else self._part(place) for name, place in header["columns"]
+        ]
+        frame = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=range(len(index)))
+        frame.columns = header["column_index"]
+        frame.index = index
+        frame.attrs = header["attrs"]
+        return frame
+
+    def _part(self, place: tuple[int, int]) -> Any:
+        start, size = place
+        data = _read_at(self._fh, start, size)
+        with collector_paused():
+            return pickle.loads(data)
+
+
+def _read_at(fh: IO[bytes], start: int, size: int) -> bytes:
+    """`size` bytes of `fh` from `start`, without moving its offset where the system allows.
+    Raises EOFError when the file ends before."""
+    chunks, done = [], 0
+    while done < size:
+        if hasattr(os, "pread"):
+            chunk = os.pread(fh.fileno(), min(size - done, 1 << 30), start + done)
+        else:  # no fork there either: nobody else moves the offset
+            fh.seek(start + done)
+            chunk = fh.read(size - done)
+        if not chunk:
+            raise EOFError(f"{getattr(fh, 'name', 'stored copy')} ends before its parts do")
+        chunks.append(chunk)
+        done += len(chunk)
+    return b"".join(chunks) if len(chunks) != 1 else chunks[0]

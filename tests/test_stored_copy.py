@@ -1,0 +1,130 @@
+"""The layout of a stored register (pipelines/common/stored_copy.py): read back a part at a time,
+it is the register that was written. The oracle is pickle: each sample register made a plain
+RegisterResult by pickle's own round trip, then written and read back here, equals it field by
+field, frames exactly."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pickle
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from data_contracts import CONTRACTS
+from pipelines.common import stored_copy
+from pipelines.common.register import RegisterResult
+from pipelines.common.stored_copy import StoredRegister
+
+
+@pytest.fixture(scope="module")
+def plain_registers(sample_run) -> dict[str, RegisterResult]:
+    """The sample run's resolved registers as plain RegisterResults, by register name."""
+    stored = sample_run[0].output_dir / "dagster_storage"
+    out = {}
+    for name in CONTRACTS:
+        out[name] = pickle.loads(pickle.dumps(stored_copy.read(stored / f"{name}_resolved")))
+        assert type(out[name]) is RegisterResult
+    return out
+
+
+def _written(register: object, path: Path) -> Path:
+    with path.open("wb") as fh:
+        stored_copy.write(register, fh)
+    return path
+
+
+def _same(got: RegisterResult, want: RegisterResult) -> None:
+    for f in dataclasses.fields(RegisterResult):
+        a, b = getattr(got, f.name), getattr(want, f.name)
+        if isinstance(b, pd.DataFrame):
+            pd.testing.assert_frame_equal(a, b, check_exact=True)
+            assert a.attrs == b.attrs and type(a.index) is type(b.index)
+        elif f.name in ("history", "reports"):
+            assert list(a) == list(b)
+            for k in b:
+                pd.testing.assert_frame_equal(a[k], b[k], check_exact=True)
+        else:
+            assert a == b, f.name
+
+
+def test_each_register_reads_back_equal_a_part_at_a_time(plain_registers, tmp_path):
+    for name, want in plain_registers.items():
+        got = stored_copy.read(_written(want, tmp_path / name))
+        assert isinstance(got, StoredRegister) and got.register == name
+        assert "accepted" not in vars(got) and "history" not in vars(got)
+        # its columns and one column, its current rows of some columns: no rows read
+        assert list(got.accepted_columns()) == list(want.accepted.columns)
+        pd.testing.assert_series_equal(
+            got.column("_file"), want.accepted["_file"].reset_index(drop=True), check_exact=True
+        )
+        model = CONTRACTS[name]
+        some = [*model.key, "_file"]
+        pd.testing.assert_frame_equal(got.current(model, some), want.current(model)[some], check_exact=True)
+        with pytest.raises(KeyError):
+            got.column("no such column")
+        assert "accepted" not in vars(got)
+        _same(got, want)  # reads the rows and the histories
+        assert got._fh.closed  # both read: the file is let go
+        again = pickle.loads(pickle.dumps(got))
+        assert type(again) is RegisterResult
+        _same(again, want)
+        _same(dataclasses.replace(got, rows_read=got.rows_read), want)
+
+
+def test_threads_asking_at_once_share_one_read(plain_registers, tmp_path):
+    got = stored_copy.read(_written(plain_registers["projects"], tmp_path / "projects"))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        frames = list(pool.map(lambda _: got.accepted, range(8)))
+    assert all(f is frames[0] for f in frames)
+
+
+def test_a_copy_written_again_after_it_was_read_never_mixes_in(plain_registers, tmp_path):
+    """The run that read a copy keeps reading that copy, even when a later run writes the path
+    again meanwhile (written aside and renamed into place, as the hand-over does)."""
+    old, new = plain_registers["hubs"], plain_registers["workers"]
+    path = _written(old, tmp_path / "copy")
+    got = stored_copy.read(path)
+    os.replace(_written(new, tmp_path / ".copy.partial"), path)
+    _same(got, old)
+    _same(stored_copy.read(path), new)
+
+
+def test_anything_else_and_a_copy_of_the_earlier_layout_are_one_pickle(plain_registers, tmp_path):
+    frame = pd.DataFrame({"code": ["110101001"], "served": [3]})
+    pd.testing.assert_frame_equal(stored_copy.read(_written(frame, tmp_path / "frame")), frame)
+    earlier = tmp_path / "earlier"
+    earlier.write_bytes(pickle.dumps(plain_registers["hubs"]))  # how copies were written before
+    got = stored_copy.read(earlier)
+    assert type(got) is RegisterResult
+    _same(got, plain_registers["hubs"])
+
+
+def test_a_frame_whose_column_names_repeat_is_stored_whole(plain_registers, tmp_path):
+    hubs = plain_registers["hubs"]
+    twice = pd.concat([hubs.accepted, hubs.accepted[["_file"]]], axis=1)
+    want = dataclasses.replace(hubs, accepted=twice)
+    got = stored_copy.read(_written(want, tmp_path / "twice"))
+    assert list(got.accepted_columns()) == list(twice.columns)
+    _same(got, want)
+
+
+def test_a_cut_copy_is_an_error_never_a_shorter_register(plain_registers, tmp_path):
+    whole = _written(plain_registers["organisations"], tmp_path / "whole").read_bytes()
+    for keep in (len(whole) - 3, len(whole) // 2, len(stored_copy.MAGIC) + 10):
+        cut = tmp_path / f"cut{keep}"
+        cut.write_bytes(whole[:keep])
+        with pytest.raises(EOFError, match="is not a whole stored copy"):
+            stored_copy.read(cut)
+
+
+def test_reading_a_part_leaves_the_file_offset_alone(plain_registers, tmp_path):
+    """A forked child (accepted_tables writes in children) shares the open file and its offset
+    with the run: a read takes its place without moving it."""
+    got = stored_copy.read(_written(plain_registers["hubs"], tmp_path / "hubs"))
+    at = os.lseek(got._fh.fileno(), 0, os.SEEK_CUR)
+    got.column("_row")
+    assert os.lseek(got._fh.fileno(), 0, os.SEEK_CUR) == at
