@@ -39,6 +39,7 @@ from data_contracts.errors import SansheError
 from data_contracts.forked import become_child, can_fork
 
 from . import stored_copy
+from .state_files import write_text_whole
 
 #: at most this many writers of stored copies alive at once (each holds pages of the run's
 #: memory, see StoredHandOverIOManager); a further output waits for the oldest to end
@@ -164,7 +165,7 @@ class StoredHandOverIOManager(HandOverIOManager):
         path.unlink(missing_ok=True)  # a write that fails never leaves a stale copy to trust
         # which run made the copy about to be written: a copy there is always this write's (the
         # earlier one is gone), so its run is this one for as long as it exists (`origin`)
-        _made_by(path).write_text(context.run_id, encoding="utf-8")
+        write_text_whole(_made_by(path), context.run_id)
         self.made[key] = context.run_id
         if self.fork and can_fork():
             for done in [k for k, w in self.writers.items() if not w.process.is_alive()]:

@@ -23,8 +23,14 @@ def write_state(path: Path, state: dict) -> None:
     """Replace `path` with `state` as JSON (keys sorted, so the same state gives the same bytes),
     by way of a partial file beside it renamed into place. Raises OSError when it cannot be
     written; the old file, if any, is then as it was."""
+    write_text_whole(path, json.dumps(state, indent=1, sort_keys=True) + "\n")
+
+
+def write_text_whole(path: Path, text: str) -> None:
+    """Replace `path` with `text` (UTF-8) by way of a partial file beside it renamed into place:
+    the old file or the new one, never a torn one. Raises OSError when it cannot be written."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(json.dumps(state, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    partial.write_text(text, encoding="utf-8")
     os.replace(partial, path)
