@@ -85,14 +85,37 @@ QUERY_BOUNDS = {
 STAGE_ORDER = ["read", "contract checks", "resolution", "great expectations", "reports", "graph load", "other"]
 
 
-def _same_day_peaks(big: dict) -> list[tuple[str, int]]:
-    """(commit, peak bytes) of every pipeline results file of `big`'s scale and date, in file order."""
+def _same_day(big: dict) -> list[dict]:
+    """Every pipeline results file of `big`'s scale and date, in file order (`big` among them)."""
     out = []
     for path in sorted(RESULTS.glob("*.json")):
         r = json.loads(path.read_text(encoding="utf-8"))
         if r.get("kind", "pipeline") == "pipeline" and r["scale"] == big["scale"] and r["date"] == big["date"]:
-            out.append((r["commit"], r["full_run"]["peak_rss_bytes"]))
+            out.append(r)
     return out
+
+
+def _same_day_peaks(big: dict) -> list[tuple[str, int]]:
+    """(commit, peak bytes) of every pipeline results file of `big`'s scale and date, in file order."""
+    return [(r["commit"], r["full_run"]["peak_rss_bytes"]) for r in _same_day(big)]
+
+
+def _same_day_changes(big: dict) -> str:
+    """The 1% change of each results file of `big`'s scale and date, with its full run, when there
+    is more than one: the share moves with both (the machine's speed varies within a day)."""
+    runs = [r for r in _same_day(big) if r.get("incremental")]
+    if len(runs) < 2:
+        return ""
+    return (
+        f" {big['scale'].capitalize()} runs of the same day kept in benchmarks/results, each a ratio within "
+        "one run: "
+        + ", ".join(
+            f"{r['incremental']['seconds']:.1f} s of a {r['full_run']['seconds']:.1f} s full run "
+            f"= {r['incremental']['share_of_full_run']:.1%} (`{r['commit']}`)"
+            for r in runs
+        )
+        + "."
+    )
 
 
 def latest(kind: str = "pipeline") -> list[dict]:
@@ -286,7 +309,8 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
             "in a copy of the store)."
             if inc_load is not None
             else f"; the full run's graph load takes {load:.0f} s."
-        ),
+        )
+        + _same_day_changes(big),
     ]
     if inc.get("steps"):
         out += [
