@@ -164,15 +164,15 @@ def test_a_copy_not_written_is_removed_and_sanshe_run_says_so_in_one_line(sample
     shutil.copytree(sample_run[0].output_dir / "dagster_storage", out / "dagster_storage")  # an earlier run's
     before = sorted(p.name for p in (out / "dagster_storage").iterdir())
     assert "projects_resolved" in before
-    real = pickle.dump
+    real = stored_copy.write
 
-    def full_disk(obj, fh, *args, **kwargs):
+    def full_disk(obj, fh):  # the disk fills while the projects' copy is written
         if Path(getattr(fh, "name", "")).name == ".projects_resolved.partial":
             fh.write(b"half a register")
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return real(obj, fh, *args, **kwargs)
+        return real(obj, fh)
 
-    monkeypatch.setattr(pickle, "dump", full_disk)
+    monkeypatch.setattr(stored_copy, "write", full_disk)
     monkeypatch.setenv("SANSHE_WORKERS", "2")
     monkeypatch.setenv("SANSHE_GRAPH", "embedded")
     code = main(["run", "--source", str(SAMPLE_DIR), "--output", str(out)])

@@ -58,9 +58,7 @@ def test_each_register_reads_back_equal_a_part_at_a_time(plain_registers, tmp_pa
         assert "accepted" not in vars(got) and "history" not in vars(got)
         # its columns and one column, its current rows of some columns: no rows read
         assert list(got.accepted_columns()) == list(want.accepted.columns)
-        pd.testing.assert_series_equal(
-            got.column("_file"), want.accepted["_file"].reset_index(drop=True), check_exact=True
-        )
+        pd.testing.assert_series_equal(got.column("_file"), want.accepted["_file"], check_exact=True)
         model = CONTRACTS[name]
         some = [*model.key, "_file"]
         pd.testing.assert_frame_equal(got.current(model, some), want.current(model)[some], check_exact=True)
@@ -119,6 +117,52 @@ def test_a_cut_copy_is_an_error_never_a_shorter_register(plain_registers, tmp_pa
         cut.write_bytes(whole[:keep])
         with pytest.raises(EOFError, match="is not a whole stored copy"):
             stored_copy.read(cut)
+
+
+def test_a_damaged_copy_is_an_error_never_another_register(plain_registers, tmp_path):
+    """A byte changed anywhere after the first line is caught by the CRC-32 of the part it is in
+    (or of the header), when that part is read."""
+    whole = _written(plain_registers["hubs"], tmp_path / "whole").read_bytes()
+    step = max(1, (len(whole) - len(stored_copy.MAGIC)) // 40)
+    for at in range(len(stored_copy.MAGIC), len(whole) - len(stored_copy.END), step):
+        damaged = tmp_path / f"damaged{at}"
+        damaged.write_bytes(whole[:at] + bytes([whole[at] ^ 0x01]) + whole[at + 1 :])
+        with pytest.raises((pickle.UnpicklingError, EOFError), match="stored|damaged|ends before"):
+            got = stored_copy.read(damaged)
+            got.accepted  # noqa: B018 (reading is the point)
+            got.history  # noqa: B018
+
+
+def test_a_copy_of_another_layout_version_says_so(tmp_path):
+    other = tmp_path / "other"
+    other.write_bytes(b"sanshe stored register 1\n" + b"\x00" * 64)
+    with pytest.raises(pickle.UnpicklingError, match="another version of sanshe: run the job once"):
+        stored_copy.read(other)
+
+
+def test_a_part_that_fails_to_unpickle_is_never_a_missing_attribute(plain_registers, tmp_path, monkeypatch):
+    """pickle's "Can't get attribute" (a library changed between runs) is an AttributeError: out
+    of `__getattr__` it would read as "no such field" (hasattr False, getattr's default)."""
+    got = stored_copy.read(_written(plain_registers["hubs"], tmp_path / "hubs"))
+
+    def fails(data):
+        raise AttributeError("Can't get attribute 'Gone' on <module 'pandas'>")
+
+    monkeypatch.setattr(stored_copy.pickle, "loads", fails)
+    with pytest.raises(pickle.UnpicklingError, match="could not be read back"):
+        got.accepted  # noqa: B018
+    with pytest.raises(pickle.UnpicklingError):
+        hasattr(got, "history")
+
+
+def test_a_column_read_alone_has_the_accepted_rows_index(plain_registers, tmp_path):
+    hubs = plain_registers["hubs"]
+    shuffled = hubs.accepted.set_axis(pd.Index([f"r{i % 7}" for i in range(len(hubs.accepted))], name="row"))
+    got = stored_copy.read(_written(dataclasses.replace(hubs, accepted=shuffled), tmp_path / "hubs"))
+    pd.testing.assert_series_equal(got.column("_file"), shuffled["_file"], check_exact=True)
+    assert "accepted" not in vars(got)
+    pd.testing.assert_frame_equal(got.accepted, shuffled, check_exact=True)
+    pd.testing.assert_series_equal(got.column("_file"), shuffled["_file"], check_exact=True)
 
 
 def test_reading_a_part_leaves_the_file_offset_alone(plain_registers, tmp_path):

@@ -10,9 +10,11 @@ every other part when first used, and one column alone by `RegisterResult.column
 
 Layout (all pickles at HIGHEST_PROTOCOL): MAGIC, then one pickle per column of `accepted` in
 order, the index of `accepted`, the `history` dict, the header (every other field, the columns
-with where each pickle starts and ends, the index's and the histories' places, the frame's
-attrs), the header's place (8 bytes little-endian) and last END: a copy without it is not
-whole, and `read` raises EOFError. Anything else stored (not a RegisterResult) is one pickle,
+with each pickle's place: start, size and CRC-32; the index's and the histories' places, the
+frame's attrs), the header's place (`_TRAILER`) and last END. A copy without END is not whole
+(`read` raises EOFError); a part whose bytes are not the ones written (its CRC-32), or a column
+of another length than the index, raises pickle.UnpicklingError when read, as does a copy of
+another version of this layout. Anything else stored (not a RegisterResult) is one pickle,
 as are copies written before this layout (no MAGIC): `read` returns them unpickled whole.
 """
 
@@ -24,6 +26,7 @@ import pickle
 import struct
 import threading
 import weakref
+import zlib
 from pathlib import Path
 from typing import IO, Any
 
@@ -32,10 +35,13 @@ import pandas as pd
 from .collector import collector_paused
 from .register import RegisterResult
 
-MAGIC = b"sanshe stored register 1\n"
+MAGIC = b"sanshe stored register 2\n"
+#: how every layout of this kind starts, whatever its version
+_KIND = b"sanshe stored register "
 #: the last bytes of a whole copy: a copy cut short (a disk that filled, a copy by hand) lacks them
 END = b"\nend of sanshe stored register\n"
-_PLACE = struct.Struct("<Q")
+#: the header's place, size and CRC-32, just before END
+_TRAILER = struct.Struct("<QQI")
 #: the fields read only when first used; every other field is in the header
 _LAZY = ("accepted", "history")
 
@@ -49,10 +55,11 @@ def write(obj: object, fh: IO[bytes]) -> None:
         return
     fh.write(MAGIC)
 
-    def put(value: object) -> tuple[int, int]:
+    def put(value: object) -> Place:
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         start = fh.tell()
-        pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        return start, fh.tell() - start
+        fh.write(data)
+        return start, len(data), zlib.crc32(data)
 
     frame = obj.accepted
     # a column alone needs unique names; a frame without them is stored whole (never so far:
@@ -68,9 +75,7 @@ def write(obj: object, fh: IO[bytes]) -> None:
         "history": put(obj.history),
         "attrs": frame.attrs,
     }
-    at = fh.tell()
-    pickle.dump(header, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    fh.write(_PLACE.pack(at) + END)
+    fh.write(_TRAILER.pack(*put(header)) + END)
 
 
 def read(path: Path) -> object:
@@ -79,23 +84,51 @@ def read(path: Path) -> object:
     pickle.UnpicklingError or EOFError when it is not whole."""
     fh = path.open("rb")
     try:
-        if fh.read(len(MAGIC)) != MAGIC:
+        start = fh.read(len(MAGIC))
+        if not start.startswith(_KIND):
             fh.seek(0)
             # the collector paused: unpickling a register makes millions of objects (a list per
             # cell of the projects' list columns), and each collection of the oldest generation
             # walks all of them again (the national registers took 6.9 s with it, 5.0 s without)
-            with collector_paused():
+            with fh, collector_paused():
                 return pickle.load(fh)
+        if start != MAGIC:
+            raise pickle.UnpicklingError(f"{path.name} was stored by another version of sanshe: {AGAIN}")
         size = fh.seek(0, os.SEEK_END)
-        tail = _PLACE.size + len(END)
+        tail = _TRAILER.size + len(END)
         if size < len(MAGIC) + tail or _read_at(fh, size - len(END), len(END)) != END:
-            raise EOFError(f"{path.name} is not a whole stored copy: it ends before its last part")
-        (at,) = _PLACE.unpack(_read_at(fh, size - tail, _PLACE.size))
-        header = pickle.loads(_read_at(fh, at, size - tail - at))
+            raise EOFError(f"{path.name} is not a whole stored copy, it ends before its last part: {AGAIN}")
+        at, length, crc = _TRAILER.unpack(_read_at(fh, size - tail, _TRAILER.size))
+        if at + length != size - tail:
+            raise pickle.UnpicklingError(f"{path.name} is damaged (its header is not where it says): {AGAIN}")
+        header = _loaded(fh, (at, length, crc))
     except BaseException:
         fh.close()
         raise
     return StoredRegister._of(fh, header)
+
+
+#: what to do about a stored copy that cannot be read back
+AGAIN = "run the job once (sanshe run) to store it again"
+
+#: where a part of a copy starts, its size in bytes, and its CRC-32
+Place = tuple[int, int, int]
+
+
+def _loaded(fh: IO[bytes], place: Place) -> Any:
+    """The part of the copy `fh` at `place`, unpickled with the collector paused. Raises
+    pickle.UnpicklingError when its bytes are not the ones written (CRC-32), EOFError when the
+    file ends before it does."""
+    start, size, crc = place
+    data = _read_at(fh, start, size)
+    if zlib.crc32(data) != crc:
+        raise pickle.UnpicklingError(f"{_name(fh)} is damaged (a part's checksum differs): {AGAIN}")
+    with collector_paused():
+        return pickle.loads(data)
+
+
+def _name(fh: IO[bytes]) -> str:
+    return Path(str(getattr(fh, "name", "stored copy"))).name
 
 
 class StoredRegister(RegisterResult):
@@ -128,7 +161,14 @@ class StoredRegister(RegisterResult):
             raise AttributeError(name)
         with self._lock:
             if name not in self.__dict__:
-                value = self._frame() if name == "accepted" else self._part(self._header["history"])
+                try:
+                    value = self._frame() if name == "accepted" else self._part(self._header["history"])
+                except (EOFError, pickle.UnpicklingError):
+                    raise
+                except Exception as err:  # never an AttributeError, which would read as "no such field"
+                    raise pickle.UnpicklingError(
+                        f"{_name(self._fh)}: its {name} could not be read back ({type(err).__name__}): {AGAIN}"
+                    ) from err
                 object.__setattr__(self, name, value)
                 if all(n in self.__dict__ for n in _LAZY):
                     self._fh.close()
@@ -140,12 +180,14 @@ class StoredRegister(RegisterResult):
             return self.accepted[name]
         with self._lock:
             if "accepted" not in self.__dict__:
+                places = dict(self._header["columns"])
+                if name not in places:
+                    raise KeyError(name)
+                index = self._index()
                 if name not in self._columns:
-                    place = dict(self._header["columns"]).get(name)
-                    if place is None:
-                        raise KeyError(name)
-                    self._columns[name] = self._part(place)
-                return self._columns[name]
+                    self._columns[name] = self._sized(self._part(places[name]), len(index))
+                # as `accepted[name]` gives it: the accepted rows' own index
+                return self._columns[name].set_axis(index)
         return self.accepted[name]
 
     def accepted_columns(self) -> pd.Index:
@@ -158,9 +200,10 @@ class StoredRegister(RegisterResult):
         header = self._header
         if header["columns"] is None:  # stored whole
             return self._part(header["index"])
-        index = self._part(header["index"])
+        index = self._index()
         parts = [
-            self._columns.get(name) if name in self._columns else self._part(place) for name, place in header["columns"]
+            self._columns[name] if name in self._columns else self._sized(self._part(place), len(index))
+            for name, place in header["columns"]
         ]
         frame = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=range(len(index)))
         frame.columns = header["column_index"]
@@ -168,11 +211,19 @@ class StoredRegister(RegisterResult):
         frame.attrs = header["attrs"]
         return frame
 
-    def _part(self, place: tuple[int, int]) -> Any:
-        start, size = place
-        data = _read_at(self._fh, start, size)
-        with collector_paused():
-            return pickle.loads(data)
+    def _index(self) -> pd.Index:
+        """The accepted rows' index (read once; the caller holds the lock)."""
+        if "_row_index" not in self.__dict__:
+            object.__setattr__(self, "_row_index", self._part(self._header["index"]))
+        return self.__dict__["_row_index"]
+
+    def _sized(self, col: pd.Series, rows: int) -> pd.Series:
+        if len(col) != rows:
+            raise pickle.UnpicklingError(f"{_name(self._fh)} is damaged (a column of another length): {AGAIN}")
+        return col
+
+    def _part(self, place: Place) -> Any:
+        return _loaded(self._fh, place)
 
 
 def _read_at(fh: IO[bytes], start: int, size: int) -> bytes:
@@ -186,7 +237,7 @@ def _read_at(fh: IO[bytes], start: int, size: int) -> bytes:
             fh.seek(start + done)
             chunk = fh.read(size - done)
         if not chunk:
-            raise EOFError(f"{getattr(fh, 'name', 'stored copy')} ends before its parts do")
+            raise EOFError(f"{_name(fh)} ends before its parts do: {AGAIN}")
         chunks.append(chunk)
         done += len(chunk)
     return b"".join(chunks) if len(chunks) != 1 else chunks[0]
