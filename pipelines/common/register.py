@@ -101,21 +101,20 @@ class RegisterResult:
         columns, read alone (`column`: a stored copy reads no other); `at`, the rows'
         `current_positions` when the caller has them. Raises KeyError for a column it lacks."""
         at = self.current_positions(model) if at is None else at
-        frame = (
-            self.accepted
-            if columns is None
-            else pd.DataFrame({c: self.column(c).reset_index(drop=True) for c in columns})
-        )
+        frame = self.accepted if columns is None else self._columns_alone(columns)
         return frame.iloc[at].reset_index(drop=True)
 
     def current_positions(self, model: type[Contract]) -> np.ndarray:
         """Where `current`'s rows are among the accepted rows (int64 positions, in `current`'s
         order), found from the key and snapshot columns alone."""
         order = ["_asof", "_file", "_row"]
-        names = list(dict.fromkeys([*order, *model.key]))
-        frame = pd.DataFrame({c: self.column(c).reset_index(drop=True) for c in names})
+        frame = self._columns_alone(list(dict.fromkeys([*order, *model.key])))
         kept = frame.sort_values(order, kind="stable").drop_duplicates(list(model.key), keep="last")
         return kept.index.to_numpy(dtype=np.int64)
+
+    def _columns_alone(self, names: list[str]) -> pd.DataFrame:
+        """The accepted rows' columns `names`, each read by `column`, index 0..n-1."""
+        return pd.DataFrame({c: self.column(c).reset_index(drop=True) for c in names})
 
 
 def read_register(source_dir: Path, model: type[Contract], snapshot: dt.date) -> dict[str, FileRead]:

@@ -17,8 +17,10 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -658,9 +660,6 @@ def _in_slices(table: pa.Table, indices: pa.Array | None, rows: int) -> Iterator
     if indices is None:
         yield from (pa.Table.from_batches([b]) for b in table.to_batches(rows))
         return
-    from concurrent.futures import ThreadPoolExecutor
-    from itertools import islice
-
     starts = iter(range(0, len(indices), rows))
     with ThreadPoolExecutor(2, thread_name_prefix="export-take") as pool:
         ahead = [pool.submit(table.take, indices.slice(start, rows)) for start in islice(starts, 2)]

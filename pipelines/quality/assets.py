@@ -136,8 +136,6 @@ def accounting(registers: dict[str, RegisterResult], unclaimed: dict[str, str] |
                     f"(本登记表没有文件，未读到任何行：请将文件放入 {where})",
                 }
             )
-        # one column, not the rows: a partial run reads no more of a register's stored copy
-        files = res.column("_file") if res.rows_per_file else pd.Series(dtype=object)
         for part, read in sorted(res.rows_per_file.items()):
             unknown = res.unknown_columns.get(part)
             mine = errors[errors["file"] == part]
@@ -156,7 +154,8 @@ def accounting(registers: dict[str, RegisterResult], unclaimed: dict[str, str] |
                     "sheet": sheet,
                     "format": res.formats.get(part, ""),
                     "rows_read": read,
-                    "rows_accepted": int((files == part).sum()),
+                    # one column, not the rows: a partial run reads no more of a stored copy
+                    "rows_accepted": int((res.column("_file") == part).sum()),
                     "rows_quarantined": len(mine[["file", "row"]].drop_duplicates()),
                     "warnings": int((warnings["file"] == part).sum()),
                     "note": "; ".join(n for n in notes if n),
