@@ -109,7 +109,7 @@ def read(path: Path) -> object:
 
 
 #: what to do about a stored copy that cannot be read back
-AGAIN = "run the job once (sanshe run) to store it again"
+AGAIN = "run the job once (sanshe run) to store it again · 存储副本无法读回：请完整运行一次（sanshe run）以重新存储"
 
 #: where a part of a copy starts, its size in bytes, and its CRC-32
 Place = tuple[int, int, int]
