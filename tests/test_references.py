@@ -131,3 +131,39 @@ def test_keys_as_a_text_column_or_a_set_find_the_same_unknowns():
     pd.testing.assert_series_equal(
         is_known(frame["served_communities"], column), is_known(frame["served_communities"], set(codes[:40]))
     )
+
+
+def _known_by_hand(cell, known: set[str]):
+    """The rule `is_known` keeps, cell by cell in Python: the oracle of the column-wise look-up."""
+    if isinstance(cell, list):
+        return all(isinstance(v, str) and v in known for v in cell)
+    if cell is None or (isinstance(cell, float) and np.isnan(cell)) or cell == "":
+        return None
+    return cell in known
+
+
+@pytest.mark.parametrize("texts", [False, True])
+def test_a_column_of_lists_is_judged_as_cell_by_cell(texts):
+    """A column whose every cell is a list or nothing is looked up as an Arrow list at once;
+    one text cell among them sends it the way of mixed columns. Both give what a look-up of
+    each cell in Python gives."""
+    rng = np.random.default_rng(11 + texts)
+    codes = [f"C{i:02d}" for i in range(30)]
+    known = set(codes[:20])
+    cells: list = []
+    for _ in range(500):
+        pick = rng.integers(0, 5)
+        if pick == 0:
+            cells.append(None)
+        elif pick == 1:
+            cells.append(np.nan)
+        else:
+            cells.append([str(c) for c in rng.choice(codes, rng.integers(0, 4))])
+    if texts:
+        cells[7], cells[300] = "C01", "C29"
+    values = pd.Series(cells, dtype=object)
+    want = [_known_by_hand(c, known) for c in cells]
+    assert is_known(values, known).tolist() == want
+    assert is_known(values, pd.Series(sorted(known), dtype="str")).tolist() == want
+    assert _suspects(values, _value_set(known)) == [i for i, w in enumerate(want) if w is False]
+    assert want.count(False) > 50 and want.count(True) > 50 and want.count(None) > 50

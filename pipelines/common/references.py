@@ -58,7 +58,11 @@ def _suspects(col: pd.Series, value_set: pa.Array, is_list: np.ndarray | None = 
     are looked up a column at a time by pyarrow (a national register has a million rows,
     nearly all of them fine), against one Arrow copy of the keys (`_value_set`). `is_list`:
     `_lists(col)`, when the caller has it already."""
-    is_list = _lists(col) if is_list is None else is_list
+    if is_list is None:
+        lists = _as_lists(col)
+        if lists is not None:  # a list or nothing in every cell
+            return np.flatnonzero(_unknown_items(lists, value_set)).tolist()
+        is_list = _lists(col)
     suspect = np.zeros(len(col), bool)
     single = col[~is_list]
     found = _found(_arrow_text(single), value_set)
@@ -71,10 +75,34 @@ def _suspects(col: pd.Series, value_set: pa.Array, is_list: np.ndarray | None = 
             present = _present(cells, value_set)
             suspect[is_list] = [any(not (isinstance(v, str) and v in present) for v in values) for values in cells]
         else:
-            missing = ~_found(pc.list_flatten(lists), value_set)
-            parents = pc.list_parent_indices(lists).to_numpy()
-            suspect[is_list] = np.bincount(parents[missing], minlength=len(lists)) > 0
+            suspect[is_list] = _unknown_items(lists, value_set)
     return np.flatnonzero(suspect).tolist()
+
+
+def _unknown_items(lists: pa.ListArray, value_set: pa.Array) -> np.ndarray:
+    """Per list: whether an item of it is not in `value_set` (a missing list has none)."""
+    missing = ~_found(pc.list_flatten(lists), value_set)
+    parents = pc.list_parent_indices(lists).to_numpy()
+    return np.bincount(parents[missing], minlength=len(lists)) > 0
+
+
+def _as_lists(col: pd.Series) -> pa.ListArray | None:
+    """The column as an Arrow list of text, missing cells null, when every cell holding a value
+    holds a list of text (what a contract's list field holds); None otherwise: a text cell
+    among them, an item that is not text, no list at all. pyarrow judges the cells in C++,
+    where `_lists` asks Python of each (the national projects' two list references took 1.1 s
+    of their suite's `is_known` that way, 0.6 s this way)."""
+    if col.dtype != object or not len(col):
+        return None
+    try:  # types inferred, not imposed: imposed, a text cell would pass as a list of its letters
+        lists = pa.array(col.to_numpy(dtype=object), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):  # lists mixed with text
+        return None
+    if not pa.types.is_list(lists.type) or not (
+        pa.types.is_string(lists.type.value_type) or pa.types.is_null(lists.type.value_type)
+    ):
+        return None
+    return lists.cast(pa.list_(pa.string()))
 
 
 def is_known(values: pd.Series, keys: Iterable[str]) -> pd.Series:
@@ -82,6 +110,10 @@ def is_known(values: pd.Series, keys: Iterable[str]) -> pd.Series:
     column, or any collection of text), False where it is not, None where there is no value
     (empty or missing). Object dtype, `values`' index."""
     out = pd.Series(True, index=values.index, dtype=object)
+    lists = _as_lists(values)
+    if lists is not None:  # a list or nothing in every cell
+        out.iloc[np.flatnonzero(_unknown_items(lists, _value_set(keys)))] = False
+        return out.where(~pd.Series(lists.is_null().to_numpy(zero_copy_only=False), index=values.index), None)
     # which cells are lists, found once: a Python call per cell (0.85 s of the national projects
     # suite's 5.2 s for each time it was asked)
     is_list = _lists(values)
