@@ -324,14 +324,17 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
             "step digests only the inputs of the registers the run made"
             + (f", here {', '.join(f'`{n}`' for n in inc_digested)}" if inc_digested else "")
             + " (the others' digests are kept with the run that made them), makes the current rows only of the "
-            "registers the parts it builds read, copies the store file on a thread while those parts are "
+            "registers the parts it builds read (where each key's current row is, the copy holds: found by the "
+            "child that wrote it), copies the store file on a thread while those parts are "
             "built, and sets the changed rows of a node table whose keys did not change in place (its "
             "relationships stay)"
             + (f": {', '.join(f'{n:,} `{k}` rows' for k, n in inc_updated.items())}" if inc_updated else "")
             + ". What is left for a 1% change: the changed register is read, checked, resolved and validated "
             "whole rather than its changed rows (its raw and validated rows hold personal data and are never "
             "stored, so there are no earlier rows to compare them with); the parts reading the changed "
-            "register are built whole; and the store reads the changed node tables back to compare them."
+            "register are built whole; and the store reads the changed node tables back to compare them (read "
+            "on a thread while the parts are built, it slowed the build as much: ladybug hands a result over "
+            "as Arrow holding Python's lock)."
         ]
     exports = {n: q["export"] for n, q in big["queries"].items() if q.get("export")}
     floor_rate = big["targets"].get("export_rows_per_second_min")

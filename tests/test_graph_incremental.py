@@ -563,7 +563,7 @@ def test_a_partial_load_reads_of_the_unchanged_stored_registers_only_the_columns
     """The inbox sensor's partial run hands the graph step every unchanged register as read from
     its stored copy (pipelines/common/stored_copy.py). After a change of the evaluations, the
     evaluations part looks up the projects' providers and award days and the organisations'
-    codes: those columns are read, no register's rows, and the graph is a full rebuild's."""
+    codes: those columns alone are read, no register's rows, and the graph is a full rebuild's."""
     s = schema()
     kept_at = tmp_path / "storage" / "graph_input_digests.json"
     first = dict.fromkeys(sample_registers, "run-1")
@@ -579,8 +579,9 @@ def test_a_partial_load_reads_of_the_unchanged_stored_registers_only_the_columns
     assert mine.last_load["parts"] == ["evaluations"]
     read_whole = sorted(name for name, reg in fresh.items() if "accepted" in vars(reg))
     assert read_whole == []
-    assert sorted(fresh["projects"]._columns) == ["_asof", "_file", "_row", "award_date", "project_id", "provider_uscc"]
-    assert sorted(fresh["organisations"]._columns) == ["_asof", "_file", "_row", "uscc"]
+    # where each key's current row is, the copy holds: no key or snapshot column is read for it
+    assert sorted(fresh["projects"]._columns) == ["award_date", "project_id", "provider_uscc"]
+    assert sorted(fresh["organisations"]._columns) == ["uscc"]
     full = EmbeddedGraphStore(tmp_path / "full" / "graph.lbug")
     load(full, GraphInput.of({**sample_registers, "evaluations": changed["evaluations"]}, DATASET_OF_SAMPLE), s)
     assert mine.fingerprint() == full.fingerprint()

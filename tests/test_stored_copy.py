@@ -129,8 +129,51 @@ def test_a_damaged_copy_is_an_error_never_another_register(plain_registers, tmp_
         damaged.write_bytes(whole[:at] + bytes([whole[at] ^ 0x01]) + whole[at + 1 :])
         with pytest.raises((pickle.UnpicklingError, EOFError), match="stored|damaged|ends before"):
             got = stored_copy.read(damaged)
+            got.current_positions(CONTRACTS["hubs"])  # read from the copy while its file is open
             got.accepted  # noqa: B018 (reading is the point)
             got.history  # noqa: B018
+
+
+def test_current_positions_are_read_from_the_copy_and_equal_those_found_again(plain_registers, tmp_path, monkeypatch):
+    """The positions stored with a copy are the ones the key columns give (the oracle: found
+    again from the register read back whole); read, they spare the partial run finding them,
+    so no key column is read for them."""
+    for name, want in plain_registers.items():
+        model = CONTRACTS[name]
+        got = stored_copy.read(_written(want, tmp_path / name))
+        at = got.current_positions(model)
+        assert got._columns == {}  # no column read to find them
+        truth = RegisterResult.current_positions(got, model)  # found from the columns, as before
+        assert at.dtype == truth.dtype and (at == truth).all(), name
+        pd.testing.assert_frame_equal(got.current(model), want.current(model), check_exact=True)
+
+
+def test_current_positions_found_by_another_rule_or_key_are_found_again(plain_registers, tmp_path, monkeypatch):
+    from pipelines.common import register as register_module
+
+    want = plain_registers["projects"]
+    model = CONTRACTS["projects"]
+    monkeypatch.setattr(stored_copy, "CURRENT_RULE", ("another rule", "_asof", "_file", "_row"))
+    path = _written(want, tmp_path / "projects")
+    monkeypatch.undo()
+    got = stored_copy.read(path)
+    got.current_positions(model)
+    assert {"project_id", "_asof", "_file", "_row"} <= set(got._columns)  # found again from the columns
+    other_key = type("OtherKey", (model,), {"key": ("project_name",)})
+    assert (got.current_positions(other_key) == RegisterResult.current_positions(want, other_key)).all()
+    assert register_module.CURRENT_RULE[1:] == ("_asof", "_file", "_row")
+
+
+def test_a_register_of_no_rows_or_of_no_contract_stores_what_it_can(plain_registers, tmp_path):
+    hubs = plain_registers["hubs"]
+    empty = dataclasses.replace(hubs, accepted=hubs.accepted.iloc[:0])
+    got = stored_copy.read(_written(empty, tmp_path / "empty"))
+    assert len(got.current_positions(CONTRACTS["hubs"])) == 0
+    _same(got, empty)
+    unknown = dataclasses.replace(hubs, register="not a register")
+    got = stored_copy.read(_written(unknown, tmp_path / "unknown"))
+    assert got._header["current"] is None
+    _same(got, unknown)
 
 
 def test_a_copy_of_another_layout_version_says_so(tmp_path):

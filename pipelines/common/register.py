@@ -22,6 +22,13 @@ from .readers import FileRead, file_asof, read_path
 __all__ = ["FileRead", "RegisterResult", "read_register"]
 
 
+#: how `current_positions` picks a key's current row: the last in this order. A stored copy
+#: keeps its register's positions with the rule and key they were found by, and they are taken
+#: only while both are the same (stored_copy.py): a change of how the row is picked must change
+#: this value.
+CURRENT_RULE = ("last of", "_asof", "_file", "_row")
+
+
 @dataclass(frozen=True)
 class RegisterResult:
     register: str
@@ -106,8 +113,8 @@ class RegisterResult:
 
     def current_positions(self, model: type[Contract]) -> np.ndarray:
         """Where `current`'s rows are among the accepted rows (int64 positions, in `current`'s
-        order), found from the key and snapshot columns alone."""
-        order = ["_asof", "_file", "_row"]
+        order), found from the key and snapshot columns alone (CURRENT_RULE)."""
+        order = list(CURRENT_RULE[1:])
         frame = self._columns_alone(list(dict.fromkeys([*order, *model.key])))
         kept = frame.sort_values(order, kind="stable").drop_duplicates(list(model.key), keep="last")
         return kept.index.to_numpy(dtype=np.int64)
