@@ -301,8 +301,15 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
     inc_updated = inc.get("graph_load", {}).get("rows_updated", {})
     out += [
         "",
-        f"The incremental run ({inc['seconds']:.0f} s, {inc['share_of_full_run']:.0%} of the full run) re-reads "
-        "and re-checks only the changed register"
+        f"The incremental run ({inc['seconds']:.0f} s, {inc['share_of_full_run']:.0%} of the full run"
+        + (
+            f"; the median of {len(inc['runs'])} changes of 1% made one after another, "
+            + ", ".join(f"{s:.1f} s" for s in inc["runs"])
+            + ", the process's query reader closed first"
+            if len(inc.get("runs", [])) > 1
+            else ""
+        )
+        + ") re-reads and re-checks only the changed register"
         + (
             f"; its graph step took {inc_load:.0f} s against the full run's {load:.0f} s (only the parts of the "
             "graph whose inputs changed are built, and only the tables whose digest changed are loaded again, "

@@ -301,8 +301,9 @@ def parameter_plans(store, queries: dict, work: Path) -> dict:
     return out
 
 
-def change_one_percent(path: Path) -> int:
-    """Change the score of every 100th evaluation (grade kept consistent): 1% of that register."""
+def change_one_percent(path: Path, start: int = 1) -> int:
+    """Change the score of every 100th evaluation from data row `start` (grade kept consistent):
+    1% of that register."""
     import csv
 
     from data_contracts.enums import evaluation_grade_for
@@ -311,13 +312,51 @@ def change_one_percent(path: Path) -> int:
         rows = list(csv.reader(fh))
     score, grade = rows[0].index("评估得分"), rows[0].index("评估等级")
     changed = 0
-    for r in rows[1::100]:
+    for r in rows[start::100]:
         new = min(99.0, float(r[score]) + 0.5)
         r[score], r[grade] = f"{new:.1f}", evaluation_grade_for(new)
         changed += 1
     with path.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerows(rows)
     return changed
+
+
+#: 1% changes of the evaluations measured one after another (the median is reported): one run
+#: of the partial job varied by a third between runs minutes apart on the same machine
+INCREMENTAL_RUNS = 3
+
+
+def one_percent_change(settings, inbox: Path, start: int) -> dict:
+    """Change 1% of the evaluations (`change_one_percent` from row `start`), run what the inbox
+    sensor selects for it, and say how long it took (seconds), what it selected and how it
+    loaded the graph, with the seconds of each of its steps, slowest first. `settings`: the
+    full run's (pipelines.settings.Settings)."""
+    from pipelines.definitions import ASSETS
+    from pipelines.sensors import changed_inputs, inbox_digests, plan
+    from sanshe.progress import step_windows
+
+    before = inbox_digests(inbox)
+    changed_rows = change_one_percent(inbox / "evaluations" / "evaluations.csv", start)
+    changed = changed_inputs(inbox_digests(inbox), before)
+    selection = plan(changed, ASSETS)
+    result, instance, seconds = run_job(settings, selection)
+    windows = step_windows(instance, result.run_id)
+    # how the partial run loaded the graph: whole, or only the tables that changed
+    meta = result.asset_materializations_for_node("graph")[0].metadata
+    return {
+        "changed": changed,
+        "changed_rows": changed_rows,
+        "assets": len(selection),
+        "seconds": seconds,
+        "graph_load": {
+            "mode": meta["load"].value,
+            "tables": meta["tables_reloaded"].value,
+            "rows_updated": meta["rows_updated"].value,
+            "parts_built": meta["parts_built"].value,
+            "inputs_digested": meta["inputs_digested"].value,
+        },
+        "steps": {k: round(b - a, 3) for k, (a, b) in sorted(windows.items(), key=lambda kv: kv[1][0] - kv[1][1])},
+    }
 
 
 def main() -> int:
@@ -333,7 +372,6 @@ def main() -> int:
     from benchmarks.results_file import commit, machine, scale_inputs, write_results
     from pipelines.graph.dump import tables_from_dump
     from pipelines.graph.store import EmbeddedGraphStore
-    from pipelines.sensors import changed_inputs, inbox_digests, plan
     from pipelines.settings import Settings
     from sanshe.generator.scale import SCALES
     from sanshe.progress import step_windows
@@ -378,29 +416,20 @@ def main() -> int:
             flush=True,
         )
 
-    before = inbox_digests(inbox)
-    changed_rows = change_one_percent(inbox / "evaluations" / "evaluations.csv")
-    changed = changed_inputs(inbox_digests(inbox), before)
-    from pipelines.definitions import ASSETS
-
-    selection = plan(changed, ASSETS)
-    inc_result, inc_instance, incremental = run_job(settings, selection)
-    inc_windows = step_windows(inc_instance, inc_result.run_id)
-    # how the incremental run loaded the graph: whole, or only the tables that changed
-    meta = inc_result.asset_materializations_for_node("graph")[0].metadata
-    graph_load = {
-        "mode": meta["load"].value,
-        "tables": meta["tables_reloaded"].value,
-        "rows_updated": meta["rows_updated"].value,
-        "parts_built": meta["parts_built"].value,
-        "inputs_digested": meta["inputs_digested"].value,
-    }
-    print(
-        f"incremental graph load: {graph_load['mode']}, tables copied again {', '.join(graph_load['tables']) or 'none'}, "
-        f"rows updated {graph_load['rows_updated'] or 'none'}",
-        flush=True,
-    )
-    print(f"incremental: {incremental:.1f} s for {changed_rows} changed evaluations ({', '.join(changed)})", flush=True)
+    # The sensor's partial run starts in a process of its own: this one's kept reader (its buffer
+    # pool filled by the queries above, up to READ_BUFFER_POOL_MAX) is closed first.
+    store.close()
+    changes = [one_percent_change(settings, inbox, start) for start in range(1, INCREMENTAL_RUNS + 1)]
+    for c in changes:
+        g = c["graph_load"]
+        print(
+            f"incremental: {c['seconds']:.1f} s for {c['changed_rows']} changed evaluations "
+            f"({', '.join(c['changed'])}); graph load {g['mode']}, tables copied again "
+            f"{', '.join(g['tables']) or 'none'}, rows updated {g['rows_updated'] or 'none'}",
+            flush=True,
+        )
+    # the median run, with its steps; every run's time is kept beside it
+    inc = sorted(changes, key=lambda c: c["seconds"])[len(changes) // 2]
 
     today = dt.date.today().isoformat()
     out = {
@@ -426,15 +455,10 @@ def main() -> int:
         "export_floor": ex_floor,
         "export_parameter_plans": plans,
         "incremental": {
-            "changed": changed,
-            "changed_rows": changed_rows,
-            "assets": len(selection),
-            "seconds": round(incremental, 3),
-            "share_of_full_run": round(incremental / full, 3),
-            "graph_load": graph_load,
-            "steps": {
-                k: round(b - a, 3) for k, (a, b) in sorted(inc_windows.items(), key=lambda kv: kv[1][0] - kv[1][1])
-            },
+            **inc,
+            "seconds": round(inc["seconds"], 3),
+            "share_of_full_run": round(inc["seconds"] / full, 3),
+            "runs": [round(c["seconds"], 3) for c in changes],
         },
         "targets": {
             "full_run_seconds_max": 150,  # issue #17 (issue #6 asked 300)
