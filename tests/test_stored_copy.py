@@ -159,6 +159,13 @@ def test_current_positions_found_by_another_rule_or_key_are_found_again(plain_re
     got = stored_copy.read(path)
     got.current_positions(model)
     assert {"project_id", "_asof", "_file", "_row"} <= set(got._columns)  # found again from the columns
+    # positions found by another version of the code finding them: found again too
+    monkeypatch.setattr(stored_copy, "_current_code", lambda: "another version of current_positions")
+    path = _written(want, tmp_path / "projects-other-code")
+    monkeypatch.undo()
+    got_other = stored_copy.read(path)
+    assert (got_other.current_positions(model) == RegisterResult.current_positions(want, model)).all()
+    assert {"project_id", "_asof", "_file", "_row"} <= set(got_other._columns)
     other_key = type("OtherKey", (model,), {"key": ("project_name",)})
     assert (got.current_positions(other_key) == RegisterResult.current_positions(want, other_key)).all()
     assert register_module.CURRENT_RULE[1:] == ("_asof", "_file", "_row")
@@ -174,6 +181,23 @@ def test_a_register_of_no_rows_or_of_no_contract_stores_what_it_can(plain_regist
     got = stored_copy.read(_written(unknown, tmp_path / "unknown"))
     assert got._header["current"] is None
     _same(got, unknown)
+
+
+def test_positions_that_cannot_be_found_never_cost_the_copy(plain_registers, tmp_path, monkeypatch):
+    """Finding the current positions is a saving for later runs: when it fails (a snapshot
+    column pandas cannot sort, say), the copy is written without them and found again there."""
+    hubs = plain_registers["hubs"]
+
+    def fails(self, model):
+        raise TypeError("'<' not supported between instances of 'datetime.date' and 'str'")
+
+    monkeypatch.setattr(RegisterResult, "current_positions", fails)
+    path = _written(hubs, tmp_path / "hubs")
+    monkeypatch.undo()
+    got = stored_copy.read(path)
+    assert got._header["current"] is None
+    assert (got.current_positions(CONTRACTS["hubs"]) == hubs.current_positions(CONTRACTS["hubs"])).all()
+    _same(got, hubs)
 
 
 def test_a_copy_of_another_layout_version_says_so(tmp_path):

@@ -89,9 +89,10 @@ def _unknown_items(lists: pa.ListArray, value_set: pa.Array) -> np.ndarray:
 def _as_lists(col: pd.Series) -> pa.ListArray | None:
     """The column as an Arrow list of text, missing cells null, when every cell holding a value
     holds a list of text (what a contract's list field holds); None otherwise: a text cell
-    among them, an item that is not text, no list at all. pyarrow judges the cells in C++,
-    where `_lists` asks Python of each (the national projects' two list references took 1.1 s
-    of their suite's `is_known` that way, 0.6 s this way)."""
+    among them, an item that is not text, no list at all. (pyarrow takes a tuple, a set or an
+    array for a list too, where the cell-by-cell way failed on them; contracts make lists only.)
+    pyarrow judges the cells in C++, where `_lists` asks Python of each (the national projects'
+    two list references took 1.1 s of their suite's `is_known` that way, 0.6 s this way)."""
     if col.dtype != object or not len(col):
         return None
     try:  # types inferred, not imposed: imposed, a text cell would pass as a list of its letters

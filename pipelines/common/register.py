@@ -23,9 +23,8 @@ __all__ = ["FileRead", "RegisterResult", "read_register"]
 
 
 #: how `current_positions` picks a key's current row: the last in this order. A stored copy
-#: keeps its register's positions with the rule and key they were found by, and they are taken
-#: only while both are the same (stored_copy.py): a change of how the row is picked must change
-#: this value.
+#: keeps its register's positions with the rule, the key and the code they were found by, and
+#: they are taken only while all three are the same (stored_copy.py).
 CURRENT_RULE = ("last of", "_asof", "_file", "_row")
 
 

@@ -9,11 +9,11 @@ a small header, each a pickle of its own, and read as a `StoredRegister`: the he
 every other part when first used, and one column alone by `RegisterResult.column`.
 
 Layout (all pickles at HIGHEST_PROTOCOL): MAGIC, then one pickle per column of `accepted` in
-order, the index of `accepted`, the `history` dict, the register's current positions
-(`RegisterResult.current_positions`, with the rule and key they were found by), the header
-(every other field, the columns with each pickle's place: start, size and CRC-32; the index's,
-the histories' and the positions' places, the frame's attrs), the header's place (`_TRAILER`)
-and last END. A copy without END is not whole
+order, the register's current positions (`RegisterResult.current_positions`; the header says
+by which rule, key and code they were found), the index of `accepted`, the `history` dict,
+the header (every other field, the columns with each pickle's place: start, size and CRC-32;
+the positions', the index's and the histories' places, the frame's attrs), the header's place
+(`_TRAILER`) and last END. A copy without END is not whole
 (`read` raises EOFError); a part whose bytes are not the ones written (its CRC-32), or a column
 of another length than the index, raises pickle.UnpicklingError when read, as does a copy of
 another version of this layout. Anything else stored (not a RegisterResult) is one pickle,
@@ -23,6 +23,9 @@ as are copies written before this layout (no MAGIC): `read` returns them unpickl
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
+import inspect
 import os
 import pickle
 import struct
@@ -79,7 +82,12 @@ def write(obj: object, fh: IO[bytes]) -> None:
     model = CONTRACTS.get(obj.register)
     current = None
     if model is not None and _keyed(model, frame):
-        current = (_current_by(model), put(obj.current_positions(model)))
+        try:
+            at = obj.current_positions(model)
+        except Exception:  # a saving for later runs, never a reason to lose the copy: found then
+            at = None
+        if at is not None:
+            current = (_current_by(model), put(at))
     header = {
         "fields": {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj) if f.name not in _LAZY},
         "current": current,
@@ -93,8 +101,21 @@ def write(obj: object, fh: IO[bytes]) -> None:
 
 
 def _current_by(model: type[Contract]) -> tuple:
-    """What a register's current positions were found by: the rule and the contract's key."""
-    return (CURRENT_RULE, tuple(model.key))
+    """What a register's current positions were found by: the rule, the contract's key and the
+    code finding them (`_current_code`)."""
+    return (CURRENT_RULE, tuple(model.key), _current_code())
+
+
+@functools.cache
+def _current_code() -> str:
+    """SHA-256 of the source of RegisterResult.current_positions and the pandas version: a copy
+    whose positions another version found them by is not trusted with them (they are found
+    again), without anyone having to remember to change CURRENT_RULE."""
+    try:
+        source = inspect.getsource(RegisterResult.current_positions)
+    except (OSError, TypeError):  # no source at hand: its bytecode changes with it too
+        source = RegisterResult.current_positions.__code__.co_code.hex()
+    return hashlib.sha256(f"{source}\0{pd.__version__}".encode()).hexdigest()
 
 
 def _keyed(model: type[Contract], frame: pd.DataFrame) -> bool:
@@ -230,8 +251,15 @@ class StoredRegister(RegisterResult):
             if self._fh.closed:
                 at = None
             else:
-                rows = len(self.__dict__["accepted"]) if "accepted" in self.__dict__ else len(self._index())
-                at = self._part(stored[1])
+                try:
+                    rows = len(self.__dict__["accepted"]) if "accepted" in self.__dict__ else len(self._index())
+                    at = self._part(stored[1])
+                except (EOFError, pickle.UnpicklingError):
+                    raise
+                except Exception as err:  # as `__getattr__` says it
+                    raise pickle.UnpicklingError(
+                        f"{_name(self._fh)}: its current rows could not be read back ({type(err).__name__}): {AGAIN}"
+                    ) from err
         if at is None:
             return super().current_positions(model)
         if not (isinstance(at, np.ndarray) and at.dtype == np.int64 and at.ndim == 1 and len(at) <= rows) or (
