@@ -100,6 +100,24 @@ def _same_day_peaks(big: dict) -> list[tuple[str, int]]:
     return [(r["commit"], r["full_run"]["peak_rss_bytes"]) for r in _same_day(big)]
 
 
+def _slowest_change(inc: dict) -> str:
+    """Where the slowest of the 1% changes spent more than the median one, step by step (from
+    `run_steps`), when the results file has them; "" otherwise."""
+    runs, steps = inc.get("runs") or [], inc.get("run_steps") or []
+    if len(runs) < 2 or len(steps) != len(runs):
+        return ""
+    at = max(range(len(runs)), key=lambda i: runs[i])
+    if runs[at] <= inc["seconds"]:
+        return ""
+    more = {k: v - inc["steps"].get(k, 0.0) for k, v in steps[at].items()}
+    named = [f"`{k}` +{d:.1f} s" for k, d in sorted(more.items(), key=lambda kv: -kv[1]) if d >= 0.1][:5]
+    return (
+        f" The slowest change (run {at + 1}, {runs[at]:.1f} s) spent more than the median one in "
+        + (", ".join(named) if named else "no step by 0.1 s or more (the time between steps)")
+        + "."
+    )
+
+
 def _same_day_changes(big: dict) -> str:
     """The 1% change of each results file of `big`'s scale and date, with its full run, when there
     is more than one: the share moves with both (the machine's speed varies within a day)."""
@@ -319,6 +337,9 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
         )
         + _same_day_changes(big),
     ]
+    slowest = _slowest_change(inc)
+    if slowest:
+        out[-1] += slowest
     if inc.get("steps"):
         out += [
             "Its slowest steps: " + ", ".join(f"`{k}` {v:.1f} s" for k, v in list(inc["steps"].items())[:6]) + ". "

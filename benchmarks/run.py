@@ -459,6 +459,8 @@ def main() -> int:
             "seconds": round(inc["seconds"], 3),
             "share_of_full_run": round(inc["seconds"] / full, 3),
             "runs": [round(c["seconds"], 3) for c in changes],
+            # each run's steps, in the order of `runs`: where a slower run's time went
+            "run_steps": [c["steps"] for c in changes],
         },
         "targets": {
             "full_run_seconds_max": 150,  # issue #17 (issue #6 asked 300)
