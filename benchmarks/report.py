@@ -539,7 +539,9 @@ def _export_narrative(name: str, e: dict, fl: dict | None, target: int, plans: d
                 + (
                     f": below the {target:,} rows/s target on its own, so the bound of this export is the store's."
                     if rate < target
-                    else f", within the {target:,} rows/s target: the rest is ours to cut."
+                    else f", within the {target:,} rows/s target, leaving {e['rows'] / target - store_alone:.1f} s for "
+                    f"ordering and writing, which took {e.get('order_seconds', 0.0) + e['write_seconds']:.1f} s: "
+                    "the parameterised plan is the store's, and ordering and writing are ours to cut."
                 )
             )
     if fl:
