@@ -16,7 +16,9 @@ process and one run of this script:
    hand it over as Arrow and write it; and the export floor, one label's rows with nothing to
    compute (EXPORT_FLOOR), exported the same way, and the largest export's query computed with
    its parameters written into the text instead (how ladybug plans a filter on a parameter);
-4. an incremental run: 1% of the evaluations changed, the inbox sensor's partial run.
+4. incremental runs: 1% of the evaluations changed, then the inbox sensor's partial run, three
+   times one after another (another 1% each time) once this process's query reader is closed;
+   the median is reported, with every run's time and steps.
 
 Writes benchmarks/results/<date>-<scale>.json and prints a summary. Never run by the tests.
 """
