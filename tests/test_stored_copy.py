@@ -148,12 +148,14 @@ def test_current_positions_are_read_from_the_copy_and_equal_those_found_again(pl
         pd.testing.assert_frame_equal(got.current(model), want.current(model), check_exact=True)
 
 
-def test_current_positions_found_by_another_rule_or_key_are_found_again(plain_registers, tmp_path, monkeypatch):
+def test_current_positions_found_by_another_snapshot_order_key_or_code_are_found_again(
+    plain_registers, tmp_path, monkeypatch
+):
     from pipelines.common import register as register_module
 
     want = plain_registers["projects"]
     model = CONTRACTS["projects"]
-    monkeypatch.setattr(stored_copy, "CURRENT_RULE", ("another rule", "_asof", "_file", "_row"))
+    monkeypatch.setattr(stored_copy, "SNAPSHOT_ORDER", ("_file", "_asof", "_row"))
     path = _written(want, tmp_path / "projects")
     monkeypatch.undo()
     got = stored_copy.read(path)
@@ -168,7 +170,7 @@ def test_current_positions_found_by_another_rule_or_key_are_found_again(plain_re
     assert {"project_id", "_asof", "_file", "_row"} <= set(got_other._columns)
     other_key = type("OtherKey", (model,), {"key": ("project_name",)})
     assert (got.current_positions(other_key) == RegisterResult.current_positions(want, other_key)).all()
-    assert register_module.CURRENT_RULE[1:] == ("_asof", "_file", "_row")
+    assert register_module.SNAPSHOT_ORDER == ("_asof", "_file", "_row")
 
 
 def test_a_register_of_no_rows_or_of_no_contract_stores_what_it_can(plain_registers, tmp_path):

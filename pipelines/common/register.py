@@ -22,10 +22,10 @@ from .readers import FileRead, file_asof, read_path
 __all__ = ["FileRead", "RegisterResult", "read_register"]
 
 
-#: how `current_positions` picks a key's current row: the last in this order. A stored copy
-#: keeps its register's positions with the rule, the key and the code they were found by, and
+#: the order `current_positions` takes a key's rows in, its current row the last. A stored copy
+#: keeps its register's positions with this order, the key and the code they were found by, and
 #: they are taken only while all three are the same (stored_copy.py).
-CURRENT_RULE = ("last of", "_asof", "_file", "_row")
+SNAPSHOT_ORDER = ("_asof", "_file", "_row")
 
 
 @dataclass(frozen=True)
@@ -112,8 +112,8 @@ class RegisterResult:
 
     def current_positions(self, model: type[Contract]) -> np.ndarray:
         """Where `current`'s rows are among the accepted rows (int64 positions, in `current`'s
-        order), found from the key and snapshot columns alone (CURRENT_RULE)."""
-        order = list(CURRENT_RULE[1:])
+        order), found from the key and snapshot columns alone (SNAPSHOT_ORDER)."""
+        order = list(SNAPSHOT_ORDER)
         frame = self._columns_alone(list(dict.fromkeys([*order, *model.key])))
         kept = frame.sort_values(order, kind="stable").drop_duplicates(list(model.key), keep="last")
         return kept.index.to_numpy(dtype=np.int64)

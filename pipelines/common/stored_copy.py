@@ -10,7 +10,7 @@ every other part when first used, and one column alone by `RegisterResult.column
 
 Layout (all pickles at HIGHEST_PROTOCOL): MAGIC, then one pickle per column of `accepted` in
 order, the register's current positions (`RegisterResult.current_positions`; the header says
-by which rule, key and code they were found), the index of `accepted`, the `history` dict,
+by which snapshot order, key and code they were found), the index of `accepted`, the `history` dict,
 the header (every other field, the columns with each pickle's place: start, size and CRC-32;
 the positions', the index's and the histories' places, the frame's attrs), the header's place
 (`_TRAILER`) and last END. A copy without END is not whole
@@ -42,7 +42,7 @@ from data_contracts import CONTRACTS
 from data_contracts.base import Contract
 
 from .collector import collector_paused
-from .register import CURRENT_RULE, RegisterResult
+from .register import SNAPSHOT_ORDER, RegisterResult
 
 MAGIC = b"sanshe stored register 2\n"
 #: how every layout of this kind starts, whatever its version
@@ -101,16 +101,16 @@ def write(obj: object, fh: IO[bytes]) -> None:
 
 
 def _current_by(model: type[Contract]) -> tuple:
-    """What a register's current positions were found by: the rule, the contract's key and the
-    code finding them (`_current_code`)."""
-    return (CURRENT_RULE, tuple(model.key), _current_code())
+    """What a register's current positions were found by: the snapshot order, the contract's key
+    and the code finding them (`_current_code`)."""
+    return (SNAPSHOT_ORDER, tuple(model.key), _current_code())
 
 
 @functools.cache
 def _current_code() -> str:
     """SHA-256 of the source of RegisterResult.current_positions and the pandas version: a copy
     whose positions another version found them by is not trusted with them (they are found
-    again), without anyone having to remember to change CURRENT_RULE."""
+    again): a change of how the current row is picked needs no marker changed by hand."""
     try:
         source = inspect.getsource(RegisterResult.current_positions)
     except (OSError, TypeError):  # no source at hand: its bytecode changes with it too
@@ -121,7 +121,7 @@ def _current_code() -> str:
 def _keyed(model: type[Contract], frame: pd.DataFrame) -> bool:
     """Whether the register's current positions can be found: its rows have the contract's key
     and the snapshot columns (unique names)."""
-    return frame.columns.is_unique and {*CURRENT_RULE[1:], *model.key} <= set(frame.columns)
+    return frame.columns.is_unique and {*SNAPSHOT_ORDER, *model.key} <= set(frame.columns)
 
 
 def read(path: Path) -> object:
@@ -241,7 +241,7 @@ class StoredRegister(RegisterResult):
 
     def current_positions(self, model: type[Contract]) -> np.ndarray:
         """As RegisterResult's, read from the copy when it was stored with them, found by the
-        same rule and key (and so equal); found from the key columns otherwise, and once the
+        same snapshot order, key and code (and so equal); found from the key columns otherwise, and once the
         copy's file is let go (its rows and histories read)."""
         # (a copy made by dataclasses.replace has rows of its own and no header)
         stored = self.__dict__.get("_header", {}).get("current")
