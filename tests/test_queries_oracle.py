@@ -708,6 +708,19 @@ def test_an_optional_filter_line_is_sent_only_when_its_parameter_is_given():
     assert "AND p.year = $year" in one and "p.category" not in one
 
 
+def test_an_unless_line_is_sent_only_when_its_parameter_is_not_given():
+    """poorly-evaluated-still-funded's join-order HINTs plan the national answer; a scoped
+    answer is sent without them (and with its scope filter), and Neo4j never sees them."""
+    from sanshe.queries.catalogue import get
+
+    q = get("poorly-evaluated-still-funded")
+    national = q.text_for("ladybug", q.bind({}))
+    scoped = q.text_for("ladybug", q.bind({"scope": "310106"}))
+    assert national.count("\nHINT ") == 3 and "$scope" not in national and "// unless" not in national
+    assert "\nHINT " not in scoped and "s.code STARTS WITH $scope" in scoped and "// unless" not in scoped
+    assert "\nHINT " not in q.text_for("neo4j", q.bind({}))
+
+
 def test_companions_answer_only_the_parameters_they_name():
     """funding-by-street's companions read all-years totals: a given year or category, or a
     scope, sends the query whole; award-eligibility's companions take its grade."""
