@@ -410,7 +410,7 @@ def arrow_order(table: pa.Table, order_by: tuple[str, ...]) -> pa.Array:
     if "kind_order" not in table.column_names and "hub_kind" in table.column_names:
         rank = pc.index_in(table["hub_kind"], value_set=pa.array(list(KIND_ORDER)))
         keys = table.append_column("kind_order", pc.fill_null(rank, len(KIND_ORDER)))
-    declared = [(c.lstrip("-"), "descending" if c.startswith("-") else "ascending", "at_end") for c in order_by]
+    declared = [(c, "ascending" if up else "descending", "at_end") for c, up in declared_order(order_by)]
     named = {c for c, _, _ in declared}
     rest = [
         (field.name, "ascending", "at_end")
@@ -482,9 +482,15 @@ def ordered(df: pd.DataFrame, order_by: tuple[str, ...]) -> pd.DataFrame:
     if not order_by or df.empty:
         return df
     keys = df.assign(kind_order=df["hub_kind"].map(KIND_ORDER)) if "hub_kind" in df else df
-    cols = [c.lstrip("-") for c in order_by]
-    idx = keys.sort_values(cols, ascending=[not c.startswith("-") for c in order_by], kind="stable").index
+    cols, ascending = zip(*declared_order(order_by), strict=True)
+    idx = keys.sort_values(list(cols), ascending=list(ascending), kind="stable").index
     return df.loc[idx].reset_index(drop=True)
+
+
+def declared_order(order_by: tuple[str, ...]) -> list[tuple[str, bool]]:
+    """A catalogue `order_by` as (column, ascending) pairs: a leading `-` sorts descending.
+    Read by `ordered` (bounded answers) and `arrow_order` (exports) alike."""
+    return [(c.removeprefix("-"), not c.startswith("-")) for c in order_by]
 
 
 def tidy(df: pd.DataFrame) -> pd.DataFrame:
