@@ -708,6 +708,22 @@ def test_an_optional_filter_line_is_sent_only_when_its_parameter_is_given():
     assert "AND p.year = $year" in one and "p.category" not in one
 
 
+@pytest.mark.parametrize("name", sorted(catalogue()))
+def test_the_declared_orders_name_one_row_each(store, name):
+    """A bounded answer is sorted by its declared keys alone (`ordered`): rows tied on them
+    would be shown in the store's order, which may differ between runs, so that the same graph
+    printed other first rows. Every query's `order_by` and `bound.by` must tell its rows apart
+    (on the sample's whole answers; `kind_order` stands for the hub kind)."""
+    q = catalogue()[name]
+    whole = run(store, name)
+    assert not whole.empty, f"{name}: the sample gives no rows to check"
+    for keys in (q.order_by, q.bound.by):
+        columns = ["hub_kind" if k == "kind_order" else k.removeprefix("-") for k in keys]
+        if columns:
+            tied = whole[whole.duplicated(columns, keep=False)]
+            assert tied.empty, f"{name}: rows tied on {keys}:\n{tied.head()}"
+
+
 def test_an_unless_line_is_sent_only_when_its_parameter_is_not_given():
     """poorly-evaluated-still-funded's join-order HINTs plan the national answer; a scoped
     answer is sent without them (and with its scope filter), and Neo4j never sees them."""
