@@ -124,3 +124,16 @@ def test_arrow_order_is_the_order_of_every_value_compared(seed):
     table = pa.concat_tables([table.slice(0, cut), table.slice(cut)])  # two chunks, as a store hands over
     order_by = tuple(rng.choice(["", "-"]) + name for name in rng.sample(["k1", "k2", "k3"], rng.randint(1, 3)))
     assert arrow_order(table, order_by).to_pylist() == _every_column_sort(table, order_by).to_pylist(), order_by
+
+
+def test_text_too_long_for_one_string_array_is_ordered_as_large_string(monkeypatch):
+    """A text column of more than 2 GiB cannot be one `string` array: it is ranked and compared
+    as `large_string` (here with the limit lowered to a few bytes), in the same order."""
+    from sanshe.queries import catalogue as module
+
+    table = pa.table({"a": ["b", "a", "b", None, "c"], "b": ["x", "y", "x", "z", "y"], "n": [1, 2, 3, 4, 5]})
+    table = pa.concat_tables([table.slice(0, 2), table.slice(2)])
+    expected = _every_column_sort(table, ("a", "b")).to_pylist()
+    monkeypatch.setattr(module, "STRING_BYTES_MAX", 3)
+    assert module._whole(table["a"]).type == pa.large_string()
+    assert arrow_order(table, ("a", "b")).to_pylist() == expected

@@ -441,8 +441,20 @@ def _text_ranks(column: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
     integers is several times faster than comparing every row's text."""
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         return column
-    encoded = pc.dictionary_encode(column.combine_chunks())
+    encoded = pc.dictionary_encode(_whole(column))
     return pc.take(pc.rank(encoded.dictionary, sort_keys="ascending"), encoded.indices)
+
+
+#: the most bytes an Arrow `string` array (32-bit offsets) holds in one piece
+STRING_BYTES_MAX = 2**31 - 1
+
+
+def _whole(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """`column` as one array; text of more than STRING_BYTES_MAX bytes becomes `large_string`
+    first, which one piece of `string` cannot hold."""
+    if pa.types.is_string(column.type) and column.nbytes > STRING_BYTES_MAX:
+        column = column.cast(pa.large_string())
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
 
 
 def _any_tie(table: pa.Table) -> bool:
@@ -452,7 +464,7 @@ def _any_tie(table: pa.Table) -> bool:
         return False
     tied = None
     for column in table.columns:
-        whole = column.combine_chunks()
+        whole = _whole(column)
         after, before = whole.slice(1), whole.slice(0, len(whole) - 1)
         same = pc.or_(pc.fill_null(pc.equal(after, before), False), pc.and_(pc.is_null(after), pc.is_null(before)))
         if pa.types.is_floating(column.type):
