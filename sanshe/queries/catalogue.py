@@ -420,19 +420,21 @@ def arrow_order(table: pa.Table, order_by: tuple[str, ...]) -> pa.Array:
         for field in table.schema
         if field.name not in named and not pa.types.is_nested(field.type) and not pa.types.is_null(field.type)
     ]
+    # a sort compares a key on every comparison that reaches it: the keys before the last on
+    # (almost) all of them, the last only between rows tied on all the others, too few to pay
+    # for hashing every row's text to rank it
+    last = len(declared) - 1
+    columns = {c: keys[c] if i == last else _text_ranks(keys[c]) for i, (c, _, _) in enumerate(declared)}
     if declared:
-        last = len(declared) - 1
-        # a sort compares a key on every comparison that reaches it: the keys before the last
-        # on (almost) all of them, the last only between rows tied on all the others, too few
-        # to pay for hashing every row's text to rank it
-        ranked = pa.table({c: keys[c] if i == last else _text_ranks(keys[c]) for i, (c, _, _) in enumerate(declared)})
+        ranked = pa.table(columns)
         indices = pc.sort_indices(ranked, sort_keys=declared)
         if not rest or not _any_tie(ranked.take(indices)):
             return indices
-    every = declared + rest
-    if not every:
+    # some rows tie: the other columns too, the declared ones as they already are
+    columns.update({c: _text_ranks(keys[c]) for c, _, _ in rest})
+    if not columns:
         return pa.array(range(table.num_rows), pa.uint64())
-    return pc.sort_indices(pa.table({name: _text_ranks(keys[name]) for name, _, _ in every}), sort_keys=every)
+    return pc.sort_indices(pa.table(columns), sort_keys=declared + rest)
 
 
 def _text_ranks(column: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
