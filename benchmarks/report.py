@@ -539,7 +539,7 @@ def _export_narrative(name: str, e: dict, fl: dict | None, target: int, plans: d
                 if rate < target
                 else f", within the {target:,} rows/s target, leaving {e['rows'] / target - store_alone:.1f} s for "
                 f"ordering and writing, which took {e.get('order_seconds', 0.0) + e['write_seconds']:.1f} s: "
-                "ordering and writing are ours to cut. Ordering ranks each text key among its distinct values "
+                "ordering and writing are ours to cut. Ordering ranks each text key but the last among its distinct values "
                 "(pyarrow hashing every row's text once) and sorts integers; writing gathers every column's "
                 "values in that order and encodes them into one Parquet file, which pyarrow's writer does on one "
                 "thread. What would move them: the answer written as several files, one per range of the first "
