@@ -33,10 +33,11 @@ REMEDIES = {
     "project's dates, amounts and served committees), and making the accepted table from Python values: clean text "
     "and split lists with pyarrow compute, and keep the accepted columns as Arrow",
     "read": "a long CSV's rows are parsed by pyarrow as columns on both cores and classified whole-column "
-    "(pipelines/common/csv_columns.py, row_kinds.py), and claiming a file for a register reads its first 64 KiB only; "
-    "what is left is decoding the whole file to text (the header search and the record-by-record fallback read text), "
-    "encoding the rows under the header to UTF-8 again for pyarrow, and turning the columns into pandas frames: "
-    "hand a UTF-8 file's own bytes to pyarrow",
+    "(pipelines/common/csv_columns.py, row_kinds.py); a UTF-8 file's rows are parsed from its own bytes, only its "
+    "first MiB decoded for the header search, and numbered by counting its lines when none holds a quote or a lone "
+    "carriage return; claiming a file for a register reads its first 64 KiB only; what is left is pyarrow's parse "
+    "itself, pandas casting each text column to large_string, and for a GBK or GB18030 file decoding it whole and "
+    "encoding its rows to UTF-8 again: hand the columns to the contract checks as Arrow",
     "graph load": "the floor copies the same tables in {floor_load:.0f} s; the rest is building the node and "
     "relationship tables from the registers, with the facts the catalogue's answers read (a provider's standing on "
     "each award day, each evaluation's later awards, the totals of streets, committees, hubs and purchasers, the "

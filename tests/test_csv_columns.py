@@ -18,7 +18,7 @@ import pyarrow as pa
 import pytest
 
 from data_contracts import CONTRACTS
-from pipelines.common import claiming, readers
+from pipelines.common import claiming, csv_columns, readers
 from pipelines.common.row_kinds import FOOTER_STARTS, not_a_record, plainly_records
 from pipelines.settings import SAMPLE_DIR
 from tests.corpus.messy import build
@@ -121,6 +121,9 @@ CASES: dict[str, tuple[str, str, bool]] = {
     ),
     "stray quote": (_text([HEADER, *_rows(20), ['A"B', *["q"] * (W - 1)], *_rows(20, 50)]), "utf-8", False),
     "lone carriage return": (_text([HEADER, *_rows(40)]).replace("\n", "\r", 30), "utf-8", False),
+    # a file converted to Windows line ends twice: the csv module counts a line more at each
+    "doubled carriage returns": (_text([HEADER]) + _text(_rows(40), end="\r\r\n"), "utf-8", False),
+    "a carriage return ending the file": (_text([HEADER, *_rows(40)]).rstrip("\n") + "\r", "utf-8", False),
     "short row": (_text([HEADER, *_rows(20), ["P1", "x"], *_rows(20, 50)]), "utf-8", False),
     "trailing empty cells": (_text([HEADER, *_rows(20), [*_rows(1)[0], "", ""], *_rows(20, 50)]), "utf-8", False),
     "spaces-only line": (_text([HEADER, *_rows(20)]) + "   \n" + _text(_rows(20, 50)), "utf-8", False),
@@ -137,6 +140,12 @@ CASES: dict[str, tuple[str, str, bool]] = {
         False,
     ),
     "no header": (_text(_rows(40)), "utf-8", False),
+    # a line over the limit whose cells are all under it: both reads take it
+    "a long line of cells under the csv module's limit": (
+        _text([HEADER, *_rows(20), ["P3", "x" * 70_000, "y" * 70_000, *["z"] * (W - 3)], *_rows(20, 50)]),
+        "utf-8",
+        True,
+    ),
 }
 
 
@@ -239,3 +248,65 @@ def test_the_two_reads_agree_on_random_text(tmp_path):
         _assert_same(fast, slow)
         taken += took
     assert 20 < taken < 150  # both reads were compared, and the parse declined some files
+
+
+def test_the_rows_numbered_without_a_scan_and_from_the_files_bytes_are_the_scanned_ones(monkeypatch):
+    # `parse` numbers the rows by counting lines when no line holds a quote or a lone carriage
+    # return, and reads a UTF-8 file's own bytes: the same `Body` as scanning every line of the
+    # text encoded again, for every random file, and both ways taken
+    def body(text: str, scan: bool, utf8: bytes | None):
+        if scan:
+            monkeypatch.setattr(csv_columns, "_plain_lines", lambda data, start: None)
+        try:
+            return csv_columns.parse(text, 2, ",", W, utf8)
+        finally:
+            monkeypatch.undo()
+
+    counted = scanned = 0
+    for seed in range(300):
+        r = random.Random(seed)
+        text = ("\ufeff" if r.random() < 0.2 else "") + _random_csv(r)
+        data = text.encode("utf-8")
+        unscanned, own_bytes, scan = body(text, False, None), body(text, False, data), body(text, True, None)
+        for got in (unscanned, own_bytes):
+            assert (got is None) == (scan is None), seed
+            if got is not None and scan is not None:
+                assert got.rows.tolist() == scan.rows.tolist(), seed
+                assert [c.to_pylist() for c in got.columns] == [c.to_pylist() for c in scan.columns], seed
+        if scan is not None:
+            plain = csv_columns._plain_lines(data, csv_columns.offset_of_line(data, 2) or 0)
+            counted += plain == len(scan.rows)
+            scanned += plain != len(scan.rows)
+    assert counted > 20 and scanned > 20, (counted, scanned)
+
+
+@pytest.mark.parametrize("head_bytes", [4_500, 7_000, 1 << 20])
+def test_the_two_reads_agree_when_a_utf8_file_is_read_from_its_head(tmp_path, monkeypatch, head_bytes):
+    # `_read_text` decodes a UTF-8 file's head for the header search and parses the rows from
+    # the file's bytes; it decodes the whole file when the head ends before the search does, or
+    # when a row further down is not UTF-8 (GB18030 here), and then reads it as before
+    monkeypatch.setattr(readers, "HEAD_BYTES", head_bytes)
+    decoded, real_decode = [], readers.decode
+
+    def counting_decode(raw: bytes):
+        decoded.append(len(raw))
+        return real_decode(raw)
+
+    monkeypatch.setattr(readers, "decode", counting_decode)
+    path, from_head, head_too_short = tmp_path / "projects.csv", 0, 0
+    for seed in range(60):
+        r = random.Random(seed)
+        text = "title " * 700 + "\n" + _random_csv(r).rstrip("\r\n") + "\n"  # a banner of 4,200 characters
+        data = text.encode("utf-8")
+        if seed % 3 == 0:
+            data += ",".join(["P8888", "社区", *["v"] * (W - 2)]).encode("gb18030") + b"\n"
+        path.write_bytes(data)
+        decoded.clear()
+        fast, slow, took = _both(path, MODEL)
+        _assert_same(fast, slow)
+        from_head += took and len(decoded) == 1  # the slow read decodes; the fast one did not
+        head_too_short += took and len(decoded) == 2 and len(data) > head_bytes
+    if head_bytes == 4_500:
+        assert from_head == 0 and head_too_short > 5
+    else:
+        assert from_head > 5
