@@ -40,7 +40,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from sanshe.progress import HOOKS  # noqa: E402  (the repository on the path first; a light module)
+
 STAGES = {  # step-key ending -> stage
+    # the job's hook: the suites validated ahead (Great Expectations loaded, children started and taken)
+    HOOKS: "great expectations",
+    "_expectations_passed": "great expectations",
     "_raw": "read",
     "_validated": "contract checks",
     "_resolved_expectations": "great expectations",
@@ -342,7 +347,7 @@ def one_percent_change(settings, inbox: Path, start: int) -> dict:
     changed = changed_inputs(inbox_digests(inbox), before)
     selection = plan(changed, ASSETS)
     result, instance, seconds = run_job(settings, selection)
-    windows = step_windows(instance, result.run_id)
+    windows = step_windows(instance, result.run_id, hooks=True)
     # how the partial run loaded the graph: whole, or only the tables that changed
     meta = result.asset_materializations_for_node("graph")[0].metadata
     return {
@@ -389,7 +394,7 @@ def main() -> int:
 
     with RssSampler() as sampler:
         result, instance, full = run_job(settings)
-        windows = step_windows(instance, result.run_id)
+        windows = step_windows(instance, result.run_id, hooks=True)
     acc = pd.read_csv(settings.quarantine_dir / "accounting.csv")
     rows = int(acc["rows_read"].sum())
     counts = result.output_for_node("graph")

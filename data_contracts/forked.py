@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import logging
 import math
 import multiprocessing
@@ -30,7 +31,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -96,6 +97,53 @@ def map_forked(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R
     return results + [fn(x) for x in items[len(results) :]]
 
 
+class Forked(Generic[R]):
+    """`fn()` run in a child forked when this is made, which starts with this process's memory as
+    it is (nothing handed to it is pickled); only its result comes back, pickled. With no fork
+    (see `can_fork`) `fn()` runs in `result()`, here.
+
+    `result()` waits for the child and returns what `fn` returned, or raises what it raised (as
+    `map_forked` does); a child that died without either (killed, out of memory) raises
+    BrokenProcessPool, and the caller decides whether to do the work here. `nice`: as for
+    `become_child`. The child collects no reference cycles: a collection would touch every
+    object of the run, copying its pages (the stored copies' writers do the same)."""
+
+    def __init__(self, fn: Callable[[], R], nice: int = 0):
+        self._fn = fn
+        self._pool: ProcessPoolExecutor | None = None
+        self._future: Future | None = None
+        if can_fork():
+            # the child is given `fn` as it forks (`_share`), not pickled; the pool forks it here
+            self._pool = ProcessPoolExecutor(
+                1,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_share,
+                initargs=(_without_collections(fn), os.getpid(), nice),
+            )
+            self._future = self._pool.submit(_run, None)
+
+    def done(self) -> bool:
+        """Whether `result()` would not wait."""
+        return self._future is None or self._future.done()
+
+    def result(self) -> R:
+        if self._future is None:
+            return self._fn()
+        try:
+            return _result(self._future)
+        finally:
+            assert self._pool is not None
+            self._pool.shutdown(wait=True)
+
+
+def _without_collections(fn: Callable[[], R]) -> Callable[[Any], R]:
+    def run(_none: Any) -> R:
+        gc.disable()
+        return fn()
+
+    return run
+
+
 def _result(future: Future) -> Any:
     try:
         return future.result()
@@ -109,12 +157,16 @@ def _result(future: Future) -> Any:
         raise
 
 
-def become_child(parent: int) -> None:
+def become_child(parent: int, nice: int = 0) -> None:
     """Set up a process just forked from `parent` (its pid, read before the fork): the child
     holds a copy of the parent's memory, so it asks the kernel to end it when the parent ends
     (PR_SET_PDEATHSIG; strictly, when the parent's thread that forked it ends) and takes the
     default action on SIGTERM and SIGINT. Ends the child at once when the parent has already
-    gone. Call it first thing in the child."""
+    gone. Call it first thing in the child. `nice`: how much lower the child's CPU priority is
+    than the parent's (nice(2)), for work the run does not wait for: with more processes than
+    cores the kernel then gives the run's own steps their core."""
+    if nice:
+        os.nice(nice)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     with contextlib.suppress(OSError, AttributeError):  # no prctl: it may outlive a killed parent
@@ -123,10 +175,10 @@ def become_child(parent: int) -> None:
         os._exit(1)
 
 
-def _share(fn: Callable[[Any], Any], parent: int) -> None:
+def _share(fn: Callable[[Any], Any], parent: int, nice: int = 0) -> None:
     global _task
     _task = fn
-    become_child(parent)
+    become_child(parent, nice)
 
 
 def _run(item: Any) -> Any:

@@ -26,8 +26,8 @@ from .hubs import assets as hubs_assets
 from .organisations import assets as organisations_assets
 from .projects import assets as projects_assets
 from .quality import assets as quality_assets
-from .quality.checks import expectation_checks
-from .quality.gx import DataDocsResource
+from .quality.ahead import DataDocsResource
+from .quality.checks import expectation_checks, validate_ahead
 from .sensors import inbox_sensor
 from .settings import Settings
 from .workers import assets as workers_assets
@@ -55,6 +55,8 @@ sanshe_job = define_asset_job(
     JOB_NAME,
     selection=AssetSelection.all(),
     executor_def=in_process_executor,
+    # each register's Great Expectations suite validated in a forked child as soon as it can be
+    hooks={validate_ahead},
     description="Read, validate and resolve every register, then load the graph.",
 )
 

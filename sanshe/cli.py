@@ -47,7 +47,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     print(f"sanshe run: sources {settings.source_dir}\n            output  {settings.output_dir}", flush=True)
     outcome = run_pipeline(settings, watch=RunProgress(sys.stdout))
-    print("\nWhere the time went · 用时 (seconds per step, slowest first)")
+    print(
+        "\nWhere the time went · 用时 (seconds per step, slowest first; `· hooks`: after the step,"
+        " the expectation suites validated ahead started and taken)"
+    )
     print(time_table(outcome.step_seconds, outcome.seconds))
     if outcome.stored_copies:  # not a failure of this run: its readers had the registers in memory
         print(f"sanshe run: {outcome.stored_copies}", file=sys.stderr)
@@ -56,10 +59,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"sanshe run: FAILED · 运行失败\n{outcome.error}", file=sys.stderr)
             return FAILED
         for c in outcome.blocking_failures:
-            print(
-                f"sanshe run: check {c['asset']} · {c['check']} failed, so the graph was not loaded: {c['reason']}",
-                file=sys.stderr,
-            )
+            print(f"sanshe run: check {c['asset']} · {c['check']} failed: {c['reason']}", file=sys.stderr)
+        if outcome.blocking_failures:
+            print("sanshe run: so the graph was not loaded · 因此未加载图谱", file=sys.stderr)
         for f in outcome.failures:
             print(f"sanshe run: {f}", file=sys.stderr)
         print(

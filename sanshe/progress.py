@@ -22,12 +22,19 @@ REDRAW = 0.1
 STEP_WIDTH = 38
 
 
-def step_windows(instance, run_id: str) -> dict[str, tuple[float, float]]:
+#: the suffix of the window of a step's hooks in `step_windows`
+HOOKS = " · hooks"
+
+
+def step_windows(instance, run_id: str, hooks: bool = False) -> dict[str, tuple[float, float]]:
     """Each finished step of run `run_id`: (start, end) as Unix timestamps in seconds, from the
-    STEP_START and STEP_SUCCESS/STEP_FAILURE events the Dagster instance recorded."""
+    STEP_START and STEP_SUCCESS/STEP_FAILURE events the Dagster instance recorded; with `hooks`
+    also, as `<step>` + HOOKS, the hooks Dagster ran after it, from its end to their last event
+    (the job's hook validates suites ahead: pipelines/quality/checks.py `validate_ahead`)."""
     from dagster import DagsterEventType
 
-    starts, out = {}, {}
+    after = (DagsterEventType.HOOK_COMPLETED, DagsterEventType.HOOK_ERRORED, DagsterEventType.HOOK_SKIPPED)
+    starts, ends, out = {}, {}, {}
     for entry in instance.all_logs(run_id):
         ev = entry.dagster_event
         if ev is None:
@@ -36,12 +43,15 @@ def step_windows(instance, run_id: str) -> dict[str, tuple[float, float]]:
             starts[ev.step_key] = entry.timestamp
         elif ev.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE) and ev.step_key in starts:
             out[ev.step_key] = (starts[ev.step_key], entry.timestamp)
+            ends[ev.step_key] = entry.timestamp
+        elif hooks and ev.event_type in after and ev.step_key in ends:
+            out[ev.step_key + HOOKS] = (ends[ev.step_key], entry.timestamp)
     return out
 
 
 def step_seconds(instance, run_id: str) -> dict[str, float]:
-    """Seconds each step of the run took, slowest first (`step_windows`)."""
-    windows = step_windows(instance, run_id)
+    """Seconds each step of the run took, and the hooks after it, slowest first (`step_windows`)."""
+    windows = step_windows(instance, run_id, hooks=True)
     return {k: round(b - a, 3) for k, (a, b) in sorted(windows.items(), key=lambda kv: kv[1][0] - kv[1][1])}
 
 

@@ -166,7 +166,8 @@ def run_pipeline(settings: Settings, watch: RunProgress | None = None) -> RunOut
                 "severity": "error" if ev.severity.value == "ERROR" else "warning",
                 "reason": ev.description or "",
             }
-            for ev in result.get_asset_check_evaluations()
+            # by asset and check, not by when each ran: the same run, the same summary
+            for ev in sorted(result.get_asset_check_evaluations(), key=lambda e: (e.asset_key.path, e.check_name))
         ]
         failures = []
         for e in result.all_events:

@@ -57,7 +57,11 @@ def test_a_failed_error_check_stops_the_graph_load_and_says_why(tmp_path, monkey
     summary = json.loads((out / "run_summary.json").read_text(encoding="utf-8"))
     assert summary["success"] is False
     failed = [c for c in summary["checks"] if not c["passed"]]
-    assert [c["asset"] for c in failed] == ["projects_resolved"] and "provider_uscc" in failed[0]["reason"]
+    # the register's check says what failed; the check of every suite the run validated, which
+    # blocks the graph load, says which register's suite failed
+    assert [c["asset"] for c in failed] == ["projects_resolved", "resolved_registers"]
+    assert "provider_uscc" in failed[0]["reason"] and failed[1]["reason"].startswith("projects: ")
+    assert "so the graph was not loaded" in err
     # the Data Docs are built after a blocked run too, when they matter most
     docs = json.loads((out / "data_docs" / "sanshe_suites.json").read_text(encoding="utf-8"))
     assert "projects" in docs and (out / "data_docs" / docs["projects"]["page"]).is_file()

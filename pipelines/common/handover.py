@@ -328,6 +328,10 @@ class _Writer:
         return f"the writer ended by signal {-code}" if code is not None and code < 0 else f"the writer ended ({code})"
 
 
+#: the writers' CPU priority below the run's (nice(2)): the run waits for them only at its end,
+#: so with more processes than cores its steps and the suites validated ahead go first
+WRITER_NICE = 10
+
 #: a reason fits in one write to a pipe, which is atomic up to PIPE_BUF (at least 512 bytes)
 _REPORT_BYTES = 512
 
@@ -336,7 +340,7 @@ def _write_copy(obj: object, path: Path, parent: int, report: int) -> None:
     """In the forked child: write the copy and end, never returning into the code of the run
     that forked it (no atexit handler, no flush of the run's buffered output, no traceback)."""
     try:
-        become_child(parent)
+        become_child(parent, nice=WRITER_NICE)
         gc.disable()  # a collection would touch every object of the run, copying its pages
         why = _store(obj, path)
     except BaseException as err:

@@ -1,5 +1,5 @@
 """The Dagster resource of sanshe's settings (paths and graph store), built from SANSHE_*. (The other
-resource, the run's Data Docs site, is pipelines/quality/gx.py's DataDocsResource.)"""
+resource, the run's Data Docs site, is pipelines/quality/ahead.py's DataDocsResource.)"""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 
-from dagster import AssetExecutionContext, AssetKey, ConfigurableResource, InitResourceContext
+from dagster import AssetExecutionContext, AssetKey, ConfigurableResource, InitResourceContext, OpExecutionContext
 
 from ..inbox import read_manifest
 from ..settings import Settings
@@ -50,7 +50,9 @@ class SansheResource(ConfigurableResource):
         return self.manifest()["snapshot_date"]
 
 
-def register_origins(context: AssetExecutionContext, names: Iterable[str]) -> dict[str, str | None]:
+def register_origins(
+    context: AssetExecutionContext | OpExecutionContext, names: Iterable[str]
+) -> dict[str, str | None]:
     """Per register name, the run that made the resolved register (`<name>_resolved`) the
     running step was given: the stored hand-over's `origin` (pipelines/common/handover.py), None
     when not known (another IO manager under PUBLIC_IO). The step must name PUBLIC_IO in its

@@ -1,23 +1,33 @@
-"""Great Expectations suites as Dagster asset checks, one per resolved register.
+"""Great Expectations suites as Dagster asset checks, one per resolved register, and the check
+that stops the graph load when one fails.
 
-Each check validates the rows about to enter the graph against the suite that lives next to
-the register's contract, including the cross-register references its contract declares; the
-run's Data Docs are built once, after the last check (gx.DataDocsResource). A failed `error`
-expectation fails the check, which blocks the graph load (Dagster's blocking checks); `warning`
-ones only warn.
+Each register's suite validates the rows about to enter the graph against the suite that lives
+next to the register's contract, including the cross-register references its contract
+declares. It is validated ahead, in a forked child, as soon as the register and the registers
+it refers to are resolved (ahead.py; `validate_ahead`, a hook on every step of the job), while
+the run resolves the registers after it; the register's check reports the outcome, late in the
+run (its steps have the lowest priority, so they never wait for a child while a register could
+be resolved). The blocking check on resolved_registers takes the outcome of every suite of a
+register the run resolved: a failed `error` expectation fails it, which stops the graph load
+(and the reports after it); `warning` ones only warn. The run's Data Docs are built once, when
+the run ends (ahead.DataDocsResource).
 """
 
 import inspect
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 from dagster import (
+    AssetCheckExecutionContext,
     AssetCheckResult,
     AssetChecksDefinition,
     AssetCheckSeverity,
     AssetIn,
+    HookContext,
     MetadataValue,
     asset_check,
+    success_hook,
 )
 
 from data_contracts import CONTRACTS
@@ -31,7 +41,10 @@ from data_contracts.workers import expectations as workers_x
 
 from ..common.register import RegisterResult
 from ..common.resolve import keys
-from .gx import DataDocsResource, passed, run_suite
+from ..common.resources import PUBLIC_IO, register_origins
+from . import ahead
+from .ahead import DataDocsResource
+from .gx import passed, run_suite
 
 #: register -> its suite; the references each contract declares are added to it
 SUITES: dict[str, Callable[[], list[Expect]]] = {
@@ -55,44 +68,112 @@ def expectations(register: str, registers: dict[str, RegisterResult]) -> list[Ex
     return [*SUITES[register](), *references(model, known)]
 
 
-def _check(register: str) -> AssetChecksDefinition:
-    # Only the registers this suite refers to, never the fan-in of all registers: the check must
-    # sit between its register and what depends on it, so that a blocking failure stops the
-    # graph load instead of being reported after it.
-    others = sorted({ref.register for ref in CONTRACTS[register].references.values()} - {register})
+def _referred(register: str) -> list[str]:
+    """The other registers the register's contract refers to."""
+    return sorted({ref.register for ref in CONTRACTS[register].references.values()} - {register})
 
-    def check(data_docs: DataDocsResource, **registers: RegisterResult) -> AssetCheckResult:
+
+def validation(register: str, registers: dict, docs_dir: Path) -> Callable[[], pd.DataFrame]:
+    """Validating the register's accepted rows against its suite (`run_suite`, looked up when
+    called: tests replace it), in whichever process calls it; `registers` holds it and the
+    registers it refers to."""
+    frame, suite = registers[register].accepted, expectations(register, registers)
+    return lambda: run_suite(register, frame, suite, docs_dir)
+
+
+def _result(results: pd.DataFrame) -> AssetCheckResult:
+    ok, worst = passed(results)
+    failed = results[~results["success"]]
+    return AssetCheckResult(
+        passed=worst == "ok",
+        severity=AssetCheckSeverity.ERROR if not ok else AssetCheckSeverity.WARN,
+        description=failure_reason(results) or None,
+        metadata={
+            "expectations": len(results),
+            "failed": len(failed),
+            "results": MetadataValue.md(results.to_markdown(index=False)),
+        },
+    )
+
+
+#: Dagster's step priority (higher first among the steps ready to run): a register's check only
+#: reports its suite's outcome, so it runs once nothing else can
+LAST = {"dagster/priority": "-1"}
+
+
+def _check(register: str) -> AssetChecksDefinition:
+    others = _referred(register)
+
+    def check(context: AssetCheckExecutionContext, data_docs: DataDocsResource, **registers) -> AssetCheckResult:
         registers = {register if k == f"{register}_resolved" else k: v for k, v in registers.items()}
-        results = run_suite(
-            register, registers[register].accepted, expectations(register, registers), Path(data_docs.docs_dir)
-        )
-        ok, worst = passed(results)
-        failed = results[~results["success"]]
-        return AssetCheckResult(
-            passed=worst == "ok",
-            severity=AssetCheckSeverity.ERROR if not ok else AssetCheckSeverity.WARN,
-            description=failure_reason(results) or None,
-            metadata={
-                "expectations": len(results),
-                "failed": len(failed),
-                "results": MetadataValue.md(results.to_markdown(index=False)),
-            },
-        )
+        results = ahead.results(context.op_execution_context.run_id, register)
+        if results is None:  # not offered in this run (a job without the hook)
+            results = validation(register, registers, Path(data_docs.docs_dir))()
+        return _result(results)
 
     # Dagster reads a check's inputs from its parameters; these differ per register.
     named = [f"{register}_resolved", *others]
     check.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [inspect.Parameter("data_docs", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=DataDocsResource)]
+        [
+            inspect.Parameter(
+                "context", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=AssetCheckExecutionContext
+            ),
+            inspect.Parameter("data_docs", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=DataDocsResource),
+        ]
         + [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in named]
     )
     return asset_check(
         asset=f"{register}_resolved",
         name="expectations",
-        blocking=True,
         additional_ins={reg: AssetIn(f"{reg}_resolved") for reg in others},
+        op_tags=LAST,
         description=f"Great Expectations suite of the {register} register "
-        f"(data_contracts/{register}); an error-level failure stops the graph load.",
+        f"(data_contracts/{register}); an error-level failure stops the graph load "
+        "(resolved_registers' expectations check).",
     )(check)
+
+
+@success_hook(name="validate_ahead", required_resource_keys={"data_docs"})
+def validate_ahead(context: HookContext) -> None:
+    """After each step of the run: once a register and the registers it refers to are resolved,
+    its suite is offered to be validated ahead (ahead.offer); a child that has ended is taken and
+    the next suite started (ahead.advance)."""
+    register = context.step_key.removesuffix("_resolved")
+    if register != context.step_key and register in SUITES:
+        done = ahead.resolved(context.run_id, register, context.op_output_values["result"])
+        for name in SUITES:  # this one, and any waiting for this one to be resolved
+            ready = name in done and set(_referred(name)) <= done.keys()
+            if ready and not ahead.offered(context.run_id, name):
+                docs = Path(context.resources.data_docs.docs_dir)
+                ahead.offer(context.run_id, name, docs, validation(name, done, docs))
+    ahead.advance(context.run_id)
+
+
+@asset_check(
+    asset="resolved_registers",
+    name="expectations_passed",
+    blocking=True,
+    # which run made each register (`register_origins`): a resource asked for by key, since
+    # Dagster takes no resource both as a key and as a typed parameter
+    required_resource_keys={"data_docs", PUBLIC_IO},
+    description="Every register the run resolved passed its Great Expectations suite's error-level "
+    "expectations (each register's expectations check has the details); a failure stops the graph load.",
+)
+def suites_passed(context: AssetCheckExecutionContext, resolved_registers: dict) -> AssetCheckResult:
+    run, docs = context.op_execution_context.run_id, Path(context.resources.data_docs.docs_dir)
+    origins = register_origins(context.op_execution_context, resolved_registers)
+    # a partial run's registers loaded from an earlier run were checked in that run
+    now = [r for r in SUITES if r in resolved_registers and origins[r] in (None, run)]
+    for name in now:
+        ahead.offer(run, name, docs, validation(name, resolved_registers, docs))  # the ones not offered yet
+    outcomes = ahead.every_result(run)
+    failed = {r: failure_reason(outcomes[r]) for r in now if not passed(outcomes[r])[0]}
+    return AssetCheckResult(
+        passed=not failed,
+        severity=AssetCheckSeverity.ERROR,
+        description="; ".join(f"{r}: {why}" for r, why in failed.items()) or None,
+        metadata={"suites": len(now), "failed": MetadataValue.json(sorted(failed))},
+    )
 
 
 def failure_reason(results) -> str:
@@ -107,4 +188,4 @@ def failure_reason(results) -> str:
     )
 
 
-expectation_checks = [_check(register) for register in SUITES]
+expectation_checks = [*(_check(register) for register in SUITES), suites_passed]

@@ -2,16 +2,16 @@
 the run's Data Docs into its output folder once, after the last suite.
 
 One ephemeral GE context per output folder and process: the job runs in process, so every
-suite's results land in the same context and the site's index lists them all. `run_suite` only
-validates; `build_docs` renders what the run validated, once, when Dagster tears the run's
-`DataDocsResource` down. Built after each suite instead, by a checkpoint's UpdateDataDocsAction,
+suite's results land in the same context and the site's index lists them all (a suite validated
+in a forked child is taken into it: `outcome`, `adopt`; ahead.py). `run_suite` only validates;
+`build_docs` renders what the run validated, once, when Dagster tears the run's
+`ahead.DataDocsResource` down. Built after each suite instead, by a checkpoint's UpdateDataDocsAction,
 the site (its index, and a second default site nobody reads) was rendered nine times a run: two
 thirds of the time Great Expectations took.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,7 +20,6 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from dagster import ConfigurableResource, InitResourceContext
 
 from data_contracts.expectations import Expect
 from data_contracts.rules import ERROR, WARNING
@@ -63,6 +62,12 @@ def _context(docs_dir: str):
         },
     )
     return ctx
+
+
+def ready(docs_dir: Path) -> None:
+    """Load Great Expectations and make the context of `docs_dir` now (about 4 s the first time
+    in a process), so that a child forked after this starts with both."""
+    _context(str(docs_dir))
 
 
 def _no_fingerprint() -> None:
@@ -203,6 +208,42 @@ def run_suite(name: str, frame: pd.DataFrame, suite: list[Expect], docs_dir: Pat
     return out
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """A suite's validation as one process hands it to another (pickled): the result rows
+    (`run_suite`'s), the GE suite and each validation result with its GE identifier."""
+
+    results: pd.DataFrame
+    suite: Any
+    validations: list[tuple[Any, Any]]
+
+
+def outcome(name: str, docs_dir: Path, results: pd.DataFrame) -> Outcome:
+    """The outcome of the suite `run_suite` validated last for `name` into `docs_dir` in this
+    process, which returned `results`; KeyError when none was."""
+    from great_expectations.data_context.types.resource_identifiers import ValidationResultIdentifier
+
+    ctx, done = _context(str(docs_dir)), _PENDING[str(docs_dir)][name]
+    ids = [page for page in done.pages if isinstance(page, ValidationResultIdentifier)]
+    return Outcome(results, ctx.suites.get(f"{name}_suite"), [(i, ctx.validation_results_store.get(i)) for i in ids])
+
+
+def adopt(name: str, docs_dir: Path, got: Outcome) -> pd.DataFrame:
+    """Take the outcome of a suite validated in another process into this process's context, as
+    if `run_suite` had validated it here: its pages are rendered by the next `build_docs`.
+    Returns the result rows."""
+    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+
+    ctx = _context(str(docs_dir))
+    ctx.suites.add_or_update(got.suite)
+    pages: list[Any] = []
+    for result_id, validation in got.validations:
+        ctx.validation_results_store.set(result_id, validation)
+        pages += [result_id, ExpectationSuiteIdentifier(name=validation.suite_name)]
+    _PENDING.setdefault(str(docs_dir), {})[name] = _Validated(got.results, pages)
+    return got.results
+
+
 def build_docs(docs_dir: Path) -> list[str]:
     """Render the pages of the suites validated into `docs_dir` since its last build, GE's index
     of every result this process holds, and the offline index, which keeps the suites of earlier
@@ -217,22 +258,6 @@ def build_docs(docs_dir: Path) -> list[str]:
     data_docs_index.restore(earlier)
     data_docs_index.record(docs_dir, {name: (v.results, passed(v.results)[1]) for name, v in pending.items()})
     return sorted(pending)
-
-
-class DataDocsResource(ConfigurableResource):
-    """The run's Data Docs site (OUTPUT/data_docs), required by every expectations check.
-
-    Dagster tears a run's resources down once, after its last step, also when a step failed or
-    a blocking check stopped the graph load (when the pages matter most). No step can promise
-    that: one downstream of the checks is skipped with the graph. So the site is built here."""
-
-    docs_dir: str
-
-    def teardown_after_execution(self, context: InitResourceContext) -> None:
-        started = time.monotonic()
-        built = build_docs(Path(self.docs_dir))
-        if built and context.log is not None:
-            context.log.info(f"Data Docs of {len(built)} suites built in {time.monotonic() - started:.1f} s")
 
 
 def passed(results: pd.DataFrame) -> tuple[bool, str]:

@@ -1,0 +1,110 @@
+"""A register's Great Expectations suite validated ahead, in a forked child (pipelines/quality/
+ahead.py), gives the run the result rows and the Data Docs pages it gets when validated in the
+run's own process; one child runs at a time, the next suite starting when it ends; a child that
+dies leaves its suite to the run's process."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from data_contracts.forked import can_fork
+from pipelines.quality import ahead
+from pipelines.quality.gx import build_docs, run_suite
+from tests.test_expectations import _evaluations, _suite
+
+pytestmark = pytest.mark.skipif(not can_fork(), reason="suites are validated ahead only where the run can fork")
+
+
+def _validation(name: str, frame: pd.DataFrame, docs: Path, pids: Path | None = None):
+    def validate() -> pd.DataFrame:
+        if pids is not None:
+            with pids.open("a") as fh:
+                fh.write(f"{os.getpid()}\n")
+        return run_suite(name, frame, _suite(), docs)
+
+    return validate
+
+
+def _page_text(docs: Path, name: str) -> str:
+    pages = [p for p in docs.rglob("*.html") if "validations" in p.parts and name in p.as_posix()]
+    assert len(pages) == 1, pages
+    return pages[0].read_text(encoding="utf-8")
+
+
+def test_a_suite_validated_in_a_child_is_the_suite_validated_here(tmp_path):
+    frame = _evaluations(project_id=(0, "MZ-2024-999"), grade=(2, "极好"))  # two error-level failures
+    here = run_suite("evaluations_x", frame, _suite(), tmp_path / "here")
+    pids = tmp_path / "pids"
+    ahead.offer(
+        "run-a", "evaluations_x", tmp_path / "child", _validation("evaluations_x", frame, tmp_path / "child", pids)
+    )
+    assert ahead.states("run-a") == {"evaluations_x": "in a child"}
+    got = ahead.results("run-a", "evaluations_x")
+    ahead.finish("run-a")
+    assert pids.read_text().split() != [str(os.getpid())], "validated in the run's process, not a child"
+    pd.testing.assert_frame_equal(got, here)
+    assert (~got["success"]).sum() == 2
+    # the run's process renders the child's validation as it renders its own
+    assert build_docs(tmp_path / "child") == ["evaluations_x"] == build_docs(tmp_path / "here")
+    child_page, here_page = (
+        _page_text(tmp_path / "child", "evaluations_x"),
+        _page_text(tmp_path / "here", "evaluations_x"),
+    )
+    suite_pages = [
+        sorted(p.name for p in (tmp_path / d).rglob("*.html") if "expectations" in p.parts) for d in ("child", "here")
+    ]
+    assert suite_pages[0] == suite_pages[1] == ["evaluations_x_suite.html"]
+    for text in ("极好", "project_id_is_known", "evaluation_id"):
+        assert (text in child_page) == (text in here_page) == True, text  # noqa: E712
+
+
+def test_one_child_at_a_time_the_next_suite_starting_when_it_ends(tmp_path):
+    go = tmp_path / "go"
+    frame, docs = _evaluations(), tmp_path / "docs"
+
+    def held() -> pd.DataFrame:
+        while not go.exists():
+            time.sleep(0.01)
+        return run_suite("first", frame, _suite(), docs)
+
+    ahead.offer("run-b", "first", docs, held)
+    ahead.offer("run-b", "second", docs, _validation("second", frame, docs))
+    assert ahead.states("run-b") == {"first": "in a child", "second": "waiting"}
+    ahead.advance("run-b")
+    assert ahead.states("run-b") == {"first": "in a child", "second": "waiting"}
+    go.touch()
+    ahead.results("run-b", "first")  # taken, and the second started
+    assert ahead.states("run-b") == {"first": "taken", "second": "in a child"}
+    assert set(ahead.every_result("run-b")) == {"first", "second"}
+    ahead.finish("run-b")
+    assert build_docs(docs) == ["first", "second"]
+
+
+def test_a_child_that_dies_leaves_its_suite_to_the_run(tmp_path):
+    run, frame, docs = os.getpid(), _evaluations(), tmp_path / "docs"
+
+    def dies_in_a_child() -> pd.DataFrame:
+        if os.getpid() != run:
+            os._exit(3)  # as if killed, out of memory
+        return run_suite("evaluations_y", frame, _suite(), docs)
+
+    ahead.offer("run-c", "evaluations_y", docs, dies_in_a_child)
+    got = ahead.results("run-c", "evaluations_y")
+    ahead.finish("run-c")
+    pd.testing.assert_frame_equal(got, run_suite("evaluations_y", frame, _suite(), tmp_path / "here"))
+    assert build_docs(docs) == ["evaluations_y"]
+
+
+def test_what_validating_raises_in_the_child_is_raised_in_the_run(tmp_path):
+    def broken() -> pd.DataFrame:
+        raise ValueError("a suite that cannot run")
+
+    ahead.offer("run-d", "broken", tmp_path / "docs", broken)
+    with pytest.raises(ValueError, match="a suite that cannot run"):
+        ahead.results("run-d", "broken")
+    ahead.finish("run-d")
