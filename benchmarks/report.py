@@ -57,11 +57,12 @@ REMEDIES = {
     "run goes on (pipelines/common/handover.py), sharing the second core with the steps after it; what is left is "
     "the key sets made as Python sets, each register's snapshot histories and pandas' look-ups on Arrow text: keep "
     "registers as Arrow columns",
-    "great expectations": "batches are no longer fingerprinted and the Data Docs site is built once, after the last "
-    "suite (outside the steps, within the full run); what is left is loading the library (in the first suite's step) "
-    "and its validation of each expectation: run the suites of independent registers on both cores (not with "
-    "Dagster's multiprocess executor: it would pickle the raw and validated registers, which hold personal data and "
-    "are handed over in memory by design, so the parallel work has to be inside a step)",
+    "great expectations": "each register's suite is validated in a forked child as soon as the register and those "
+    "it refers to are resolved, one child at a time beside the run's steps (pipelines/quality/ahead.py), batches are "
+    "not fingerprinted and the Data Docs site is built once, at the end; these seconds are what the run itself still "
+    "spends on the suites: loading the library (in the hook after the first register resolved) and, in the blocking "
+    "check before the graph load, waiting for the suites not yet done (the projects suite, the largest, starts last "
+    "but one); what is left: split the largest suite's expectations between the run and the child",
     "reports": "the accepted tables are written in forked processes, each a group of registers of about equal "
     "rows; what is left is pyarrow converting their Python values (dates, lists) to Arrow: keep the accepted "
     "columns as Arrow",

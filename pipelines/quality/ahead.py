@@ -44,13 +44,24 @@ class _Suite:
 
     register: str
     docs_dir: Path
-    validate: Callable[[], pd.DataFrame]
+    validate: Callable[[], pd.DataFrame] | None
     child: Forked[gx.Outcome] | None = None
     results: pd.DataFrame | None = None
 
     def handed_over(self) -> gx.Outcome:
         """Run in the child: validate, then what the parent's context needs of it."""
+        assert self.validate is not None
         return gx.outcome(self.register, self.docs_dir, self.validate())
+
+    def here(self) -> None:
+        """Validate in this process."""
+        assert self.validate is not None
+        self.done(self.validate())
+
+    def done(self, results: pd.DataFrame) -> None:
+        """Keep the result rows only: the frame and the key sets of the references (hundreds of
+        MB at national scale) are let go before the graph load, where the run peaks."""
+        self.results, self.validate, self.child = results, None, None
 
 
 #: the child's CPU priority below the run's (nice(2)): the run's own steps go first, and the
@@ -108,7 +119,7 @@ def results(run_id: str, register: str) -> pd.DataFrame | None:
         return None
     if suite.results is None:
         if suite.child is None:
-            suite.results = suite.validate()
+            suite.here()
         else:
             _take(suite)
     advance(run_id)
@@ -118,11 +129,13 @@ def results(run_id: str, register: str) -> pd.DataFrame | None:
 def every_result(run_id: str) -> dict[str, pd.DataFrame]:
     """The result rows of every suite offered in the run, by register: those still waiting
     their turn validated here while the child validates its own, then the child's taken.
-    Raises what validating raised."""
+    The registers noted by `resolved` are let go (no suite is offered after this). Raises
+    what validating raised."""
+    _RESOLVED.pop(run_id, None)
     suites = _RUNS.get(run_id, {})
     for suite in suites.values():
         if suite.child is None and suite.results is None:
-            suite.results = suite.validate()
+            suite.here()
     for suite in suites.values():
         if suite.results is None:
             _take(suite)
@@ -147,7 +160,7 @@ _RESOLVED: dict[str, dict[str, object]] = {}
 
 def resolved(run_id: str, register: str, result: object) -> dict[str, object]:
     """Note that the run resolved `register` (its RegisterResult); returns every register the run
-    resolved so far. Kept until `finish`: the run holds them until its graph is loaded anyway."""
+    resolved so far. Kept until `every_result` or `finish`."""
     done = _RESOLVED.setdefault(run_id, {})
     done[register] = result
     return done
@@ -178,6 +191,6 @@ def _take(suite: _Suite) -> None:
         outcome = suite.child.result()
     except BrokenProcessPool:  # the child died (killed, out of memory): the work is done here
         log.warning("the child validating the %s suite died; validated in the run's process", suite.register)
-        suite.results = suite.validate()
+        suite.here()
         return
-    suite.results = gx.adopt(suite.register, suite.docs_dir, outcome)
+    suite.done(gx.adopt(suite.register, suite.docs_dir, outcome))
