@@ -102,6 +102,24 @@ def _same_day_peaks(big: dict) -> list[tuple[str, int]]:
     return [(r["commit"], r["full_run"]["peak_rss_bytes"]) for r in _same_day(big)]
 
 
+def _same_day_ratios(big: dict) -> str:
+    """The full run, floor and their ratio of each results file of `big`'s scale and date, when
+    there is more than one: both move with the machine's speed, and not always together."""
+    runs = _same_day(big)
+    if len(runs) < 2:
+        return ""
+    return (
+        f"The ratio moves from run to run: {big['scale']} runs of the same day kept in benchmarks/results, "
+        "each a ratio within one run: "
+        + ", ".join(
+            f"{r['full_run']['seconds']:.1f} s against {r['floor']['seconds']:.1f} s "
+            f"= {r['ratio_full_to_floor']:.2f}x (`{r['commit']}`)"
+            for r in runs
+        )
+        + "."
+    )
+
+
 def _slowest_change(inc: dict) -> str:
     """Where the slowest of the 1% changes spent more than the median one, step by step (from
     `run_steps`), when the results file has them; "" otherwise."""
@@ -252,6 +270,7 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
         "",
         f"## What bounds the {big['scale']} run",
         "",
+        *([_same_day_ratios(big), ""] if _same_day_ratios(big) else []),
         "Stages by their share of the run, and what would move each:",
         "",
     ]
