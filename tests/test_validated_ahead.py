@@ -100,11 +100,22 @@ def test_a_child_that_dies_leaves_its_suite_to_the_run(tmp_path):
     assert build_docs(docs) == ["evaluations_y"]
 
 
-def test_what_validating_raises_in_the_child_is_raised_in_the_run(tmp_path):
+def test_what_validating_raises_in_the_child_is_raised_in_the_run_and_the_next_suite_starts(tmp_path):
     def broken() -> pd.DataFrame:
         raise ValueError("a suite that cannot run")
 
-    ahead.offer("run-d", "broken", tmp_path / "docs", broken)
+    frame, docs = _evaluations(), tmp_path / "docs"
+    ahead.offer("run-d", "broken", docs, broken)
+    ahead.offer("run-d", "next", docs, _validation("next", frame, docs))
+    deadline = time.monotonic() + 60
+    while ahead.states("run-d")["broken"] == "in a child" and time.monotonic() < deadline:
+        ahead.advance("run-d")  # as the hook after each step does: never raises
+        time.sleep(0.01)
+    assert ahead.states("run-d") == {"broken": "failed", "next": "in a child"}
     with pytest.raises(ValueError, match="a suite that cannot run"):
         ahead.results("run-d", "broken")
+    with pytest.raises(ValueError, match="a suite that cannot run"):
+        ahead.every_result("run-d")
+    assert ahead.states("run-d") == {"broken": "failed", "next": "taken"}
     ahead.finish("run-d")
+    assert build_docs(docs) == ["next"]

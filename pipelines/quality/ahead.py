@@ -47,6 +47,8 @@ class _Suite:
     validate: Callable[[], pd.DataFrame] | None
     child: Forked[gx.Outcome] | None = None
     results: pd.DataFrame | None = None
+    #: what validating raised in the child, raised again where the results are asked for
+    error: Exception | None = None
 
     def handed_over(self) -> gx.Outcome:
         """Run in the child: validate, then what the parent's context needs of it."""
@@ -62,6 +64,20 @@ class _Suite:
         """Keep the result rows only: the frame and the key sets of the references (hundreds of
         MB at national scale) are let go before the graph load, where the run peaks."""
         self.results, self.validate, self.child = results, None, None
+
+    def failed(self, err: Exception) -> None:
+        self.error, self.validate, self.child = err, None, None
+
+    @property
+    def waiting(self) -> bool:
+        return self.child is None and self.results is None and self.error is None
+
+    def outcome(self) -> pd.DataFrame:
+        """The result rows once taken; raises what validating raised."""
+        if self.error is not None:
+            raise self.error
+        assert self.results is not None
+        return self.results
 
 
 #: the child's CPU priority below the run's (nice(2)): the run's own steps go first, and the
@@ -89,23 +105,30 @@ def offered(run_id: str, register: str) -> bool:
 
 
 def states(run_id: str) -> dict[str, str]:
-    """Where each suite offered in the run is: "waiting", "in a child" or "taken"."""
+    """Where each suite offered in the run is: "waiting", "in a child", "taken" or "failed"."""
     return {
-        register: "taken" if s.results is not None else "waiting" if s.child is None else "in a child"
+        register: "taken"
+        if s.results is not None
+        else "failed"
+        if s.error is not None
+        else "waiting"
+        if s.child is None
+        else "in a child"
         for register, s in _RUNS.get(run_id, {}).items()
     }
 
 
 def advance(run_id: str) -> None:
     """Take the outcome of the run's child that has ended, and start the next suite waiting when
-    none is being validated. Never waits."""
+    none is being validated. Never waits, never raises what validating raised (kept for
+    `results`)."""
     suites = _RUNS.get(run_id, {}).values()
     for suite in suites:
-        if suite.child is not None and suite.results is None:
+        if suite.child is not None:
             if not suite.child.done():
                 return  # one at a time
             _take(suite)
-    waiting = next((s for s in suites if s.child is None and s.results is None), None)
+    waiting = next((s for s in suites if s.waiting), None)
     if waiting is not None:
         waiting.child = Forked(waiting.handed_over, nice=CHILD_NICE)
 
@@ -117,13 +140,12 @@ def results(run_id: str, register: str) -> pd.DataFrame | None:
     suite = _RUNS.get(run_id, {}).get(register)
     if suite is None:
         return None
-    if suite.results is None:
-        if suite.child is None:
-            suite.here()
-        else:
-            _take(suite)
+    if suite.waiting:
+        suite.here()
+    elif suite.child is not None:
+        _take(suite)
     advance(run_id)
-    return suite.results
+    return suite.outcome()
 
 
 def every_result(run_id: str) -> dict[str, pd.DataFrame]:
@@ -134,12 +156,12 @@ def every_result(run_id: str) -> dict[str, pd.DataFrame]:
     _RESOLVED.pop(run_id, None)
     suites = _RUNS.get(run_id, {})
     for suite in suites.values():
-        if suite.child is None and suite.results is None:
+        if suite.waiting:
             suite.here()
     for suite in suites.values():
-        if suite.results is None:
+        if suite.child is not None:
             _take(suite)
-    return {register: suite.results for register, suite in suites.items() if suite.results is not None}
+    return {register: suite.outcome() for register, suite in suites.items()}
 
 
 def finish(run_id: str) -> None:
@@ -192,5 +214,8 @@ def _take(suite: _Suite) -> None:
     except BrokenProcessPool:  # the child died (killed, out of memory): the work is done here
         log.warning("the child validating the %s suite died; validated in the run's process", suite.register)
         suite.here()
+        return
+    except Exception as err:  # raised by validating, there
+        suite.failed(err)
         return
     suite.done(gx.adopt(suite.register, suite.docs_dir, outcome))
