@@ -6,7 +6,7 @@
 | SANSHE_OUTPUT_DIR | ./output | graph, tables, quarantine report, Data Docs |
 | SANSHE_GRAPH | embedded | graph store: `embedded` (ladybug, no server) or `neo4j` |
 | SANSHE_NEO4J_BATCH_SIZE | 5000 | rows per write transaction when loading Neo4j |
-| SANSHE_WORKERS | the CPUs the process may use | processes that check a long file's rows and write the accepted tables (1: this process alone) |
+| SANSHE_WORKERS | the CPUs the process may use | processes that check a long file's rows, write the accepted tables and the stored copies, and validate the suites ahead (1: this process alone) |
 
 With SANSHE_GRAPH=neo4j, the connection comes from NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD and
 NEO4J_DATABASE (see docs/neo4j.md); credentials are never written to logs or outputs.
@@ -35,7 +35,8 @@ class Settings:
     graph: str = "embedded"
     #: processes that share a long file's contract checks and the writing of the accepted
     #: tables (data_contracts/forked.py); with more than one, the stored copies of the resolved
-    #: registers are written by forked children (pipelines/common/handover.py)
+    #: registers are written by forked children (pipelines/common/handover.py), and so are the
+    #: expectation suites validated (pipelines/quality/ahead.py)
     workers: int = field(default_factory=available_cpus)
 
     @classmethod

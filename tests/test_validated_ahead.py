@@ -14,7 +14,10 @@ import pytest
 
 from data_contracts.forked import can_fork
 from pipelines.quality import ahead
-from pipelines.quality.gx import build_docs, run_suite
+from pipelines.quality.checks import SUITES
+from pipelines.quality.gx import build_docs, passed, run_suite
+from pipelines.settings import SAMPLE_DIR, Settings
+from sanshe.run import run_pipeline
 from tests.test_expectations import _evaluations, _suite
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="suites are validated ahead only where the run can fork")
@@ -119,3 +122,28 @@ def test_what_validating_raises_in_the_child_is_raised_in_the_run_and_the_next_s
     assert ahead.states("run-d") == {"broken": "failed", "next": "taken"}
     ahead.finish("run-d")
     assert build_docs(docs) == ["next"]
+
+
+def test_with_one_worker_a_suite_is_validated_in_the_run_when_asked_for(tmp_path):
+    # SANSHE_WORKERS=1 keeps everything in the run's process: no child is started
+    frame, docs, pids = _evaluations(), tmp_path / "docs", tmp_path / "pids"
+    ahead.offer("run-e", "alone", docs, _validation("alone", frame, docs, pids), fork=False)
+    ahead.advance("run-e")
+    assert ahead.states("run-e") == {"alone": "waiting"}
+    assert passed(ahead.results("run-e", "alone")) == (True, "ok")
+    ahead.finish("run-e")
+    assert pids.read_text().split() == [str(os.getpid())]
+
+
+def test_a_run_with_one_worker_forks_no_child_for_its_suites(tmp_path, monkeypatch):
+    forked = []
+
+    def no_fork(*args, **kwargs):
+        forked.append(args)  # noted: Dagster logs an error raised in a hook and goes on
+        raise AssertionError("a suite was validated in a forked child with SANSHE_WORKERS=1")
+
+    monkeypatch.setattr(ahead, "Forked", no_fork)
+    outcome = run_pipeline(Settings(SAMPLE_DIR, tmp_path / "out", workers=1))
+    assert not forked
+    assert outcome.success and outcome.checks_passed, outcome.failures
+    assert sum(c["check"] == "expectations" for c in outcome.checks) == len(SUITES)

@@ -45,6 +45,8 @@ class _Suite:
     register: str
     docs_dir: Path
     validate: Callable[[], pd.DataFrame] | None
+    #: False: validated in the run's process (SANSHE_WORKERS=1), when its results are asked for
+    fork: bool = True
     child: Forked[gx.Outcome] | None = None
     results: pd.DataFrame | None = None
     #: what validating raised in the child, raised again where the results are asked for
@@ -88,15 +90,17 @@ CHILD_NICE = 5
 _RUNS: dict[str, dict[str, _Suite]] = {}
 
 
-def offer(run_id: str, register: str, docs_dir: Path, validate: Callable[[], pd.DataFrame]) -> None:
+def offer(run_id: str, register: str, docs_dir: Path, validate: Callable[[], pd.DataFrame], fork: bool = True) -> None:
     """Have the register's suite validated by `validate()` (which returns `gx.run_suite`'s result
     rows) in a forked child: started now when no other suite of the run is, else by a later
-    `advance` or `results`. Offering a register again in the same run does nothing."""
+    `advance` or `results`; with `fork` False (SANSHE_WORKERS=1), in this process when its
+    results are asked for. Offering a register again in the same run does nothing."""
     suites = _RUNS.setdefault(run_id, {})
     if register in suites:
         return
-    gx.ready(docs_dir)  # Great Expectations loaded once, here, not in each child
-    suites[register] = _Suite(register, docs_dir, validate)
+    if fork:
+        gx.ready(docs_dir)  # Great Expectations loaded once, here, not in each child
+    suites[register] = _Suite(register, docs_dir, validate, fork)
     advance(run_id)
 
 
@@ -128,7 +132,7 @@ def advance(run_id: str) -> None:
             if not suite.child.done():
                 return  # one at a time
             _take(suite)
-    waiting = next((s for s in suites if s.waiting), None)
+    waiting = next((s for s in suites if s.waiting and s.fork), None)
     if waiting is not None:
         waiting.child = Forked(waiting.handed_over, nice=CHILD_NICE)
 

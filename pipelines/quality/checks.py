@@ -133,7 +133,7 @@ def _check(register: str) -> AssetChecksDefinition:
     )(check)
 
 
-@success_hook(name="validate_ahead", required_resource_keys={"data_docs"})
+@success_hook(name="validate_ahead", required_resource_keys={"data_docs", "sanshe"})
 def validate_ahead(context: HookContext) -> None:
     """After each step of the run: once a register and the registers it refers to are resolved,
     its suite is offered to be validated ahead (ahead.offer); a child that has ended is taken and
@@ -144,8 +144,8 @@ def validate_ahead(context: HookContext) -> None:
         for name in SUITES:  # this one, and any waiting for this one to be resolved
             ready = name in done and set(_referred(name)) <= done.keys()
             if ready and not ahead.offered(context.run_id, name):
-                docs = Path(context.resources.data_docs.docs_dir)
-                ahead.offer(context.run_id, name, docs, validation(name, done, docs))
+                docs, fork = Path(context.resources.data_docs.docs_dir), context.resources.sanshe.workers > 1
+                ahead.offer(context.run_id, name, docs, validation(name, done, docs), fork)
     ahead.advance(context.run_id)
 
 
@@ -155,17 +155,18 @@ def validate_ahead(context: HookContext) -> None:
     blocking=True,
     # which run made each register (`register_origins`): a resource asked for by key, since
     # Dagster takes no resource both as a key and as a typed parameter
-    required_resource_keys={"data_docs", PUBLIC_IO},
+    required_resource_keys={"data_docs", "sanshe", PUBLIC_IO},
     description="Every register the run resolved passed its Great Expectations suite's error-level "
     "expectations (each register's expectations check has the details); a failure stops the graph load.",
 )
 def suites_passed(context: AssetCheckExecutionContext, resolved_registers: dict) -> AssetCheckResult:
     run, docs = context.op_execution_context.run_id, Path(context.resources.data_docs.docs_dir)
+    fork = context.resources.sanshe.workers > 1
     origins = register_origins(context.op_execution_context, resolved_registers)
     # a partial run's registers loaded from an earlier run were checked in that run
     now = [r for r in SUITES if r in resolved_registers and origins[r] in (None, run)]
     for name in now:
-        ahead.offer(run, name, docs, validation(name, resolved_registers, docs))  # the ones not offered yet
+        ahead.offer(run, name, docs, validation(name, resolved_registers, docs), fork)  # those not offered yet
     outcomes = ahead.every_result(run)
     failed = {r: failure_reason(outcomes[r]) for r in now if not passed(outcomes[r])[0]}
     return AssetCheckResult(
