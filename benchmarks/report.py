@@ -97,15 +97,14 @@ def _same_day(big: dict) -> list[dict]:
     return out
 
 
-def _same_day_peaks(big: dict) -> list[tuple[str, int]]:
-    """(commit, peak bytes) of every pipeline results file of `big`'s scale and date, in file order."""
-    return [(r["commit"], r["full_run"]["peak_rss_bytes"]) for r in _same_day(big)]
+def _same_day_peaks(same_day: list[dict]) -> list[tuple[str, int]]:
+    """(commit, peak bytes) of each of the same day's results (`_same_day`), in file order."""
+    return [(r["commit"], r["full_run"]["peak_rss_bytes"]) for r in same_day]
 
 
-def _same_day_ratios(big: dict) -> str:
-    """The full run, floor and their ratio of each results file of `big`'s scale and date, when
+def _same_day_ratios(big: dict, runs: list[dict]) -> str:
+    """The full run, floor and their ratio of each of the same day's results (`_same_day`), when
     there is more than one: both move with the machine's speed, and not always together."""
-    runs = _same_day(big)
     if len(runs) < 2:
         return ""
     return (
@@ -138,10 +137,10 @@ def _slowest_change(inc: dict) -> str:
     )
 
 
-def _same_day_changes(big: dict) -> str:
+def _same_day_changes(big: dict, same_day: list[dict]) -> str:
     """The 1% change of each results file of `big`'s scale and date, with its full run, when there
     is more than one: the share moves with both (the machine's speed varies within a day)."""
-    runs = [r for r in _same_day(big) if r.get("incremental")]
+    runs = [r for r in same_day if r.get("incremental")]
     if len(runs) < 2:
         return ""
     return (
@@ -265,12 +264,14 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
             f"`{r['_file']}` |"
         )
     big = results[-1]
+    same_day = _same_day(big)  # read once for the ratios, the 1% changes and the peaks
+    ratios = _same_day_ratios(big, same_day)
     total = sum(st["seconds"] for st in big["stages"].values()) or 1
     out += [
         "",
         f"## What bounds the {big['scale']} run",
         "",
-        *([_same_day_ratios(big), ""] if _same_day_ratios(big) else []),
+        *([ratios, ""] if ratios else []),
         "Stages by their share of the run, and what would move each:",
         "",
     ]
@@ -356,7 +357,7 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
             if inc_load is not None
             else f"; the full run's graph load takes {load:.0f} s."
         )
-        + _same_day_changes(big),
+        + _same_day_changes(big, same_day),
     ]
     slowest = _slowest_change(inc)
     if slowest:
@@ -402,11 +403,11 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
         "no longer keeps each validated batch to the end of the run (pipelines/quality/gx.py), and the inputs "
         "are digested a column at a time. Arrow dates and lists would shrink the registers (not measured yet).",
     ]
-    same_day = _same_day_peaks(big)
-    if len(same_day) > 1:
+    peaks = _same_day_peaks(same_day)
+    if len(peaks) > 1:
         out[-1] += (
             " The peak moves from run to run: national runs of the same day kept in benchmarks/results peaked at "
-            + ", ".join(f"{_gib(peak)} (`{commit}`)" for commit, peak in same_day)
+            + ", ".join(f"{_gib(peak)} (`{commit}`)" for commit, peak in peaks)
             + "; compare with the target knowing that."
         )
     for r in results:

@@ -99,8 +99,8 @@ def map_forked(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R
 
 class Forked(Generic[R]):
     """`fn()` run in a child forked when this is made, which starts with this process's memory as
-    it is (nothing handed to it is pickled); only its result comes back, pickled. With no fork
-    (see `can_fork`) `fn()` runs in `result()`, here.
+    it is (nothing handed to it is pickled); only its result comes back, pickled. Only where
+    `can_fork`: the caller decides what to do elsewhere.
 
     `result()` waits for the child and returns what `fn` returned, or raises what it raised (as
     `map_forked` does); a child that died without either (killed, out of memory) raises
@@ -109,30 +109,24 @@ class Forked(Generic[R]):
     object of the run, copying its pages (the stored copies' writers do the same)."""
 
     def __init__(self, fn: Callable[[], R], nice: int = 0):
-        self._fn = fn
-        self._pool: ProcessPoolExecutor | None = None
-        self._future: Future | None = None
-        if can_fork():
-            # the child is given `fn` as it forks (`_share`), not pickled; the pool forks it here
-            self._pool = ProcessPoolExecutor(
-                1,
-                mp_context=multiprocessing.get_context("fork"),
-                initializer=_share,
-                initargs=(_without_collections(fn), os.getpid(), nice),
-            )
-            self._future = self._pool.submit(_run, None)
+        assert can_fork(), "Forked needs fork(2): see can_fork"
+        # the child is given `fn` as it forks (`_share`), not pickled; the pool forks it here
+        self._pool = ProcessPoolExecutor(
+            1,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_share,
+            initargs=(_without_collections(fn), os.getpid(), nice),
+        )
+        self._future: Future = self._pool.submit(_run, None)
 
     def done(self) -> bool:
         """Whether `result()` would not wait."""
-        return self._future is None or self._future.done()
+        return self._future.done()
 
     def result(self) -> R:
-        if self._future is None:
-            return self._fn()
         try:
             return _result(self._future)
         finally:
-            assert self._pool is not None
             self._pool.shutdown(wait=True)
 
 

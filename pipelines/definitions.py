@@ -83,7 +83,7 @@ def build_definitions(settings: Settings | None = None, io_manager=None, public_
             # Forked children write the copies while the run goes on (one process with
             # SANSHE_WORKERS=1); the run's teardown waits for them and reports a failed one.
             PUBLIC_IO: public_io_manager
-            or stored_hand_over(consumers(ASSETS, CHECKS), settings.storage_dir, fork=settings.workers > 1),
+            or stored_hand_over(consumers(ASSETS, CHECKS), settings.storage_dir, fork=settings.forks),
             # Raw and validated registers hold personal data (names, ID numbers, phones): they
             # stay in memory and are never pickled into Dagster's storage. The price: a single
             # step cannot be re-run on its own from the UI; re-run the job.

@@ -63,6 +63,12 @@ class Settings:
         return s
 
     @property
+    def forks(self) -> bool:
+        """Whether work the run does not wait for goes to forked children (the stored copies,
+        the suites validated ahead): with one worker, everything stays in the run's process."""
+        return self.workers > 1
+
+    @property
     def graph_path(self) -> Path:
         return self.output_dir / "graph.lbug"
 

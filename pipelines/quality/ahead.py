@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 from dagster import ConfigurableResource, InitResourceContext
 
-from data_contracts.forked import Forked
+from data_contracts.forked import Forked, can_fork
 
 from . import gx
 
@@ -93,11 +93,12 @@ _RUNS: dict[str, dict[str, _Suite]] = {}
 def offer(run_id: str, register: str, docs_dir: Path, validate: Callable[[], pd.DataFrame], fork: bool = True) -> None:
     """Have the register's suite validated by `validate()` (which returns `gx.run_suite`'s result
     rows) in a forked child: started now when no other suite of the run is, else by a later
-    `advance` or `results`; with `fork` False (SANSHE_WORKERS=1), in this process when its
-    results are asked for. Offering a register again in the same run does nothing."""
+    `advance` or `results`; with `fork` False (SANSHE_WORKERS=1) or where the run cannot fork
+    (`can_fork`), in this process when its results are asked for. Offering a register again in the same run does nothing."""
     suites = _RUNS.setdefault(run_id, {})
     if register in suites:
         return
+    fork = fork and can_fork()
     if fork:
         gx.ready(docs_dir)  # Great Expectations loaded once, here, not in each child
     suites[register] = _Suite(register, docs_dir, validate, fork)

@@ -144,8 +144,10 @@ def validate_ahead(context: HookContext) -> None:
         for name in SUITES:  # this one, and any waiting for this one to be resolved
             ready = name in done and set(_referred(name)) <= done.keys()
             if ready and not ahead.offered(context.run_id, name):
-                docs, fork = Path(context.resources.data_docs.docs_dir), context.resources.sanshe.workers > 1
-                ahead.offer(context.run_id, name, docs, validation(name, done, docs), fork)
+                docs = Path(context.resources.data_docs.docs_dir)
+                ahead.offer(
+                    context.run_id, name, docs, validation(name, done, docs), context.resources.sanshe.settings.forks
+                )
     ahead.advance(context.run_id)
 
 
@@ -161,7 +163,7 @@ def validate_ahead(context: HookContext) -> None:
 )
 def suites_passed(context: AssetCheckExecutionContext, resolved_registers: dict) -> AssetCheckResult:
     run, docs = context.op_execution_context.run_id, Path(context.resources.data_docs.docs_dir)
-    fork = context.resources.sanshe.workers > 1
+    fork = context.resources.sanshe.settings.forks
     origins = register_origins(context.op_execution_context, resolved_registers)
     # a partial run's registers loaded from an earlier run were checked in that run
     now = [r for r in SUITES if r in resolved_registers and origins[r] in (None, run)]
