@@ -133,6 +133,36 @@ def test_keys_as_a_text_column_or_a_set_find_the_same_unknowns():
     )
 
 
+@pytest.mark.parametrize("large", [False, True])
+def test_the_items_of_suspect_rows_found_among_the_keys_are_those_a_python_set_finds(large):
+    """`_present` looks the keys up among the suspect rows' items (not the items among the
+    keys): the same items as Python's set intersection, whatever the keys hold (repeats, a
+    missing key, 64-bit offsets) and whatever the cells hold (lists, text, other values)."""
+    import pyarrow as pa
+
+    from pipelines.common.references import _present
+
+    rng = np.random.default_rng(5 + large)
+    codes = [f"K{i:03d}" for i in range(80)]
+    keys = pd.Series([*codes[:50], None, codes[3], codes[3]], dtype="str")
+    value_set = _value_set(keys)
+    if large:
+        value_set = value_set.cast(pa.large_string())
+    for _ in range(50):
+        cells: list = []
+        for _ in range(int(rng.integers(0, 6))):
+            pick = rng.integers(0, 4)
+            if pick == 0:
+                cells.append([str(c) for c in rng.choice(codes, rng.integers(0, 4))] + [None, 3][: rng.integers(0, 3)])
+            elif pick == 1:
+                cells.append(str(rng.choice(codes)))
+            else:
+                cells.append(rng.choice([None, "", 7, str(rng.choice(codes))]))
+        items = {v for c in cells for v in (c if isinstance(c, list) else [c]) if isinstance(v, str)}
+        assert _present(cells, value_set) == items & set(codes[:50]), cells
+    assert _present([], value_set) == set() == _present([None, [3]], value_set)
+
+
 def _known_by_hand(cell, known: set[str]):
     """The rule `is_known` keeps, cell by cell in Python: the oracle of the column-wise look-up."""
     if isinstance(cell, list):

@@ -46,11 +46,16 @@ def unknown_references(
 
 
 def _present(cells: list, value_set: pa.Array) -> set[str]:
-    """The text values and list items of `cells` that are in `value_set`: the suspect rows are
-    few, so their own items are looked up rather than the keys made a Python set."""
-    items = sorted({v for c in cells for v in (c if isinstance(c, list) else [c]) if isinstance(v, str)})
-    found = _found(pa.array(items, type=pa.string()), value_set)
-    return {v for v, f in zip(items, found.tolist(), strict=True) if f}
+    """The text values and list items of `cells` that are in `value_set`. The suspect rows are
+    few, so the look-up goes the other way round: which keys are among their items. pyarrow
+    hashes the set it is given before each look-up, and hashing the few items instead of the
+    keys takes 0.02 s rather than 0.3-0.6 s against the national projects' 1.5 million
+    (measured once; with no suspect rows at all there is nothing to look up)."""
+    items = {v for c in cells for v in (c if isinstance(c, list) else [c]) if isinstance(v, str)}
+    if not items:
+        return set()
+    wanted = pa.array(sorted(items), type=pa.string()).cast(value_set.type)
+    return set(value_set.filter(pc.is_in(value_set, value_set=wanted)).to_pylist())
 
 
 def _suspects(col: pd.Series, value_set: pa.Array, is_list: np.ndarray | None = None) -> list[int]:
