@@ -7,6 +7,7 @@ existed."""
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -130,6 +131,54 @@ def test_later_awards_edge_cases():
     )
     got = later_awards(evaluations, projects, pd.Series(["A", "B"]))
     assert got.tolist() == [2, 1, 0, 0, 0, pd.NA, pd.NA, 1]
+
+
+def _later_awards_by_pairing(evaluations: pd.DataFrame, projects: pd.DataFrame, providers: list[str]) -> list:
+    """The rule of `later_awards`, one evaluation and one project at a time: the first project
+    row of each id among those of a registered provider; None where the evaluated id has none."""
+    ids, usccs, days = ([None if pd.isna(v) else v for v in projects[c]] for c in projects.columns)
+    first: dict[str, int] = {}
+    for i, (pid, uscc) in enumerate(zip(ids, usccs, strict=True)):
+        if pid is not None and uscc in providers and pid not in first:
+            first[pid] = i
+    out: list = []
+    for pid, day in zip(evaluations["project_id"], evaluations["eval_date"], strict=True):
+        if pid not in first:
+            out.append(None)
+            continue
+        rated = first[pid]
+        later = [r for r in first.values() if r != rated and usccs[r] == usccs[rated] and days[r] is not None]
+        out.append(0 if day is None else sum(days[r] > day for r in later))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_later_awards_agree_with_pairing_every_evaluation_with_every_project(seed):
+    """Repeated project ids (the first counts), providers missing or not registered, days
+    missing, ids no project has: the vectorised counts against the pairing above."""
+    rng = np.random.default_rng(seed)
+    n, m = 300, 200
+    days = [dt.date(2015, 1, 1) + dt.timedelta(days=int(x)) for x in rng.integers(0, 3000, n + m)]
+    projects = pd.DataFrame(
+        {
+            "project_id": [f"P{x}" if x else None for x in rng.integers(0, 250, n)],
+            "provider_uscc": [None if x == 9 else f"U{x}" for x in rng.integers(0, 10, n)],
+            "award_date": [None if rng.random() < 0.1 else d for d in days[:n]],
+        }
+    ).astype({"project_id": "string", "provider_uscc": "string"})
+    evaluations = pd.DataFrame(
+        {
+            "project_id": [f"P{x}" for x in rng.integers(0, 280, m)],
+            "eval_date": [None if rng.random() < 0.1 else d for d in days[n:]],
+        },
+        index=pd.RangeIndex(5, 5 + m),
+    )
+    providers = pd.Series([f"U{x}" for x in range(8)] + [None])
+    got = later_awards(evaluations, projects, providers)
+    want = _later_awards_by_pairing(evaluations, projects, [f"U{x}" for x in range(8)])
+    assert got.index.equals(evaluations.index)
+    assert [None if pd.isna(x) else x for x in got] == want
+    assert got.notna().any() and (got > 0).any() and got.isna().any()
 
 
 def test_street_totals_agree_with_the_projects_delivered_there(graph):

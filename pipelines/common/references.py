@@ -177,7 +177,7 @@ def positions(values: pd.Series, keys: pd.Series | pd.Index) -> np.ndarray:
     empty register's key column comes as float), by pyarrow's hash look-up: pandas' `map` and
     `get_indexer` on Arrow-backed text hash the values through Python objects (8 of the
     national graph's 61 s of table building)."""
-    at = pc.index_in(_as_text(values), value_set=_as_text(keys), skip_nulls=True)
+    at = pc.index_in(as_text(values), value_set=as_text(keys), skip_nulls=True)
     return at.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
 
 
@@ -207,5 +207,6 @@ def _texty(values: pd.Series | pd.Index) -> bool:
     return len(values) == 0 or isinstance(values.dtype, pd.StringDtype) or pd.api.types.infer_dtype(values) == "string"
 
 
-def _as_text(values: pd.Series | pd.Index) -> pa.Array:
+def as_text(values: pd.Series | pd.Index) -> pa.Array:
+    """Any column or index as one Arrow `string` array: values as text, missing ones null."""
     return pa.array(pd.Series(values).astype("string"), type=pa.string(), from_pandas=True)
