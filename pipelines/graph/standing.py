@@ -175,8 +175,10 @@ def later_awards(evaluations: pd.DataFrame, projects: pd.DataFrame, providers: p
     keys = np.sort(code[kept] * span + (day[kept] - low))
 
     found = evaluated >= 0
-    at = np.maximum(evaluated, 0)
-    whose = np.where(found, code[at], -1)
+    # a last place past the projects (none, with no provider and no day) for what is not found
+    at = np.where(found, evaluated, len(code))
+    code, day, dated = np.append(code, -1), np.append(day, 0), np.append(dated, False)
+    whose = code[at]
     eday, edated = _day_numbers(evaluations["eval_date"])
     off = np.clip(np.where(edated, eday, low) - low, -1, span - 1)
     start = np.searchsorted(keys, whose * span + off, side="right")
