@@ -102,6 +102,24 @@ def test_a_node_table_with_many_rows_or_other_keys_changed_is_copied_again_with_
     assert mine.fingerprint() == _full(tables, tmp_path / "full2" / "graph.lbug")
 
 
+def test_the_replaced_graph_file_is_removed_and_one_an_ended_load_left_too(loaded):
+    """The swap gives the replaced file a second name, removed on a thread; a second name left
+    by a process that has ended goes with the next load."""
+    mine, tables = loaded
+    folder = mine.path.parent
+    left = folder / ".retired-999999999-0a0b"  # a pid no process has (above Linux's pid_max)
+    left.write_bytes(b"an old graph")
+    ev = tables.nodes["Evaluation"].copy()
+    ev.loc[::50, "score"] = ev.loc[::50, "score"] + 1
+    tables.nodes["Evaluation"] = ev
+    mine.replace_with(tables)
+    for thread in threading.enumerate():
+        if thread.name == "remove retired graph":
+            thread.join()
+    assert not left.exists() and not list(folder.glob(".retired-*"))
+    assert mine.path.is_file()
+
+
 def test_row_changes_compare_values_missing_alike_and_refuse_what_is_not_an_update():
     from pipelines.graph.store import _row_changes
 
@@ -128,8 +146,10 @@ def test_removed_rows_and_a_multi_endpoint_type_reload_as_a_full_rebuild_would(l
     for k, df in tables.rels.items():
         if "SocialWorker" in k[1:]:
             tables.rels[k] = df[~df["from"].isin(gone)].reset_index(drop=True)
-    mine.replace_with(tables)
+    counts = mine.replace_with(tables)
     assert mine.last_load["mode"] == "incremental"
+    # the reloaded tables counted again, the others as kept with the digests: as counted anew
+    assert counts == mine.counts() and counts["SocialWorker"] == len(tables.nodes["SocialWorker"])
     assert set(mine.last_load["reloaded"]) == {
         "HAS_PARTY_BRANCH_SocialOrganisation_PartyBranch",
         "HAS_PARTY_BRANCH_Hub_PartyBranch",
