@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
 import shutil
 import threading
 import time
@@ -102,13 +103,24 @@ def test_a_node_table_with_many_rows_or_other_keys_changed_is_copied_again_with_
     assert mine.fingerprint() == _full(tables, tmp_path / "full2" / "graph.lbug")
 
 
-def test_the_replaced_graph_file_is_removed_and_one_an_ended_load_left_too(loaded):
+def test_the_replaced_graph_file_is_removed_and_one_an_ended_load_left_too(loaded, monkeypatch):
     """The swap gives the replaced file a second name, removed on a thread; a second name left
     by a process that has ended goes with the next load."""
+    from pipelines.graph import store as store_module
+
     mine, tables = loaded
     folder = mine.path.parent
+    old_inode = mine.path.stat().st_ino
     left = folder / ".retired-999999999-0a0b"  # a pid no process has (above Linux's pid_max)
     left.write_bytes(b"an old graph")
+    retired: list[tuple[Path, int]] = []
+    remove = store_module._remove_later
+
+    def record(path: Path) -> None:
+        retired.append((path, path.stat().st_ino))
+        remove(path)
+
+    monkeypatch.setattr(store_module, "_remove_later", record)
     ev = tables.nodes["Evaluation"].copy()
     ev.loc[::50, "score"] = ev.loc[::50, "score"] + 1
     tables.nodes["Evaluation"] = ev
@@ -116,8 +128,33 @@ def test_the_replaced_graph_file_is_removed_and_one_an_ended_load_left_too(loade
     for thread in threading.enumerate():
         if thread.name == "remove retired graph":
             thread.join()
+    # the second name was the replaced file's, and is gone with the one left before
+    assert [(p.name.split("-")[:2], ino) for p, ino in retired] == [([".retired", str(os.getpid())], old_inode)]
     assert not left.exists() and not list(folder.glob(".retired-*"))
-    assert mine.path.is_file()
+    assert mine.path.is_file() and mine.path.stat().st_ino != old_inode
+
+
+def test_kept_counts_hold_through_loads_in_place_and_a_state_file_without_them(loaded):
+    """Counts kept with the digests, after a load that sets rows in place, one that copies a
+    table again, and one whose state file predates the counts: each as the store counts anew."""
+    mine, tables = loaded
+    ev = tables.nodes["Evaluation"].copy()
+    ev.loc[::40, "score"] = ev.loc[::40, "score"] + 1
+    tables.nodes["Evaluation"] = ev
+    assert mine.replace_with(tables) == mine.counts() and mine.last_load.get("updated")
+    key = ("HAS_PARTY_BRANCH", "Hub", "PartyBranch")
+    tables.rels[key] = tables.rels[key].iloc[1:].reset_index(drop=True)  # a relationship type copied again
+    counts = mine.replace_with(tables)
+    assert mine.last_load["reloaded"] and counts == mine.counts()
+    state_path = Path(f"{mine.path}.tables.json")
+    state = json.loads(state_path.read_text())
+    assert state["counts"] == counts
+    del state["counts"]  # as a load before the counts were kept wrote it
+    state_path.write_text(json.dumps(state))
+    tables.rels[key] = tables.rels[key].iloc[1:].reset_index(drop=True)
+    counts = mine.replace_with(tables)
+    assert mine.last_load["mode"] == "incremental" and counts == mine.counts()
+    assert json.loads(state_path.read_text())["counts"] == counts
 
 
 def test_row_changes_compare_values_missing_alike_and_refuse_what_is_not_an_update():

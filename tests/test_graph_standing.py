@@ -168,7 +168,7 @@ def test_later_awards_agree_with_pairing_every_evaluation_with_every_project(see
     ).astype({"project_id": "string", "provider_uscc": "string"})
     evaluations = pd.DataFrame(
         {
-            "project_id": [f"P{x}" for x in rng.integers(0, 280, m)],
+            "project_id": [f"P{x}" if x < 280 else None for x in rng.integers(0, 290, m)],  # some missing
             "eval_date": [None if rng.random() < 0.1 else d for d in days[n:]],
         },
         index=pd.RangeIndex(5, 5 + m),

@@ -151,15 +151,17 @@ def later_awards(evaluations: pd.DataFrame, projects: pd.DataFrame, providers: p
     contracts the evaluated project's provider was awarded after the evaluation day, the
     evaluated project itself not counted: the rows of "poorly evaluated, still funded" one
     evaluation gives. Missing (Int64 NA) where the project is unknown or has no provider in
-    `providers` (the registered organisations' USCCs); of projects (project_id, provider_uscc,
-    award_date) sharing an id, the first counts. Counts by binary search over each provider's
-    sorted award days, so no evaluation is paired with every contract.
+    `providers` (the registered organisations' USCCs). Of projects (project_id, provider_uscc,
+    award_date) sharing an id, the first whose provider is registered counts; a project with no
+    id counts for nothing (the graph has no Project node without its key: before 406e323 such
+    a row counted as a later award). Days are compared as days. Counts by binary search over
+    each provider's sorted award days, so no evaluation is paired with every contract.
 
     The project ids of both registers are hashed once, together (`_first_rows`): at national
     scale (1.5M projects, 1M evaluations) a look-up of the evaluations' ids among the projects'
     and the projects' own de-duplication hashed the 1.5M ids twice, 1.6 s of this function
-    against 1.1 s this way (one process, tests/test_graph_standing.py holds the old rule as its
-    oracle)."""
+    against 1.1 s this way (one process; tests/test_graph_standing.py checks it against pairing
+    every evaluation with every project)."""
     provider = pc.dictionary_encode(_whole(as_text(projects["provider_uscc"])))
     code = _filled(provider.indices)  # each project's provider, as its place among them; -1: none
     registered = np.zeros(len(provider.dictionary) + 1, bool)  # the last place: no provider
@@ -202,7 +204,11 @@ def _first_rows(ids: pd.Series, candidates: np.ndarray, wanted: pd.Series) -> tu
     k = int(own.max()) + 1 if len(own) else 0
     first = np.full(k + 1, -1, np.int64)  # the last place: not found
     named = own >= 0
-    first[own[named][::-1]] = candidates[named][::-1]  # the earliest write of a code comes last
+    codes_named, rows_named = own[named], candidates[named]
+    # a code's first row is where it exceeds every code before it (a new code is the next one)
+    before = np.maximum.accumulate(np.concatenate(([-1], codes_named)))[:-1]
+    new_code = codes_named > before
+    first[codes_named[new_code]] = rows_named[new_code]
     evaluated = first[np.where((theirs >= 0) & (theirs < k), theirs, k)]
     return np.sort(first[:k]), evaluated
 

@@ -455,10 +455,12 @@ class EmbeddedGraphStore:
             for suffix in (".wal",):
                 Path(str(self.path) + suffix).unlink(missing_ok=True)
             retired = self._retire(self.path)
-            os.replace(new_db, self.path)
-            self._write_digests(ddl_digest, digests, part_digests(), counts)
-            if retired is not None:
-                _remove_later(retired)
+            try:
+                os.replace(new_db, self.path)
+                self._write_digests(ddl_digest, digests, part_digests(), counts)
+            finally:  # a second name left behind would hold the old file's blocks until the process ends
+                if retired is not None:
+                    _remove_later(retired)
             self.last_load = {"mode": "full" if drop is None else "incremental", "reloaded": reload}
             if updates:
                 self.last_load["updated"] = {label: rows.num_rows for label, rows in sorted(updates.items())}
@@ -535,8 +537,9 @@ class EmbeddedGraphStore:
         counts: dict[str, int] | None = None,
     ) -> None:
         """Keep beside the graph file what describes it: the DDL's digest, the file's size and
-        modification time (`_known_state` trusts nothing else), each table's digest, the part
-        digests and, when given, the count of each label and type."""
+        modification time, each table's digest, the part digests and, when given, the count of
+        each label and type. `_known_state` trusts them for this file only: the same size, time
+        and DDL, and no write-ahead log beside it."""
         st = self.path.stat()
         state = {"ddl": ddl_digest, "file": [st.st_size, st.st_mtime_ns], "tables": digests, "parts": parts or {}}
         if counts is not None:
