@@ -381,7 +381,8 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
             + (f": {', '.join(f'{n:,} `{k}` rows' for k, n in inc_updated.items())}" if inc_updated else "")
             + "; it counts only the tables it copied again (the others' counts are kept with the digests) and "
             "removes the replaced store file on a thread after the swap (freeing 1.3 GB took 0.25-0.31 s). "
-            "`later_awards` hashes the project ids of both registers once, together. What is left for a 1% change: the changed register is read, checked, resolved and validated "
+            "`later_awards` hashes the project ids of both registers once, together. "
+            "What is left for a 1% change: the changed register is read, checked, resolved and validated "
             "whole rather than its changed rows (its raw and validated rows hold personal data and are never "
             "stored, so there are no earlier rows to compare them with); the parts reading the changed "
             "register are built whole; and the store reads the changed node tables back to compare them (read "

@@ -208,5 +208,8 @@ def _texty(values: pd.Series | pd.Index) -> bool:
 
 
 def as_text(values: pd.Series | pd.Index) -> pa.Array:
-    """Any column or index as one Arrow `string` array: values as text, missing ones null."""
-    return pa.array(pd.Series(values).astype("string"), type=pa.string(), from_pandas=True)
+    """Any column or index as one Arrow `string` array: values as text, missing ones null
+    (pandas' Arrow text held in several pieces comes as one, as pyarrow's kernels that take a
+    single array, `concat_arrays` and `take`'s results, need)."""
+    text = pa.array(pd.Series(values).astype("string"), type=pa.string(), from_pandas=True)
+    return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text

@@ -162,12 +162,12 @@ def later_awards(evaluations: pd.DataFrame, projects: pd.DataFrame, providers: p
     and the projects' own de-duplication hashed the 1.5M ids twice, 1.6 s of this function
     against 1.1 s this way (one process; tests/test_graph_standing.py checks it against pairing
     every evaluation with every project)."""
-    provider = pc.dictionary_encode(_whole(as_text(projects["provider_uscc"])))
+    provider = pc.dictionary_encode(as_text(projects["provider_uscc"]))
     code = _filled(provider.indices)  # each project's provider, as its place among them; -1: none
-    registered = np.zeros(len(provider.dictionary) + 1, bool)  # the last place: no provider
+    registered = np.zeros(len(provider.dictionary) + 1, bool)  # the last place (-1): no provider
     # the registered USCCs looked up among the projects' providers, the fewer (376k of 890k)
-    registered[_filled(pc.index_in(_whole(as_text(providers.dropna())), value_set=provider.dictionary))] = True
-    registered[-1] = False
+    found_at = pc.index_in(as_text(providers.dropna()), value_set=provider.dictionary).drop_null()
+    registered[found_at.to_numpy(zero_copy_only=False)] = True
     candidates = np.flatnonzero(registered[code])
     kept, evaluated = _first_rows(projects["project_id"], candidates, evaluations["project_id"])
     day, dated = _day_numbers(projects["award_date"])
@@ -198,8 +198,8 @@ def _first_rows(ids: pd.Series, candidates: np.ndarray, wanted: pd.Series) -> tu
     ascending), and per value of `wanted` the first candidate row with its id (-1: none; a
     missing value or id matches nothing). One hash pass over both columns: dictionary codes
     follow first appearance, so the candidates' ids take the codes below k, their count."""
-    mine = _whole(as_text(ids)).take(pa.array(candidates, pa.int64()))
-    codes = _filled(pc.dictionary_encode(pa.concat_arrays([mine, _whole(as_text(wanted))])).indices)
+    mine = as_text(ids).take(pa.array(candidates, pa.int64()))
+    codes = _filled(pc.dictionary_encode(pa.concat_arrays([mine, as_text(wanted)])).indices)
     own, theirs = codes[: len(candidates)], codes[len(candidates) :]
     k = int(own.max()) + 1 if len(own) else 0
     first = np.full(k + 1, -1, np.int64)  # the last place: not found
@@ -210,11 +210,8 @@ def _first_rows(ids: pd.Series, candidates: np.ndarray, wanted: pd.Series) -> tu
     new_code = codes_named > before
     first[codes_named[new_code]] = rows_named[new_code]
     evaluated = first[np.where((theirs >= 0) & (theirs < k), theirs, k)]
-    return np.sort(first[:k]), evaluated
-
-
-def _whole(values: pa.Array | pa.ChunkedArray) -> pa.Array:
-    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    # ascending already: a later code first appears in a later candidate row
+    return first[:k], evaluated
 
 
 def _filled(indices: pa.Array) -> np.ndarray:

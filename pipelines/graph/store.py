@@ -577,17 +577,14 @@ class EmbeddedGraphStore:
         hold) and `recount` (the labels and types that may differ from them), only those of
         `recount` and those `kept` lacks are counted."""
         kept = kept if isinstance(kept, dict) else {}
+        asks = {label: f"MATCH (n:{label}) RETURN count(n)" for label in s.nodes}
+        asks |= {rtype: f"MATCH ()-[r:{rtype}]->() RETURN count(r)" for rtype in s.rels}
         out = {}
-        for label in s.nodes:
-            if recount is not None and label not in recount and isinstance(kept.get(label), int):
-                out[label] = kept[label]
+        for name, cypher in asks.items():
+            if recount is not None and name not in recount and isinstance(kept.get(name), int):
+                out[name] = kept[name]
             else:
-                out[label] = int(conn.execute(f"MATCH (n:{label}) RETURN count(n)").get_as_df().iloc[0, 0])
-        for rtype in s.rels:
-            if recount is not None and rtype not in recount and isinstance(kept.get(rtype), int):
-                out[rtype] = kept[rtype]
-            else:
-                out[rtype] = int(conn.execute(f"MATCH ()-[r:{rtype}]->() RETURN count(r)").get_as_df().iloc[0, 0])
+                out[name] = int(conn.execute(cypher).get_as_df().iloc[0, 0])
         return out
 
     def counts(self, s: Schema | None = None) -> dict[str, int]:
