@@ -28,10 +28,14 @@ REMEDIES = {
     "distinct combination of the fields they read, and sends only failing rows through the pydantic model; a "
     "file of 20,000 rows or more is cut into runs of rows checked in forked processes on both cores "
     "(data_contracts/forked.py), where a child's accepted rows are pickled back to the run (about a quarter of its "
-    "checking time, most of it the list cells); what is left is cleaning and checking columns where every cell differs (names, codes, ID numbers), splitting list cells "
-    "(several codes in one cell) and giving each row its own list, the rules whose fields differ on every row (a "
-    "project's dates, amounts and served committees), and making the accepted table from Python values: clean text "
-    "and split lists with pyarrow compute, and keep the accepted columns as Arrow",
+    "checking time, most of it the list cells). The rules whose fields differ on every row (a project's dates and "
+    "amounts, an organisation's USCC and dates) are said a second time as arithmetic on whole columns "
+    "(Contract.clear_rows) and asked only of the rows it does not clear; list cells are split by pyarrow "
+    "(base.split_lists), codes, committee codes and ID numbers laid out as one byte matrix by pyarrow "
+    "(identifiers._checked_at_once), and a text column whose cells are their own values (names, IDs) is taken "
+    "from the column as read rather than from Python strings. What is left is pandas factorizing each column, "
+    "each distinct cell made a Python value and each list cell a Python list per row, and pickling a child's rows "
+    "back: keep the accepted columns as Arrow",
     "read": "a long CSV's rows are parsed by pyarrow as columns on both cores and classified whole-column "
     "(pipelines/common/csv_columns.py, row_kinds.py); a UTF-8 file's rows are parsed from its own bytes, only its "
     "first MiB decoded for the header search, and numbered by counting its lines when none holds a quote or a lone "

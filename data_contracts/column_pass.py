@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import inspect
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from types import UnionType
@@ -25,6 +25,7 @@ from typing import Annotated, Any, Union, cast, get_args, get_origin
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
@@ -138,6 +139,8 @@ class ColumnPass:
         self._distinct: dict[str, np.ndarray] = {}
         #: rows whose values the whole model gave (replace_row)
         self._replaced = np.zeros(n, dtype=bool)
+        #: the table as read (`run`), whose columns hold the cells that are their own values
+        self._raw = pd.DataFrame()
 
     @classmethod
     def run(
@@ -146,6 +149,7 @@ class ColumnPass:
         """The pass over `columns` of `raw`, judged in the row model's validation `context`
         (`snapshot` date, `units` per amount field, `synthetic`: see validate_frame)."""
         out = cls(model, len(raw))
+        out._raw = raw
         for c in columns:
             codes, uniques = pd.factorize(raw[c], use_na_sentinel=True)
             clean = model.cleaner(c)
@@ -238,6 +242,9 @@ class ColumnPass:
         if read is not None and has_findings:
             read = None if checks.finding_fields is None else read | checks.finding_fields
         rows = np.flatnonzero(~self.whole)
+        clear = self.model.clear_rows(RowValues(self, rows), snapshot)
+        if clear is not None:  # rows the model's arithmetic on whole columns already clears
+            rows = rows[~np.asarray(clear, dtype=bool)]
         fields, at, reps = self._alike(read, rows)
         view = _view(self.model)
         broken = np.zeros(len(reps), dtype=bool)
@@ -282,6 +289,19 @@ class ColumnPass:
         _, first, at = np.unique(key, return_index=True, return_inverse=True)
         return fields, at.reshape(-1), rows[first]
 
+    def per_row(self, field: str, rows: np.ndarray, each: Callable[[Any], Any], dtype: Any) -> np.ndarray:
+        """`each(value)` of `field` for each of `rows`, as an array of `dtype`: asked once per
+        distinct cell (a field the file lacks: once), then taken by the rows' codes."""
+        if not len(rows):
+            return np.empty(0, dtype=dtype)
+        if field in self._absent:  # one value on every row
+            return np.repeat(np.fromiter([each(self.values[field][0])], dtype, 1), len(rows))
+        if field not in self._distinct:  # no checked cells to share: the rows' own values
+            return np.fromiter(map(each, self.values[field][rows]), dtype, len(rows))
+        distinct = self._distinct[field]
+        # code -1 (an empty cell) indexes the last distinct cell, as in _check_cells
+        return np.fromiter(map(each, distinct), dtype, len(distinct))[self._codes[self.model.header(field)][rows]]
+
     # --- for the rows that go through the whole model -----------------------------------
 
     def clean_row(self, i: int) -> dict[str, Any]:
@@ -318,28 +338,105 @@ class ColumnPass:
         return pd.DataFrame(table, columns=[*self.model.model_fields, "_file", "_row", "_asof"])
 
     def _text(self, f: str, keep: np.ndarray) -> pd.api.extensions.ExtensionArray | None:
-        """Field `f` of the kept rows as pandas' Arrow text, taken from its distinct values by
-        their codes, when the kept rows hold text (at least one) or nothing and repeat their
-        values (pandas makes Arrow text from a Python string per row, 1.5 s per million rows
-        on the benchmark machine, where a take from a few thousand values costs a tenth of
-        that). None otherwise: the column is then made from a list, as pandas infers its type."""
-        if f not in self._distinct or 2 * len(self._distinct[f]) > len(keep):
+        """Field `f` of the kept rows as pandas' Arrow text, when they hold text (at least one)
+        or nothing; None otherwise: the column is then made from a list, as pandas infers its
+        type. pandas makes Arrow text from a Python string per row (1.5 s per million rows on
+        the benchmark machine), so none is made here: when the rows repeat their values, they
+        are taken by their codes from the distinct values; else from the column as read, which
+        holds every row's value already where the cell was its own value (a name, an ID),
+        and only the other rows' values are handed to Arrow."""
+        if f not in self._distinct:
             return None
-        distinct = self._distinct[f].tolist()
-        codes = self._codes[self.model.header(f)][keep]
+        header = self.model.header(f)
+        distinct, written = self._distinct[f], self._written[header]
+        codes = self._codes[header][keep]
         codes = np.where(codes < 0, len(distinct) - 1, codes)  # -1, an empty cell: the last
-        # a row the whole model judged holds the value it gave: one more distinct value each
+        # what each row holds: nothing, its cell as read, other text, or no text
+        kinds = np.fromiter(map(_kind, distinct, written), np.int8, len(distinct))[codes]
+        # a row the whole model judged holds the value it gave (a broken cell's rows are not
+        # kept unless replaced: its value is never taken)
         replaced = np.flatnonzero(self._replaced[keep])
-        if len(replaced):
-            codes[replaced] = np.arange(len(distinct), len(distinct) + len(replaced))
-            distinct += self.values[f][keep][replaced].tolist()
-        # a broken cell's rows are not kept unless replaced: its value is never taken
-        text = np.fromiter((isinstance(v, str) for v in distinct), bool, len(distinct))
-        other = np.fromiter((v is not None and v is not _BROKEN for v in distinct), bool, len(distinct)) & ~text
-        if other[codes].any() or not text[codes].any():
+        given = self.values[f][keep][replaced].tolist()
+        kinds[replaced] = [_kind(v, None) for v in given]
+        if (kinds == _NOT_TEXT).any() or not (kinds >= _AS_READ).any():
             return None
-        arrow = pa.array([v if isinstance(v, str) else None for v in distinct], type=pa.large_string())
-        return pd.array(arrow.take(codes), dtype="str")  # the type pandas gives a list of str
+        if 2 * len(distinct) <= len(keep):  # a few thousand values, taken by a million rows
+            values = distinct.tolist()
+            codes[replaced] = np.arange(len(values), len(values) + len(replaced))
+            values += given
+            arrow = pa.array([v if isinstance(v, str) else None for v in values], type=pa.large_string())
+            return pd.array(arrow.take(codes), dtype="str")  # the type pandas gives a list of str
+        column = _text_as_read(self._raw[header])
+        if column is None:  # not text as read: every row's value is handed over
+            column, kinds[:] = pa.nulls(len(keep), pa.large_string()), _OTHER_TEXT
+        arrow = column.filter(pa.array(keep)).combine_chunks()
+        other = kinds != _AS_READ
+        if other.any():
+            others = self.values[f][keep][other].tolist()
+            arrow = pc.replace_with_mask(
+                arrow, pa.array(other), pa.array([v if isinstance(v, str) else None for v in others], pa.large_string())
+            )
+        return pd.array(arrow, dtype="str")
+
+
+def _text_as_read(column: pd.Series) -> pa.ChunkedArray | None:
+    """A column as read, as Arrow large_string (the readers give pandas' Arrow text); None
+    when it does not hold text."""
+    try:
+        arrow = pa.array(column.array, from_pandas=True)  # pandas' Arrow text: its own chunks
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return None
+    if isinstance(arrow, pa.Array):
+        arrow = pa.chunked_array([arrow])
+    if not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
+        return None
+    return arrow.cast(pa.large_string())
+
+
+#: what a row of a text field holds (ColumnPass._text)
+_NOTHING, _AS_READ, _OTHER_TEXT, _NOT_TEXT = 0, 1, 2, 3
+
+
+def _kind(value: Any, cell: Any) -> int:
+    if value is None or value is _BROKEN:
+        return _NOTHING
+    if type(value) is not str:
+        return _NOT_TEXT
+    return _AS_READ if value == cell else _OTHER_TEXT
+
+
+class RowValues:
+    """Some rows of a column pass, a field at a time, for a contract's `clear_rows`: each field's
+    values as numpy arrays, worked out once per distinct cell, so that the contract's rules can
+    be said as arithmetic on whole columns. A value that is not of the field's type (a broken
+    cell; such rows are not asked about) reads as unknown: NaN, or False."""
+
+    def __init__(self, columns: ColumnPass, rows: np.ndarray):
+        self._columns, self.rows = columns, rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def each(self, field: str, fn: Callable[[Any], Any], dtype: Any = bool) -> np.ndarray:
+        """`fn(value)` of `field` on each row, as `dtype`. `fn` is asked once per distinct cell
+        of the column, broken cells and the empty cell's value among them, so it must take any
+        value (a broken cell is a marker object, not of the field's type)."""
+        return self._columns.per_row(field, self.rows, fn, dtype)
+
+    def days(self, field: str) -> np.ndarray:
+        """A date field as its proleptic Gregorian day numbers (`date.toordinal`, float64), NaN
+        where it holds no date: a difference of two is what `(b - a).days` gives."""
+        return self.each(field, lambda v: v.toordinal() if type(v) is dt.date else np.nan, np.float64)
+
+    def numbers(self, field: str) -> np.ndarray:
+        """A number field as float64 (Python's floats are IEEE doubles: the same arithmetic),
+        NaN where it holds no number."""
+        return self.each(field, lambda v: float(v) if type(v) in (int, float) else np.nan, np.float64)
+
+    def truthy(self, field: str) -> np.ndarray:
+        """Whether the field's value is true as `if row.field:` reads it (None, "" and [] are
+        not); False for a broken cell."""
+        return self.each(field, lambda v: v is not _BROKEN and bool(v), bool)
 
 
 def _own_lists(values: list[Any], codes: np.ndarray) -> list[Any]:

@@ -276,3 +276,26 @@ def test_code_patterns_are_ascii_and_matched_whole():
                 if tok.type not in (tokenize.NL, tokenize.COMMENT):
                     previous = tok.string
     assert found == []
+
+
+@pytest.mark.parametrize("digits", [6, 12])
+def test_division_codes_judged_at_once_are_judged_as_one_at_a_time(digits):
+    # the list cells of committee codes are vouched for by valid_divisions: it must say of each
+    # code what division_problems says, on real codes, their neighbours and any digits
+    import random
+
+    rng = random.Random(digits)
+    counties, codes = sorted(ids.gb2260_codes()), []
+    for _ in range(20000):
+        r = rng.random()
+        code = rng.choice(counties) if r < 0.6 else f"{rng.randrange(10**6):06d}"
+        if digits == 12:
+            township = rng.choice([0, 0, rng.randrange(1, 600), rng.randrange(600, 1000), rng.randrange(1000)])
+            committee = rng.choice([0, 0, rng.randrange(1, 1000)])
+            code += f"{township:03d}{committee:03d}"
+        codes.append(_damaged(rng, code, "0123456789Aa ١٢中"))
+    codes.append("31010600100\udcff"[: digits - 1] + "\udcff")  # a lone surrogate: no code
+    vouched = ids.valid_divisions(codes, digits)
+    assert 1000 < sum(vouched) < len(codes) - 1000
+    for code, ok in zip(codes, vouched, strict=True):
+        assert ok == (not ids.division_problems(code, digits)), code

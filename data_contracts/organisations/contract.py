@@ -4,8 +4,10 @@ credit-list entry."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated
 
+import numpy as np
 from pydantic import Field, model_validator
 
 from ..base import Contract, Division12, OrgGrade, PastDate, Uscc, Whole, fail, one_of
@@ -19,6 +21,9 @@ from ..enums import (
 )
 from ..identifiers import ORG_TYPE_DIGIT, uscc_type_problems
 from ..references import STREET
+
+if TYPE_CHECKING:
+    from ..column_pass import RowValues
 
 
 class OrganisationRecord(Contract):
@@ -123,3 +128,30 @@ class OrganisationRecord(Contract):
         if self.status_date and self.status_date < self.registration_date:
             raise fail("end_before_start", at="status_date")
         return self
+
+    @classmethod
+    def clear_rows(cls, rows: RowValues, snapshot: dt.date) -> np.ndarray:
+        # `_meaning` above, a column at a time (see Contract.clear_rows); this contract has no
+        # findings. A comparison with NaN (no date) is false, as `a and b and b < a` is then.
+        def day(field: str) -> np.ndarray:
+            return rows.days(field)
+
+        # each is asked of every distinct cell, broken ones too: a value not text reads as ""
+        category = rows.each("uscc", lambda v: v[1:2] if isinstance(v, str) else "", object)
+        expected = rows.each("org_type", lambda t: ORG_TYPE_DIGIT.get(t, ""), object)
+        broken = ~rows.each("uscc", lambda v: isinstance(v, str) and v[:1] == "5")
+        broken |= (expected != "") & (category != expected)
+        foundation = rows.each("org_type", lambda t: t == "基金会")
+        broken |= foundation & ~rows.each("uscc", lambda v: isinstance(v, str) and v[4:8] == "0000")
+        broken |= rows.truthy("grade") & ~rows.truthy("grade_date")
+        broken |= rows.truthy("credit_list") & ~rows.truthy("listed_on")
+        for listed, removed in (
+            ("listed_on", "removed_on"),
+            ("abnormal_listed_on", "abnormal_removed_on"),
+            ("serious_listed_on", "serious_removed_on"),
+        ):
+            broken |= day(removed) < day(listed)
+        active = rows.each("status", lambda v: v == "正常")
+        broken |= rows.truthy("status_date") & (active | (day("status_date") < day("registration_date")))
+        known = np.isfinite(day("registration_date")) & rows.each("org_type", lambda t: isinstance(t, str))
+        return known & ~broken

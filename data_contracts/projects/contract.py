@@ -4,8 +4,9 @@ project list records it. Amounts are in yuan (元)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
+import numpy as np
 from pydantic import Field, model_validator
 
 from ..base import (
@@ -23,8 +24,13 @@ from ..base import (
 from ..enums import FUNDING_SOURCES, PROCUREMENT_METHODS, SERVICE_CATEGORIES
 from ..references import COMMUNITY, ORGANISATION, WORKER
 
+if TYPE_CHECKING:
+    from ..column_pass import RowValues
+
 #: a contract more than this factor above its budget is reported (kept, as a warning)
 BUDGET_TOLERANCE = 1.2
+#: a term longer than three years of 366 days is reported (kept, as a warning)
+MAX_TERM_DAYS = 3 * 366
 
 
 class ProjectRecord(Contract):
@@ -104,6 +110,16 @@ class ProjectRecord(Contract):
         out = []
         if self.budget > 0 and self.contract_amount > self.budget * BUDGET_TOLERANCE:
             out.append(Finding("contract_amount", "contract_above_budget", {}))
-        if (self.end_date - self.start_date).days > 3 * 366:
+        if (self.end_date - self.start_date).days > MAX_TERM_DAYS:
             out.append(Finding("end_date", "term_over_3_years", {}))
         return out
+
+    @classmethod
+    def clear_rows(cls, rows: RowValues, snapshot: dt.date) -> np.ndarray:
+        # `_dates` and `findings` above, a column at a time (see Contract.clear_rows)
+        start, end = rows.days("start_date"), rows.days("end_date")
+        budget, amount = rows.numbers("budget"), rows.numbers("contract_amount")
+        served = rows.truthy("served_communities") | rows.truthy("served_community_names")
+        known = np.isfinite(start) & np.isfinite(end) & np.isfinite(budget) & np.isfinite(amount)
+        above_budget = (budget > 0) & (amount > budget * BUDGET_TOLERANCE)
+        return known & served & (end >= start) & ~above_budget & (end - start <= MAX_TERM_DAYS)
