@@ -242,7 +242,9 @@ class ColumnPass:
         if read is not None and has_findings:
             read = None if checks.finding_fields is None else read | checks.finding_fields
         rows = np.flatnonzero(~self.whole)
-        clear = self.model.clear_rows(RowValues(self, rows), snapshot)
+        # only a contract's own clear_rows: one inherited would not know the rules it adds
+        own = "clear_rows" in vars(self.model)
+        clear = self.model.clear_rows(RowValues(self, rows), snapshot) if own else None
         if clear is not None:  # rows the model's arithmetic on whole columns already clears
             rows = rows[~np.asarray(clear, dtype=bool)]
         fields, at, reps = self._alike(read, rows)
@@ -289,15 +291,13 @@ class ColumnPass:
         _, first, at = np.unique(key, return_index=True, return_inverse=True)
         return fields, at.reshape(-1), rows[first]
 
-    def per_row(self, field: str, rows: np.ndarray, each: Callable[[Any], Any], dtype: Any) -> np.ndarray:
+    def _per_row(self, field: str, rows: np.ndarray, each: Callable[[Any], Any], dtype: Any) -> np.ndarray:
         """`each(value)` of `field` for each of `rows`, as an array of `dtype`: asked once per
         distinct cell (a field the file lacks: once), then taken by the rows' codes."""
         if not len(rows):
             return np.empty(0, dtype=dtype)
         if field in self._absent:  # one value on every row
             return np.repeat(np.fromiter([each(self.values[field][0])], dtype, 1), len(rows))
-        if field not in self._distinct:  # no checked cells to share: the rows' own values
-            return np.fromiter(map(each, self.values[field][rows]), dtype, len(rows))
         distinct = self._distinct[field]
         # code -1 (an empty cell) indexes the last distinct cell, as in _check_cells
         return np.fromiter(map(each, distinct), dtype, len(distinct))[self._codes[self.model.header(field)][rows]]
@@ -368,7 +368,7 @@ class ColumnPass:
             return pd.array(arrow.take(codes), dtype="str")  # the type pandas gives a list of str
         column = _text_as_read(self._raw[header])
         if column is None:  # not text as read: every row's value is handed over
-            column, kinds[:] = pa.nulls(len(keep), pa.large_string()), _OTHER_TEXT
+            column, kinds[:] = pa.chunked_array([pa.nulls(len(keep), pa.large_string())]), _OTHER_TEXT
         arrow = column.filter(pa.array(keep)).combine_chunks()
         other = kinds != _AS_READ
         if other.any():
@@ -408,8 +408,9 @@ def _kind(value: Any, cell: Any) -> int:
 class RowValues:
     """Some rows of a column pass, a field at a time, for a contract's `clear_rows`: each field's
     values as numpy arrays, worked out once per distinct cell, so that the contract's rules can
-    be said as arithmetic on whole columns. A value that is not of the field's type (a broken
-    cell; such rows are not asked about) reads as unknown: NaN, or False."""
+    be said as arithmetic on whole columns. No value (None) and a value not of the type asked
+    for read alike, as NaN or False: a contract must make neither count for clearing a row
+    where the rule would reject the value (`truthy` tells a value from none)."""
 
     def __init__(self, columns: ColumnPass, rows: np.ndarray):
         self._columns, self.rows = columns, rows
@@ -421,11 +422,12 @@ class RowValues:
         """`fn(value)` of `field` on each row, as `dtype`. `fn` is asked once per distinct cell
         of the column, broken cells and the empty cell's value among them, so it must take any
         value (a broken cell is a marker object, not of the field's type)."""
-        return self._columns.per_row(field, self.rows, fn, dtype)
+        return self._columns._per_row(field, self.rows, fn, dtype)
 
     def days(self, field: str) -> np.ndarray:
         """A date field as its proleptic Gregorian day numbers (`date.toordinal`, float64), NaN
-        where it holds no date: a difference of two is what `(b - a).days` gives."""
+        where it holds no `datetime.date` (None, or any other type, a subclass included): a
+        difference of two is what `(b - a).days` gives."""
         return self.each(field, lambda v: v.toordinal() if type(v) is dt.date else np.nan, np.float64)
 
     def numbers(self, field: str) -> np.ndarray:

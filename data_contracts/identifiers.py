@@ -107,6 +107,8 @@ USCC_PREFIXES = frozenset(a + c for a, (_, cats) in USCC_AUTHORITIES.items() for
 
 #: civil-affairs (民政) category digit (USCC position 2) for each organisation type
 ORG_TYPE_DIGIT = {"社会团体": "1", "社会服务机构": "2", "基金会": "3"}
+#: GB 32100-2015: the registration authority code (a USCC's first character) of civil affairs
+CIVIL_AFFAIRS_AUTHORITY = "5"
 
 
 # character values as lookup tables: a national register checks about two million codes
@@ -205,6 +207,8 @@ def _checked_at_once(values: list[str], check, width: int = 18) -> list[bool]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if not all(type(v) is str for v in values):  # pyarrow would take bytes as text: none is a code
+        values = [v if type(v) is str else "" for v in values]
     try:
         text = pa.array(values, type=pa.large_string())
     except UnicodeEncodeError:  # a lone surrogate, which no reader gives: not ASCII, no code
@@ -222,7 +226,7 @@ def _checked_at_once(values: list[str], check, width: int = 18) -> list[bool]:
 
 def uscc_type_problems(code: str, org_type: str) -> list[str]:
     """Meaning checks for a civil-affairs registration: authority 5, category matching type."""
-    if code[:1] != "5":
+    if code[:1] != CIVIL_AFFAIRS_AUTHORITY:
         return ["uscc_not_civil_affairs"]
     expected = ORG_TYPE_DIGIT.get(org_type)
     if expected is not None and code[1:2] != expected:

@@ -19,11 +19,19 @@ from ..enums import (
     ORG_TYPES,
     REGISTRATION_STATUSES,
 )
-from ..identifiers import ORG_TYPE_DIGIT, uscc_type_problems
+from ..identifiers import CIVIL_AFFAIRS_AUTHORITY, ORG_TYPE_DIGIT, uscc_type_problems
 from ..references import STREET
 
 if TYPE_CHECKING:
     from ..column_pass import RowValues
+
+
+#: the organisation type registered only nationally or provincially, and the county part of
+#: its USCC's division code then (positions 5-8: 100000, xx0000)
+FOUNDATION = next(zh for zh, en in ORG_TYPES.items() if en == "foundation")
+FOUNDATION_COUNTY_PART = "0000"
+#: the registration status of an organisation still active
+ACTIVE = next(zh for zh, en in REGISTRATION_STATUSES.items() if en == "active")
 
 
 class OrganisationRecord(Contract):
@@ -109,7 +117,7 @@ class OrganisationRecord(Contract):
         for rule in uscc_type_problems(self.uscc, self.org_type):
             raise fail(rule, at="uscc", expected=ORG_TYPE_DIGIT.get(self.org_type, "?"))
         # Foundations are registered nationally (100000) or provincially (xx0000).
-        if self.org_type == "基金会" and self.uscc[4:8] != "0000":
+        if self.org_type == FOUNDATION and self.uscc[4:8] != FOUNDATION_COUNTY_PART:
             raise fail("foundation_authority_level", at="uscc")
         if self.grade and not self.grade_date:
             raise fail("missing_companion", at="grade_date", field="评估等级")
@@ -123,7 +131,7 @@ class OrganisationRecord(Contract):
         ):
             if listed and removed and removed < listed:
                 raise fail("end_before_start", at=name)
-        if self.status_date and self.status == "正常":
+        if self.status_date and self.status == ACTIVE:
             raise fail("status_date_while_active", at="status_date")
         if self.status_date and self.status_date < self.registration_date:
             raise fail("end_before_start", at="status_date")
@@ -132,26 +140,33 @@ class OrganisationRecord(Contract):
     @classmethod
     def clear_rows(cls, rows: RowValues, snapshot: dt.date) -> np.ndarray:
         # `_meaning` above, a column at a time (see Contract.clear_rows); this contract has no
-        # findings. A comparison with NaN (no date) is false, as `a and b and b < a` is then.
-        def day(field: str) -> np.ndarray:
-            return rows.days(field)
+        # findings. `each` is asked of every distinct cell, broken ones too: a value that is not
+        # text reads as "" (or False), and a row holding something other than a date where a
+        # date is compared is not cleared.
+        known = rows.each("org_type", lambda t: isinstance(t, str))
 
-        # each is asked of every distinct cell, broken ones too: a value not text reads as ""
+        def day(field: str) -> np.ndarray:
+            nonlocal known
+            days = rows.days(field)
+            known &= ~(np.isnan(days) & rows.truthy(field))  # a value, but no date
+            return days
+
         category = rows.each("uscc", lambda v: v[1:2] if isinstance(v, str) else "", object)
         expected = rows.each("org_type", lambda t: ORG_TYPE_DIGIT.get(t, ""), object)
-        broken = ~rows.each("uscc", lambda v: isinstance(v, str) and v[:1] == "5")
+        broken = ~rows.each("uscc", lambda v: isinstance(v, str) and v[:1] == CIVIL_AFFAIRS_AUTHORITY)
         broken |= (expected != "") & (category != expected)
-        foundation = rows.each("org_type", lambda t: t == "基金会")
-        broken |= foundation & ~rows.each("uscc", lambda v: isinstance(v, str) and v[4:8] == "0000")
+        foundation = rows.each("org_type", lambda t: t == FOUNDATION)
+        broken |= foundation & ~rows.each("uscc", lambda v: isinstance(v, str) and v[4:8] == FOUNDATION_COUNTY_PART)
         broken |= rows.truthy("grade") & ~rows.truthy("grade_date")
         broken |= rows.truthy("credit_list") & ~rows.truthy("listed_on")
+        # a comparison with NaN (no date) is false, as `a and b and b < a` is then
         for listed, removed in (
             ("listed_on", "removed_on"),
             ("abnormal_listed_on", "abnormal_removed_on"),
             ("serious_listed_on", "serious_removed_on"),
         ):
             broken |= day(removed) < day(listed)
-        active = rows.each("status", lambda v: v == "正常")
+        active = rows.each("status", lambda v: v == ACTIVE)
         broken |= rows.truthy("status_date") & (active | (day("status_date") < day("registration_date")))
-        known = np.isfinite(day("registration_date")) & rows.each("org_type", lambda t: isinstance(t, str))
+        known &= ~np.isnan(day("registration_date"))
         return known & ~broken

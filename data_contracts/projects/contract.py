@@ -121,5 +121,6 @@ class ProjectRecord(Contract):
         budget, amount = rows.numbers("budget"), rows.numbers("contract_amount")
         served = rows.truthy("served_communities") | rows.truthy("served_community_names")
         known = np.isfinite(start) & np.isfinite(end) & np.isfinite(budget) & np.isfinite(amount)
-        above_budget = (budget > 0) & (amount > budget * BUDGET_TOLERANCE)
+        with np.errstate(over="ignore"):  # a budget near the largest float: inf, as in Python
+            above_budget = (budget > 0) & (amount > budget * BUDGET_TOLERANCE)
         return known & served & (end >= start) & ~above_budget & (end - start <= MAX_TERM_DAYS)
