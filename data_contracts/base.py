@@ -123,26 +123,22 @@ def _separators_re2() -> str:
     return "[" + "".join(f"\\x{{{ord(c):x}}}" for c in chars) + "]+"
 
 
-def split_lists(cells: list[str]) -> list[list[str]]:
-    """`[_split_list(c) for c in cells]` for cells of text, split by pyarrow in C++: a national
-    register holds about a million list cells, each about 2 µs through Python's `re`. A cell
-    that names an item twice is split by `_split_list` itself (it keeps the first)."""
-    return _split_at_once(cells)[0]
-
-
-def _split_at_once(cells: list[str]) -> tuple[list[list[str]], list[str]]:
-    """`split_lists(cells)`, and every item they name, once."""
+def split_lists(cells: list[str]) -> tuple[list[list[str]], list[str]]:
+    """`[_split_list(c) for c in cells]` for cells of text, split by pyarrow in C++ (a national
+    register holds about a million list cells, each about 2 µs through Python's `re`), and
+    every item they name, once. A cell that names an item twice is split by `_split_list`
+    itself (it keeps the first)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if not cells:
+        return [], []
     try:
         text = pa.array(cells, type=pa.large_string())
     except UnicodeEncodeError:  # a lone surrogate, which no reader gives: as Python splits it
         split = [_split_list(c) for c in cells]
         return split, list(dict.fromkeys(i for items in split for i in items))
-    if not cells:
-        return [], []
     split = pc.split_pattern_regex(text, _separators_re2())
     parents = pc.list_parent_indices(split).to_numpy()
     items = pc.list_flatten(split)
@@ -169,7 +165,7 @@ def _lists(items_ok: Callable[[list[str]], list[bool]] | None = None):
     def values(cells: list[str], _context: Mapping[str, Any]) -> list[Any]:
         # a cell that is not text is left to the type's validator (not vouched for)
         text = [c for c in cells if type(c) is str]
-        split, distinct = _split_at_once(text)
+        split, distinct = split_lists(text)
         if len(text) < len(cells):
             parts = iter(split)
             split = [next(parts) if type(c) is str else [] for c in cells]

@@ -32,7 +32,7 @@ from pydantic_core import PydanticCustomError
 
 from .base import CLEANER_KEEPS, Contract, Finding, Warns, WholeColumn, blank, empty_table, inner_types
 from .fields_read import fields_read
-from .values import unchanged
+from .values import arrow_text, unchanged
 
 _BROKEN = object()  # a cell that fails its field's check
 
@@ -382,15 +382,10 @@ class ColumnPass:
 def _text_as_read(column: pd.Series) -> pa.ChunkedArray | None:
     """A column as read, as Arrow large_string (the readers give pandas' Arrow text); None
     when it does not hold text."""
-    try:
-        arrow = pa.array(column.array, from_pandas=True)  # pandas' Arrow text: its own chunks
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+    arrow = arrow_text(column.array)
+    if arrow is None:
         return None
-    if isinstance(arrow, pa.Array):
-        arrow = pa.chunked_array([arrow])
-    if not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
-        return None
-    return arrow.cast(pa.large_string())
+    return (arrow if isinstance(arrow, pa.ChunkedArray) else pa.chunked_array([arrow])).cast(pa.large_string())
 
 
 #: what a row of a text field holds (ColumnPass._text)
@@ -413,16 +408,13 @@ class RowValues:
     where the rule would reject the value (`truthy` tells a value from none)."""
 
     def __init__(self, columns: ColumnPass, rows: np.ndarray):
-        self._columns, self.rows = columns, rows
-
-    def __len__(self) -> int:
-        return len(self.rows)
+        self._columns, self._rows = columns, rows
 
     def each(self, field: str, fn: Callable[[Any], Any], dtype: Any = bool) -> np.ndarray:
         """`fn(value)` of `field` on each row, as `dtype`. `fn` is asked once per distinct cell
         of the column, broken cells and the empty cell's value among them, so it must take any
         value (a broken cell is a marker object, not of the field's type)."""
-        return self._columns._per_row(field, self.rows, fn, dtype)
+        return self._columns._per_row(field, self._rows, fn, dtype)
 
     def days(self, field: str) -> np.ndarray:
         """A date field as its proleptic Gregorian day numbers (`date.toordinal`, float64), NaN

@@ -108,6 +108,21 @@ def _kept_pattern(chars: str) -> str:
     return f"^[{first}][{chars}]*$"
 
 
+def arrow_text(cells):
+    """`cells` (a pyarrow array, or a pandas array or column) as Arrow text: string or
+    large_string, an Array or a ChunkedArray as pandas keeps it (no copy of pandas' Arrow
+    text); None when they are not text."""
+    import pyarrow as pa
+
+    try:
+        arr = cells if isinstance(cells, pa.Array | pa.ChunkedArray) else pa.array(cells, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return None
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    return arr
+
+
 def unchanged(cells, kind: str):
     """Which of `cells` (a pyarrow or pandas string array, one distinct cell each) the cleaner
     of `kind` ("code": `compact` and the date and list cleaners; "text": `tidy`) returns as
@@ -115,14 +130,10 @@ def unchanged(cells, kind: str):
     cell. A cell it cannot vouch for (False) is cleaned one at a time. Returns a numpy bool
     array, or None when `cells` is not text (the caller cleans every cell)."""
     import numpy as np
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    try:
-        arr = cells if isinstance(cells, pa.Array | pa.ChunkedArray) else pa.array(cells, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+    arr = arrow_text(cells)
+    if arr is None:
         return None
     hit = pc.match_substring_regex(arr, _kept_pattern(KEPT[kind]))
     return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)

@@ -143,14 +143,10 @@ class OrganisationRecord(Contract):
         # findings. `each` is asked of every distinct cell, broken ones too: a value that is not
         # text reads as "" (or False), and a row holding something other than a date where a
         # date is compared is not cleared.
-        known = rows.each("org_type", lambda t: isinstance(t, str))
-
-        def day(field: str) -> np.ndarray:
-            nonlocal known
-            days = rows.days(field)
-            known &= ~(np.isnan(days) & rows.truthy(field))  # a value, but no date
-            return days
-
+        day = {f: rows.days(f) for f in _COMPARED_DATES}
+        known = rows.each("org_type", lambda t: isinstance(t, str)) & ~np.isnan(day["registration_date"])
+        for f, days in day.items():
+            known &= ~(np.isnan(days) & rows.truthy(f))  # a value, but no date
         category = rows.each("uscc", lambda v: v[1:2] if isinstance(v, str) else "", object)
         expected = rows.each("org_type", lambda t: ORG_TYPE_DIGIT.get(t, ""), object)
         broken = ~rows.each("uscc", lambda v: isinstance(v, str) and v[:1] == CIVIL_AFFAIRS_AUTHORITY)
@@ -160,13 +156,18 @@ class OrganisationRecord(Contract):
         broken |= rows.truthy("grade") & ~rows.truthy("grade_date")
         broken |= rows.truthy("credit_list") & ~rows.truthy("listed_on")
         # a comparison with NaN (no date) is false, as `a and b and b < a` is then
-        for listed, removed in (
-            ("listed_on", "removed_on"),
-            ("abnormal_listed_on", "abnormal_removed_on"),
-            ("serious_listed_on", "serious_removed_on"),
-        ):
-            broken |= day(removed) < day(listed)
+        for listed, removed in _LISTINGS:
+            broken |= day[removed] < day[listed]
         active = rows.each("status", lambda v: v == ACTIVE)
-        broken |= rows.truthy("status_date") & (active | (day("status_date") < day("registration_date")))
-        known &= ~np.isnan(day("registration_date"))
+        broken |= rows.truthy("status_date") & (active | (day["status_date"] < day["registration_date"]))
         return known & ~broken
+
+
+#: the (listed, removed) date fields of each credit list clear_rows compares, and every date
+#: it compares
+_LISTINGS = (
+    ("listed_on", "removed_on"),
+    ("abnormal_listed_on", "abnormal_removed_on"),
+    ("serious_listed_on", "serious_removed_on"),
+)
+_COMPARED_DATES = ("registration_date", "status_date", *(f for pair in _LISTINGS for f in pair))
