@@ -92,3 +92,21 @@ def test_a_slow_scoped_query_is_explained_by_how_its_answer_was_bounded():
     assert f"`{slow}` {limit + 1:.1f} s" in page
     assert "still reads the whole country's answer" in page
     assert "did not offer at the commit measured" not in page
+
+
+def test_the_store_statements_of_the_graph_step_are_set_against_the_floors():
+    """Where a results file has the store's COPY and COMMIT seconds of the run's graph step and of
+    the floor, the graph load's bound says both, and what else the step spent."""
+    import copy
+
+    report = _bench_report()
+    results = copy.deepcopy(report.latest())
+    big = results[-1]
+    big["graph_statements"] = {"copy_seconds": 20.0, "commit_seconds": 10.0}
+    big["floor"]["load_statements"] = {"copy_seconds": 17.0, "commit_seconds": 11.0}
+    page = report.render(results)
+    load = big["stages"]["graph load"]["seconds"]
+    assert "statements took 30.0 s (COPY 20.0 s, COMMIT 10.0 s), against the floor's 28.0 s" in page
+    assert f"in the other {load - 30:.1f} s of the step the copy waited" in page
+    del big["graph_statements"]  # measured before the store timed them: not said
+    assert "statements took" not in report.render(results)

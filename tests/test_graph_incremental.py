@@ -26,7 +26,7 @@ from pipelines.graph import incremental
 from pipelines.graph import tables as tables_module
 from pipelines.graph.dump import tables_from_dump
 from pipelines.graph.incremental import KeptDigests, frame_digest, load, needed, part_digests
-from pipelines.graph.store import EmbeddedGraphStore, reload_plan
+from pipelines.graph.store import EmbeddedGraphStore, reload_plan, table_labels
 from pipelines.graph.tables import DATASET, GraphInput, Part, Parts, build, build_in_order, parts
 
 
@@ -502,6 +502,9 @@ def test_a_full_load_copies_each_table_as_built_and_gives_the_graph_of_the_whole
     streamed = EmbeddedGraphStore(tmp_path / "streamed" / "graph.lbug")
     load(streamed, sample_input, s)
     assert streamed.last_load["mode"] == "full"
+    # the store's own statements timed (the benchmark compares them with the floor's)
+    spent = streamed.last_load["statements"]
+    assert set(spent) == {"copy_seconds", "commit_seconds"} and all(v > 0 for v in spent.values())
     at_once = EmbeddedGraphStore(tmp_path / "at_once" / "graph.lbug")
     at_once.replace_with(whole, s, parts=part_digests(sample_input, s))
     assert streamed.fingerprint() == at_once.fingerprint()
@@ -572,6 +575,29 @@ def test_current_rows_are_made_once_and_only_when_read(sample_registers, monkeyp
     assert list(got[0].columns) == list(columns)
     with pytest.raises(KeyError):
         rows["nobody"]
+    # how many rows a register read, at least its current rows, is known without making them
+    made.clear()
+    assert rows.rows_read("workers") == sample_registers["workers"].rows_read >= len(rows["workers"])
+    assert made == ["workers"]  # made by the look-up after it only
+
+
+def test_a_full_load_starts_building_before_any_current_rows_are_made(sample_registers, monkeypatch):
+    """The parts are ordered by the rows they read without making each register's current rows
+    first: making them all kept the national copy waiting 2.1-2.7 s for its first table."""
+    made = _made(sample_registers, monkeypatch)
+    inp = GraphInput.of(sample_registers, DATASET_OF_SAMPLE)
+    started: list[int] = []
+    real = tables_module._built
+
+    def built(part, inp, s):
+        started.append(len(made))
+        return real(part, inp, s)
+
+    monkeypatch.setattr(tables_module, "_built", built)
+    given = [key for key, _ in build_in_order(inp, schema())]
+    assert started[0] == 0 and len(started) == len(parts(inp, schema()))
+    assert set(made) <= set(sample_registers)
+    assert len(given) == len(table_labels(schema()))
 
 
 def _registers_changed(registers: dict, name: str, step: int = 10) -> dict:

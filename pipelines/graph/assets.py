@@ -57,6 +57,8 @@ def graph(context: AssetExecutionContext, registers: dict[str, RegisterResult]) 
             "rows_updated": MetadataValue.json(loaded.get("updated", {})),
             "parts_built": MetadataValue.json(loaded.get("parts", [])),
             "inputs_digested": MetadataValue.json(loaded.get("digested", [])),
+            # the seconds of the embedded store's COPY and COMMIT statements in this load
+            "store_statements": MetadataValue.json(loaded.get("statements", {})),
         }
     )
     return counts

@@ -17,12 +17,12 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -43,6 +43,9 @@ from .tables import GraphTables, RelKey
 
 if TYPE_CHECKING:
     import ladybug
+
+T = TypeVar("T")
+U = TypeVar("U")
 
 #: rows copied before a commit (see replace_with)
 COMMIT_ROWS = 250_000
@@ -349,15 +352,16 @@ class EmbeddedGraphStore:
         ddl, ddl_digest = _ddl(s)
         digests: dict[str, str] = {}  # filled as the tables come, written once all are copied
 
-        def typed() -> Generator[tuple[str, LoadTable], None, None]:
-            for key, df in tables:
-                name, ld = _load_table(key, df, s)
-                del df
-                digests[name] = table_digest(ld.table)
-                yield name, ld
-                del ld  # copied: let it go before the next table is built
+        def typed(item: tuple[str | RelKey, pd.DataFrame]) -> tuple[str, LoadTable]:
+            name, ld = _load_table(*item, s)
+            del item  # typed: the frame goes (the caller holds no other reference)
+            digests[name] = table_digest(ld.table)
+            return name, ld
 
-        copies = typed()
+        # Each table typed and digested while the one before it is copied: done between the
+        # copies, they kept the store waiting (at national scale the copy of the last part's
+        # tables, alone at the end of the load, is the load's longest stretch).
+        copies = _one_ahead(tables, typed)
         try:
             return self._load(copies, None, ddl, (ddl_digest, digests, parts or dict), s, None)
         finally:
@@ -421,6 +425,14 @@ class EmbeddedGraphStore:
             # table, on an 8x city graph): committed once COMMIT_ROWS rows are pending, so
             # never more commits than tables and the national graph's memory stays as it was.
             done, pending, reload = 0, 0, []
+            # the seconds the store's own statements took (what bounds a load: the floor is them)
+            spent = {"copy_seconds": 0.0, "commit_seconds": 0.0}
+
+            def timed(what: str, *statement) -> None:
+                started = time.perf_counter()
+                conn.execute(*statement)
+                spent[what] += time.perf_counter() - started
+
             progress.rows_done(0, total)
             for name, ld in copies:
                 if name in reload:
@@ -428,16 +440,16 @@ class EmbeddedGraphStore:
                 reload.append(name)
                 rows = ld.table.num_rows
                 if rows:
-                    conn.execute(f"COPY {ld.label} FROM $t{ld.option}", {"t": ld.table})
+                    timed("copy_seconds", f"COPY {ld.label} FROM $t{ld.option}", {"t": ld.table})
                 del ld  # copied: the store has it, this process need not
                 done, pending = done + rows, pending + rows
                 if pending >= COMMIT_ROWS:
-                    conn.execute("COMMIT")
+                    timed("commit_seconds", "COMMIT")
                     trim()  # what the copy freed, back to the system before the next (malloc.py)
                     conn.execute("BEGIN TRANSACTION")
                     pending = 0
                 progress.rows_done(done, total)
-            conn.execute("COMMIT")
+            timed("commit_seconds", "COMMIT")
             if drop is None and (missing := set(table_labels(s)) - set(reload)):
                 raise ValueError(f"no table given for {sorted(missing)}: the graph was not replaced")
             # a table neither dropped nor copied holds the rows it held: its count is the one kept
@@ -461,7 +473,11 @@ class EmbeddedGraphStore:
             finally:  # a second name left behind would hold the old file's blocks until the process ends
                 if retired is not None:
                     _remove_later(retired)
-            self.last_load = {"mode": "full" if drop is None else "incremental", "reloaded": reload}
+            self.last_load = {
+                "mode": "full" if drop is None else "incremental",
+                "reloaded": reload,
+                "statements": {k: round(v, 3) for k, v in spent.items()},
+            }
             if updates:
                 self.last_load["updated"] = {label: rows.num_rows for label, rows in sorted(updates.items())}
             return counts
@@ -696,6 +712,44 @@ class EmbeddedGraphStore:
                 "write_seconds": time.perf_counter() - ordered,
             }
             return table.num_rows
+
+
+class _Exhausted(Exception):
+    """`_one_ahead`'s items have all been taken."""
+
+
+def _one_ahead(items: Iterable[T], make: Callable[[T], U]) -> Generator[U, None, None]:
+    """`make(item)` for each of `items`, in order, each item taken from `items` and made on a
+    thread of its own while the caller works on the one yielded before (at most one made ahead,
+    so at most two held at once). What taking or making raises is raised here, where its result
+    would have been yielded. Closed early (the caller stopped, or raised), it waits for the
+    one being made and makes no more; closing `items` is the caller's (once this is closed, no
+    thread is inside it)."""
+    it = iter(items)
+    end = object()
+
+    def taken() -> T:
+        item = next(it, end)
+        if item is end:
+            raise _Exhausted
+        return item  # type: ignore[return-value]
+
+    def next_made() -> U | object:
+        try:
+            # no name here holds the item while it is made: `make` may let it go
+            return make(taken())
+        except _Exhausted:
+            return end
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sanshe-ahead") as pool:
+        pending = pool.submit(next_made)
+        try:
+            while (made := pending.result()) is not end:
+                pending = pool.submit(next_made)
+                yield made  # type: ignore[misc]
+                del made  # the caller is done with it: let it go before the next is made
+        finally:
+            wait([pending])
 
 
 def _in_slices(table: pa.Table, indices: pa.Array | None, rows: int) -> Iterator[pa.Table]:
