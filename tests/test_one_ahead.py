@@ -46,22 +46,25 @@ def test_what_making_raises_is_raised_where_its_result_would_come():
 def test_closed_early_it_makes_no_more_and_leaves_the_items_to_be_closed():
     taken: list[int] = []
     release = threading.Event()
+    stopped = threading.Event()
 
     def items():
-        for i in range(100):
-            taken.append(i)
-            yield i
-
-    def make(item: int) -> int:
-        if item == 1:
-            release.wait(5)  # still being made when the caller stops
-        return item
+        try:
+            for i in range(100):
+                if i == 1:
+                    release.wait(5)  # the thread is inside the items when the caller stops
+                taken.append(i)
+                yield i
+        finally:
+            stopped.set()
 
     source = items()
-    ahead = _one_ahead(source, make)
+    ahead = _one_ahead(source, lambda item: item)
     assert next(ahead) == 0
     threading.Timer(0.1, release.set).start()
-    ahead.close()  # waits for item 1, then takes nothing more
-    assert taken == [0, 1]
-    source.close()  # no thread is inside it: closing does not raise "generator already executing"
-    assert release.is_set()
+    ahead.close()  # waits for item 1 to be taken, then takes nothing more
+    assert taken == [0, 1] and release.is_set()
+    # no thread is inside the items now: closing them does not raise "generator already
+    # executing", and runs their clean-up here
+    source.close()
+    assert stopped.is_set()

@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
@@ -742,14 +742,12 @@ def _one_ahead(items: Iterable[T], make: Callable[[T], U]) -> Generator[U, None,
             return end
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sanshe-ahead") as pool:
+        # leaving the pool (closed early, or raising) waits for the item being made
         pending = pool.submit(next_made)
-        try:
-            while (made := pending.result()) is not end:
-                pending = pool.submit(next_made)
-                yield made  # type: ignore[misc]
-                del made  # the caller is done with it: let it go before the next is made
-        finally:
-            wait([pending])
+        while (made := pending.result()) is not end:
+            pending = pool.submit(next_made)
+            yield made  # type: ignore[misc]
+            del made  # the caller is done with it: let it go before the next is made
 
 
 def _in_slices(table: pa.Table, indices: pa.Array | None, rows: int) -> Iterator[pa.Table]:

@@ -214,15 +214,16 @@ def build_in_order(
     table once the node tables of both its ends have been yielded. Keys are node labels and
     relationship keys (type, from label, to label).
 
-    Two threads build the parts: one the part that reads the most rows (`_size`: a register's
-    rows read; at national scale `purchases`, 11 s of the 25 s), the other the rest, fewest
-    rows first, both started at once, in the order they
-    are yielded, each started once the part before it is being yielded (at most one part
-    ahead of the copy); the largest part's tables come last. The order depends on the inputs' row
-    counts only, never on which thread finishes first, so the same inputs are copied in the
-    same order. A part that fails raises here, the parts not started are dropped. `on_built` is
-    called (in the caller's thread) once every part is built, before the last part's tables are
-    yielded: what follows is copying them."""
+    Two threads build the parts, both from the first call: one the part that reads the most
+    rows (by `_size`; at national scale `purchases`, 11 s of the 25 s), the other the rest,
+    fewest rows first, in the order they are yielded, each started once the caller asks for
+    the first table of the part before it (at most one part ahead of the caller: the store
+    takes each table one ahead of its copy, store._one_ahead); the largest part's tables come
+    last. The order depends on the inputs' row counts only, never on which thread finishes
+    first, so the same inputs are copied in the same order. A part that fails raises here, the
+    parts not started are dropped. `on_built` is called (on the thread iterating this) once
+    every part is built, before the last part's tables are yielded: what follows is copying
+    them."""
     s = s or schema()
     todo = parts(inp, s)
     _check_covered(todo.values(), s)
@@ -262,9 +263,10 @@ def build_in_order(
 
 
 def _size(inp: GraphInput, name: str) -> int:
-    """How many rows the register or history `name` holds, or at most (a register's rows read:
-    making every register's current rows to count them kept the national copy waiting 2.1-2.7 s
-    before the first part was started); 0 when the input has none."""
+    """The rows a part reading `name` reads, for ordering the parts: a history's rows; a
+    register's rows read (`CurrentRows.rows_read`, at least its current rows: making every
+    register's current rows to count them kept the national copy waiting 2.1-2.7 s before the
+    first part started); the current rows of an input given as frames; 0 when there is none."""
     if name in inp.history:
         return len(inp.history[name])
     if isinstance(inp.current, CurrentRows) and name in inp.current:
