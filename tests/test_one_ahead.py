@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 
 import pytest
 
@@ -68,3 +69,26 @@ def test_closed_early_it_makes_no_more_and_leaves_the_items_to_be_closed():
     # executing", and runs their clean-up here
     source.close()
     assert stopped.is_set()
+
+
+def test_an_item_is_let_go_as_soon_as_make_lets_go_of_it():
+    """`make` holds the only reference to the item it is given (the store frees a table's frame
+    once typed, before digesting it): a name or a `map` holding it would keep it alive."""
+
+    class Frame:
+        pass
+
+    def items():
+        for i in range(3):
+            yield (i, Frame())  # no name of the generator's holds the frame either
+
+    alive = []
+
+    def make(item: tuple[int, Frame]) -> int:
+        frame = weakref.ref(item[1])
+        del item
+        alive.append(frame() is not None)
+        return 0
+
+    assert list(_one_ahead(items(), make)) == [0, 0, 0]
+    assert alive == [False, False, False]

@@ -736,7 +736,8 @@ def _one_ahead(items: Iterable[T], make: Callable[[T], U]) -> Generator[U, None,
 
     def next_made() -> U | object:
         try:
-            # no name here holds the item while it is made: `make` may let it go
+            # passed on unnamed, the item is held by `make` alone, which may let it go (a name
+            # here, or `map`, would keep a table's frame alive while it is digested: test_one_ahead)
             return make(taken())
         except _Exhausted:
             return end
