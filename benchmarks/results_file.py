@@ -54,9 +54,32 @@ def machine() -> dict:
 
 
 def write_results(results_dir: Path, name: str, results: dict) -> Path:
-    """`results` as `<results_dir>/<name>.json` (UTF-8, indented, as report.py reads it)."""
+    """`results` as `<results_dir>/<name>.json` (UTF-8, indented, as report.py reads it). A file
+    of that name already there (an earlier run of the same day) is kept under the commit it
+    measured (`keep_earlier`): report.py renders the plain name, the day's latest, and lists
+    the others of its day beside it."""
     results_dir.mkdir(parents=True, exist_ok=True)
     path = results_dir / f"{name}.json"
+    if path.exists():
+        print(f"kept the earlier {path.name} as {keep_earlier(path).name}")
     path.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {path}")
     return path
+
+
+def keep_earlier(path: Path) -> Path:
+    """Rename the results file `path` (`<name>.json`) to `<name>-<its commit>.json`, the first of
+    `-2`, `-3`... after it that is free when that name is taken (the same commit run twice in a
+    day), `-earlier` for a file that names no commit; returns the new path. The name sorts
+    before `<name>.json`, so the plain name stays the day's latest (report.py `latest`)."""
+    try:
+        measured = json.loads(path.read_text(encoding="utf-8")).get("commit")
+    except (OSError, ValueError, AttributeError):
+        measured = None
+    stem = f"{path.stem}-{measured or 'earlier'}"
+    target, n = path.with_name(f"{stem}.json"), 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{stem}-{n}.json")
+    path.rename(target)
+    return target

@@ -13,6 +13,9 @@ import pyarrow.compute as pc
 from graph_schema.model import Property
 from graph_schema.types import TYPES, day, missing
 
+#: the most bytes the values of one piece of Arrow `string` or `binary` (32-bit offsets) span
+STRING_BYTES_MAX = 2**31 - 1
+
 
 def _array(series: pd.Series, type_: str) -> pa.Array:
     """The column as an Arrow array of its schema type: converted by pyarrow in one call, or

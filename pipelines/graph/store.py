@@ -36,7 +36,7 @@ from graph_schema.generate import ladybug_ddl
 from .. import progress
 from ..common.malloc import trim
 from ..common.state_files import read_state, write_state
-from .arrow import typed_table
+from .arrow import STRING_BYTES_MAX, typed_table
 from .dump import dump, fingerprint
 from .protocol import ExportOrder
 from .tables import GraphTables, RelKey
@@ -49,9 +49,7 @@ U = TypeVar("U")
 
 #: rows copied before a commit (see replace_with)
 COMMIT_ROWS = 250_000
-#: the rows per chunk an export takes a ladybug result as Arrow in: the whole result is held
-#: either way, and larger chunks hand over faster (the national projects, 1.5M rows in nine
-#: columns: 2.3 s in 50,000-row chunks, 1.3 s in one, on the benchmark machine)
+#: the rows of an exported file's row groups, at least (`EmbeddedGraphStore.export_parquet`)
 EXPORT_CHUNK_ROWS = 1_000_000
 #: the most the buffer pool of the database kept open for queries may take
 #: (`EmbeddedGraphStore._reader`, `read_buffer_pool_bytes`)
@@ -328,7 +326,7 @@ class EmbeddedGraphStore:
             with self._reading(
                 f"MATCH (n:{label}) RETURN " + ", ".join(f"n.{c} AS {c}" for c in names), None
             ) as result:
-                old = result.get_as_arrow(max(new.num_rows, 1))
+                old = _as_arrow(result, new.num_rows)
         finally:
             self.close()
         return _row_changes(old, new, s.node(label).key)
@@ -669,7 +667,7 @@ class EmbeddedGraphStore:
         types them (dates as datetime64[us]). The store holds the whole result while it is read
         (ladybug materialises a result), but Python converts one batch at a time."""
         with self._reading(cypher, params) as result:
-            for batch in result.get_as_arrow(size).to_batches():
+            for batch in _as_arrow(result, size).to_batches():
                 df = batch.to_pandas(date_as_object=False)
                 for col in df.columns:
                     if pd.api.types.is_datetime64_any_dtype(df[col]):
@@ -682,7 +680,11 @@ class EmbeddedGraphStore:
         """Write the answer to one read query into the Parquet file `out`, in row groups of
         `size` rows or EXPORT_CHUNK_ROWS, whichever is more; returns its rows. ladybug
         materialises a result before it is read, so the store holds the whole answer while it is
-        written; no row passes through pandas. `order` (see ExportOrder), when given, puts the
+        written; no row passes through pandas. It is handed over as Arrow in one piece where its
+        text fits (`_as_arrow`): gathering rows from one piece is the faster (the national
+        poorly-evaluated-still-funded, 5.4M rows: gathering and writing 1.1-1.4 s against
+        1.8-2.4 s from 1M-row pieces, ordering 0.9 s against 1.0-1.5 s, three tries each in one
+        process). `order` (see ExportOrder), when given, puts the
         whole answer in its order before it is written, so `cypher` needs no ORDER BY: at
         national scale ladybug's ORDER BY of the largest answer (5.4M rows, three text keys)
         took about 8 s of its 14 s, pyarrow's sort about 1 s. The rows are then gathered in
@@ -698,7 +700,7 @@ class EmbeddedGraphStore:
         started = time.perf_counter()
         with self._reading(cypher, params) as result:
             answered = time.perf_counter()
-            table = result.get_as_arrow(max(size, EXPORT_CHUNK_ROWS))
+            table = _as_arrow(result, result.get_num_tuples())
             converted = time.perf_counter()
             indices = order(table) if order is not None else None
             ordered = time.perf_counter()
@@ -749,6 +751,55 @@ def _one_ahead(items: Iterable[T], make: Callable[[T], U]) -> Generator[U, None,
             pending = pool.submit(next_made)
             yield made  # type: ignore[misc]
             del made  # the caller is done with it: let it go before the next is made
+
+
+def _as_arrow(result: ladybug.QueryResult, rows: int) -> pa.Table:
+    """The whole of a ladybug query result as an Arrow table, in pieces of at most `rows` rows
+    (at least 1), fewer where a piece's text would not fit 32-bit offsets.
+
+    ladybug (0.22) hands text over as Arrow `string` whatever its size: a piece whose values
+    span more than STRING_BYTES_MAX bytes comes back with its offsets wrapped past 2**31,
+    without an error, and reading it crashed the process (tests/test_store_arrow.py). Each
+    text array's span is therefore read from its offsets (`_text_span`, correct across the
+    wrap), and a result with a piece over the limit is handed over again in pieces of
+    proportionally fewer rows (half again for safety), until every piece fits. One value of
+    more than STRING_BYTES_MAX bytes never fits: ValueError."""
+    rows = max(rows, 1)
+    while True:
+        table = result.get_as_arrow(rows)
+        span = max((_text_span(piece) for column in table.columns for piece in column.chunks), default=0)
+        if span <= STRING_BYTES_MAX:
+            return table
+        if rows == 1:
+            raise ValueError(f"a value of {span:,} bytes: more than one Arrow piece of text holds")
+        del table  # not whole: let it go before the result is handed over again
+        result.reset_iterator()
+        rows = max(1, min(rows // 2, rows * STRING_BYTES_MAX // (2 * span)))
+
+
+def _text_span(array: pa.Array) -> int:
+    """The bytes the values of a text array with 32-bit offsets (`string`, `binary`) span,
+    each value's length read from its offsets modulo 2**32, so that the true span is read even
+    where the offsets wrapped; for a list or struct array, the largest span of the text inside
+    it; 0 for other arrays."""
+    kind = array.type
+    if not len(array):
+        return 0
+    if pa.types.is_string(kind) or pa.types.is_binary(kind):
+        return _offsets_span(np.frombuffer(array.buffers()[1], np.int32)[array.offset : array.offset + len(array) + 1])
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
+        return _text_span(array.flatten())
+    if pa.types.is_struct(kind):
+        return max((_text_span(field) for field in array.flatten()), default=0)
+    return 0
+
+
+def _offsets_span(offsets: np.ndarray) -> int:
+    """The bytes 32-bit `offsets` (int32, one more than the values) span, each value's length
+    taken modulo 2**32: offsets that wrapped past 2**31 give the true span, provided no one
+    value is of 4 GiB or more."""
+    # int32 differences wrap as the offsets did: as uint32, each is the value's true length
+    return int(np.diff(offsets).view(np.uint32).sum(dtype=np.int64))
 
 
 def _in_slices(table: pa.Table, indices: pa.Array | None, rows: int) -> Iterator[pa.Table]:

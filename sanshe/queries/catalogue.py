@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 import yaml
 
 from data_contracts.errors import QueryError
+from pipelines.graph.arrow import STRING_BYTES_MAX
 from pipelines.graph.protocol import GraphStore
 
 HERE = Path(__file__).parent
@@ -445,10 +446,6 @@ def _text_ranks(column: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
         return column
     encoded = pc.dictionary_encode(_whole(column))
     return pc.take(pc.rank(encoded.dictionary, sort_keys="ascending"), encoded.indices)
-
-
-#: the most bytes an Arrow `string` array (32-bit offsets) holds in one piece
-STRING_BYTES_MAX = 2**31 - 1
 
 
 def _whole(column: pa.ChunkedArray | pa.Array) -> pa.Array:
