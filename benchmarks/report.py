@@ -591,8 +591,9 @@ def _export_narrative(name: str, e: dict, fl: dict | None, target: int, plans: d
                 f"ordering and writing, which took {e.get('order_seconds', 0.0) + e['write_seconds']:.1f} s: "
                 "ordering and writing are ours to cut. Ordering ranks each text key but the last among its distinct values "
                 "(pyarrow hashing every row's text once) and sorts integers; writing gathers every column's "
-                "values in that order and encodes them into one Parquet file, which pyarrow's writer does on one "
-                "thread. What would move them: the answer written as several files, one per range of the first "
+                "values in that order, from one Arrow piece per column (the store hands the answer over in one "
+                "piece where its text fits 32-bit offsets: store._as_arrow), and encodes them into one Parquet "
+                "file, which pyarrow's writer does on one thread. What would move them: the answer written as several files, one per range of the first "
                 "ordering key, ordered and encoded on both cores (not tried: `--out` writes one file)."
             )
         )
