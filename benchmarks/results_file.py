@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 from pathlib import Path
 
 import yaml
@@ -76,7 +77,8 @@ def keep_earlier(path: Path) -> Path:
         measured = json.loads(path.read_text(encoding="utf-8")).get("commit")
     except (OSError, ValueError, AttributeError):
         measured = None
-    stem = f"{path.stem}-{measured or 'earlier'}"
+    # a hand-edited commit could name no file: only the characters a short hash has are kept
+    stem = f"{path.stem}-{re.sub(r'[^0-9A-Za-z]+', '_', str(measured)) if measured else 'earlier'}"
     target, n = path.with_name(f"{stem}.json"), 1
     while target.exists():
         n += 1

@@ -32,3 +32,12 @@ def test_an_earlier_results_file_of_the_day_is_kept_under_its_commit(tmp_path):
     }
     # the plain name, the latest, sorts last of its day (report.py takes the last file per scale)
     assert sorted(files)[-1] == "2026-12-04-national.json"
+
+
+def test_a_results_file_whose_commit_names_no_file_is_kept_too(tmp_path):
+    _write(tmp_path, "a/b", 150.0)
+    _write(tmp_path, "ccc3333", 110.0)
+    assert sorted(p.name for p in tmp_path.glob("*.json")) == [
+        "2026-12-04-national-a_b.json",
+        "2026-12-04-national.json",
+    ]

@@ -757,14 +757,20 @@ def _as_arrow(result: ladybug.QueryResult, rows: int) -> pa.Table:
     """The whole of a ladybug query result as an Arrow table, in pieces of at most `rows` rows
     (at least 1), fewer where a piece's text would not fit 32-bit offsets.
 
-    ladybug (0.22) hands text over as Arrow `string` whatever its size: a piece whose values
-    span more than STRING_BYTES_MAX bytes comes back with its offsets wrapped past 2**31,
-    without an error, and reading it crashed the process (tests/test_store_arrow.py). Each
-    text array's span is therefore read from its offsets (`_text_span`, correct across the
-    wrap), and a result with a piece over the limit is handed over again in pieces of
-    proportionally fewer rows (half again for safety), until every piece fits. One value of
-    more than STRING_BYTES_MAX bytes never fits: ValueError."""
-    rows = max(rows, 1)
+    ladybug (0.22) hands text over as Arrow `string` whatever its size. A piece whose text
+    spans 2 to 4 GiB comes back with its offsets wrapped past 2**31, without an error, and
+    reading it crashed the process (tests/test_store_arrow.py); past 4 GiB it would write
+    beyond its own buffer (read in its source, not tried: src/common/arrow/arrow_row_batch.cpp
+    keeps offsets as uint32 and sizes the text buffer from them), which no check after the
+    hand-over could help. Hence two guards:
+    - before: the first TEXT_SAMPLE_ROWS rows, read as Python values, give the text bytes per
+      row of the widest column, and a piece takes at most as many rows as would span
+      STRING_BYTES_MAX / TEXT_MARGIN bytes at that rate (`_rows_within`);
+    - after: each text array's span is read from its offsets (`_text_span`, correct across
+      the wrap); a result with a piece over the limit (rows far longer than the sample's) is
+      handed over again in proportionally fewer rows (half again), until every piece fits.
+    One value of more than STRING_BYTES_MAX bytes never fits: ValueError."""
+    rows = _rows_within(result, max(rows, 1))
     while True:
         table = result.get_as_arrow(rows)
         span = max((_text_span(piece) for column in table.columns for piece in column.chunks), default=0)
@@ -777,20 +783,60 @@ def _as_arrow(result: ladybug.QueryResult, rows: int) -> pa.Table:
         rows = max(1, min(rows // 2, rows * STRING_BYTES_MAX // (2 * span)))
 
 
+#: the rows `_rows_within` reads of a result to tell its text bytes per row
+TEXT_SAMPLE_ROWS = 1_000
+#: how many times longer than the sample's a piece's rows may be, on average, before its text
+#: passes STRING_BYTES_MAX (checked after, `_as_arrow`); twice that before 4 GiB
+TEXT_MARGIN = 8
+
+
+def _rows_within(result: ladybug.QueryResult, rows: int) -> int:
+    """`rows`, or fewer: as many as hold STRING_BYTES_MAX / TEXT_MARGIN bytes of the widest
+    column's text at the rate of the result's first TEXT_SAMPLE_ROWS rows (read as Python
+    values, then the result rewound); at least 1."""
+    sample = result.get_n(TEXT_SAMPLE_ROWS)
+    result.reset_iterator()
+    if not sample:
+        return rows
+    columns = zip(*(row.values() if isinstance(row, dict) else row for row in sample), strict=True)
+    widest = max((sum(map(_text_bytes, column)) for column in columns), default=0)
+    if not widest:
+        return rows
+    return max(1, min(rows, STRING_BYTES_MAX * len(sample) // (TEXT_MARGIN * widest)))
+
+
+def _text_bytes(value: object) -> int:
+    """The UTF-8 bytes of the text in a Python value as ladybug gives it (text, bytes, lists,
+    maps and structs of them); 0 for anything else."""
+    if isinstance(value, str):
+        return len(value.encode("utf-8", "surrogatepass"))
+    if isinstance(value, bytes):
+        return len(value)
+    if isinstance(value, list | tuple):
+        return sum(map(_text_bytes, value))
+    if isinstance(value, dict):
+        return sum(_text_bytes(k) + _text_bytes(v) for k, v in value.items())
+    return 0
+
+
 def _text_span(array: pa.Array) -> int:
     """The bytes the values of a text array with 32-bit offsets (`string`, `binary`) span,
     each value's length read from its offsets modulo 2**32, so that the true span is read even
-    where the offsets wrapped; for a list or struct array, the largest span of the text inside
-    it; 0 for other arrays."""
+    where the offsets wrapped; for a list, map or struct array, the largest span of the text
+    inside the rows it holds (read in place: flattening a list with empty rows would copy the
+    text by its offsets); 0 for other arrays."""
     kind = array.type
     if not len(array):
         return 0
     if pa.types.is_string(kind) or pa.types.is_binary(kind):
         return _offsets_span(np.frombuffer(array.buffers()[1], np.int32)[array.offset : array.offset + len(array) + 1])
-    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
-        return _text_span(array.flatten())
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_map(kind):
+        first, last = array.offsets[0].as_py(), array.offsets[-1].as_py()  # of this slice's rows
+        return _text_span(array.values.slice(first, last - first))
+    if pa.types.is_fixed_size_list(kind):
+        return _text_span(array.values.slice(array.offset * kind.list_size, len(array) * kind.list_size))
     if pa.types.is_struct(kind):
-        return max((_text_span(field) for field in array.flatten()), default=0)
+        return max((_text_span(array.field(i)) for i in range(kind.num_fields)), default=0)  # sliced as `array`
     return 0
 
 
