@@ -77,6 +77,20 @@ def test_the_embedded_store_writes_the_ordered_answer_in_slices_gathered_ahead(s
     assert set(store.last_export) == {"query_seconds", "arrow_seconds", "order_seconds", "write_seconds"}
 
 
+def test_the_embedded_store_orders_and_writes_an_export_from_the_c_allocator(store, tmp_path):
+    """pyarrow allocates from malloc while an export orders and writes its answer (arrow.c_allocator),
+    and from its default pool again after."""
+    before = pa.default_memory_pool().backend_name
+    seen = []
+
+    def order(table: pa.Table) -> pa.Array:
+        seen.append(pa.default_memory_pool().backend_name)
+        return arrow_order(table, ("project_id",))
+
+    store.export_parquet("MATCH (p:Project) RETURN p.project_id AS project_id", None, tmp_path / "a.parquet", 1, order)
+    assert seen == ["system"] and pa.default_memory_pool().backend_name == before
+
+
 def test_neo4j_writes_the_ordered_answer_when_given_an_order(neo4j, store, tmp_path):
     cypher = "MATCH (p:Project) RETURN p.project_id AS project_id, p.contract_amount AS amount"
     out = tmp_path / "ordered.parquet"

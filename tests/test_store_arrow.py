@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 import pytest
 
 from pipelines.graph import store as store_module
-from pipelines.graph.arrow import STRING_BYTES_MAX
+from pipelines.graph.arrow import STRING_BYTES_MAX, c_allocator
 from pipelines.graph.store import _as_arrow, _offsets_span, _text_span
 
 
@@ -166,3 +166,37 @@ def test_ladybug_wraps_text_past_2_gib_and_the_store_hands_it_over_whole(tmp_pat
         assert last[len(last) - 1].as_py() == f"{rows}" + "x" * size
     finally:
         db.close()
+
+
+def test_the_c_allocator_is_used_while_any_block_runs_and_the_default_put_back_after():
+    import threading
+
+    default = pa.default_memory_pool().backend_name
+    assert default != "system"  # else this test shows nothing
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, str] = {}
+
+    def first() -> None:
+        with c_allocator():
+            first_in.set()
+            second_in.wait(5)
+            seen["first"] = pa.default_memory_pool().backend_name
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(5)
+        with c_allocator():
+            second_in.set()
+            first_out.wait(5)  # the first block has ended while this one runs
+            seen["second, after the first"] = pa.default_memory_pool().backend_name
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert seen == {"first": "system", "second, after the first": "system"}
+    assert pa.default_memory_pool().backend_name == default
+    with pytest.raises(RuntimeError), c_allocator():
+        raise RuntimeError("a block that fails")
+    assert pa.default_memory_pool().backend_name == default

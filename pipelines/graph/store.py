@@ -36,7 +36,7 @@ from graph_schema.generate import ladybug_ddl
 from .. import progress
 from ..common.malloc import trim
 from ..common.state_files import read_state, write_state
-from .arrow import STRING_BYTES_MAX, typed_table
+from .arrow import STRING_BYTES_MAX, c_allocator, typed_table
 from .dump import dump, fingerprint
 from .protocol import ExportOrder
 from .tables import GraphTables, RelKey
@@ -702,11 +702,12 @@ class EmbeddedGraphStore:
             answered = time.perf_counter()
             table = _as_arrow(result, result.get_num_tuples())
             converted = time.perf_counter()
-            indices = order(table) if order is not None else None
-            ordered = time.perf_counter()
-            with pq.ParquetWriter(out, table.schema) as writer:
-                for part in _in_slices(table, indices, max(size, EXPORT_CHUNK_ROWS)):
-                    writer.write_table(part)
+            with c_allocator():  # pyarrow's work on the whole answer: faster from malloc
+                indices = order(table) if order is not None else None
+                ordered = time.perf_counter()
+                with pq.ParquetWriter(out, table.schema) as writer:
+                    for part in _in_slices(table, indices, max(size, EXPORT_CHUNK_ROWS)):
+                        writer.write_table(part)
             self.last_export = {
                 "query_seconds": answered - started,
                 "arrow_seconds": converted - answered,
