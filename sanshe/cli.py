@@ -143,7 +143,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 def cmd_query(args: argparse.Namespace) -> int:
     from pipelines.graph.stores import open_store
 
-    from .queries.catalogue import answer, export, get, listing, more_note, render
+    from .queries.catalogue import answer, empty_scope_note, export, get, listing, more_note, render
 
     if args.list or not args.name:
         print(listing())
@@ -158,15 +158,21 @@ def cmd_query(args: argparse.Namespace) -> int:
     if args.out:
         if not args.out.endswith(".parquet"):
             raise UsageError(f"--out writes Parquet: give a FILE.parquet, got {args.out!r}")
-        rows = export(open_store(_settings(args)), args.name, given, Path(args.out))
+        store = open_store(_settings(args))
+        rows = export(store, args.name, given, Path(args.out))
         print(f"sanshe query: wrote {rows:,} rows of {args.name} to {args.out}")
+        if not rows and given.get("scope"):
+            print(empty_scope_note(store, query, given["scope"]))
         return OK
-    found = answer(open_store(_settings(args)), args.name, given)
+    store = open_store(_settings(args))
+    found = answer(store, args.name, given)
     print(render(found.rows, args.format), end="" if args.format == "csv" else "\n")
+    # json and csv stay the rows alone on stdout, for programs; a person reads the notes
+    to = sys.stdout if args.format == "table" else sys.stderr
     if found.rest:
-        # json and csv stay the rows alone on stdout, for programs; a person reads the note
-        note = more_note(query, found)
-        print(note, file=sys.stdout if args.format == "table" else sys.stderr)
+        print(more_note(query, found), file=to)
+    if not found.total and given.get("scope"):
+        print(empty_scope_note(store, query, given["scope"]), file=to)
     return OK
 
 

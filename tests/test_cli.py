@@ -79,6 +79,48 @@ def test_a_bounded_answer_says_how_many_rows_it_leaves_out(sample_run, store):
     assert {r["community_code"][:9] for r in json.loads(scoped.stdout)} == {"310106006"}
 
 
+def test_an_empty_scoped_answer_says_whether_the_scope_is_in_the_graph(sample_run, tmp_path):
+    import pandas as pd
+
+    o = sample_run[0].output_dir
+    # the communities of the sample, read from the accepted table rather than the graph
+    codes = pd.read_parquet(o / "tables" / "communities.parquet")["community_code"].drop_duplicates()
+    street = sorted(codes.str[:9])[0]
+    assert not codes.str.startswith("310106099").any()  # no such street in the sample
+    # a code the graph does not hold: said so, with the graph's districts named
+    table = sanshe("query", "unattached-organisations", "--scope", "310106099", "--output", str(o))
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[0] == "(no rows)"
+    assert "no community of this graph has a code starting with 310106099" in lines[1]
+    assert "310106 静安区" in lines[1] and "请核对代码" in lines[1]
+    # a street the graph holds, where the query has no rows (no project in 1990): counted
+    empty = sanshe(
+        "query", "funding-by-street", "--param", "year=1990", "--scope", street, "--format", "json", "--output", str(o)
+    )
+    assert empty.returncode == 0 and json.loads(empty.stdout) == []
+    n = int(codes.str.startswith(street).sum())
+    assert f"No rows: {n:,} communities of this graph are in street {street}" in empty.stderr
+    assert catalogue()["funding-by-street"].scope.by in empty.stderr
+    # an export of no rows says the same
+    out = sanshe(
+        "query",
+        "funding-by-street",
+        "--param",
+        "year=1990",
+        "--scope",
+        street,
+        "--out",
+        str(tmp_path / "f.parquet"),
+        "--output",
+        str(o),
+    )
+    assert "wrote 0 rows" in out.stdout and f"{n:,} communities" in out.stdout
+    # an answer with rows has no such note
+    rows = sanshe("query", "funding-by-street", "--scope", street, "--format", "json", "--output", str(o))
+    assert json.loads(rows.stdout) and "No rows" not in rows.stderr
+
+
 def test_out_writes_the_whole_answer_to_a_parquet_file(sample_run, store, tmp_path):
     import pandas as pd
     import pyarrow.parquet as pq

@@ -45,6 +45,15 @@ def test_every_query_gives_the_same_answer_on_both_stores(neo4j, store, name, pa
     pd.testing.assert_frame_equal(normalised(a), normalised(b), check_dtype=False, rtol=1e-9)
 
 
+@pytest.mark.parametrize("code", ["310106006", "310106099", "32"])
+def test_an_empty_scoped_answer_is_explained_alike_on_both_stores(neo4j, store, code):
+    from sanshe.queries.catalogue import empty_scope_note
+
+    q = catalogue()["unattached-organisations"]
+    assert empty_scope_note(neo4j, q, code) == empty_scope_note(store, q, code)
+    assert ("check the code" in empty_scope_note(store, q, code)) == (code != "310106006")
+
+
 def test_loading_twice_changes_nothing(neo4j, store):
     before = neo4j.fingerprint(), neo4j.counts()
     neo4j.replace_with(tables_from_dump(store.dump()))

@@ -491,6 +491,39 @@ def more_note(query: Query, found: Answer) -> str:
     )
 
 
+#: how many of the graph's districts the empty-scope note names when the code is none of its own
+DISTRICTS_NAMED = 5
+
+
+def empty_scope_note(store: GraphStore, query: Query, code: str) -> str:
+    """The line after an answer with no rows for `--scope code`, in English and Chinese: how many
+    communities of the graph have codes under the scope, so that an empty answer is told from a
+    mistyped code or a division this graph does not hold (then the graph's first DISTRICTS_NAMED
+    districts are named), and what the query's scope selects (catalogue.yaml `scope.by`: a
+    query reading, say, the street an organisation resides in finds nothing where the
+    organisations give none). Two parameterised reads, asked only when the answer is empty.
+    Raises QueryError for a code that is not a division code."""
+    level, prefix = scope_level(code)
+    found = store.query("MATCH (c:Community) WHERE c.code STARTS WITH $scope RETURN count(c) AS n", {"scope": prefix})
+    n = int(found["n"].iloc[0]) if len(found) else 0
+    if n:
+        by = f" (its scope selects {query.scope.by})" if query.scope else ""
+        return (
+            f"No rows: {n:,} communities of this graph are in {level} {code}, and none gives {query.name} "
+            f"a row{by}. 此范围（{code}）内有 {n:,} 个社区，但本查询没有结果。"
+        )
+    districts = store.query(
+        "MATCH (d:District) RETURN d.code AS code, d.name AS name ORDER BY code LIMIT $n", {"n": DISTRICTS_NAMED + 1}
+    )
+    named = ", ".join(f"{c} {nm}" for c, nm in zip(districts["code"], districts["name"], strict=True))
+    more = " …" if len(districts) > DISTRICTS_NAMED else ""
+    return (
+        f"No rows: no community of this graph has a code starting with {prefix} ({level} {code}); check the code. "
+        f"本图谱没有代码以 {prefix} 开头的社区，请核对代码。"
+        + (f" This graph's districts · 本图谱的区县: {named}{more}" if named else " The graph holds no district.")
+    )
+
+
 KIND_ORDER = {"federation": 0, "street": 1, "industry": 2}
 
 
@@ -595,6 +628,9 @@ def catalogue_doc() -> str:
         + " (a 12-digit code ending 000 is a street, a 6-digit one ending 0000 a province).",
         "Codes are the registers' current ones: a street that a merger moved into another district",
         "keeps its code. Each query says which levels it takes and what the scope selects.",
+        "An answer with no rows for a scope says why it may be empty: how many communities of the",
+        "graph are in the scope and what the query's scope selects, or, when none is, that the code",
+        "is none of this graph's (check it), with the graph's first districts named.",
         "",
         "**Optional lines.** A line ending in `// when $name` is sent only when that parameter is",
         "given (an optional filter), one ending in `// unless $name` only when it is not (the",
