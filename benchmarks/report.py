@@ -121,6 +121,24 @@ def _same_day(big: dict) -> list[dict]:
     return out
 
 
+def _cores_busy(big: dict) -> str:
+    """How many of the machine's cores the full run and the floor kept busy (benchmarks/cores.py),
+    and so the CPU time each took: "" for a results file measured before they were recorded."""
+    full, fl = big["full_run"], big["floor"]
+    if full.get("cores_busy") is None or fl.get("cores_busy") is None:
+        return ""
+    work, floor_work = full["seconds"] * full["cores_busy"], fl["seconds"] * fl["cores_busy"]
+    return (
+        f"Cores busy, of the machine's {big['machine']['cpus']} (benchmarks/cores.py: the machine's CPU time "
+        "not idle over each stretch, the machine running nothing else): "
+        f"{full['cores_busy']:.2f} over the full run, {fl['cores_busy']:.2f} over the floor "
+        f"({fl['load_cores_busy']:.2f} over its bulk copy). The full run took {work:.0f} CPU seconds "
+        f"against the floor's {floor_work:.0f}, {work / floor_work:.2f}x, where its seconds are "
+        f"{big['ratio_full_to_floor']:.2f}x: what the CPU time ratio leaves of the ratio is cores the run "
+        "leaves idle that the floor keeps busy."
+    )
+
+
 def _same_day_peaks(same_day: list[dict]) -> list[tuple[str, int]]:
     """(commit, peak bytes) of each of the same day's results (`_same_day`), in file order."""
     return [(r["commit"], r["full_run"]["peak_rss_bytes"]) for r in same_day]
@@ -296,13 +314,15 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
         f"## What bounds the {big['scale']} run",
         "",
         *([ratios, ""] if ratios else []),
+        *([busy, ""] if (busy := _cores_busy(big)) else []),
         "Stages by their share of the run, and what would move each:",
         "",
     ]
     for name, st in sorted(big["stages"].items(), key=lambda kv: -kv[1]["seconds"]):
         remedy = REMEDIES.get(name, "").format(floor_load=big["floor"]["load_seconds"])
         measured = _store_statements(big, st["seconds"]) if name == "graph load" else ""
-        out.append(f"- **{name}**, {st['seconds']:.0f} s ({st['seconds'] / total:.0%}): {remedy}.{measured}")
+        cores = f", {st['cores_busy']:.1f} cores busy" if st.get("cores_busy") is not None else ""
+        out.append(f"- **{name}**, {st['seconds']:.0f} s ({st['seconds'] / total:.0%}{cores}): {remedy}.{measured}")
     if big.get("steps"):
         top = list(big["steps"].items())[:8]
         out += ["", "Slowest steps of that run: " + ", ".join(f"`{k}` {v:.1f} s" for k, v in top) + "."]

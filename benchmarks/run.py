@@ -6,10 +6,11 @@ Generates the scale's registers once (benchmarks/data/<scale>, kept between runs
 process and one run of this script:
 
 1. the full Dagster job, timed per stage from its step events (read, contract checks, Great
-   Expectations, resolution, reports, graph load), with rows per second and the peak resident
-   memory sampled while each stage ran;
+   Expectations, resolution, reports, graph load), with rows per second, and the peak resident
+   memory and the machine's cores busy (cores.py) sampled while each stage ran;
 2. the floor: reading the same input files with pyarrow, and bulk-copying the final node and
-   relationship tables into an empty embedded store, with nothing else;
+   relationship tables into an empty embedded store, with nothing else (and the cores it kept
+   busy);
 3. every catalogue query, repeated, p50 and p95: its bounded default answer at national level,
    and the same scoped to one district (`--scope`); then its whole answer exported once to a
    Parquet file (`--out`), in rows per second, with the store's time to compute the answer,
@@ -40,6 +41,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.cores import busy_seconds, cores_busy  # noqa: E402  (the repository on the path first)
 from sanshe.progress import HOOKS  # noqa: E402  (the repository on the path first; a light module)
 
 STAGES = {  # step-key ending -> stage
@@ -78,6 +80,8 @@ class RssSampler:
 
     def __init__(self, interval: float = 0.05, children_interval: float = 1.0):
         self.interval, self.samples, self._stop = interval, [], threading.Event()
+        #: (time, the machine's busy CPU seconds: cores.busy_seconds), read with each sample
+        self.busy: list[tuple[float, float]] = []
         self._page = os.sysconf("SC_PAGE_SIZE")
         self.children_interval, self._children_read, self._children_bytes = children_interval, 0.0, 0
         self._children: list[int] = []
@@ -96,7 +100,10 @@ class RssSampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.samples.append((time.time(), self._rss()))
+            t = time.time()
+            self.samples.append((t, self._rss()))
+            if (busy := busy_seconds()) is not None:
+                self.busy.append((t, busy))
             time.sleep(self.interval)
 
     def __enter__(self) -> RssSampler:
@@ -136,16 +143,19 @@ def _private_bytes(pid: int) -> int:
 
 def by_stage(windows: dict[str, tuple[float, float]], sampler: RssSampler, rows: int, graph_rows: int) -> dict:
     out: dict[str, dict] = {}
+    spans: dict[str, list[tuple[float, float]]] = {}
     for step, (a, b) in windows.items():
         s = out.setdefault(stage_of(step), {"seconds": 0.0, "peak_rss_bytes": 0, "steps": 0})
         s["seconds"] += b - a
         s["steps"] += 1
         s["peak_rss_bytes"] = max(s["peak_rss_bytes"], sampler.peak(a, b))
+        spans.setdefault(stage_of(step), []).append((a, b))
     for name, s in out.items():
         n = graph_rows if name == "graph load" else rows
         s["rows"] = n
         s["rows_per_second"] = round(n / s["seconds"]) if s["seconds"] else None
         s["seconds"] = round(s["seconds"], 3)
+        s["cores_busy"] = cores_busy(sampler.busy, spans[name])
     return out
 
 
@@ -171,13 +181,20 @@ def floor(data: Path, store_path: Path, tables) -> dict:
 
     from pipelines.graph.store import EmbeddedGraphStore
 
-    t = time.time()
+    busy, t = busy_seconds(), time.time()
     rows = sum(pc.read_csv(p).num_rows for p in sorted(data.rglob("*.csv")))
     read = time.time() - t
-    t = time.time()
+    busy_read, t = busy_seconds(), time.time()
     store = EmbeddedGraphStore(store_path)
     store.replace_with(tables)
     load = time.time() - t
+    busy_end = busy_seconds()
+    cores = {}  # the machine's cores busy over the floor and over its load (cores.py)
+    if busy is not None and busy_read is not None and busy_end is not None:
+        cores = {
+            "cores_busy": round((busy_end - busy) / (read + load), 2),
+            "load_cores_busy": round((busy_end - busy_read) / load, 2),
+        }
     return {
         "read_seconds": round(read, 3),
         "rows_read": rows,
@@ -185,6 +202,7 @@ def floor(data: Path, store_path: Path, tables) -> dict:
         # of the load, the store's COPY and COMMIT statements (store.last_load)
         "load_statements": store.last_load.get("statements", {}),
         "seconds": round(read + load, 3),
+        **cores,
     }
 
 
@@ -458,7 +476,12 @@ def main() -> int:
         "rows_read": rows,
         "graph_rows": graph_rows,
         "graph_counts": counts,
-        "full_run": {"seconds": round(full, 3), "peak_rss_bytes": peak, "rows_per_second": round(rows / full)},
+        "full_run": {
+            "seconds": round(full, 3),
+            "peak_rss_bytes": peak,
+            "rows_per_second": round(rows / full),
+            "cores_busy": cores_busy(sampler.busy, [(sampler.busy[0][0], sampler.busy[-1][0])] if sampler.busy else []),
+        },
         "stages": stages,
         # every step of the full run, slowest first: where a stage's time goes
         "steps": {k: round(b - a, 3) for k, (a, b) in sorted(windows.items(), key=lambda kv: kv[1][0] - kv[1][1])},

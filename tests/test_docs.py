@@ -110,3 +110,25 @@ def test_the_store_statements_of_the_graph_step_are_set_against_the_floors():
     assert f"in the other {load - 30:.1f} s of the step the copy waited" in page
     del big["graph_statements"]  # measured before the store timed them: not said
     assert "statements took" not in report.render(results)
+
+
+def test_the_cores_busy_are_said_with_the_cpu_time_they_give():
+    """Where a results file has the machine's cores busy over the full run, the floor and each
+    stage, the bound says them and the CPU time ratio they give; older files say nothing of it."""
+    import copy
+
+    report = _bench_report()
+    results = copy.deepcopy(report.latest())
+    big = results[-1]
+    assert "Cores busy" not in report.render(results)  # the page's file predates them
+    big["full_run"].update(seconds=150.0, cores_busy=1.6)
+    big["floor"].update(seconds=50.0, cores_busy=1.5, load_cores_busy=1.7)
+    big["ratio_full_to_floor"] = 3.0
+    for st in big["stages"].values():
+        st["cores_busy"] = 1.25
+    page = report.render(results)
+    assert "1.60 over the full run, 1.50 over the floor (1.70 over its bulk copy)" in page
+    # 150 s x 1.6 = 240 CPU seconds against 50 s x 1.5 = 75: 3.20x, where the seconds are 3.00x
+    assert "took 240 CPU seconds against the floor's 75, 3.20x, where its seconds are 3.00x" in page
+    load = big["stages"]["graph load"]["seconds"]
+    assert f"**graph load**, {load:.0f} s (" in page and "%, 1.2 cores busy):" in page
