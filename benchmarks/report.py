@@ -134,8 +134,13 @@ def _cores_busy(big: dict) -> str:
         f"{full['cores_busy']:.2f} over the full run, {fl['cores_busy']:.2f} over the floor "
         f"({fl['load_cores_busy']:.2f} over its bulk copy). The full run took {work:.0f} CPU seconds "
         f"against the floor's {floor_work:.0f}, {work / floor_work:.2f}x, where its seconds are "
-        f"{big['ratio_full_to_floor']:.2f}x: what the CPU time ratio leaves of the ratio is cores the run "
-        "leaves idle that the floor keeps busy."
+        f"{big['ratio_full_to_floor']:.2f}x: "
+        + (
+            "it kept as much of the machine busy as the floor or more, so the ratio is the work the run does, "
+            "not cores it leaves idle."
+            if full["cores_busy"] >= fl["cores_busy"]
+            else "it kept less of the machine busy than the floor, so part of the ratio is cores the run leaves idle."
+        )
     )
 
 
