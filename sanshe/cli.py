@@ -162,7 +162,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         rows = export(store, args.name, given, Path(args.out))
         print(f"sanshe query: wrote {rows:,} rows of {args.name} to {args.out}")
         if not rows and given.get("scope"):
-            print(empty_scope_note(store, query, given["scope"]))
+            print(empty_scope_note(store, query, given))
         return OK
     store = open_store(_settings(args))
     found = answer(store, args.name, given)
@@ -172,7 +172,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     if found.rest:
         print(more_note(query, found), file=to)
     if not found.total and given.get("scope"):
-        print(empty_scope_note(store, query, given["scope"]), file=to)
+        print(empty_scope_note(store, query, given), file=to)
     return OK
 
 

@@ -92,8 +92,18 @@ def test_an_empty_scoped_answer_says_whether_the_scope_is_in_the_graph(sample_ru
     assert table.returncode == 0, table.stderr
     lines = table.stdout.splitlines()
     assert lines[0] == "(no rows)"
-    assert "no community of this graph has a code starting with 310106099" in lines[1]
+    assert "no division of this graph has a code starting with 310106099" in lines[1]
     assert "310106 静安区" in lines[1] and "请核对代码" in lines[1]
+    # a district the graph holds (310108 Zhabei, merged away in 2015) with no community in it
+    held = sanshe("query", "unattached-organisations", "--scope", "310108", "--output", str(o))
+    assert not codes.str.startswith("310108").any()
+    assert "this graph holds 310108 闸北区 but no community in it" in held.stdout
+    assert "check the code" not in held.stdout
+    # one community: said in the singular
+    first = sorted(codes)[0]
+    one = sanshe("query", "funding-by-purchaser", "--param", "year=1990", "--scope", first, "--output", str(o))
+    assert one.stdout.startswith("(no rows)")
+    assert f"1 community of this graph is in community {first}, but funding-by-purchaser has no rows" in one.stdout
     # a street the graph holds, where the query has no rows (no project in 1990): counted
     empty = sanshe(
         "query", "funding-by-street", "--param", "year=1990", "--scope", street, "--format", "json", "--output", str(o)
@@ -101,6 +111,7 @@ def test_an_empty_scoped_answer_says_whether_the_scope_is_in_the_graph(sample_ru
     assert empty.returncode == 0 and json.loads(empty.stdout) == []
     n = int(codes.str.startswith(street).sum())
     assert f"No rows: {n:,} communities of this graph are in street {street}" in empty.stderr
+    assert "has no rows there with year=1990" in empty.stderr  # the parameter that may empty it
     assert catalogue()["funding-by-street"].scope.by in empty.stderr
     # an export of no rows says the same
     out = sanshe(
@@ -322,3 +333,42 @@ def test_a_reader_that_goes_away_ends_the_command_quietly_and_the_process_keeps_
     before = signal.getsignal(signal.SIGPIPE)
     assert main(["query", "--list"]) == 0
     assert signal.getsignal(signal.SIGPIPE) == before
+
+
+class _Divisions:
+    """A store that holds divisions only, answering the empty-scope note's reads: `n` districts
+    31xxxx and 32xxxx, one street, no community."""
+
+    def __init__(self, districts: list[str]):
+        import pandas as pd
+
+        self.frames = {
+            "District": pd.DataFrame({"code": districts, "name": [f"区{c}" for c in districts]}, dtype=str),
+            "Street": pd.DataFrame({"code": ["310101001000"], "name": ["某街道"]}),
+        }
+
+    def query(self, text: str, params: dict):
+        import pandas as pd
+
+        if "Community" in text:
+            return pd.DataFrame({"n": [0]})
+        frame = self.frames["Street" if ":Street" in text else "District"]
+        return frame[frame["code"].str.startswith(params["scope"])].sort_values("code").head(params["n"])
+
+
+def test_the_empty_scope_note_names_districts_of_the_codes_province_first():
+    from sanshe.queries.catalogue import DIVISIONS_NAMED, empty_scope_note
+
+    q = catalogue()["unattached-organisations"]
+    many = [f"31{i:02d}01" for i in range(1, DIVISIONS_NAMED + 3)] + ["320101"]
+    # a street of province 32 the graph does not hold: 32's own district named, not 31's
+    note = empty_scope_note(_Divisions(many), q, {"scope": "320102001"})
+    assert "check the code" in note and note.endswith("320101 区320101")
+    # a province it does not hold: the country's first districts, five of them and "…"
+    note = empty_scope_note(_Divisions(many), q, {"scope": "33"})
+    assert note.endswith(", ".join(f"{c} 区{c}" for c in many[:DIVISIONS_NAMED]) + " …")
+    # a street it holds with no community in it
+    assert "this graph holds 310101001000 某街道 but no community" in empty_scope_note(
+        _Divisions(many), q, {"scope": "310101001"}
+    )
+    assert "本图谱没有区县" in empty_scope_note(_Divisions([]), q, {"scope": "33"})

@@ -491,37 +491,80 @@ def more_note(query: Query, found: Answer) -> str:
     )
 
 
-#: how many of the graph's districts the empty-scope note names when the code is none of its own
-DISTRICTS_NAMED = 5
+#: how many divisions the empty-scope note names (the graph's districts near a code it does not hold)
+DIVISIONS_NAMED = 5
+#: a division level as the empty-scope note says it in Chinese
+LEVELS_ZH = {"province": "省级区划", "district": "区县", "street": "街镇", "community": "社区"}
 
 
-def empty_scope_note(store: GraphStore, query: Query, code: str) -> str:
-    """The line after an answer with no rows for `--scope code`, in English and Chinese: how many
-    communities of the graph have codes under the scope, so that an empty answer is told from a
-    mistyped code or a division this graph does not hold (then the graph's first DISTRICTS_NAMED
-    districts are named), and what the query's scope selects (catalogue.yaml `scope.by`: a
-    query reading, say, the street an organisation resides in finds nothing where the
-    organisations give none). Two parameterised reads, asked only when the answer is empty.
-    Raises QueryError for a code that is not a division code."""
+def empty_scope_note(store: GraphStore, query: Query, given: dict[str, str]) -> str:
+    """The line after an answer with no rows for the parameters `given` (its `scope` a division
+    code), in English and Chinese, telling an empty answer from a code the graph does not hold:
+
+    - communities of the graph in the scope: how many, that the query has no rows there (with
+      the other parameters given, which may be what empties it), and what its scope selects
+      (catalogue.yaml `scope.by`: a query reading the street an organisation resides in finds
+      nothing where the organisations give none);
+    - no community, but the division itself (a district merged away, a street no committee
+      list names): that the graph holds it and no community in it;
+    - neither: that no division of the graph has such a code, to check it, with the graph's
+      first DIVISIONS_NAMED districts of the code's province (of the country when it has none).
+
+    Parameterised reads only, asked only when the answer is empty. Raises QueryError for a
+    `scope` that is not a division code."""
+    code = given[SCOPE]
     level, prefix = scope_level(code)
-    found = store.query("MATCH (c:Community) WHERE c.code STARTS WITH $scope RETURN count(c) AS n", {"scope": prefix})
-    n = int(found["n"].iloc[0]) if len(found) else 0
+    zh = LEVELS_ZH[level]
+    n = _count(store, "MATCH (c:Community) WHERE c.code STARTS WITH $scope RETURN count(c) AS n", prefix)
     if n:
+        others = ", ".join(f"{k}={v}" for k, v in sorted(given.items()) if k != SCOPE and v)
         by = f" (its scope selects {query.scope.by})" if query.scope else ""
+        one = n == 1
         return (
-            f"No rows: {n:,} communities of this graph are in {level} {code}, and none gives {query.name} "
-            f"a row{by}. 此范围（{code}）内有 {n:,} 个社区，但本查询没有结果。"
+            f"No rows: {n:,} {'community' if one else 'communities'} of this graph {'is' if one else 'are'} "
+            f"in {level} {code}, but {query.name} has no rows there{f' with {others}' if others else ''}{by}. "
+            f"本图谱在此{zh}（{code}）有 {n:,} 个社区，但本查询{f'（{others}）' if others else ''}在此没有结果。"
         )
-    districts = store.query(
-        "MATCH (d:District) RETURN d.code AS code, d.name AS name ORDER BY code LIMIT $n", {"n": DISTRICTS_NAMED + 1}
-    )
-    named = ", ".join(f"{c} {nm}" for c, nm in zip(districts["code"], districts["name"], strict=True))
-    more = " …" if len(districts) > DISTRICTS_NAMED else ""
+    held = _divisions(store, "Street" if level == "street" else "District", prefix) if level != "community" else None
+    if held is not None and len(held):
+        named = _named(held)
+        return (
+            f"No rows: this graph holds {named} but no community in it (a division merged away, or one "
+            f"no committee list names), so {query.name} has nothing there. "
+            f"本图谱有 {named}，但其下没有社区，本查询在此没有结果。"
+        )
+    near = _divisions(store, "District", prefix[:2])
+    near = near if len(near) else _divisions(store, "District", "")
     return (
-        f"No rows: no community of this graph has a code starting with {prefix} ({level} {code}); check the code. "
-        f"本图谱没有代码以 {prefix} 开头的社区，请核对代码。"
-        + (f" This graph's districts · 本图谱的区县: {named}{more}" if named else " The graph holds no district.")
+        f"No rows: no division of this graph has a code starting with {prefix} ({level} {code}); check the code. "
+        f"本图谱没有代码以 {prefix} 开头的{zh}，请核对代码。"
+        + (
+            f" Districts of this graph · 本图谱的区县: {_named(near)}"
+            if len(near)
+            else " The graph holds no district · 本图谱没有区县。"
+        )
     )
+
+
+def _count(store: GraphStore, text: str, prefix: str) -> int:
+    found = store.query(text, {"scope": prefix})
+    return int(found["n"].iloc[0]) if len(found) else 0
+
+
+def _divisions(store: GraphStore, label: str, prefix: str) -> pd.DataFrame:
+    """The first DIVISIONS_NAMED + 1 nodes of `label` (District or Street) whose code starts with
+    `prefix`, by code: columns code, name."""
+    return store.query(
+        f"MATCH (d:{label}) WHERE d.code STARTS WITH $scope RETURN d.code AS code, d.name AS name ORDER BY code LIMIT $n",
+        {"scope": prefix, "n": DIVISIONS_NAMED + 1},
+    )
+
+
+def _named(divisions: pd.DataFrame) -> str:
+    """ "310106 静安区, 310108 闸北区": the first DIVISIONS_NAMED, and "…" when there are more."""
+    shown = divisions.head(DIVISIONS_NAMED)
+    more = " …" if len(divisions) > DIVISIONS_NAMED else ""
+    return ", ".join(f"{c} {nm}" for c, nm in zip(shown["code"], shown["name"], strict=True)) + more
 
 
 KIND_ORDER = {"federation": 0, "street": 1, "industry": 2}
@@ -629,8 +672,9 @@ def catalogue_doc() -> str:
         "Codes are the registers' current ones: a street that a merger moved into another district",
         "keeps its code. Each query says which levels it takes and what the scope selects.",
         "An answer with no rows for a scope says why it may be empty: how many communities of the",
-        "graph are in the scope and what the query's scope selects, or, when none is, that the code",
-        "is none of this graph's (check it), with the graph's first districts named.",
+        "graph are in the scope, the other parameters given and what the query's scope selects; when",
+        "no community is, whether the graph holds the division itself (a district merged away), or",
+        "else that no division of the graph has the code (check it), naming districts of its province.",
         "",
         "**Optional lines.** A line ending in `// when $name` is sent only when that parameter is",
         "given (an optional filter), one ending in `// unless $name` only when it is not (the",
