@@ -85,6 +85,15 @@ def test_licence_is_configurable(store, tmp_path):
     assert json.loads((out / "ocds" / "release-package.json").read_text(encoding="utf-8"))["license"].startswith(
         "https://opendatacommons.org"
     )
+    # the page the public opens names the licence given, not the default
+    front = (out / "index.html").read_text(encoding="utf-8")
+    assert "licence ODbL (https://opendatacommons.org/licenses/odbl/1-0/)" in front
+    assert "CC BY" not in front and "Creative Commons" not in front
+
+
+def test_the_front_page_names_the_default_licence(release):
+    front = (release / "index.html").read_text(encoding="utf-8")
+    assert "licence Creative Commons Attribution 4.0 (https://creativecommons.org/licenses/by/4.0/)" in front
 
 
 def test_small_counts_of_people_are_suppressed(release):

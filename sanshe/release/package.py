@@ -201,7 +201,13 @@ def write_release(store: GraphStore, out: Path, options: ReleaseOptions | None =
     )
     (out / "index.html").write_text(
         page.render(
-            store, frames, dataset, opts.ocid_prefix, opts.ocid_prefix == ocds.PLACEHOLDER_PREFIX, files(package)
+            store,
+            frames,
+            dataset,
+            opts.ocid_prefix,
+            opts.ocid_prefix == ocds.PLACEHOLDER_PREFIX,
+            files(package),
+            opts.licence,
         ),
         encoding="utf-8",
     )

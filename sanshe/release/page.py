@@ -69,9 +69,12 @@ def render(
     ocid_prefix: str,
     placeholder: bool,
     files: list[tuple[list[str], str]],
+    licence: dict,
 ) -> str:
     """The page. `files` are ([paths in the release], description) to link to; `placeholder` says
-    the OCDS ocid prefix is still the default one."""
+    the OCDS ocid prefix is still the default one; `licence` is the release's (a Data Package
+    licence: `name`, `path`, `title`), named with its address as text (the page links only
+    to files of the release, so that it opens offline)."""
     snapshot = str(dataset["snapshot_date"])[:10]
     projects = tables["projects"]
     orgs = tables["organisations"]
@@ -179,7 +182,7 @@ def render(
 <style>{CSS}</style></head><body>
 <h1>{html.escape(dataset["district_name"])}三社联动开放数据 · Community services open data</h1>
 <p>数据截止 Data as of <b>{snapshot}</b> · 区县代码 district {html.escape(str(dataset["district_code"]))} ·
-许可 licence CC BY 4.0 · OCDS ocid prefix <code>{html.escape(ocid_prefix)}</code></p>
+许可 licence {html.escape(licence.get("title") or licence["name"])} ({html.escape(licence["path"])}) · OCDS ocid prefix <code>{html.escape(ocid_prefix)}</code></p>
 {warn}
 <h2>查找 · Look up</h2>
 <p>社会组织、社区、枢纽、购买主体或项目：输入名称或代码。Organisation, community, hub, purchaser or project: type a
