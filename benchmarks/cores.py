@@ -1,24 +1,27 @@
 """How many of the machine's cores a stretch of the benchmark kept busy: the machine's CPU time
-not idle (Linux /proc/stat, first line), divided by the stretch's seconds. It counts every
-process of the machine, so it describes the run on a machine that runs nothing else (how the
-benchmark is run, see docs/performance.md). On a 2-core machine 2.0 means both cores busy
-throughout: a stage well under it leaves a core idle part of its time, and is not bound by the
-machine's CPUs."""
+spent running something (Linux /proc/stat, first line: user, nice, system, irq and softirq; not
+idle, iowait or steal), divided by the stretch's seconds. It counts every process of the
+machine, so it describes the run on a machine that runs nothing else (how the benchmark is run,
+see docs/performance.md). On a 2-core machine 2.0 means both cores busy throughout; a stage
+under it leaves a core idle part of its time (a stage held to one thread, by Python's GIL or
+its own design, sits near 1.0 while still bound by the CPU it uses). Cores busy times seconds
+is the CPU time the stretch took."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
 
-#: the /proc/stat columns of time spent busy (proc(5)): user, nice, system, irq, softirq and
-#: steal. Not idle, not iowait (a core waiting for the disk runs nothing), and not guest and
-#: guest_nice, which user and nice already hold.
-_BUSY_COLUMNS = (0, 1, 2, 5, 6, 7)
+#: the /proc/stat columns of time spent running something (proc(5)): user, nice, system, irq
+#: and softirq. Not idle; not iowait (a core waiting for the disk runs nothing); not steal (the
+#: hypervisor ran another guest: no work of this machine); not guest and guest_nice, which
+#: user and nice already hold.
+_BUSY_COLUMNS = (0, 1, 2, 5, 6)
 
 
 def busy_seconds(stat: str = "/proc/stat") -> float | None:
-    """CPU seconds the machine's cores have been busy since boot, summed over the cores (float);
-    None where there is no /proc/stat (not Linux)."""
+    """CPU seconds the machine's cores have spent running something since boot (_BUSY_COLUMNS),
+    summed over the cores (float); None where there is no /proc/stat (not Linux)."""
     try:
         with open(stat, encoding="ascii") as fh:
             first = fh.readline().split()
@@ -32,8 +35,9 @@ def cores_busy(samples: Sequence[tuple[float, float]], windows: Iterable[tuple[f
     """Cores busy on average over `windows` ((start, end) in seconds since the epoch), from
     `samples` ((time, busy_seconds()) in time order): for each window, the busy seconds between
     its first and last sample inside it, over the seconds between those samples, summed over the
-    windows. A window holding fewer than two samples is left out; None when every window is (or
-    their samples span no time). Rounded to 2 decimals."""
+    windows. A window holding fewer than two samples (a step shorter than about two sampling
+    intervals) is left out; None when every window is (or their samples span no time). Rounded
+    to 2 decimals."""
     busy = span = 0.0
     for start, end in windows:
         inside = [(t, b) for t, b in samples if start <= t <= end]

@@ -123,23 +123,27 @@ def _same_day(big: dict) -> list[dict]:
 
 def _cores_busy(big: dict) -> str:
     """How many of the machine's cores the full run and the floor kept busy (benchmarks/cores.py),
-    and so the CPU time each took: "" for a results file measured before they were recorded."""
+    the CPU time each took, and what the run's CPU time alone bounds its ratio to: its seconds
+    with every core busy throughout. "" for a results file measured before they were recorded."""
     full, fl = big["full_run"], big["floor"]
     if full.get("cores_busy") is None or fl.get("cores_busy") is None:
         return ""
+    cpus = big["machine"]["cpus"]
     work, floor_work = full["seconds"] * full["cores_busy"], fl["seconds"] * fl["cores_busy"]
+    packed = work / cpus / fl["seconds"]  # the ratio were every core busy throughout the run
+    target = big["targets"]["ratio_max"]
     return (
-        f"Cores busy, of the machine's {big['machine']['cpus']} (benchmarks/cores.py: the machine's CPU time "
-        "not idle over each stretch, the machine running nothing else): "
+        f"Cores busy, of the machine's {cpus} (benchmarks/cores.py: the machine's CPU time spent running "
+        "something over each stretch, the machine running nothing else): "
         f"{full['cores_busy']:.2f} over the full run, {fl['cores_busy']:.2f} over the floor "
         f"({fl['load_cores_busy']:.2f} over its bulk copy). The full run took {work:.0f} CPU seconds "
         f"against the floor's {floor_work:.0f}, {work / floor_work:.2f}x, where its seconds are "
-        f"{big['ratio_full_to_floor']:.2f}x: "
+        f"{big['ratio_full_to_floor']:.2f}x. With every core busy throughout, the run's CPU time would "
+        f"still take {work / cpus:.0f} s, {packed:.2f}x the floor: "
         + (
-            "it kept as much of the machine busy as the floor or more, so the ratio is the work the run does, "
-            "not cores it leaves idle."
-            if full["cores_busy"] >= fl["cores_busy"]
-            else "it kept less of the machine busy than the floor, so part of the ratio is cores the run leaves idle."
+            f"above the {target}x target, so less work, not only more of the cores kept busy, is what the target needs."
+            if packed > target
+            else f"within the {target}x target, so keeping the cores busier alone could meet it."
         )
     )
 

@@ -16,19 +16,21 @@ def test_busy_seconds_sums_the_busy_columns_of_the_first_line(tmp_path):
     stat = tmp_path / "stat"
     # user nice system idle iowait irq softirq steal guest guest_nice
     stat.write_text("cpu  100 20 30 4000 500 6 7 8 9 10\ncpu0 1 2 3 4 5 6 7 8 9 10\n", encoding="ascii")
-    assert busy_seconds(str(stat)) == pytest.approx((100 + 20 + 30 + 6 + 7 + 8) / os.sysconf("SC_CLK_TCK"))
+    # not idle, iowait, steal, guest or guest_nice
+    assert busy_seconds(str(stat)) == pytest.approx((100 + 20 + 30 + 6 + 7) / os.sysconf("SC_CLK_TCK"))
     assert busy_seconds(str(tmp_path / "none")) is None
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/stat is Linux's")
 def test_the_machine_counts_at_least_this_process_busy():
     """Against the kernel's count of this process's own CPU time: the machine's busy time grows
-    by at least as much (less a tick per core of rounding) while this process spins."""
+    by at least as much while this process spins, less what counting by ticks can lose (a tick
+    at each end of the spin, and a few percent of sampling error)."""
     before, own = busy_seconds(), time.process_time()
-    while time.process_time() - own < 0.5:
+    while time.process_time() - own < 1.0:
         pass
     spun, grew = time.process_time() - own, busy_seconds() - before
-    assert grew >= spun - (os.cpu_count() or 1) * 2 / os.sysconf("SC_CLK_TCK")
+    assert grew >= 0.95 * spun - 3 / os.sysconf("SC_CLK_TCK")
 
 
 def test_cores_busy_averages_over_the_samples_inside_each_window():
