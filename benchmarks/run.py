@@ -145,11 +145,12 @@ def by_stage(windows: dict[str, tuple[float, float]], sampler: RssSampler, rows:
     out: dict[str, dict] = {}
     spans: dict[str, list[tuple[float, float]]] = {}
     for step, (a, b) in windows.items():
-        s = out.setdefault(stage_of(step), {"seconds": 0.0, "peak_rss_bytes": 0, "steps": 0})
+        stage = stage_of(step)
+        s = out.setdefault(stage, {"seconds": 0.0, "peak_rss_bytes": 0, "steps": 0})
         s["seconds"] += b - a
         s["steps"] += 1
         s["peak_rss_bytes"] = max(s["peak_rss_bytes"], sampler.peak(a, b))
-        spans.setdefault(stage_of(step), []).append((a, b))
+        spans.setdefault(stage, []).append((a, b))
     for name, s in out.items():
         n = graph_rows if name == "graph load" else rows
         s["rows"] = n
@@ -181,20 +182,16 @@ def floor(data: Path, store_path: Path, tables) -> dict:
 
     from pipelines.graph.store import EmbeddedGraphStore
 
-    busy, t = busy_seconds(), time.time()
+    marks = [(time.time(), busy_seconds())]  # (time, the machine's busy CPU seconds): cores.py
     rows = sum(pc.read_csv(p).num_rows for p in sorted(data.rglob("*.csv")))
-    read = time.time() - t
-    busy_read, t = busy_seconds(), time.time()
+    marks.append((time.time(), busy_seconds()))
     store = EmbeddedGraphStore(store_path)
     store.replace_with(tables)
-    load = time.time() - t
-    busy_end = busy_seconds()
-    cores = {}  # the machine's cores busy over the floor and over its load (cores.py)
-    if busy is not None and busy_read is not None and busy_end is not None:
-        cores = {
-            "cores_busy": round((busy_end - busy) / (read + load), 2),
-            "load_cores_busy": round((busy_end - busy_read) / load, 2),
-        }
+    marks.append((time.time(), busy_seconds()))
+    (start, _), (loading, _), (end, _) = marks
+    read, load = loading - start, end - loading
+    busy = [(t, b) for t, b in marks if b is not None]  # none where there is no /proc/stat
+    cores = {"cores_busy": cores_busy(busy, [(start, end)]), "load_cores_busy": cores_busy(busy, [(loading, end)])}
     return {
         "read_seconds": round(read, 3),
         "rows_read": rows,

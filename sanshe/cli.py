@@ -155,16 +155,15 @@ def cmd_query(args: argparse.Namespace) -> int:
             if given.get(key, option) != option:
                 raise UsageError(f"--{key.replace('_', '-')} and --param {key} disagree; give one")
             given[key] = option
+    if args.out and not args.out.endswith(".parquet"):
+        raise UsageError(f"--out writes Parquet: give a FILE.parquet, got {args.out!r}")
+    store = open_store(_settings(args))
     if args.out:
-        if not args.out.endswith(".parquet"):
-            raise UsageError(f"--out writes Parquet: give a FILE.parquet, got {args.out!r}")
-        store = open_store(_settings(args))
         rows = export(store, args.name, given, Path(args.out))
         print(f"sanshe query: wrote {rows:,} rows of {args.name} to {args.out}")
         if not rows and given.get("scope"):
             print(empty_scope_note(store, query, given))
         return OK
-    store = open_store(_settings(args))
     found = answer(store, args.name, given)
     print(render(found.rows, args.format), end="" if args.format == "csv" else "\n")
     # json and csv stay the rows alone on stdout, for programs; a person reads the notes

@@ -515,7 +515,8 @@ def empty_scope_note(store: GraphStore, query: Query, given: dict[str, str]) -> 
     code = given[SCOPE]
     level, prefix = scope_level(code)
     zh = LEVELS_ZH[level]
-    n = _count(store, "MATCH (c:Community) WHERE c.code STARTS WITH $scope RETURN count(c) AS n", prefix)
+    found = store.query("MATCH (c:Community) WHERE c.code STARTS WITH $scope RETURN count(c) AS n", {"scope": prefix})
+    n = int(found["n"].iloc[0])
     if n:
         others = ", ".join(f"{k}={v}" for k, v in sorted(given.items()) if k != SCOPE and v)
         by = f" (its scope selects {query.scope.by})" if query.scope else ""
@@ -525,8 +526,9 @@ def empty_scope_note(store: GraphStore, query: Query, given: dict[str, str]) -> 
             f"in {level} {code}, but {query.name} has no rows there{f' with {others}' if others else ''}{by}. "
             f"本图谱在此{zh}（{code}）有 {n:,} 个社区，但本查询{f'（{others}）' if others else ''}在此没有结果。"
         )
-    held = _divisions(store, "Street" if level == "street" else "District", prefix) if level != "community" else None
-    if held is not None and len(held):
+    # no community: the division itself may be held (a community code names no division of its own)
+    held = _divisions(store, "Street" if level == "street" else "District", prefix) if level != "community" else ()
+    if len(held):
         named = _named(held)
         return (
             f"No rows: this graph holds {named} but no community in it (a division merged away, or one "
@@ -544,11 +546,6 @@ def empty_scope_note(store: GraphStore, query: Query, given: dict[str, str]) -> 
             else " The graph holds no district · 本图谱没有区县。"
         )
     )
-
-
-def _count(store: GraphStore, text: str, prefix: str) -> int:
-    found = store.query(text, {"scope": prefix})
-    return int(found["n"].iloc[0]) if len(found) else 0
 
 
 def _divisions(store: GraphStore, label: str, prefix: str) -> pd.DataFrame:
