@@ -390,7 +390,9 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
         out += [f"- {b}." for b in dict.fromkeys(bounds)]
     inc = big["incremental"]
     load = big["stages"].get("graph load", {}).get("seconds", 0)
-    inc_load = inc.get("steps", {}).get("graph")
+    # the graph's load after a change: graph_changes (decided and built ahead) and graph (carried out)
+    inc_steps = inc.get("steps", {})
+    inc_load = sum(inc_steps[k] for k in ("graph_changes", "graph") if k in inc_steps) if "graph" in inc_steps else None
     inc_digested = [n for n in inc.get("graph_load", {}).get("inputs_digested", []) if n != "dataset"]
     inc_updated = inc.get("graph_load", {}).get("rows_updated", {})
     out += [
@@ -405,7 +407,7 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
         )
         + ") re-reads and re-checks only the changed register"
         + (
-            f"; its graph step took {inc_load:.0f} s against the full run's {load:.0f} s (only the parts of the "
+            f"; its graph steps took {inc_load:.0f} s against the full run's {load:.0f} s (only the parts of the "
             "graph whose inputs changed are built, and only the tables whose digest changed are loaded again, "
             "in a copy of the store)."
             if inc_load is not None
@@ -424,8 +426,13 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
             "asks for (the changed register's references, the accounting's rows per file, the providers and award "
             "days the evaluations part looks up), so an unchanged register no step reads is never read whole; "
             "and `accepted_tables` writes only the tables of the registers made in the run, keeping those "
-            "written from the very stored copies it loaded (the run that made each is kept beside it). Its graph "
-            "step digests only the inputs of the registers the run made"
+            "written from the very stored copies it loaded (the run that made each is kept beside it). "
+            "The load is decided and built ahead, in `graph_changes`, while the changed register's Great "
+            "Expectations suite is validated in a forked child (offered once `resolved_registers` is made; "
+            "before, the blocking check waited for it with the run's own core idle, then the graph step "
+            "built), and carried out in `graph` once the check passed"
+            + (" (here it was)" if inc.get("graph_load", {}).get("built_ahead") else "")
+            + ". `graph_changes` digests only the inputs of the registers the run made"
             + (f", here {', '.join(f'`{n}`' for n in inc_digested)}" if inc_digested else "")
             + " (the others' digests are kept with the run that made them), makes the current rows only of the "
             "registers the parts it builds read (where each key's current row is, the copy holds: found by the "

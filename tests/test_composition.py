@@ -4,12 +4,16 @@ not the run's Data Docs)."""
 
 from __future__ import annotations
 
+import csv
+import gc
 import json
+import shutil
 
 import pandas as pd
 import pytest
 from dagster import AssetCheckKey, AssetKey
 
+from pipelines.graph.store import EmbeddedGraphStore
 from pipelines.quality import checks
 from pipelines.settings import SAMPLE_DIR, Settings
 from sanshe.cli import main
@@ -27,8 +31,8 @@ def test_the_run_is_recorded_where_the_ui_reads_it(sample_run):
             assert history and history[0].status.value == "SUCCEEDED", c
 
 
-def test_a_failed_error_check_stops_the_graph_load_and_says_why(tmp_path, monkeypatch, capsys):
-    real = checks.run_suite
+def _broken_projects_suite(real):
+    """`real` (checks.run_suite) with one error-level expectation of the projects suite failed."""
 
     def broken_projects_suite(register, frame, suite, docs):
         results = real(register, frame, suite, docs)
@@ -47,7 +51,11 @@ def test_a_failed_error_check_stops_the_graph_load_and_says_why(tmp_path, monkey
             results = pd.concat([results, broken], ignore_index=True)
         return results
 
-    monkeypatch.setattr(checks, "run_suite", broken_projects_suite)
+    return broken_projects_suite
+
+
+def test_a_failed_error_check_stops_the_graph_load_and_says_why(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(checks, "run_suite", _broken_projects_suite(checks.run_suite))
     out = tmp_path / "out"
     code = main(["run", "--source", str(SAMPLE_DIR), "--output", str(out)])
     err = capsys.readouterr().err
@@ -65,6 +73,32 @@ def test_a_failed_error_check_stops_the_graph_load_and_says_why(tmp_path, monkey
     # the Data Docs are built after a blocked run too, when they matter most
     docs = json.loads((out / "data_docs" / "sanshe_suites.json").read_text(encoding="utf-8"))
     assert "projects" in docs and (out / "data_docs" / docs["projects"]["page"]).is_file()
+
+
+def test_a_run_the_check_stops_leaves_the_graph_as_it_was_and_no_copy_of_it(tmp_path, monkeypatch):
+    """graph_changes builds the changed part and copies the graph file before the blocking check
+    ends: when the check fails, the graph stays as it was and the copy goes."""
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    shutil.copytree(SAMPLE_DIR, inbox)
+    assert main(["run", "--source", str(inbox), "--output", str(out)]) == 0
+    before = EmbeddedGraphStore(out / "graph.lbug").fingerprint()
+    path = inbox / "evaluations" / "evaluations.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    score = rows[0].index("评估得分")
+    rows[1][score] = f"{float(rows[1][score]) - 0.5:.1f}"  # a score a little lower, its grade kept
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+
+    monkeypatch.setattr(checks, "run_suite", _broken_projects_suite(checks.run_suite))
+    assert main(["run", "--source", str(inbox), "--output", str(out)]) == 1
+    with open_instance(Settings(inbox, out)) as instance:
+        made = instance.get_latest_materialization_event(AssetKey("graph_changes"))
+        assert made is not None and made.asset_materialization is not None
+        assert made.asset_materialization.metadata["parts_built"].value == ["evaluations"]
+    gc.collect()  # the run's outputs let go of: graph_changes' copy of the graph file with them
+    assert EmbeddedGraphStore(out / "graph.lbug").fingerprint() == before
+    assert not list(out.glob(".load-*")), "the copy of the graph made for a load that never ran was left"
 
 
 @pytest.mark.parametrize("severity", ["warning"])

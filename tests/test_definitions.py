@@ -24,7 +24,11 @@ def test_every_register_has_read_validate_resolve_and_a_check():
 def test_lineage_runs_from_sources_to_the_graph():
     graph = defs.resolve_asset_graph()
     up = graph.get(dg.AssetKey("graph")).parent_keys
-    assert up == {dg.AssetKey("resolved_registers")}
+    assert up == {dg.AssetKey("resolved_registers"), dg.AssetKey("graph_changes")}
+    # the load decided ahead reads each register, not resolved_registers: the blocking check on
+    # that one would hold it until every suite is validated
+    ahead = graph.get(dg.AssetKey("graph_changes")).parent_keys
+    assert ahead == {dg.AssetKey(f"{r}_resolved") for r in CONTRACTS}
     evaluations = graph.get(dg.AssetKey("evaluations_resolved")).parent_keys
     assert dg.AssetKey("projects_resolved") in evaluations
 

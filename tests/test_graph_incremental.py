@@ -809,3 +809,56 @@ def test_tables_holding_the_stored_rows_in_another_order_leave_the_graph_as_it_i
     assert mine.path.stat().st_mtime_ns == stat.st_mtime_ns and mine.fingerprint() == before
     mine.replace_with(tables)  # the digests kept are the new ones: nothing to compare again
     assert mine.last_load == {"mode": "unchanged", "reloaded": []}
+
+
+def test_a_load_prepared_ahead_is_carried_out_only_on_the_graph_it_was_decided_against(sample_registers, tmp_path):
+    """graph_changes prepares the load (parts built, tables compared, the graph file copied)
+    before the expectations check passes; the graph step carries it out. Prepared against a
+    graph another load has replaced meanwhile, it writes nothing and the load is decided again,
+    giving the graph a full rebuild gives; either way no copy of the graph file is left."""
+    s = schema()
+    mine = EmbeddedGraphStore(tmp_path / "inc" / "graph.lbug")
+    load(mine, GraphInput.of(sample_registers, DATASET_OF_SAMPLE), s)
+    assert incremental.prepare(mine, GraphInput.of(sample_registers, DATASET_OF_SAMPLE), s) is not None
+
+    changed = GraphInput.of(_registers_changed(sample_registers, "evaluations"), DATASET_OF_SAMPLE)
+    changes = incremental.prepare(mine, changed, s)
+    assert changes is not None and changes.parts == ["evaluations"] and changes.load.ahead is not None
+    before = mine.fingerprint()
+    assert mine.fingerprint() == before  # prepared: nothing written
+    load(mine, changed, s, changes=changes)
+    assert mine.last_load["ahead"] is True and mine.last_load["mode"] == "incremental"
+    fresh = EmbeddedGraphStore(tmp_path / "full" / "graph.lbug")
+    load(fresh, changed, s)
+    assert mine.fingerprint() == fresh.fingerprint() != before
+    assert not list(mine.path.parent.glob(".load-*"))
+
+    # prepared against the graph as it was; another load swaps in first
+    again = GraphInput.of(_registers_changed(sample_registers, "evaluations", step=7), DATASET_OF_SAMPLE)
+    stale = incremental.prepare(mine, again, s)
+    assert stale is not None
+    other = EmbeddedGraphStore(mine.path)
+    load(other, GraphInput.of(sample_registers, DATASET_OF_SAMPLE), s)
+    assert mine.apply(stale.load) is None  # writes nothing
+    load(mine, again, s, changes=incremental.prepare(mine, changed, s))  # prepared with other tables
+    assert mine.last_load.get("ahead") is not True
+    fresh = EmbeddedGraphStore(tmp_path / "full2" / "graph.lbug")
+    load(fresh, again, s)
+    assert mine.fingerprint() == fresh.fingerprint()
+    assert not list(mine.path.parent.glob(".load-*"))
+
+
+def test_a_load_prepared_with_other_dataset_facts_is_not_carried_out(sample_registers, tmp_path):
+    s = schema()
+    mine = EmbeddedGraphStore(tmp_path / "inc" / "graph.lbug")
+    load(mine, GraphInput.of(sample_registers, DATASET_OF_SAMPLE), s)
+    changed = _registers_changed(sample_registers, "evaluations")
+    changes = incremental.prepare(mine, GraphInput.of(changed, DATASET_OF_SAMPLE), s)
+    assert changes is not None
+    later = GraphInput.of(changed, {**DATASET_OF_SAMPLE, "snapshot_date": dt.date(2031, 1, 1)})
+    load(mine, later, s, changes=changes)
+    assert mine.last_load.get("ahead") is not True
+    fresh = EmbeddedGraphStore(tmp_path / "full" / "graph.lbug")
+    load(fresh, later, s)
+    assert mine.fingerprint() == fresh.fingerprint()
+    assert not list(mine.path.parent.glob(".load-*"))

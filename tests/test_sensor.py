@@ -11,7 +11,9 @@ from data_contracts import CONTRACTS
 from data_contracts.identifiers import find_personal
 from pipelines.common.resources import SansheResource
 from pipelines.definitions import ASSETS, JOB_NAME, build_definitions
+from pipelines.graph import assets as graph_assets
 from pipelines.graph.store import EmbeddedGraphStore
+from pipelines.quality import ahead
 from pipelines.sensors import inbox_sensor, plan
 from pipelines.settings import Settings
 from sanshe.run import run_pipeline
@@ -43,8 +45,23 @@ def test_a_changed_register_selects_only_what_depends_on_it():
     assert len(plan(["manifest"], ASSETS)) == len(plan([], ASSETS, first_run=True))
 
 
-def test_sensor_runs_changed_parts_and_gets_the_graph_of_a_full_run(inbox, tmp_path):
+def test_sensor_runs_changed_parts_and_gets_the_graph_of_a_full_run(inbox, tmp_path, monkeypatch):
     settings = Settings(inbox, tmp_path / "out")
+    # in what order the suites are offered and the graph's changes built (see the partial run)
+    events: list[str] = []
+    real_offer, real_prepare = ahead.offer, graph_assets.prepare
+
+    def offer(run_id, register, *args, **kwargs):
+        events.append(register)
+        real_offer(run_id, register, *args, **kwargs)
+
+    def prepare(*args, **kwargs):
+        events.append("graph_changes")
+        return real_prepare(*args, **kwargs)
+
+    monkeypatch.setattr(ahead, "offer", offer)
+    monkeypatch.setattr(graph_assets, "prepare", prepare)
+
     first, cursor = _tick(settings, None)
     assert isinstance(first, RunRequest) and AssetKey("organisations_raw") in first.asset_selection
     again, _ = _tick(settings, cursor)
@@ -62,10 +79,19 @@ def test_sensor_runs_changed_parts_and_gets_the_graph_of_a_full_run(inbox, tmp_p
         written = {p.name: p.stat().st_mtime_ns for p in settings.tables_dir.glob("*.parquet")}
         assert isinstance(partial, RunRequest)
         assert "evaluations_raw" in _names(partial) and "organisations_raw" not in _names(partial)
+        events.clear()
         result = job.execute_in_process(instance=instance, asset_selection=partial.asset_selection)
         assert result.success
-        # the graph step built only the part reading evaluations (pipelines/graph/incremental.py)
-        assert result.asset_materializations_for_node("graph")[0].metadata["parts_built"].value == ["evaluations"]
+        # the graph step built only the part reading evaluations (pipelines/graph/incremental.py),
+        # ahead, in graph_changes: the load it carried out was that one
+        graph = result.asset_materializations_for_node("graph")[0].metadata
+        assert graph["parts_built"].value == ["evaluations"] and graph["built_ahead"].value is True
+        assert result.asset_materializations_for_node("graph_changes")[0].metadata["parts_built"].value == [
+            "evaluations"
+        ]
+        # the evaluations suite, whose references were loaded from storage, not resolved in this
+        # run, was offered once resolved_registers was made: validated while graph_changes built
+        assert events == ["evaluations", "graph_changes"]
         # and the accepted tables of the registers it loaded from their stored copies stay as written
         kept = result.asset_materializations_for_node("accepted_tables")[0].metadata["registers_kept"].value
         assert sorted(kept) == sorted(set(CONTRACTS) - {"evaluations"})

@@ -15,11 +15,11 @@ is seen whatever produced it: a wrong "unchanged" would leave a stale graph with
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 from collections.abc import Collection
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -27,11 +27,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from data_contracts.errors import GraphNotLoadedError
 from graph_schema import Schema, schema
 
 from ..common.state_files import read_state, write_state
 from .protocol import GraphStore
-from .store import EmbeddedGraphStore, table_digest
+from .store import EmbeddedGraphStore, PreparedLoad, table_digest
 from .tables import DATASET, GraphInput, Part, build, build_in_order, parts
 
 HERE = Path(__file__).resolve().parent
@@ -184,26 +185,98 @@ def needed(stale: Collection[str], todo: dict[str, Part], s: Schema) -> set[str]
         out |= more
 
 
-def load(
+@dataclass(eq=False)
+class Changes:
+    """The graph's load decided ahead of it (`prepare`): the parts whose inputs changed, built,
+    their tables compared with the stored graph's (`load`, a PreparedLoad of the embedded store),
+    and the input digests taken doing it (`kept`), for `load` to carry out."""
+
+    load: PreparedLoad
+    #: the parts built (part names)
+    parts: list[str]
+    kept: KeptDigests | None
+    #: what the tables were built from (GraphInput.sources, GraphInput.dataset)
+    sources: dict[str, object]
+    dataset: dict
+
+    def built_from(self, inp: GraphInput) -> bool:
+        """Whether `inp` is made of the very objects and dataset facts these changes were built
+        from (the run's hand-over gives every step the same objects)."""
+        theirs = inp.sources()
+        return (
+            self.dataset == inp.dataset
+            and theirs.keys() == self.sources.keys()
+            and all(theirs[k] is v for k, v in self.sources.items())
+        )
+
+
+def prepare(
     store: GraphStore, inp: GraphInput, s: Schema | None = None, kept: KeptDigests | None = None
+) -> Changes | None:
+    """The incremental load of `inp` into `store`, decided and built without writing the store:
+    the parts whose input digests differ from the stored graph's (and those `needed` with them)
+    built, their tables typed, digested and compared with the stored ones, while the graph file
+    is copied for the load (`EmbeddedGraphStore.copy_ahead`). None when the load is not
+    incremental: Neo4j (it compares every record itself), or an embedded store without part
+    digests to trust, whose full load streams the build into the copy (tables.build_in_order)
+    rather than holding the whole graph built. Raises what building raises."""
+    s = s or schema()
+    if not isinstance(store, EmbeddedGraphStore):
+        return None
+    known = store.loaded_parts(s)
+    if known is None:
+        return None
+    digests = part_digests(inp, s, kept)
+    todo = needed({n for n, d in digests.items() if known.get(n) != d}, parts(inp, s), s)
+    # a reload works in a copy of the store file: made while the parts are built
+    ahead = store.copy_ahead() if todo else None
+    try:
+        prepared = store.prepare(build(inp, s, only=todo), s, parts=digests, ahead=ahead)
+    except BaseException:
+        if ahead is not None:
+            ahead.discard()
+        raise
+    return Changes(prepared, sorted(todo), kept, inp.sources(), inp.dataset)
+
+
+def load(
+    store: GraphStore,
+    inp: GraphInput,
+    s: Schema | None = None,
+    kept: KeptDigests | None = None,
+    changes: Changes | None = None,
 ) -> dict[str, int]:
     """Make `store` hold the graph of `inp`; returns the counts per label and type. The embedded
     store is given the tables of the parts whose inputs changed since its last load (and those
     `needed` with them), every table when it holds no part digests to trust; `store.last_load`
-    gains `parts`, the parts built, and with `kept` (input digests kept between loads, saved once
-    the store holds the graph) `digested`, the inputs digested in this load. Neo4j compares
-    every record itself and is given every table."""
+    gains `parts`, the parts built, `ahead`, whether `changes` (`prepare` of the same inputs,
+    made earlier in the run) was carried out, and with `kept` (input digests kept between
+    loads, saved once the store holds the graph) `digested`, the inputs digested in this load.
+    `changes` made against another stored graph than the one there now, or from other inputs
+    (`Changes.built_from`), is not carried out: the load is decided again. Neo4j compares every record itself
+    and is given every table."""
     s = s or schema()
-    counts = _load(store, inp, s, kept)
+    counts = _load(store, inp, s, kept, changes)
     if kept is not None and isinstance(store, EmbeddedGraphStore):
         kept.save()
         store.last_load["digested"] = sorted(kept.digested)
     return counts
 
 
-def _load(store: GraphStore, inp: GraphInput, s: Schema, kept: KeptDigests | None) -> dict[str, int]:
+def _load(
+    store: GraphStore, inp: GraphInput, s: Schema, kept: KeptDigests | None, changes: Changes | None
+) -> dict[str, int]:
     if not isinstance(store, EmbeddedGraphStore):
         return store.replace_with(build(inp, s), s)
+    if changes is not None:
+        counts = None
+        if changes.built_from(inp):
+            counts = store.apply(changes.load)
+        else:
+            changes.load.discard()
+        if counts is not None:
+            store.last_load |= {"parts": changes.parts, "ahead": True}
+            return counts
     known = store.loaded_parts(s)
     if known is None:  # every table: copied as built (the part digests are only kept)
         # The digests are taken on a thread of their own once every part is built, while the
@@ -222,10 +295,10 @@ def _load(store: GraphStore, inp: GraphInput, s: Schema, kept: KeptDigests | Non
             )
         store.last_load["parts"] = sorted(parts(inp, s))
         return counts
-    digests = part_digests(inp, s, kept)
-    todo = needed({n for n, d in digests.items() if known.get(n) != d}, parts(inp, s), s)
-    # a reload works in a copy of the store file: made while the parts are built
-    with store.copying_ahead() if todo else contextlib.nullcontext():
-        counts = store.replace_with(build(inp, s, only=todo), s, parts=digests)
-    store.last_load["parts"] = sorted(todo)
+    prepared = prepare(store, inp, s, kept)
+    assert prepared is not None  # an embedded store with part digests to trust
+    counts = store.apply(prepared.load)
+    if counts is None:  # not reached: nothing wrote the store between the two
+        raise GraphNotLoadedError(f"the graph at {store.path} changed while it was being loaded")
+    store.last_load["parts"] = prepared.parts
     return counts

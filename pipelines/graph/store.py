@@ -16,10 +16,11 @@ import shutil
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar, cast
@@ -89,6 +90,39 @@ class LoadTable:
     label: str
     option: str
     table: pa.Table
+
+
+@dataclass(eq=False)
+class PreparedLoad:
+    """A load of the embedded store decided and not yet carried out (EmbeddedGraphStore.prepare,
+    then .apply): decided against the stored graph at `path` as its digest file described it
+    (`known`, None when it could not be trusted), so that it can be decided in one step of a run
+    and carried out in a later one (the graph_changes asset builds and compares while the run
+    waits for the expectations check; the graph asset loads)."""
+
+    path: Path
+    known: dict | None
+    s: Schema
+    ddl: list[str]
+    ddl_digest: str
+    #: every table's digest once loaded, and the part digests kept beside them
+    digests: dict[str, str]
+    parts: dict[str, str] | None
+    #: the copy of the graph file being made for the load (`copy_ahead`), if any
+    ahead: _CopyAhead | None = None
+    #: the tables to copy (None: the stored graph is already this graph)
+    copies: list[tuple[str, LoadTable]] | None = None
+    #: the labels and types to drop before the copies (None: a new store of every table)
+    drop: tuple[set[str], set[str]] | None = None
+    #: node label -> its changed rows, set in place
+    updates: dict[str, pa.Table] = field(default_factory=dict)
+    #: with nothing to copy: whether the digests kept beside the graph are to be rewritten
+    write_digests: bool = False
+
+    def discard(self) -> None:
+        """Not to be carried out: its copy of the graph file, if any, removed. Returns None."""
+        if self.ahead is not None:
+            self.ahead.discard()
 
 
 def _ddl(s: Schema) -> tuple[list[str], str]:
@@ -259,13 +293,33 @@ class EmbeddedGraphStore:
         `tables` may hold some tables only, when the stored graph's digests can be trusted: the
         others stay as they are (incremental.py builds only the parts whose inputs changed).
         `parts` (part name -> digest of its inputs) is kept with the digests, for the next
-        load to tell what changed (`loaded_parts`)."""
+        load to tell what changed (`loaded_parts`). It is `prepare` then `apply`; ValueError
+        when only some tables are given and the stored graph's digests cannot say what the
+        others hold, or a table the reload drops is not given."""
+        counts = self.apply(self.prepare(tables, s, parts))
+        if counts is None:  # not reached: nothing wrote the store between the two
+            raise GraphNotLoadedError(f"the graph at {self.path} changed while it was being loaded")
+        return counts
+
+    def prepare(
+        self,
+        tables: GraphTables,
+        s: Schema | None = None,
+        parts: dict[str, str] | None = None,
+        ahead: _CopyAhead | None = None,
+    ) -> PreparedLoad:
+        """What `replace_with(tables, s, parts)` would do to the stored graph as it is now, decided
+        without writing anything: the tables typed and digested, compared with the stored
+        digests, and the rows of a changed node table read back and compared (`_row_updates`).
+        `apply` carries it out. `ahead`: a copy of the graph file being made (`copy_ahead`),
+        taken by the load if it needs one (else removed). Raises as `replace_with` does."""
         s = s or schema()
         self.close()  # hands the kept pool's memory back before the load needs its own
         ddl, ddl_digest = _ddl(s)
+        state = self._known_state(ddl_digest)
         loads = _load_tables(tables, s)
         digests = {name: table_digest(ld.table) for name, ld in loads.items()}
-        known = self._known_digests(ddl_digest)
+        known = None if state is None else state.get("tables")
         labels = table_labels(s)
         if set(loads) != set(labels):
             if known is None or set(known) != set(labels):
@@ -277,22 +331,45 @@ class EmbeddedGraphStore:
             changed = {n for n in loads if digests[n] != known.get(n)}
             updates = self._row_updates(sorted(changed & set(s.nodes)), loads, s)
         drop = None if known is None else reload_plan(changed - set(updates), s)
+        prepared = PreparedLoad(self.path, state, s, ddl, ddl_digest, digests, parts, ahead=ahead)
         if drop == (set(), set()) and not any(rows.num_rows for rows in updates.values()):
             # the same tables, or tables holding the stored rows in another order: the same graph
-            if changed or parts != self._known_parts(ddl_digest):
-                self._write_digests(ddl_digest, digests, parts, (self._known_state(ddl_digest) or {}).get("counts"))
-            self.last_load = {"mode": "unchanged", "reloaded": []}
-            return self.counts()
+            prepared.write_digests = bool(changed) or parts != (state or {}).get("parts")
+            return prepared
         if drop is not None:
             lost = {n for n, label in labels.items() if label in drop[0] | drop[1]} - set(loads)
             if lost:  # dropped with a reloaded table, and not given to be copied again
                 raise ValueError(f"tables the reload drops but that were not given: {sorted(lost)}")
         if drop is None:
-            copies = list(loads.items())
+            prepared.copies = list(loads.items())
         else:
-            copies = [(n, ld) for n, ld in loads.items() if ld.label in drop[0] or ld.label in drop[1]]
-        total = sum(ld.table.num_rows for _n, ld in copies)
-        return self._load(copies, drop, ddl, (ddl_digest, digests, lambda: parts), s, total, updates)
+            prepared.copies = [(n, ld) for n, ld in loads.items() if ld.label in drop[0] or ld.label in drop[1]]
+        prepared.drop, prepared.updates = drop, updates
+        return prepared
+
+    def apply(self, prepared: PreparedLoad) -> dict[str, int] | None:
+        """Carry out a load `prepare` decided (once: its tables are let go of as copied); returns
+        the loaded counts per label and type, or None, having written nothing, when the stored
+        graph is no longer the one it was decided against (another load swapped in meanwhile,
+        or the load is another store's)."""
+        try:
+            if prepared.path != self.path or self._known_state(prepared.ddl_digest) != prepared.known:
+                return None
+            if prepared.copies is None:
+                if prepared.write_digests:
+                    counts = (prepared.known or {}).get("counts")
+                    self._write_digests(prepared.ddl_digest, prepared.digests, prepared.parts, counts)
+                self.last_load = {"mode": "unchanged", "reloaded": []}
+                return self.counts()
+            copies, prepared.copies = prepared.copies, []
+            total = sum(ld.table.num_rows for _n, ld in copies)
+            state = (prepared.ddl_digest, prepared.digests, lambda: prepared.parts)
+            return self._load(
+                iter(copies), prepared.drop, prepared.ddl, state, prepared.s, total, prepared.updates, prepared.ahead
+            )
+        finally:
+            if prepared.ahead is not None:
+                prepared.ahead.discard()
 
     def _row_updates(self, labels: list[str], loads: dict[str, LoadTable], s: Schema) -> dict[str, pa.Table]:
         """Of the changed node tables `labels`, those the stored graph can take as updates of
@@ -376,6 +453,7 @@ class EmbeddedGraphStore:
         s: Schema,
         total: int | None,
         updates: dict[str, pa.Table] | None = None,
+        ahead: _CopyAhead | None = None,
     ) -> dict[str, int]:
         """The load `replace_with` or `load_built` decided on, in a staging folder, swapped in:
         a new store of every table of `copies` when `drop` is None, else a copy of the current
@@ -384,7 +462,9 @@ class EmbeddedGraphStore:
         digest, table digests, a function giving the part digests, asked once every table is
         copied) is written beside the new store. `total`: the rows to copy, when known.
         `updates` (node label -> its changed rows, key first; only with `drop`): rows of node
-        tables not dropped, set in place before the copies."""
+        tables not dropped, set in place before the copies. `ahead`: a copy of the graph file
+        made ahead, taken instead of copying it here when it is of the graph file as it is
+        (else that of `copying_ahead`'s block, if any)."""
         import ladybug
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -401,7 +481,8 @@ class EmbeddedGraphStore:
                     conn.execute(stmt)
             else:
                 nodes, rels = drop
-                if not (self._ahead is not None and self._ahead.take(self.path, new_db)):
+                ahead = ahead or self._ahead
+                if not (ahead is not None and ahead.take(self.path, new_db)):
                     shutil.copyfile(self.path, new_db)
                 db = ladybug.Database(str(new_db))
                 conn = ladybug.Connection(db)
@@ -484,29 +565,33 @@ class EmbeddedGraphStore:
 
     @contextmanager
     def copying_ahead(self) -> Iterator[None]:
-        """While the block runs, the stored graph file is copied on a thread of its own into a
-        staging folder beside it, and a `replace_with` that reloads some tables in a copy of the
-        store takes that copy instead of making its own, provided the graph file is still the
-        one copied (inode, size and modification time the same before, after and at use); else
-        it copies as ever. For the caller to start before building the tables to reload: the
-        copy lets go of the GIL, and at national scale it took 2.7 s of the graph step after a
-        1% change of the evaluations, beside 1.8 s of building. A copy not taken (nothing to
+        """While the block runs, the stored graph file is copied on a thread of its own
+        (`copy_ahead`), and a `replace_with` that reloads some tables in a copy of the store
+        takes that copy instead of making its own, provided the graph file is still the one
+        copied (inode, size and modification time the same before, after and at use); else it
+        copies as ever. For the caller to start before building the tables to reload: the copy
+        lets go of the GIL, and at national scale it took 2.7 s of the graph step after a 1%
+        change of the evaluations, beside 1.8 s of building. A copy not taken (nothing to
         reload, or a failure) is waited for and removed when the block ends."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._remove_abandoned_loads()
-        if not self.path.is_file():
-            yield
-            return
-        staging = Path(tempfile.mkdtemp(prefix=f".load-{os.getpid()}-", dir=self.path.parent))
-        ahead = None
+        ahead = self._ahead = self.copy_ahead()
         try:
-            ahead = self._ahead = _CopyAhead(self.path, staging / self.path.name)
             yield
         finally:
             self._ahead = None
             if ahead is not None:
-                ahead.wait()
-            shutil.rmtree(staging, ignore_errors=True)
+                ahead.discard()
+
+    def copy_ahead(self) -> _CopyAhead | None:
+        """Start copying the stored graph file, on a thread, into a staging folder beside it, for
+        a load to take (`prepare`'s `ahead`, `copying_ahead`); None when there is no graph file.
+        A copy not taken is removed by its `discard`, or once it is garbage (at the latest when
+        the process ends)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._remove_abandoned_loads()
+        if not self.path.is_file():
+            return None
+        staging = Path(tempfile.mkdtemp(prefix=f".load-{os.getpid()}-", dir=self.path.parent))
+        return _CopyAhead(self.path, staging / self.path.name)
 
     @property
     def _digest_path(self) -> Path:
@@ -883,6 +968,11 @@ def _file_key(path: Path) -> tuple[int, int, int] | None:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
+def _discard(thread: threading.Thread, staging: Path) -> None:
+    thread.join()
+    shutil.rmtree(staging, ignore_errors=True)
+
+
 class _CopyAhead:
     """A copy of the graph file `source` into `target`, made on a thread (EmbeddedGraphStore.
     copying_ahead)."""
@@ -893,6 +983,9 @@ class _CopyAhead:
         self.copied = False
         self.thread = threading.Thread(target=self._copy, name="copy graph file", daemon=True)
         self.thread.start()
+        # the staging folder goes with the copy: when discarded, or when it is garbage (a run
+        # stopped before its load, by the expectations check or a failure)
+        self._finalizer = weakref.finalize(self, _discard, self.thread, target.parent)
 
     def _copy(self) -> None:
         try:
@@ -903,6 +996,10 @@ class _CopyAhead:
 
     def wait(self) -> None:
         self.thread.join()
+
+    def discard(self) -> None:
+        """Wait for the copy, then remove it (if not taken) and its staging folder."""
+        self._finalizer()
 
     def take(self, source: Path, dest: Path) -> bool:
         """Move the copy to `dest` once made, if it is a copy of `source` as it is now; False

@@ -161,6 +161,17 @@ class GraphInput:
             dataset=dataset,
         )
 
+    def sources(self) -> dict[str, object]:
+        """The objects this input was made of, by name: each register (`of`) or current-rows
+        frame, and each history frame. Two inputs of the very same objects (compared with `is`)
+        and equal `dataset` build the same tables: what a load prepared earlier in the run is
+        held to (incremental.Changes), without digesting a register again."""
+        current = self.current._registers if isinstance(self.current, CurrentRows) else self.current
+        return {
+            **{f"current:{k}": v for k, v in current.items()},
+            **{f"history:{k}": v for k, v in self.history.items()},
+        }
+
 
 def _valid(frame: pd.DataFrame, since: str | None, until: str | None) -> pd.DataFrame:
     return frame.assign(valid_from=frame[since] if since else None, valid_to=frame[until] if until else None)

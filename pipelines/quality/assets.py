@@ -64,6 +64,9 @@ def _skipped_note(skipped: list[tuple[int, str]]) -> str:
 @asset(
     group_name="quality",
     ins={f"{r}_resolved": AssetIn(f"{r}_resolved") for r in CONTRACTS},
+    # before graph_changes (priority 1): the job's hook offers, once this is made, the suites of
+    # a partial run's registers, validated in a forked child while graph_changes builds
+    op_tags={"dagster/priority": "2"},
     description="Every register after resolution, keyed by register name. One entry per register.",
 )
 def resolved_registers(**registers: RegisterResult) -> dict[str, RegisterResult]:

@@ -133,22 +133,37 @@ def _check(register: str) -> AssetChecksDefinition:
     )(check)
 
 
-@success_hook(name="validate_ahead", required_resource_keys={"data_docs", "sanshe"})
+@success_hook(name="validate_ahead", required_resource_keys={"data_docs", "sanshe", PUBLIC_IO})
 def validate_ahead(context: HookContext) -> None:
     """After each step of the run: once a register and the registers it refers to are resolved,
-    its suite is offered to be validated ahead (ahead.offer); a child that has ended is taken and
+    its suite is offered to be validated ahead (ahead.offer); once resolved_registers is made,
+    so is each suite still to validate (a partial run's register whose references were loaded
+    from an earlier run's storage, not resolved in this run); a child that has ended is taken and
     the next suite started (ahead.advance)."""
+    docs, fork = Path(context.resources.data_docs.docs_dir), context.resources.sanshe.settings.forks
+    if context.step_key == "resolved_registers":
+        _offer_made(context, dict(context.op_output_values["result"]), docs, fork)
     register = context.step_key.removesuffix("_resolved")
     if register != context.step_key and register in SUITES:
         done = ahead.resolved(context.run_id, register, context.op_output_values["result"])
         for name in SUITES:  # this one, and any waiting for this one to be resolved
             ready = name in done and set(_referred(name)) <= done.keys()
             if ready and not ahead.offered(context.run_id, name):
-                docs = Path(context.resources.data_docs.docs_dir)
-                ahead.offer(
-                    context.run_id, name, docs, validation(name, done, docs), context.resources.sanshe.settings.forks
-                )
+                ahead.offer(context.run_id, name, docs, validation(name, done, docs), fork)
     ahead.advance(context.run_id)
+
+
+def _offer_made(context, registers: dict, docs: Path, fork: bool) -> list[str]:
+    """Offer the suite of each register of `registers` (resolved_registers) that this run made,
+    unless offered already; returns those registers. A partial run's registers loaded from an
+    earlier run were checked in that run. `context`: the step's or hook's (it has the PUBLIC_IO
+    resource: `register_origins`)."""
+    origins = register_origins(context, registers)
+    made = [r for r in SUITES if r in registers and origins[r] in (None, context.run_id)]
+    for name in made:
+        if not ahead.offered(context.run_id, name):
+            ahead.offer(context.run_id, name, docs, validation(name, registers, docs), fork)
+    return made
 
 
 @asset_check(
@@ -163,12 +178,8 @@ def validate_ahead(context: HookContext) -> None:
 )
 def suites_passed(context: AssetCheckExecutionContext, resolved_registers: dict) -> AssetCheckResult:
     run, docs = context.op_execution_context.run_id, Path(context.resources.data_docs.docs_dir)
-    fork = context.resources.sanshe.settings.forks
-    origins = register_origins(context.op_execution_context, resolved_registers)
-    # a partial run's registers loaded from an earlier run were checked in that run
-    now = [r for r in SUITES if r in resolved_registers and origins[r] in (None, run)]
-    for name in now:
-        ahead.offer(run, name, docs, validation(name, resolved_registers, docs), fork)  # those not offered yet
+    # offered by the job's hook (validate_ahead); here too for a job without it
+    now = _offer_made(context.op_execution_context, resolved_registers, docs, context.resources.sanshe.settings.forks)
     outcomes = ahead.every_result(run)
     failed = {r: failure_reason(outcomes[r]) for r in now if not passed(outcomes[r])[0]}
     return AssetCheckResult(
