@@ -401,7 +401,11 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
         + (
             f"; the median of {len(inc['runs'])} changes of 1% made one after another, "
             + ", ".join(f"{s:.1f} s" for s in inc["runs"])
-            + ", the process's query reader closed first"
+            + (
+                ", each in a process of its own as the sensor's run is"
+                if inc.get("process") == "own"
+                else ", the process's query reader closed first"
+            )
             if len(inc.get("runs", [])) > 1
             else ""
         )

@@ -17,9 +17,10 @@ process and one run of this script:
    hand it over as Arrow and write it; and the export floor, one label's rows with nothing to
    compute (EXPORT_FLOOR), exported the same way, and the largest export's query computed with
    its parameters written into the text instead (how ladybug plans a filter on a parameter);
-4. incremental runs: 1% of the evaluations changed, then the inbox sensor's partial run, three
-   times one after another (another 1% each time) once this process's query reader is closed;
-   the median is reported, with every run's time and steps.
+4. incremental runs: 1% of the evaluations changed, then the inbox sensor's partial run in a
+   process of its own (partial_run.py), three times one after another (another 1% each time)
+   once this process's query reader is closed; the median is reported, with every run's time
+   and steps.
 
 Writes benchmarks/results/<date>-<scale>.json and prints a summary. Never run by the tests.
 """
@@ -354,35 +355,34 @@ INCREMENTAL_RUNS = 3
 
 def one_percent_change(settings, inbox: Path, start: int) -> dict:
     """Change 1% of the evaluations (`change_one_percent` from row `start`), run what the inbox
-    sensor selects for it, and say how long it took (seconds), what it selected and how it
-    loaded the graph, with the seconds of each of its steps, slowest first. `settings`: the
-    full run's (pipelines.settings.Settings)."""
+    sensor selects for it in a process of its own (partial_run.py: as the sensor's run is), and
+    say how long it took (seconds), what it selected and how it loaded the graph, with the
+    seconds of each of its steps, slowest first. `settings`: the full run's
+    (pipelines.settings.Settings)."""
+    import json
+    import subprocess
+
     from pipelines.definitions import ASSETS
     from pipelines.sensors import changed_inputs, inbox_digests, plan
-    from sanshe.progress import step_windows
 
     before = inbox_digests(inbox)
     changed_rows = change_one_percent(inbox / "evaluations" / "evaluations.csv", start)
     changed = changed_inputs(inbox_digests(inbox), before)
     selection = plan(changed, ASSETS)
-    result, instance, seconds = run_job(settings, selection)
-    windows = step_windows(instance, result.run_id, hooks=True)
-    # how the partial run loaded the graph: whole, or only the tables that changed
-    meta = result.asset_materializations_for_node("graph")[0].metadata
+    assets = ",".join(sorted(k.to_user_string() for k in selection))
+    command = [sys.executable, str(REPO / "benchmarks" / "partial_run.py"), "--source", str(settings.source_dir)]
+    command += ["--output", str(settings.output_dir), "--assets", assets]
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    run = json.loads(done.stdout.strip().splitlines()[-1])
+    windows = run["steps"]
     return {
         "changed": changed,
         "changed_rows": changed_rows,
         "assets": len(selection),
-        "seconds": seconds,
-        "graph_load": {
-            "mode": meta["load"].value,
-            "tables": meta["tables_reloaded"].value,
-            "rows_updated": meta["rows_updated"].value,
-            "parts_built": meta["parts_built"].value,
-            "inputs_digested": meta["inputs_digested"].value,
-            # whether the load carried out was the one graph_changes built while the suite was validated
-            "built_ahead": meta["built_ahead"].value,
-        },
+        "seconds": run["seconds"],
+        # in a process of its own, with the modules the full run's process had loaded
+        "process": "own",
+        "graph_load": run["graph_load"],
         "steps": {k: round(b - a, 3) for k, (a, b) in sorted(windows.items(), key=lambda kv: kv[1][0] - kv[1][1])},
     }
 

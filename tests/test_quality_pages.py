@@ -119,3 +119,41 @@ def test_quarantine_page_errors_first_grouped_with_counts(sample_run):
                 got[(reg, rule)] = got.get((reg, rule), 0) + int(n)
         assert got == want
     assert "未导入" in text and "were <b>not loaded</b>" in text and "<b>were loaded</b>" in text
+
+
+def test_quarantine_page_cells_are_each_value_escaped_and_a_missing_value_empty():
+    """The page's cells, made a column at a time, against each value escaped by the standard
+    library one at a time."""
+    import html
+
+    import pandas as pd
+
+    from pipelines.quality import quarantine_page
+
+    values = [None, float("nan"), pd.NA, "<b>&\"'</b>", 12, 1.5, "上海市·静安区"]
+    issues = pd.DataFrame(
+        {
+            "source": "projects",
+            "file": "projects/项目.xlsx",
+            "sheet": ["", "Sheet1", None, "<s>", "", "", ""],
+            "row": pd.array([1, None, 3, 4, 5, 6, 7], dtype="Int64"),
+            "column": "预算",
+            "rule": "budget_range",
+            "severity": "warning",
+            "value": pd.Series(values, dtype=object),
+            "message_zh": "说明 & <提示>",
+            "message_en": "it's > 0",
+        }
+    )
+    acc = pd.DataFrame({"register": ["projects"], "rows_read": [7]})
+    page = quarantine_page.render(acc, issues)
+
+    def cell(v) -> str:
+        return "" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else html.escape(str(v))
+
+    for rec in issues.to_dict("records"):
+        want = "<tr>" + "".join(
+            f"<td{' class=n' if c == 'row' else ''}>{cell(rec[c])}</td>" for c, _, _ in quarantine_page.ROW_COLUMNS
+        )
+        assert want + "</tr>" in page, rec
+    assert "<b>&" not in page and "&lt;b&gt;&amp;&quot;&#x27;&lt;/b&gt;" in page
