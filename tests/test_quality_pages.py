@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 
 from dagster import DagsterInstance
@@ -50,11 +51,22 @@ def _listed(docs) -> dict[str, str]:
 
 
 def test_data_docs_are_built_once_a_run_and_keep_every_suite_after_a_partial_run(inbox, tmp_path, monkeypatch):
-    builds = []
+    # each build noted in a file: a partial run's suite is rendered by the child validating it
+    noted = tmp_path / "builds"
     real = AbstractDataContext.build_data_docs
 
+    class Builds:
+        def __len__(self) -> int:
+            return len(noted.read_text().split()) if noted.exists() else 0
+
+        def clear(self) -> None:
+            noted.unlink(missing_ok=True)
+
+    builds = Builds()
+
     def build(self, *args, **kwargs):
-        builds.append(kwargs.get("resource_identifiers"))
+        with noted.open("a") as fh:
+            fh.write(f"{os.getpid()}\n")
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(AbstractDataContext, "build_data_docs", build)
@@ -82,6 +94,8 @@ def test_data_docs_are_built_once_a_run_and_keep_every_suite_after_a_partial_run
     (gate,) = [c for c in result.get_asset_check_evaluations() if c.check_name == "expectations_passed"]
     assert gate.passed and gate.metadata["suites"].value == 1
     assert len(builds) == 1
+    # by the child that validated the suite: the run's process did not load Great Expectations
+    assert noted.read_text().split() != [str(os.getpid())] and not gx.loaded(settings.data_docs_dir)
     partial = _listed(settings.data_docs_dir)
     assert set(partial) == set(SUITES)
     assert partial["evaluations"] != full["evaluations"]  # this run's page

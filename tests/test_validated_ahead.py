@@ -147,3 +147,29 @@ def test_a_run_with_one_worker_forks_no_child_for_its_suites(tmp_path, monkeypat
     assert not forked
     assert outcome.success and outcome.checks_passed, outcome.failures
     assert sum(c["check"] == "expectations" for c in outcome.checks) == len(SUITES)
+
+
+def test_a_suite_validated_alone_is_rendered_by_its_child_and_the_run_loads_nothing(tmp_path):
+    """`alone`, in a process that has not made the docs folder's context: the child validates,
+    renders the suite's pages and hands over the result rows, those of the suite validated
+    here; the run's process makes no context. Offered alone where the context is made, the
+    suite is handed over for this process to render, as any."""
+    from pipelines.quality import gx
+
+    frame = _evaluations(project_id=(0, "MZ-2024-999"))
+    here = run_suite("evaluations_x", frame, _suite(), tmp_path / "here")
+    docs = tmp_path / "alone"
+    assert not gx.loaded(docs)
+    ahead.offer("run-c", "evaluations_x", docs, _validation("evaluations_x", frame, docs), alone=True)
+    got = ahead.results("run-c", "evaluations_x")
+    ahead.finish("run-c")
+    pd.testing.assert_frame_equal(got, here)
+    assert not gx.loaded(docs) and build_docs(docs) == []  # nothing left to render here
+    assert "project_id_is_known" in _page_text(docs, "evaluations_x")
+
+    ahead.offer(
+        "run-d", "evaluations_x", tmp_path / "here", _validation("evaluations_x", frame, tmp_path / "here"), alone=True
+    )
+    pd.testing.assert_frame_equal(ahead.results("run-d", "evaluations_x"), here)
+    ahead.finish("run-d")
+    assert build_docs(tmp_path / "here") == ["evaluations_x"]  # the context made here renders it

@@ -142,7 +142,8 @@ def validate_ahead(context: HookContext) -> None:
     the next suite started (ahead.advance)."""
     docs, fork = Path(context.resources.data_docs.docs_dir), context.resources.sanshe.settings.forks
     if context.step_key == "resolved_registers":
-        _offer_made(context, dict(context.op_output_values["result"]), docs, fork)
+        # a partial run's suites: validated alone, this process need not load Great Expectations
+        _offer_made(context, dict(context.op_output_values["result"]), docs, fork, alone=True)
     register = context.step_key.removesuffix("_resolved")
     if register != context.step_key and register in SUITES:
         done = ahead.resolved(context.run_id, register, context.op_output_values["result"])
@@ -153,16 +154,16 @@ def validate_ahead(context: HookContext) -> None:
     ahead.advance(context.run_id)
 
 
-def _offer_made(context, registers: dict, docs: Path, fork: bool) -> list[str]:
+def _offer_made(context, registers: dict, docs: Path, fork: bool, alone: bool = False) -> list[str]:
     """Offer the suite of each register of `registers` (resolved_registers) that this run made,
-    unless offered already; returns those registers. A partial run's registers loaded from an
-    earlier run were checked in that run. `context`: the step's or hook's (it has the PUBLIC_IO
-    resource: `register_origins`)."""
+    unless offered already (`alone`: ahead.offer's); returns those registers. A partial run's
+    registers loaded from an earlier run were checked in that run. `context`: the step's or
+    hook's (it has the PUBLIC_IO resource: `register_origins`)."""
     origins = register_origins(context, registers)
     made = [r for r in SUITES if r in registers and origins[r] in (None, context.run_id)]
     for name in made:
         if not ahead.offered(context.run_id, name):
-            ahead.offer(context.run_id, name, docs, validation(name, registers, docs), fork)
+            ahead.offer(context.run_id, name, docs, validation(name, registers, docs), fork, alone=alone)
     return made
 
 

@@ -61,6 +61,7 @@ def _context(docs_dir: str):
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         },
     )
+    _MADE.add(docs_dir)
     return ctx
 
 
@@ -68,6 +69,15 @@ def ready(docs_dir: Path) -> None:
     """Load Great Expectations and make the context of `docs_dir` now (about 4 s the first time
     in a process), so that a child forked after this starts with both."""
     _context(str(docs_dir))
+
+
+#: the docs folders whose context this process has made (`loaded`)
+_MADE: set[str] = set()
+
+
+def loaded(docs_dir: Path) -> bool:
+    """Whether this process has made the context of `docs_dir` (and so loaded Great Expectations)."""
+    return str(docs_dir) in _MADE
 
 
 def _no_fingerprint() -> None:
@@ -84,6 +94,7 @@ def _no_fingerprint() -> None:
 def reset() -> None:
     """Forget earlier runs' contexts (and so their results) in this process."""
     _context.cache_clear()
+    _MADE.clear()
     _PENDING.clear()
 
 
