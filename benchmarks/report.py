@@ -194,15 +194,24 @@ def _same_day_changes(big: dict, same_day: list[dict]) -> str:
     runs = [r for r in same_day if r.get("incremental")]
     if len(runs) < 2:
         return ""
+    own = [r for r in runs if r["incremental"].get("process") == "own"]
     return (
         f" {big['scale'].capitalize()} runs of the same day kept in benchmarks/results, each a ratio within "
         "one run: "
         + ", ".join(
             f"{r['incremental']['seconds']:.1f} s of a {r['full_run']['seconds']:.1f} s full run "
-            f"= {r['incremental']['share_of_full_run']:.1%} (`{r['commit']}`)"
+            f"= {r['incremental']['share_of_full_run']:.1%} (`{r['commit']}`"
+            + (", a process of its own" if r in own and len(own) < len(runs) else "")
+            + ")"
             for r in runs
         )
         + "."
+        + (
+            " The others timed the partial run in the benchmark's process, after the full run, where the "
+            "libraries a run loads as it goes (Great Expectations) were loaded already."
+            if own and len(own) < len(runs)
+            else ""
+        )
     )
 
 
@@ -436,7 +445,9 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
             "before, the blocking check waited for it with the run's own core idle, then the graph step "
             "built), and carried out in `graph` once the check passed"
             + (" (here it was)" if inc.get("graph_load", {}).get("built_ahead") else "")
-            + ". `graph_changes` digests only the inputs of the registers the run made"
+            + ". That child validates alone: it loads Great Expectations and renders the suite's pages itself, "
+            "so the partial run's process never loads the library (2.5 s in the hook after "
+            "`resolved_registers` before). `graph_changes` digests only the inputs of the registers the run made"
             + (f", here {', '.join(f'`{n}`' for n in inc_digested)}" if inc_digested else "")
             + " (the others' digests are kept with the run that made them), makes the current rows only of the "
             "registers the parts it builds read (where each key's current row is, the copy holds: found by the "
