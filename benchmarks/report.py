@@ -446,7 +446,7 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
             "built), and carried out in `graph` once the check passed"
             + (" (here it was)" if inc.get("graph_load", {}).get("built_ahead") else "")
             + ". That child validates alone: it loads Great Expectations and renders the suite's pages itself, "
-            "so the partial run's process never loads the library (2.5 s in the hook after "
+            "so the partial run's process need not load the library (2.5 s in the hook after "
             "`resolved_registers` before). `graph_changes` digests only the inputs of the registers the run made"
             + (f", here {', '.join(f'`{n}`' for n in inc_digested)}" if inc_digested else "")
             + " (the others' digests are kept with the run that made them), makes the current rows only of the "

@@ -822,10 +822,10 @@ def test_a_load_prepared_ahead_is_carried_out_only_on_the_graph_it_was_decided_a
     assert incremental.prepare(mine, GraphInput.of(sample_registers, DATASET_OF_SAMPLE), s) is not None
 
     changed = GraphInput.of(_registers_changed(sample_registers, "evaluations"), DATASET_OF_SAMPLE)
+    before, stat = mine.fingerprint(), mine.path.stat()
     changes = incremental.prepare(mine, changed, s)
     assert changes is not None and changes.parts == ["evaluations"] and changes.load.ahead is not None
-    before = mine.fingerprint()
-    assert mine.fingerprint() == before  # prepared: nothing written
+    assert mine.fingerprint() == before and mine.path.stat().st_mtime_ns == stat.st_mtime_ns  # nothing written
     load(mine, changed, s, changes=changes)
     assert mine.last_load["ahead"] is True and mine.last_load["mode"] == "incremental"
     fresh = EmbeddedGraphStore(tmp_path / "full" / "graph.lbug")
@@ -840,6 +840,8 @@ def test_a_load_prepared_ahead_is_carried_out_only_on_the_graph_it_was_decided_a
     other = EmbeddedGraphStore(mine.path)
     load(other, GraphInput.of(sample_registers, DATASET_OF_SAMPLE), s)
     assert mine.apply(stale.load) is None  # writes nothing
+    with pytest.raises(ValueError, match="once"):
+        mine.apply(stale.load)
     load(mine, again, s, changes=incremental.prepare(mine, changed, s))  # prepared with other tables
     assert mine.last_load.get("ahead") is not True
     fresh = EmbeddedGraphStore(tmp_path / "full2" / "graph.lbug")

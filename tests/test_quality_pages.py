@@ -70,7 +70,7 @@ def test_data_docs_are_built_once_a_run_and_keep_every_suite_after_a_partial_run
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(AbstractDataContext, "build_data_docs", build)
-    settings = Settings(inbox, tmp_path / "out")
+    settings = Settings(inbox, tmp_path / "out", workers=2)  # the suites validated in forked children
     assert run_pipeline(settings).success
     assert len(builds) == 1, "the Data Docs site was built more than once in one run"
     full = _listed(settings.data_docs_dir)

@@ -46,7 +46,8 @@ def test_a_changed_register_selects_only_what_depends_on_it():
 
 
 def test_sensor_runs_changed_parts_and_gets_the_graph_of_a_full_run(inbox, tmp_path, monkeypatch):
-    settings = Settings(inbox, tmp_path / "out")
+    # two workers, whatever the machine: the suites are validated in forked children
+    settings = Settings(inbox, tmp_path / "out", workers=2)
     # in what order the suites are offered and the graph's changes built (see the partial run)
     events: list[str] = []
     real_offer, real_prepare = ahead.offer, graph_assets.prepare

@@ -173,3 +173,21 @@ def test_a_suite_validated_alone_is_rendered_by_its_child_and_the_run_loads_noth
     pd.testing.assert_frame_equal(ahead.results("run-d", "evaluations_x"), here)
     ahead.finish("run-d")
     assert build_docs(tmp_path / "here") == ["evaluations_x"]  # the context made here renders it
+
+
+def test_pages_a_child_validating_alone_fails_to_render_stop_nothing(tmp_path, monkeypatch):
+    """The pages are not the check: rendering that fails in the child is logged there, and the
+    suite's result rows still come back."""
+    from pipelines.quality import gx
+
+    def broken(docs_dir):
+        raise OSError(28, "No space left on device")
+
+    frame = _evaluations(project_id=(0, "MZ-2024-999"))
+    here = run_suite("evaluations_x", frame, _suite(), tmp_path / "here")
+    monkeypatch.setattr(gx, "build_docs", broken)  # before the fork: the child has it too
+    docs = tmp_path / "alone"
+    ahead.offer("run-e", "evaluations_x", docs, _validation("evaluations_x", frame, docs), alone=True)
+    got = ahead.results("run-e", "evaluations_x")
+    ahead.finish("run-e")
+    pd.testing.assert_frame_equal(got, here)

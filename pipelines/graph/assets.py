@@ -15,6 +15,7 @@ Emits  graph_changes: the load decided and built ahead (incremental.prepare): th
 from dagster import AssetExecutionContext, AssetIn, MetadataValue, asset
 
 from data_contracts import CONTRACTS
+from data_contracts.forked import can_fork
 
 from ..common.register import RegisterResult
 from ..common.resources import PUBLIC_IO, SansheResource, register_origins
@@ -55,13 +56,16 @@ def _kept(context: AssetExecutionContext, sanshe: SansheResource, registers) -> 
     description="The graph's load decided ahead of it: the parts whose inputs changed since the "
     "embedded store's last load, built and compared with the stored graph, while the Great "
     "Expectations suites are validated. Writes nothing: the graph asset loads it, once the "
-    "expectations check passed. One load, or none for a full load or Neo4j.",
+    "expectations check passed. One load, or none for a full load, Neo4j, or a run that "
+    "validates its suites in its own process.",
 )
 def graph_changes(context: AssetExecutionContext, **resolved: RegisterResult) -> Changes | None:
     sanshe: SansheResource = context.resources.sanshe
     registers = {name: resolved[f"{name}_resolved"] for name in CONTRACTS}
     changes = None
-    if sanshe.settings.graph == "embedded":  # Neo4j compares every record itself, in the graph step
+    # Neo4j compares every record itself, in the graph step; a run that validates its suites in
+    # its own process (SANSHE_WORKERS=1, or no fork) has nothing running beside this step
+    if sanshe.settings.graph == "embedded" and sanshe.settings.forks and can_fork():
         store = open_store(sanshe.settings, progress=context.log.info)
         changes = prepare(store, _input(sanshe, registers), kept=_kept(context, sanshe, registers))
     context.add_output_metadata({"parts_built": MetadataValue.json(changes.parts if changes else [])})

@@ -298,7 +298,7 @@ def _load(
     prepared = prepare(store, inp, s, kept)
     assert prepared is not None  # an embedded store with part digests to trust
     counts = store.apply(prepared.load)
-    if counts is None:  # not reached: nothing wrote the store between the two
+    if counts is None:  # another process swapped a graph in between the two
         raise GraphNotLoadedError(f"the graph at {store.path} changed while it was being loaded")
     store.last_load["parts"] = prepared.parts
     return counts

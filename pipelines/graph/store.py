@@ -118,9 +118,13 @@ class PreparedLoad:
     updates: dict[str, pa.Table] = field(default_factory=dict)
     #: with nothing to copy: whether the digests kept beside the graph are to be rewritten
     write_digests: bool = False
+    #: carried out or discarded: its tables let go of, not to be carried out again
+    spent: bool = False
 
     def discard(self) -> None:
-        """Not to be carried out: its copy of the graph file, if any, removed. Returns None."""
+        """Not to be carried out: its tables let go of, its copy of the graph file, if any,
+        removed. Returns None."""
+        self.spent, self.copies, self.updates = True, [], {}
         if self.ahead is not None:
             self.ahead.discard()
 
@@ -297,7 +301,7 @@ class EmbeddedGraphStore:
         when only some tables are given and the stored graph's digests cannot say what the
         others hold, or a table the reload drops is not given."""
         counts = self.apply(self.prepare(tables, s, parts))
-        if counts is None:  # not reached: nothing wrote the store between the two
+        if counts is None:  # another process swapped a graph in between the two
             raise GraphNotLoadedError(f"the graph at {self.path} changed while it was being loaded")
         return counts
 
@@ -348,10 +352,12 @@ class EmbeddedGraphStore:
         return prepared
 
     def apply(self, prepared: PreparedLoad) -> dict[str, int] | None:
-        """Carry out a load `prepare` decided (once: its tables are let go of as copied); returns
+        """Carry out a load `prepare` decided, once (its tables are let go of as copied); returns
         the loaded counts per label and type, or None, having written nothing, when the stored
         graph is no longer the one it was decided against (another load swapped in meanwhile,
-        or the load is another store's)."""
+        or the load is another store's). Either way it is spent: ValueError if given again."""
+        if prepared.spent:
+            raise ValueError("a prepared load is carried out once")
         try:
             if prepared.path != self.path or self._known_state(prepared.ddl_digest) != prepared.known:
                 return None
@@ -365,11 +371,17 @@ class EmbeddedGraphStore:
             total = sum(ld.table.num_rows for _n, ld in copies)
             state = (prepared.ddl_digest, prepared.digests, lambda: prepared.parts)
             return self._load(
-                iter(copies), prepared.drop, prepared.ddl, state, prepared.s, total, prepared.updates, prepared.ahead
+                _drained(copies),
+                prepared.drop,
+                prepared.ddl,
+                state,
+                prepared.s,
+                total,
+                prepared.updates,
+                prepared.ahead,
             )
         finally:
-            if prepared.ahead is not None:
-                prepared.ahead.discard()
+            prepared.discard()
 
     def _row_updates(self, labels: list[str], loads: dict[str, LoadTable], s: Schema) -> dict[str, pa.Table]:
         """Of the changed node tables `labels`, those the stored graph can take as updates of
@@ -966,6 +978,13 @@ def _file_key(path: Path) -> tuple[int, int, int] | None:
     except OSError:
         return None
     return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _drained(items: list[T]) -> Iterator[T]:
+    """The items, each taken out of `items` as it is given: once the caller lets go of one,
+    nothing holds it."""
+    while items:
+        yield items.pop(0)
 
 
 def _discard(thread: threading.Thread, staging: Path) -> None:

@@ -142,7 +142,7 @@ def validate_ahead(context: HookContext) -> None:
     the next suite started (ahead.advance)."""
     docs, fork = Path(context.resources.data_docs.docs_dir), context.resources.sanshe.settings.forks
     if context.step_key == "resolved_registers":
-        # a partial run's suites: validated alone, this process need not load Great Expectations
+        # a partial run's suite: validated alone, this process need not load Great Expectations
         _offer_made(context, dict(context.op_output_values["result"]), docs, fork, alone=True)
     register = context.step_key.removesuffix("_resolved")
     if register != context.step_key and register in SUITES:
@@ -161,9 +161,12 @@ def _offer_made(context, registers: dict, docs: Path, fork: bool, alone: bool = 
     hook's (it has the PUBLIC_IO resource: `register_origins`)."""
     origins = register_origins(context, registers)
     made = [r for r in SUITES if r in registers and origins[r] in (None, context.run_id)]
-    for name in made:
-        if not ahead.offered(context.run_id, name):
-            ahead.offer(context.run_id, name, docs, validation(name, registers, docs), fork, alone=alone)
+    todo = [name for name in made if not ahead.offered(context.run_id, name)]
+    for name in todo:
+        # alone only when one suite: two children rendering pages would leave Great
+        # Expectations' own index listing the last one's results only
+        offered_alone = alone and len(todo) == 1
+        ahead.offer(context.run_id, name, docs, validation(name, registers, docs), fork, alone=offered_alone)
     return made
 
 
