@@ -741,11 +741,16 @@ def _copies(monkeypatch) -> list[str]:
     return copies
 
 
+def _load_with_copy_ahead(store: EmbeddedGraphStore, tables) -> None:
+    """`replace_with`, the store file's copy started before the load is decided, as
+    incremental.prepare starts it before building."""
+    assert store.apply(store.prepare(tables, ahead=store.copy_ahead())) is not None
+
+
 def test_a_reload_takes_the_copy_of_the_store_made_ahead(loaded, tmp_path, monkeypatch):
     mine, tables = loaded
     copies = _copies(monkeypatch)
-    with mine.copying_ahead():
-        mine.replace_with(_one_percent_of_evaluations(tables))
+    _load_with_copy_ahead(mine, _one_percent_of_evaluations(tables))
     assert copies == ["copy graph file"]  # the copy made ahead, none in the load
     assert mine.last_load["mode"] == "incremental"
     assert mine.fingerprint() == _full(tables, tmp_path / "full" / "graph.lbug")
@@ -755,18 +760,19 @@ def test_a_reload_takes_the_copy_of_the_store_made_ahead(loaded, tmp_path, monke
 def test_a_copy_made_ahead_of_another_graph_file_is_not_taken(loaded, tmp_path, monkeypatch):
     mine, tables = loaded
     copies = _copies(monkeypatch)
-    with mine.copying_ahead():
-        mine._ahead.wait()
-        # the graph swapped meanwhile by another load: the copy made ahead is of the old file
-        changed = _one_percent_of_evaluations(tables)
-        EmbeddedGraphStore(mine.path).replace_with(changed)
-        copies.clear()
-        gone = dataclasses.replace(changed, nodes=dict(changed.nodes))
-        ev = gone.nodes["Evaluation"].copy()
-        ev.loc[1::100, "score"] = ev.loc[1::100, "score"] + 0.5
-        gone.nodes["Evaluation"] = ev
-        mine.replace_with(gone)
-        assert not mine._ahead.target.exists()  # the copy of no use: gone at once, not at the end
+    ahead = mine.copy_ahead()
+    assert ahead is not None
+    ahead.wait()
+    # the graph swapped meanwhile by another load: the copy made ahead is of the old file
+    changed = _one_percent_of_evaluations(tables)
+    EmbeddedGraphStore(mine.path).replace_with(changed)
+    copies.clear()
+    gone = dataclasses.replace(changed, nodes=dict(changed.nodes))
+    ev = gone.nodes["Evaluation"].copy()
+    ev.loc[1::100, "score"] = ev.loc[1::100, "score"] + 0.5
+    gone.nodes["Evaluation"] = ev
+    mine.apply(mine.prepare(gone, ahead=ahead))
+    assert not ahead.target.exists()  # the copy of no use: gone
     assert copies == [threading.current_thread().name]  # copied again in the load
     assert mine.fingerprint() == _full(gone, tmp_path / "full" / "graph.lbug")
     assert not list(mine.path.parent.glob(".load-*"))  # the copy not taken is removed
@@ -775,8 +781,7 @@ def test_a_copy_made_ahead_of_another_graph_file_is_not_taken(loaded, tmp_path, 
 def test_a_copy_made_ahead_and_not_needed_is_removed(loaded):
     mine, tables = loaded
     before = mine.fingerprint()
-    with mine.copying_ahead():
-        mine.replace_with(tables)
+    _load_with_copy_ahead(mine, tables)
     assert mine.last_load["mode"] == "unchanged" and mine.fingerprint() == before
     assert not list(mine.path.parent.glob(".load-*"))
 
@@ -793,8 +798,7 @@ def test_a_copy_ahead_that_fails_leaves_the_load_to_copy_for_itself(loaded, tmp_
         return real(src, dst, *a, **k)
 
     monkeypatch.setattr(store_module.shutil, "copyfile", copyfile)
-    with mine.copying_ahead():
-        mine.replace_with(_one_percent_of_evaluations(tables))
+    _load_with_copy_ahead(mine, _one_percent_of_evaluations(tables))
     assert mine.last_load["mode"] == "incremental"
     assert mine.fingerprint() == _full(tables, tmp_path / "full" / "graph.lbug")
     assert not list(mine.path.parent.glob(".load-*"))

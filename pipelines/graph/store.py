@@ -271,8 +271,6 @@ class EmbeddedGraphStore:
         self._reader_lock = threading.RLock()
         #: where the last `export_parquet` spent its time (seconds by phase)
         self.last_export: dict[str, float] = {}
-        #: the copy of the graph file `copying_ahead` is making, while its block runs
-        self._ahead: _CopyAhead | None = None
 
     def __repr__(self) -> str:
         return f"EmbeddedGraphStore({self.path})"
@@ -475,8 +473,7 @@ class EmbeddedGraphStore:
         copied) is written beside the new store. `total`: the rows to copy, when known.
         `updates` (node label -> its changed rows, key first; only with `drop`): rows of node
         tables not dropped, set in place before the copies. `ahead`: a copy of the graph file
-        made ahead, taken instead of copying it here when it is of the graph file as it is
-        (else that of `copying_ahead`'s block, if any)."""
+        made ahead, taken instead of copying it here when it is of the graph file as it is."""
         import ladybug
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -493,7 +490,6 @@ class EmbeddedGraphStore:
                     conn.execute(stmt)
             else:
                 nodes, rels = drop
-                ahead = ahead or self._ahead
                 if not (ahead is not None and ahead.take(self.path, new_db)):
                     shutil.copyfile(self.path, new_db)
                 db = ladybug.Database(str(new_db))
@@ -575,27 +571,13 @@ class EmbeddedGraphStore:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
-    @contextmanager
-    def copying_ahead(self) -> Iterator[None]:
-        """While the block runs, the stored graph file is copied on a thread of its own
-        (`copy_ahead`), and a `replace_with` that reloads some tables in a copy of the store
-        takes that copy instead of making its own, provided the graph file is still the one
-        copied (inode, size and modification time the same before, after and at use); else it
-        copies as ever. For the caller to start before building the tables to reload: the copy
-        lets go of the GIL, and at national scale it took 2.7 s of the graph step after a 1%
-        change of the evaluations, beside 1.8 s of building. A copy not taken (nothing to
-        reload, or a failure) is waited for and removed when the block ends."""
-        ahead = self._ahead = self.copy_ahead()
-        try:
-            yield
-        finally:
-            self._ahead = None
-            if ahead is not None:
-                ahead.discard()
-
     def copy_ahead(self) -> _CopyAhead | None:
         """Start copying the stored graph file, on a thread, into a staging folder beside it, for
-        a load to take (`prepare`'s `ahead`, `copying_ahead`); None when there is no graph file.
+        a load to take (`prepare`'s `ahead`), to start before building the tables to reload: the
+        copy lets go of the GIL, and made in the load it took 2.7 s of the graph step after a 1%
+        change of the national evaluations, beside 1.8 s of building. A reload
+        takes it provided the graph file is still the one copied (inode, size and modification
+        time the same before, after and at use), else copies as ever. None when there is no graph file.
         A copy not taken is removed by its `discard`, or once it is garbage (at the latest when
         the process ends)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -994,7 +976,7 @@ def _discard(thread: threading.Thread, staging: Path) -> None:
 
 class _CopyAhead:
     """A copy of the graph file `source` into `target`, made on a thread (EmbeddedGraphStore.
-    copying_ahead)."""
+    copy_ahead)."""
 
     def __init__(self, source: Path, target: Path):
         self.source, self.target = source, target
