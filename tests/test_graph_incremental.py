@@ -350,8 +350,18 @@ STANDING = {
 }
 
 
+@pytest.fixture
+def held(monkeypatch):
+    """Every change's parts built whole before the load, however many rows they read (most of
+    the sample's single-register changes read more than incremental.HELD_SHARE_MAX of its rows,
+    and would stream every part): what the tests of the incremental load itself need."""
+    monkeypatch.setattr(incremental, "HELD_SHARE_MAX", 1.0)
+
+
 @pytest.mark.parametrize("name", sorted(CHANGES))
-def test_a_change_to_one_input_builds_its_parts_and_gives_the_graph_of_a_full_rebuild(sample_input, tmp_path, name):
+def test_a_change_to_one_input_builds_its_parts_and_gives_the_graph_of_a_full_rebuild(
+    sample_input, tmp_path, name, held
+):
     change, expected = CHANGES[name]
     s = schema()
     mine = EmbeddedGraphStore(tmp_path / "inc" / "graph.lbug")
@@ -378,7 +388,7 @@ def test_a_change_to_one_input_builds_its_parts_and_gives_the_graph_of_a_full_re
     assert mine.fingerprint() == fresh.fingerprint()
 
 
-def test_the_same_input_builds_nothing_and_new_code_builds_everything(sample_input, tmp_path, monkeypatch):
+def test_the_same_input_builds_nothing_and_new_code_builds_everything(sample_input, tmp_path, monkeypatch, held):
     mine = EmbeddedGraphStore(tmp_path / "graph.lbug")
     load(mine, sample_input)
     load(mine, sample_input)
@@ -387,6 +397,60 @@ def test_the_same_input_builds_nothing_and_new_code_builds_everything(sample_inp
     load(mine, sample_input)
     assert set(mine.last_load["parts"]) == set(parts(sample_input, schema()))
     assert mine.last_load["mode"] == "unchanged"  # the same code in truth: the same tables
+
+
+@pytest.mark.parametrize("name", ["organisations", "workers", "evaluations", "hubs"])
+def test_changed_parts_reading_more_than_the_share_held_stream_every_part_into_a_new_store(
+    sample_input, tmp_path, name
+):
+    """Parts to build that read more than HELD_SHARE_MAX of the rows every part reads are not
+    built whole ahead (`prepare` builds nothing, and copies no store file): the load streams
+    every part into a new store, as a first load does, keeps the part digests taken deciding
+    it, and gives the graph of a full rebuild. Fewer, and the load is incremental."""
+    s = schema()
+    every = parts(sample_input, s)
+    total = sum(tables_module.part_rows(sample_input, p) for p in every.values())
+    mine = EmbeddedGraphStore(tmp_path / "inc" / "graph.lbug")
+    load(mine, sample_input, s)
+    new = _changed(sample_input, name, CHANGES[name][0])
+    stale = {n for n, d in part_digests(new, s).items() if mine.loaded_parts(s).get(n) != d}
+    todo = needed(stale, parts(new, s), s)
+    share = sum(tables_module.part_rows(new, every[n]) for n in todo) / total
+    # both ways are taken on the sample: the organisations feed most parts, the evaluations one
+    assert (share > incremental.HELD_SHARE_MAX) == (name in {"organisations", "workers"}), share
+    changes = incremental.prepare(mine, new, s)
+    assert changes is not None and changes.digests == part_digests(new, s)
+    if share > incremental.HELD_SHARE_MAX:
+        assert changes.load is None and changes.parts == sorted(every)
+        assert not list(mine.path.parent.glob(".load-*"))  # no copy of the store made ahead
+    else:
+        assert changes.load is not None and changes.parts == sorted(todo)
+    load(mine, new, s, changes=changes)
+    assert mine.last_load["mode"] == ("full" if share > incremental.HELD_SHARE_MAX else "incremental")
+    load(mine, new, s)  # the digests kept: the same inputs again build nothing
+    assert mine.last_load["mode"] == "unchanged" and mine.last_load["parts"] == []
+    fresh = EmbeddedGraphStore(tmp_path / "full" / "graph.lbug")
+    load(fresh, new, s)
+    assert mine.fingerprint() == fresh.fingerprint()
+
+
+def test_the_share_held_weighs_the_rows_each_part_reads():
+    every = {
+        "big": Part("big", lambda i, s: ({}, {}), ("a", "b")),
+        "small": Part("small", lambda i, s: ({}, {}), ("c",)),
+    }
+    inp = GraphInput(
+        current={
+            "a": pd.DataFrame({"x": range(30)}),
+            "b": pd.DataFrame({"x": range(30)}),
+            "c": pd.DataFrame({"x": range(40)}),
+        },
+        history={},
+        dataset={},
+    )
+    # big reads 60 of the 100 rows, small 40
+    assert incremental.held_whole(inp, {"small"}, every) and incremental.held_whole(inp, set(), every)
+    assert not incremental.held_whole(inp, {"big"}, every) and not incremental.held_whole(inp, {"big", "small"}, every)
 
 
 def test_a_store_without_trusted_digests_is_given_every_table(sample_input, tmp_path):

@@ -57,7 +57,8 @@ def _kept(context: AssetExecutionContext, sanshe: SansheResource, registers) -> 
     "embedded store's last load, built and compared with the stored graph, while the Great "
     "Expectations suites are validated. Writes nothing: the graph asset loads it, once the "
     "expectations check passed. One load, or none for a full load, Neo4j, or a run that "
-    "validates its suites in its own process.",
+    "validates its suites in its own process; nothing built when the changed parts read more "
+    "than half the rows the graph is built from (the graph asset streams every part then).",
 )
 def graph_changes(context: AssetExecutionContext, **resolved: RegisterResult) -> Changes | None:
     sanshe: SansheResource = context.resources.sanshe
@@ -68,7 +69,10 @@ def graph_changes(context: AssetExecutionContext, **resolved: RegisterResult) ->
     if sanshe.settings.graph == "embedded" and sanshe.settings.forks and can_fork():
         store = open_store(sanshe.settings, progress=context.log.info)
         changes = prepare(store, _input(sanshe, registers), kept=_kept(context, sanshe, registers))
-    context.add_output_metadata({"parts_built": MetadataValue.json(changes.parts if changes else [])})
+    built = changes.parts if changes is not None and changes.load is not None else []
+    # too many rows changed to hold the changed parts built: the graph step streams every part
+    streams = changes is not None and changes.load is None
+    context.add_output_metadata({"parts_built": MetadataValue.json(built), "load_streams": streams})
     return changes
 
 

@@ -33,7 +33,7 @@ from graph_schema import Schema, schema
 from ..common.state_files import read_state, write_state
 from .protocol import GraphStore
 from .store import EmbeddedGraphStore, PreparedLoad, table_digest
-from .tables import DATASET, GraphInput, Part, build, build_in_order, parts
+from .tables import DATASET, GraphInput, Part, build, build_in_order, part_rows, parts
 
 HERE = Path(__file__).resolve().parent
 #: the code whose change changes the tables built from the same inputs: this package (the parts,
@@ -185,19 +185,40 @@ def needed(stale: Collection[str], todo: dict[str, Part], s: Schema) -> set[str]
         out |= more
 
 
+#: The share of the rows every part of the graph reads (tables.part_rows) that the parts to
+#: build may read and still be built whole before the store is written (`prepare`, which holds
+#: every table it built until the load is carried out, in `graph_changes` through the blocking
+#: expectations check). Past it the load streams every part into a new store as it is built
+#: (tables.build_in_order, store.load_built), as a first load does, holding at most two parts'
+#: tables at once. A re-run at national scale with 1% of every register changed built every
+#: part ahead and peaked at 9.42 GiB (target 8) while the suites were validated beside it
+#: (docs/scaling.md).
+HELD_SHARE_MAX = 0.5
+
+
+def held_whole(inp: GraphInput, todo: Collection[str], every: dict[str, Part]) -> bool:
+    """Whether the parts `todo` (names of `every`, the graph's parts) read few enough rows to be
+    built whole before the load: at most HELD_SHARE_MAX of the rows all of `every` reads."""
+    total = sum(part_rows(inp, p) for p in every.values())
+    return sum(part_rows(inp, every[n]) for n in todo) <= HELD_SHARE_MAX * total
+
+
 @dataclass(eq=False)
 class Changes:
     """The graph's load decided ahead of it (`prepare`): the parts whose inputs changed, built,
     their tables compared with the stored graph's (`load`, a PreparedLoad of the embedded store),
-    and the input digests taken doing it (`kept`), for `load` to carry out."""
+    and the input digests taken doing it (`kept`), for `load` to carry out. `load` is None when
+    those parts read too many rows to be held built (`held_whole`): the load streams every part,
+    and `digests` (the part digests, taken deciding it) are kept with it."""
 
-    load: PreparedLoad
-    #: the parts built (part names)
+    load: PreparedLoad | None
+    #: the parts built (part names); every part when the load streams
     parts: list[str]
     kept: KeptDigests | None
     #: what the tables were built from (GraphInput.sources, GraphInput.dataset)
     sources: dict[str, object]
     dataset: dict
+    digests: dict[str, str]
 
     def built_from(self, inp: GraphInput) -> bool:
         """Whether `inp` is made of the very objects and dataset facts these changes were built
@@ -219,7 +240,9 @@ def prepare(
     is copied for the load (`EmbeddedGraphStore.copy_ahead`). None when the load is not
     incremental: Neo4j (it compares every record itself), or an embedded store without part
     digests to trust, whose full load streams the build into the copy (tables.build_in_order)
-    rather than holding the whole graph built. Raises what building raises."""
+    rather than holding the whole graph built. Changes without a `load`, nothing built, when
+    the parts to build read more rows than are held built (`held_whole`): their load streams
+    too. Raises what building raises."""
     s = s or schema()
     if not isinstance(store, EmbeddedGraphStore):
         return None
@@ -227,7 +250,10 @@ def prepare(
     if known is None:
         return None
     digests = part_digests(inp, s, kept)
-    todo = needed({n for n, d in digests.items() if known.get(n) != d}, parts(inp, s), s)
+    every = parts(inp, s)
+    todo = needed({n for n, d in digests.items() if known.get(n) != d}, every, s)
+    if not held_whole(inp, todo, every):
+        return Changes(None, sorted(every), kept, inp.sources(), inp.dataset, digests)
     # a reload works in a copy of the store file: made while the parts are built
     ahead = store.copy_ahead() if todo else None
     try:
@@ -236,7 +262,7 @@ def prepare(
         if ahead is not None:
             ahead.discard()
         raise
-    return Changes(prepared, sorted(todo), kept, inp.sources(), inp.dataset)
+    return Changes(prepared, sorted(todo), kept, inp.sources(), inp.dataset, digests)
 
 
 def load(
@@ -271,14 +297,36 @@ def _load(
     if changes is not None:
         counts = None
         if changes.built_from(inp):
+            if changes.load is None:  # too many rows to hold built: decided with these inputs
+                return _streamed(store, inp, s, kept, changes.digests)
             counts = store.apply(changes.load)
-        else:
+        elif changes.load is not None:
             changes.load.discard()
         if counts is not None:
             store.last_load |= {"parts": changes.parts, "ahead": True}
             return counts
-    known = store.loaded_parts(s)
-    if known is None:  # every table: copied as built (the part digests are only kept)
+    if store.loaded_parts(s) is None:
+        return _streamed(store, inp, s, kept, None)
+    prepared = prepare(store, inp, s, kept)
+    assert prepared is not None  # an embedded store with part digests to trust
+    if prepared.load is None:
+        return _streamed(store, inp, s, kept, prepared.digests)
+    counts = store.apply(prepared.load)
+    if counts is None:  # another process swapped a graph in between the two
+        raise GraphNotLoadedError(f"the graph at {store.path} changed while it was being loaded")
+    store.last_load["parts"] = prepared.parts
+    return counts
+
+
+def _streamed(
+    store: EmbeddedGraphStore, inp: GraphInput, s: Schema, kept: KeptDigests | None, digests: dict[str, str] | None
+) -> dict[str, int]:
+    """Every table of `inp` loaded into a new store as it is built (tables.build_in_order,
+    store.load_built); the part digests kept for the next load are `digests` when given (taken
+    deciding the load), else taken while the last part is copied."""
+    if digests is not None:
+        counts = store.load_built(build_in_order(inp, s), s, parts=lambda: digests)
+    else:
         # The digests are taken on a thread of their own once every part is built, while the
         # store copies the last part's tables (the largest, purchases, at national scale): the
         # copy lets go of the GIL, and the digests (3.4 s there) no longer wait for its end.
@@ -293,12 +341,5 @@ def _load(
                 s,
                 parts=lambda: (pending[0] if pending else pool.submit(part_digests, inp, s, kept)).result(),
             )
-        store.last_load["parts"] = sorted(parts(inp, s))
-        return counts
-    prepared = prepare(store, inp, s, kept)
-    assert prepared is not None  # an embedded store with part digests to trust
-    counts = store.apply(prepared.load)
-    if counts is None:  # another process swapped a graph in between the two
-        raise GraphNotLoadedError(f"the graph at {store.path} changed while it was being loaded")
-    store.last_load["parts"] = prepared.parts
+    store.last_load["parts"] = sorted(parts(inp, s))
     return counts

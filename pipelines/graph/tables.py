@@ -239,11 +239,8 @@ def build_in_order(
     todo = parts(inp, s)
     _check_covered(todo.values(), s)
 
-    def rows(part: Part) -> int:
-        return sum(_size(inp, name) for name in part.reads)
-
-    largest, *rest = sorted(todo.values(), key=lambda p: (-rows(p), p.name))
-    rest.sort(key=lambda p: (rows(p), p.name))
+    largest, *rest = sorted(todo.values(), key=lambda p: (-part_rows(inp, p), p.name))
+    rest.sort(key=lambda p: (part_rows(inp, p), p.name))
     order = list(s.nodes)
     copied: set[str] = set()
     waiting: list[tuple[RelKey, pd.DataFrame]] = []
@@ -271,6 +268,13 @@ def build_in_order(
         pool.shutdown(wait=True, cancel_futures=True)
     if waiting:  # _check_covered makes every node table some part's: not reached
         raise KeyError(f"relationship tables whose ends no part built: {[key for key, _ in waiting]}")
+
+
+def part_rows(inp: GraphInput, part: Part) -> int:
+    """The rows `part` reads: its inputs' rows as `_size` counts them, summed (an input read by
+    two parts counts in each). What `build_in_order` orders the parts by, and what
+    incremental.prepare weighs the parts to build by."""
+    return sum(_size(inp, name) for name in part.reads)
 
 
 def _size(inp: GraphInput, name: str) -> int:
