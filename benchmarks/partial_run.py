@@ -8,8 +8,10 @@ Dagster, pandas, pyarrow, the embedded store), not what the job loads as it runs
 Expectations, loaded once a suite is offered): timed in the benchmark's own process after the
 full run, the partial run found them loaded (at national scale, after 104f2d6, a partial run
 in a fresh process took 13.8 s, the next one in the same process 12.0 s, 2.5 s less in the
-hook that loads Great Expectations). Prints one JSON line: the seconds, each step's window
-(start and end, seconds since the epoch) and the graph load's metadata.
+hook that loads Great Expectations). Also the benchmark's re-run with 1% of every register
+changed (run.py `rerun_every_register`), every asset selected. Prints one JSON line: the
+seconds, the peak memory of the process and its children, each step's window (start and end,
+seconds since the epoch) and the graph load's metadata.
 """
 
 from __future__ import annotations
@@ -34,19 +36,23 @@ def main() -> int:
 
     import pipelines.definitions  # noqa: F401  (loaded before the timing, as for the full run)
     import pipelines.graph.store  # noqa: F401
-    from benchmarks.run import run_job
+    from benchmarks.run import RssSampler, run_job
     from pipelines.settings import Settings
     from sanshe.progress import step_windows
 
     settings = Settings.from_env(source_dir=args.source, output_dir=args.output)
     selection = [AssetKey(a) for a in args.assets.split(",")]
-    result, instance, seconds = run_job(settings, selection)
+    with RssSampler() as sampler:  # this process and its children, as the full run's peak
+        result, instance, seconds = run_job(settings, selection)
     windows = step_windows(instance, result.run_id, hooks=True)
     meta = result.asset_materializations_for_node("graph")[0].metadata
+    ahead = result.asset_materializations_for_node("graph_changes")
+    streams = bool(ahead and ahead[0].metadata.get("load_streams") and ahead[0].metadata["load_streams"].value)
     print(
         json.dumps(
             {
                 "seconds": seconds,
+                "peak_rss_bytes": max((r for _, r in sampler.samples), default=0),
                 "steps": {k: [a, b] for k, (a, b) in windows.items()},
                 "graph_load": {
                     "mode": meta["load"].value,
@@ -56,6 +62,8 @@ def main() -> int:
                     "inputs_digested": meta["inputs_digested"].value,
                     # whether the load carried out was the one graph_changes built while the suite was validated
                     "built_ahead": meta["built_ahead"].value,
+                    # whether graph_changes found the changed parts too many rows to hold built
+                    "streamed": streams,
                 },
             }
         )

@@ -513,6 +513,7 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
             f"| 1% change in at most {t['incremental_share_max']:.0%} of the full run | "
             f"{r['incremental']['share_of_full_run']:.1%} | "
             f"{_verdict(r['incremental']['share_of_full_run'] <= t['incremental_share_max'])} |",
+            *_rerun_target(r),
             "",
             "| stage | seconds | share | rows/s | peak memory during it |",
             "|---|---|---|---|---|",
@@ -531,13 +532,46 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
             f"Floor: {fl['seconds']:.1f} s = reading {fl['rows_read']:,} rows with pyarrow {fl['read_seconds']:.1f} s "
             f"+ bulk copy into an empty store {fl['load_seconds']:.1f} s. Incremental: {r['incremental']['changed_rows']:,} "
             f"evaluations changed, the inbox sensor selected {r['incremental']['assets']} assets "
-            f"({', '.join(r['incremental']['changed'])} and what depends on it).",
+            f"({', '.join(r['incremental']['changed'])} and what depends on it).{_rerun_line(r)}",
             "",
         ]
         out += _query_table(r)
     out += render_baselines(results, baselines if baselines is not None else latest("baseline"))
     out += render_neo4j(neo4j_results if neo4j_results is not None else latest("neo4j"))
     return "\n".join(out) + "\n"
+
+
+def _rerun_target(r: dict) -> list[str]:
+    """The peak target's row for the re-run with 1% of every register changed, where the
+    results file measured one (benchmarks/run.py `rerun_every_register`)."""
+    rerun, top = r.get("rerun"), r["targets"]["peak_rss_bytes_max"]
+    if not rerun:
+        return []
+    return [
+        f"| peak memory of a re-run, 1% of every register changed, at most {_gib(top)} | "
+        f"{_gib(rerun['peak_rss_bytes'])} | {_verdict(rerun['peak_rss_bytes'] <= top)} |"
+    ]
+
+
+def _rerun_line(r: dict) -> str:
+    """What the re-run changed, how long it took and how it loaded the graph ('' when not
+    measured)."""
+    rerun = r.get("rerun")
+    if not rerun:
+        return ""
+    g = rerun["graph_load"]
+    how = (
+        "every part built and copied into a new store as it was built (the changed parts read more than "
+        "half the rows the graph is built from: incremental.HELD_SHARE_MAX)"
+        if g.get("streamed")
+        else f"{g['mode']}, parts built {', '.join(g['parts_built']) or 'none'}"
+    )
+    return (
+        f" Re-run: 1% of every register changed ({sum(rerun['changed_rows'].values()):,} rows in "
+        f"{len(rerun['changed_rows'])} files), the sensor's selection ({rerun['assets']} assets) run on the "
+        f"full run's output in a process of its own: {rerun['seconds']:.1f} s ({rerun['share_of_full_run']:.0%} "
+        f"of the full run), peak {_gib(rerun['peak_rss_bytes'])}; graph load: {how}."
+    )
 
 
 def _scoped(r: dict) -> bool:
