@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import html
 import json
+import os
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -55,22 +57,47 @@ def recorded(docs_dir: Path) -> dict[str, dict]:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-def earlier_pages(docs_dir: Path, rerun: Iterable[str]) -> dict[Path, bytes]:
+#: where `set_aside` sets the pages it keeps aside on disk, under the Data Docs folder, until
+#: `restore` has put them back: a build that dies in between (its process killed while GE
+#: renders) leaves them there, and the next build puts them back first
+ASIDE = ".earlier-pages"
+
+
+def set_aside(docs_dir: Path, rerun: Iterable[str]) -> list[Path]:
     """The validation and suite pages of the suites recorded before that this build does not
-    render again. GE's index builder deletes every page whose result its context does not hold,
-    and a run in a process of its own (the sensor's partial runs) holds only the suites it re-ran:
-    without these pages the table would link to nothing. `restore` puts them back."""
+    render again, each set aside on disk (hard-linked, or copied, into ASIDE) before GE's build
+    runs. GE's index builder deletes every page whose result its context does not hold, and a run
+    in a process of its own (the sensor's partial runs, a child validating its suite alone) holds
+    only the suites it re-ran: without these pages the table would link to nothing. `restore`
+    puts them back. Pages a build that died left aside are put back first."""
+    restore(docs_dir)
     kept = {name: s for name, s in recorded(docs_dir).items() if name not in set(rerun)}
     pages = [docs_dir / s["page"] for s in kept.values() if s["page"]]
     pages += [docs_dir / "expectations" / f"{name}_suite.html" for name in kept]
-    return {p: p.read_bytes() for p in pages if p.is_file()}
+    pages = [p for p in pages if p.is_file()]
+    for page in pages:
+        aside = docs_dir / ASIDE / page.relative_to(docs_dir)
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(page, aside)  # the page's content stays when GE unlinks its name
+        except OSError:  # a file system without hard links
+            shutil.copyfile(page, aside)
+    return pages
 
 
-def restore(pages: dict[Path, bytes]) -> None:
-    for path, content in pages.items():
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content)
+def restore(docs_dir: Path) -> None:
+    """Put back every page set aside in ASIDE (`set_aside`) that GE's build deleted, whether by
+    this build or by one that died before putting its pages back; then drop ASIDE. A page the
+    build rendered again is kept as rendered."""
+    aside_dir = docs_dir / ASIDE
+    if not aside_dir.is_dir():
+        return
+    for aside in sorted(p for p in aside_dir.rglob("*") if p.is_file()):
+        page = docs_dir / aside.relative_to(aside_dir)
+        if not page.exists():
+            page.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(aside, page)
+    shutil.rmtree(aside_dir, ignore_errors=True)
 
 
 def table(suites: dict[str, dict]) -> str:

@@ -264,9 +264,9 @@ def build_docs(docs_dir: Path) -> list[str]:
     if not pending:
         return []
     pages = [page for v in pending.values() for page in v.pages]
-    earlier = data_docs_index.earlier_pages(docs_dir, rerun=pending)
+    data_docs_index.set_aside(docs_dir, rerun=pending)
     _context(str(docs_dir)).build_data_docs(site_names=[SITE], resource_identifiers=pages)
-    data_docs_index.restore(earlier)
+    data_docs_index.restore(docs_dir)
     data_docs_index.record(docs_dir, {name: (v.results, passed(v.results)[1]) for name, v in pending.items()})
     return sorted(pending)
 
