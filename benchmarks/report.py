@@ -547,6 +547,10 @@ def _rerun_target(r: dict) -> list[str]:
     rerun, top = r.get("rerun"), r["targets"]["peak_rss_bytes_max"]
     if not rerun:
         return []
+    if "error" in rerun:
+        return [
+            f"| peak memory of a re-run, 1% of every register changed, at most {_gib(top)} | failed | **not met** |"
+        ]
     return [
         f"| peak memory of a re-run, 1% of every register changed, at most {_gib(top)} | "
         f"{_gib(rerun['peak_rss_bytes'])} | {_verdict(rerun['peak_rss_bytes'] <= top)} |"
@@ -559,6 +563,9 @@ def _rerun_line(r: dict) -> str:
     rerun = r.get("rerun")
     if not rerun:
         return ""
+    if "error" in rerun:
+        last = rerun["error"].strip().splitlines()[-1:] or ["no message"]
+        return f" Re-run: 1% of every register changed, the sensor's selection failed: `{last[0]}`."
     g = rerun["graph_load"]
     how = (
         "every part built and copied into a new store as it was built (the changed parts read more than "

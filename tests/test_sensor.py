@@ -139,3 +139,34 @@ def test_accepted_tables_keep_only_files_the_state_vouches_for(tmp_path):
     }
     origins = {"projects": "r1", "hubs": "r1", "workers": "r1", "communities": "r1", "evaluations": "r1", "x": None}
     assert _unchanged(state, origins, tmp_path) == {"projects": {"projects": 3}}
+
+
+def test_a_change_reaching_most_parts_streams_the_load_in_the_sensors_run(inbox, tmp_path):
+    """A changed organisations register feeds most parts of the graph (more than
+    incremental.HELD_SHARE_MAX of the rows they read): graph_changes builds nothing ahead and
+    says the load streams, and `graph` builds every part into a new store as a first run does,
+    with the graph of a full run."""
+    settings = Settings(inbox, tmp_path / "out", workers=2)
+    first, cursor = _tick(settings, None)
+    job = build_definitions(settings).resolve_job_def(JOB_NAME)
+    with DagsterInstance.ephemeral() as instance:
+        assert job.execute_in_process(instance=instance, asset_selection=first.asset_selection).success
+        path = inbox / "organisations" / "organisations.csv"
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+        at = rows[0].index("登记管理机关")
+        for row in rows[1::10]:
+            row[at] += "（新）"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(rows)
+        partial, _ = _tick(settings, cursor)
+        assert isinstance(partial, RunRequest) and "organisations_raw" in _names(partial)
+        result = job.execute_in_process(instance=instance, asset_selection=partial.asset_selection)
+        assert result.success
+        ahead_meta = result.asset_materializations_for_node("graph_changes")[0].metadata
+        assert ahead_meta["load_streams"].value is True and ahead_meta["parts_built"].value == []
+        graph = result.asset_materializations_for_node("graph")[0].metadata
+        assert graph["load"].value == "full" and graph["built_ahead"].value is False
+    full = Settings(inbox, tmp_path / "full")
+    assert run_pipeline(full).success
+    assert EmbeddedGraphStore(settings.graph_path).fingerprint() == EmbeddedGraphStore(full.graph_path).fingerprint()

@@ -58,7 +58,7 @@ def _kept(context: AssetExecutionContext, sanshe: SansheResource, registers) -> 
     "Expectations suites are validated. Writes nothing: the graph asset loads it, once the "
     "expectations check passed. One load, or none for a full load, Neo4j, or a run that "
     "validates its suites in its own process; nothing built when the changed parts read more "
-    "than half the rows the graph is built from (the graph asset streams every part then).",
+    "than half the rows the graph's parts read (the graph asset streams every part then).",
 )
 def graph_changes(context: AssetExecutionContext, **resolved: RegisterResult) -> Changes | None:
     sanshe: SansheResource = context.resources.sanshe

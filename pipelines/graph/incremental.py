@@ -189,8 +189,8 @@ def needed(stale: Collection[str], todo: dict[str, Part], s: Schema) -> set[str]
 #: build may read and still be built whole before the store is written (`prepare`, which holds
 #: every table it built until the load is carried out, in `graph_changes` through the blocking
 #: expectations check). Past it the load streams every part into a new store as it is built
-#: (tables.build_in_order, store.load_built), as a first load does, holding at most two parts'
-#: tables at once. A re-run at national scale with 1% of every register changed built every
+#: (tables.build_in_order, store.load_built), as a first load does, each table let go of once
+#: copied (the largest part's held from the start until copied last). A re-run at national scale with 1% of every register changed built every
 #: part ahead and peaked at 9.42 GiB (target 8) while the suites were validated beside it
 #: (docs/scaling.md).
 HELD_SHARE_MAX = 0.5

@@ -10,11 +10,13 @@ every build, so the table is put back each time.
 
 from __future__ import annotations
 
+import fcntl
 import html
 import json
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -57,24 +59,45 @@ def recorded(docs_dir: Path) -> dict[str, dict]:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-#: where `set_aside` sets the pages it keeps aside on disk, under the Data Docs folder, until
-#: `restore` has put them back: a build that dies in between (its process killed while GE
-#: renders) leaves them there, and the next build puts them back first
+#: where `set_aside` sets the recorded pages aside on disk, under the Data Docs folder, until
+#: `restore` has put back those the record names: a build that dies in between (its process
+#: killed while GE renders) leaves them there, and the next build puts them back first
 ASIDE = ".earlier-pages"
+#: the lock file that keeps one Data Docs build at a time in a folder (`building`)
+LOCK = ".build.lock"
 
 
-def set_aside(docs_dir: Path, rerun: Iterable[str]) -> list[Path]:
-    """The validation and suite pages of the suites recorded before that this build does not
-    render again, each set aside on disk (hard-linked, or copied, into ASIDE) before GE's build
-    runs. GE's index builder deletes every page whose result its context does not hold, and a run
-    in a process of its own (the sensor's partial runs, a child validating its suite alone) holds
-    only the suites it re-ran: without these pages the table would link to nothing. `restore`
-    puts them back. Pages a build that died left aside are put back first."""
+@contextmanager
+def building(docs_dir: Path) -> Iterator[None]:
+    """Hold the Data Docs folder for one build, from `set_aside` to `restore`: two processes
+    building into one folder at once (two runs of one output folder) would each delete the
+    pages the other set aside. Waits for a build in another process to end (fcntl.flock)."""
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    with (docs_dir / LOCK).open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _recorded_pages(docs_dir: Path) -> set[Path]:
+    """The validation and suite pages the record names (`record`): what the offline index links to."""
+    suites = recorded(docs_dir)
+    pages = {docs_dir / s["page"] for s in suites.values() if s.get("page")}
+    return pages | {docs_dir / "expectations" / f"{name}_suite.html" for name in suites}
+
+
+def set_aside(docs_dir: Path) -> list[Path]:
+    """Every validation and suite page the record names, set aside on disk (hard-linked, or
+    copied, into ASIDE) before GE's build runs: GE's index builder deletes every page whose
+    result its context does not hold, and a run in a process of its own (the sensor's partial
+    runs, a child validating its suite alone) holds only the suites it re-ran (whose earlier
+    pages it replaces). `restore` puts back those the record still names once the build is
+    recorded, or, the build failed, all of them. Pages a build that died left aside are put
+    back first. Returns the pages set aside. Call inside `building`."""
     restore(docs_dir)
-    kept = {name: s for name, s in recorded(docs_dir).items() if name not in set(rerun)}
-    pages = [docs_dir / s["page"] for s in kept.values() if s["page"]]
-    pages += [docs_dir / "expectations" / f"{name}_suite.html" for name in kept]
-    pages = [p for p in pages if p.is_file()]
+    pages = sorted(p for p in _recorded_pages(docs_dir) if p.is_file())
     for page in pages:
         aside = docs_dir / ASIDE / page.relative_to(docs_dir)
         aside.parent.mkdir(parents=True, exist_ok=True)
@@ -86,15 +109,17 @@ def set_aside(docs_dir: Path, rerun: Iterable[str]) -> list[Path]:
 
 
 def restore(docs_dir: Path) -> None:
-    """Put back every page set aside in ASIDE (`set_aside`) that GE's build deleted, whether by
-    this build or by one that died before putting its pages back; then drop ASIDE. A page the
-    build rendered again is kept as rendered."""
+    """Put back each page set aside in ASIDE (`set_aside`) that the record names and GE's build
+    deleted, whether by this build or by one that died before putting its pages back; then drop
+    ASIDE. A page rendered again is kept as rendered; a re-run suite's earlier page, which the
+    record no longer names once the build is recorded, goes."""
     aside_dir = docs_dir / ASIDE
     if not aside_dir.is_dir():
         return
+    named = _recorded_pages(docs_dir)
     for aside in sorted(p for p in aside_dir.rglob("*") if p.is_file()):
         page = docs_dir / aside.relative_to(aside_dir)
-        if not page.exists():
+        if page in named and not page.exists():
             page.parent.mkdir(parents=True, exist_ok=True)
             os.replace(aside, page)
     shutil.rmtree(aside_dir, ignore_errors=True)
