@@ -569,7 +569,7 @@ def _rerun_line(r: dict) -> str:
     g = rerun["graph_load"]
     how = (
         "every part built and copied into a new store as it was built (the changed parts read more than "
-        "half the rows the graph is built from: incremental.HELD_SHARE_MAX)"
+        "half the rows the graph's parts read: incremental.HELD_SHARE_MAX)"
         if g.get("streamed")
         else f"{g['mode']}, parts built {', '.join(g['parts_built']) or 'none'}"
     )
