@@ -119,9 +119,6 @@ def run_pipeline(settings: Settings, watch: RunProgress | None = None) -> RunOut
     """Run the whole job; `watch` (a RunProgress) follows its steps and rows as they happen."""
     started = time.monotonic()
     _quiet_dagster()
-    from dagster import DagsterEventType
-    from dagster._core.utils import make_new_run_id
-
     from pipelines.inbox import InboxError, check_inbox
 
     try:  # a missing inbox or a broken manifest is one message, before any step runs
@@ -136,11 +133,29 @@ def run_pipeline(settings: Settings, watch: RunProgress | None = None) -> RunOut
     except MappingError as err:
         return RunOutcome(False, pd.DataFrame(), {}, error=str(err))
 
+    from pipelines.common.run_lock import OutputLock
+
+    settings.output_dir.mkdir(parents=True, exist_ok=True)
+    # the folder is this run's from here on: a run of another process writing it (the inbox
+    # sensor's) is waited for, and the job's resource holds the same lock (run_lock.py)
+    output_lock = OutputLock(settings.output_dir)
+    output_lock.acquire(print)
+    try:
+        return _locked_run(settings, watch, started)
+    finally:
+        output_lock.release()
+
+
+def _locked_run(settings: Settings, watch: RunProgress | None, started: float) -> RunOutcome:
+    """`run_pipeline`'s run, once the output folder is this process's (`started`: its
+    time.monotonic() at the start)."""
+    from dagster import DagsterEventType
+    from dagster._core.utils import make_new_run_id
+
     from pipelines import progress
     from pipelines.definitions import JOB_NAME, build_definitions
     from pipelines.quality import gx
 
-    settings.output_dir.mkdir(parents=True, exist_ok=True)
     # a fresh Data Docs site each run: it describes this run, not every run before it
     shutil.rmtree(settings.data_docs_dir, ignore_errors=True)
     gx.reset()

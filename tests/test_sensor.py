@@ -20,12 +20,13 @@ from sanshe.run import run_pipeline
 
 
 def _tick(settings: Settings, cursor: str | None):
-    ctx = build_sensor_context(
+    # entered, as Dagster's daemon enters it: the resource has a teardown (its run lock)
+    with build_sensor_context(
         cursor=cursor,
         resources={"sanshe": SansheResource.from_settings(settings)},
         definitions=build_definitions(settings),
-    )
-    return inbox_sensor(ctx), ctx.cursor
+    ) as ctx:
+        return inbox_sensor(ctx), ctx.cursor
 
 
 def _names(request: RunRequest) -> set[str]:

@@ -8,10 +8,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetKey, ConfigurableResource, InitResourceContext, OpExecutionContext
+from pydantic import PrivateAttr
 
 from ..inbox import read_manifest
 from ..settings import Settings
 from .malloc import limit_arenas
+from .run_lock import OutputLock
 
 #: the IO manager of the `<register>_resolved` assets: they hold no personal data, so they may
 #: be stored between runs (the sensor's partial runs load the ones they skip). Everything else
@@ -27,10 +29,22 @@ class SansheResource(ConfigurableResource):
     #: no default of its own: it is the settings' (the CPUs there are, or SANSHE_WORKERS)
     workers: int
 
+    _lock: OutputLock | None = PrivateAttr(default=None)
+
     def setup_for_execution(self, context: InitResourceContext) -> None:
         # every run needs this resource, so every way of running one (sanshe run, dagster dev,
         # the benchmark) limits the C allocator's heaps before its steps start (malloc.py)
         limit_arenas()
+        # and writes its output folder alone (run_lock.py); a sensor's evaluation, which builds
+        # this resource outside any run, must not wait for a run to end
+        if context.dagster_run is not None:
+            self._lock = OutputLock(Path(self.output_dir))
+            self._lock.acquire(context.log.info if context.log else print)
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     @classmethod
     def from_settings(cls, s: Settings) -> SansheResource:
