@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import os
 import shutil
 import statistics
@@ -332,7 +333,7 @@ def parameter_plans(store, queries: dict, work: Path) -> dict:
 
 def change_one_percent(path: Path, start: int = 1) -> int:
     """Change the score of every 100th evaluation from data row `start` (grade kept consistent):
-    1% of that register."""
+    1% of that register. Returns the rows whose score changed."""
     import csv
 
     from data_contracts.enums import evaluation_grade_for
@@ -343,8 +344,8 @@ def change_one_percent(path: Path, start: int = 1) -> int:
     changed = 0
     for r in rows[start::100]:
         new = min(99.0, float(r[score]) + 0.5)
+        changed += f"{new:.1f}" != r[score]  # a score of 99 already stays
         r[score], r[grade] = f"{new:.1f}", evaluation_grade_for(new)
-        changed += 1
     with path.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerows(rows)
     return changed
@@ -400,34 +401,9 @@ def rerun_every_register(settings, inbox: Path) -> dict:
     selects for it (every asset) on the full run's output, in a process of its own
     (partial_run.py): the graph store there holds the digests of the graph loaded before, so the
     load decides how much to rebuild (pipelines/graph/incremental.py). Says how long it took,
-    its peak memory (the process and its children) and how it loaded the graph."""
-    import json
-    import subprocess
-
-    from pipelines.definitions import ASSETS
-    from pipelines.sensors import changed_inputs, inbox_digests, plan
-
-    before = inbox_digests(inbox)
-    changed_rows = change_every_register(inbox)
-    changed = changed_inputs(inbox_digests(inbox), before)
-    selection = plan(changed, ASSETS)
-    assets = ",".join(sorted(k.to_user_string() for k in selection))
-    command = [sys.executable, str(REPO / "benchmarks" / "partial_run.py"), "--source", str(settings.source_dir)]
-    command += ["--output", str(settings.output_dir), "--assets", assets]
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode:  # the other measurements are kept: say what failed instead
-        return {"changed": changed, "changed_rows": changed_rows, "error": done.stderr.strip()[-2000:]}
-    run = json.loads(done.stdout.strip().splitlines()[-1])
-    windows = run["steps"]
-    return {
-        "changed": changed,
-        "changed_rows": changed_rows,
-        "assets": len(selection),
-        "seconds": run["seconds"],
-        "peak_rss_bytes": run["peak_rss_bytes"],
-        "graph_load": run["graph_load"],
-        "steps": {k: round(b - a, 3) for k, (a, b) in sorted(windows.items(), key=lambda kv: kv[1][0] - kv[1][1])},
-    }
+    its peak memory (the process and its children) and how it loaded the graph; or, the run
+    failed, `error` (the end of what it wrote), so that the benchmark's other figures are kept."""
+    return _sensor_run(settings, inbox, functools.partial(change_every_register, inbox), failing="error")
 
 
 #: 1% changes of the evaluations measured one after another (the median is reported): one run
@@ -440,7 +416,19 @@ def one_percent_change(settings, inbox: Path, start: int) -> dict:
     sensor selects for it in a process of its own (partial_run.py: as the sensor's run is), and
     say how long it took (seconds), what it selected and how it loaded the graph, with the
     seconds of each of its steps, slowest first. `settings`: the full run's
-    (pipelines.settings.Settings)."""
+    (pipelines.settings.Settings). Raises CalledProcessError when the run fails."""
+    change = functools.partial(change_one_percent, inbox / "evaluations" / "evaluations.csv", start)
+    # in a process of its own, with the modules the full run's process had loaded
+    return {**_sensor_run(settings, inbox, change, failing="raise"), "process": "own"}
+
+
+def _sensor_run(settings, inbox: Path, change, failing: str) -> dict:
+    """Make `change()` (it returns the rows it changed) to the files of `inbox`, then run what
+    the inbox sensor selects for the registers it changed, on the output of `settings`, in a
+    process of its own (partial_run.py). The changed registers, the rows changed, the assets
+    selected, the seconds, the peak memory, the graph load's metadata and each step's seconds,
+    slowest first. A run that fails raises CalledProcessError (`failing` "raise") or comes back
+    as the rows changed and `error`, the end of its error output (`failing` "error")."""
     import json
     import subprocess
 
@@ -448,13 +436,15 @@ def one_percent_change(settings, inbox: Path, start: int) -> dict:
     from pipelines.sensors import changed_inputs, inbox_digests, plan
 
     before = inbox_digests(inbox)
-    changed_rows = change_one_percent(inbox / "evaluations" / "evaluations.csv", start)
+    changed_rows = change()
     changed = changed_inputs(inbox_digests(inbox), before)
     selection = plan(changed, ASSETS)
     assets = ",".join(sorted(k.to_user_string() for k in selection))
     command = [sys.executable, str(REPO / "benchmarks" / "partial_run.py"), "--source", str(settings.source_dir)]
     command += ["--output", str(settings.output_dir), "--assets", assets]
-    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    done = subprocess.run(command, check=failing == "raise", capture_output=True, text=True)
+    if done.returncode:
+        return {"changed": changed, "changed_rows": changed_rows, "error": done.stderr.strip()[-2000:]}
     run = json.loads(done.stdout.strip().splitlines()[-1])
     windows = run["steps"]
     return {
@@ -462,8 +452,7 @@ def one_percent_change(settings, inbox: Path, start: int) -> dict:
         "changed_rows": changed_rows,
         "assets": len(selection),
         "seconds": run["seconds"],
-        # in a process of its own, with the modules the full run's process had loaded
-        "process": "own",
+        "peak_rss_bytes": run["peak_rss_bytes"],
         "graph_load": run["graph_load"],
         "steps": {k: round(b - a, 3) for k, (a, b) in sorted(windows.items(), key=lambda kv: kv[1][0] - kv[1][1])},
     }
