@@ -32,14 +32,26 @@ while not Path(sys.argv[2]).exists():
 """
 
 
-def _holder(output: Path, go: Path) -> subprocess.Popen:
-    """Another process holding the output folder's lock until the file `go` appears."""
-    output.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(output / LOCK_NAME), str(go)], stdout=subprocess.PIPE, text=True
-    )
-    assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
-    return proc
+@pytest.fixture
+def holder():
+    """Start another process holding an output folder's lock until the file `go` appears:
+    `holder(output, go)`. Every one started is stopped when the test ends, passed or not (one
+    left waiting for its `go` would live on)."""
+    started: list[subprocess.Popen] = []
+
+    def start(output: Path, go: Path) -> subprocess.Popen:
+        output.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", HOLDER, str(output / LOCK_NAME), str(go)], stdout=subprocess.PIPE, text=True
+        )
+        started.append(proc)
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
+        return proc
+
+    yield start
+    for proc in started:
+        proc.kill()
+        proc.wait()
 
 
 def _free(output: Path) -> bool:
@@ -56,9 +68,9 @@ def _wait_until(cond, what: str) -> None:
     pytest.fail(f"never {what}")
 
 
-def test_a_run_waits_for_the_run_of_another_process_and_says_so(tmp_path):
+def test_a_run_waits_for_the_run_of_another_process_and_says_so(tmp_path, holder):
     out, go = tmp_path / "out", tmp_path / "go"
-    holder = _holder(out, go)
+    held = holder(out, go)
     said: list[str] = []
     lock = OutputLock(out)
     waiter = threading.Thread(target=lock.acquire, args=(said.append,))
@@ -67,7 +79,7 @@ def test_a_run_waits_for_the_run_of_another_process_and_says_so(tmp_path):
     assert "waiting for it to end" in said[0] and "等待其结束" in said[0]
     assert waiter.is_alive()  # still waiting: the other run holds the folder
     go.touch()
-    holder.wait()
+    held.wait()
     waiter.join(timeout=20)
     assert not waiter.is_alive() and not _free(out)
     lock.release()
@@ -86,10 +98,10 @@ def test_one_process_takes_the_lock_once_however_many_hold_it(tmp_path):
     first.release()  # releasing again is nothing
 
 
-def test_the_cli_run_waits_for_the_folder_and_the_sensor_never_does(inbox, tmp_path, capsys):
+def test_the_cli_run_waits_for_the_folder_and_the_sensor_never_does(inbox, tmp_path, capsys, holder):
     settings = Settings(inbox, tmp_path / "out", workers=2)
     go = tmp_path / "go"
-    holder = _holder(settings.output_dir, go)
+    held = holder(settings.output_dir, go)
     # the sensor builds the resource outside any run: it answers while the folder is held
     with build_sensor_context(
         resources={"sanshe": SansheResource.from_settings(settings)}, definitions=build_definitions(settings)
@@ -101,7 +113,35 @@ def test_the_cli_run_waits_for_the_folder_and_the_sensor_never_does(inbox, tmp_p
     _wait_until(lambda: "waiting for it to end" in capsys.readouterr().out, "said it waits")
     assert run.is_alive() and not (settings.output_dir / "run_summary.json").exists()
     go.touch()
-    holder.wait()
+    held.wait()
     run.join(timeout=600)
     assert outcome and outcome[0].success
     assert _free(settings.output_dir)  # let go of at the end of the run
+
+
+def test_a_run_of_the_job_holds_the_folder_from_its_first_step_to_its_last(inbox, tmp_path, monkeypatch):
+    """A run Dagster launches (the sensor's, `dagster dev`'s: not through `sanshe run`) takes
+    the lock as its resource is set up and lets go of it as it is torn down."""
+    from dagster import DagsterInstance
+
+    from pipelines.common import resources as resources_module
+    from pipelines.definitions import JOB_NAME
+
+    settings = Settings(inbox, tmp_path / "out", workers=1)
+    seen: list[tuple[str, bool]] = []
+
+    class Recorded(OutputLock):
+        def acquire(self, log):
+            super().acquire(log)
+            seen.append(("acquire", _free(settings.output_dir)))
+
+        def release(self):
+            seen.append(("release", _free(settings.output_dir)))
+            super().release()
+
+    monkeypatch.setattr(resources_module, "OutputLock", Recorded)
+    job = build_definitions(settings).resolve_job_def(JOB_NAME)
+    with DagsterInstance.ephemeral() as instance:
+        assert job.execute_in_process(instance=instance).success
+    # held (not free for another process) from set-up to teardown, and free after
+    assert seen == [("acquire", False), ("release", False)] and _free(settings.output_dir)
