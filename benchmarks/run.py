@@ -33,6 +33,7 @@ import argparse
 import datetime as dt
 import functools
 import os
+import re
 import shutil
 import statistics
 import sys
@@ -352,7 +353,8 @@ def change_one_percent(path: Path, start: int = 1) -> int:
 
 
 def _plus_one(value: str) -> str:
-    return str(int(value) + 1) if value.strip().isdigit() else value
+    # ASCII digits only, as the contracts read a count (str.isdigit takes any script's digits)
+    return str(int(value) + 1) if re.fullmatch(r"[0-9]+", value.strip()) else value
 
 
 def _next_of(values: tuple[str, ...]):
