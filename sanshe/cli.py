@@ -198,11 +198,22 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_release(args: argparse.Namespace) -> int:
+    from pipelines.common.run_lock import OutputLock
+
+    settings = _settings(args)
+    if not settings.output_dir.is_dir():  # nothing to release: the store says so, plainly
+        return _release(args, settings)
+    # the graph, the quarantine report and the accepted tables of one run, never of two: a run
+    # writing the folder (the inbox sensor's) is waited for (pipelines/common/run_lock.py)
+    with OutputLock(settings.output_dir):
+        return _release(args, settings)
+
+
+def _release(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.graph.stores import open_store
 
     from .release.package import ReleaseOptions, loaded_dataset, release_name, write_release
 
-    settings = _settings(args)
     store = open_store(settings)
     try:
         dataset = loaded_dataset(store)

@@ -145,3 +145,23 @@ def test_a_run_of_the_job_holds_the_folder_from_its_first_step_to_its_last(inbox
         assert job.execute_in_process(instance=instance).success
     # held (not free for another process) from set-up to teardown, and free after
     assert seen == [("acquire", False), ("release", False)] and _free(settings.output_dir)
+
+
+def test_a_release_waits_for_the_run_writing_its_folder(sample_run, tmp_path, capsys, holder):
+    """`sanshe release` reads the graph, the quarantine report and the accepted tables of the
+    output folder: one run's, never a mix of the run that wrote them and the one writing now."""
+    from sanshe.cli import main
+
+    output, go, out = sample_run[0].output_dir, tmp_path / "go", tmp_path / "release"
+    held = holder(output, go)
+    done: list[int] = []
+    release = threading.Thread(
+        target=lambda: done.append(main(["release", "--output", str(output), "--out", str(out)]))
+    )
+    release.start()
+    _wait_until(lambda: "waiting for it to end" in capsys.readouterr().out, "said it waits")
+    assert release.is_alive() and not out.exists()
+    go.touch()
+    held.wait()
+    release.join(timeout=600)
+    assert done == [0] and (out / "datapackage.json").is_file() and _free(output)

@@ -5,8 +5,9 @@ coordinator launches it at once, so a file dropped while a run is going starts a
 the same output folder: both would write its stored registers, accepted tables, reports, Data
 Docs and graph. Each run holds an exclusive lock on `<output>/.run.lock` (fcntl.flock) from the
 start of its steps to their end (SansheResource), and a second run waits for the first, saying
-so in its log. The lock goes with the process if it dies. Reading the graph (`sanshe query`,
-`sanshe release`) takes no lock: the store swaps a new graph in whole (store.py).
+so in its log. The lock goes with the process if it dies. `sanshe release` takes it too: a
+release reads the graph, the quarantine report and the accepted tables, which must be one
+run's. `sanshe query` takes none: it reads the graph alone, which the store swaps in whole.
 """
 
 from __future__ import annotations
