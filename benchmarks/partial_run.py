@@ -49,7 +49,7 @@ def main() -> int:
     windows = step_windows(instance, result.run_id, hooks=True)
     meta = result.asset_materializations_for_node("graph")[0].metadata
     ahead = result.asset_materializations_for_node("graph_changes")
-    streams = bool(ahead and ahead[0].metadata.get("load_streams") and ahead[0].metadata["load_streams"].value)
+    streams = ahead[0].metadata["load_streams"].value if ahead else False
     print(
         json.dumps(
             {

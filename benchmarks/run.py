@@ -332,24 +332,34 @@ def parameter_plans(store, queries: dict, work: Path) -> dict:
     return out
 
 
-def change_one_percent(path: Path, start: int = 1) -> int:
-    """Change the score of every 100th evaluation from data row `start` (grade kept consistent):
-    1% of that register. Returns the rows whose score changed."""
+def _rewrite_every_100th(path: Path, start: int, change) -> int:
+    """Rewrite the CSV file `path` (UTF-8) with `change(header, row)` applied to every 100th data
+    row from `start` (it edits the row in place); returns the rows it changed."""
     import csv
-
-    from data_contracts.enums import evaluation_grade_for
 
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
-    score, grade = rows[0].index("评估得分"), rows[0].index("评估等级")
     changed = 0
     for r in rows[start::100]:
-        new = min(99.0, float(r[score]) + 0.5)
-        changed += f"{new:.1f}" != r[score]  # a score of 99 already stays
-        r[score], r[grade] = f"{new:.1f}", evaluation_grade_for(new)
+        before = list(r)
+        change(rows[0], r)
+        changed += r != before
     with path.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerows(rows)
     return changed
+
+
+def change_one_percent(path: Path, start: int = 1) -> int:
+    """Change the score of every 100th evaluation from data row `start` (grade kept consistent):
+    1% of that register. Returns the rows whose score changed (a score of 99 stays)."""
+    from data_contracts.enums import evaluation_grade_for
+
+    def higher(header: list[str], r: list[str]) -> None:
+        score, grade = header.index("评估得分"), header.index("评估等级")
+        new = min(99.0, float(r[score]) + 0.5)
+        r[score], r[grade] = f"{new:.1f}", evaluation_grade_for(new)
+
+    return _rewrite_every_100th(path, start, higher)
 
 
 def _plus_one(value: str) -> str:
@@ -380,21 +390,13 @@ def change_every_register(inbox: Path, start: int = 1) -> dict[str, int]:
     evaluations as `change_one_percent` does, the others as EVERY_REGISTER_CHANGES says): 1% of
     every register, as a bureau's next month's registers might differ. Returns the rows whose
     value changed per file (relative path): a blank or unexpected value is left as it is."""
-    import csv
-
     changed = {"evaluations/evaluations.csv": change_one_percent(inbox / "evaluations" / "evaluations.csv", start)}
     for name, (column, change) in EVERY_REGISTER_CHANGES.items():
-        path = inbox / name
-        with path.open(encoding="utf-8", newline="") as fh:
-            rows = list(csv.reader(fh))
-        at, count = rows[0].index(column), 0
-        for r in rows[start::100]:
-            new = change(r[at])
-            count += new != r[at]
-            r[at] = new
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            csv.writer(fh, lineterminator="\n").writerows(rows)
-        changed[name] = count
+
+        def one(header: list[str], r: list[str], column=column, change=change) -> None:
+            r[header.index(column)] = change(r[header.index(column)])
+
+        changed[name] = _rewrite_every_100th(inbox / name, start, one)
     return changed
 
 

@@ -5,14 +5,12 @@ aside on disk first (data_docs_index.set_aside) and puts back those the record n
 next build puts them back before anything else."""
 
 import json
-import threading
-import time
 
 import pandas as pd
 import pytest
 
 from pipelines.quality import data_docs_index, gx
-from pipelines.quality.data_docs_index import ASIDE, RECORD, building, recorded, restore, set_aside
+from pipelines.quality.data_docs_index import ASIDE, RECORD, recorded, restore, set_aside
 
 
 def _docs(tmp_path):
@@ -109,20 +107,3 @@ def test_a_build_that_raises_puts_the_pages_back(tmp_path, monkeypatch):
         gx.build_docs(docs)
     assert all(p.exists() for p in pages.values()) and not (docs / ASIDE).exists()
     assert sorted(recorded(docs)) == ["hubs", "workers"]  # nothing recorded of the failed build
-
-
-def test_one_build_at_a_time_in_a_folder(tmp_path):
-    docs, _ = _docs(tmp_path)
-    order = []
-
-    def other():
-        with building(docs):
-            order.append("other")
-
-    with building(docs):
-        thread = threading.Thread(target=other)
-        thread.start()
-        time.sleep(0.2)
-        order.append("first")
-    thread.join()
-    assert order == ["first", "other"]

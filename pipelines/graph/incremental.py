@@ -190,9 +190,9 @@ def needed(stale: Collection[str], todo: dict[str, Part], s: Schema) -> set[str]
 #: every table it built until the load is carried out, in `graph_changes` through the blocking
 #: expectations check). Past it the load streams every part into a new store as it is built
 #: (tables.build_in_order, store.load_built), as a first load does, each table let go of once
-#: copied (the largest part's held from the start until copied last). A re-run at national scale with 1% of every register changed built every
-#: part ahead and peaked at 9.42 GiB (target 8) while the suites were validated beside it
-#: (docs/scaling.md).
+#: copied (the largest part's held from the start until copied last). A re-run at national
+#: scale with 1% of every register changed built every part ahead and peaked at 9.42 GiB
+#: (target 8) while the suites were validated beside it (docs/scaling.md).
 HELD_SHARE_MAX = 0.5
 
 
@@ -305,10 +305,9 @@ def _load(
         if counts is not None:
             store.last_load |= {"parts": changes.parts, "ahead": True}
             return counts
-    if store.loaded_parts(s) is None:
-        return _streamed(store, inp, s, kept, None)
     prepared = prepare(store, inp, s, kept)
-    assert prepared is not None  # an embedded store with part digests to trust
+    if prepared is None:  # no part digests to trust: every table, the digests taken meanwhile
+        return _streamed(store, inp, s, kept, None)
     if prepared.load is None:
         return _streamed(store, inp, s, kept, prepared.digests)
     counts = store.apply(prepared.load)

@@ -10,13 +10,10 @@ every build, so the table is put back each time.
 
 from __future__ import annotations
 
-import fcntl
 import html
 import json
 import os
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -63,22 +60,6 @@ def recorded(docs_dir: Path) -> dict[str, dict]:
 #: `restore` has put back those the record names: a build that dies in between (its process
 #: killed while GE renders) leaves them there, and the next build puts them back first
 ASIDE = ".earlier-pages"
-#: the lock file that keeps one Data Docs build at a time in a folder (`building`)
-LOCK = ".build.lock"
-
-
-@contextmanager
-def building(docs_dir: Path) -> Iterator[None]:
-    """Hold the Data Docs folder for one build, from `set_aside` to `restore`: two processes
-    building into one folder at once (two runs of one output folder) would each delete the
-    pages the other set aside. Waits for a build in another process to end (fcntl.flock)."""
-    docs_dir.mkdir(parents=True, exist_ok=True)
-    with (docs_dir / LOCK).open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _recorded_pages(docs_dir: Path) -> set[Path]:
@@ -95,7 +76,8 @@ def set_aside(docs_dir: Path) -> list[Path]:
     runs, a child validating its suite alone) holds only the suites it re-ran (whose earlier
     pages it replaces). `restore` puts back those the record still names once the build is
     recorded, or, the build failed, all of them. Pages a build that died left aside are put
-    back first. Returns the pages set aside. Call inside `building`."""
+    back first. Returns the pages set aside. One build at a time: the run's lock of its output
+    folder (pipelines/common/run_lock.py) keeps another run's build out."""
     restore(docs_dir)
     pages = sorted(p for p in _recorded_pages(docs_dir) if p.is_file())
     for page in pages:

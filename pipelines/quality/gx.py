@@ -264,14 +264,13 @@ def build_docs(docs_dir: Path) -> list[str]:
     if not pending:
         return []
     pages = [page for v in pending.values() for page in v.pages]
-    with data_docs_index.building(docs_dir):
-        data_docs_index.set_aside(docs_dir)
-        try:
-            _context(str(docs_dir)).build_data_docs(site_names=[SITE], resource_identifiers=pages)
-            outcomes = {name: (v.results, passed(v.results)[1]) for name, v in pending.items()}
-            data_docs_index.record(docs_dir, outcomes)
-        finally:  # the pages the record names, put back: built and recorded, or as they were
-            data_docs_index.restore(docs_dir)
+    data_docs_index.set_aside(docs_dir)
+    try:
+        _context(str(docs_dir)).build_data_docs(site_names=[SITE], resource_identifiers=pages)
+        outcomes = {name: (v.results, passed(v.results)[1]) for name, v in pending.items()}
+        data_docs_index.record(docs_dir, outcomes)
+    finally:  # the pages the record names, put back: built and recorded, or as they were
+        data_docs_index.restore(docs_dir)
     return sorted(pending)
 
 
