@@ -253,9 +253,12 @@ class WholeColumn:
 class Warns:
     """Metadata of a field type whose valid values may still carry a warning: `check(value)`
     gives (rule, message context) or None. Each row's warnings come before its contract's own
-    findings (Contract.warnings); the column pass judges each distinct value once."""
+    findings (Contract.warnings); the column pass judges each distinct value once, and, where
+    the type gives `warned(values)` (which of many valid values `check` would warn of, worked
+    out at once), asks `check` only of those (tests/test_contract_columns.py holds both alike)."""
 
     check: Callable[[Any], tuple[str, dict[str, Any]] | None]
+    warned: Callable[[list[Any]], list[bool]] | None = None
 
 
 def field_warns(info: FieldInfo) -> Warns | None:
@@ -272,13 +275,23 @@ def field_warns(info: FieldInfo) -> Warns | None:
 
 Uscc = Annotated[str, AfterValidator(_uscc), WholeColumn(lambda cells, _context: ids.valid_usccs(cells))]
 #: a GB/T 2260 county-level code; one the standard does not list is kept with a warning
-Division6 = Annotated[str, AfterValidator(_division(6)), Warns(_unknown_division)]
+Division6 = Annotated[
+    str,
+    AfterValidator(_division(6)),
+    Warns(_unknown_division, ids.unknown_divisions),
+    WholeColumn(lambda cells, _context: ids.valid_divisions(cells, 6)),
+]
 #: a 12-digit statistical division code (street/town or committee)
-Division12 = Annotated[str, AfterValidator(_division(12)), Warns(_unknown_division)]
+Division12 = Annotated[
+    str,
+    AfterValidator(_division(12)),
+    Warns(_unknown_division, ids.unknown_divisions),
+    WholeColumn(lambda cells, _context: ids.valid_divisions(cells, 12)),
+]
 Division12List = Annotated[
     list[Annotated[str, AfterValidator(_division(12))]],
     BeforeValidator(_split_list),
-    Warns(_unknown_divisions),
+    Warns(_unknown_divisions, ids.lists_with_unknown_division),
     WholeColumn(values=_lists(lambda codes: ids.valid_divisions(codes, 12))),
 ]
 TextList = Annotated[list[str], BeforeValidator(_split_list), WholeColumn(values=_lists())]

@@ -16,9 +16,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import inspect
+import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import repeat
 from types import UnionType
 from typing import Annotated, Any, Union, cast, get_args, get_origin
 
@@ -210,11 +212,9 @@ class ColumnPass:
                 checked[k] = v
             self.values[f] = checked[self._codes[c]]
             self._distinct[f] = checked
+            broken = _are(checked, _BROKEN)
             if f in checks.warns:  # a type's warning, judged once per distinct value
-                check = checks.warns[f].check
-                hits = [None if v is None or v is _BROKEN else check(v) for v in checked]
-                self._hits[f] = (hits, self._codes[c])
-            broken = np.fromiter((v is _BROKEN for v in checked), bool, len(checked))
+                self._hits[f] = (_warnings(checks.warns[f], checked, broken), self._codes[c])
             if broken.any():  # code -1 (an empty cell) indexes the last distinct cell, as above
                 self.whole |= broken[self._codes[c]]
 
@@ -352,7 +352,7 @@ class ColumnPass:
         codes = self._codes[header][keep]
         codes = np.where(codes < 0, len(distinct) - 1, codes)  # -1, an empty cell: the last
         # what each row holds: nothing, its cell as read, other text, or no text
-        kinds = np.fromiter(map(_kind, distinct, written), np.int8, len(distinct))[codes]
+        kinds = _kinds(distinct, written)[codes]
         # a row the whole model judged holds the value it gave (a broken cell's rows are not
         # kept unless replaced: its value is never taken)
         replaced = np.flatnonzero(self._replaced[keep])
@@ -390,6 +390,26 @@ def _text_as_read(column: pd.Series) -> pa.ChunkedArray | None:
 
 #: what a row of a text field holds (ColumnPass._text)
 _NOTHING, _AS_READ, _OTHER_TEXT, _NOT_TEXT = 0, 1, 2, 3
+
+
+def _are(values: np.ndarray, marker: Any) -> np.ndarray:
+    """Whether each of `values` is `marker` itself, as a bool array (a comparison by identity in
+    C: a Python step per value cost more than the rest of a column's check)."""
+    return np.fromiter(map(operator.is_, values, repeat(marker)), bool, len(values))
+
+
+def _kinds(values: np.ndarray, cells: list[Any]) -> np.ndarray:
+    """`_kind` of each distinct value and the cell it was read from (int8), found a column at a
+    time: national registers hold about a million distinct cells per text field."""
+    n = len(values)
+    kinds = np.full(n, _OTHER_TEXT, dtype=np.int8)
+    text = np.fromiter(map(operator.is_, map(type, values), repeat(str)), bool, n)
+    at = np.flatnonzero(text)
+    read = np.fromiter(cells, object, n)  # one slot a cell, whatever it holds
+    kinds[at[np.fromiter(map(operator.eq, values[at], read[at]), bool, len(at))]] = _AS_READ
+    kinds[~text] = _NOT_TEXT
+    kinds[_are(values, None) | _are(values, _BROKEN)] = _NOTHING
+    return kinds
 
 
 def _kind(value: Any, cell: Any) -> int:
@@ -431,6 +451,18 @@ class RowValues:
         """Whether the field's value is true as `if row.field:` reads it (None, "" and [] are
         not); False for a broken cell."""
         return self.each(field, lambda v: v is not _BROKEN and bool(v), bool)
+
+
+def _warnings(warns: Warns, values: np.ndarray, broken: np.ndarray) -> list[Any]:
+    """`warns.check` of each of a field's distinct `values` (None for no value and a `broken`
+    cell); where the type says which warn at once (`warns.warned`), asked only of those."""
+    hits: list[Any] = [None] * len(values)
+    at = np.flatnonzero(~broken & ~_are(values, None))
+    if warns.warned is not None and len(at):
+        at = at[np.asarray(warns.warned(values[at].tolist()), dtype=bool)]
+    for k in at.tolist():
+        hits[k] = warns.check(values[k])
+    return hits
 
 
 def _own_lists(values: list[Any], codes: np.ndarray) -> list[Any]:

@@ -303,6 +303,45 @@ def unknown_division(code: str) -> bool:
     return not county_known(code[:6])
 
 
+def unknown_divisions(codes: list[str]) -> list[bool]:
+    """:func:`unknown_division` of each of many well-formed codes, looked up at once (pyarrow):
+    a national list of communities holds over half a million distinct codes."""
+    import pyarrow as pa
+
+    return _unknown_counties(pa.array(codes, type=pa.large_string())).tolist()
+
+
+def lists_with_unknown_division(lists: list[list[str]]) -> list[bool]:
+    """Whether each list of well-formed codes holds one :func:`unknown_division` would warn
+    of, every item looked up at once."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    items = pa.array(lists, type=pa.list_(pa.large_string()))
+    unknown = _unknown_counties(pc.list_flatten(items))
+    out = np.zeros(len(lists), dtype=bool)
+    out[np.asarray(pc.list_parent_indices(items))[unknown]] = True
+    return out.tolist()
+
+
+def _unknown_counties(codes):
+    """Whether each code of an Arrow text array (well formed) has a county-level part GB/T 2260
+    does not list, as a numpy bool array."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    known = pc.is_in(pc.utf8_slice_codeunits(codes, 0, 6), value_set=_known_counties())
+    return ~np.asarray(known.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+@cache
+def _known_counties():
+    import pyarrow as pa
+
+    return pa.array(sorted(gb2260_codes()), type=pa.large_string())
+
+
 #: positions 7-9 of a 12-digit code -> township kind; positions 10-12 -> committee kind
 #: (GB/T 10114-2003: first and last number of each range)
 TOWNSHIP_KINDS = ((1, 99, "街道"), (100, 199, "镇"), (200, 399, "乡"))
@@ -317,17 +356,18 @@ def _by_number(kinds: tuple[tuple[int, int, str], ...]) -> list[str | None]:
     return out
 
 
-_TOWNSHIP_BY_NUMBER, _COMMITTEE_BY_NUMBER = _by_number(TOWNSHIP_KINDS), _by_number(COMMITTEE_KINDS)
+#: the kind of each township part and each committee part, 0-999 (None: no kind)
+TOWNSHIP_BY_NUMBER, COMMITTEE_BY_NUMBER = _by_number(TOWNSHIP_KINDS), _by_number(COMMITTEE_KINDS)
 
 
 def township_kind(code12: str) -> str | None:
     """街道 (001-099), 镇 (100-199) or 乡 (200-399) from positions 7-9 of a 12-digit code."""
-    return _TOWNSHIP_BY_NUMBER[int(code12[6:9])]
+    return TOWNSHIP_BY_NUMBER[int(code12[6:9])]
 
 
 def committee_kind(code12: str) -> str | None:
     """居委会 (001-199) or 村委会 (200-399) from the last three digits."""
-    return _COMMITTEE_BY_NUMBER[int(code12[9:12])]
+    return COMMITTEE_BY_NUMBER[int(code12[9:12])]
 
 
 # --- Resident ID numbers (personal data: detect, never publish) ------------------------------

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from data_contracts import CONTRACTS
 from data_contracts.base import _LIST_SEPARATORS, Contract, _split_list, inner_types, split_lists
 from data_contracts.column_pass import ColumnPass, RowValues, checks_for
-from data_contracts.identifiers import make_uscc
+from data_contracts.identifiers import gb2260_codes, make_uscc
 from data_contracts.projects.contract import MAX_TERM_DAYS
 from data_contracts.rules import Severity
 from data_contracts.validation import (
@@ -212,6 +212,12 @@ CROSS_FIELD = {
         ("contract_above_budget", "contract_amount"),
         ("term_over_3_years", "end_date"),
     },
+    "communities": {
+        ("division_nesting", "street_code"),
+        ("division_nesting", "community_code"),
+        ("division_kind_mismatch", "street_kind"),
+        ("division_kind_mismatch", "community_kind"),
+    },
     "organisations": {
         ("uscc_not_civil_affairs", "uscc"),
         ("uscc_type_mismatch", "uscc"),
@@ -266,6 +272,19 @@ EDGES = {
         {"预算金额（元）": "100000", "合同金额（元）": "120000.01"},
         {"预算金额（元）": "0", "合同金额（元）": "5"},
         {"服务社区代码": ""},
+    ],
+    "communities": [
+        # the sample's first row: district 310106, street 310106006000 (街道), committee 001 (居委会)
+        {"区县代码": "310107"},  # a street outside its district
+        {"街道代码": "310106006001", "社区代码": "310106006002"},  # a street code naming a committee
+        {"街道代码": "310106600000", "社区代码": "310106600001"},  # township part 600: no kind
+        {"社区代码": "310106007001"},  # a committee of another street
+        {"社区代码": "310106006000"},  # a committee code naming its street
+        {"街道类型": "镇"},
+        {"街道代码": "310106106000", "社区代码": "310106106001", "街道类型": "镇"},  # a town: kept
+        {"社区类型": "村委会"},
+        {"社区代码": "310106006201", "社区类型": "村委会"},  # a village committee: kept
+        {"社区代码": "310106006401"},  # committee part 401: no kind
     ],
     "organisations": [
         # a foundation registered by a county; an organisation registered by another authority
@@ -373,7 +392,19 @@ def test_each_whole_column_type_vouches_only_for_its_own_values():
     lists += [rng.choice(separators) + c for c in lists[:300]] + [";", "、 、"]
     phones = ["13912345678", "1391234567", "12912345678", "139123456789", "139l2345678", "+8613912345678"]
     context = {"snapshot": SNAPSHOT, "units": {}, "synthetic": True}
-    for name, cells in [("Division12List", lists), ("TextList", lists), ("Mobile", phones)]:
+
+    # codes of 12 and 6 digits, each digit drawn so that every part (province, township,
+    # committee) is sometimes well formed and sometimes not
+    def code(width: int) -> str:
+        return "".join(rng.choice("0123456789" if rng.random() < 0.8 else "01239") for _ in range(width))
+
+    twelve = codes + [rng.choice(["3101060", "1101010", "6501020"]) + code(5) for _ in range(3000)]
+    twelve += [code(12) for _ in range(1000)] + [c + " " for c in codes] + ["", "31010600100１"]
+    six = ["310106", "110101", "990101", "000000", "31010", "3101061", " 310106", "31010６"]
+    six += [rng.choice(["31", "11", "65", "99", "00"]) + code(4) for _ in range(3000)]
+    kinds = [("Division12List", lists), ("TextList", lists), ("Mobile", phones)]
+    kinds += [("Division12", twelve), ("Division6", six)]
+    for name, cells in kinds:
         annotation = getattr(base, name)
         marker = annotation.__metadata__[-1]
         assert isinstance(marker, base.WholeColumn), name
@@ -389,6 +420,25 @@ def test_each_whole_column_type_vouches_only_for_its_own_values():
                 assert value == own, (name, cell)
                 vouched += 1
         assert vouched > len(cells) // 10, name  # not idle
+
+
+def test_warnings_found_at_once_are_the_types_own():
+    # a type that says at once which values warn (Warns.warned) has `check` asked only of those:
+    # it must name every value `check` warns of, and no other
+    from data_contracts import base
+
+    rng = random.Random(5)
+    known = sorted(gb2260_codes())
+    counties = known[:50] + [rng.choice(["31", "11", "99"]) + f"{rng.randrange(10_000):04d}" for _ in range(2000)]
+    codes12 = [c + f"{rng.randrange(1, 600):03d}{rng.randrange(1000):03d}" for c in counties]
+    lists = [[rng.choice(codes12) for _ in range(rng.randrange(1, 5))] for _ in range(2000)]
+    for name, values in [("Division6", counties), ("Division12", codes12), ("Division12List", lists)]:
+        warns = next(m for m in base.__dict__[name].__metadata__ if isinstance(m, base.Warns))
+        assert warns.warned is not None, name
+        flags = warns.warned(values)
+        own = [warns.check(v) is not None for v in values]
+        assert flags == own, name
+        assert 0 < sum(own) < len(values), name  # not idle: both kinds met
 
 
 def test_every_row_holds_its_own_list():
@@ -441,3 +491,16 @@ def test_cells_that_are_not_text_are_left_to_the_model():
     raw.iat[0, raw.columns.get_loc(lists)] = 5
     raw.iat[1, raw.columns.get_loc(code)] = str(raw[code].iloc[1]).encode("ascii")
     assert _same(raw, model, f.units) > 0
+
+
+def test_what_each_row_holds_is_found_a_column_at_a_time():
+    # ColumnPass._text takes a row's text from the column as read only where the value is the
+    # cell itself: `_kinds` (a column at a time) must say what `_kind` (a value at a time) says
+    from data_contracts.column_pass import _BROKEN, _kind, _kinds
+
+    values = ["a", "a", "b", "", None, _BROKEN, dt.date(2024, 1, 1), ["a"], 1.5, float("nan"), "b", "3"]
+    cells = ["a", " a", "b", "", None, "x", "2024-01-01", "a", "1.5", float("nan"), None, 3]
+    held = np.empty(len(values), dtype=object)
+    held[:] = values
+    assert _kinds(held, cells).tolist() == [_kind(v, c) for v, c in zip(values, cells, strict=True)]
+    assert len(set(_kinds(held, cells).tolist())) == 4  # every kind met

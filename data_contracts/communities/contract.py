@@ -6,13 +6,19 @@ list with a parent-code column): then the street and district columns are derive
 
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+import re
+from typing import TYPE_CHECKING, Annotated, Any
 
+import numpy as np
 from pydantic import Field, model_validator
 
 from ..base import Contract, Division6, Division12, Whole, fail, one_of
 from ..enums import COMMUNITY_KINDS, STREET_KINDS
-from ..identifiers import committee_kind, township_kind
+from ..identifiers import COMMITTEE_BY_NUMBER, TOWNSHIP_BY_NUMBER, committee_kind, township_kind
+
+if TYPE_CHECKING:
+    from ..column_pass import RowValues
 
 
 class CommunityRecord(Contract):
@@ -71,3 +77,41 @@ class CommunityRecord(Contract):
                 "division_kind_mismatch", at="community_kind", expected=committee_kind(self.community_code) or "?"
             )
         return self
+
+    @classmethod
+    def clear_rows(cls, rows: RowValues, snapshot: dt.date) -> np.ndarray:
+        # `_nesting` above, a column at a time (see Contract.clear_rows): each code is a
+        # committee's own (distinct on nearly every row of a national list), so asking the rule
+        # row by row made a Python dict of every row. The codes are fixed-width digits, so
+        # "starts with" and the parts are integer division and remainder.
+        district = rows.each("district_code", _as_number, np.int64)
+        street = rows.each("street_code", _as_number, np.int64)
+        community = rows.each("community_code", _as_number, np.int64)
+        street_kind = rows.each("street_kind", _as_text, object)
+        community_kind = rows.each("community_kind", _as_text, object)
+        known = (district >= 0) & (street >= 0) & (community >= 0)
+        township = np.asarray(TOWNSHIP_BY_NUMBER, dtype=object)[(np.maximum(street, 0) // 1000) % 1000]
+        committee = np.asarray(COMMITTEE_BY_NUMBER, dtype=object)[np.maximum(community, 0) % 1000]
+        return (
+            known
+            & (street // 10**6 == district)
+            & (street % 1000 == 0)
+            & (township != None)  # noqa: E711 (elementwise on an object array)
+            & (community // 1000 == street // 1000)
+            & (community % 1000 != 0)
+            & (township == street_kind)
+            & (committee != None)  # noqa: E711
+            & (committee == community_kind)
+        )
+
+
+_DIGITS = re.compile(r"[0-9]{6}|[0-9]{12}")
+
+
+def _as_number(value: Any) -> int:
+    """A division code's digits as an integer; -1 for any other value (none, a broken cell)."""
+    return int(value) if type(value) is str and _DIGITS.fullmatch(value) else -1
+
+
+def _as_text(value: Any) -> str | None:
+    return value if type(value) is str else None
