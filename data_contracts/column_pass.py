@@ -393,9 +393,11 @@ _NOTHING, _AS_READ, _OTHER_TEXT, _NOT_TEXT = 0, 1, 2, 3
 
 
 def _are(values: np.ndarray, marker: Any) -> np.ndarray:
-    """Whether each of `values` is `marker` itself, as a bool array (a comparison by identity in
-    C: a Python step per value cost more than the rest of a column's check)."""
-    return np.fromiter(map(operator.is_, values, repeat(marker)), bool, len(values))
+    """Whether each of `values` (an object array) is `marker`, None or the pass's own marker
+    object, as a bool array, compared in C by numpy's elementwise `==`: for these two, a value
+    of any type a field gives (text, numbers, dates, lists) is equal only when it is the
+    marker itself, and a Python step per value cost more than the rest of a column's check."""
+    return np.asarray(values == marker, dtype=bool)
 
 
 def _kinds(values: np.ndarray, cells: list[Any]) -> np.ndarray:
@@ -406,7 +408,7 @@ def _kinds(values: np.ndarray, cells: list[Any]) -> np.ndarray:
     text = np.fromiter(map(operator.is_, map(type, values), repeat(str)), bool, n)
     at = np.flatnonzero(text)
     read = np.fromiter(cells, object, n)  # one slot a cell, whatever it holds
-    kinds[at[np.fromiter(map(operator.eq, values[at], read[at]), bool, len(at))]] = _AS_READ
+    kinds[at[np.asarray(np.equal(values[at], read[at]), dtype=bool)]] = _AS_READ
     kinds[~text] = _NOT_TEXT
     kinds[_are(values, None) | _are(values, _BROKEN)] = _NOTHING
     return kinds
