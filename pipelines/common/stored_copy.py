@@ -37,6 +37,7 @@ from typing import IO, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from data_contracts import CONTRACTS
 from data_contracts.base import Contract
@@ -115,7 +116,7 @@ def _current_code() -> str:
         source = inspect.getsource(RegisterResult.current_positions)
     except (OSError, TypeError):  # no source at hand: its bytecode changes with it too
         source = RegisterResult.current_positions.__code__.co_code.hex()
-    return hashlib.sha256(f"{source}\0{pd.__version__}".encode()).hexdigest()
+    return hashlib.sha256(f"{source}\0{pd.__version__}\0{pa.__version__}".encode()).hexdigest()
 
 
 def _keyed(model: type[Contract], frame: pd.DataFrame) -> bool:
