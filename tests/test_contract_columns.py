@@ -320,7 +320,7 @@ def edges(frame: pd.DataFrame, source: str) -> pd.DataFrame:
 
 
 def test_some_contracts_clear_rows_a_column_at_a_time():
-    assert set(CLEARING) >= {"projects", "organisations"}
+    assert set(CLEARING) >= {"projects", "organisations", "communities"}
 
 
 @pytest.mark.parametrize("seed", range(3))
