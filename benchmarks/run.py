@@ -407,7 +407,7 @@ def rerun_every_register(settings, inbox: Path) -> dict:
     load decides how much to rebuild (pipelines/graph/incremental.py). Says how long it took,
     its peak memory (the process and its children) and how it loaded the graph; or, the run
     failed, `error` (the end of what it wrote), so that the benchmark's other figures are kept."""
-    return _sensor_run(settings, inbox, functools.partial(change_every_register, inbox), failing="error")
+    return _sensor_run(settings, inbox, functools.partial(change_every_register, inbox), check=False)
 
 
 #: 1% changes of the evaluations measured one after another (the median is reported): one run
@@ -423,16 +423,16 @@ def one_percent_change(settings, inbox: Path, start: int) -> dict:
     (pipelines.settings.Settings). Raises CalledProcessError when the run fails."""
     change = functools.partial(change_one_percent, inbox / "evaluations" / "evaluations.csv", start)
     # in a process of its own, with the modules the full run's process had loaded
-    return {**_sensor_run(settings, inbox, change, failing="raise"), "process": "own"}
+    return {**_sensor_run(settings, inbox, change, check=True), "process": "own"}
 
 
-def _sensor_run(settings, inbox: Path, change, failing: str) -> dict:
+def _sensor_run(settings, inbox: Path, change, check: bool) -> dict:
     """Make `change()` (it returns the rows it changed) to the files of `inbox`, then run what
     the inbox sensor selects for the registers it changed, on the output of `settings`, in a
     process of its own (partial_run.py). The changed registers, the rows changed, the assets
     selected, the seconds, the peak memory, the graph load's metadata and each step's seconds,
-    slowest first. A run that fails raises CalledProcessError (`failing` "raise") or comes back
-    as the rows changed and `error`, the end of its error output (`failing` "error")."""
+    slowest first. A run that fails raises CalledProcessError (`check`) or comes back as the rows
+    changed and `error`, the end of its error output."""
     import json
     import subprocess
 
@@ -446,7 +446,7 @@ def _sensor_run(settings, inbox: Path, change, failing: str) -> dict:
     assets = ",".join(sorted(k.to_user_string() for k in selection))
     command = [sys.executable, str(REPO / "benchmarks" / "partial_run.py"), "--source", str(settings.source_dir)]
     command += ["--output", str(settings.output_dir), "--assets", assets]
-    done = subprocess.run(command, check=failing == "raise", capture_output=True, text=True)
+    done = subprocess.run(command, check=check, capture_output=True, text=True)
     if done.returncode:
         return {"changed": changed, "changed_rows": changed_rows, "error": done.stderr.strip()[-2000:]}
     run = json.loads(done.stdout.strip().splitlines()[-1])

@@ -356,8 +356,9 @@ class ColumnPass:
         # a row the whole model judged holds the value it gave (a broken cell's rows are not
         # kept unless replaced: its value is never taken)
         replaced = np.flatnonzero(self._replaced[keep])
-        given = self.values[f][keep][replaced].tolist()
-        kinds[replaced] = [_kind(v, None) for v in given]
+        held = self.values[f][keep][replaced]
+        kinds[replaced] = _kinds(held, [None] * len(held))
+        given = held.tolist()
         if (kinds == _NOT_TEXT).any() or not (kinds >= _AS_READ).any():
             return None
         if 2 * len(distinct) <= len(keep):  # a few thousand values, taken by a million rows
@@ -401,8 +402,10 @@ def _are(values: np.ndarray, marker: Any) -> np.ndarray:
 
 
 def _kinds(values: np.ndarray, cells: list[Any]) -> np.ndarray:
-    """`_kind` of each distinct value and the cell it was read from (int8), found a column at a
-    time: national registers hold about a million distinct cells per text field."""
+    """What each of `values` holds, given the cell it was read from (int8): _NOTHING (None, a
+    broken cell), _NOT_TEXT (a value of another type), _AS_READ (text equal to its cell) or
+    _OTHER_TEXT; found a column at a time: national registers hold about a million distinct
+    cells per text field."""
     n = len(values)
     kinds = np.full(n, _OTHER_TEXT, dtype=np.int8)
     text = np.fromiter(map(operator.is_, map(type, values), repeat(str)), bool, n)
@@ -412,14 +415,6 @@ def _kinds(values: np.ndarray, cells: list[Any]) -> np.ndarray:
     kinds[~text] = _NOT_TEXT
     kinds[_are(values, None) | _are(values, _BROKEN)] = _NOTHING
     return kinds
-
-
-def _kind(value: Any, cell: Any) -> int:
-    if value is None or value is _BROKEN:
-        return _NOTHING
-    if type(value) is not str:
-        return _NOT_TEXT
-    return _AS_READ if value == cell else _OTHER_TEXT
 
 
 class RowValues:

@@ -495,8 +495,15 @@ def test_cells_that_are_not_text_are_left_to_the_model():
 
 def test_what_each_row_holds_is_found_a_column_at_a_time():
     # ColumnPass._text takes a row's text from the column as read only where the value is the
-    # cell itself: `_kinds` (a column at a time) must say what `_kind` (a value at a time) says
-    from data_contracts.column_pass import _BROKEN, _kind, _kinds
+    # cell itself: `_kinds` (a column at a time) must say what a value at a time says
+    from data_contracts.column_pass import _AS_READ, _BROKEN, _NOT_TEXT, _NOTHING, _OTHER_TEXT, _kinds
+
+    def _kind(value, cell):
+        if value is None or value is _BROKEN:
+            return _NOTHING
+        if type(value) is not str:
+            return _NOT_TEXT
+        return _AS_READ if value == cell else _OTHER_TEXT
 
     values = ["a", "a", "b", "", None, _BROKEN, dt.date(2024, 1, 1), ["a"], 1.5, float("nan"), "b", "3"]
     cells = ["a", " a", "b", "", None, "x", "2024-01-01", "a", "1.5", float("nan"), None, 3]

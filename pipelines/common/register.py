@@ -17,6 +17,7 @@ from data_contracts.rules import Severity
 
 from . import claiming
 from . import mapping as mappings
+from .ordering import last_positions
 from .readers import FileRead, file_asof, read_path
 
 __all__ = ["FileRead", "RegisterResult", "read_register"]
@@ -112,30 +113,11 @@ class RegisterResult:
 
     def current_positions(self, model: type[Contract]) -> np.ndarray:
         """Where `current`'s rows are among the accepted rows (int64 positions, in `current`'s
-        order), found from the key and snapshot columns alone (SNAPSHOT_ORDER): the rows in
-        that order (a stable sort, empty cells last), then each key's last row, as pandas'
-        `sort_values(kind="stable").drop_duplicates(keep="last")` finds them (empty keys alike);
-        by pyarrow and numpy, as pandas took about 10 s of a national run on the text columns
-        (tests/test_register.py holds both equal)."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
+        order), found from the key and snapshot columns alone (SNAPSHOT_ORDER): each key's last
+        row in that order (ordering.last_positions; tests/test_register.py holds it equal to
+        pandas' sort and de-duplication)."""
         order, key = list(SNAPSHOT_ORDER), list(model.key)
-        table = pa.Table.from_pandas(self._columns_alone(list(dict.fromkeys([*order, *key]))), preserve_index=False)
-        at = pc.sort_indices(table, sort_keys=[(c, "ascending", "at_end") for c in order])
-        codes = np.zeros(len(table), dtype=np.int64)
-        for name in key:
-            encoded = pc.dictionary_encode(table[name].combine_chunks(), null_encoding="encode")
-            width = len(encoded.dictionary) + 1
-            if int(codes.max(initial=0)) >= np.iinfo(np.int64).max // width:  # renumber first
-                codes = np.unique(codes, return_inverse=True)[1].reshape(-1).astype(np.int64)
-            codes = codes * width + encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        at = at.to_numpy().astype(np.int64)
-        # each key's last row in that order: its first in the reversed order
-        _, first = np.unique(codes[at][::-1], return_index=True)
-        last = np.zeros(len(at), dtype=bool)
-        last[len(at) - 1 - first] = True
-        return at[last]
+        return last_positions(self._columns_alone(list(dict.fromkeys([*order, *key]))), key, order)
 
     def _columns_alone(self, names: list[str]) -> pd.DataFrame:
         """The accepted rows' columns `names`, each read by `column`, index 0..n-1."""

@@ -42,6 +42,7 @@ import pyarrow as pa
 from data_contracts import CONTRACTS
 from data_contracts.base import Contract
 
+from . import ordering
 from .collector import collector_paused
 from .register import SNAPSHOT_ORDER, RegisterResult
 
@@ -109,14 +110,17 @@ def _current_by(model: type[Contract]) -> tuple:
 
 @functools.cache
 def _current_code() -> str:
-    """SHA-256 of the source of RegisterResult.current_positions and the pandas version: a copy
-    whose positions another version found them by is not trusted with them (they are found
-    again): a change of how the current row is picked needs no marker changed by hand."""
-    try:
-        source = inspect.getsource(RegisterResult.current_positions)
-    except (OSError, TypeError):  # no source at hand: its bytecode changes with it too
-        source = RegisterResult.current_positions.__code__.co_code.hex()
-    return hashlib.sha256(f"{source}\0{pd.__version__}\0{pa.__version__}".encode()).hexdigest()
+    """SHA-256 of the source of RegisterResult.current_positions and of the module it picks the
+    rows with (ordering.py), and the pandas and pyarrow versions: a copy whose positions another
+    version found them by is not trusted with them (they are found again): a change of how the
+    current row is picked needs no marker changed by hand."""
+    sources = []
+    for code in (RegisterResult.current_positions, ordering):
+        try:
+            sources.append(inspect.getsource(code))
+        except (OSError, TypeError):  # no source at hand: its bytecode changes with it too
+            sources.append(code.__code__.co_code.hex() if hasattr(code, "__code__") else code.__name__)
+    return hashlib.sha256("\0".join([*sources, pd.__version__, pa.__version__]).encode()).hexdigest()
 
 
 def _keyed(model: type[Contract], frame: pd.DataFrame) -> bool:
