@@ -9,6 +9,7 @@ import random
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from data_contracts import CONTRACTS
@@ -68,6 +69,19 @@ def test_current_rows_are_those_pandas_finds(seed, key):
     assert got.dtype == np.int64
     np.testing.assert_array_equal(got, want)
     assert 1 < len(want) < 400  # not idle: keys repeat, and more than one is current
+
+
+def test_key_text_in_several_arrow_pieces():
+    # pandas' Arrow text may be held in several pieces (a concatenation of files' columns): the
+    # key is told the same as from one piece
+    register = made(400, 1)
+    codes = register.accepted["code"].array
+    halves = pa.chunked_array([pa.array(codes[:150], pa.large_string()), pa.array(codes[150:], pa.large_string())])
+    pieces = pd.Series(pd.arrays.ArrowStringArray(halves), name="code")
+    assert pa.array(pieces).num_chunks == 2  # as the run's frames can hold it
+    accepted = register.accepted.assign(code=pieces)
+    pieced = RegisterResult("made", accepted, pd.DataFrame(), 400)
+    np.testing.assert_array_equal(pieced.current_positions(_Keyed("code")), pandas_positions(register, ["code"]))
 
 
 def test_the_samples_current_rows_are_those_pandas_finds(sample_run):

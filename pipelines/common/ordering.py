@@ -53,7 +53,9 @@ def last_positions(df: pd.DataFrame, group: list[str], keys: list[str]) -> np.nd
     order = sort_order(df, keys)
     codes = np.zeros(len(df), dtype=np.int64)
     for name in group:
-        encoded = pc.dictionary_encode(pa.array(df[name], from_pandas=True), null_encoding="encode")
+        column = pa.array(df[name], from_pandas=True)  # pandas' Arrow text may come in pieces
+        column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+        encoded = pc.dictionary_encode(column, null_encoding="encode")
         width = len(encoded.dictionary) + 1
         if int(codes.max(initial=0)) >= np.iinfo(np.int64).max // width:  # renumber first
             codes = np.unique(codes, return_inverse=True)[1].reshape(-1).astype(np.int64)
