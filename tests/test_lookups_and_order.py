@@ -1,6 +1,7 @@
 """The Arrow look-ups and sorts the graph build uses in place of pandas' own give what pandas
-gives: `map_keys` as `Series.map`, `positions` as a first-match search, `last_per` as a stable
-sort and `drop_duplicates(keep="last")`, and `in_threads` as a list comprehension."""
+gives: `map_keys` as `Series.map`, `positions` as a first-match search, `sort_order` as a
+stable `sort_values` (rows already in order left where they are: `in_order`), `last_per` as a
+stable sort and `drop_duplicates(keep="last")`, and `in_threads` as a list comprehension."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
-from pipelines.common.ordering import last_per
+from pipelines.common.ordering import in_order, last_per, sort_order
 from pipelines.common.references import map_keys, positions
 from pipelines.graph.tables import in_threads
 
@@ -81,6 +83,46 @@ def test_last_per_as_sort_and_drop_duplicates(seed):
     )
     want = df.sort_values(["day", "id"], kind="stable").drop_duplicates(["buyer"], keep="last").reset_index(drop=True)
     pd.testing.assert_frame_equal(last_per(df, ["buyer"], ["day", "id"]), want)
+
+
+def _keyed(rng: np.random.Generator, n: int) -> pd.DataFrame:
+    """Rows of three keys with few values each, ties and missing cells: text, whole numbers
+    with gaps, and days."""
+    days = [None if d < 0 else dt.date(2021, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(-1, 3, n)]
+    return pd.DataFrame(
+        {
+            "from": _codes(rng, n, missing=0.2).str.slice(0, 3),  # "C00".."C03": many ties
+            "rank": pd.array([None if k < 0 else int(k) for k in rng.integers(-1, 3, n)], dtype="Int64"),
+            "day": pd.Series(days, dtype=object),
+        }
+    )
+
+
+@pytest.mark.parametrize("nulls_first", [False, True])
+@pytest.mark.parametrize("seed", range(40))
+def test_sort_order_as_a_stable_sort_values(seed, nulls_first):
+    rng = np.random.default_rng(seed)
+    na = "first" if nulls_first else "last"
+    df = _keyed(rng, int(rng.integers(0, 12)))
+    keys = [["from"], ["from", "rank"], ["rank", "day", "from"], ["day"]][seed % 4]
+    if seed % 3:  # rows in order already, or nearly: where `in_order` decides
+        df = df.sort_values(keys, kind="stable", na_position=na).reset_index(drop=True)
+        if seed % 3 == 2 and len(df) > 1:
+            df = df.iloc[[1, 0, *range(2, len(df))]].reset_index(drop=True)
+    want = df.sort_values(keys, kind="stable", na_position=na).index.to_numpy()
+    assert sort_order(df, keys, nulls_first).tolist() == want.tolist()
+    table = pa.Table.from_pandas(df[keys], preserve_index=False)
+    assert in_order(table, nulls_first) == (want.tolist() == list(range(len(df))))
+
+
+def test_in_order_ties_break_on_the_next_column_only():
+    table = pa.table({"a": ["x", "x", "y"], "b": [2, 1, 0]})
+    assert not in_order(table)  # tied on a, out of order on b
+    assert in_order(table.select(["a"]))
+    assert in_order(pa.table({"a": ["x", "y", "y"], "b": [2, 1, 3]}))  # b only matters within a tie
+    assert not in_order(pa.table({"a": [None, "x"]}))  # missing last by default
+    assert in_order(pa.table({"a": [None, "x"]}), nulls_first=True)
+    assert not in_order(pa.table({"a": [1.0, float("nan"), 2.0]}))  # a NaN: sorted, never trusted
 
 
 def test_in_threads_keeps_order_and_raises():

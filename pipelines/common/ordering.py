@@ -21,9 +21,48 @@ def sort_order(df: pd.DataFrame, keys: list[str], nulls_first: bool = False) -> 
         positions = df[keys].set_axis(pd.RangeIndex(len(df)))
         na = "first" if nulls_first else "last"
         return positions.sort_values(keys, kind="stable", na_position=na).index.to_numpy(dtype=np.int64)
+    if in_order(table, nulls_first):  # a stable sort of rows in order keeps them where they are
+        return np.arange(len(df), dtype=np.int64)
     nulls = "at_start" if nulls_first else "at_end"
     order = pc.sort_indices(table, sort_keys=[(k, "ascending", nulls) for k in keys])
     return order.to_numpy().astype(np.int64, copy=False)
+
+
+def in_order(table: pa.Table, nulls_first: bool = False) -> bool:
+    """Whether every row of `table` sorts no later than the next by its columns, in turn
+    (ascending; missing cells last, or first with `nulls_first`; text by code point, as
+    `sort_indices` compares it): then a stable sort leaves the rows where they are. One
+    elementwise pass per column instead of a sort: a register's current rows, and several graph
+    tables built from them, come in their key's order already (2.2 s of the 5.8 s the national
+    graph build spent sorting). False for a NaN (never found in order: such rows are sorted)
+    and for columns Arrow cannot compare."""
+    if table.num_rows < 2:
+        return True
+    earlier, later = table.slice(0, table.num_rows - 1), table.slice(1)
+    try:
+        pairs = [_before_or_same(earlier.column(n), later.column(n), nulls_first) for n in table.column_names[:1]]
+        if not pc.all(pc.or_(*pairs[0])).as_py():  # out of order by the first column: no need to look further
+            return False
+        pairs += [_before_or_same(earlier.column(n), later.column(n), nulls_first) for n in table.column_names[1:]]
+    except (pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return False
+    before, same = pairs[-1]
+    ordered = pc.or_(before, same)
+    for before, same in reversed(pairs[:-1]):  # row i ahead of row i+1: by this column, or tied and by the next
+        ordered = pc.or_(before, pc.and_(same, ordered))
+    return bool(pc.all(ordered).as_py())
+
+
+def _before_or_same(a: pa.ChunkedArray, b: pa.ChunkedArray, nulls_first: bool) -> tuple[pa.Array, pa.Array]:
+    """Per position, whether `a` sorts strictly before `b`, and whether they tie (both missing,
+    or equal); neither holds a null."""
+    a_missing, b_missing = pc.is_null(a), pc.is_null(b)
+    missing_before = (
+        pc.and_(a_missing, pc.invert(b_missing)) if nulls_first else pc.and_(pc.invert(a_missing), b_missing)
+    )
+    before = pc.or_(pc.fill_null(pc.less(a, b), False), missing_before)
+    same = pc.or_(pc.fill_null(pc.equal(a, b), False), pc.and_(a_missing, b_missing))
+    return before, same
 
 
 def sort_rows(df: pd.DataFrame, keys: list[str], nulls_first: bool = False) -> pd.DataFrame:
