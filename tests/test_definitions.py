@@ -3,6 +3,7 @@
 import dagster as dg
 
 from data_contracts import CONTRACTS
+from pipelines.common.resolve import waited_on
 from pipelines.definitions import JOB_NAME, defs
 
 
@@ -37,3 +38,22 @@ def test_asset_descriptions_state_their_grain():
     for spec in defs.resolve_all_asset_specs():
         assert spec.description and ("One row per" in spec.description or "One " in spec.description), spec.key
         assert spec.group_name != "default", spec.key
+
+
+def _priority(key: str) -> int:
+    return int(defs.resolve_assets_def(key).op.tags.get("dagster/priority", 0))
+
+
+def test_a_register_others_wait_for_is_read_checked_and_resolved_first():
+    """A register's three steps are ranked above those of every register whose contract refers
+    to it (register_tags), so the chain the projects suite waits for runs first; and
+    `waited_on` is closed under references: what waits for a register's referrer waits for
+    the register too."""
+    for reg, model in CONTRACTS.items():
+        ranks = {_priority(f"{reg}_{stage}") for stage in ("raw", "validated", "resolved")}
+        assert len(ranks) == 1, reg  # one rank for the register's three steps
+        for ref in {r.register for r in model.references.values()} - {reg}:
+            assert _priority(f"{ref}_resolved") > _priority(f"{reg}_resolved"), (ref, reg)
+            assert {reg, *waited_on(reg)} <= set(waited_on(ref)), (ref, reg)
+    assert waited_on("evaluations") == []  # nothing refers to evaluations
+    assert "communities" not in waited_on("communities")  # a register does not wait for itself

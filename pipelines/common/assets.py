@@ -14,6 +14,7 @@ from . import mapping as mappings
 from .collector import collector_paused
 from .derivation import Context, derive
 from .register import FileRead, RegisterResult, read_register
+from .resolve import register_tags
 from .resources import SansheResource
 
 
@@ -23,6 +24,7 @@ def source_assets(model: type[Contract], group: str, grain: str) -> list[AssetsD
     @asset(
         name=f"{reg}_raw",
         group_name=group,
+        op_tags=register_tags(reg),
         description=f"The {reg} register as read from the inbox, every cell as text, one frame per file. {grain}",
     )
     def read_asset(context: AssetExecutionContext, sanshe: SansheResource) -> dict[str, FileRead]:
@@ -41,6 +43,7 @@ def source_assets(model: type[Contract], group: str, grain: str) -> list[AssetsD
         name=f"{reg}_validated",
         group_name=group,
         ins={"raw": AssetIn(key=f"{reg}_raw")},
+        op_tags=register_tags(reg),
         description=f"The {reg} rows that pass the row contract ({model.__name__}), duplicates "
         f"resolved; quarantined rows are kept as issues. {grain}",
     )

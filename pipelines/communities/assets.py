@@ -15,7 +15,7 @@ from data_contracts import CommunityRecord, DistrictChangeRecord
 from ..common import history
 from ..common.assets import source_assets
 from ..common.register import RegisterResult
-from ..common.resolve import check_references, inconsistent_names, without_personal
+from ..common.resolve import check_references, inconsistent_names, register_tags, without_personal
 from ..common.resources import PUBLIC_IO
 
 GRAIN = "One row per residents' or village committee."
@@ -27,6 +27,7 @@ district_changes_raw, district_changes_validated = source_assets(DistrictChangeR
 
 @asset(
     io_manager_key=PUBLIC_IO,
+    op_tags=register_tags("communities"),
     group_name="communities",
     ins={"validated": AssetIn("communities_validated")},
     description=f"Committees accepted for the graph, nested in streets and the district. {GRAIN}",
@@ -42,6 +43,7 @@ def communities_resolved(validated: RegisterResult) -> RegisterResult:
 
 @asset(
     io_manager_key=PUBLIC_IO,
+    op_tags=register_tags("district_changes"),
     group_name="communities",
     ins={"validated": AssetIn("district_changes_validated"), "communities": AssetIn("communities_resolved")},
     description=f"Division changes of known streets, and each street's district over time. {CHANGE_GRAIN}",

@@ -11,7 +11,7 @@ from data_contracts import EvaluationRecord
 
 from ..common.assets import source_assets
 from ..common.register import RegisterResult
-from ..common.resolve import check_references, without_personal
+from ..common.resolve import check_references, register_tags, without_personal
 from ..common.resources import PUBLIC_IO
 
 GRAIN = "One row per project evaluation."
@@ -21,6 +21,7 @@ evaluations_raw, evaluations_validated = source_assets(EvaluationRecord, "evalua
 
 @asset(
     io_manager_key=PUBLIC_IO,
+    op_tags=register_tags("evaluations"),
     group_name="evaluations",
     ins={"validated": AssetIn("evaluations_validated"), "projects": AssetIn("projects_resolved")},
     description=f"Evaluations accepted for the graph, project resolved. {GRAIN}",

@@ -20,7 +20,7 @@ from ..common import history
 from ..common.assets import source_assets
 from ..common.references import unknown_references
 from ..common.register import RegisterResult
-from ..common.resolve import check_references, keys, without_personal
+from ..common.resolve import check_references, keys, register_tags, without_personal
 from ..common.resources import PUBLIC_IO
 
 HUB_GRAIN = "One row per hub."
@@ -93,6 +93,7 @@ def hubs_from_memberships(hubs: pd.DataFrame, memberships: pd.DataFrame, communi
 
 @asset(
     io_manager_key=PUBLIC_IO,
+    op_tags=register_tags("hubs"),
     group_name="hubs",
     ins={
         "validated": AssetIn("hubs_validated"),
@@ -121,6 +122,7 @@ def hubs_resolved(
 
 @asset(
     io_manager_key=PUBLIC_IO,
+    op_tags=register_tags("hub_memberships"),
     group_name="hubs",
     ins={
         "validated": AssetIn("hub_memberships_validated"),

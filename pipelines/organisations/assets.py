@@ -22,7 +22,7 @@ from ..common import history
 from ..common.assets import source_assets
 from ..common.division_names import lookup, street_index
 from ..common.register import RegisterResult
-from ..common.resolve import check_references, without_personal
+from ..common.resolve import check_references, register_tags, without_personal
 from ..common.resources import PUBLIC_IO
 
 GRAIN = "One row per registered social organisation and register snapshot."
@@ -36,6 +36,7 @@ annual_inspections_raw, annual_inspections_validated = source_assets(
 
 @asset(
     io_manager_key=PUBLIC_IO,
+    op_tags=register_tags("organisations"),
     group_name="organisations",
     ins={"validated": AssetIn("organisations_validated"), "communities": AssetIn("communities_resolved")},
     description=f"Organisations accepted for the graph, street resolved, with their active period, "
@@ -130,6 +131,7 @@ def streets_by_name(result: RegisterResult, communities: RegisterResult) -> Regi
 
 @asset(
     io_manager_key=PUBLIC_IO,
+    op_tags=register_tags("annual_inspections"),
     group_name="organisations",
     ins={"validated": AssetIn("annual_inspections_validated"), "organisations": AssetIn("organisations_resolved")},
     description=f"Annual inspections of known organisations. {INSPECTION_GRAIN}",

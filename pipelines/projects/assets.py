@@ -23,7 +23,7 @@ from ..common.assets import source_assets
 from ..common.division_names import community_index, lookup
 from ..common.matching import DECISIONS_FILE, read_decisions
 from ..common.register import RegisterResult
-from ..common.resolve import check_references, without_personal
+from ..common.resolve import check_references, register_tags, without_personal
 from ..common.resources import PUBLIC_IO, SansheResource
 from .providers import resolve_providers
 
@@ -102,6 +102,7 @@ projects_raw, projects_validated = source_assets(ProjectRecord, "projects", GRAI
 
 @asset(
     io_manager_key=PUBLIC_IO,
+    op_tags=register_tags("projects"),
     group_name="projects",
     ins={
         "validated": AssetIn("projects_validated"),

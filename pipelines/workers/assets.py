@@ -13,7 +13,7 @@ from data_contracts.validation import drop_duplicates
 
 from ..common.assets import source_assets
 from ..common.register import RegisterResult
-from ..common.resolve import check_references, without_personal
+from ..common.resolve import check_references, register_tags, without_personal
 from ..common.resources import PUBLIC_IO
 
 GRAIN = "One row per certified social worker."
@@ -23,6 +23,7 @@ workers_raw, workers_validated = source_assets(SocialWorkerRecord, "workers", GR
 
 @asset(
     io_manager_key=PUBLIC_IO,
+    op_tags=register_tags("workers"),
     group_name="workers",
     ins={
         "validated": AssetIn("workers_validated"),
