@@ -68,8 +68,11 @@ REMEDIES = {
     "it refers to are resolved, one child at a time beside the run's steps (pipelines/quality/ahead.py), batches are "
     "not fingerprinted and the Data Docs site is built once, at the end; these seconds are what the run itself still "
     "spends on the suites: loading the library (in the hook after the first register resolved) and, in the blocking "
-    "check before the graph load, waiting for the suites not yet done (the projects suite, the largest, starts last "
-    "but one); what is left: split the largest suite's expectations between the run and the child",
+    "check before the graph load, waiting for the suites not yet done (the registers others wait for are read, "
+    "checked and resolved first, pipelines/common/resolve.py register_tags, so the projects suite, the largest, "
+    "is validated while the registers nothing waits for are checked; its child then shares the cores with those "
+    "checks); what is left: a suite's own cost (Great Expectations filters the whole batch for each column "
+    "expectation), and splitting the largest suite's expectations between the run and the child",
     "reports": "the accepted tables are written in forked processes, each a group of registers of about equal "
     "rows; what is left is pyarrow converting their Python values (dates, lists) to Arrow: keep the accepted "
     "columns as Arrow",
