@@ -45,15 +45,36 @@ def _priority(key: str) -> int:
 
 
 def test_a_register_others_wait_for_is_read_checked_and_resolved_first():
-    """A register's three steps are ranked above those of every register whose contract refers
-    to it (register_tags), so the chain the projects suite waits for runs first; and
+    """A register's three steps are ranked no lower than those of every register whose contract
+    refers to it (register_tags), strictly down the chain the projects suite waits for; and
     `waited_on` is closed under references: what waits for a register's referrer waits for
     the register too."""
     for reg, model in CONTRACTS.items():
         ranks = {_priority(f"{reg}_{stage}") for stage in ("raw", "validated", "resolved")}
         assert len(ranks) == 1, reg  # one rank for the register's three steps
         for ref in {r.register for r in model.references.values()} - {reg}:
-            assert _priority(f"{ref}_resolved") > _priority(f"{reg}_resolved"), (ref, reg)
-            assert {reg, *waited_on(reg)} <= set(waited_on(ref)), (ref, reg)
+            # equal where two wait for each other (hubs and hub_memberships: READS_CHECKED)
+            assert _priority(f"{ref}_resolved") >= _priority(f"{reg}_resolved"), (ref, reg)
+            assert {reg, *waited_on(reg)} - {ref} <= set(waited_on(ref)), (ref, reg)
+    chain = ["communities", "organisations", "workers", "projects", "evaluations"]
+    assert [_priority(f"{r}_resolved") for r in chain] == sorted(
+        (_priority(f"{r}_resolved") for r in chain), reverse=True
+    )
+    assert len({_priority(f"{r}_resolved") for r in chain}) == len(chain)  # strictly, down the chain
     assert waited_on("evaluations") == []  # nothing refers to evaluations
     assert "communities" not in waited_on("communities")  # a register does not wait for itself
+
+
+def test_every_register_a_step_reads_is_ranked_for_it():
+    """Read from the asset graph itself: a register's step that takes another register's asset
+    as input is among those `waited_on` that register, so it never ranks above what it waits
+    for (hubs_resolved takes hub_memberships_validated, which no contract reference says)."""
+    graph = defs.resolve_asset_graph()
+    stages = ("raw", "validated", "resolved")
+    for reg in CONTRACTS:
+        for stage in stages:
+            for parent in graph.get(dg.AssetKey(f"{reg}_{stage}")).parent_keys:
+                other = next((r for r in CONTRACTS for st in stages if parent.to_user_string() == f"{r}_{st}"), None)
+                if other is not None and other != reg:
+                    assert reg in waited_on(other), (reg, stage, parent)
+                    assert _priority(parent.to_user_string()) >= _priority(f"{reg}_{stage}"), (reg, stage, parent)

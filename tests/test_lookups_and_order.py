@@ -123,6 +123,9 @@ def test_in_order_ties_break_on_the_next_column_only():
     assert not in_order(pa.table({"a": [None, "x"]}))  # missing last by default
     assert in_order(pa.table({"a": [None, "x"]}), nulls_first=True)
     assert not in_order(pa.table({"a": [1.0, float("nan"), 2.0]}))  # a NaN: sorted, never trusted
+    # a categorical sorts by its categories: in value order here, out of category order
+    categories = pd.DataFrame({"k": pd.Categorical(["a", "b"], categories=["b", "a"])})
+    assert not in_order(pa.Table.from_pandas(categories, preserve_index=False))
 
 
 def test_in_threads_keeps_order_and_raises():

@@ -34,8 +34,11 @@ def in_order(table: pa.Table, nulls_first: bool = False) -> bool:
     `sort_indices` compares it): then a stable sort leaves the rows where they are. One
     elementwise pass per column instead of a sort: a register's current rows, and several graph
     tables built from them, come in their key's order already (2.2 s of the 5.8 s the national
-    graph build spent sorting). False for a NaN (never found in order: such rows are sorted)
-    and for columns Arrow cannot compare."""
+    graph build spent sorting). False for a NaN (never found in order: such rows are sorted),
+    for a dictionary column (a pandas categorical sorts by its categories' order, not its
+    values') and for columns Arrow cannot compare."""
+    if any(pa.types.is_dictionary(t) for t in table.schema.types):
+        return False  # a pandas categorical: ordered by its categories, which Arrow does not compare
     if table.num_rows < 2:
         return True
     earlier, later = table.slice(0, table.num_rows - 1), table.slice(1)

@@ -70,15 +70,26 @@ def inconsistent_names(frame: pd.DataFrame, model: type[Contract], code: str, na
     )
 
 
+#: register -> the other registers whose checked rows its resolve step reads besides those its
+#: contract refers to (`Contract.references`): the hub register lacks the hubs' names, which
+#: the memberships carry (pipelines/hubs/assets.py builds the step's inputs from this)
+READS_CHECKED: dict[str, tuple[str, ...]] = {"hubs": ("hub_memberships",)}
+
+
 def waited_on(register: str) -> list[str]:
     """The other registers whose resolution waits, directly or through others, for `register`'s
-    (their contracts refer to it: `Contract.references`), by name."""
+    rows (their contracts refer to it, `Contract.references`, or their resolve step reads its
+    checked rows, READS_CHECKED), by name."""
+
+    def reads(other: str) -> set[str]:
+        return {r.register for r in CONTRACTS[other].references.values()} | set(READS_CHECKED.get(other, ()))
+
     found: set[str] = set()
     todo = [register]
     while todo:
         name = todo.pop()
-        for other, model in CONTRACTS.items():
-            if other not in found and other != register and any(r.register == name for r in model.references.values()):
+        for other in CONTRACTS:
+            if other not in found and other != register and name in reads(other):
                 found.add(other)
                 todo.append(other)
     return sorted(found)

@@ -20,7 +20,7 @@ from ..common import history
 from ..common.assets import source_assets
 from ..common.references import unknown_references
 from ..common.register import RegisterResult
-from ..common.resolve import check_references, keys, register_tags, without_personal
+from ..common.resolve import READS_CHECKED, check_references, keys, register_tags, without_personal
 from ..common.resources import PUBLIC_IO
 
 HUB_GRAIN = "One row per hub."
@@ -91,6 +91,10 @@ def hubs_from_memberships(hubs: pd.DataFrame, memberships: pd.DataFrame, communi
     return pd.DataFrame(rows, columns=hubs.columns)
 
 
+#: the register whose checked rows name the hubs (declared once, with the step priorities)
+(MEMBERSHIPS,) = READS_CHECKED["hubs"]
+
+
 @asset(
     io_manager_key=PUBLIC_IO,
     op_tags=register_tags("hubs"),
@@ -98,7 +102,7 @@ def hubs_from_memberships(hubs: pd.DataFrame, memberships: pd.DataFrame, communi
     ins={
         "validated": AssetIn("hubs_validated"),
         "communities": AssetIn("communities_resolved"),
-        "memberships": AssetIn("hub_memberships_validated"),
+        "memberships": AssetIn(f"{MEMBERSHIPS}_validated"),
     },
     description=f"Hubs accepted for the graph, street and parent hub resolved, with the hubs "
     f"memberships name that the hub register lacks. {HUB_GRAIN}",
