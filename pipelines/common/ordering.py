@@ -33,8 +33,7 @@ def in_order(table: pa.Table, nulls_first: bool = False) -> bool:
     (ascending; missing cells last, or first with `nulls_first`; text by code point, as
     `sort_indices` compares it): then a stable sort leaves the rows where they are. One
     elementwise pass per column instead of a sort: a register's current rows, and several graph
-    tables built from them, come in their key's order already (2.2 s of the 5.8 s the national
-    graph build spent sorting). False for a NaN (never found in order: such rows are sorted),
+    tables built from them, come in their key's order already. False for a NaN (never found in order: such rows are sorted),
     for a dictionary column (a pandas categorical sorts by its categories' order, not its
     values') and for columns Arrow cannot compare."""
     if any(pa.types.is_dictionary(t) for t in table.schema.types):

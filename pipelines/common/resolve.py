@@ -100,10 +100,12 @@ def register_tags(register: str) -> dict[str, str]:
     priority (higher first among the steps ready to run; the steps after resolution wait for
     every register anyway), 1 plus the number of registers `waited_on` it. So a register others
     wait for is read, checked and resolved as soon as it can be, ahead of registers nothing
-    waits for, and the chain communities → organisations → workers → projects comes first. Each register's Great Expectations suite is validated in a forked
-    child once it and the registers it refers to are resolved (pipelines/quality/ahead.py):
-    the projects suite (4.7 s at national scale, the longest) then runs while the registers
-    nothing waits for are checked and resolved. In load order, it started after every other
-    register was resolved but evaluations, and the graph load waited for it: the blocking
-    check's wait went from 8.2-8.3 s to 3.7-3.9 s at national scale (docs/scaling.md)."""
+    waits for, and the chain communities → organisations → workers → projects comes first.
+
+    Each register's Great Expectations suite is validated in a forked child once it and the
+    registers it refers to are resolved (pipelines/quality/ahead.py). The projects suite, the
+    longest, then runs while the registers nothing waits for are checked and resolved; in
+    alphabetical order it started after every register but evaluations was resolved, and the
+    graph load waited for it (the national benchmark's blocking check: 1.7-1.8 s against
+    8.0-8.9 s, benchmarks/results/2026-12-05-national*.json)."""
     return {"dagster/priority": str(1 + len(waited_on(register)))}
