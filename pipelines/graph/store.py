@@ -974,6 +974,19 @@ def _discard(thread: threading.Thread, staging: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 
 
+def _flush(path: Path) -> None:
+    """Write the file's pages out to disk now (fsync). The store's checkpoint, closing a load,
+    fsyncs its file: a graph file freshly copied is all unwritten pages then, and at national
+    scale (1.29 GB) the graph step after a 1% change of the evaluations took 2.6-2.7 s with
+    them written out there, 0.8 s with them flushed on the copy's thread, while the parts are
+    built (an fsync of that copy alone: 1.75 s)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class _CopyAhead:
     """A copy of the graph file `source` into `target`, made on a thread (EmbeddedGraphStore.
     copy_ahead)."""
@@ -991,6 +1004,7 @@ class _CopyAhead:
     def _copy(self) -> None:
         try:
             shutil.copyfile(self.source, self.target)
+            _flush(self.target)
             self.copied = _file_key(self.source) == self.key
         except OSError:  # copied again where it is needed, and failing there says why
             self.copied = False
