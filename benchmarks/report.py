@@ -455,8 +455,11 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
             + (f", here {', '.join(f'`{n}`' for n in inc_digested)}" if inc_digested else "")
             + " (the others' digests are kept with the run that made them), makes the current rows only of the "
             "registers the parts it builds read (where each key's current row is, the copy holds: found by the "
-            "child that wrote it), copies the store file on a thread while those parts are "
-            "built, and sets the changed rows of a node table whose keys did not change in place (its "
+            "child that wrote it), takes the copy of the store file started on a thread when the run "
+            "started (pipelines/graph/file_copy.py: its disk work overlaps reading and checking the changed "
+            "register, and no longer slows the suite's child loading Great Expectations beside "
+            "`graph_changes`), flushed to disk on that thread (else the store's checkpoint writes its 1.3 GB "
+            "out in the graph step), and sets the changed rows of a node table whose keys did not change in place (its "
             "relationships stay)"
             + (f": {', '.join(f'{n:,} `{k}` rows' for k, n in inc_updated.items())}" if inc_updated else "")
             + "; it counts only the tables it copied again (the others' counts are kept with the digests) and "

@@ -22,6 +22,8 @@ from .common.resources import PUBLIC_IO, SansheResource
 from .communities import assets as communities_assets
 from .evaluations import assets as evaluations_assets
 from .graph import assets as graph_assets
+from .graph.assets import GRAPH_FILE_COPY
+from .graph.file_copy import GraphFileCopy
 from .hubs import assets as hubs_assets
 from .organisations import assets as organisations_assets
 from .projects import assets as projects_assets
@@ -78,6 +80,9 @@ def build_definitions(settings: Settings | None = None, io_manager=None, public_
             "sanshe": SansheResource.from_settings(settings),
             # the expectations checks validate into it; its teardown builds the Data Docs once a run
             "data_docs": DataDocsResource(docs_dir=str(settings.data_docs_dir)),
+            # the graph file's copy for an incremental load, started when a run of some
+            # registers starts (pipelines/graph/file_copy.py)
+            GRAPH_FILE_COPY: GraphFileCopy.from_settings(settings),
             # Resolved registers and everything after them hold no personal data: stored under
             # OUTPUT/dagster_storage, so the inbox sensor's partial runs can load what they skip.
             # Forked children write the copies while the run goes on (one process with

@@ -972,3 +972,49 @@ def test_a_load_prepared_with_other_dataset_facts_is_not_carried_out(sample_regi
     load(fresh, later, s)
     assert mine.fingerprint() == fresh.fingerprint()
     assert not list(mine.path.parent.glob(".load-*"))
+
+
+def test_prepare_takes_a_copy_started_earlier_and_removes_one_it_does_not_need(sample_registers, tmp_path):
+    """`prepare(..., ahead=)`: a copy of the graph file started before the load was decided
+    (pipelines/graph/file_copy.py, when a run of some registers starts) is the one the load
+    takes when it reloads tables, and is removed when the same inputs need no copy or when the
+    load streams every part; the graph is a full rebuild's either way."""
+    s = schema()
+    mine = EmbeddedGraphStore(tmp_path / "inc" / "graph.lbug")
+    same = GraphInput.of(sample_registers, DATASET_OF_SAMPLE)
+    load(mine, same, s)
+
+    early = mine.copy_ahead()
+    unchanged = incremental.prepare(mine, same, s, ahead=early)
+    assert unchanged is not None and unchanged.parts == [] and unchanged.load.ahead is None
+    assert not early.target.exists() and not list(mine.path.parent.glob(".load-*"))
+
+    changed = GraphInput.of(_registers_changed(sample_registers, "evaluations"), DATASET_OF_SAMPLE)
+    early = mine.copy_ahead()
+    changes = incremental.prepare(mine, changed, s, ahead=early)
+    assert changes is not None and changes.parts == ["evaluations"] and changes.load.ahead is early
+    load(mine, changed, s, changes=changes)
+    assert mine.last_load["ahead"] is True and mine.last_load["mode"] == "incremental"
+    fresh = EmbeddedGraphStore(tmp_path / "full" / "graph.lbug")
+    load(fresh, changed, s)
+    assert mine.fingerprint() == fresh.fingerprint()
+    assert not list(mine.path.parent.glob(".load-*"))
+
+    streamed = GraphInput.of(_registers_changed(sample_registers, "organisations"), DATASET_OF_SAMPLE)
+    early = mine.copy_ahead()
+    changes = incremental.prepare(mine, streamed, s, ahead=early)
+    assert changes is not None and changes.load is None  # more than the share held: streams
+    assert not early.target.exists() and not list(mine.path.parent.glob(".load-*"))
+
+
+def test_only_a_run_of_some_registers_that_builds_graph_changes_copies_the_graph_file_from_its_start():
+    from dagster import AssetKey
+
+    from pipelines.graph.file_copy import copies_early
+
+    every = {AssetKey(f"{name}_raw") for name in CONTRACTS} | {AssetKey("graph_changes")}
+    assert copies_early(None) is False  # the whole job
+    assert copies_early(every) is False  # every register read again: streams, or nothing changed
+    assert copies_early(every - {AssetKey("hubs_raw")}) is True
+    assert copies_early({AssetKey("evaluations_raw"), AssetKey("graph_changes")}) is True
+    assert copies_early({AssetKey("evaluations_raw"), AssetKey("quarantine_report")}) is False

@@ -88,9 +88,12 @@ def test_sensor_runs_changed_parts_and_gets_the_graph_of_a_full_run(inbox, tmp_p
         # ahead, in graph_changes: the load it carried out was that one
         graph = result.asset_materializations_for_node("graph")[0].metadata
         assert graph["parts_built"].value == ["evaluations"] and graph["built_ahead"].value is True
-        assert result.asset_materializations_for_node("graph_changes")[0].metadata["parts_built"].value == [
-            "evaluations"
-        ]
+        changes_meta = result.asset_materializations_for_node("graph_changes")[0].metadata
+        assert changes_meta["parts_built"].value == ["evaluations"]
+        # the Evaluation table, 30 rows fewer, is copied again in a copy of the graph file: the
+        # one started with the run (pipelines/graph/file_copy.py), taken, none left behind
+        assert changes_meta["file_copy_from_run_start"].value is True
+        assert not list(settings.output_dir.glob(".load-*"))
         # the evaluations suite, whose references were loaded from storage, not resolved in this
         # run, was offered once resolved_registers was made: validated while graph_changes built
         assert events == ["evaluations", "graph_changes"]
@@ -166,6 +169,9 @@ def test_a_change_reaching_most_parts_streams_the_load_in_the_sensors_run(inbox,
         assert result.success
         ahead_meta = result.asset_materializations_for_node("graph_changes")[0].metadata
         assert ahead_meta["load_streams"].value is True and ahead_meta["parts_built"].value == []
+        # the copy of the graph file started with the run is of no use to a streamed load: removed
+        assert ahead_meta["file_copy_from_run_start"].value is False
+        assert not list(settings.output_dir.glob(".load-*"))
         graph = result.asset_materializations_for_node("graph")[0].metadata
         assert graph["load"].value == "full" and graph["built_ahead"].value is False
     full = Settings(inbox, tmp_path / "full")

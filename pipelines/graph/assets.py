@@ -26,6 +26,8 @@ from .tables import GraphInput
 #: the digests of the graph's inputs, each with the run that made its register (in
 #: Settings.storage_dir; incremental.KeptDigests)
 KEPT_DIGESTS = "graph_input_digests.json"
+#: the resource key of the graph file's copy started with the run (file_copy.py)
+GRAPH_FILE_COPY = "graph_file_copy"
 
 
 def _input(sanshe: SansheResource, registers: dict[str, RegisterResult]) -> GraphInput:
@@ -49,7 +51,7 @@ def _kept(context: AssetExecutionContext, sanshe: SansheResource, registers) -> 
     # each register, not resolved_registers: the blocking expectations check on that one would
     # hold this step until every suite is validated, and the point is to build meanwhile
     ins={f"{r}_resolved": AssetIn(f"{r}_resolved") for r in CONTRACTS},
-    required_resource_keys={"sanshe", PUBLIC_IO},
+    required_resource_keys={"sanshe", PUBLIC_IO, GRAPH_FILE_COPY},
     # run as soon as the registers are resolved, before the expectations check waits for the
     # suites being validated in a forked child: this step takes the machine's other core then
     op_tags={"dagster/priority": "1"},
@@ -64,15 +66,22 @@ def graph_changes(context: AssetExecutionContext, **resolved: RegisterResult) ->
     sanshe: SansheResource = context.resources.sanshe
     registers = {name: resolved[f"{name}_resolved"] for name in CONTRACTS}
     changes = None
+    # the graph file's copy started with the run, if it was (file_copy.py): taken, or discarded
+    early = getattr(context.resources, GRAPH_FILE_COPY).take()
     # Neo4j compares every record itself, in the graph step; a run that validates its suites in
     # its own process (SANSHE_WORKERS=1, or no fork) has nothing running beside this step
     if sanshe.settings.graph == "embedded" and sanshe.settings.forks and can_fork():
         store = open_store(sanshe.settings, progress=context.log.info)
-        changes = prepare(store, _input(sanshe, registers), kept=_kept(context, sanshe, registers))
+        changes = prepare(store, _input(sanshe, registers), kept=_kept(context, sanshe, registers), ahead=early)
+    elif early is not None:
+        early.discard()
     built = changes.parts if changes is not None and changes.load is not None else []
     # too many rows changed to hold the changed parts built: the graph step streams every part
     streams = changes is not None and changes.load is None
-    context.add_output_metadata({"parts_built": MetadataValue.json(built), "load_streams": streams})
+    used_early = early is not None and changes is not None and changes.load is not None and changes.load.ahead is early
+    context.add_output_metadata(
+        {"parts_built": MetadataValue.json(built), "load_streams": streams, "file_copy_from_run_start": used_early}
+    )
     return changes
 
 

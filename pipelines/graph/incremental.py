@@ -32,7 +32,7 @@ from graph_schema import Schema, schema
 
 from ..common.state_files import read_state, write_state
 from .protocol import GraphStore
-from .store import EmbeddedGraphStore, PreparedLoad, table_digest
+from .store import CopyAhead, EmbeddedGraphStore, PreparedLoad, table_digest
 from .tables import DATASET, GraphInput, Part, build, build_in_order, part_rows, parts
 
 HERE = Path(__file__).resolve().parent
@@ -232,35 +232,42 @@ class Changes:
 
 
 def prepare(
-    store: GraphStore, inp: GraphInput, s: Schema | None = None, kept: KeptDigests | None = None
+    store: GraphStore,
+    inp: GraphInput,
+    s: Schema | None = None,
+    kept: KeptDigests | None = None,
+    ahead: CopyAhead | None = None,
 ) -> Changes | None:
     """The incremental load of `inp` into `store`, decided and built without writing the store:
     the parts whose input digests differ from the stored graph's (and those `needed` with them)
     built, their tables typed, digested and compared with the stored ones, while the graph file
-    is copied for the load (`EmbeddedGraphStore.copy_ahead`). None when the load is not
-    incremental: Neo4j (it compares every record itself), or an embedded store without part
+    is copied for the load (`EmbeddedGraphStore.copy_ahead`; `ahead`, a copy of it started
+    earlier, is taken instead, and discarded when the load needs none). None when the load is
+    not incremental: Neo4j (it compares every record itself), or an embedded store without part
     digests to trust, whose full load streams the build into the copy (tables.build_in_order)
     rather than holding the whole graph built. Changes without a `load`, nothing built, when
     the parts to build read more rows than are held built (`held_whole`): their load streams
     too. Raises what building raises."""
     s = s or schema()
-    if not isinstance(store, EmbeddedGraphStore):
-        return None
-    known = store.loaded_parts(s)
-    if known is None:
-        return None
-    digests = part_digests(inp, s, kept)
-    every = parts(inp, s)
-    todo = needed({n for n, d in digests.items() if known.get(n) != d}, every, s)
-    if not held_whole(inp, todo, every):
-        return Changes(None, sorted(every), kept, inp.sources(), inp.dataset, digests)
-    # a reload works in a copy of the store file: made while the parts are built
-    ahead = store.copy_ahead() if todo else None
+    copy, unused = None, ahead
     try:
-        prepared = store.prepare(build(inp, s, only=todo), s, parts=digests, ahead=ahead)
+        if not isinstance(store, EmbeddedGraphStore) or (known := store.loaded_parts(s)) is None:
+            return None
+        digests = part_digests(inp, s, kept)
+        every = parts(inp, s)
+        todo = needed({n for n, d in digests.items() if known.get(n) != d}, every, s)
+        if not held_whole(inp, todo, every):
+            return Changes(None, sorted(every), kept, inp.sources(), inp.dataset, digests)
+        if todo:  # a reload works in a copy of the store file: made while the parts are built
+            copy, unused = ahead or store.copy_ahead(), None
+    finally:
+        if unused is not None:  # started earlier, and this load needs no copy
+            unused.discard()
+    try:
+        prepared = store.prepare(build(inp, s, only=todo), s, parts=digests, ahead=copy)
     except BaseException:
-        if ahead is not None:
-            ahead.discard()
+        if copy is not None:
+            copy.discard()
         raise
     return Changes(prepared, sorted(todo), kept, inp.sources(), inp.dataset, digests)
 

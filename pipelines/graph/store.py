@@ -109,7 +109,7 @@ class PreparedLoad:
     digests: dict[str, str]
     parts: dict[str, str] | None
     #: the copy of the graph file being made for the load (`copy_ahead`), if any
-    ahead: _CopyAhead | None = None
+    ahead: CopyAhead | None = None
     #: the tables to copy (None: the stored graph is already this graph)
     copies: list[tuple[str, LoadTable]] | None = None
     #: the labels and types to drop before the copies (None: a new store of every table)
@@ -308,7 +308,7 @@ class EmbeddedGraphStore:
         tables: GraphTables,
         s: Schema | None = None,
         parts: dict[str, str] | None = None,
-        ahead: _CopyAhead | None = None,
+        ahead: CopyAhead | None = None,
     ) -> PreparedLoad:
         """What `replace_with(tables, s, parts)` would do to the stored graph as it is now, decided
         without writing anything: the tables typed and digested, compared with the stored
@@ -463,7 +463,7 @@ class EmbeddedGraphStore:
         s: Schema,
         total: int | None,
         updates: dict[str, pa.Table] | None = None,
-        ahead: _CopyAhead | None = None,
+        ahead: CopyAhead | None = None,
     ) -> dict[str, int]:
         """The load `replace_with` or `load_built` decided on, in a staging folder, swapped in:
         a new store of every table of `copies` when `drop` is None, else a copy of the current
@@ -571,7 +571,7 @@ class EmbeddedGraphStore:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
-    def copy_ahead(self) -> _CopyAhead | None:
+    def copy_ahead(self) -> CopyAhead | None:
         """Start copying the stored graph file, on a thread, into a staging folder beside it, for
         a load to take (`prepare`'s `ahead`), to start before building the tables to reload: the
         copy lets go of the GIL, and made in the load it took 2.7 s of the graph step after a 1%
@@ -585,7 +585,7 @@ class EmbeddedGraphStore:
         if not self.path.is_file():
             return None
         staging = Path(tempfile.mkdtemp(prefix=f".load-{os.getpid()}-", dir=self.path.parent))
-        return _CopyAhead(self.path, staging / self.path.name)
+        return CopyAhead(self.path, staging / self.path.name)
 
     @property
     def _digest_path(self) -> Path:
@@ -977,9 +977,9 @@ def _discard(thread: threading.Thread, staging: Path) -> None:
 def _flush(path: Path) -> None:
     """Write the file's pages out to disk now (fsync). The store's checkpoint, closing a load,
     fsyncs its file: a graph file freshly copied is all unwritten pages then, and at national
-    scale (1.29 GB) the graph step after a 1% change of the evaluations took 2.6-2.7 s with
-    them written out there, 0.8 s with them flushed on the copy's thread, while the parts are
-    built (an fsync of that copy alone: 1.75 s)."""
+    scale (1.29 GB) the graph step after a 1% change of the evaluations took 2.3-2.4 s with
+    them written out there, 0.75-0.79 s with them flushed on the copy's thread beforehand
+    (the benchmark's runs at 978b4d1 and 11124f2)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -987,7 +987,7 @@ def _flush(path: Path) -> None:
         os.close(fd)
 
 
-class _CopyAhead:
+class CopyAhead:
     """A copy of the graph file `source` into `target`, made on a thread (EmbeddedGraphStore.
     copy_ahead)."""
 
