@@ -974,7 +974,7 @@ def test_a_load_prepared_with_other_dataset_facts_is_not_carried_out(sample_regi
     assert not list(mine.path.parent.glob(".load-*"))
 
 
-def test_prepare_takes_a_copy_started_earlier_and_removes_one_it_does_not_need(sample_registers, tmp_path):
+def test_prepare_takes_a_copy_started_earlier_and_removes_one_it_does_not_need(sample_registers, tmp_path, monkeypatch):
     """`prepare(..., ahead=)`: a copy of the graph file started before the load was decided
     (pipelines/graph/file_copy.py, when a run of some registers starts) is the one the load
     takes when it reloads tables, and is removed when the same inputs need no copy or when the
@@ -990,11 +990,13 @@ def test_prepare_takes_a_copy_started_earlier_and_removes_one_it_does_not_need(s
     assert not early.target.exists() and not list(mine.path.parent.glob(".load-*"))
 
     changed = GraphInput.of(_registers_changed(sample_registers, "evaluations"), DATASET_OF_SAMPLE)
+    copies = _copies(monkeypatch)
     early = mine.copy_ahead()
     changes = incremental.prepare(mine, changed, s, ahead=early)
     assert changes is not None and changes.parts == ["evaluations"] and changes.load.ahead is early
     load(mine, changed, s, changes=changes)
     assert mine.last_load["ahead"] is True and mine.last_load["mode"] == "incremental"
+    assert copies == ["copy graph file"]  # the early copy moved in: none made by prepare or the load
     fresh = EmbeddedGraphStore(tmp_path / "full" / "graph.lbug")
     load(fresh, changed, s)
     assert mine.fingerprint() == fresh.fingerprint()
@@ -1005,6 +1007,120 @@ def test_prepare_takes_a_copy_started_earlier_and_removes_one_it_does_not_need(s
     changes = incremental.prepare(mine, streamed, s, ahead=early)
     assert changes is not None and changes.load is None  # more than the share held: streams
     assert not early.target.exists() and not list(mine.path.parent.glob(".load-*"))
+
+
+def test_a_copy_started_earlier_of_a_graph_file_since_replaced_is_removed_and_the_file_copied_again(
+    sample_registers, tmp_path
+):
+    s = schema()
+    mine = EmbeddedGraphStore(tmp_path / "inc" / "graph.lbug")
+    load(mine, GraphInput.of(sample_registers, DATASET_OF_SAMPLE), s)
+    early = mine.copy_ahead()
+    early.wait()
+    # another load swaps a graph file in after the copy started
+    other = GraphInput.of(_registers_changed(sample_registers, "evaluations", step=7), DATASET_OF_SAMPLE)
+    load(EmbeddedGraphStore(mine.path), other, s)
+    changed = GraphInput.of(_registers_changed(sample_registers, "evaluations"), DATASET_OF_SAMPLE)
+    changes = incremental.prepare(mine, changed, s, ahead=early)
+    assert changes is not None and changes.load.ahead is not None and changes.load.ahead is not early
+    assert not early.target.exists()
+    load(mine, changed, s, changes=changes)
+    fresh = EmbeddedGraphStore(tmp_path / "full" / "graph.lbug")
+    load(fresh, changed, s)
+    assert mine.fingerprint() == fresh.fingerprint()
+    assert not list(mine.path.parent.glob(".load-*"))
+
+
+def test_the_copy_made_ahead_is_flushed_to_disk_on_its_own_thread(loaded, monkeypatch):
+    """The store's checkpoint fsyncs its file at the end of a load: the copy's pages are
+    written out on the copy's thread, not there (store._flush)."""
+    from pipelines.graph import store as store_module
+
+    mine, _tables = loaded
+    flushed: list[tuple[str, Path]] = []
+    real = store_module._flush
+
+    def flush(path):
+        flushed.append((threading.current_thread().name, Path(path)))
+        real(path)
+
+    monkeypatch.setattr(store_module, "_flush", flush)
+    ahead = mine.copy_ahead()
+    ahead.wait()
+    assert flushed == [("copy graph file", ahead.target)] and ahead.copied
+    ahead.discard()
+    assert not list(mine.path.parent.glob(".load-*"))
+
+
+def _resource_context(selection):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(dagster_run=SimpleNamespace(asset_selection=selection), log=None)
+
+
+def test_the_graph_file_copy_resource_locks_the_output_first_and_removes_its_copy_when_the_run_ends(
+    loaded, monkeypatch
+):
+    """GraphFileCopy (pipelines/graph/file_copy.py): the run's output lock taken before the copy
+    starts, the copy handed over once, removed at teardown whether taken or not (a run the
+    blocking check stopped prepared a load and never carried it out), and the lock let go of."""
+    from dagster import AssetKey
+
+    from pipelines.common import run_lock
+    from pipelines.graph.file_copy import GraphFileCopy
+
+    mine, _tables = loaded
+    events: list[str] = []
+    real_acquire, real_copy = run_lock.OutputLock.acquire, EmbeddedGraphStore.copy_ahead
+
+    def acquire(self, log):
+        events.append("lock")
+        real_acquire(self, log)
+
+    def copy_ahead(self):
+        events.append("copy")
+        return real_copy(self)
+
+    monkeypatch.setattr(run_lock.OutputLock, "acquire", acquire)
+    monkeypatch.setattr(EmbeddedGraphStore, "copy_ahead", copy_ahead)
+    some = frozenset({AssetKey("evaluations_raw"), AssetKey("graph_changes")})
+    for taken in (False, True):
+        events.clear()
+        res = GraphFileCopy(output_dir=str(mine.path.parent), graph_path=str(mine.path), enabled=True)
+        res.setup_for_execution(_resource_context(some))
+        assert events == ["lock", "copy"]
+        assert run_lock._HELD.get(run_lock.OutputLock(mine.path.parent).path) is not None
+        if taken:
+            copy = res.take()
+            assert copy is not None and res.take() is None
+            copy.wait()
+        res.teardown_after_execution(_resource_context(some))
+        assert not list(mine.path.parent.glob(".load-*"))
+        assert run_lock.OutputLock(mine.path.parent).path not in run_lock._HELD
+    # the whole job, or a store without digests to trust: nothing copied
+    events.clear()
+    res = GraphFileCopy(output_dir=str(mine.path.parent), graph_path=str(mine.path), enabled=True)
+    res.setup_for_execution(_resource_context(None))
+    assert events == [] and res.take() is None
+    res.teardown_after_execution(_resource_context(None))
+
+
+def test_a_graph_file_copy_that_cannot_start_leaves_the_run_to_copy_for_itself(loaded, monkeypatch):
+    from dagster import AssetKey
+
+    from pipelines.graph.file_copy import GraphFileCopy
+
+    mine, _tables = loaded
+
+    def no_space(self):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(EmbeddedGraphStore, "copy_ahead", no_space)
+    some = frozenset({AssetKey("evaluations_raw"), AssetKey("graph_changes")})
+    res = GraphFileCopy(output_dir=str(mine.path.parent), graph_path=str(mine.path), enabled=True)
+    res.setup_for_execution(_resource_context(some))  # does not raise: the run goes on
+    assert res.take() is None
+    res.teardown_after_execution(_resource_context(some))
 
 
 def test_only_a_run_of_some_registers_that_builds_graph_changes_copies_the_graph_file_from_its_start():

@@ -12,7 +12,8 @@ disk idle.
 Only for a run of some registers (the inbox sensor's runs): a run of every register either
 changes most of the graph, whose load streams every part into a new store, or changes nothing;
 neither takes a copy, and `graph_changes` still copies for the rare run that needs one. A copy
-not taken is removed by `incremental.prepare` or when the run ends.
+the load needs none of is removed by `incremental.prepare`; one prepared and never carried out,
+or never taken, when the run ends.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pydantic import PrivateAttr
 from data_contracts import CONTRACTS
 from data_contracts.forked import can_fork
 
+from ..common.run_lock import OutputLock
 from ..settings import Settings
 from .store import CopyAhead, EmbeddedGraphStore
 
@@ -45,24 +47,44 @@ class GraphFileCopy(ConfigurableResource):
     """The embedded store's file at `graph_path`, copied on a thread from the start of a run of
     some registers (`copies_early`) when the store holds part digests to trust (a load of such a
     run is incremental); `take()` hands the copy to graph_changes. `enabled`: the run prepares
-    its load ahead (the embedded store, with forked children: graph_changes' own condition)."""
+    its load ahead (the embedded store, with forked children: graph_changes' own condition).
 
+    The run's lock on `output_dir` (run_lock.py) is taken before the copy: Dagster sets up a
+    run's resources in the order of their keys, this one before SansheResource, which takes the
+    lock too (counted in one process), and a copy made while another run loads would be of a
+    file about to be replaced, slowing that run's load. The lock is let go of after the copy is
+    removed at the end of the run."""
+
+    output_dir: str
     graph_path: str
     enabled: bool
 
     _copy: CopyAhead | None = PrivateAttr(default=None)
+    #: the copy started for the run, taken or not: removed when the run ends (`teardown`)
+    _started: CopyAhead | None = PrivateAttr(default=None)
+    _lock: OutputLock | None = PrivateAttr(default=None)
 
     @classmethod
     def from_settings(cls, s: Settings) -> GraphFileCopy:
-        return cls(graph_path=str(s.graph_path), enabled=s.graph == "embedded" and s.forks and can_fork())
+        return cls(
+            output_dir=str(s.output_dir),
+            graph_path=str(s.graph_path),
+            enabled=s.graph == "embedded" and s.forks and can_fork(),
+        )
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         run = context.dagster_run
         if not self.enabled or run is None or not copies_early(run.asset_selection):
             return
-        store = EmbeddedGraphStore(Path(self.graph_path))
-        if store.loaded_parts() is not None:
-            self._copy = store.copy_ahead()
+        self._lock = OutputLock(Path(self.output_dir))
+        self._lock.acquire(context.log.info if context.log else print)
+        try:
+            store = EmbeddedGraphStore(Path(self.graph_path))
+            if store.loaded_parts() is not None:
+                self._copy = self._started = store.copy_ahead()
+        except OSError as err:  # a head start only: graph_changes copies the file itself
+            if context.log:
+                context.log.warning(f"the graph file was not copied ahead: {err}")
 
     def take(self) -> CopyAhead | None:
         """The copy started for this run (once; None after, or when none was started)."""
@@ -70,6 +92,14 @@ class GraphFileCopy(ConfigurableResource):
         return copy
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
-        copy = self.take()  # graph_changes did not run: the run stopped before it
-        if copy is not None:
-            copy.discard()
+        # The copy, taken or not: a load carried out moved it (nothing is left to remove); one
+        # prepared and never carried out (the blocking check stopped the run before the graph
+        # step) or never taken (the run stopped before graph_changes) goes now, not with the process.
+        copy, self._copy, self._started = self._started, None, None
+        try:
+            if copy is not None:
+                copy.discard()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None

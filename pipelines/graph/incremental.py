@@ -242,7 +242,8 @@ def prepare(
     the parts whose input digests differ from the stored graph's (and those `needed` with them)
     built, their tables typed, digested and compared with the stored ones, while the graph file
     is copied for the load (`EmbeddedGraphStore.copy_ahead`; `ahead`, a copy of it started
-    earlier, is taken instead, and discarded when the load needs none). None when the load is
+    earlier, is taken instead when it is of the graph file as it is, and discarded when the
+    load needs none or it is not). None when the load is
     not incremental: Neo4j (it compares every record itself), or an embedded store without part
     digests to trust, whose full load streams the build into the copy (tables.build_in_order)
     rather than holding the whole graph built. Changes without a `load`, nothing built, when
@@ -259,7 +260,10 @@ def prepare(
         if not held_whole(inp, todo, every):
             return Changes(None, sorted(every), kept, inp.sources(), inp.dataset, digests)
         if todo:  # a reload works in a copy of the store file: made while the parts are built
-            copy, unused = ahead or store.copy_ahead(), None
+            if ahead is not None and ahead.is_of(store.path):
+                copy, unused = ahead, None
+            else:  # none started, or of a graph file swapped in since: copied now
+                copy = store.copy_ahead()
     finally:
         if unused is not None:  # started earlier, and this load needs no copy
             unused.discard()

@@ -1012,6 +1012,11 @@ class CopyAhead:
     def wait(self) -> None:
         self.thread.join()
 
+    def is_of(self, source: Path) -> bool:
+        """Whether this is a copy of `source` as it is now (the same file, unchanged since the
+        copy started); the copy itself may still be under way."""
+        return source == self.source and _file_key(source) == self.key
+
     def discard(self) -> None:
         """Wait for the copy, then remove it (if not taken) and its staging folder."""
         self._finalizer()
