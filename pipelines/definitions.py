@@ -22,8 +22,7 @@ from .common.resources import PUBLIC_IO, SansheResource
 from .communities import assets as communities_assets
 from .evaluations import assets as evaluations_assets
 from .graph import assets as graph_assets
-from .graph.assets import GRAPH_FILE_COPY
-from .graph.file_copy import GraphFileCopy
+from .graph.file_copy import GRAPH_FILE_COPY, GraphFileCopy
 from .hubs import assets as hubs_assets
 from .organisations import assets as organisations_assets
 from .projects import assets as projects_assets

@@ -15,10 +15,10 @@ Emits  graph_changes: the load decided and built ahead (incremental.prepare): th
 from dagster import AssetExecutionContext, AssetIn, MetadataValue, asset
 
 from data_contracts import CONTRACTS
-from data_contracts.forked import can_fork
 
 from ..common.register import RegisterResult
 from ..common.resources import PUBLIC_IO, SansheResource, register_origins
+from .file_copy import GRAPH_FILE_COPY, prepares_ahead
 from .incremental import Changes, KeptDigests, load, prepare
 from .stores import open_store
 from .tables import GraphInput
@@ -26,8 +26,6 @@ from .tables import GraphInput
 #: the digests of the graph's inputs, each with the run that made its register (in
 #: Settings.storage_dir; incremental.KeptDigests)
 KEPT_DIGESTS = "graph_input_digests.json"
-#: the resource key of the graph file's copy started with the run (file_copy.py)
-GRAPH_FILE_COPY = "graph_file_copy"
 
 
 def _input(sanshe: SansheResource, registers: dict[str, RegisterResult]) -> GraphInput:
@@ -66,15 +64,12 @@ def graph_changes(context: AssetExecutionContext, **resolved: RegisterResult) ->
     sanshe: SansheResource = context.resources.sanshe
     registers = {name: resolved[f"{name}_resolved"] for name in CONTRACTS}
     changes = None
-    # the graph file's copy started with the run, if it was (file_copy.py): taken, or discarded
+    # the graph file's copy started with the run, if it was (file_copy.py; only where the load
+    # is prepared ahead): taken by the load, or removed by prepare or at the run's end
     early = getattr(context.resources, GRAPH_FILE_COPY).take()
-    # Neo4j compares every record itself, in the graph step; a run that validates its suites in
-    # its own process (SANSHE_WORKERS=1, or no fork) has nothing running beside this step
-    if sanshe.settings.graph == "embedded" and sanshe.settings.forks and can_fork():
+    if prepares_ahead(sanshe.settings):
         store = open_store(sanshe.settings, progress=context.log.info)
         changes = prepare(store, _input(sanshe, registers), kept=_kept(context, sanshe, registers), ahead=early)
-    elif early is not None:
-        early.discard()
     built = changes.parts if changes is not None and changes.load is not None else []
     # too many rows changed to hold the changed parts built: the graph step streams every part
     streams = changes is not None and changes.load is None

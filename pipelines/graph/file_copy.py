@@ -31,8 +31,18 @@ from ..common.run_lock import OutputLock
 from ..settings import Settings
 from .store import CopyAhead, EmbeddedGraphStore
 
+#: the resource key of the graph file's copy
+GRAPH_FILE_COPY = "graph_file_copy"
 #: the step that takes the copy (pipelines/graph/assets.py)
 TAKER = AssetKey("graph_changes")
+
+
+def prepares_ahead(s: Settings) -> bool:
+    """Whether a run prepares its graph load ahead, in graph_changes (incremental.prepare):
+    the embedded store (Neo4j compares every record itself, in the graph step), with forked
+    children (a run that validates its suites in its own process, SANSHE_WORKERS=1 or no fork,
+    has nothing running beside that step)."""
+    return s.graph == "embedded" and s.forks and can_fork()
 
 
 def copies_early(selection: AbstractSet[AssetKey] | None) -> bool:
@@ -47,7 +57,7 @@ class GraphFileCopy(ConfigurableResource):
     """The embedded store's file at `graph_path`, copied on a thread from the start of a run of
     some registers (`copies_early`) when the store holds part digests to trust (a load of such a
     run is incremental); `take()` hands the copy to graph_changes. `enabled`: the run prepares
-    its load ahead (the embedded store, with forked children: graph_changes' own condition).
+    its load ahead (`prepares_ahead`).
 
     The run's lock on `output_dir` (run_lock.py) is taken before the copy: Dagster sets up a
     run's resources in the order of their keys, this one before SansheResource, which takes the
@@ -69,7 +79,7 @@ class GraphFileCopy(ConfigurableResource):
         return cls(
             output_dir=str(s.output_dir),
             graph_path=str(s.graph_path),
-            enabled=s.graph == "embedded" and s.forks and can_fork(),
+            enabled=prepares_ahead(s),
         )
 
     def setup_for_execution(self, context: InitResourceContext) -> None:

@@ -1026,7 +1026,7 @@ class CopyAhead:
         when it is not (the caller copies it itself)."""
         self.wait()
         try:
-            if self.copied and source == self.source and _file_key(source) == self.key:
+            if self.copied and self.is_of(source):
                 os.replace(self.target, dest)
                 return True
             self.target.unlink(missing_ok=True)  # not of this graph: no second copy on disk
