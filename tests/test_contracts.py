@@ -346,3 +346,31 @@ def test_duplicate_keys_keep_the_later_row_and_point_to_it():
     assert list(twice.index) == [0, 1, 0]
     kept, issues = drop_duplicates(twice, model)
     assert list(kept["name"]) == ["旧名"] and list(issues["row"]) == [2, 3]
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_duplicate_keys_are_found_whether_the_first_key_column_repeats_or_not(dtype):
+    """drop_duplicates takes a first key column of distinct text as no repeat at all: against
+    pandas' own `duplicated` of the whole key, with the first column distinct, repeated with
+    the rest distinct, and repeated whole; text as pandas' Arrow strings and as objects."""
+    model = CONTRACTS["organisations"]
+    snap2 = SNAPSHOT.replace(year=SNAPSHOT.year - 1)
+    cases = {
+        "distinct": [("A", SNAPSHOT), ("B", SNAPSHOT), (None, SNAPSHOT)],
+        "two snapshots": [("A", SNAPSHOT), ("A", snap2), ("B", SNAPSHOT)],
+        "repeated": [("A", SNAPSHOT), ("B", SNAPSHOT), ("A", SNAPSHOT), (None, SNAPSHOT), (None, SNAPSHOT)],
+    }
+    for name, keys in cases.items():
+        frame = pd.DataFrame(
+            {
+                "uscc": pd.Series([k for k, _ in keys], dtype=dtype),
+                "_asof": [d for _, d in keys],
+                "_file": "o.csv",
+                "_row": range(2, 2 + len(keys)),
+            }
+        )
+        kept, issues = drop_duplicates(frame, model, key=("uscc", "_asof"))
+        dropped = frame.duplicated(["uscc", "_asof"], keep="last").to_numpy(bool)
+        assert list(kept["_row"]) == list(frame["_row"][~dropped]), name
+        assert list(issues["row"]) == list(frame["_row"][dropped]), name
+        assert (name == "repeated") == bool(len(issues))

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from pipelines.common.history import INTERVAL, from_snapshots, status_periods
+from pipelines.organisations.assets import listings
 
 
 def _blank(v: object) -> bool:
@@ -164,6 +165,39 @@ def test_status_periods_match_the_row_by_row_derivation(seed):
     frame = pd.DataFrame(rows)
     args = ("uscc", "registration_date", "status", "正常", "status_date")
     _same(status_periods(frame, *args), rowwise_status_periods(frame, *args))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_credit_listings_take_the_latest_removal_as_the_max_of_the_dates(seed):
+    """`listings` against pandas' own max of Python dates (one group at a time), removals given,
+    missing and changed between snapshots."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for k in range(200):
+        listed_on = dt.date(2019, 1, 1) + dt.timedelta(days=int(rng.integers(0, 1500)))
+        for d in DATES:
+            if rng.random() < 0.3:
+                continue
+            removed = listed_on + dt.timedelta(days=int(rng.integers(1, 900))) if rng.random() < 0.4 else None
+            rows.append(
+                {
+                    "uscc": f"K{k % 120:04d}",
+                    "credit_list": str(rng.choice(["abnormal", "serious"])),
+                    "listed_on": listed_on,
+                    "removed_on": removed,
+                    "listing_reason": str(rng.choice(["未按时年检", "弄虚作假", None])),
+                    "_asof": d,
+                }
+            )
+    listed = pd.DataFrame(rows).astype({"uscc": "str", "credit_list": "str"})
+    oracle = (
+        listed.sort_values("_asof")
+        .groupby(["uscc", "credit_list", "listed_on"], as_index=False)
+        .agg(reason=("listing_reason", "last"), removed_on=("removed_on", "max"))
+    )
+    got = listings(listed)
+    assert got["removed_on"].notna().any() and got["removed_on"].isna().any()
+    pd.testing.assert_frame_equal(got, oracle)
 
 
 def test_the_sample_histories_are_unchanged(sample_run):

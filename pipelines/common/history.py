@@ -165,13 +165,11 @@ def status_periods(frame: pd.DataFrame, key: str, since: str, status: str, activ
     end = explicit.reindex(latest.index)
     fallback = ended_seen.reindex(latest.index).where(latest[status] != active)
     end = end.astype(object).where(end.notna(), fallback.astype(object))
-    out = pd.DataFrame(
-        {
-            key: latest.index,
-            "valid_from": latest[since].to_numpy(),
-            "valid_to": [None if missing(v) else v for v in end.to_numpy()],
-        }
-    )
+    # pandas' missing test in C: None, NaN, NaT and NA are what `missing` tells too (a Python
+    # call per key took 0.6 s of the national organisations' 890,400)
+    valid_to = end.to_numpy(dtype=object, copy=True)
+    valid_to[pd.isna(valid_to)] = None
+    out = pd.DataFrame({key: latest.index, "valid_from": latest[since].to_numpy(), "valid_to": valid_to.tolist()})
     return out.reset_index(drop=True)
 
 

@@ -9,8 +9,10 @@ Emits  organisations_raw, organisations_validated, organisations_resolved (histo
 Checks the street of residence is a known street; an inspection's organisation is known.
 """
 
+import datetime as dt
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 from dagster import AssetIn, asset
 
@@ -34,6 +36,24 @@ annual_inspections_raw, annual_inspections_validated = source_assets(
 )
 
 
+def listings(listed: pd.DataFrame) -> pd.DataFrame:
+    """One row per credit listing (uscc, credit_list, listed_on) of `listed` (`credit_entries`: a
+    listing seen in several snapshots): the reason of the latest snapshot, the latest removal
+    date recorded (a `datetime.date`, NaN when none was). The latest is found as a day number:
+    pandas takes the max of Python dates one group at a time (0.76 s for the national
+    benchmark's 17,806 listings, 0.04 s so). tests/test_history.py holds it equal to the max of
+    the dates."""
+    day = listed["removed_on"].map(lambda d: d.toordinal() if isinstance(d, dt.date) else np.nan)
+    out = (
+        listed.assign(removed_on=day.astype("float64"))
+        .sort_values("_asof")
+        .groupby(["uscc", "credit_list", "listed_on"], as_index=False)
+        .agg(reason=("listing_reason", "last"), removed_on=("removed_on", "max"))
+    )
+    out["removed_on"] = out["removed_on"].map(lambda d: dt.date.fromordinal(int(d)), na_action="ignore").astype(object)
+    return out
+
+
 @asset(
     io_manager_key=PUBLIC_IO,
     op_tags=register_tags("organisations"),
@@ -51,13 +71,7 @@ def organisations_resolved(validated: RegisterResult, communities: RegisterResul
     grades = history.lapsing(
         history.events(rows, ["uscc", "grade", "grade_date"], "grade_date"), "uscc", "grade_date", GRADE_VALID_YEARS
     )
-    listed = credit_entries(rows)
-    # one listing, seen in several snapshots: its removal date is the latest one recorded
-    credit = (
-        listed.sort_values("_asof")
-        .groupby(["uscc", "credit_list", "listed_on"], as_index=False)
-        .agg(reason=("listing_reason", "last"), removed_on=("removed_on", "max"))
-    )
+    credit = listings(credit_entries(rows))
     credit = credit.assign(
         valid_from=credit["listed_on"], valid_to=credit["removed_on"].where(credit["removed_on"].notna(), None)
     )

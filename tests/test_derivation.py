@@ -1,0 +1,40 @@
+"""The derivation's column-at-once prefilters against the Python rules they stand in for."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from pipelines.common.derivation import _NOT_IN_CODES, _names_written, _split_codes_names
+
+CELLS = [
+    "310106014002;310106014010",
+    "３１０１０６０１４００２，310106014010",
+    "310106014002、310106014010 310106014013",
+    "310106014002\u3000310106014010",  # an ideographic space: white space to Python, not to RE2
+    "310106014002\xa0310106014010",
+    "310106014002;静安寺社区",
+    "静安寺社区",
+    "",
+    None,
+]
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("dtype", ["string[pyarrow]", object])
+def test_names_written_never_misses_a_name_python_finds(cell, dtype):
+    """RE2 may send a cell of codes on to the exact split (other white space), never miss a name;
+    the split then finds the same names Python's pattern would."""
+    column = pd.Series([cell, "310106014002"], dtype=dtype)
+    python = any(isinstance(c, str) and re.search(_NOT_IN_CODES, c) for c in column)
+    found = _names_written(column)
+    assert found or not python
+    if found and isinstance(cell, str):
+        assert bool(_split_codes_names(cell)[1]) == python
+
+
+def test_names_written_on_a_column_of_codes_only():
+    assert not _names_written(pd.Series(CELLS[:3] + [None], dtype="string[pyarrow]"))
+    assert _names_written(pd.Series(CELLS[:3] + ["静安寺社区"], dtype="string[pyarrow]"))
