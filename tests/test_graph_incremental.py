@@ -587,13 +587,12 @@ def test_a_full_load_copies_each_table_as_built_and_gives_the_graph_of_the_whole
     for item in build_in_order(sample_input, s, on_built=lambda: built_at.append(len(given))):
         given.append(item)
     assert sorted(map(str, (key for key, _ in given))) == sorted(map(str, [*whole.nodes, *whole.rels]))
-    # told once, when every part is built: just before the node tables of one part, the last
-    # (the largest), and after every other part's
+    # told once, when every part is built: at the latest just before the node tables of the
+    # last part (the largest)
     owner = {label: name for name, p in parts(sample_input, s).items() for label in p.nodes}
-    assert len(built_at) == 1
-    before = {owner[k] for k, _ in given[: built_at[0]] if not isinstance(k, tuple)}
-    after = {owner[k] for k, _ in given[built_at[0] :] if not isinstance(k, tuple)}
-    assert len(after) == 1 and not after & before and isinstance(given[built_at[0]][0], str)
+    last = owner[[k for k, _ in given if not isinstance(k, tuple)][-1]]
+    first_of_last = min(i for i, (k, _) in enumerate(given) if not isinstance(k, tuple) and owner[k] == last)
+    assert len(built_at) == 1 and built_at[0] <= first_of_last
     copied: set[str] = set()
     for key, df in given:  # the same frames, every relationship after the nodes it joins
         if isinstance(key, tuple):
@@ -625,6 +624,43 @@ def test_the_copy_order_does_not_depend_on_which_part_finishes_first(sample_inpu
     first = [p for p in todo if order[0] in todo[p].nodes][0]
     monkeypatch.setattr(tables_module, "parts", lambda inp, s: _slowed(todo, {first: 0.5}))
     assert [key for key, _ in build_in_order(sample_input, s)] == order
+
+
+def test_every_part_built_is_told_as_the_builds_end_not_when_their_tables_come_up(sample_input, monkeypatch):
+    """The largest part is built beside the others and its tables come last: `on_built` is told
+    once every part's build has ended, while the copy still takes the other parts' tables, and
+    never before (a slow part, built last, holds it back)."""
+    s = schema()
+    todo = parts(sample_input, s)
+    ended: set[str] = set()
+
+    def tracked(part: Part, delay: float):
+        def make(inp, s):
+            time.sleep(delay)
+            out = part.make(inp, s)
+            ended.add(part.name)
+            return out
+
+        return make
+
+    order = [key for key, _ in build_in_order(sample_input, s)]
+    owner = {label: name for name, p in todo.items() for label in p.nodes}
+    by_copy = list(dict.fromkeys(owner[k] for k in order if not isinstance(k, tuple)))
+    slow = by_copy[-2]  # the last of the rest: the largest is long built when it ends
+    monkeypatch.setattr(
+        tables_module,
+        "parts",
+        lambda inp, s: {n: dataclasses.replace(p, make=tracked(p, 0.3 if n == slow else 0.0)) for n, p in todo.items()},
+    )
+    seen: list[tuple[int, set[str]]] = []
+    given: list = []
+    for item in build_in_order(sample_input, s, on_built=lambda: seen.append((len(given), set(ended)))):
+        given.append(item)
+        time.sleep(0.01)  # the copy of each table takes a while
+    assert [k for k, _ in given] == order
+    assert len(seen) == 1 and seen[0][1] == set(todo)
+    first_of_largest = min(i for i, k in enumerate(order) if not isinstance(k, tuple) and owner[k] == by_copy[-1])
+    assert seen[0][0] < first_of_largest, "told only when the largest part's tables came up"
 
 
 def test_a_failed_build_or_a_table_missing_leaves_the_stored_graph_as_it_was(sample_input, tmp_path, monkeypatch):

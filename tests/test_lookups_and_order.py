@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from pipelines.common.ordering import in_order, last_per, sort_order
+from pipelines.common.ordering import first_per, in_order, last_per, sort_order
 from pipelines.common.references import map_keys, positions
 from pipelines.graph.tables import in_threads
 
@@ -83,6 +83,27 @@ def test_last_per_as_sort_and_drop_duplicates(seed):
     )
     want = df.sort_values(["day", "id"], kind="stable").drop_duplicates(["buyer"], keep="last").reset_index(drop=True)
     pd.testing.assert_frame_equal(last_per(df, ["buyer"], ["day", "id"]), want)
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+@pytest.mark.parametrize("case", ["distinct", "one missing", "repeated", "missing twice", "empty"])
+def test_first_per_as_drop_duplicates(case, dtype):
+    """first_per against pandas' drop_duplicates of the column: values distinct (the frame as it
+    is), one missing, repeated, missing twice, none; Arrow text and Python objects."""
+    keys = {
+        "distinct": ["b", "a", "c"],
+        "one missing": ["b", None, "a"],
+        "repeated": ["b", "a", "b", "c", "a"],
+        "missing twice": [None, "a", None],
+        "empty": [],
+    }[case]
+    df = pd.DataFrame(
+        {"key": pd.Series(keys, dtype=dtype), "n": range(len(keys))}, index=pd.RangeIndex(10, 10 + len(keys))
+    )
+    got = first_per(df, "key")
+    pd.testing.assert_frame_equal(got, df.drop_duplicates("key"))
+    got["n"] = -1  # a frame of its own: the caller's is left as it was
+    assert (df["n"] >= 0).all()
 
 
 def _keyed(rng: np.random.Generator, n: int) -> pd.DataFrame:

@@ -10,6 +10,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from data_contracts.values import distinct_text
+
 
 def sort_order(df: pd.DataFrame, keys: list[str], nulls_first: bool = False) -> np.ndarray:
     """Positions (int64, one per row of `df`) that put `df` in the order
@@ -106,3 +108,11 @@ def last_positions(df: pd.DataFrame, group: list[str], keys: list[str]) -> np.nd
     last = np.zeros(len(order), dtype=bool)
     last[len(order) - 1 - first] = True
     return order[last]
+
+
+def first_per(df: pd.DataFrame, column: str) -> pd.DataFrame:
+    """`df.drop_duplicates(column)`: the first row of each value of one column (missing values
+    one value), index labels kept. Most frames the graph is built from hold one row per value
+    already (a register's current rows by its key): told by `distinct_text`, the frame is
+    given back as it is (a shallow copy), with no pandas factorizing of the column."""
+    return df.copy(deep=False) if distinct_text(df[column]) else df.drop_duplicates(column)

@@ -338,8 +338,9 @@ def _streamed(
         counts = store.load_built(build_in_order(inp, s), s, parts=lambda: digests)
     else:
         # The digests are taken on a thread of their own once every part is built, while the
-        # store copies the last part's tables (the largest, purchases, at national scale): the
-        # copy lets go of the GIL, and the digests (3.4 s there) no longer wait for its end.
+        # store copies the tables still waiting (at national scale from the organisations' on,
+        # the largest part, purchases, last): the copy lets go of the GIL, the build no longer
+        # holds it, and the digests (3.4 s there) no longer wait for the copy's end.
         with ThreadPoolExecutor(max_workers=1) as pool:
             pending: list[Future[dict[str, str]]] = []
 

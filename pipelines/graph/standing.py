@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from data_contracts.enums import ORG_GRADES, WORKER_LEVELS
 
+from ..common.ordering import first_per
 from ..common.references import as_text, is_in, positions
 
 #: the inspection result that fails (the register's 年检结论)
@@ -121,7 +122,7 @@ def provider_standing(
         checked["result"],
     )
     has_year = year_before.notna()
-    orgs = organisations.drop_duplicates("uscc")
+    orgs = first_per(organisations, "uscc")
     registered = _days(_lookup(awards["provider_uscc"], orgs["uscc"], orgs["registration_date"]))
     year_start = _new_year(year_before)
     missing = has_year & found.isna() & (registered < year_start)
@@ -356,8 +357,8 @@ def membership_year_ends(memberships: pd.DataFrame, status: pd.DataFrame, hubs: 
     Inputs: memberships (uscc, hub_id, valid_from, valid_to); the organisations' active periods
     as the graph holds them, one row per uscc (uscc, valid_from, valid_to; an organisation with
     none has an open period); hubs (hub_id, valid_from, valid_to)."""
-    status = status.drop_duplicates("uscc")
-    hubs = hubs.drop_duplicates("hub_id")
+    status = first_per(status, "uscc")
+    hubs = first_per(hubs, "hub_id")
 
     org_at, hub_at = positions(memberships["uscc"], status["uscc"]), positions(memberships["hub_id"], hubs["hub_id"])
 
@@ -382,7 +383,7 @@ def membership_year_ends(memberships: pd.DataFrame, status: pd.DataFrame, hubs: 
 def _active_on(uscc: pd.Series, status: pd.DataFrame, at: pd.Timestamp) -> np.ndarray:
     """Whether each organisation's active period, as its node holds it (the first `status` row
     of its code; none = open), holds on `at`, as a bool array."""
-    status = status.drop_duplicates("uscc")
+    status = first_per(status, "uscc")
     at_ = positions(uscc, status["uscc"])
     since = pd.to_datetime(_at(at_, _days(status["valid_from"]), uscc.index))
     until = pd.to_datetime(_at(at_, _days(status["valid_to"]), uscc.index))
