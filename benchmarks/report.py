@@ -53,7 +53,7 @@ REMEDIES = {
     "runs beside them, each table typed and digested on a thread while the one before it is copied; each table "
     "is let go of once copied, and the digests of the parts' inputs (kept for the next "
     "load to compare) are taken on a thread of their own once every part is built, beside the copy of the "
-    "largest part's tables. ladybug's COPY keeps about one and a half cores busy on "
+    "tables still waiting for it. ladybug's COPY keeps about one and a half cores busy on "
     "its own, so the build slows it and the overlap saves less than the build takes. What is left is pyarrow "
     "hashing the same key columns again for each look-up, and pandas' groupings, merges and de-duplications on "
     "Arrow-backed text, which factorize each column first: a key dictionary per register, built once, with "

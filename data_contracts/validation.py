@@ -285,7 +285,9 @@ def drop_duplicates(
     key = key or model.key
     if frame.empty:
         return frame, issues_frame([])
-    if distinct_text(frame[key[0]]):  # nearly always: the rows of one snapshot, one per key
+    # a register of one snapshot: its first key column alone repeats no value (with several
+    # snapshots it does, and the look (0.2 s for 1.5 million rows) finds nothing to skip)
+    if distinct_text(frame[key[0]]):
         return frame.reset_index(drop=True), issues_frame([])
     repeated = frame.duplicated(list(key), keep=False).to_numpy(bool)
     if not repeated.any():  # nearly always: no Python value per row

@@ -116,7 +116,7 @@ def arrow_text(cells):
 
     try:
         arr = cells if isinstance(cells, pa.Array | pa.ChunkedArray) else pa.array(cells, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, UnicodeEncodeError):  # the last: a lone surrogate
         return None
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         return None

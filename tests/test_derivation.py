@@ -38,3 +38,17 @@ def test_names_written_never_misses_a_name_python_finds(cell, dtype):
 def test_names_written_on_a_column_of_codes_only():
     assert not _names_written(pd.Series(CELLS[:3] + [None], dtype="string[pyarrow]"))
     assert _names_written(pd.Series(CELLS[:3] + ["静安寺社区"], dtype="string[pyarrow]"))
+
+
+@pytest.mark.parametrize(
+    "cells, names",
+    [
+        ([310106014002, "310106014010"], False),  # a number among the text: not Arrow text
+        ([310106014002, "静安寺社区"], True),
+        (["310106014002", "\ud800"], True),  # a lone surrogate, which no reader gives
+    ],
+)
+def test_names_written_on_a_column_arrow_does_not_take_as_text(cells, names):
+    column = pd.Series(cells, dtype=object)
+    python = any(re.search(_NOT_IN_CODES, str(c)) for c in cells)
+    assert _names_written(column) == names == python

@@ -28,7 +28,7 @@ from pipelines.graph import tables as tables_module
 from pipelines.graph.dump import tables_from_dump
 from pipelines.graph.incremental import KeptDigests, frame_digest, load, needed, part_digests
 from pipelines.graph.store import EmbeddedGraphStore, reload_plan, table_labels
-from pipelines.graph.tables import DATASET, GraphInput, Part, Parts, build, build_in_order, parts
+from pipelines.graph.tables import DATASET, GraphInput, Part, Parts, build, build_in_order, part_rows, parts
 
 
 @pytest.fixture
@@ -569,6 +569,43 @@ def test_the_code_digest_covers_what_the_build_imports():
     assert sorted(n for n in shared if sources[n].resolve() not in covered) == []
 
 
+def test_the_code_digest_covers_the_code_the_build_runs(sample_input):
+    """What the walk above cannot see: a module outside pipelines/ that a shared module calls
+    (ordering.first_per calls data_contracts.values). Every function the build of the sample's
+    tables runs, on every thread, is traced; each file of this repository it runs in is in
+    incremental.CODE. The registers' current rows are made first: they are the build's inputs,
+    digested by their content, not code of the build; so are the registers' own classes, which
+    hand the build those rows and their column names (register.py, stored_copy.py)."""
+    import sys
+    import threading
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for name in list(sample_input.current):
+        sample_input.current[name]
+    ran: set[str] = set()
+
+    def seen(frame, event, arg):
+        if event == "call":
+            ran.add(frame.f_code.co_filename)
+
+    threading.setprofile(seen)
+    sys.setprofile(seen)
+    try:
+        build(sample_input, schema())
+    finally:
+        sys.setprofile(None)
+        threading.setprofile(None)  # type: ignore[arg-type]
+    packages = [root / name for name in ("pipelines", "data_contracts", "graph_schema", "sanshe")]
+    ours = {f for f in map(Path, ran) if any(p in f.resolve().parents for p in packages)}
+    ours = {f.resolve() for f in ours}
+    inputs = [root / "pipelines" / "common" / name for name in ("register.py", "stored_copy.py")]
+    covered = [p.resolve() for p in (*incremental.CODE, *inputs)]
+    outside = sorted(str(f.relative_to(root)) for f in ours if not any(f == c or c in f.parents for c in covered))
+    assert any(f.name == "standing.py" for f in ours), "the trace saw none of the build's own code"
+    assert outside == []
+
+
 def _slowed(todo: dict[str, Part], seconds: dict[str, float]) -> dict[str, Part]:
     def make(part: Part, delay: float):
         def slow(inp, s):
@@ -627,40 +664,43 @@ def test_the_copy_order_does_not_depend_on_which_part_finishes_first(sample_inpu
 
 
 def test_every_part_built_is_told_as_the_builds_end_not_when_their_tables_come_up(sample_input, monkeypatch):
-    """The largest part is built beside the others and its tables come last: `on_built` is told
-    once every part's build has ended, while the copy still takes the other parts' tables, and
-    never before (a slow part, built last, holds it back)."""
+    """The largest part is built beside the others and its tables come last; the last of the
+    others is built while the copy takes the tables of the one before it. `on_built` is told as
+    soon as that last build ends, between two of those tables, not when the last part's own
+    tables come up; and only then, with every build ended."""
     s = schema()
     todo = parts(sample_input, s)
-    ended: set[str] = set()
+    largest, *rest = sorted(todo.values(), key=lambda p: (-part_rows(sample_input, p), p.name))
+    rest.sort(key=lambda p: (part_rows(sample_input, p), p.name))  # build_in_order's order
+    before, last = rest[-2], rest[-1]
+    go, ended = threading.Event(), set()
 
-    def tracked(part: Part, delay: float):
+    def tracked(part: Part):
         def make(inp, s):
-            time.sleep(delay)
+            if part is last:
+                assert go.wait(10), "the copy never reached the part before the last"
             out = part.make(inp, s)
             ended.add(part.name)
             return out
 
         return make
 
-    order = [key for key, _ in build_in_order(sample_input, s)]
-    owner = {label: name for name, p in todo.items() for label in p.nodes}
-    by_copy = list(dict.fromkeys(owner[k] for k in order if not isinstance(k, tuple)))
-    slow = by_copy[-2]  # the last of the rest: the largest is long built when it ends
     monkeypatch.setattr(
-        tables_module,
-        "parts",
-        lambda inp, s: {n: dataclasses.replace(p, make=tracked(p, 0.3 if n == slow else 0.0)) for n, p in todo.items()},
+        tables_module, "parts", lambda inp, s: {n: dataclasses.replace(p, make=tracked(p)) for n, p in todo.items()}
     )
+    owner = {label: p.name for p in todo.values() for label in p.nodes}
     seen: list[tuple[int, set[str]]] = []
     given: list = []
-    for item in build_in_order(sample_input, s, on_built=lambda: seen.append((len(given), set(ended)))):
-        given.append(item)
-        time.sleep(0.01)  # the copy of each table takes a while
-    assert [k for k, _ in given] == order
+    for key, _ in build_in_order(sample_input, s, on_built=lambda: seen.append((len(given), set(ended)))):
+        given.append(key)
+        if not isinstance(key, tuple) and owner[key] == before.name and not go.is_set():
+            go.set()  # the last build may now end, while this table is copied
+            time.sleep(0.5)
+    runs = [owner[k] if not isinstance(k, tuple) else None for k in given]
+    first_of_before, first_of_last = runs.index(before.name), runs.index(last.name)
+    assert first_of_last - first_of_before >= 2, "the sample's part before the last has one table only"
     assert len(seen) == 1 and seen[0][1] == set(todo)
-    first_of_largest = min(i for i, k in enumerate(order) if not isinstance(k, tuple) and owner[k] == by_copy[-1])
-    assert seen[0][0] < first_of_largest, "told only when the largest part's tables came up"
+    assert seen[0][0] == first_of_before + 1, "told only when the last part's tables came up"
 
 
 def test_a_failed_build_or_a_table_missing_leaves_the_stored_graph_as_it_was(sample_input, tmp_path, monkeypatch):

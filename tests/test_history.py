@@ -167,10 +167,12 @@ def test_status_periods_match_the_row_by_row_derivation(seed):
     _same(status_periods(frame, *args), rowwise_status_periods(frame, *args))
 
 
+@pytest.mark.parametrize("odd", [None, pd.NaT])
 @pytest.mark.parametrize("seed", [1, 2])
-def test_credit_listings_take_the_latest_removal_as_the_max_of_the_dates(seed):
+def test_credit_listings_take_the_latest_removal_as_the_max_of_the_dates(seed, odd):
     """`listings` against pandas' own max of Python dates (one group at a time), removals given,
-    missing and changed between snapshots."""
+    missing and changed between snapshots; with pandas' NaT among them, which no contract
+    gives, as pandas has it too."""
     rng = np.random.default_rng(seed)
     rows = []
     for k in range(200):
@@ -190,6 +192,9 @@ def test_credit_listings_take_the_latest_removal_as_the_max_of_the_dates(seed):
                 }
             )
     listed = pd.DataFrame(rows).astype({"uscc": "str", "credit_list": "str"})
+    if odd is not None:
+        listed["removed_on"] = listed["removed_on"].astype(object)
+        listed.at[0, "removed_on"] = odd
     oracle = (
         listed.sort_values("_asof")
         .groupby(["uscc", "credit_list", "listed_on"], as_index=False)
@@ -197,6 +202,8 @@ def test_credit_listings_take_the_latest_removal_as_the_max_of_the_dates(seed):
     )
     got = listings(listed)
     assert got["removed_on"].notna().any() and got["removed_on"].isna().any()
+    if odd is None:
+        assert {type(d) for d in got["removed_on"].dropna()} == {dt.date}
     pd.testing.assert_frame_equal(got, oracle)
 
 

@@ -38,12 +38,14 @@ from .tables import DATASET, GraphInput, Part, build, build_in_order, part_rows,
 HERE = Path(__file__).resolve().parent
 #: the code whose change changes the tables built from the same inputs: this package (the parts,
 #: the standing facts, the Arrow types), the schema (which column a property reads), the enums and
-#: the shared modules the build calls (its sorts and key look-ups; tests/test_graph_incremental.py
-#: holds this list to the build's imports)
+#: the shared modules the build calls (its sorts and key look-ups, and the Arrow text helpers they
+#: call; tests/test_graph_incremental.py holds this list to the build's imports and to the code a
+#: build of the sample runs)
 CODE = (
     HERE,
     HERE.parent.parent / "graph_schema",
     HERE.parent.parent / "data_contracts" / "enums.py",
+    HERE.parent.parent / "data_contracts" / "values.py",
     HERE.parent / "common" / "ordering.py",
     HERE.parent / "common" / "references.py",
 )
@@ -333,7 +335,8 @@ def _streamed(
 ) -> dict[str, int]:
     """Every table of `inp` loaded into a new store as it is built (tables.build_in_order,
     store.load_built); the part digests kept for the next load are `digests` when given (taken
-    deciding the load), else taken while the last part is copied."""
+    deciding the load), else taken once every part is built, while the store copies the
+    tables still waiting."""
     if digests is not None:
         counts = store.load_built(build_in_order(inp, s), s, parts=lambda: digests)
     else:
