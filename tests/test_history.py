@@ -5,7 +5,7 @@ changes, explicit start dates and ended registrations."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -146,22 +146,29 @@ def test_from_snapshots_matches_the_row_by_row_derivation(seed):
     )
 
 
+def _kept_snapshots(
+    rng: np.random.Generator, keys: int, start: dt.date, spread: int
+) -> Iterator[tuple[int, dt.date, dt.date]]:
+    """For each of `keys` keys, a day within `spread` days from `start`, then each snapshot date
+    of DATES the key is seen in (three in ten left out): (key number, its day, snapshot date)."""
+    for k in range(keys):
+        day = start + dt.timedelta(days=int(rng.integers(0, spread)))
+        for d in DATES:
+            if rng.random() < 0.3:
+                continue
+            yield k, day, d
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_status_periods_match_the_row_by_row_derivation(seed):
     rng = np.random.default_rng(seed)
     rows = []
-    for k in range(300):
-        since = dt.date(2000, 1, 1) + dt.timedelta(days=int(rng.integers(0, 4000)))
-        for d in DATES:
-            if rng.random() < 0.3:
-                continue
-            status = rng.choice(["正常", "注销", "撤销"], p=[0.7, 0.2, 0.1])
-            ended = (
-                d - dt.timedelta(days=int(rng.integers(1, 100))) if status != "正常" and rng.random() < 0.5 else None
-            )
-            rows.append(
-                {"uscc": f"K{k:04d}", "_asof": d, "registration_date": since, "status": status, "status_date": ended}
-            )
+    for k, since, d in _kept_snapshots(rng, 300, dt.date(2000, 1, 1), 4000):
+        status = rng.choice(["正常", "注销", "撤销"], p=[0.7, 0.2, 0.1])
+        ended = d - dt.timedelta(days=int(rng.integers(1, 100))) if status != "正常" and rng.random() < 0.5 else None
+        rows.append(
+            {"uscc": f"K{k:04d}", "_asof": d, "registration_date": since, "status": status, "status_date": ended}
+        )
     frame = pd.DataFrame(rows)
     args = ("uscc", "registration_date", "status", "正常", "status_date")
     _same(status_periods(frame, *args), rowwise_status_periods(frame, *args))
@@ -175,22 +182,18 @@ def test_credit_listings_take_the_latest_removal_as_the_max_of_the_dates(seed, o
     gives, as pandas has it too."""
     rng = np.random.default_rng(seed)
     rows = []
-    for k in range(200):
-        listed_on = dt.date(2019, 1, 1) + dt.timedelta(days=int(rng.integers(0, 1500)))
-        for d in DATES:
-            if rng.random() < 0.3:
-                continue
-            removed = listed_on + dt.timedelta(days=int(rng.integers(1, 900))) if rng.random() < 0.4 else None
-            rows.append(
-                {
-                    "uscc": f"K{k % 120:04d}",
-                    "credit_list": str(rng.choice(["abnormal", "serious"])),
-                    "listed_on": listed_on,
-                    "removed_on": removed,
-                    "listing_reason": str(rng.choice(["未按时年检", "弄虚作假", None])),
-                    "_asof": d,
-                }
-            )
+    for k, listed_on, d in _kept_snapshots(rng, 200, dt.date(2019, 1, 1), 1500):
+        removed = listed_on + dt.timedelta(days=int(rng.integers(1, 900))) if rng.random() < 0.4 else None
+        rows.append(
+            {
+                "uscc": f"K{k % 120:04d}",
+                "credit_list": str(rng.choice(["abnormal", "serious"])),
+                "listed_on": listed_on,
+                "removed_on": removed,
+                "listing_reason": str(rng.choice(["未按时年检", "弄虚作假", None])),
+                "_asof": d,
+            }
+        )
     listed = pd.DataFrame(rows).astype({"uscc": "str", "credit_list": "str"})
     if odd is not None:
         listed["removed_on"] = listed["removed_on"].astype(object)
