@@ -250,12 +250,12 @@ def _projects(out: Derived, ctx: Context) -> None:
             }
 
 
-#: a character of none of the codes a served-communities cell lists, nor of their separators
-_NOT_IN_CODES = r"[^0-9\uff10-\uff19;；,，、\s]"
-#: the same for RE2 (pyarrow), whose `\s` is [\t\n\f\r ] only: a cell with other white space
-#: (\v, U+3000, ...) matches here and not there, and goes to `_split_codes_names`, which finds no
-#: name in it (same answer; tests/test_derivation.py)
-_NOT_IN_CODES_RE2 = "[^0-9\uff10-\uff19;；,，、\\s]"
+#: a character of none of the codes a served-communities cell lists, nor of their separators;
+#: read by Python's `re` and by RE2 (pyarrow) alike, the full-width digits written as themselves.
+#: RE2's `\s` is [\t\n\f\r ] only: a cell with other white space (\v, U+3000, ...) matches in
+#: RE2 and not in Python, and goes to `_split_codes_names`, which finds no name in it (same
+#: answer; tests/test_derivation.py)
+_NOT_IN_CODES = "[^0-9\uff10-\uff19;；,，、\\s]"
 
 
 def _names_written(column: pd.Series) -> bool:
@@ -266,7 +266,7 @@ def _names_written(column: pd.Series) -> bool:
     arr = arrow_text(column.array)
     if arr is None:
         return any(re.search(_NOT_IN_CODES, str(cell)) for cell in column.dropna())
-    return bool(pc.any(pc.match_substring_regex(arr, _NOT_IN_CODES_RE2)).as_py())
+    return bool(pc.any(pc.match_substring_regex(arr, _NOT_IN_CODES)).as_py())
 
 
 def _split_codes_names(cell: str) -> tuple[str, str]:
