@@ -1034,6 +1034,105 @@ def test_a_load_prepared_ahead_is_carried_out_only_on_the_graph_it_was_decided_a
     assert not list(mine.path.parent.glob(".load-*"))
 
 
+def test_a_load_streamed_ahead_is_swapped_in_only_by_the_graph_step_and_gives_the_graph_of_a_full_load(
+    sample_registers, tmp_path
+):
+    """graph_changes starts a load that streams every part (a first load, or most of the graph
+    changed) on a thread, into a staging store: the stored graph stays as it was until `load`
+    swaps it in, and it is the graph a load in the graph step gives, with the same digests kept
+    for the next load; its rows copied are passed on as the graph step waits for it."""
+    s = schema()
+    inp = GraphInput.of(sample_registers, DATASET_OF_SAMPLE)
+    mine = EmbeddedGraphStore(tmp_path / "ahead" / "graph.lbug")
+    assert incremental.prepare(mine, inp, s) is None  # no digests to trust: a full load
+    changes = incremental.stream_ahead(mine, inp, s)
+    assert changes.streaming is not None and changes.load is None and changes.parts == sorted(parts(inp, s))
+    staged = changes.streaming._staged.result(timeout=120)  # copied, not swapped in
+    assert not staged.spent and staged.db.is_file() and not mine.path.exists()
+    rows: list[tuple[int, int | None]] = []
+    counts = incremental.load(mine, inp, s, changes=changes)
+    assert mine.last_load["ahead"] is True and mine.last_load["mode"] == "full"
+    assert not list(mine.path.parent.glob(".load-*"))
+    fresh = EmbeddedGraphStore(tmp_path / "in_step" / "graph.lbug")
+    assert incremental.load(fresh, inp, s) == counts
+    assert mine.fingerprint() == fresh.fingerprint()
+    state = [json.loads(Path(f"{st.path}.tables.json").read_text()) for st in (mine, fresh)]
+    assert {k: v for k, v in state[0].items() if k != "file"} == {k: v for k, v in state[1].items() if k != "file"}
+
+    # most of the graph changed: prepare holds nothing built and the load streams ahead, with
+    # the part digests prepare took
+    changed = GraphInput.of(_registers_changed(sample_registers, "organisations", step=2), DATASET_OF_SAMPLE)
+    decided = incremental.prepare(mine, changed, s)
+    assert decided is not None and decided.load is None
+    changes = incremental.stream_ahead(mine, changed, s, decided=decided)
+    before = mine.fingerprint()
+    changes.streaming._staged.result(timeout=120)
+    assert mine.fingerprint() == before
+    changes.streaming.swap_in(mine, report=lambda done, total: rows.append((done, total)))
+    assert rows and rows[-1] == (sum(mine.counts().values()), None)  # a streamed load's total is not known
+    again = EmbeddedGraphStore(tmp_path / "changed" / "graph.lbug")
+    load(again, changed, s)
+    assert mine.fingerprint() == again.fingerprint() != before
+    with pytest.raises(ValueError, match="once"):
+        changes.streaming.swap_in(mine)
+    changes.streaming.discard()  # swapped in: nothing left to remove, no error
+    assert mine.fingerprint() == again.fingerprint()
+
+
+def test_a_load_streamed_ahead_and_discarded_stops_and_leaves_the_graph_and_no_staging(
+    sample_registers, tmp_path, monkeypatch
+):
+    """A load started ahead that the graph step never takes (the blocking check failed, the run
+    stopped) is stopped before its next table, waits for the part being built, and leaves the
+    stored graph as it was and no staging folder; one whose build failed raises when the graph
+    step takes it, and leaves nothing either. A load started with other inputs than the graph
+    step's is discarded and decided again."""
+    s = schema()
+    inp = GraphInput.of(sample_registers, DATASET_OF_SAMPLE)
+    mine = EmbeddedGraphStore(tmp_path / "g" / "graph.lbug")
+    load(mine, inp, s)
+    before = mine.fingerprint()
+    (tmp_path / "g" / "graph.lbug.tables.json").unlink()  # no digests: the next load is a full one
+    todo = parts(inp, s)
+    started, go = threading.Event(), threading.Event()
+
+    def held(inp, s):
+        started.set()
+        assert go.wait(30)
+        return todo["evaluations"].make(inp, s)
+
+    slowed = {**todo, "evaluations": dataclasses.replace(todo["evaluations"], make=held)}
+    monkeypatch.setattr(tables_module, "parts", lambda inp, s: slowed)
+    changes = incremental.stream_ahead(mine, inp, s)
+    assert started.wait(30)
+    assert list(mine.path.parent.glob(".load-*")), "nothing staged while the load runs"
+    threading.Timer(0.3, go.set).start()
+    changes.streaming.discard()  # waits for the part being built, then stops before the next table
+    assert changes.streaming._staged.exception() is not None
+    assert not list(mine.path.parent.glob(".load-*"))
+    assert mine.fingerprint() == before
+
+    def fails(inp, s):
+        raise RuntimeError("part failed")
+
+    monkeypatch.setattr(
+        tables_module,
+        "parts",
+        lambda inp, s: {**todo, "evaluations": dataclasses.replace(todo["evaluations"], make=fails)},
+    )
+    changes = incremental.stream_ahead(mine, inp, s)
+    with pytest.raises(RuntimeError, match="part failed"):
+        load(mine, inp, s, changes=changes)
+    assert mine.fingerprint() == before and not list(mine.path.parent.glob(".load-*"))
+    monkeypatch.undo()
+
+    other = GraphInput.of(_registers_changed(sample_registers, "evaluations"), DATASET_OF_SAMPLE)
+    changes = incremental.stream_ahead(mine, other, s)
+    load(mine, inp, s, changes=changes)  # not the inputs it streams: discarded, loaded anew
+    assert mine.last_load.get("ahead") is not True and mine.fingerprint() == before
+    assert changes.streaming._staged.done() and not list(mine.path.parent.glob(".load-*"))
+
+
 def test_a_load_prepared_with_other_dataset_facts_is_not_carried_out(sample_registers, tmp_path):
     s = schema()
     mine = EmbeddedGraphStore(tmp_path / "inc" / "graph.lbug")
