@@ -499,11 +499,7 @@ def main() -> int:
     graph_rows = int(sum(counts.values()))
     # the store's COPY and COMMIT statements inside the graph step: against the floor's, what
     # the build adds to the load
-    graph_meta = result.asset_materializations_for_node("graph")[0].metadata
-    graph_statements = graph_meta["store_statements"].value
-    # a load streamed from graph_changes on (pipelines/graph/load_ahead.py): its seconds from its
-    # start to its swap, beside the steps between (None: loaded in the graph step)
-    load_from_start = graph_meta["load_seconds_from_start"].value if "load_seconds_from_start" in graph_meta else None
+    graph_statements = result.asset_materializations_for_node("graph")[0].metadata["store_statements"].value
     stages = by_stage(windows, sampler, rows, graph_rows)
     peak = max((r for _, r in sampler.samples), default=0)
     print(f"full run: {full:.1f} s, {rows:,} rows, peak {peak / 2**30:.2f} GiB", flush=True)
@@ -577,7 +573,6 @@ def main() -> int:
         # every step of the full run, slowest first: where a stage's time goes
         "steps": {k: round(b - a, 3) for k, (a, b) in sorted(windows.items(), key=lambda kv: kv[1][0] - kv[1][1])},
         "graph_statements": graph_statements,
-        "graph_load_seconds_from_start": load_from_start,
         "floor": fl,
         "ratio_full_to_floor": round(full / fl["seconds"], 2),
         "queries": queries,

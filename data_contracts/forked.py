@@ -68,15 +68,11 @@ def can_fork() -> bool:
     return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
-def map_forked(fn: Callable[[T], R], items: Sequence[T], workers: int, here: bool = True, nice: int = 0) -> list[R]:
+def map_forked(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
     """`[fn(x) for x in items]`, the first item in this process and each other one in a forked
     child, at most `workers` processes in all (this one included). The items are handed to the
     children pickled, so keep them small (a slice's bounds, not the slice); each result comes back
     pickled. With one worker, one item or no fork (see `can_fork`) everything runs here.
-    `here=False`: with two items or more, every item in a child (at most `workers` children),
-    this process only waiting: for work beside threads of this process that need its GIL (the
-    graph load started ahead, pipelines/graph/load_ahead.py). `nice`: the children's, as for
-    `become_child`.
 
     An exception raised by `fn` in a child is raised here, as it was raised there (the child's
     traceback goes to this module's debug log, not into the exception, whose message is what a
@@ -86,14 +82,13 @@ def map_forked(fn: Callable[[T], R], items: Sequence[T], workers: int, here: boo
         return [fn(x) for x in items]
     results: list[Any] = []
     with ProcessPoolExecutor(
-        min(workers, len(items)) - (1 if here else 0),
+        min(workers, len(items)) - 1,
         mp_context=multiprocessing.get_context("fork"),
         initializer=_share,
-        initargs=(fn, os.getpid(), nice),
+        initargs=(fn, os.getpid()),
     ) as pool:
-        later = [pool.submit(_run, x) for x in items[1 if here else 0 :]]
-        if here:
-            results.append(fn(items[0]))
+        later = [pool.submit(_run, x) for x in items[1:]]
+        results.append(fn(items[0]))
         with contextlib.suppress(BrokenProcessPool):  # a child died: the pool has ended the others
             for future in later:
                 results.append(_result(future))

@@ -95,8 +95,6 @@ class RunProgress:
         self.started = 0.0
         self.rows = 0
         self.total: int | None = None
-        #: when the running step's rows began to be done, if before the step started
-        self.began: float | None = None
         self.finished = 0
         self._drawn = 0.0
         self._width = 0
@@ -121,7 +119,7 @@ class RunProgress:
         if ev is None:
             return
         if ev.event_type == DagsterEventType.STEP_START:
-            self.step, self.started, self.rows, self.total, self.began = ev.step_key, self.clock(), 0, None, None
+            self.step, self.started, self.rows, self.total = ev.step_key, self.clock(), 0, None
             self._draw(force=True)
         elif ev.event_type == DagsterEventType.ASSET_MATERIALIZATION:
             meta = ev.event_specific_data.materialization.metadata
@@ -135,10 +133,9 @@ class RunProgress:
             self._step_done(ev.step_key, failed)
             self.step = None
 
-    def on_rows(self, done: int, total: int | None, began: float | None = None) -> None:
-        """Rows done so far in the running step, of `total` (None when unknown); `began`: when
-        the work on them began (on this display's clock), when before the step started."""
-        self.rows, self.total, self.began = done, total, began
+    def on_rows(self, done: int, total: int | None) -> None:
+        """Rows done so far in the running step, of `total` (None when unknown)."""
+        self.rows, self.total = done, total
         if not self.broken:
             try:
                 self._draw()
@@ -157,7 +154,6 @@ class RunProgress:
     def line(self) -> str:
         """The running step's line: step, rows (of the total), rows per second, seconds."""
         elapsed = self.clock() - self.started
-        rate = _rate(self.rows, self._rows_seconds())
         rows = (
             f"{self.rows:,}" + (f"/{self.total:,}" if self.total else "") + " rows" if self.rows or self.total else ""
         )
@@ -165,14 +161,8 @@ class RunProgress:
         if self.total:
             filled = int(20 * min(self.rows, self.total) / self.total)
             bar = "[" + "#" * filled + "." * (20 - filled) + "] "
-        parts = [f"step {self.finished + 1}: {self.step}", bar + rows, rate, f"{elapsed:.0f} s"]
+        parts = [f"step {self.finished + 1}: {self.step}", bar + rows, _rate(self.rows, elapsed), f"{elapsed:.0f} s"]
         return "  " + "  ".join(p for p in parts if p)
-
-    def _rows_seconds(self) -> float:
-        """The seconds the running step's rows took so far: since the step started, or since
-        they began when that was earlier."""
-        since = self.started if self.began is None else min(self.began, self.started)
-        return self.clock() - since
 
     def _draw(self, force: bool = False) -> None:
         if not self.tty or self.step is None:
@@ -196,10 +186,7 @@ class RunProgress:
             "FAILED" if failed else "done",
             f"{elapsed:6.1f} s",
             f"{self.rows:,} rows" if self.rows else "",
-            _rate(self.rows, self._rows_seconds()),
-            f"(begun {self.started - self.began:.1f} s before the step)"
-            if self.began is not None and self.began < self.started
-            else "",
+            _rate(self.rows, elapsed),
         ]
         self.stream.write("  ".join(p for p in parts if p) + "\n")
         self.stream.flush()

@@ -101,23 +101,6 @@ def test_a_run_the_check_stops_leaves_the_graph_as_it_was_and_no_copy_of_it(tmp_
     assert not list(out.glob(".load-*")), "the copy of the graph made for a load that never ran was left"
 
 
-def test_a_first_run_the_check_stops_never_swaps_in_the_load_it_started_ahead(tmp_path, monkeypatch):
-    """A run with no graph yet streams every part into a staging store from graph_changes on,
-    beside the steps before the graph step (pipelines/graph/load_ahead.py): when the blocking
-    check fails, no graph is swapped in and nothing staged is left."""
-    inbox, out = tmp_path / "inbox", tmp_path / "out"
-    shutil.copytree(SAMPLE_DIR, inbox)
-    monkeypatch.setattr(checks, "run_suite", _broken_projects_suite(checks.run_suite))
-    assert main(["run", "--source", str(inbox), "--output", str(out)]) == 1
-    with open_instance(Settings(inbox, out)) as instance:
-        made = instance.get_latest_materialization_event(AssetKey("graph_changes"))
-        assert made is not None and made.asset_materialization is not None
-        assert made.asset_materialization.metadata["load_streams"].value is True
-        assert instance.get_latest_materialization_event(AssetKey("graph")) is None
-    assert not (out / "graph.lbug").exists()
-    assert not list(out.glob(".load-*")), "the load started ahead of a graph step that never ran was left"
-
-
 @pytest.mark.parametrize("severity", ["warning"])
 def test_a_failed_warning_check_does_not_stop_the_graph(tmp_path, monkeypatch, severity):
     real = checks.run_suite

@@ -66,29 +66,6 @@ def test_a_terminal_gets_one_line_kept_up_to_date_with_a_bar(sample_run):
     assert frames[-1].strip() == ""  # cleared at the end, for the summary that follows
 
 
-def test_rows_begun_before_their_step_are_rated_from_when_they_began():
-    """A graph load started ahead (pipelines/graph/load_ahead.py) is taken by the graph step
-    with most of its rows done: its rate is taken from when the load began, not from the step's
-    start, and the step's line says it began earlier."""
-    from dagster import DagsterEventType
-
-    class Event:
-        def __init__(self, kind):
-            self.dagster_event = type("E", (), {"event_type": kind, "step_key": "graph"})()
-
-    out, clock = io.StringIO(), Clock()
-    progress = RunProgress(out, tty=False, clock=clock)
-    clock.now = 100.0
-    progress.on_event(Event(DagsterEventType.STEP_START))
-    clock.now = 110.0
-    progress.on_rows(1_000_000, None, 60.0)  # began 40 s before the step; 50 s in all
-    assert "20,000 rows/s" in progress.line()
-    progress.on_event(Event(DagsterEventType.STEP_SUCCESS))
-    line = out.getvalue()
-    assert "1,000,000 rows" in line and "20,000 rows/s" in line and "(begun 40.0 s before the step)" in line
-    assert " 10.0 s" in line  # the step's own seconds
-
-
 def test_where_the_time_went(sample_run):
     settings, outcome = sample_run
     run_id, _, steps, seconds = _run_logs(sample_run)

@@ -147,9 +147,9 @@ def test_accepted_tables_keep_only_files_the_state_vouches_for(tmp_path):
 
 def test_a_change_reaching_most_parts_streams_the_load_in_the_sensors_run(inbox, tmp_path):
     """A changed organisations register feeds most parts of the graph (more than
-    incremental.HELD_SHARE_MAX of the rows they read): graph_changes holds no part built and
-    says the load streams, and starts it, every part into a new store as a first run does
-    (pipelines/graph/load_ahead.py); `graph` swaps it in, with the graph of a full run."""
+    incremental.HELD_SHARE_MAX of the rows they read): graph_changes builds nothing ahead and
+    says the load streams, and `graph` builds every part into a new store as a first run does,
+    with the graph of a full run."""
     settings = Settings(inbox, tmp_path / "out", workers=2)
     first, cursor = _tick(settings, None)
     job = build_definitions(settings).resolve_job_def(JOB_NAME)
@@ -173,7 +173,7 @@ def test_a_change_reaching_most_parts_streams_the_load_in_the_sensors_run(inbox,
         assert ahead_meta["file_copy_from_run_start"].value is False
         assert not list(settings.output_dir.glob(".load-*"))
         graph = result.asset_materializations_for_node("graph")[0].metadata
-        assert graph["load"].value == "full" and graph["built_ahead"].value is True
+        assert graph["load"].value == "full" and graph["built_ahead"].value is False
     full = Settings(inbox, tmp_path / "full")
     assert run_pipeline(full).success
     assert EmbeddedGraphStore(settings.graph_path).fingerprint() == EmbeddedGraphStore(full.graph_path).fingerprint()

@@ -4,9 +4,7 @@ Consumes resolved_registers (and each register resolved, for graph_changes).
 Emits  graph_changes: the load decided and built ahead (incremental.prepare): the parts of the
        graph whose inputs changed since the embedded store's last load, built and compared with
        the stored graph, while the run waits for the expectations check; nothing is written.
-       A load that streams every part (a full load, or most of the graph changed) is started
-       here and copied into a staging store beside the stored graph while the steps before the
-       graph step run (load_ahead.py). None for Neo4j.
+       None for a full load or Neo4j.
        graph: the embedded store at OUTPUT/graph.lbug (only the parts of the graph whose inputs
        changed since the last load built again: incremental.py; the tables that changed
        bulk-copied again in a copy of the store, swapped in atomically: store.py), or Neo4j
@@ -21,7 +19,7 @@ from data_contracts import CONTRACTS
 from ..common.register import RegisterResult
 from ..common.resources import PUBLIC_IO, SansheResource, register_origins
 from .file_copy import GRAPH_FILE_COPY, prepares_ahead
-from .incremental import Changes, KeptDigests, load, prepare, stream_ahead
+from .incremental import Changes, KeptDigests, load, prepare
 from .stores import open_store
 from .tables import GraphInput
 
@@ -57,11 +55,10 @@ def _kept(context: AssetExecutionContext, sanshe: SansheResource, registers) -> 
     op_tags={"dagster/priority": "1"},
     description="The graph's load decided ahead of it: the parts whose inputs changed since the "
     "embedded store's last load, built and compared with the stored graph, while the Great "
-    "Expectations suites are validated. A full load, or one whose changed parts read more than "
-    "half the rows the graph's parts read, streams every part into a staging store from here on, "
-    "beside the steps before the graph step. The stored graph is untouched: the graph asset "
-    "swaps the load in once the expectations check passed. One load, or none for Neo4j or a "
-    "run that validates its suites in its own process.",
+    "Expectations suites are validated. Writes nothing: the graph asset loads it, once the "
+    "expectations check passed. One load, or none for a full load, Neo4j, or a run that "
+    "validates its suites in its own process; nothing built when the changed parts read more "
+    "than half the rows the graph's parts read (the graph asset streams every part then).",
 )
 def graph_changes(context: AssetExecutionContext, **resolved: RegisterResult) -> Changes | None:
     sanshe: SansheResource = context.resources.sanshe
@@ -69,21 +66,13 @@ def graph_changes(context: AssetExecutionContext, **resolved: RegisterResult) ->
     changes = None
     # the graph file's copy started with the run, if it was (file_copy.py; only where the load
     # is prepared ahead): taken by the load, or removed by prepare or at the run's end
-    held = getattr(context.resources, GRAPH_FILE_COPY)
-    early = held.take()
+    early = getattr(context.resources, GRAPH_FILE_COPY).take()
     if prepares_ahead(sanshe.settings):
         store = open_store(sanshe.settings, progress=context.log.info)
-        inp, kept = _input(sanshe, registers), _kept(context, sanshe, registers)
-        changes = prepare(store, inp, kept=kept, ahead=early)
-        if changes is None or changes.load is None:
-            # a full load (no part digests to trust), or too many rows changed to hold the
-            # changed parts built: every part streamed into a new store from now on, beside the
-            # steps before the graph step (load_ahead.py), swapped in by it; discarded when the
-            # run ends if the graph step never takes it
-            changes = stream_ahead(store, inp, kept=kept, decided=changes)
-            held.hold(changes.streaming)
+        changes = prepare(store, _input(sanshe, registers), kept=_kept(context, sanshe, registers), ahead=early)
     built = changes.parts if changes is not None and changes.load is not None else []
-    streams = changes is not None and changes.streaming is not None
+    # too many rows changed to hold the changed parts built: the graph step streams every part
+    streams = changes is not None and changes.load is None
     used_early = early is not None and changes is not None and changes.load is not None and changes.load.ahead is early
     context.add_output_metadata(
         {"parts_built": MetadataValue.json(built), "load_streams": streams, "file_copy_from_run_start": used_early}
@@ -97,9 +86,6 @@ def graph_changes(context: AssetExecutionContext, **resolved: RegisterResult) ->
     # the stored hand-over says which run made each register (`register_origins`): a resource
     # asked for by key, since Dagster takes no resource both as a key and as a typed parameter
     required_resource_keys={"sanshe", PUBLIC_IO},
-    # after the other steps the expectations check lets go (the accepted tables, the quarantine
-    # report): this step mostly waits for the load graph_changes started, which copies beside them
-    op_tags={"dagster/priority": "-1"},
     description="The knowledge graph, in the embedded store (the parts whose inputs changed "
     "built again, the changed tables bulk-copied into a copy of the store, swapped in) or in Neo4j (batched MERGE, stale "
     "records deleted). One node per entity and one relationship per link declared "
@@ -124,9 +110,6 @@ def graph(
             "parts_built": MetadataValue.json(loaded.get("parts", [])),
             # whether graph_changes' load, built while the expectations were validated, was the one carried out
             "built_ahead": bool(loaded.get("ahead")),
-            # a load streamed from graph_changes on: its seconds from its start to its swap
-            # (the step's own are what it waited for the load, and the swap)
-            "load_seconds_from_start": loaded.get("seconds_from_start"),
             "inputs_digested": MetadataValue.json(loaded.get("digested", [])),
             # the seconds of the embedded store's COPY and COMMIT statements in this load
             "store_statements": MetadataValue.json(loaded.get("statements", {})),

@@ -1,5 +1,4 @@
-"""The stored graph file copied from the start of a run that changes some registers, and the
-load started ahead of the graph step, held until the run ends (`GraphFileCopy.hold`).
+"""The stored graph file copied from the start of a run that changes some registers.
 
 An incremental load works in a copy of the embedded store's file, swapped in once loaded
 (store.py). `graph_changes` used to start that copy once it knew which parts changed, after
@@ -30,7 +29,6 @@ from data_contracts.forked import can_fork
 
 from ..common.run_lock import OutputLock
 from ..settings import Settings
-from .load_ahead import LoadAhead
 from .store import CopyAhead, EmbeddedGraphStore
 
 #: the resource key of the graph file's copy
@@ -75,8 +73,6 @@ class GraphFileCopy(ConfigurableResource):
     #: the copy started for the run, taken or not: removed when the run ends (`teardown`)
     _started: CopyAhead | None = PrivateAttr(default=None)
     _lock: OutputLock | None = PrivateAttr(default=None)
-    #: the load graph_changes started ahead, if any (`hold`): discarded when the run ends
-    _load: LoadAhead | None = PrivateAttr(default=None)
 
     @classmethod
     def from_settings(cls, s: Settings) -> GraphFileCopy:
@@ -100,12 +96,6 @@ class GraphFileCopy(ConfigurableResource):
             if context.log:
                 context.log.warning(f"the graph file was not copied ahead: {err}")
 
-    def hold(self, load: LoadAhead | None) -> None:
-        """Keep `load`, a load started ahead by graph_changes (load_ahead.py), to be discarded
-        when the run ends if the graph step did not swap it in (a failed blocking check, a
-        stopped run). Returns None."""
-        self._load = load
-
     def take(self) -> CopyAhead | None:
         """The copy started for this run (once; None after, or when none was started)."""
         copy, self._copy = self._copy, None
@@ -116,10 +106,7 @@ class GraphFileCopy(ConfigurableResource):
         # prepared and never carried out (the blocking check stopped the run before the graph
         # step) or never taken (the run stopped before graph_changes) goes now, not with the process.
         copy, self._copy, self._started = self._started, None, None
-        load, self._load = self._load, None
         try:
-            if load is not None:  # swapped in: nothing left; else stopped and removed
-                load.discard()
             if copy is not None:
                 copy.discard()
         finally:

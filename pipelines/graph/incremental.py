@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-import time
 from collections.abc import Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,11 +30,9 @@ import pyarrow as pa
 from data_contracts.errors import GraphNotLoadedError
 from graph_schema import Schema, schema
 
-from .. import progress
 from ..common.state_files import read_state, write_state
-from .load_ahead import LoadAhead, Report, until_stopped
 from .protocol import GraphStore
-from .store import CopyAhead, EmbeddedGraphStore, PreparedLoad, StagedLoad, table_digest
+from .store import CopyAhead, EmbeddedGraphStore, PreparedLoad, table_digest
 from .tables import DATASET, GraphInput, Part, build, build_in_order, part_rows, parts
 
 HERE = Path(__file__).resolve().parent
@@ -215,9 +211,7 @@ class Changes:
     their tables compared with the stored graph's (`load`, a PreparedLoad of the embedded store),
     and the input digests taken doing it (`kept`), for `load` to carry out. `load` is None when
     those parts read too many rows to be held built (`held_whole`): the load streams every part,
-    and `digests` (the part digests, taken deciding it; None when the store held none to
-    compare with: taken during the load) are kept with it; `streaming`, when that load was
-    started ahead (`stream_ahead`), is it."""
+    and `digests` (the part digests, taken deciding it) are kept with it."""
 
     load: PreparedLoad | None
     #: the parts built (part names); every part when the load streams
@@ -226,15 +220,7 @@ class Changes:
     #: what the tables were built from (GraphInput.sources, GraphInput.dataset)
     sources: dict[str, object]
     dataset: dict
-    digests: dict[str, str] | None
-    streaming: LoadAhead | None = None
-
-    def __getstate__(self) -> dict:
-        # A load running on a thread of this process cannot travel: pickled (an IO manager that
-        # stores step outputs, as Dagster's default does), these changes go without it; their
-        # sources then are copies, so the graph step decides its load again (`built_from`), and
-        # the load started here is discarded when the run ends (file_copy.GraphFileCopy).
-        return {**self.__dict__, "streaming": None}
+    digests: dict[str, str]
 
     def built_from(self, inp: GraphInput) -> bool:
         """Whether `inp` is made of the very objects and dataset facts these changes were built
@@ -324,20 +310,11 @@ def _load(
     if changes is not None:
         counts = None
         if changes.built_from(inp):
-            if changes.streaming is not None:  # started ahead, with these inputs
-                counts = changes.streaming.swap_in(store)
-                # the load's own seconds, from its start in graph_changes to its swap
-                took = round(time.monotonic() - changes.streaming.began, 3)
-                store.last_load |= {"parts": changes.parts, "ahead": True, "seconds_from_start": took}
-                return counts
             if changes.load is None:  # too many rows to hold built: decided with these inputs
                 return _streamed(store, inp, s, kept, changes.digests)
             counts = store.apply(changes.load)
-        else:
-            if changes.load is not None:
-                changes.load.discard()
-            if changes.streaming is not None:
-                changes.streaming.discard()
+        elif changes.load is not None:
+            changes.load.discard()
         if counts is not None:
             store.last_load |= {"parts": changes.parts, "ahead": True}
             return counts
@@ -356,64 +333,27 @@ def _load(
 def _streamed(
     store: EmbeddedGraphStore, inp: GraphInput, s: Schema, kept: KeptDigests | None, digests: dict[str, str] | None
 ) -> dict[str, int]:
-    """Every table of `inp` loaded into a new store as it is built (`_staged_stream`), swapped in."""
-    counts = store.swap_in(_staged_stream(store, inp, s, kept, digests))
+    """Every table of `inp` loaded into a new store as it is built (tables.build_in_order,
+    store.load_built); the part digests kept for the next load are `digests` when given (taken
+    deciding the load), else taken once every part is built, while the store copies the
+    tables still waiting."""
+    if digests is not None:
+        counts = store.load_built(build_in_order(inp, s), s, parts=lambda: digests)
+    else:
+        # The digests are taken on a thread of their own once every part is built, while the
+        # store copies the tables still waiting (at national scale from the organisations' on,
+        # the largest part, purchases, last): the copy lets go of the GIL, the build no longer
+        # holds it, and the digests (3.4 s there) no longer wait for the copy's end.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending: list[Future[dict[str, str]]] = []
+
+            def start() -> None:
+                pending.append(pool.submit(part_digests, inp, s, kept))
+
+            counts = store.load_built(
+                build_in_order(inp, s, on_built=start),
+                s,
+                parts=lambda: (pending[0] if pending else pool.submit(part_digests, inp, s, kept)).result(),
+            )
     store.last_load["parts"] = sorted(parts(inp, s))
     return counts
-
-
-def _staged_stream(
-    store: EmbeddedGraphStore,
-    inp: GraphInput,
-    s: Schema,
-    kept: KeptDigests | None,
-    digests: dict[str, str] | None,
-    report: Report = progress.rows_done,
-    stop: threading.Event | None = None,
-) -> StagedLoad:
-    """Every table of `inp` copied into a new store as it is built (tables.build_in_order,
-    store.stage_built), not yet swapped in; the part digests kept for the next load are
-    `digests` when given (taken deciding the load), else taken once every part is built, while
-    the store copies the tables still waiting. `report`: as stage_built's; `stop`: once set, the
-    load ends (load_ahead.LoadStopped) before its next table."""
-
-    def tables(on_built=None):
-        built = build_in_order(inp, s, on_built=on_built)
-        return built if stop is None else until_stopped(built, stop)
-
-    if digests is not None:
-        return store.stage_built(tables(), s, parts=lambda: digests, report=report)
-    # The digests are taken on a thread of their own once every part is built, while the
-    # store copies the tables still waiting (at national scale from the organisations' on,
-    # the largest part, purchases, last): the copy lets go of the GIL, the build no longer
-    # holds it, and the digests (3.4 s there) no longer wait for the copy's end.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending: list[Future[dict[str, str]]] = []
-
-        def start() -> None:
-            pending.append(pool.submit(part_digests, inp, s, kept))
-
-        return store.stage_built(
-            tables(on_built=start),
-            s,
-            parts=lambda: (pending[0] if pending else pool.submit(part_digests, inp, s, kept)).result(),
-            report=report,
-        )
-
-
-def stream_ahead(
-    store: EmbeddedGraphStore,
-    inp: GraphInput,
-    s: Schema | None = None,
-    kept: KeptDigests | None = None,
-    decided: Changes | None = None,
-) -> Changes:
-    """A load that streams every part of `inp` (`_staged_stream`), started now on a thread of
-    its own (load_ahead.LoadAhead) and carried out by `load` given the Changes returned (or
-    discarded: `Changes.streaming.discard()`). `decided`: the Changes `prepare` returned when
-    it found the load streams (its part digests are kept with the load); None when the store
-    holds no part digests to trust (they are taken during the load)."""
-    s = s or schema()
-    digests = decided.digests if decided is not None else None
-    streaming = LoadAhead(lambda report, stop: _staged_stream(store, inp, s, kept, digests, report, stop))
-    return Changes(None, sorted(parts(inp, s)), kept, inp.sources(), inp.dataset, digests, streaming)

@@ -129,32 +129,6 @@ class PreparedLoad:
             self.ahead.discard()
 
 
-@dataclass(eq=False)
-class StagedLoad:
-    """A load copied into a new store file in a staging folder beside the stored graph and not
-    yet swapped in (`EmbeddedGraphStore.stage_built`, then `.swap_in`): so that a full load can
-    be copied while the run still checks what it loads, and the graph readers see changes only
-    once the checks passed. `discard` removes it; a staging folder of a process that ended is
-    removed by the next load (`_remove_abandoned_loads`)."""
-
-    staging: Path
-    #: the new store file, inside `staging`
-    db: Path
-    counts: dict[str, int]
-    ddl_digest: str
-    digests: dict[str, str]
-    parts: dict[str, str] | None
-    #: what `EmbeddedGraphStore.last_load` is to say once it is swapped in
-    last_load: dict
-    #: swapped in or discarded
-    spent: bool = False
-
-    def discard(self) -> None:
-        """Not to be swapped in: the staging folder removed (again: no-op). Returns None."""
-        self.spent = True
-        shutil.rmtree(self.staging, ignore_errors=True)
-
-
 def _ddl(s: Schema) -> tuple[list[str], str]:
     """The schema's DDL statements and their digest (digests of tables in another schema are
     not trusted)."""
@@ -457,22 +431,7 @@ class EmbeddedGraphStore:
         table must come after the node tables of its ends. Every table of the schema must come,
         once; else ValueError, and the stored graph stays as it was (the load is swapped in as
         `replace_with`'s is). `parts()` gives the part digests kept for the next load
-        (`loaded_parts`), asked for once every table is copied. It is `stage_built`, then
-        `swap_in`."""
-        return self.swap_in(self.stage_built(tables, s, parts))
-
-    def stage_built(
-        self,
-        tables: Iterable[tuple[str | RelKey, pd.DataFrame]],
-        s: Schema | None = None,
-        parts: Callable[[], dict[str, str]] | None = None,
-        report: Callable[[int, int | None], None] = progress.rows_done,
-    ) -> StagedLoad:
-        """`load_built`'s work short of the swap: every table of `tables` copied, as it comes,
-        into a new store in a staging folder, counted; the stored graph is untouched until
-        `swap_in(...)`. `report(rows copied, rows in all or None)` is called as the copy goes
-        (pipelines/progress.py's by default; a load staged on a thread beside other steps
-        reports elsewhere). Raises as `load_built` does, having removed what it staged."""
+        (`loaded_parts`), asked for once every table is copied."""
         s = s or schema()
         self.close()
         ddl, ddl_digest = _ddl(s)
@@ -489,7 +448,7 @@ class EmbeddedGraphStore:
         # tables, alone at the end of the load, is the load's longest stretch).
         copies = _one_ahead(tables, typed)
         try:
-            return self._stage(copies, None, ddl, (ddl_digest, digests, parts or dict), s, None, report=report)
+            return self._load(copies, None, ddl, (ddl_digest, digests, parts or dict), s, None)
         finally:
             copies.close()
             if isinstance(tables, Generator):  # a failed load stops the build behind it now
@@ -506,22 +465,7 @@ class EmbeddedGraphStore:
         updates: dict[str, pa.Table] | None = None,
         ahead: CopyAhead | None = None,
     ) -> dict[str, int]:
-        """`_stage`, then `swap_in`: the load carried out."""
-        return self.swap_in(self._stage(copies, drop, ddl, state, s, total, updates, ahead))
-
-    def _stage(
-        self,
-        copies: Iterable[tuple[str, LoadTable]],
-        drop: tuple[set[str], set[str]] | None,
-        ddl: list[str],
-        state: tuple[str, dict[str, str], Callable[[], dict[str, str] | None]],
-        s: Schema,
-        total: int | None,
-        updates: dict[str, pa.Table] | None = None,
-        ahead: CopyAhead | None = None,
-        report: Callable[[int, int | None], None] = progress.rows_done,
-    ) -> StagedLoad:
-        """The load `replace_with` or `load_built` decided on, in a staging folder, to be swapped in:
+        """The load `replace_with` or `load_built` decided on, in a staging folder, swapped in:
         a new store of every table of `copies` when `drop` is None, else a copy of the current
         store with the node labels and relationship types of `drop` (`reload_plan`) dropped and
         copied again from `copies` (name, LoadTable; each let go of once copied). `state` (DDL
@@ -529,8 +473,7 @@ class EmbeddedGraphStore:
         copied) is written beside the new store. `total`: the rows to copy, when known.
         `updates` (node label -> its changed rows, key first; only with `drop`): rows of node
         tables not dropped, set in place before the copies. `ahead`: a copy of the graph file
-        made ahead, taken instead of copying it here when it is of the graph file as it is.
-        `report`: as `stage_built`'s. The staging folder is removed if this raises."""
+        made ahead, taken instead of copying it here when it is of the graph file as it is."""
         import ladybug
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -577,7 +520,7 @@ class EmbeddedGraphStore:
                 conn.execute(*statement)
                 spent[what] += time.perf_counter() - started
 
-            report(0, total)
+            progress.rows_done(0, total)
             for name, ld in copies:
                 if name in reload:
                     raise ValueError(f"table {name} given twice")
@@ -592,7 +535,7 @@ class EmbeddedGraphStore:
                     trim()  # what the copy freed, back to the system before the next (malloc.py)
                     conn.execute("BEGIN TRANSACTION")
                     pending = 0
-                report(done, total)
+                progress.rows_done(done, total)
             timed("commit_seconds", "COMMIT")
             if drop is None and (missing := set(table_labels(s)) - set(reload)):
                 raise ValueError(f"no table given for {sorted(missing)}: the graph was not replaced")
@@ -603,44 +546,30 @@ class EmbeddedGraphStore:
             counts = self._counts(conn, s, kept=kept, recount=set(drop[0] | drop[1]) if drop else None)
             conn.close()
             db.close()
-            last_load = {
-                "mode": "full" if drop is None else "incremental",
-                "reloaded": reload,
-                "statements": {k: round(v, 3) for k, v in spent.items()},
-            }
-            if updates:
-                last_load["updated"] = {label: rows.num_rows for label, rows in sorted(updates.items())}
-            return StagedLoad(staging, new_db, counts, ddl_digest, digests, part_digests(), last_load)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-
-    def swap_in(self, staged: StagedLoad) -> dict[str, int]:
-        """Make the load `staged` (`stage_built`, `_stage`) the stored graph, atomically; returns
-        its counts per label and type. Once: ValueError if it was swapped in or discarded. The
-        staging folder goes either way."""
-        if staged.spent:
-            raise ValueError("a staged load is swapped in once")
-        try:
             # The swap: os.replace is atomic on one file system, so readers see the old graph
             # or the new one, never a mixture. A leftover write-ahead log belongs to the old file.
             # The digests go first and come back after: a run killed in between finds none and
             # rebuilds whole, never trusts digests of another graph.
-            self.close()
             self._digest_path.unlink(missing_ok=True)
             for suffix in (".wal",):
                 Path(str(self.path) + suffix).unlink(missing_ok=True)
             retired = self._retire(self.path)
             try:
-                os.replace(staged.db, self.path)
-                self._write_digests(staged.ddl_digest, staged.digests, staged.parts, staged.counts)
+                os.replace(new_db, self.path)
+                self._write_digests(ddl_digest, digests, part_digests(), counts)
             finally:  # a second name left behind would hold the old file's blocks until the process ends
                 if retired is not None:
                     _remove_later(retired)
-            self.last_load = dict(staged.last_load)
-            return staged.counts
+            self.last_load = {
+                "mode": "full" if drop is None else "incremental",
+                "reloaded": reload,
+                "statements": {k: round(v, 3) for k, v in spent.items()},
+            }
+            if updates:
+                self.last_load["updated"] = {label: rows.num_rows for label, rows in sorted(updates.items())}
+            return counts
         finally:
-            staged.discard()
+            shutil.rmtree(staging, ignore_errors=True)
 
     def copy_ahead(self) -> CopyAhead | None:
         """Start copying the stored graph file, on a thread, into a staging folder beside it, for

@@ -278,16 +278,7 @@ def accepted_tables(context: AssetExecutionContext, registers: dict[str, Registe
     # each register's files are its own: written in as many processes as the run may use
     rows = {name: len(res.accepted) + sum(len(h) for h in res.history.values()) for name, res in todo.items()}
     groups = balanced(rows, sanshe.settings.workers) if todo else []
-    # every group in a child of lower CPU priority, this process waiting: the graph load
-    # started ahead (pipelines/graph/load_ahead.py) copies beside this step, and a group written
-    # here held the GIL its build needs, at the speed of the run's own steps
-    written = map_forked(
-        lambda names: _write_tables(out, {n: registers[n] for n in names}),
-        groups,
-        len(groups),
-        here=False,
-        nice=TABLE_WRITERS_NICE,
-    )
+    written = map_forked(lambda names: _write_tables(out, {n: registers[n] for n in names}), groups, len(groups))
     tables = {**kept, **{name: files for part in written for name, files in part.items()}}
     counts = {table: n for name in registers for table, n in tables[name].items()}
     (out / "counts.json").write_text(json.dumps(counts, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -296,13 +287,6 @@ def accepted_tables(context: AssetExecutionContext, registers: dict[str, Registe
         {"tables": MetadataValue.json(counts), "registers_kept": MetadataValue.json(sorted(kept))}
     )
     return counts
-
-
-#: the accepted tables' writers' CPU priority below the run's (nice(2)): the graph load started
-#: ahead copies beside them (on the run's threads) and goes first, then the suites validated
-#: ahead (ahead.CHILD_NICE), whose check the graph step waits for; the writers take what is left
-#: of the cores, as the stored copies' writers do (handover.WRITER_NICE)
-TABLE_WRITERS_NICE = 10
 
 
 #: which run made the registers OUTPUT/tables was written from, and the files of each
