@@ -52,3 +52,20 @@ def test_names_written_on_a_column_arrow_does_not_take_as_text(cells, names):
     column = pd.Series(cells, dtype=object)
     python = any(re.search(_NOT_IN_CODES, str(c)) for c in cells)
     assert _names_written(column) == names == python
+
+
+def test_lists_with_items_tell_what_the_per_cell_rule_tells():
+    """projects_resolved asks which served-community-name cells hold names at once (numpy's
+    truth, pandas' missing test) and asks Python only of the cells both let through: the same
+    answer as the rule cell by cell, whatever a cell holds."""
+    import numpy as np
+
+    from pipelines.projects.assets import _lists_with_items
+
+    cells = [None, [], ["静安寺社区"], float("nan"), pd.NA, pd.NaT, "静安寺社区", ("a",), ["a", "b"], 0, 1]
+    column = pd.Series(cells * 3, dtype=object, index=range(10, 10 + 3 * len(cells)))
+    expected = column.map(lambda v: bool(v) if isinstance(v, list) else False)
+    pd.testing.assert_series_equal(_lists_with_items(column), expected.astype(bool))
+    # a cell of several items in an array has no single truth value: asked one by one
+    odd = pd.Series([np.array(["a", "b"], dtype=object), ["a"], None], dtype=object)
+    assert _lists_with_items(odd).tolist() == [False, True, False]

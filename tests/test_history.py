@@ -114,7 +114,15 @@ def _random_snapshots(seed: int, keys: int = 300) -> pd.DataFrame:
         for d in DATES:
             if rng.random() < 0.25:
                 continue  # not in this snapshot
-            joined = d - dt.timedelta(days=int(rng.integers(0, 900))) if rng.random() < 0.6 else None
+            # a start date before the snapshot, or after it (never the more precise), or none
+            # in each of the ways a register holds none
+            joined = (
+                d - dt.timedelta(days=int(rng.integers(0, 900)))
+                if (pick := rng.random()) < 0.6
+                else d + dt.timedelta(days=int(rng.integers(1, 30)))
+                if pick < 0.7
+                else [None, pd.NaT, float("nan")][int(rng.integers(0, 3))]
+            )
             rows.append(
                 {
                     "uscc": f"K{k:04d}",

@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from graph_schema.types import missing
-
 INTERVAL = ["valid_from", "valid_to"]
 
 
@@ -92,9 +90,12 @@ def _opening_days(g: _Grid, i: int) -> np.ndarray:
     if g.explicit is None:
         return when
     ex = g.explicit[:, i]
-    precise = np.array(
-        [v is not None and not missing(v) and v <= d and (i == 0 or v > g.dates[i - 1]) for v in ex], dtype=bool
-    )
+    # compared as days in C: a Python comparison per key took 0.9 s of the national hub
+    # memberships' 777,864 (missing values, None, NaN, NaT or NA, are never precise)
+    days = pd.to_datetime(pd.Series(ex, dtype=object), errors="coerce").to_numpy()
+    precise = ~np.isnat(days) & (days <= np.datetime64(d))
+    if i > 0:
+        precise &= days > np.datetime64(g.dates[i - 1])
     return np.where(precise, ex, when)
 
 
@@ -130,7 +131,10 @@ def from_snapshots(
     memberships cost what 8,000 do times a hundred.
     """
     columns = [*key, *values, *INTERVAL]
-    frame = frame.dropna(subset=key)  # a row without its key names nothing
+    # the columns read, alone: dropping the rows without a key took every column of the
+    # register with it (the national hub memberships' 28)
+    read = [*key, *values, "_asof", *([holds] if holds else []), *([start] if start else [])]
+    frame = frame[list(dict.fromkeys(read))].dropna(subset=key)  # a row without its key names nothing
     if frame.empty:
         return pd.DataFrame(columns=columns)
     g = _grid(frame, key, values, holds, start)
@@ -158,6 +162,9 @@ def status_periods(frame: pd.DataFrame, key: str, since: str, status: str, activ
     other than `active`; open when the latest snapshot shows it active."""
     if frame.empty:
         return pd.DataFrame(columns=[key, *INTERVAL])
+    # the columns read, alone: sorted whole, the national organisations' 890,400 rows took
+    # every column along (1.2 s of pyarrow takes)
+    frame = frame[list(dict.fromkeys([key, since, status, ended_on, "_asof"]))]
     ordered = frame.sort_values("_asof", kind="stable")
     latest = ordered.drop_duplicates(key, keep="last").set_index(key).sort_index()
     explicit = _first(ordered[ordered[ended_on].notna()].sort_values(ended_on, kind="stable"), key, ended_on)
@@ -184,7 +191,7 @@ def _first(rows: pd.DataFrame, key: str, column: str) -> pd.Series:
 def events(frame: pd.DataFrame, columns: list[str], when: str) -> pd.DataFrame:
     """Distinct dated events seen across snapshots (a grade given on a day, a listing made on a
     day), each once, in date order."""
-    seen = frame.dropna(subset=[when])[columns].drop_duplicates()
+    seen = frame[list(dict.fromkeys([*columns, when]))].dropna(subset=[when])[columns].drop_duplicates()
     return seen.sort_values([*columns[:1], when]).reset_index(drop=True)
 
 

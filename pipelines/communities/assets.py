@@ -52,7 +52,11 @@ def district_changes_resolved(validated: RegisterResult, communities: RegisterRe
     result = without_personal(
         check_references(validated, DistrictChangeRecord, {"communities": communities}), DistrictChangeRecord
     )
-    now = communities.current(CommunityRecord).drop_duplicates("street_code").set_index("street_code")["district_code"]
+    now = (
+        communities.current(CommunityRecord, ["street_code", "district_code"])
+        .drop_duplicates("street_code")
+        .set_index("street_code")["district_code"]
+    )
     periods = history.moves(
         result.accepted, now, "street_code", "from_district_code", "to_district_code", "change_date"
     )
