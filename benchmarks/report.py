@@ -61,9 +61,12 @@ REMEDIES = {
     "resolution": "reference look-ups, list items included, are pyarrow's and only projects with a blank or unknown "
     "provider code meet the name matcher; the stored copy of each resolved register (OUTPUT/dagster_storage, for "
     "the sensor's partial runs; about 8.7 s of pickling, projects 3.7 s) is written by a forked child while the "
-    "run goes on (pipelines/common/handover.py), sharing the second core with the steps after it; what is left is "
-    "the key sets made as Python sets, each register's snapshot histories and pandas' look-ups on Arrow text: keep "
-    "registers as Arrow columns",
+    "run goes on (pipelines/common/handover.py), sharing the second core with the steps after it, at most two at "
+    "once: a step whose output finds two writers at work waits for the older (handover.WRITERS, for the run's "
+    "memory). The snapshot histories and the provider look-up take only the columns they read (sorted whole, "
+    "the registers took every column along), and the rows' own start dates and the served-community-name cells "
+    "are judged in C; what is left is the key sets made as Python sets, the histories' factorizing of the same "
+    "key column once per history, and pandas' look-ups on Arrow text: keep registers as Arrow columns",
     "great expectations": "each register's suite is validated in a forked child as soon as the register and those "
     "it refers to are resolved, one child at a time beside the run's steps (pipelines/quality/ahead.py), batches are "
     "not fingerprinted and the Data Docs site is built once, at the end; these seconds are what the run itself still "
