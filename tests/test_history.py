@@ -136,6 +136,12 @@ def _random_snapshots(seed: int, keys: int = 300) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def test_from_snapshots_of_no_rows_is_empty_whatever_columns_they_lack():
+    empty = pd.DataFrame({"uscc": [], "hub_id": [], "_asof": []})
+    out = from_snapshots(empty, ["uscc"], ["hub_id"], start="joined_on")
+    assert out.empty and list(out.columns) == ["uscc", "hub_id", *INTERVAL]
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_from_snapshots_matches_the_row_by_row_derivation(seed):
     frame = _random_snapshots(seed)

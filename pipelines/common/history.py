@@ -131,6 +131,8 @@ def from_snapshots(
     memberships cost what 8,000 do times a hundred.
     """
     columns = [*key, *values, *INTERVAL]
+    if frame.empty:  # before the columns are picked: an empty frame may lack some
+        return pd.DataFrame(columns=columns)
     # the columns read, alone: dropping the rows without a key took every column of the
     # register with it (the national hub memberships' 28)
     read = [*key, *values, "_asof", *([holds] if holds else []), *([start] if start else [])]
