@@ -128,10 +128,12 @@ def _same_day(big: dict) -> list[dict]:
     return out
 
 
-def _cores_busy(big: dict) -> str:
+def _cores_busy(big: dict, same_day: list[dict] | None = None) -> str:
     """How many of the machine's cores the full run and the floor kept busy (benchmarks/cores.py),
     the CPU time each took, and what the run's CPU time alone bounds its ratio to: its seconds
-    with every core busy throughout. "" for a results file measured before they were recorded."""
+    with every core busy throughout; with the same day's results (`_same_day`), each one's cores
+    busy, CPU time and ratio, since the CPU time moves from run to run too. "" for a results
+    file measured before they were recorded."""
     full, fl = big["full_run"], big["floor"]
     if full.get("cores_busy") is None or fl.get("cores_busy") is None:
         return ""
@@ -150,8 +152,29 @@ def _cores_busy(big: dict) -> str:
         + (
             f"above the {target}x target, so less work, not only more of the cores kept busy, is what the target needs."
             if packed > target
-            else f"within the {target}x target, so keeping the cores busier alone could meet it."
+            else f"within the {target}x target, so keeping the cores busier alone could meet it"
+            + _day_cores(same_day or [])
+            + "."
         )
+    )
+
+
+def _day_cores(runs: list[dict]) -> str:
+    """`, were ...`: cores busy, CPU seconds and ratio of each of the day's runs that recorded them,
+    when two or more did; "" otherwise."""
+    busy = [r for r in runs if r["full_run"].get("cores_busy") is not None]
+    if len(busy) < 2:
+        return ""
+    work = {r["commit"]: r["full_run"]["seconds"] * r["full_run"]["cores_busy"] for r in busy}
+    return (
+        f", were the run's CPU time fixed. It is not: the day's runs took {min(work.values()):.0f}-"
+        f"{max(work.values()):.0f} CPU seconds (cores busy, CPU seconds, ratio: "
+        + "; ".join(
+            f"{r['full_run']['cores_busy']:.2f}, {work[r['commit']]:.0f} s, {r['ratio_full_to_floor']:.2f}x "
+            f"(`{r['commit']}`)"
+            for r in busy
+        )
+        + "), and a run that kept the cores busier did not always take fewer seconds"
     )
 
 
@@ -339,7 +362,7 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
         f"## What bounds the {big['scale']} run",
         "",
         *([ratios, ""] if ratios else []),
-        *([busy, ""] if (busy := _cores_busy(big)) else []),
+        *([busy, ""] if (busy := _cores_busy(big, same_day)) else []),
         "Stages by their share of the run, and what would move each:",
         "",
     ]

@@ -135,6 +135,21 @@ def test_the_cores_busy_are_said_with_the_cpu_time_they_give():
     assert "would still take 120 s, 2.40x the floor: within the 2.5x target" in page
     load = big["stages"]["graph load"]["seconds"]
     assert f"**graph load**, {load:.0f} s (" in page and "%, 1.2 cores busy):" in page
+    # the day's other runs: their CPU time moves too, and is said with their cores busy and ratio
+    other = copy.deepcopy(big)
+    other["commit"], other["ratio_full_to_floor"] = "abc1234", 3.2
+    other["full_run"].update(seconds=160.0, cores_busy=1.7)  # 272 CPU seconds
+    same_day = report._same_day
+    report._same_day = lambda b: [big, other]
+    try:
+        page = report.render(results)
+    finally:
+        report._same_day = same_day
+    assert (
+        "were the run's CPU time fixed. It is not: the day's runs took 240-272 CPU seconds (cores busy, "
+        f"CPU seconds, ratio: 1.60, 240 s, 3.00x (`{big['commit']}`); 1.70, 272 s, 3.20x (`abc1234`)), and a "
+        "run that kept the cores busier did not always take fewer seconds." in page
+    )
     big["full_run"]["cores_busy"] = 1.8  # 270 CPU seconds: 135 s on 2 cores, 2.70x
     assert "would still take 135 s, 2.70x the floor: above the 2.5x target" in report.render(results)
     del big["full_run"]["cores_busy"]  # a file measured before they were recorded
