@@ -162,17 +162,18 @@ def _cores_busy(big: dict, same_day: list[dict] | None = None) -> str:
 def _day_cores(runs: list[dict]) -> str:
     """`, were ...`: cores busy, CPU seconds and ratio of each of the day's runs that recorded them,
     when two or more did; "" otherwise."""
-    busy = [r for r in runs if r["full_run"].get("cores_busy") is not None]
+    busy = [
+        (r, r["full_run"]["seconds"] * r["full_run"]["cores_busy"]) for r in runs if r["full_run"].get("cores_busy")
+    ]
     if len(busy) < 2:
         return ""
-    work = {r["commit"]: r["full_run"]["seconds"] * r["full_run"]["cores_busy"] for r in busy}
+    work = [w for _, w in busy]
     return (
-        f", were the run's CPU time fixed. It is not: the day's runs took {min(work.values()):.0f}-"
-        f"{max(work.values()):.0f} CPU seconds (cores busy, CPU seconds, ratio: "
+        f", were the run's CPU time fixed. It is not: the day's runs took {min(work):.0f}-{max(work):.0f} "
+        "CPU seconds (cores busy, CPU seconds, ratio: "
         + "; ".join(
-            f"{r['full_run']['cores_busy']:.2f}, {work[r['commit']]:.0f} s, {r['ratio_full_to_floor']:.2f}x "
-            f"(`{r['commit']}`)"
-            for r in busy
+            f"{r['full_run']['cores_busy']:.2f}, {w:.0f} s, {r['ratio_full_to_floor']:.2f}x (`{r['commit']}`)"
+            for r, w in busy
         )
         + "), and a run that kept the cores busier did not always take fewer seconds"
     )

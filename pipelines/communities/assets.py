@@ -14,6 +14,7 @@ from data_contracts import CommunityRecord, DistrictChangeRecord
 
 from ..common import history
 from ..common.assets import source_assets
+from ..common.ordering import first_per
 from ..common.register import RegisterResult
 from ..common.resolve import check_references, inconsistent_names, register_tags, without_personal
 from ..common.resources import PUBLIC_IO
@@ -52,11 +53,8 @@ def district_changes_resolved(validated: RegisterResult, communities: RegisterRe
     result = without_personal(
         check_references(validated, DistrictChangeRecord, {"communities": communities}), DistrictChangeRecord
     )
-    now = (
-        communities.current(CommunityRecord, ["street_code", "district_code"])
-        .drop_duplicates("street_code")
-        .set_index("street_code")["district_code"]
-    )
+    streets = first_per(communities.current(CommunityRecord, ["street_code", "district_code"]), "street_code")
+    now = streets.set_index("street_code")["district_code"]
     periods = history.moves(
         result.accepted, now, "street_code", "from_district_code", "to_district_code", "change_date"
     )

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from dagster import AssetIn, asset
 
-from data_contracts import ProjectRecord
+from data_contracts import OrganisationRecord, ProjectRecord
 from data_contracts.rules import Severity
 from data_contracts.validation import issue, issues_frame
 from data_contracts.values import compact
@@ -135,13 +135,8 @@ def projects_resolved(
     communities: RegisterResult,
     workers: RegisterResult,
 ) -> RegisterResult:
-    # the columns the provider look-up reads, alone: sorted whole, the national organisations'
-    # rows took every column along
-    orgs = (
-        organisations.accepted[["uscc", "name", "_asof"]]
-        .sort_values("_asof", kind="stable")
-        .drop_duplicates("uscc", keep="last")
-    )
+    # each organisation's latest row, of the two columns the provider look-up reads
+    orgs = organisations.current(OrganisationRecord, ["uscc", "name"])
     soft = validated.issues[
         (validated.issues["field"] == "provider_uscc") & (validated.issues["severity"] == Severity.WARNING)
     ]
