@@ -1,0 +1,167 @@
+"""A/B of two revisions on the same inputs: the whole Dagster job run in turn with the code of
+each (A, B, A, B, ...), every run in a process of its own, and what each run took compared pair
+by pair.
+
+Why: national runs of the same code differ by 5-8% from run to run (docs/performance.md lists a
+day's runs), more than most single changes save, and they drift through a session as the
+machine's memory and disk caches change. Runs in turn, compared pair by pair, share that drift;
+a change is worth keeping when B is quicker in (nearly) every pair, not when one run of it was.
+
+    python benchmarks/ab.py 8c82f70 HEAD --runs 3              # national inputs (generated if missing)
+    python benchmarks/ab.py main my-branch --scale city --runs 5
+
+Each revision is checked out as a detached git worktree in a folder of its own under the
+system's temporary folder, and run with this environment's Python and packages (a revision that
+needs other packages cannot be compared so). Each run copies the inputs to a fresh folder (as
+benchmarks/run.py does). Printed per run: the job's seconds (`run_job`'s, as the benchmark
+reports them), the CPU seconds of the run's process and its children, and the cores the machine
+kept busy over the job (benchmarks/cores.py: the machine should run nothing else); then the
+medians of each side and, per pair, B's seconds minus A's. Run on purpose, never by the tests
+(they test `paired` only)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+#: the fields of one run compared between the sides: job seconds, CPU seconds, cores busy
+FIELDS = ("seconds", "cpu_seconds", "cores_busy")
+
+
+def paired(a: list[dict], b: list[dict]) -> dict:
+    """The two sides' runs compared: per field of FIELDS, each side's median and, over the pairs
+    (the i-th run of A with the i-th of B, run one after the other), B minus A per pair, its
+    median and the pairs where B's value was lower. Runs lacking a field (None: cores busy
+    where there is no /proc/stat) are left out of that field. Raises ValueError when the sides
+    have no run or a different number of runs."""
+    if not a or len(a) != len(b):
+        raise ValueError(f"sides of {len(a)} and {len(b)} runs: each side needs the same number, at least one")
+    out = {}
+    for field in FIELDS:
+        pairs = [
+            (x[field], y[field]) for x, y in zip(a, b, strict=True) if x[field] is not None and y[field] is not None
+        ]
+        if not pairs:
+            continue
+        diffs = [y - x for x, y in pairs]
+        out[field] = {
+            "a_median": statistics.median(x for x, _ in pairs),
+            "b_median": statistics.median(y for _, y in pairs),
+            "b_minus_a": diffs,
+            "b_minus_a_median": statistics.median(diffs),
+            "b_lower_in": sum(d < 0 for d in diffs),
+            "pairs": len(pairs),
+        }
+    return out
+
+
+def _one(tree: Path, data: Path) -> dict:
+    """One run of the job with the code of `tree` (a checkout): runs in the child process."""
+    import importlib.util
+    import resource
+    import time
+
+    # this checkout's cores.py (a revision may predate it), the revision's code for the rest
+    spec = importlib.util.spec_from_file_location("ab_cores", Path(__file__).with_name("cores.py"))
+    assert spec is not None and spec.loader is not None
+    cores = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cores)
+    sys.path[:0] = [str(tree / "benchmarks"), str(tree)]
+    import run as bench  # the revision's own benchmark module: its run_job and its settings
+
+    from pipelines.settings import Settings
+
+    busy_seconds = cores.busy_seconds
+
+    work = Path(tempfile.mkdtemp(prefix="sanshe-ab-"))
+    try:
+        inbox = work / "inbox"
+        shutil.copytree(data, inbox)
+        settings = Settings.from_env(source_dir=inbox, output_dir=work / "out")
+
+        def cpu() -> float:
+            own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+            return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+        c0, b0, t0 = cpu(), busy_seconds(), time.time()
+        _, _, seconds = bench.run_job(settings)
+        c1, b1, t1 = cpu(), busy_seconds(), time.time()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    busy = None if b0 is None or b1 is None else round((b1 - b0) / (t1 - t0), 2)
+    return {"seconds": round(seconds, 1), "cpu_seconds": round(c1 - c0, 1), "cores_busy": busy}
+
+
+def _worktree(rev: str, under: Path) -> Path:
+    """A detached checkout of `rev` under `under`. Raises CalledProcessError for an unknown rev."""
+    sha = subprocess.run(
+        ["git", "rev-parse", "--verify", f"{rev}^{{commit}}"], cwd=REPO, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    tree = under / sha[:12]
+    if not tree.exists():
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(tree), sha], cwd=REPO, check=True, capture_output=True
+        )
+    return tree
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("a", help="revision A (the reference), e.g. a commit or branch")
+    ap.add_argument("b", help="revision B (the change)")
+    ap.add_argument("--runs", type=int, default=3, help="runs of each revision, in turn (default 3)")
+    ap.add_argument("--scale", choices=["district", "city", "province", "national"], default="national")
+    ap.add_argument("--data", type=Path, help="input folder (default benchmarks/data/<scale>, generated if missing)")
+    ap.add_argument("--one", nargs=2, metavar=("TREE", "DATA"), help=argparse.SUPPRESS)  # a child's run
+    args = ap.parse_args()
+    if args.one:
+        print(json.dumps(_one(Path(args.one[0]), Path(args.one[1]))))
+        return 0
+
+    sys.path.insert(0, str(REPO))
+    from benchmarks.results_file import scale_inputs
+
+    data, _ = scale_inputs(args.scale, args.data)
+    under = Path(tempfile.mkdtemp(prefix="sanshe-ab-trees-"))
+    runs: dict[str, list[dict]] = {"A": [], "B": []}
+    try:
+        trees = {"A": _worktree(args.a, under), "B": _worktree(args.b, under)}
+        for i in range(args.runs):
+            for side in ("A", "B"):
+                child = subprocess.run(
+                    [sys.executable, __file__, "--one", str(trees[side]), str(data)],
+                    cwd=trees[side],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                    env={**os.environ, "PYTHONPATH": ""},
+                )
+                run = json.loads(child.stdout.strip().splitlines()[-1])
+                runs[side].append(run)
+                print(
+                    f"run {i + 1} {side}: {run['seconds']} s, {run['cpu_seconds']} CPU s, cores busy {run['cores_busy']}",
+                    flush=True,
+                )
+    finally:
+        for tree in under.iterdir():
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=REPO, capture_output=True)
+        shutil.rmtree(under, ignore_errors=True)
+    for field, s in paired(runs["A"], runs["B"]).items():
+        diffs = ", ".join(f"{d:+.1f}" for d in s["b_minus_a"])
+        print(
+            f"{field}: A median {s['a_median']:.2f}, B median {s['b_median']:.2f}; "
+            f"B - A per pair {diffs} (median {s['b_minus_a_median']:+.2f}); B lower in {s['b_lower_in']} of {s['pairs']}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
