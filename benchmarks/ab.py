@@ -120,11 +120,10 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3, help="runs of each revision, in turn (default 3)")
     ap.add_argument("--scale", choices=["district", "city", "province", "national"], default="national")
     ap.add_argument("--data", type=Path, help="input folder (default benchmarks/data/<scale>, generated if missing)")
-    ap.add_argument("--one", nargs=2, metavar=("TREE", "DATA"), help=argparse.SUPPRESS)  # a child's run
-    args = ap.parse_args()
-    if args.one:
-        print(json.dumps(_one(Path(args.one[0]), Path(args.one[1]))))
+    if sys.argv[1:2] == ["--one"]:  # a child's run: --one TREE DATA
+        print(json.dumps(_one(Path(sys.argv[2]), Path(sys.argv[3]))))
         return 0
+    args = ap.parse_args()
 
     sys.path.insert(0, str(REPO))
     from benchmarks.results_file import scale_inputs
@@ -139,11 +138,15 @@ def main() -> int:
                 child = subprocess.run(
                     [sys.executable, __file__, "--one", str(trees[side]), str(data)],
                     cwd=trees[side],
-                    check=True,
                     capture_output=True,
                     text=True,
                     env={**os.environ, "PYTHONPATH": ""},
                 )
+                if child.returncode:
+                    sys.stderr.write(child.stderr)
+                    raise SystemExit(
+                        f"run {i + 1} of {side} ({trees[side].name}) failed: exit status {child.returncode}"
+                    )
                 run = json.loads(child.stdout.strip().splitlines()[-1])
                 runs[side].append(run)
                 print(
