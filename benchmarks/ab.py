@@ -1,14 +1,17 @@
 """A/B of two revisions on the same inputs: the whole Dagster job run in turn with the code of
-each (A, B, A, B, ...), every run in a process of its own, and what each run took compared pair
+each (A B, B A, A B, ...), every run in a process of its own, and what each run took compared pair
 by pair.
 
 Why: national runs of the same code differ by 5-8% from run to run (docs/performance.md lists a
 day's runs), more than most single changes save, and they drift through a session as the
 machine's memory and disk caches change. Runs in turn, compared pair by pair, share that drift;
 a change is worth keeping when B is quicker in (nearly) every pair, not when one run of it was.
+The second run of a pair tends to be the quicker (an A/A of one revision, 3 pairs, 2026-12-05:
+the second 1.0-1.8 s quicker each time), so the pairs alternate which side runs first (A B,
+B A, A B, ...): use an even number of runs to balance it.
 
-    python benchmarks/ab.py 8c82f70 HEAD --runs 3              # national inputs (generated if missing)
-    python benchmarks/ab.py main my-branch --scale city --runs 5
+    python benchmarks/ab.py 8c82f70 HEAD --runs 4              # national inputs (generated if missing)
+    python benchmarks/ab.py main my-branch --scale city --runs 6
 
 Each revision is checked out as a detached git worktree in a folder of its own under the
 system's temporary folder, and run with this environment's Python and packages (a revision that
@@ -117,7 +120,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("a", help="revision A (the reference), e.g. a commit or branch")
     ap.add_argument("b", help="revision B (the change)")
-    ap.add_argument("--runs", type=int, default=3, help="runs of each revision, in turn (default 3)")
+    ap.add_argument("--runs", type=int, default=4, help="runs of each revision, in turn (default 4)")
     ap.add_argument("--scale", choices=["district", "city", "province", "national"], default="national")
     ap.add_argument("--data", type=Path, help="input folder (default benchmarks/data/<scale>, generated if missing)")
     if sys.argv[1:2] == ["--one"]:  # a child's run: --one TREE DATA
@@ -134,7 +137,9 @@ def main() -> int:
     try:
         trees = {"A": _worktree(args.a, under), "B": _worktree(args.b, under)}
         for i in range(args.runs):
-            for side in ("A", "B"):
+            # A then B, then B then A: a run right after another starts with warmer caches (an
+            # A/A of one revision had its second runs quicker by 1.0-1.8 s in 3 of 3 pairs)
+            for side in ("A", "B") if i % 2 == 0 else ("B", "A"):
                 child = subprocess.run(
                     [sys.executable, __file__, "--one", str(trees[side]), str(data)],
                     cwd=trees[side],

@@ -331,7 +331,9 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
         "generated registers of a named scale (`sanshe generate --scale ...`), against the floor measured",
         "in the same run (pyarrow reading the same files, plus a bulk copy of the final node and",
         "relationship tables into an empty embedded store). Ratios compare figures of one run; the",
-        "machines are noisy, so compare ratios rather than seconds across runs.",
+        "machines are noisy, so compare ratios rather than seconds across runs. To judge a change of",
+        "a few seconds, `benchmarks/ab.py A B --runs 4` runs the job with the code of each revision in",
+        "turn and compares the runs pair by pair.",
         "",
     ]
     if not results:
