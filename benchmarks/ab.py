@@ -13,14 +13,18 @@ B A, A B, ...): use an even number of runs to balance it.
     python benchmarks/ab.py 8c82f70 HEAD --runs 4              # national inputs (generated if missing)
     python benchmarks/ab.py main my-branch --scale city --runs 6
 
-Each revision is checked out as a detached git worktree in a folder of its own under the
-system's temporary folder, and run with this environment's Python and packages (a revision that
-needs other packages cannot be compared so). Each run copies the inputs to a fresh folder (as
-benchmarks/run.py does). Printed per run: the job's seconds (`run_job`'s, as the benchmark
-reports them), the CPU seconds of the run's process and its children, and the cores the machine
-kept busy over the job (benchmarks/cores.py: the machine should run nothing else); then the
-medians of each side and, per pair, B's seconds minus A's. Run on purpose, never by the tests
-(they test `paired` only)."""
+A revision is a commit (a branch or tag names one): uncommitted changes are not measured. Each
+is checked out as a detached git worktree under one folder of the system's temporary folder
+(the same commit on both sides shares one: an A/A, which shows the noise), and run with this
+environment's Python and packages (a revision that needs other packages cannot be compared
+so). Each run copies the inputs to a work folder of its own, which this process removes even
+when the run is stopped (as benchmarks/run.py, it never changes the kept inputs). Printed per
+run: the job's seconds (`run_job`'s, as the benchmark reports them), the CPU seconds of the
+run's process and its children and the cores the machine kept busy, both from just before
+`run_job` (the imports are not counted) to its end (benchmarks/cores.py: the machine should
+run nothing else); then, for the pairs made (also when a run failed or was stopped), each
+side's median and B minus A per pair. Run on purpose, never by the tests (they test `paired`
+and `order`)."""
 
 from __future__ import annotations
 
@@ -40,11 +44,12 @@ FIELDS = ("seconds", "cpu_seconds", "cores_busy")
 
 
 def paired(a: list[dict], b: list[dict]) -> dict:
-    """The two sides' runs compared: per field of FIELDS, each side's median and, over the pairs
-    (the i-th run of A with the i-th of B, run one after the other), B minus A per pair, its
-    median and the pairs where B's value was lower. Runs lacking a field (None: cores busy
-    where there is no /proc/stat) are left out of that field. Raises ValueError when the sides
-    have no run or a different number of runs."""
+    """The two sides' runs compared: per field of FIELDS, over the pairs (the i-th run of A with
+    the i-th of B, run one after the other), each side's median, B minus A per pair, its median
+    and the pairs where B's value was lower. A pair where either run lacks the field (None:
+    cores busy where there is no /proc/stat) is left out of that field, both its runs (so the
+    medians compare the same pairs); a field no pair has is left out. Raises ValueError when
+    the sides have no run or a different number of runs."""
     if not a or len(a) != len(b):
         raise ValueError(f"sides of {len(a)} and {len(b)} runs: each side needs the same number, at least one")
     out = {}
@@ -66,8 +71,16 @@ def paired(a: list[dict], b: list[dict]) -> dict:
     return out
 
 
-def _one(tree: Path, data: Path) -> dict:
-    """One run of the job with the code of `tree` (a checkout): runs in the child process."""
+def order(pair: int) -> tuple[str, str]:
+    """Which side runs first in pair `pair` (0-based): A then B, then B then A, in turn. A run
+    right after another starts with warmer caches (an A/A of one revision had its second runs
+    quicker by 1.0-1.8 s in 3 of 3 pairs), so an even number of pairs balances it."""
+    return ("A", "B") if pair % 2 == 0 else ("B", "A")
+
+
+def _one(tree: Path, data: Path, work: Path) -> dict:
+    """One run of the job with the code of `tree` (a checkout), on a copy of `data` made in
+    `work` (the parent's folder, which the parent removes): runs in the child process."""
     import importlib.util
     import resource
     import time
@@ -80,34 +93,37 @@ def _one(tree: Path, data: Path) -> dict:
     sys.path[:0] = [str(tree / "benchmarks"), str(tree)]
     import run as bench  # the revision's own benchmark module: its run_job and its settings
 
+    import pipelines.definitions  # noqa: F401  imported before the clocks start: not the job's
     from pipelines.settings import Settings
 
-    busy_seconds = cores.busy_seconds
+    inbox = work / "inbox"
+    shutil.copytree(data, inbox)
+    settings = Settings.from_env(source_dir=inbox, output_dir=work / "out")
 
-    work = Path(tempfile.mkdtemp(prefix="sanshe-ab-"))
-    try:
-        inbox = work / "inbox"
-        shutil.copytree(data, inbox)
-        settings = Settings.from_env(source_dir=inbox, output_dir=work / "out")
+    def cpu() -> float:
+        own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
-        def cpu() -> float:
-            own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-            return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-        c0, b0, t0 = cpu(), busy_seconds(), time.time()
-        _, _, seconds = bench.run_job(settings)
-        c1, b1, t1 = cpu(), busy_seconds(), time.time()
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    c0, b0, t0 = cpu(), cores.busy_seconds(), time.time()
+    _, _, seconds = bench.run_job(settings)
+    c1, b1, t1 = cpu(), cores.busy_seconds(), time.time()
     busy = None if b0 is None or b1 is None else round((b1 - b0) / (t1 - t0), 2)
     return {"seconds": round(seconds, 1), "cpu_seconds": round(c1 - c0, 1), "cores_busy": busy}
 
 
-def _worktree(rev: str, under: Path) -> Path:
-    """A detached checkout of `rev` under `under`. Raises CalledProcessError for an unknown rev."""
-    sha = subprocess.run(
-        ["git", "rev-parse", "--verify", f"{rev}^{{commit}}"], cwd=REPO, check=True, capture_output=True, text=True
-    ).stdout.strip()
+def _commit(rev: str) -> str:
+    """The commit `rev` names. Raises SystemExit with git's message when it names none."""
+    done = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], cwd=REPO, capture_output=True, text=True
+    )
+    if done.returncode:
+        raise SystemExit(f"{rev!r} names no commit of {REPO} {done.stderr.strip()}".rstrip())
+    return done.stdout.strip()
+
+
+def _worktree(sha: str, under: Path) -> Path:
+    """A detached checkout of commit `sha` under `under` (one for both sides when they are the
+    same commit: an A/A). Raises CalledProcessError when git cannot add it."""
     tree = under / sha[:12]
     if not tree.exists():
         subprocess.run(
@@ -116,60 +132,87 @@ def _worktree(rev: str, under: Path) -> Path:
     return tree
 
 
+def _run(tree: Path, data: Path, under: Path) -> dict:
+    """One run in a process of its own, in a work folder this process makes and removes (an
+    interrupted child never gets to remove it). Raises SystemExit when the run fails."""
+    work = Path(tempfile.mkdtemp(prefix="run-", dir=under))
+    try:
+        child = subprocess.run(
+            [sys.executable, __file__, "--one", str(tree), str(data), str(work)],
+            cwd=tree,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": ""},
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    lines = child.stdout.strip().splitlines()
+    if child.returncode or not lines:
+        sys.stderr.write(child.stdout + child.stderr)
+        raise SystemExit(f"the run with {tree.name} failed: exit status {child.returncode}")
+    return json.loads(lines[-1])
+
+
+def _print(runs: dict[str, list[dict]]) -> None:
+    """The pairs made so far, compared (`paired`)."""
+    done = min(len(runs["A"]), len(runs["B"]))
+    if not done:
+        return
+    for field, s in paired(runs["A"][:done], runs["B"][:done]).items():
+        form = "+.2f" if field == "cores_busy" else "+.1f"
+        diffs = ", ".join(format(d, form) for d in s["b_minus_a"])
+        print(
+            f"{field}: A median {s['a_median']:.2f}, B median {s['b_median']:.2f}; B - A per pair {diffs} "
+            f"(median {s['b_minus_a_median']:+.2f}); B lower in {s['b_lower_in']} of {s['pairs']}"
+        )
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["--one"]:  # a child's run: --one TREE DATA WORK
+        print(json.dumps(_one(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))))
+        return 0
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("a", help="revision A (the reference), e.g. a commit or branch")
+    ap.add_argument("a", help="revision A (the reference): a commit, branch or tag; uncommitted changes are not seen")
     ap.add_argument("b", help="revision B (the change)")
-    ap.add_argument("--runs", type=int, default=4, help="runs of each revision, in turn (default 4)")
+    ap.add_argument(
+        "--runs", type=int, default=4, help="runs of each revision, in turn (default 4; even balances the order)"
+    )
     ap.add_argument("--scale", choices=["district", "city", "province", "national"], default="national")
     ap.add_argument("--data", type=Path, help="input folder (default benchmarks/data/<scale>, generated if missing)")
-    if sys.argv[1:2] == ["--one"]:  # a child's run: --one TREE DATA
-        print(json.dumps(_one(Path(sys.argv[2]), Path(sys.argv[3]))))
-        return 0
     args = ap.parse_args()
+    if args.runs < 1:
+        ap.error("--runs must be at least 1")
+    commits = {"A": _commit(args.a), "B": _commit(args.b)}  # before any input is generated
 
     sys.path.insert(0, str(REPO))
     from benchmarks.results_file import scale_inputs
 
-    data, _ = scale_inputs(args.scale, args.data)
-    under = Path(tempfile.mkdtemp(prefix="sanshe-ab-trees-"))
+    data, _ = scale_inputs(args.scale, args.data.resolve() if args.data else None)
+    under = Path(tempfile.mkdtemp(prefix="sanshe-ab-"))
     runs: dict[str, list[dict]] = {"A": [], "B": []}
+    trees: dict[str, Path] = {}
     try:
-        trees = {"A": _worktree(args.a, under), "B": _worktree(args.b, under)}
+        for side, sha in commits.items():
+            trees[side] = _worktree(sha, under)
         for i in range(args.runs):
-            # A then B, then B then A: a run right after another starts with warmer caches (an
-            # A/A of one revision had its second runs quicker by 1.0-1.8 s in 3 of 3 pairs)
-            for side in ("A", "B") if i % 2 == 0 else ("B", "A"):
-                child = subprocess.run(
-                    [sys.executable, __file__, "--one", str(trees[side]), str(data)],
-                    cwd=trees[side],
-                    capture_output=True,
-                    text=True,
-                    env={**os.environ, "PYTHONPATH": ""},
-                )
-                if child.returncode:
-                    sys.stderr.write(child.stderr)
-                    raise SystemExit(
-                        f"run {i + 1} of {side} ({trees[side].name}) failed: exit status {child.returncode}"
-                    )
-                run = json.loads(child.stdout.strip().splitlines()[-1])
+            for side in order(i):
+                run = _run(trees[side], data, under)
                 runs[side].append(run)
                 print(
                     f"run {i + 1} {side}: {run['seconds']} s, {run['cpu_seconds']} CPU s, cores busy {run['cores_busy']}",
                     flush=True,
                 )
     finally:
-        for tree in under.iterdir():
+        for tree in set(trees.values()):
             subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=REPO, capture_output=True)
         shutil.rmtree(under, ignore_errors=True)
-    for field, s in paired(runs["A"], runs["B"]).items():
-        diffs = ", ".join(f"{d:+.1f}" for d in s["b_minus_a"])
-        print(
-            f"{field}: A median {s['a_median']:.2f}, B median {s['b_median']:.2f}; "
-            f"B - A per pair {diffs} (median {s['b_minus_a_median']:+.2f}); B lower in {s['b_lower_in']} of {s['pairs']}"
-        )
+        subprocess.run(["git", "worktree", "prune"], cwd=REPO, capture_output=True)
+        _print(runs)  # the pairs made, also when a run failed or was stopped
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # stopped: the worktrees and work folders are removed, the pairs made printed
+        sys.exit(130)
