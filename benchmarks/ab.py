@@ -81,15 +81,13 @@ def order(pair: int) -> tuple[str, str]:
 def _one(tree: Path, data: Path, work: Path) -> dict:
     """One run of the job with the code of `tree` (a checkout), on a copy of `data` made in
     `work` (the parent's folder, which the parent removes): runs in the child process."""
-    import importlib.util
     import resource
     import time
 
-    # this checkout's cores.py (a revision may predate it), the revision's code for the rest
-    spec = importlib.util.spec_from_file_location("ab_cores", Path(__file__).with_name("cores.py"))
-    assert spec is not None and spec.loader is not None
-    cores = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cores)
+    # this checkout's cores.py (this script's folder leads the path; a revision may predate
+    # it), then the revision's code for the rest
+    import cores
+
     sys.path[:0] = [str(tree / "benchmarks"), str(tree)]
     import run as bench  # the revision's own benchmark module: its run_job and its settings
 

@@ -138,7 +138,7 @@ def _cores_busy(big: dict, same_day: list[dict] | None = None) -> str:
     if full.get("cores_busy") is None or fl.get("cores_busy") is None:
         return ""
     cpus = big["machine"]["cpus"]
-    work, floor_work = full["seconds"] * full["cores_busy"], fl["seconds"] * fl["cores_busy"]
+    work, floor_work = _cpu_seconds(full), _cpu_seconds(fl)
     packed = work / cpus / fl["seconds"]  # the ratio were every core busy throughout the run
     target = big["targets"]["ratio_max"]
     return (
@@ -159,12 +159,16 @@ def _cores_busy(big: dict, same_day: list[dict] | None = None) -> str:
     )
 
 
+def _cpu_seconds(stretch: dict) -> float:
+    """The CPU seconds a measured stretch (a results file's `full_run` or `floor`) took: its
+    seconds times the cores it kept busy."""
+    return stretch["seconds"] * stretch["cores_busy"]
+
+
 def _day_cores(runs: list[dict]) -> str:
     """`, were ...`: cores busy, CPU seconds and ratio of each of the day's runs that recorded them,
     when two or more did; "" otherwise."""
-    busy = [
-        (r, r["full_run"]["seconds"] * r["full_run"]["cores_busy"]) for r in runs if r["full_run"].get("cores_busy")
-    ]
+    busy = [(r, _cpu_seconds(r["full_run"])) for r in runs if r["full_run"].get("cores_busy")]
     if len(busy) < 2:
         return ""
     work = [w for _, w in busy]
