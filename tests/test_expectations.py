@@ -108,3 +108,16 @@ def test_a_validated_batch_is_not_kept_once_its_suite_has_run(tmp_path, monkeypa
     # and the Data Docs, rendered from the validation results, still show the suite
     assert build_docs(tmp_path / "docs") == ["evaluations_forgotten"]
     assert any("evaluations_forgotten" in p.name for p in (tmp_path / "docs").rglob("*.html"))
+
+
+def test_the_data_docs_of_a_failed_suite_show_how_many_values_were_unexpected_and_which(tmp_path):
+    """GE works out what the page shows (RESULT_FORMAT, BASIC): each expectation's unexpected
+    count and share, and a sample of the values, not GE's row positions nobody can look up."""
+    frame = _evaluations(evaluation_id=(1, "EV-2024-00001"), grade=(2, "极好"))
+    results = run_suite("evaluations_shown", frame, _suite(), tmp_path / "docs")
+    assert dict(zip(results["column"], results["unexpected"], strict=True))["grade"] == 1
+    assert build_docs(tmp_path / "docs") == ["evaluations_shown"]
+    (page,) = (tmp_path / "docs" / "validations").rglob("*.html")
+    text = page.read_text(encoding="utf-8")
+    assert "2 unexpected values found" in text and "EV-2024-00001" in text  # the duplicated key
+    assert "1 unexpected values found" in text and "极好" in text  # the grade outside the set
