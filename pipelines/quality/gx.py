@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pandas as pd
 import pyarrow as pa
@@ -38,7 +38,7 @@ SITE = "sanshe"
 #: with SUMMARY and 9.1 with BASIC, the same result rows (2026-12-05, in one process after
 #: resolved_registers, two rounds). (great_expectations/expectations/expectation.py,
 #: `get_validation_dependencies`: BASIC stops before the index list and the query.)
-RESULT_FORMAT = "BASIC"
+RESULT_FORMAT: Final = "BASIC"
 
 
 @dataclass(frozen=True)
