@@ -69,7 +69,9 @@ REMEDIES = {
     "key column once per history, and pandas' look-ups on Arrow text: keep registers as Arrow columns",
     "great expectations": "each register's suite is validated in a forked child as soon as the register and those "
     "it refers to are resolved, one child at a time beside the run's steps (pipelines/quality/ahead.py), batches are "
-    "not fingerprinted and the Data Docs site is built once, at the end; these seconds are what the run itself still "
+    "not fingerprinted, each expectation finds its unexpected count and up to 20 values (GE's BASIC result format, "
+    "not the index of every unexpected row: pipelines/quality/gx.py RESULT_FORMAT) "
+    "and the Data Docs site is built once, at the end; these seconds are what the run itself still "
     "spends on the suites: loading the library (in the hook after the first register resolved) and, in the blocking "
     "check before the graph load, waiting for the suites not yet done (the registers others wait for are read, "
     "checked and resolved first, pipelines/common/resolve.py register_tags, so the projects suite, the largest, "
