@@ -60,7 +60,8 @@ REMEDIES = {
     "integer codes through the build",
     "resolution": "reference look-ups, list items included, are pyarrow's and only projects with a blank or unknown "
     "provider code meet the name matcher; the stored copy of each resolved register (OUTPUT/dagster_storage, for "
-    "the sensor's partial runs; about 8.7 s of pickling, projects 3.7 s) is written by a forked child while the "
+    "the sensor's partial runs; written in the step, it took about 8.7 s of pickling, projects 3.7 s, as "
+    "handover.py records) is written by a forked child while the "
     "run goes on (pipelines/common/handover.py), sharing the second core with the steps after it, at most two at "
     "once: a step whose output finds two writers at work waits for the older (handover.WRITERS, for the run's "
     "memory). The snapshot histories and the provider look-up take only the columns they read (sorted whole, "
