@@ -111,8 +111,8 @@ def test_a_validated_batch_is_not_kept_once_its_suite_has_run(tmp_path, monkeypa
 
 
 def test_the_data_docs_of_a_failed_suite_show_how_many_values_were_unexpected_and_which(tmp_path):
-    """GE works out what the page shows (RESULT_FORMAT, BASIC): each expectation's unexpected
-    count and share, and a sample of the values, not GE's row positions nobody can look up."""
+    """What GE works out (RESULT_FORMAT, BASIC) is still what a clerk reads on the page: each
+    failed expectation's unexpected count and a sample of the values (BOOLEAN_ONLY fails this)."""
     frame = _evaluations(evaluation_id=(1, "EV-2024-00001"), grade=(2, "极好"))
     results = run_suite("evaluations_shown", frame, _suite(), tmp_path / "docs")
     assert dict(zip(results["column"], results["unexpected"], strict=True))["grade"] == 1
