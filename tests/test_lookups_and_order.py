@@ -14,7 +14,7 @@ import pytest
 
 from pipelines.common.ordering import first_per, in_order, last_per, sort_order
 from pipelines.common.references import map_keys, positions
-from pipelines.graph.tables import in_threads
+from pipelines.common.threads import in_threads
 
 
 def _codes(rng: np.random.Generator, n: int, missing: float = 0.1) -> pd.Series:

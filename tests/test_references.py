@@ -88,6 +88,40 @@ def test_a_reference_added_to_a_contract_is_checked_everywhere(monkeypatch, stor
     assert (["purchaser_uscc"], "organisations", ["uscc"]) in tables["projects"].foreign_keys
 
 
+def test_a_row_is_reported_for_its_first_unknown_reference_as_when_each_field_is_checked_in_turn():
+    """The references to other registers are looked up together, on two threads; what is dropped
+    and reported is what checking each field in declared order on the rows the fields before it
+    kept gives (the oracle below): a row unknown in two fields is reported once, for the first."""
+    known_org, known_com, known_worker = "51310106MJ0000001X", "310106001001", "SW000001"
+    projects = _register(
+        "projects",
+        project_id=["P1", "P2", "P3", "P4", "P5"],
+        provider_uscc=[known_org, "51310106MJ0000009X", "51310106MJ0000009X", known_org, known_org],
+        served_communities=[[known_com], ["310106009009"], [known_com], ["310106009009"], [known_com]],
+        staffed_workers=[[known_worker], ["SW000009"], [], ["SW000009"], ["SW000009", known_worker]],
+    )
+    registers = {
+        "organisations": _register("organisations", uscc=[known_org]),
+        "communities": _register("communities", community_code=[known_com]),
+        "workers": _register("workers", worker_key=[known_worker]),
+    }
+    got = check_references(projects, ProjectRecord, registers)
+
+    oracle = projects
+    for field, ref in ProjectRecord.references.items():
+        keys = registers[ref.register].accepted[ref.field]
+        oracle = oracle.dropping(unknown_references(oracle.accepted, ProjectRecord, field, keys, ref.zh, ref.en))
+    pd.testing.assert_frame_equal(got.accepted, oracle.accepted)
+    pd.testing.assert_frame_equal(got.issues, oracle.issues)
+    assert got.accepted["project_id"].tolist() == ["P1"]
+    assert got.issues[["row", "field"]].values.tolist() == [
+        [3, "provider_uscc"],
+        [4, "provider_uscc"],
+        [5, "served_communities"],
+        [6, "staffed_workers"],
+    ]
+
+
 def test_list_references_are_checked_item_by_item():
     """The suites check list fields (served communities, staffed workers) too: a list is known
     when every item is; no value is neither known nor unknown."""

@@ -13,6 +13,7 @@ from data_contracts.validation import issue, issues_frame
 
 from .references import unknown_references
 from .register import RegisterResult
+from .threads import in_threads
 
 
 def check_references(
@@ -20,16 +21,29 @@ def check_references(
 ) -> RegisterResult:
     """Quarantine rows whose reference fields (`model.references`, in declared order) point
     outside the keys the referenced register accepted; `registers` maps a register's name to
-    its resolved result. A reference to the register itself is checked against the rows still
-    accepted, again and again until none goes: a hub whose parent was rejected is rejected
+    its resolved result. A row is reported for the first of its fields, in that order, that
+    refers to something unknown. A reference to the register itself is checked against the rows
+    still accepted, again and again until none goes: a hub whose parent was rejected is rejected
     too, and so on down. Raises KeyError naming a referenced register not passed in."""
     own = {f: ref for f, ref in model.references.items() if ref.register == model.source}
-    for field, ref in model.references.items():
-        if field in own:
-            continue
+    others = [(field, ref) for field, ref in model.references.items() if field not in own]
+    for field, ref in others:
         if ref.register not in registers:
             raise KeyError(f"{model.source}.{field} refers to the {ref.register} register, which was not passed")
-        result = _drop_unknown(result, model, field, ref, keys(registers[ref.register], ref.field))
+    # The references to other registers looked up on two threads, each on the rows accepted
+    # now: pyarrow's hash look-ups let go of Python's lock, and the machine's other core is idle
+    # while a register is resolved (the national projects' three, measured once: 1.07 s
+    # against 1.48 s one after another). Then dropped in declared order, each field's issues
+    # only of the rows the fields before it kept, as when each was looked up on those rows.
+    frame = result.accepted
+    found = in_threads(
+        lambda item: unknown_references(
+            frame, model, item[0], keys(registers[item[1].register], item[1].field), item[1].zh, item[1].en
+        ),
+        others,
+    )
+    for issues in found:
+        result = result.dropping(_of_rows(issues, result.accepted))
     while own:
         before = len(result.accepted)
         for field, ref in own.items():
@@ -37,6 +51,15 @@ def check_references(
         if len(result.accepted) == before:
             break
     return result
+
+
+def _of_rows(issues: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """The issues (file, row) of a row of `rows` (by `_file`, `_row`)."""
+    if issues.empty:
+        return issues
+    held = pd.MultiIndex.from_arrays([rows["_file"].astype(object), rows["_row"].astype("int64")])
+    at = pd.MultiIndex.from_arrays([issues["file"].astype(object), issues["row"].astype("int64")])
+    return issues[at.isin(held)]
 
 
 def _drop_unknown(

@@ -28,6 +28,7 @@ from graph_schema import NodeType, Schema, schema
 
 from ..common.ordering import first_per, last_per, sorted_frame
 from ..common.references import map_keys
+from ..common.threads import in_threads
 from .arrow import repeated_keys
 from .standing import (
     community_linkage,
@@ -750,11 +751,3 @@ def _rel_table(df: pd.DataFrame, key: RelKey, s: Schema) -> pd.DataFrame:
     rel = s.rels[key[0]]
     order = ["from", "to", *(["valid_from"] if rel.temporal else [])]
     return sorted_frame(df[["from", "to", *rel.names]], order, nulls_first=True)
-
-
-def in_threads(work: Callable[[T], U], items: list[T]) -> list[U]:
-    """`[work(x) for x in items]` on two threads, results in `items`' order; the first error
-    raised is raised here. Two: the machines have two cores, and each thread holds one part's
-    intermediate frames (the run's memory target is 8 GiB)."""
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(work, items))
