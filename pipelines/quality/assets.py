@@ -3,9 +3,7 @@
 Consumes every `<register>_resolved` asset.
 Emits  resolved_registers (all registers together), quarantine_report (files under
        OUTPUT/quarantine/) and accepted_tables (OUTPUT/tables/*.parquet, the validated tables
-       that oracle tests and releases read). The files of the last two are written ahead, in
-       forked children started by the job's hook `write_reports_ahead` once resolved_registers
-       is made, while the graph loads (written_ahead.py); the steps run after the graph step.
+       that oracle tests and releases read).
 """
 
 import json

@@ -2,10 +2,9 @@
 while the graph loads, and the step takes what the child returned.
 
 Why: accepted_tables and quarantine_report read resolved_registers only, yet the in-process
-executor ran them one at a time around the graph step, on the run's path (4.0 s and 1.2 s of
-the 118.8 s national run in benchmarks/results/2026-12-05-national.json), while the graph step,
-57 s there, left part of the machine's second core idle (1.6 cores busy on average: the store's
-COPY statements do not keep both busy). The
+executor ran them one at a time around the graph step, on the run's path (national, 2026-12-05:
+3.9 s and 1.4 s of a 115 s run), while the graph step, 55 s, left part of the machine's second
+core idle (1.6 cores busy on average; the store's COPY statements do not keep both busy). The
 job's hook (`quality.assets.write_reports_ahead`) starts each step's work in a child forked once
 resolved_registers is made, at a lower CPU priority than the run's own steps, so that it takes
 the core the graph step leaves idle rather than the graph step's; the steps run after the graph
