@@ -28,7 +28,6 @@ from .organisations import assets as organisations_assets
 from .projects import assets as projects_assets
 from .quality import assets as quality_assets
 from .quality.ahead import DataDocsResource
-from .quality.assets import write_reports_ahead
 from .quality.checks import expectation_checks, validate_ahead
 from .sensors import inbox_sensor
 from .settings import Settings
@@ -57,9 +56,8 @@ sanshe_job = define_asset_job(
     JOB_NAME,
     selection=AssetSelection.all(),
     executor_def=in_process_executor,
-    # each register's Great Expectations suite validated in a forked child as soon as it can be;
-    # the reports read from resolved_registers alone written in forked children while the graph loads
-    hooks={validate_ahead, write_reports_ahead},
+    # each register's Great Expectations suite validated in a forked child as soon as it can be
+    hooks={validate_ahead},
     description="Read, validate and resolve every register, then load the graph.",
 )
 

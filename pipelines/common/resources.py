@@ -7,14 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 
-from dagster import (
-    AssetExecutionContext,
-    AssetKey,
-    ConfigurableResource,
-    HookContext,
-    InitResourceContext,
-    OpExecutionContext,
-)
+from dagster import AssetExecutionContext, AssetKey, ConfigurableResource, InitResourceContext, OpExecutionContext
 from pydantic import PrivateAttr
 
 from ..inbox import read_manifest
@@ -72,12 +65,12 @@ class SansheResource(ConfigurableResource):
 
 
 def register_origins(
-    context: AssetExecutionContext | OpExecutionContext | HookContext, names: Iterable[str]
+    context: AssetExecutionContext | OpExecutionContext, names: Iterable[str]
 ) -> dict[str, str | None]:
     """Per register name, the run that made the resolved register (`<name>_resolved`) the
-    running step (or the step a hook follows) was given: the stored hand-over's `origin`
-    (pipelines/common/handover.py), None when not known (another IO manager under PUBLIC_IO).
-    The step or hook must name PUBLIC_IO in its `required_resource_keys`. A step may reuse what it made from a register of the same origin
+    running step was given: the stored hand-over's `origin` (pipelines/common/handover.py), None
+    when not known (another IO manager under PUBLIC_IO). The step must name PUBLIC_IO in its
+    `required_resource_keys`. A step may reuse what it made from a register of the same origin
     in an earlier run: nothing but that run made it (run ids are not reused)."""
     origin = getattr(getattr(context.resources, PUBLIC_IO, None), "origin", None)
     if origin is None:

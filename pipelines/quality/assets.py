@@ -16,11 +16,9 @@ from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
     AssetIn,
-    HookContext,
     MetadataValue,
     asset,
     asset_check,
-    success_hook,
 )
 
 from data_contracts import CONTRACTS
@@ -31,8 +29,7 @@ from ..common import claiming, readers
 from ..common.register import RegisterResult
 from ..common.resources import PUBLIC_IO, SansheResource, register_origins
 from ..common.state_files import read_state, write_state
-from ..settings import Settings
-from . import quarantine_page, written_ahead
+from . import quarantine_page
 
 ACCOUNTING_COLUMNS = [
     "register",
@@ -208,16 +205,9 @@ def report_issues(issues: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["source", "file", "sheet", "row", "column", "rule"], kind="stable").reset_index(drop=True)
 
 
-#: Dagster's step priority of the reports read from resolved_registers alone: after the graph
-#: step (priority 0), while which their files are written ahead (written_ahead.py), and before
-#: the registers' expectations checks (checks.LAST), which only report their suites' outcomes
-AFTER_GRAPH = {"dagster/priority": "-1"}
-
-
 @asset(
     group_name="quality",
     ins={"registers": AssetIn("resolved_registers")},
-    op_tags=AFTER_GRAPH,
     description="The quarantine report and the accounting (rows read = accepted + quarantined) "
     "for every register and file, written to OUTPUT/quarantine/. One row per file.",
 )
@@ -225,28 +215,10 @@ def quarantine_report(
     context: AssetExecutionContext, sanshe: SansheResource, registers: dict[str, RegisterResult]
 ) -> pd.DataFrame:
     out = sanshe.settings.quarantine_dir
-    acc = written_ahead.take(
-        context.run_id, "quarantine_report", lambda: write_quarantine_report(sanshe.settings, registers)
-    )
-    context.add_output_metadata(
-        {
-            "quarantined_rows": int(acc["rows_quarantined"].sum()),
-            "accounting": MetadataValue.md(totals(acc).to_markdown(index=False)),
-            "report": MetadataValue.path(str(out / "index.html")),
-        }
-    )
-    return acc
-
-
-def write_quarantine_report(settings: Settings, registers: dict[str, RegisterResult]) -> pd.DataFrame:
-    """The quarantine report of `registers` written to `settings.quarantine_dir` (quarantine.csv,
-    warnings.csv, accounting.csv, each register's own reports as CSV, index.html); returns the
-    accounting, one row per file (ACCOUNTING_COLUMNS)."""
-    out = settings.quarantine_dir
     out.mkdir(parents=True, exist_ok=True)
     issues = report_issues(pd.concat([r.issues for r in registers.values()], ignore_index=True))
     errors = issues[issues["severity"] == Severity.ERROR]
-    acc = accounting(registers, unclaimed_files(settings.source_dir))
+    acc = accounting(registers, unclaimed_files(sanshe.settings.source_dir))
     errors.to_csv(out / "quarantine.csv", index=False, lineterminator="\n")
     issues[issues["severity"] == Severity.WARNING].to_csv(out / "warnings.csv", index=False, lineterminator="\n")
     acc.to_csv(out / "accounting.csv", index=False, lineterminator="\n")
@@ -254,6 +226,13 @@ def write_quarantine_report(settings: Settings, registers: dict[str, RegisterRes
         for name, frame in sorted(res.reports.items()):
             frame.to_csv(out / f"{name}.csv", index=False, lineterminator="\n")
     (out / "index.html").write_text(quarantine_page.render(acc, issues), encoding="utf-8")
+    context.add_output_metadata(
+        {
+            "quarantined_rows": int(acc["rows_quarantined"].sum()),
+            "accounting": MetadataValue.md(totals(acc).to_markdown(index=False)),
+            "report": MetadataValue.path(str(out / "index.html")),
+        }
+    )
     return acc
 
 
@@ -280,82 +259,34 @@ def accounting_adds_up(quarantine_report: pd.DataFrame) -> AssetCheckResult:
     # the stored hand-over says which run made each register (`register_origins`): a resource asked for
     # by key, since Dagster takes no resource both as a key and as a typed parameter
     required_resource_keys={"sanshe", PUBLIC_IO},
-    op_tags=AFTER_GRAPH,
     description="The accepted (validated and resolved) tables, no personal fields, as Parquet "
     "under OUTPUT/tables/. One row per accepted record and snapshot (column `asof`) "
     "in one file per register; one row per validity period in one file per derived "
     "history (`<register>__<history>.parquet`).",
 )
 def accepted_tables(context: AssetExecutionContext, registers: dict[str, RegisterResult]) -> dict[str, int]:
-    settings = context.resources.sanshe.settings
-    origins = register_origins(context, registers)
-    counts, kept = written_ahead.take(
-        context.run_id,
-        "accepted_tables",
-        lambda: write_accepted_tables(settings, registers, origins, settings.workers),
-    )
-    context.add_output_metadata({"tables": MetadataValue.json(counts), "registers_kept": MetadataValue.json(kept)})
-    return counts
-
-
-def write_accepted_tables(
-    settings: Settings, registers: dict[str, RegisterResult], origins: dict[str, str | None], processes: int
-) -> tuple[dict[str, int], list[str]]:
-    """The accepted tables of `registers` written to `settings.tables_dir` (a Parquet file per
-    register and per derived history, counts.json) in at most `processes` processes, and the
-    state saying which run made each (TABLES_MADE; `origins`: `register_origins`). Returns the
-    rows per table and the registers whose files were kept rather than written again."""
-    out = settings.tables_dir
+    sanshe: SansheResource = context.resources.sanshe
+    out = sanshe.settings.tables_dir
     out.mkdir(parents=True, exist_ok=True)
     # A register this run loaded from the stored copy its tables were written from is not
     # written again: in the inbox sensor's partial run after a 1% change of one register, that
     # is every other register (4 s of the national run's 48 s, all of them rewritten).
-    state = settings.storage_dir / TABLES_MADE
+    state = sanshe.settings.storage_dir / TABLES_MADE
+    origins = register_origins(context, registers)
     kept = _unchanged(read_state(state), origins, out)
     todo = {name: res for name, res in registers.items() if name not in kept}
-    # each register's files are its own: written in as many processes as given
+    # each register's files are its own: written in as many processes as the run may use
     rows = {name: len(res.accepted) + sum(len(h) for h in res.history.values()) for name, res in todo.items()}
-    groups = balanced(rows, processes) if todo else []
+    groups = balanced(rows, sanshe.settings.workers) if todo else []
     written = map_forked(lambda names: _write_tables(out, {n: registers[n] for n in names}), groups, len(groups))
     tables = {**kept, **{name: files for part in written for name, files in part.items()}}
     counts = {table: n for name in registers for table, n in tables[name].items()}
     (out / "counts.json").write_text(json.dumps(counts, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     write_state(state, {name: {"run": origins[name], "tables": tables[name]} for name in registers if origins[name]})
-    return counts, sorted(kept)
-
-
-@success_hook(name="write_reports_ahead", required_resource_keys={"sanshe", PUBLIC_IO})
-def write_reports_ahead(context: HookContext) -> None:
-    """Once resolved_registers is made: the files of accepted_tables and quarantine_report, each
-    when the run makes it, written in a forked child while the graph loads (written_ahead.py);
-    the steps, after the graph step, take what the children returned. Does nothing after any
-    other step, or with SANSHE_WORKERS=1."""
-    if context.step_key != "resolved_registers":
-        return
-    settings: Settings = context.resources.sanshe.settings
-    registers = dict(context.op_output_values["result"])
-    run = context.instance.get_run_by_id(context.run_id)
-    if "accepted_tables" in _steps_of(run, {"accepted_tables"}):
-        origins = register_origins(context, registers)
-        # one child: it takes what the graph step leaves of the second core, not a core of its own
-        written_ahead.start(
-            context.run_id,
-            "accepted_tables",
-            lambda: write_accepted_tables(settings, registers, origins, 1),
-            settings.forks,
-        )
-    if "quarantine_report" in _steps_of(run, {"quarantine_report"}):
-        written_ahead.start(
-            context.run_id, "quarantine_report", lambda: write_quarantine_report(settings, registers), settings.forks
-        )
-
-
-def _steps_of(run, steps: set[str]) -> set[str]:
-    """Those of `steps` (step keys) that the run `run` (a DagsterRun, or None) executes: none of
-    an unknown run, all of a run whose step keys are not listed (every step of its job)."""
-    if run is None:
-        return set()
-    return set(steps) if run.step_keys_to_execute is None else steps & set(run.step_keys_to_execute)
+    context.add_output_metadata(
+        {"tables": MetadataValue.json(counts), "registers_kept": MetadataValue.json(sorted(kept))}
+    )
+    return counts
 
 
 #: which run made the registers OUTPUT/tables was written from, and the files of each
