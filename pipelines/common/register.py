@@ -74,15 +74,20 @@ class RegisterResult:
         if issues.empty:
             return self
         errors = issues[issues["severity"] == Severity.ERROR]
-        bad = pd.MultiIndex.from_arrays([errors["file"].astype(object), errors["row"].astype("int64")])
-        keep = ~pd.MultiIndex.from_arrays(
-            [self.accepted["_file"].astype(object), self.accepted["_row"].astype("int64")]
-        ).isin(bad)
+        keep = ~_row_keys(self.accepted["_file"], self.accepted["_row"]).isin(_row_keys(errors["file"], errors["row"]))
         return replace(
             self,
             accepted=self.accepted.loc[keep].reset_index(drop=True),
             issues=pd.concat([self.issues, issues], ignore_index=True),
         )
+
+    def still_accepted(self, issues: pd.DataFrame) -> pd.DataFrame:
+        """Those of `issues` (an issues frame) about a row still accepted, by file and row."""
+        if issues.empty:
+            return issues
+        return issues[
+            _row_keys(issues["file"], issues["row"]).isin(_row_keys(self.accepted["_file"], self.accepted["_row"]))
+        ]
 
     def deriving(self, notes: dict[str, dict[str, int]]) -> RegisterResult:
         """A copy with more derivation notes (per file, `field <- source` -> rows)."""
@@ -137,3 +142,8 @@ def read_register(source_dir: Path, model: type[Contract], snapshot: dt.date) ->
         with mapped(mapping.headers_for(model.source, rel)):
             out.update(read_path(path, rel, file_asof(path.name, snapshot), model))
     return out
+
+
+def _row_keys(files: pd.Series, rows: pd.Series) -> pd.MultiIndex:
+    """(file, row) of each row: how an issue names the row it is about."""
+    return pd.MultiIndex.from_arrays([files.astype(object), rows.astype("int64")])

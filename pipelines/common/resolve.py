@@ -43,7 +43,7 @@ def check_references(
         others,
     )
     for issues in found:
-        result = result.dropping(_of_rows(issues, result.accepted))
+        result = result.dropping(result.still_accepted(issues))
     while own:
         before = len(result.accepted)
         for field, ref in own.items():
@@ -51,15 +51,6 @@ def check_references(
         if len(result.accepted) == before:
             break
     return result
-
-
-def _of_rows(issues: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
-    """The issues (file, row) of a row of `rows` (by `_file`, `_row`)."""
-    if issues.empty:
-        return issues
-    held = pd.MultiIndex.from_arrays([rows["_file"].astype(object), rows["_row"].astype("int64")])
-    at = pd.MultiIndex.from_arrays([issues["file"].astype(object), issues["row"].astype("int64")])
-    return issues[at.isin(held)]
 
 
 def _drop_unknown(

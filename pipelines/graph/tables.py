@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -46,8 +46,6 @@ if TYPE_CHECKING:
     from ..common.register import RegisterResult
 
 RelKey = tuple[str, str, str]  # (type, from label, to label)
-T = TypeVar("T")
-U = TypeVar("U")
 
 
 @dataclass
