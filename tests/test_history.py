@@ -160,6 +160,22 @@ def test_from_snapshots_matches_the_row_by_row_derivation(seed):
     )
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+def test_from_snapshots_gives_text_keys_the_same_however_the_column_holds_them(seed):
+    """A text key column as pandas' Arrow text (taken by position from its distinct values)
+    and as Python objects (made again from Python strings) gives the same frame, dtypes too."""
+    frame = _random_snapshots(seed)
+    as_objects = frame.assign(uscc=frame["uscc"].astype(object))
+    assert isinstance(frame["uscc"].dtype, pd.StringDtype) and as_objects["uscc"].dtype == object
+    for key, values, kw in [
+        (["uscc"], ["hub_id"], {"start": "joined_on"}),
+        (["uscc"], [], {"holds": "has_party_branch"}),
+    ]:
+        arrow, objects = from_snapshots(frame, key, values, **kw), from_snapshots(as_objects, key, values, **kw)
+        pd.testing.assert_frame_equal(arrow, objects)
+        assert isinstance(arrow["uscc"].dtype, pd.StringDtype)
+
+
 def _kept_snapshots(
     rng: np.random.Generator, keys: int, start: dt.date, spread: int
 ) -> Iterator[tuple[int, dt.date, dt.date]]:

@@ -149,16 +149,22 @@ def from_snapshots(
     k = found.joined("key")
     order = np.lexsort((found.joined("opened_at"), k))  # by key, then chronologically
     out = pd.DataFrame(index=range(len(k)))
-    _spread(out, key, np.asarray(g.keys, dtype=object)[k[order]])
+    _spread(out, key, g.keys, k[order])
     if values:
-        _spread(out, values, np.asarray(g.states, dtype=object)[found.joined("state")[order]])
+        _spread(out, values, g.states, found.joined("state")[order])
     out["valid_from"] = found.joined("valid_from")[order]
     out["valid_to"] = found.joined("valid_to")[order]
     return out[columns].reset_index(drop=True)
 
 
-def _spread(out: pd.DataFrame, names: list[str], picked: np.ndarray) -> None:
-    """Columns `names` of `out` from `picked`: tuples when there are several names."""
+def _spread(out: pd.DataFrame, names: list[str], uniques: pd.Index, at: np.ndarray) -> None:
+    """Columns `names` of `out` from the values of `uniques` at positions `at`: tuples when
+    there are several names. One text column is taken as pandas' Arrow text as it is: through
+    a Python string per row, then back to Arrow, it took 0.15 s of each national history."""
+    if len(names) == 1 and isinstance(uniques.dtype, pd.StringDtype):
+        out[names[0]] = uniques.take(at).array
+        return
+    picked = np.asarray(uniques, dtype=object)[at]
     for j, name in enumerate(names):
         out[name] = [v[j] for v in picked] if len(names) > 1 else picked
 

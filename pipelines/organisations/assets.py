@@ -11,6 +11,7 @@ Checks the street of residence is a known street; an inspection's organisation i
 
 import datetime as dt
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,7 @@ from ..common.division_names import lookup, street_index
 from ..common.register import RegisterResult
 from ..common.resolve import check_references, register_tags, without_personal
 from ..common.resources import PUBLIC_IO
+from ..common.threads import together
 
 GRAIN = "One row per registered social organisation and register snapshot."
 INSPECTION_GRAIN = "One row per organisation and inspected year."
@@ -84,17 +86,27 @@ def organisations_resolved(validated: RegisterResult, communities: RegisterResul
         OrganisationRecord,
     )
     rows = result.accepted
-    grades = history.lapsing(
-        history.events(rows, ["uscc", "grade", "grade_date"], "grade_date"), "uscc", "grade_date", GRADE_VALID_YEARS
-    )
-    credit = listings(credit_entries(rows))
-    credit = credit.assign(
-        valid_from=credit["listed_on"], valid_to=credit["removed_on"].where(credit["removed_on"].notna(), None)
-    )
+    # on two threads, as the hub memberships' histories are
     return result.with_history(
-        status=history.status_periods(rows, "uscc", "registration_date", "status", "正常", "status_date"),
-        grades=grades,
-        credit_lists=credit,
+        **together(
+            status=partial(history.status_periods, rows, "uscc", "registration_date", "status", "正常", "status_date"),
+            grades=partial(_grades, rows),
+            credit_lists=partial(_credit_lists, rows),
+        )
+    )
+
+
+def _grades(rows: pd.DataFrame) -> pd.DataFrame:
+    """Each grade given, valid until it lapses or a later grade replaces it."""
+    events = history.events(rows, ["uscc", "grade", "grade_date"], "grade_date")
+    return history.lapsing(events, "uscc", "grade_date", GRADE_VALID_YEARS)
+
+
+def _credit_lists(rows: pd.DataFrame) -> pd.DataFrame:
+    """Each credit listing, valid from its listing to its removal (open while not removed)."""
+    credit = listings(credit_entries(rows))
+    return credit.assign(
+        valid_from=credit["listed_on"], valid_to=credit["removed_on"].where(credit["removed_on"].notna(), None)
     )
 
 

@@ -62,20 +62,21 @@ def resolve_providers(
     """`written` holds the code as the file wrote it, for rows whose code failed its check."""
     rows = result.accepted
     matcher = NameMatcher(organisations[["uscc", "name"]], "projects", decisions, places)
-    codes = rows["provider_uscc"].tolist()
     # only the rows whose code is blank or unknown meet the matcher: a column-wide look-up
     todo = np.flatnonzero(~is_in(rows["provider_uscc"], organisations["uscc"]).to_numpy(bool)).tolist()
-    files, numbers, names = (rows[c].iloc[todo].tolist() for c in ("_file", "_row", "provider_name"))
+    files, numbers, names, written_codes = (
+        rows[c].iloc[todo].tolist() for c in ("_file", "_row", "provider_name", "provider_uscc")
+    )
+    filled: dict[int, str] = {}  # position -> the code a name settled
     issues, matches, review = [], [], []
-    for i, file, row, name in zip(todo, files, numbers, names, strict=True):
-        code = codes[i]
+    for i, file, row, name, code in zip(todo, files, numbers, names, written_codes, strict=True):
         blank = code is None or (isinstance(code, float) and code != code)
         as_written = written.get((file, int(row)), "") if blank else code
         outcome = matcher.match(name, automatic=blank)
         base = {"register": "projects", "file": file, "row": int(row), "written_name": name, "written_uscc": as_written}
         if outcome.chosen is not None:
             c = outcome.chosen
-            codes[i] = c.uscc
+            filled[i] = c.uscc
             matches.append(
                 {**base, "matched_uscc": c.uscc, "matched_name": c.name, "score": c.score, "how": outcome.status}
             )
@@ -114,7 +115,7 @@ def resolve_providers(
         else:
             rule = "provider_ambiguous" if outcome.candidates else "provider_unmatched"
             issues.append(issue(ProjectRecord, file, int(row), "provider_name", rule, name))
-    out = replace(result, accepted=rows.assign(provider_uscc=codes)).dropping(issues_frame(issues))
+    out = replace(result, accepted=_with_codes(rows, filled)).dropping(issues_frame(issues))
     return replace(
         out,
         reports={
@@ -123,3 +124,16 @@ def resolve_providers(
             "provider_review": pd.DataFrame(review, columns=REVIEW_COLUMNS),
         },
     )
+
+
+def _with_codes(rows: pd.DataFrame, filled: dict[int, str]) -> pd.DataFrame:
+    """`rows` with `provider_uscc` set at the positions of `filled` (the column made again from
+    its values, as pandas infers its type); `rows` as they are when nothing was filled: making
+    the column again from Python strings took 0.25 s of the national projects' 1.5 million
+    rows, where no code was filled."""
+    if not filled:
+        return rows
+    codes = rows["provider_uscc"].tolist()
+    for i, code in filled.items():
+        codes[i] = code
+    return rows.assign(provider_uscc=codes)
