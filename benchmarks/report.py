@@ -57,7 +57,8 @@ REMEDIES = {
     "its own, so the build slows it and the overlap saves less than the build takes. What is left is pyarrow "
     "hashing the same key columns again for each look-up, and pandas' groupings, merges and de-duplications on "
     "Arrow-backed text, which factorize each column first: a key dictionary per register, built once, with "
-    "integer codes through the build",
+    "integer codes through the build (the streets' funding totals and the purchasers' provider totals group by "
+    "integer codes already: 2.1 s to 1.0 s and 1.5 s to 0.9 s of the build, measured once)",
     "resolution": "reference look-ups, list items included, are pyarrow's and only projects with a blank or unknown "
     "provider code meet the name matcher; the stored copy of each resolved register (OUTPUT/dagster_storage, for "
     "the sensor's partial runs; written in the step, it took about 8.7 s of pickling, projects 3.7 s, as "
@@ -66,8 +67,12 @@ REMEDIES = {
     "once: a step whose output finds two writers at work waits for the older (handover.WRITERS, for the run's "
     "memory). The snapshot histories and the provider look-up take only the columns they read (sorted whole, "
     "the registers took every column along), and the rows' own start dates and the served-community-name cells "
-    "are judged in C; what is left is the key sets made as Python sets, the histories' factorizing of the same "
-    "key column once per history, and pandas' look-ups on Arrow text: keep registers as Arrow columns",
+    "are judged in C; a register's references to other registers are looked up, and its histories found, on "
+    "two threads (pyarrow's and numpy's work lets go of Python's lock; the run's process resolves one register "
+    "at a time, with the other core mostly idle), a history's text key is taken by position as Arrow text, and "
+    "the name matcher makes its Python names only when a project needs matching; what is left is the key "
+    "sets made as Python sets, the histories' factorizing of the same key column once per history, and "
+    "pandas' look-ups on Arrow text: keep registers as Arrow columns",
     "great expectations": "each register's suite is validated in a forked child as soon as the register and those "
     "it refers to are resolved, one child at a time beside the run's steps (pipelines/quality/ahead.py), batches are "
     "not fingerprinted, each expectation finds its unexpected count and up to 20 values (GE's BASIC result format, "

@@ -335,3 +335,117 @@ def test_new_year_keeps_years_outside_the_nanosecond_range():
     got = _new_year(pd.Series([1499.0, 2023.0, 2300.0, float("nan"), 0.0]))
     want = [dt.datetime(1499, 1, 1), dt.datetime(2023, 1, 1), dt.datetime(2300, 1, 1), None, None]
     assert [None if pd.isna(v) else v.to_pydatetime() for v in got] == want
+
+
+def _street_funding_by_text(delivered: pd.DataFrame, projects: pd.DataFrame, communities: pd.DataFrame):
+    """street_funding as pandas gives it grouping the text itself (the load's before 2026-12-06)."""
+    share = projects["contract_amount"] / delivered.groupby(level=0).size().reindex(projects.index)
+    street = communities.drop_duplicates("community_code").set_index("community_code")["street_code"]
+    d = pd.DataFrame(
+        {
+            "street": delivered["to"].map(street).to_numpy(dtype=object),
+            "project": delivered["from"].to_numpy(dtype=object),
+            "share": share.reindex(delivered.index).to_numpy(),
+        }
+    ).dropna(subset=["street"])
+    return pd.DataFrame(
+        {
+            "project_count": d.drop_duplicates(["street", "project"]).groupby("street").size(),
+            "funding_yuan": d.groupby("street")["share"].sum().round(2),
+        }
+    )
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_street_funding_by_codes_agrees_with_grouping_the_text(seed):
+    """Communities in no street or named twice, served communities unknown or missing, projects
+    with no id or the same id twice, amounts missing: the totals by integer codes are pandas'
+    totals by the text, streets in the same order."""
+    from pipelines.graph.standing import street_funding
+
+    rng = np.random.default_rng(seed)
+    n = [300, 40, 1, 120, 0][seed]
+    projects = pd.DataFrame(
+        {
+            "project_id": pd.Series(
+                [None if rng.random() < 0.05 else f"P{rng.integers(0, max(n, 1)):04d}" for _ in range(n)], dtype="str"
+            ),
+            "contract_amount": [None if rng.random() < 0.1 else float(rng.integers(1, 10**6)) / 7 for _ in range(n)],
+            "served_communities": [
+                [f"C{rng.integers(0, 60):02d}" for _ in range(rng.integers(0, 4))]
+                + ([None] if rng.random() < 0.05 else [])
+                for _ in range(n)
+            ],
+        }
+    )
+    codes = [f"C{k:02d}" for k in range(50)] + ["C03", "C07"]  # C50-C59 unknown; two named twice
+    communities = pd.DataFrame(
+        {
+            "community_code": pd.Series(codes, dtype="str"),
+            "street_code": pd.Series(
+                [None if rng.random() < 0.1 else f"S{rng.integers(0, 12):02d}" for _ in codes], dtype="str"
+            ),
+        }
+    )
+    delivered = projects[["project_id", "served_communities"]].explode("served_communities")
+    delivered = delivered.rename(columns={"project_id": "from", "served_communities": "to"})
+    delivered = delivered[delivered["to"].notna() | (rng.random(len(delivered)) < 0.5)]
+    delivered = delivered.astype({"to": "str"})
+    got = street_funding(delivered, projects, communities)
+    want = _street_funding_by_text(delivered, projects, communities)
+    assert list(got.index) == list(want.index)
+    assert got["project_count"].tolist() == want["project_count"].tolist()
+    assert got["funding_yuan"].tolist() == want["funding_yuan"].tolist()
+
+
+def _concentration_by_text(projects: pd.DataFrame, providers: pd.Series) -> pd.DataFrame:
+    """provider_concentration as pandas gives it grouping the text itself (the load's before 2026-12-06)."""
+    from pipelines.graph.standing import CONCENTRATION_TOP
+
+    awards = projects.dropna(subset=["purchaser_uscc", "provider_uscc"])
+    awards = awards[awards["provider_uscc"].isin(set(providers.dropna()))]
+    pairs = (
+        pd.DataFrame(
+            {
+                "purchaser_uscc": awards["purchaser_uscc"].to_numpy(dtype=object),
+                "provider_uscc": awards["provider_uscc"].to_numpy(dtype=object),
+                "value": pd.to_numeric(awards["contract_amount"], errors="coerce").to_numpy(dtype=float),
+            }
+        )
+        .groupby(["purchaser_uscc", "provider_uscc"], sort=False)["value"]
+        .sum()
+        .reset_index()
+        .sort_values(["purchaser_uscc", "value"], ascending=[True, False])
+    )
+    by = pairs.groupby("purchaser_uscc", sort=True)["value"]
+    top = pairs.groupby("purchaser_uscc").head(CONCENTRATION_TOP).groupby("purchaser_uscc")["value"].sum()
+    return pd.DataFrame(
+        {"provider_count": by.size().astype("int64"), "contract_yuan": by.sum(), "top_providers_yuan": top}
+    )
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_provider_concentration_by_codes_agrees_with_grouping_the_text(seed):
+    """Purchasers or providers missing, providers not registered, amounts missing or tied: the
+    figures by integer codes are pandas' figures by the text, purchasers in the same order."""
+    from pipelines.graph.standing import provider_concentration
+
+    rng = np.random.default_rng(seed)
+    n = [400, 50, 1, 200, 0][seed]
+
+    def code(prefix: str, k: int, missing: float) -> str | None:
+        return None if rng.random() < missing else f"{prefix}{rng.integers(0, k):03d}"
+
+    projects = pd.DataFrame(
+        {
+            "purchaser_uscc": pd.Series([code("B", 15, 0.05) for _ in range(n)], dtype="str"),
+            "provider_uscc": pd.Series([code("O", 40, 0.05) for _ in range(n)], dtype="str"),
+            "contract_amount": [None if rng.random() < 0.1 else float(rng.integers(1, 6)) * 1000 / 3 for _ in range(n)],
+        }
+    )
+    providers = pd.Series([f"O{k:03d}" for k in range(30)], dtype="str")  # O030-O039 not registered
+    got = provider_concentration(projects, providers)
+    want = _concentration_by_text(projects, providers)
+    assert list(got.index) == list(want.index)
+    for column in want.columns:
+        assert got[column].tolist() == want[column].tolist(), column

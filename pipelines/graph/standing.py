@@ -236,21 +236,30 @@ def street_funding(delivered: pd.DataFrame, projects: pd.DataFrame, communities:
 
     `delivered` is the DELIVERED_IN table (from: project_id, to: community code) indexed like
     the `projects` rows it was exploded from; `communities` maps community_code to street_code.
-    Streets without a project are absent."""
+    Streets without a project are absent.
+
+    Grouped by integer codes, not by the text: each street's code in the sorted street codes,
+    each project's in its ids. pandas' groupings and de-duplications on Arrow text factorize
+    every column first, the national 2.4 million DELIVERED_IN rows for each (1.9 s; measured
+    once). The sums are pandas' own, in the rows' order, as before."""
     share = projects["contract_amount"] / delivered.groupby(level=0).size().reindex(projects.index)
-    d = pd.DataFrame(
-        {
-            "street": _lookup(delivered["to"], communities["community_code"], communities["street_code"]).to_numpy(),
-            "project": delivered["from"].to_numpy(),
-            "share": share.reindex(delivered.index).to_numpy(),
-        }
-    ).dropna(subset=["street"])
-    by_street = d.groupby("street")
+    # each community's street, as its street code's rank (-1: no street, or no such community)
+    street_of, streets = pd.factorize(communities["street_code"], sort=True)
+    at = positions(delivered["to"], communities["community_code"])
+    street = np.where(at >= 0, street_of[np.maximum(at, 0)], -1) if len(street_of) else np.full(len(at), -1)
+    # each row's project id as a code, a missing id one value of its own (as drop_duplicates has it)
+    project = pd.factorize(delivered["from"], use_na_sentinel=False)[0]
+    kept = street >= 0
+    street, project = street[kept], project[kept]
+    d = pd.DataFrame({"street": street, "share": share.reindex(delivered.index).to_numpy()[kept]})
+    # pandas' hash table: numpy's unique took 1.9 s for the national 2.4 million pairs
+    pairs = pd.unique(street.astype(np.int64) * (int(project.max(initial=0)) + 1) + project)
+    counts = np.bincount(pairs // (int(project.max(initial=0)) + 1), minlength=len(streets))
+    funding = d.groupby("street")["share"].sum().round(2)
+    # the codes as pandas infers text from Python strings, as the grouping of the text gave them
+    index = pd.Index(np.asarray(streets.take(funding.index.to_numpy()), dtype=object), name="street")
     return pd.DataFrame(
-        {
-            "project_count": d.drop_duplicates(["street", "project"]).groupby("street").size(),
-            "funding_yuan": by_street["share"].sum().round(2),
-        }
+        {"project_count": counts[funding.index.to_numpy()], "funding_yuan": funding.to_numpy()}, index=index
     )
 
 
@@ -436,32 +445,41 @@ def provider_concentration(projects: pd.DataFrame, providers: pd.Series) -> pd.D
 
     Inputs: projects (purchaser_uscc, provider_uscc, contract_amount) and the registered
     organisations' codes (`providers`; an award to another code has no AWARDED_TO edge). A
-    missing amount adds nothing, as Cypher's sum. Purchasers with no such award are absent."""
+    missing amount adds nothing, as Cypher's sum. Purchasers with no such award are absent.
+
+    Grouped by integer codes (a purchaser's: its rank among the codes), not by the text, as
+    street_funding is: the same groups, in the same order, summed in the same order (1.35 s of
+    the national build grouping the text; measured once)."""
     awards = projects.dropna(subset=["purchaser_uscc", "provider_uscc"])
     awards = awards[_is_in(awards["provider_uscc"], providers)]
+    purchaser, purchasers = pd.factorize(awards["purchaser_uscc"].astype("string"), sort=True)
     pairs = (
         pd.DataFrame(
             {
-                "purchaser_uscc": awards["purchaser_uscc"].astype("string").to_numpy(),
-                "provider_uscc": awards["provider_uscc"].astype("string").to_numpy(),
+                "purchaser": purchaser,
+                "provider": pd.factorize(awards["provider_uscc"].astype("string"))[0],
                 "value": pd.to_numeric(awards["contract_amount"], errors="coerce").to_numpy(dtype=float),
             }
         )
-        .groupby(["purchaser_uscc", "provider_uscc"], sort=False)["value"]
+        .groupby(["purchaser", "provider"], sort=False)["value"]
         .sum()
         .reset_index()
-        .sort_values(["purchaser_uscc", "value"], ascending=[True, False])
+        .sort_values(["purchaser", "value"], ascending=[True, False])
     )
-    by = pairs.groupby("purchaser_uscc", sort=True)["value"]
-    return pd.DataFrame(
+    by = pairs.groupby("purchaser", sort=True)["value"]
+    out = pd.DataFrame(
         {
             "provider_count": by.size().astype("int64"),
             "contract_yuan": by.sum(),
-            "top_providers_yuan": pairs.groupby("purchaser_uscc")
+            "top_providers_yuan": pairs.groupby("purchaser")
             .head(CONCENTRATION_TOP)
-            .groupby("purchaser_uscc")["value"]
+            .groupby("purchaser")["value"]
             .sum(),
         }
+    )
+    # the codes as pandas infers text from Python strings, as the grouping of the text gave them
+    return out.set_axis(
+        pd.Index(np.asarray(purchasers.take(out.index.to_numpy()), dtype=object), name="purchaser_uscc")
     )
 
 
