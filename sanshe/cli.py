@@ -17,6 +17,7 @@ asked (the message says why); 2 the command was typed wrongly (usage).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -62,6 +63,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"sanshe run: check {c['asset']} · {c['check']} failed: {c['reason']}", file=sys.stderr)
         if outcome.blocking_failures:
             print("sanshe run: so the graph was not loaded · 因此未加载图谱", file=sys.stderr)
+        if not outcome.accounting.empty:  # written by this run, which the check did not stop
+            print(
+                f"sanshe run: this run's quarantine report · 本次运行的隔离报告: {settings.quarantine_dir / 'index.html'}",
+                file=sys.stderr,
+            )
         for f in outcome.failures:
             print(f"sanshe run: {f}", file=sys.stderr)
         print(
@@ -209,11 +215,25 @@ def cmd_release(args: argparse.Namespace) -> int:
         return _release(args, settings)
 
 
+def _last_run_succeeded(settings: Settings) -> None:
+    """Raises GraphNotLoadedError when the last run into the output folder failed: a run its
+    checks stopped left the graph and the accepted tables of an earlier run beside its own
+    quarantine report and summary, and a release is of one run, never of two."""
+    summary = settings.output_dir / "run_summary.json"
+    if summary.is_file() and json.loads(summary.read_text(encoding="utf-8")).get("success") is False:
+        raise GraphNotLoadedError(
+            f"the last run into {settings.output_dir} failed ({summary} says why), so its graph was not "
+            "loaded: fix what it reports and run `sanshe run` again before releasing · 上次运行失败，"
+            "图谱未加载：请按运行摘要修正后重新运行 sanshe run，再发布"
+        )
+
+
 def _release(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.graph.stores import open_store
 
     from .release.package import ReleaseOptions, loaded_dataset, release_name, write_release
 
+    _last_run_succeeded(settings)
     store = open_store(settings)
     try:
         dataset = loaded_dataset(store)

@@ -55,6 +55,15 @@ class RunOutcome:
         return [c for c in self.checks if not c["passed"] and c["severity"] == "error"]
 
 
+def _accounting(result) -> pd.DataFrame:
+    """The accounting of the run's quarantine report, also of a run the expectations check
+    stopped (the report does not wait for that check); empty when the report was not made."""
+    from dagster import DagsterEventType
+
+    made = {e.step_key for e in result.all_events if e.event_type == DagsterEventType.STEP_SUCCESS}
+    return result.output_for_node("quarantine_report") if "quarantine_report" in made else pd.DataFrame()
+
+
 def _quiet_dagster() -> None:
     """Dagster's own beta and deprecation notices are for pipeline authors, not for a clerk."""
     from dagster import BetaWarning, PreviewWarning
@@ -193,9 +202,8 @@ def _locked_run(settings: Settings, watch: RunProgress | None, started: float) -
                     cause = cause.cause
                 failures.append(f"step {e.step_key} failed: {(cause.message if cause else '').strip()}")
         stored_copies = _stored_copies_not_written(result.all_events)
-        acc, counts = pd.DataFrame(), {}
+        acc, counts = _accounting(result), {}
         if result.success:
-            acc = result.output_for_node("quarantine_report")
             counts = result.output_for_node("graph")
     summary = {
         "success": result.success,

@@ -70,14 +70,20 @@ def test_a_failed_error_check_stops_the_graph_load_and_says_why(tmp_path, monkey
     assert [c["asset"] for c in failed] == ["projects_resolved", "resolved_registers"]
     assert "provider_uscc" in failed[0]["reason"] and failed[1]["reason"].startswith("projects: ")
     assert "so the graph was not loaded" in err
+    # the quarantine report does not wait for the check: a clerk whose run it stopped has it
+    assert "this run's quarantine report" in err
+    accounting = pd.read_csv(out / "quarantine" / "accounting.csv")
+    assert (accounting["rows_read"] == accounting["rows_accepted"] + accounting["rows_quarantined"]).all()
+    assert len(summary["accounting"]) == len(accounting) > 0
     # the Data Docs are built after a blocked run too, when they matter most
     docs = json.loads((out / "data_docs" / "sanshe_suites.json").read_text(encoding="utf-8"))
     assert "projects" in docs and (out / "data_docs" / docs["projects"]["page"]).is_file()
 
 
-def test_a_run_the_check_stops_leaves_the_graph_as_it_was_and_no_copy_of_it(tmp_path, monkeypatch):
+def test_a_run_the_check_stops_leaves_the_graph_as_it_was_and_no_copy_of_it(tmp_path, monkeypatch, capsys):
     """graph_changes builds the changed part and copies the graph file before the blocking check
-    ends: when the check fails, the graph stays as it was and the copy goes."""
+    ends: when the check fails, the graph stays as it was and the copy goes; and no release is
+    made of the earlier run's graph beside this run's reports."""
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     shutil.copytree(SAMPLE_DIR, inbox)
     assert main(["run", "--source", str(inbox), "--output", str(out)]) == 0
@@ -99,6 +105,10 @@ def test_a_run_the_check_stops_leaves_the_graph_as_it_was_and_no_copy_of_it(tmp_
     gc.collect()  # the run's outputs let go of: graph_changes' copy of the graph file with them
     assert EmbeddedGraphStore(out / "graph.lbug").fingerprint() == before
     assert not list(out.glob(".load-*")), "the copy of the graph made for a load that never ran was left"
+    capsys.readouterr()
+    assert main(["release", "--output", str(out)]) == 1
+    assert "the last run into" in capsys.readouterr().err
+    assert not (out / "releases").exists()
 
 
 @pytest.mark.parametrize("severity", ["warning"])
