@@ -215,12 +215,17 @@ def cmd_release(args: argparse.Namespace) -> int:
         return _release(args, settings)
 
 
-def _last_run_succeeded(settings: Settings) -> None:
+def _refuse_after_a_failed_run(settings: Settings) -> None:
     """Raises GraphNotLoadedError when the last run into the output folder failed: a run its
     checks stopped left the graph and the accepted tables of an earlier run beside its own
-    quarantine report and summary, and a release is of one run, never of two."""
+    quarantine report and summary, and a release is of one run, never of two. A summary that
+    cannot be read refuses nothing (the release's quality report says what it could not read)."""
     summary = settings.output_dir / "run_summary.json"
-    if summary.is_file() and json.loads(summary.read_text(encoding="utf-8")).get("success") is False:
+    try:
+        failed = json.loads(summary.read_text(encoding="utf-8")).get("success") is False
+    except (OSError, ValueError, AttributeError):  # none, unreadable, or not a summary
+        failed = False
+    if failed:
         raise GraphNotLoadedError(
             f"the last run into {settings.output_dir} failed ({summary} says why), so its graph was not "
             "loaded: fix what it reports and run `sanshe run` again before releasing · 上次运行失败，"
@@ -233,7 +238,7 @@ def _release(args: argparse.Namespace, settings: Settings) -> int:
 
     from .release.package import ReleaseOptions, loaded_dataset, release_name, write_release
 
-    _last_run_succeeded(settings)
+    _refuse_after_a_failed_run(settings)
     store = open_store(settings)
     try:
         dataset = loaded_dataset(store)

@@ -192,6 +192,16 @@ def test_query_before_any_run_says_what_to_do(tmp_path):
     assert out.returncode == 1 and "sanshe run" in out.stderr and "Traceback" not in out.stderr
 
 
+@pytest.mark.parametrize("summary", ["{not json", "[]", ""])
+def test_release_with_a_summary_it_cannot_read_says_what_is_missing(tmp_path, summary):
+    """A run_summary.json that is not a run's summary refuses nothing by itself: the release goes
+    on to say the graph is missing, with no traceback."""
+    (tmp_path / "run_summary.json").write_text(summary, encoding="utf-8")
+    out = sanshe("release", "--output", str(tmp_path))
+    assert out.returncode == 1 and "sanshe run" in out.stderr and "Traceback" not in out.stderr
+    assert "the last run into" not in out.stderr
+
+
 @pytest.mark.parametrize(
     "args,message",
     [

@@ -252,9 +252,11 @@ def street_funding(delivered: pd.DataFrame, projects: pd.DataFrame, communities:
     kept = street >= 0
     street, project = street[kept], project[kept]
     d = pd.DataFrame({"street": street, "share": share.reindex(delivered.index).to_numpy()[kept]})
-    # pandas' hash table: numpy's unique took 1.9 s for the national 2.4 million pairs
-    pairs = pd.unique(street.astype(np.int64) * (int(project.max(initial=0)) + 1) + project)
-    counts = np.bincount(pairs // (int(project.max(initial=0)) + 1), minlength=len(streets))
+    # each distinct (street, project) pair as one number, found by pandas' hash table (numpy's
+    # unique took 1.9 s for the national 2.4 million pairs)
+    width = int(project.max(initial=0)) + 1
+    pairs = pd.unique(street.astype(np.int64) * width + project)
+    counts = np.bincount(pairs // width, minlength=len(streets))
     funding = d.groupby("street")["share"].sum().round(2)
     # the codes as pandas infers text from Python strings, as the grouping of the text gave them
     index = pd.Index(np.asarray(streets.take(funding.index.to_numpy()), dtype=object), name="street")
