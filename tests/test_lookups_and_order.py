@@ -1,7 +1,7 @@
 """The Arrow look-ups and sorts the graph build uses in place of pandas' own give what pandas
 gives: `map_keys` as `Series.map`, `positions` as a first-match search, `sort_order` as a
 stable `sort_values` (rows already in order left where they are: `in_order`), `last_per` as a
-stable sort and `drop_duplicates(keep="last")`, and `in_threads` (and `together`) as a list comprehension."""
+stable sort and `drop_duplicates(keep="last")`, and `in_threads` as a list comprehension."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 
 from pipelines.common.ordering import first_per, in_order, last_per, sort_order
 from pipelines.common.references import map_keys, positions
-from pipelines.common.threads import in_threads, together
+from pipelines.common.threads import in_threads
 
 
 def _codes(rng: np.random.Generator, n: int, missing: float = 0.1) -> pd.Series:
@@ -159,15 +159,3 @@ def test_in_threads_keeps_order_and_raises():
 
     with pytest.raises(ValueError, match="seven"):
         in_threads(fails, list(range(20)))
-
-
-def test_together_gives_each_result_by_name_and_raises():
-    calls = {f"c{k}": (lambda k=k: k * k) for k in range(9)}
-    assert together(**calls) == {f"c{k}": k * k for k in range(9)}
-    assert list(together(**calls)) == list(calls)  # in the calls' order
-
-    def fails() -> int:
-        raise ValueError("seven")
-
-    with pytest.raises(ValueError, match="seven"):
-        together(a=lambda: 1, b=fails)

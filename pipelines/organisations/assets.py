@@ -11,7 +11,6 @@ Checks the street of residence is a known street; an inspection's organisation i
 
 import datetime as dt
 from dataclasses import replace
-from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -27,7 +26,6 @@ from ..common.division_names import lookup, street_index
 from ..common.register import RegisterResult
 from ..common.resolve import check_references, register_tags, without_personal
 from ..common.resources import PUBLIC_IO
-from ..common.threads import together
 
 GRAIN = "One row per registered social organisation and register snapshot."
 INSPECTION_GRAIN = "One row per organisation and inspected year."
@@ -86,13 +84,11 @@ def organisations_resolved(validated: RegisterResult, communities: RegisterResul
         OrganisationRecord,
     )
     rows = result.accepted
-    # on two threads, as the hub memberships' histories are
+    # one after the other, not on threads: see hub_memberships_resolved
     return result.with_history(
-        **together(
-            status=partial(history.status_periods, rows, "uscc", "registration_date", "status", "正常", "status_date"),
-            grades=partial(_grades, rows),
-            credit_lists=partial(_credit_lists, rows),
-        )
+        status=history.status_periods(rows, "uscc", "registration_date", "status", "正常", "status_date"),
+        grades=_grades(rows),
+        credit_lists=_credit_lists(rows),
     )
 
 
