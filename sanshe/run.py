@@ -58,10 +58,8 @@ class RunOutcome:
 def _accounting(result) -> pd.DataFrame:
     """The accounting of the run's quarantine report, also of a run the expectations check
     stopped (the report does not wait for that check); empty when the report was not made."""
-    from dagster import DagsterEventType
-
-    made = {e.step_key for e in result.all_events if e.event_type == DagsterEventType.STEP_SUCCESS}
-    return result.output_for_node("quarantine_report") if "quarantine_report" in made else pd.DataFrame()
+    made = result.is_node_success("quarantine_report")
+    return result.output_for_node("quarantine_report") if made else pd.DataFrame()
 
 
 def _quiet_dagster() -> None:

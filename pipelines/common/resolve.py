@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pandas as pd
+from dagster import AssetIn
 
 from data_contracts import CONTRACTS
 from data_contracts.base import Contract
@@ -123,3 +124,15 @@ def register_tags(register: str) -> dict[str, str]:
     graph load waited for it (the national benchmark's blocking check: 1.7-1.8 s against
     8.0-8.9 s, benchmarks/results/2026-12-05-national*.json)."""
     return {"dagster/priority": str(1 + len(waited_on(register)))}
+
+
+def each_resolved() -> dict[str, AssetIn]:
+    """A step's inputs for every register as resolved (`<register>_resolved`), named so: for the
+    steps that must not wait for resolved_registers' blocking expectations check (the graph's
+    load decided ahead, the quarantine report). `by_register` takes them back."""
+    return {f"{r}_resolved": AssetIn(f"{r}_resolved") for r in CONTRACTS}
+
+
+def by_register(resolved: dict[str, RegisterResult]) -> dict[str, RegisterResult]:
+    """`each_resolved`'s inputs by register name, in load order (CONTRACTS'), not alphabetical."""
+    return {name: resolved[f"{name}_resolved"] for name in CONTRACTS}

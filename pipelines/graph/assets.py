@@ -14,9 +14,8 @@ Emits  graph_changes: the load decided and built ahead (incremental.prepare): th
 
 from dagster import AssetExecutionContext, AssetIn, MetadataValue, asset
 
-from data_contracts import CONTRACTS
-
 from ..common.register import RegisterResult
+from ..common.resolve import by_register, each_resolved
 from ..common.resources import PUBLIC_IO, SansheResource, register_origins
 from .file_copy import GRAPH_FILE_COPY, prepares_ahead
 from .incremental import Changes, KeptDigests, load, prepare
@@ -48,7 +47,7 @@ def _kept(context: AssetExecutionContext, sanshe: SansheResource, registers) -> 
     group_name="graph",
     # each register, not resolved_registers: the blocking expectations check on that one would
     # hold this step until every suite is validated, and the point is to build meanwhile
-    ins={f"{r}_resolved": AssetIn(f"{r}_resolved") for r in CONTRACTS},
+    ins=each_resolved(),
     required_resource_keys={"sanshe", PUBLIC_IO, GRAPH_FILE_COPY},
     # run as soon as the registers are resolved, before the expectations check waits for the
     # suites being validated in a forked child: this step takes the machine's other core then
@@ -62,7 +61,7 @@ def _kept(context: AssetExecutionContext, sanshe: SansheResource, registers) -> 
 )
 def graph_changes(context: AssetExecutionContext, **resolved: RegisterResult) -> Changes | None:
     sanshe: SansheResource = context.resources.sanshe
-    registers = {name: resolved[f"{name}_resolved"] for name in CONTRACTS}
+    registers = by_register(resolved)
     changes = None
     # the graph file's copy started with the run, if it was (file_copy.py; only where the load
     # is prepared ahead): taken by the load, or removed by prepare or at the run's end

@@ -258,11 +258,16 @@ def street_funding(delivered: pd.DataFrame, projects: pd.DataFrame, communities:
     pairs = pd.unique(street.astype(np.int64) * width + project)
     counts = np.bincount(pairs // width, minlength=len(streets))
     funding = d.groupby("street")["share"].sum().round(2)
-    # the codes as pandas infers text from Python strings, as the grouping of the text gave them
-    index = pd.Index(np.asarray(streets.take(funding.index.to_numpy()), dtype=object), name="street")
     return pd.DataFrame(
-        {"project_count": counts[funding.index.to_numpy()], "funding_yuan": funding.to_numpy()}, index=index
+        {"project_count": counts[funding.index.to_numpy()], "funding_yuan": funding.to_numpy()},
+        index=_coded(streets, funding.index, "street"),
     )
+
+
+def _coded(uniques: pd.Index, codes: pd.Index, name: str) -> pd.Index:
+    """An index grouped by integer codes (`pd.factorize`'s) named again by `uniques`, as the
+    grouping of the text itself would name it: text as pandas infers it from Python strings."""
+    return pd.Index(np.asarray(uniques.take(codes.to_numpy()), dtype=object), name=name)
 
 
 def community_linkage(
@@ -479,10 +484,7 @@ def provider_concentration(projects: pd.DataFrame, providers: pd.Series) -> pd.D
             .sum(),
         }
     )
-    # the codes as pandas infers text from Python strings, as the grouping of the text gave them
-    return out.set_axis(
-        pd.Index(np.asarray(purchasers.take(out.index.to_numpy()), dtype=object), name="purchaser_uscc")
-    )
+    return out.set_axis(_coded(purchasers, out.index, "purchaser_uscc"))
 
 
 def street_density(

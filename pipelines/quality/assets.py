@@ -27,6 +27,7 @@ from data_contracts.rules import Severity
 
 from ..common import claiming, readers
 from ..common.register import RegisterResult
+from ..common.resolve import by_register, each_resolved
 from ..common.resources import PUBLIC_IO, SansheResource, register_origins
 from ..common.state_files import read_state, write_state
 from . import quarantine_page
@@ -63,14 +64,14 @@ def _skipped_note(skipped: list[tuple[int, str]]) -> str:
 
 @asset(
     group_name="quality",
-    ins={f"{r}_resolved": AssetIn(f"{r}_resolved") for r in CONTRACTS},
+    ins=each_resolved(),
     # before graph_changes (priority 1): the job's hook offers, once this is made, the suites of
     # a partial run's registers, validated in a forked child while graph_changes builds
     op_tags={"dagster/priority": "2"},
     description="Every register after resolution, keyed by register name. One entry per register.",
 )
 def resolved_registers(**registers: RegisterResult) -> dict[str, RegisterResult]:
-    return {name: registers[f"{name}_resolved"] for name in CONTRACTS}  # load order, not alphabetical
+    return by_register(registers)
 
 
 UNCLAIMED = "(unclaimed)"
@@ -211,7 +212,7 @@ def report_issues(issues: pd.DataFrame) -> pd.DataFrame:
     # skip this step when it fails, and a clerk whose run it stopped needs the report most (which
     # rows were rejected, and where the rows an expectation did not expect are). The step runs
     # once the registers are resolved, while the last suites are still validated in a forked child
-    ins={f"{r}_resolved": AssetIn(f"{r}_resolved") for r in CONTRACTS},
+    ins=each_resolved(),
     description="The quarantine report and the accounting (rows read = accepted + quarantined) "
     "for every register and file, written to OUTPUT/quarantine/. One row per file. Written also "
     "when the expectations check stops the graph load.",
@@ -219,7 +220,7 @@ def report_issues(issues: pd.DataFrame) -> pd.DataFrame:
 def quarantine_report(
     context: AssetExecutionContext, sanshe: SansheResource, **resolved: RegisterResult
 ) -> pd.DataFrame:
-    registers = {name: resolved[f"{name}_resolved"] for name in CONTRACTS}  # load order
+    registers = by_register(resolved)
     out = sanshe.settings.quarantine_dir
     out.mkdir(parents=True, exist_ok=True)
     issues = report_issues(pd.concat([r.issues for r in registers.values()], ignore_index=True))
