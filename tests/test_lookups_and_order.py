@@ -1,17 +1,22 @@
 """The Arrow look-ups and sorts the graph build uses in place of pandas' own give what pandas
 gives: `map_keys` as `Series.map`, `positions` as a first-match search, `sort_order` as a
 stable `sort_values` (rows already in order left where they are: `in_order`), `last_per` as a
-stable sort and `drop_duplicates(keep="last")`, and `in_threads` as a list comprehension."""
+stable sort and `drop_duplicates(keep="last")`, and `in_threads` as a list comprehension
+(that has let its threads end, in the kernel too, when it returns)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import threading
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
 
+from data_contracts.forked import ProcessPool, can_fork, wait_until_gone
 from pipelines.common.ordering import first_per, in_order, last_per, sort_order
 from pipelines.common.references import map_keys, positions
 from pipelines.common.threads import in_threads
@@ -159,3 +164,69 @@ def test_in_threads_keeps_order_and_raises():
 
     with pytest.raises(ValueError, match="seven"):
         in_threads(fails, list(range(20)))
+
+
+def test_in_threads_returns_once_its_threads_have_left_the_kernel():
+    """A fork right after `in_threads` must not copy a thread still ending (pipelines/common/
+    threads.py says why): when it returns, none of its threads is in /proc/self/task."""
+    tasks = Path("/proc/self/task")
+    if not tasks.is_dir():
+        pytest.skip("no /proc/self/task: not Linux, where the run does not fork")
+    seen: set[int] = set()
+
+    def note(x: int) -> int:
+        seen.add(threading.get_native_id())
+        return x
+
+    for _ in range(50):
+        assert in_threads(note, list(range(8))) == list(range(8))
+        assert seen and not [t for t in seen if (tasks / str(t)).exists()]
+    assert threading.get_native_id() not in seen  # the work ran on threads of the pool
+
+
+def test_wait_until_gone_says_when_a_thread_is_still_there():
+    running = threading.Event()
+    go = threading.Event()
+    tid: list[int] = []
+
+    def stay() -> None:
+        tid.append(threading.get_native_id())
+        running.set()
+        go.wait()
+
+    thread = threading.Thread(target=stay)
+    thread.start()
+    running.wait()
+    try:
+        if Path("/proc/self/task").is_dir():
+            assert wait_until_gone(tid, timeout=0.05) is False
+    finally:
+        go.set()
+        thread.join()
+    assert wait_until_gone(tid)
+
+
+def test_every_pool_of_the_run_waits_for_the_kernel():
+    """The run's own code makes its pools with `ThreadPool` and `ProcessPool` (whose shutdown
+    waits for the threads it ended to leave the kernel), never the standard library's directly."""
+    repo = Path(__file__).resolve().parents[1]
+    direct = [
+        str(path.relative_to(repo))
+        for package in ("pipelines", "data_contracts", "sanshe", "graph_schema")
+        for path in sorted((repo / package).rglob("*.py"))
+        if "ThreadPoolExecutor(" in (text := path.read_text(encoding="utf-8")) or "ProcessPoolExecutor(" in text
+    ]
+    assert direct == [], f"use pipelines.common.threads.ThreadPool or data_contracts.forked.ProcessPool in {direct}"
+
+
+def test_a_pool_of_processes_returns_once_its_threads_have_left_the_kernel():
+    tasks = Path("/proc/self/task")
+    if not tasks.is_dir() or not can_fork():
+        pytest.skip("no /proc/self/task or no fork: not Linux, where the run does not fork")
+    for _ in range(10):
+        with ProcessPool(1, mp_context=multiprocessing.get_context("fork")) as pool:
+            assert pool.submit(abs, -3).result() == 3
+            running = {t.native_id for t in threading.enumerate()}
+        ended = running - {t.native_id for t in threading.enumerate()}
+        assert ended  # its manager thread, at least
+        assert not [t for t in ended if (tasks / str(t)).exists()]

@@ -1,5 +1,10 @@
 """Work on two threads, for steps whose work is mostly pyarrow's or pandas' compiled loops, which
-let go of Python's lock (GIL): the machines have two cores (docs/scaling.md)."""
+let go of Python's lock (GIL): the machines have two cores (docs/scaling.md).
+
+Every pool of threads of the run is a `ThreadPool`, whose threads have ended in the kernel's sense
+too once it is shut down: the run forks soon after its steps return (the stored copies' writers,
+pipelines/common/handover.py; the suites and checks), and a fork must not copy a thread still
+ending (data_contracts/forked.py says why)."""
 
 from __future__ import annotations
 
@@ -7,13 +12,26 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+from data_contracts.forked import ended_here
+
 T = TypeVar("T")
 U = TypeVar("U")
+
+
+class ThreadPool(ThreadPoolExecutor):
+    """The standard library's pool of threads, whose `shutdown(wait=True)` (and so leaving a
+    `with` block) returns only once its threads have ended in the kernel too
+    (data_contracts.forked.ended_here). Arguments as for ThreadPoolExecutor."""
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with ended_here(wait):
+            super().shutdown(wait, cancel_futures=cancel_futures)
 
 
 def in_threads(work: Callable[[T], U], items: list[T]) -> list[U]:
     """`[work(x) for x in items]` on two threads, results in `items`' order; the first error
     raised is raised here. Two: the machines have two cores, and each thread holds its item's
-    intermediate frames (the run's memory target is 8 GiB)."""
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    intermediate frames (the run's memory target is 8 GiB). Returns only once both threads have
+    ended in the kernel too (`ThreadPool`)."""
+    with ThreadPool(max_workers=2) as pool:
         return list(pool.map(work, items))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Collection
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -31,6 +31,7 @@ from data_contracts.errors import GraphNotLoadedError
 from graph_schema import Schema, schema
 
 from ..common.state_files import read_state, write_state
+from ..common.threads import ThreadPool
 from .protocol import GraphStore
 from .store import CopyAhead, EmbeddedGraphStore, PreparedLoad, table_digest
 from .tables import DATASET, GraphInput, Part, build, build_in_order, part_rows, parts
@@ -345,7 +346,7 @@ def _streamed(
         # store copies the tables still waiting (at national scale from the organisations' on,
         # the largest part, purchases, last): the copy lets go of the GIL, the build no longer
         # holds it, and the digests (3.4 s there) no longer wait for the copy's end.
-        with ThreadPoolExecutor(max_workers=1) as pool:
+        with ThreadPool(max_workers=1) as pool:
             pending: list[Future[dict[str, str]]] = []
 
             def start() -> None:

@@ -18,7 +18,6 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Generator, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
@@ -37,6 +36,7 @@ from graph_schema.generate import ladybug_ddl
 from .. import progress
 from ..common.malloc import trim
 from ..common.state_files import read_state, write_state
+from ..common.threads import ThreadPool
 from .arrow import STRING_BYTES_MAX, c_allocator, typed_table
 from .dump import dump, fingerprint
 from .protocol import ExportOrder
@@ -824,7 +824,7 @@ def _one_ahead(items: Iterable[T], make: Callable[[T], U]) -> Generator[U, None,
         except _Exhausted:
             return end
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sanshe-ahead") as pool:
+    with ThreadPool(max_workers=1, thread_name_prefix="sanshe-ahead") as pool:
         # leaving the pool (closed early, or raising) waits for the item being made
         pending = pool.submit(next_made)
         while (made := pending.result()) is not end:
@@ -937,7 +937,7 @@ def _in_slices(table: pa.Table, indices: pa.Array | None, rows: int) -> Iterator
         yield from (pa.Table.from_batches([b]) for b in table.to_batches(rows))
         return
     starts = iter(range(0, len(indices), rows))
-    with ThreadPoolExecutor(2, thread_name_prefix="export-take") as pool:
+    with ThreadPool(2, thread_name_prefix="export-take") as pool:
         ahead = [pool.submit(table.take, indices.slice(start, rows)) for start in islice(starts, 2)]
         while ahead:
             part = ahead.pop(0).result()

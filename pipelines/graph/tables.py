@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
@@ -28,7 +28,7 @@ from graph_schema import NodeType, Schema, schema
 
 from ..common.ordering import first_per, last_per, sorted_frame
 from ..common.references import map_keys
-from ..common.threads import in_threads
+from ..common.threads import ThreadPool, in_threads
 from .arrow import repeated_keys
 from .standing import (
     community_linkage,
@@ -243,7 +243,7 @@ def build_in_order(
     order = list(s.nodes)
     copied: set[str] = set()
     waiting: list[tuple[RelKey, pd.DataFrame]] = []
-    pool = ThreadPoolExecutor(max_workers=2)
+    pool = ThreadPool(max_workers=2)
     submitted = 0
     call = on_built
 
