@@ -67,9 +67,9 @@ REMEDIES = {
     "once: a step whose output finds two writers at work waits for the older (handover.WRITERS, for the run's "
     "memory). The snapshot histories and the provider look-up take only the columns they read (sorted whole, "
     "the registers took every column along), and the rows' own start dates and the served-community-name cells "
-    "are judged in C; a register's references to other registers are looked up on two threads (pyarrow's work "
-    "lets go of Python's lock; the run's process resolves one register at a time, with the other core mostly "
-    "idle), a history's text key is taken by position as Arrow text, and "
+    "are judged in C; a register's references to other registers are looked up, and its histories found, on "
+    "two threads (pyarrow's and numpy's work lets go of Python's lock; the run's process resolves one register "
+    "at a time, with the other core mostly idle), a history's text key is taken by position as Arrow text, and "
     "the name matcher makes its Python names only when a project needs matching; what is left is the key "
     "sets made as Python sets, the histories' factorizing of the same key column once per history, and "
     "pandas' look-ups on Arrow text: keep registers as Arrow columns",

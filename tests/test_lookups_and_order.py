@@ -1,7 +1,7 @@
 """The Arrow look-ups and sorts the graph build uses in place of pandas' own give what pandas
 gives: `map_keys` as `Series.map`, `positions` as a first-match search, `sort_order` as a
 stable `sort_values` (rows already in order left where they are: `in_order`), `last_per` as a
-stable sort and `drop_duplicates(keep="last")`, and `in_threads` as a list comprehension
+stable sort and `drop_duplicates(keep="last")`, and `in_threads` (and `together`) as a list comprehension
 (that has let its threads end, in the kernel too, when it returns)."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pytest
 from data_contracts.forked import ProcessPool, can_fork, wait_until_gone
 from pipelines.common.ordering import first_per, in_order, last_per, sort_order
 from pipelines.common.references import map_keys, positions
-from pipelines.common.threads import in_threads
+from pipelines.common.threads import in_threads, together
 
 
 def _codes(rng: np.random.Generator, n: int, missing: float = 0.1) -> pd.Series:
@@ -164,6 +164,18 @@ def test_in_threads_keeps_order_and_raises():
 
     with pytest.raises(ValueError, match="seven"):
         in_threads(fails, list(range(20)))
+
+
+def test_together_gives_each_result_by_name_and_raises():
+    calls = {f"c{k}": (lambda k=k: k * k) for k in range(9)}
+    assert together(**calls) == {f"c{k}": k * k for k in range(9)}
+    assert list(together(**calls)) == list(calls)  # in the calls' order
+
+    def fails() -> int:
+        raise ValueError("seven")
+
+    with pytest.raises(ValueError, match="seven"):
+        together(a=lambda: 1, b=fails)
 
 
 def test_in_threads_returns_once_its_threads_have_left_the_kernel():

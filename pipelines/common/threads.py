@@ -35,3 +35,9 @@ def in_threads(work: Callable[[T], U], items: list[T]) -> list[U]:
     ended in the kernel too (`ThreadPool`)."""
     with ThreadPool(max_workers=2) as pool:
         return list(pool.map(work, items))
+
+
+def together(**calls: Callable[[], U]) -> dict[str, U]:
+    """Each of `calls` called with no argument on two threads (`in_threads`), the results by
+    the calls' names: for a step's independent parts, such as a register's histories."""
+    return dict(zip(calls, in_threads(lambda call: call(), list(calls.values())), strict=True))

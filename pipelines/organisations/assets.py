@@ -11,6 +11,7 @@ Checks the street of residence is a known street; an inspection's organisation i
 
 import datetime as dt
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,7 @@ from ..common.division_names import lookup, street_index
 from ..common.register import RegisterResult
 from ..common.resolve import check_references, register_tags, without_personal
 from ..common.resources import PUBLIC_IO
+from ..common.threads import together
 
 GRAIN = "One row per registered social organisation and register snapshot."
 INSPECTION_GRAIN = "One row per organisation and inspected year."
@@ -84,11 +86,13 @@ def organisations_resolved(validated: RegisterResult, communities: RegisterResul
         OrganisationRecord,
     )
     rows = result.accepted
-    # one after the other, not on threads: see hub_memberships_resolved
+    # on two threads, as the hub memberships' histories are
     return result.with_history(
-        status=history.status_periods(rows, "uscc", "registration_date", "status", "正常", "status_date"),
-        grades=_grades(rows),
-        credit_lists=_credit_lists(rows),
+        **together(
+            status=partial(history.status_periods, rows, "uscc", "registration_date", "status", "正常", "status_date"),
+            grades=partial(_grades, rows),
+            credit_lists=partial(_credit_lists, rows),
+        )
     )
 
 
