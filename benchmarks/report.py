@@ -115,14 +115,26 @@ def _store_statements(big: dict, load: float) -> str:
     if not run or not floor:
         return ""
 
-    def spent(st: dict) -> str:
-        return f"{sum(st.values()):.1f} s (COPY {st['copy_seconds']:.1f} s, COMMIT {st['commit_seconds']:.1f} s)"
+    def statements(st: dict) -> float:
+        return st["copy_seconds"] + st["commit_seconds"]
 
-    return (
+    def spent(st: dict) -> str:
+        return f"{statements(st):.1f} s (COPY {st['copy_seconds']:.1f} s, COMMIT {st['commit_seconds']:.1f} s)"
+
+    said = (
         f" Measured: in the graph step the store's own statements took {spent(run)}, against the "
-        f"floor's {spent(floor)}, slower by the build sharing the two cores with them; in the other "
-        f"{load - sum(run.values()):.1f} s of the step the copy waited for tables still being built, or "
-        "the load was starting or ending (the store created, counted and swapped in)"
+        f"floor's {spent(floor)}, slower by the build sharing the two cores with them; "
+    )
+    rest = load - statements(run)
+    if (waited := run.get("waited_for_tables_seconds")) is None:  # results written before it was timed
+        return said + (
+            f"in the other {rest:.1f} s of the step the copy waited for tables still being built, or "
+            "the load was starting or ending (the store created, counted and swapped in)"
+        )
+    return said + (
+        f"of the other {rest:.1f} s of the step, the copy waited {waited:.1f} s for its next table to be "
+        f"built, and {rest - waited:.1f} s went to starting and ending the load (the first parts built "
+        "before the store was opened, the store created, counted and swapped in)"
     )
 
 

@@ -499,7 +499,11 @@ def main() -> int:
     graph_rows = int(sum(counts.values()))
     # the store's COPY and COMMIT statements inside the graph step: against the floor's, what
     # the build adds to the load
-    graph_statements = result.asset_materializations_for_node("graph")[0].metadata["store_statements"].value
+    graph_meta = result.asset_materializations_for_node("graph")[0].metadata
+    graph_statements = graph_meta["store_statements"].value
+    waited = graph_meta.get("store_waited_for_tables_seconds")
+    if waited is not None:  # the copy waiting for its next table to be built
+        graph_statements = {**graph_statements, "waited_for_tables_seconds": waited.value}
     stages = by_stage(windows, sampler, rows, graph_rows)
     peak = max((r for _, r in sampler.samples), default=0)
     print(f"full run: {full:.1f} s, {rows:,} rows, peak {peak / 2**30:.2f} GiB", flush=True)

@@ -645,6 +645,7 @@ def test_a_full_load_copies_each_table_as_built_and_gives_the_graph_of_the_whole
     # the store's own statements timed (the benchmark compares them with the floor's)
     spent = streamed.last_load["statements"]
     assert set(spent) == {"copy_seconds", "commit_seconds"} and all(v > 0 for v in spent.values())
+    assert streamed.last_load["waited_for_tables_seconds"] >= 0
     at_once = EmbeddedGraphStore(tmp_path / "at_once" / "graph.lbug")
     at_once.replace_with(whole, s, parts=part_digests(sample_input, s))
     assert streamed.fingerprint() == at_once.fingerprint()

@@ -112,6 +112,8 @@ def graph(
             "inputs_digested": MetadataValue.json(loaded.get("digested", [])),
             # the seconds of the embedded store's COPY and COMMIT statements in this load
             "store_statements": MetadataValue.json(loaded.get("statements", {})),
+            # the seconds the store's copy waited for its next table to be built (a full load only)
+            "store_waited_for_tables_seconds": loaded.get("waited_for_tables_seconds"),
         }
     )
     return counts

@@ -521,7 +521,17 @@ class EmbeddedGraphStore:
                 spent[what] += time.perf_counter() - started
 
             progress.rows_done(0, total)
-            for name, ld in copies:
+            # the seconds the copy waited for its next table (being built, typed or digested)
+            waited = 0.0
+            tables = iter(copies)
+            while True:
+                started = time.perf_counter()
+                item = next(tables, None)
+                waited += time.perf_counter() - started
+                if item is None:
+                    break
+                name, ld = item
+                del item
                 if name in reload:
                     raise ValueError(f"table {name} given twice")
                 reload.append(name)
@@ -564,6 +574,7 @@ class EmbeddedGraphStore:
                 "mode": "full" if drop is None else "incremental",
                 "reloaded": reload,
                 "statements": {k: round(v, 3) for k, v in spent.items()},
+                "waited_for_tables_seconds": round(waited, 3),
             }
             if updates:
                 self.last_load["updated"] = {label: rows.num_rows for label, rows in sorted(updates.items())}
