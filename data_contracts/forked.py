@@ -15,15 +15,8 @@ default action on SIGTERM and SIGINT rather than the handlers the parent had (Da
 SIGTERM into an exception raised only once a long C call returns). `become_child` does that; the
 writers of the stored copies (pipelines/common/handover.py) are set up with it too.
 
-A fork must not copy a thread that is still ending. Python's `join` returns once a thread's
-Python state is gone, before the thread has run its thread-local destructors, where mimalloc
-(pyarrow's default pool in the wheels this project installs) gives up the thread's heap under a
-process-wide lock; forked in that moment, the child holds that lock taken by nobody, and its
-first new thread to allocate through pyarrow waits for it forever. It happened once in CI (a
-stored copy's writer forked right after `organisations_resolved`, stuck in `_mi_theap_init`).
-So every pool of the run, of processes (`ProcessPool`, here) or of threads
-(pipelines/common/threads.py), returns from `shutdown` only once the threads that ended in it
-have left /proc/self/task, which the kernel does after their last instruction (`ended_here`).
+A fork must not copy a thread that is still ending (data_contracts/ended_threads.py says why):
+`ProcessPool`, here, returns from `shutdown` only once the threads it ended have left the kernel.
 """
 
 from __future__ import annotations
@@ -37,13 +30,13 @@ import multiprocessing
 import os
 import signal
 import sys
-import threading
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, Generic, TypeVar
+
+from .ended_threads import ended_here
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -145,52 +138,12 @@ class Forked(Generic[R]):
 class ProcessPool(ProcessPoolExecutor):
     """The standard library's pool of processes, whose `shutdown(wait=True)` (and so leaving a
     `with` block) returns only once the threads it ended (its manager thread, its queue's feeder)
-    have ended in the kernel too (`ended_here`; the module's docstring says why). Arguments as
+    have ended in the kernel too (`ended_threads.ended_here` says why). Arguments as
     for ProcessPoolExecutor."""
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         with ended_here(wait):
             super().shutdown(wait, cancel_futures=cancel_futures)
-
-
-#: how long to wait for ended threads to leave the kernel: they take microseconds; a thread
-#: still listed after this is logged and the run goes on
-_EXIT_WAIT_SECONDS = 5.0
-
-
-@contextlib.contextmanager
-def ended_here(wait: bool = True) -> Iterator[None]:
-    """Around a block that ends threads (a pool's shutdown): when the block is left, by return
-    or raise, the Python threads that were running at its start and are not at its end have also
-    left the kernel (`wait_until_gone`), so a fork after it copies none of them still ending.
-    `wait=False`: nothing is waited for (a shutdown that does not wait for its threads)."""
-    before = {t.native_id for t in threading.enumerate()}
-    try:
-        yield
-    finally:
-        if wait:
-            wait_until_gone(before - {t.native_id for t in threading.enumerate()})
-
-
-def wait_until_gone(tids: Iterable[int | None], timeout: float = _EXIT_WAIT_SECONDS) -> bool:
-    """Wait until none of the threads `tids` (kernel thread ids: `threading.get_native_id()`,
-    `Thread.native_id`; None, of a thread never started, is skipped) of this process is in
-    /proc/self/task, at most `timeout` seconds. True when they are gone (or there is no /proc to
-    ask: not Linux, where `can_fork` says the run does not fork); False, with a warning logged,
-    when one was still there at the end."""
-    tasks = Path("/proc/self/task")
-    if not tasks.is_dir():
-        return True
-    left = [tasks / str(t) for t in tids if t is not None]
-    end = time.monotonic() + timeout
-    pause = 0.0001
-    while left := [t for t in left if t.exists()]:
-        if time.monotonic() > end:
-            log.warning("threads %s had not ended %.0f s after their work did", [t.name for t in left], timeout)
-            return False
-        time.sleep(pause)
-        pause = min(pause * 2, 0.01)
-    return True
 
 
 def _without_collections(fn: Callable[[], R]) -> Callable[[Any], R]:

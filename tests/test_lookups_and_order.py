@@ -16,7 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from data_contracts.forked import ProcessPool, can_fork, wait_until_gone
+from data_contracts.ended_threads import wait_until_gone
+from data_contracts.forked import ProcessPool, can_fork
 from pipelines.common.ordering import first_per, in_order, last_per, sort_order
 from pipelines.common.references import map_keys, positions
 from pipelines.common.threads import in_threads, together

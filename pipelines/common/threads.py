@@ -4,7 +4,7 @@ let go of Python's lock (GIL): the machines have two cores (docs/scaling.md).
 Every pool of threads of the run is a `ThreadPool`, whose threads have ended in the kernel's sense
 too once it is shut down: the run forks soon after its steps return (the stored copies' writers,
 pipelines/common/handover.py; the suites and checks), and a fork must not copy a thread still
-ending (data_contracts/forked.py says why)."""
+ending (data_contracts/ended_threads.py says why)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from data_contracts.forked import ended_here
+from data_contracts.ended_threads import ended_here
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -21,7 +21,7 @@ U = TypeVar("U")
 class ThreadPool(ThreadPoolExecutor):
     """The standard library's pool of threads, whose `shutdown(wait=True)` (and so leaving a
     `with` block) returns only once its threads have ended in the kernel too
-    (data_contracts.forked.ended_here). Arguments as for ThreadPoolExecutor."""
+    (data_contracts.ended_threads.ended_here). Arguments as for ThreadPoolExecutor."""
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         with ended_here(wait):

@@ -40,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 #: the code whose change changes the tables built from the same inputs: this package (the parts,
 #: the standing facts, the Arrow types), the schema (which column a property reads), the enums and
 #: the shared modules the build calls (its sorts and key look-ups, the Arrow text helpers they
-#: call, and the two threads its parts are built on; tests/test_graph_incremental.py holds this
+#: call, and the two threads its parts are built on, which wait for their threads to end; tests/test_graph_incremental.py holds this
 #: list to the build's imports and to the code a build of the sample runs)
 CODE = (
     HERE,
@@ -50,6 +50,7 @@ CODE = (
     HERE.parent / "common" / "ordering.py",
     HERE.parent / "common" / "references.py",
     HERE.parent / "common" / "threads.py",
+    HERE.parent.parent / "data_contracts" / "ended_threads.py",
 )
 
 
