@@ -449,3 +449,84 @@ def test_provider_concentration_by_codes_agrees_with_grouping_the_text(seed):
     assert list(got.index) == list(want.index)
     for column in want.columns:
         assert got[column].tolist() == want[column].tolist(), column
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_provider_standing_agrees_with_the_rules_row_by_row(seed):
+    """`provider_standing` (integer joins and look-ups) against its rules applied to each project
+    in Python, on random registers: unknown and missing providers, missing days, periods with
+    no start or no end, an inspection written twice for a year (the first counts), one of an
+    unknown organisation, missing years."""
+    from pipelines.graph.standing import FAILED, provider_standing
+
+    rng = np.random.default_rng(seed)
+    d = dt.date
+
+    def day() -> dt.date | None:
+        return None if rng.random() < 0.1 else d(int(rng.integers(2010, 2024)), int(rng.integers(1, 13)), 1)
+
+    codes = [f"U{k:02d}" for k in range(12)]
+    orgs = pd.DataFrame({"uscc": codes, "registration_date": [day() for _ in codes]})
+    pick = [*codes, "NOPE", None]  # an unknown provider, a missing one
+    projects = pd.DataFrame(
+        {
+            "project_id": [f"P{k}" for k in range(150)],
+            "provider_uscc": pd.Series([pick[int(rng.integers(len(pick)))] for _ in range(150)], dtype="str"),
+            "award_date": [day() for _ in range(150)],
+        }
+    )
+
+    def periods(n: int, **extra) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "uscc": [codes[int(rng.integers(len(codes)))] for _ in range(n)],
+                "valid_from": [day() for _ in range(n)],
+                "valid_to": [day() for _ in range(n)],
+                **{k: [v() for _ in range(n)] for k, v in extra.items()},
+            }
+        )
+
+    grades = periods(40, grade=lambda: ORG_GRADES[int(rng.integers(len(ORG_GRADES)))])
+    listings = periods(15, credit_list=lambda: "活动异常名录")
+    inspections = pd.DataFrame(
+        {
+            "uscc": [[*codes, "GONE"][int(rng.integers(len(codes) + 1))] for _ in range(90)],
+            "year": pd.array(
+                [None if rng.random() < 0.05 else int(rng.integers(2009, 2024)) for _ in range(90)], "Int64"
+            ),
+            "result": [[FAILED, "合格", "基本合格"][int(rng.integers(3))] for _ in range(90)],
+        }
+    )
+    got = provider_standing(projects, orgs, grades, listings, inspections)
+    assert got.index.equals(projects.index)
+
+    def holds(p: pd.Series, on: dt.date | None) -> bool:
+        start, end = p["valid_from"], p["valid_to"]
+        return on is not None and not pd.isna(start) and start <= on and (pd.isna(end) or end > on)
+
+    registered = {u: None if pd.isna(r) else r for u, r in zip(orgs["uscc"], orgs["registration_date"], strict=True)}
+    first_result: dict[tuple[str, int], str] = {}
+    for _, row in inspections.iterrows():
+        if pd.notna(row["year"]):
+            first_result.setdefault((row["uscc"], int(row["year"])), row["result"])
+    for k, p in projects.iterrows():
+        who, on = p["provider_uscc"], None if pd.isna(p["award_date"]) else p["award_date"]
+        fact = got.loc[k]
+        if who not in registered:
+            assert fact.isna().all(), (k, who)
+            continue
+        ranks = [ORG_GRADES.index(g["grade"]) + 1 for _, g in grades.iterrows() if g["uscc"] == who and holds(g, on)]
+        assert fact["provider_grade_rank"] == max(ranks, default=0), k
+        assert bool(fact["provider_on_credit_list"]) == any(
+            c["uscc"] == who and holds(c, on) for _, c in listings.iterrows()
+        ), k
+        result = first_result.get((who, on.year - 1)) if on is not None else None
+        since = registered[who]
+        expect = (
+            FAILED
+            if result == FAILED
+            else "missing"
+            if on is not None and result is None and since is not None and since < d(on.year - 1, 1, 1)
+            else None
+        )
+        assert (None if pd.isna(fact["provider_inspection"]) else fact["provider_inspection"]) == expect, k

@@ -64,19 +64,30 @@ def _at(pos: np.ndarray, mapped: pd.Series, index: pd.Index) -> pd.Series:
     return out
 
 
-def _held_on(awards: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
+def _held_on(awards: pd.DataFrame, periods: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
     """Pairs of (award row, period row) of the same organisation where the period held on the
     award day: valid_from <= day < valid_to (no valid_to = still holds; no valid_from = never
-    known to hold, as in the Cypher `g.valid_from <= day`)."""
-    # keys as text on both sides: an empty register's column comes as float
-    p = periods.assign(
-        uscc=periods["uscc"].astype("string"), _from=_days(periods["valid_from"]), _to=_days(periods["valid_to"])
-    )
-    pairs = awards.assign(provider_uscc=awards["provider_uscc"].astype("string")).merge(
-        p, left_on="provider_uscc", right_on="uscc", how="inner"
-    )
+    known to hold, as in the Cypher `g.valid_from <= day`). `awards` names its organisation by
+    position (`_org`), `at` is each period's organisation by the same positions (-1: none), so
+    the join is on integers: on the text codes pandas factorized both sides per join."""
+    p = periods.assign(_org=at, _from=_days(periods["valid_from"]), _to=_days(periods["valid_to"]))[at >= 0]
+    pairs = awards.merge(p.drop(columns=["uscc", "valid_from", "valid_to"]), on="_org", how="inner")
     held = (pairs["_from"] <= pairs["_day"]) & (pairs["_to"].isna() | (pairs["_to"] > pairs["_day"]))
     return pairs[held]
+
+
+#: years are below this: an inspection's (organisation, year) is one integer, organisation * it + year
+_YEARS = 10_000
+
+
+def _inspected(at: np.ndarray, years: pd.Series) -> np.ndarray:
+    """Each (organisation position, year) as one int64, -1 where either is missing or the year
+    is not one of 1-9999 (no such key is ever found)."""
+    y = pd.to_numeric(years, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    ok = (at >= 0) & (y >= 1) & (y < _YEARS) & (np.floor(y) == y)  # False where NaN
+    out = np.full(len(at), -1, dtype=np.int64)
+    out[ok] = at[ok].astype(np.int64) * _YEARS + y[ok].astype(np.int64)
+    return out
 
 
 def provider_standing(
@@ -100,30 +111,36 @@ def provider_standing(
     organisation (the graph has no AWARDED_TO edge there). Inputs are the resolved `projects`
     (project_id, provider_uscc, award_date), `organisations` (uscc, registration_date), the
     grade and credit-list histories (uscc, grade / credit_list, valid_from, valid_to) and
-    `inspections` (uscc, year, result)."""
-    known = _is_in(projects["provider_uscc"], organisations["uscc"])
+    `inspections` (uscc, year, result). Every code is looked up once, as the position of its
+    organisation (pyarrow's hash look-up); the joins and the inspection look-up are on those
+    integers (national projects: 4.4 s with text keys "uscc|year" and text joins, measured
+    beside a CI run)."""
+    orgs = first_per(organisations, "uscc")
+    provider = positions(projects["provider_uscc"], orgs["uscc"])
+    known = provider >= 0
     awards = pd.DataFrame(
         {
-            "_row": np.arange(len(projects)),
-            "provider_uscc": projects["provider_uscc"],
-            "_day": _days(projects["award_date"]),
+            "_row": np.arange(len(projects))[known],
+            "_org": provider[known],
+            "_day": _days(projects["award_date"]).to_numpy()[known],
         }
-    )[known]
+    )
     rank = {g: i + 1 for i, g in enumerate(ORG_GRADES)}
-    held = _held_on(awards, grades[["uscc", "grade", "valid_from", "valid_to"]])
+    graded = grades[["uscc", "grade", "valid_from", "valid_to"]]
+    held = _held_on(awards, graded, positions(graded["uscc"], orgs["uscc"]))
     best = held.assign(_rank=held["grade"].map(rank)).groupby("_row")["_rank"].max()
-    listed = _held_on(awards, credit_lists[["uscc", "valid_from", "valid_to"]])["_row"].unique()
+    listings = credit_lists[["uscc", "valid_from", "valid_to"]]
+    listed = _held_on(awards, listings, positions(listings["uscc"], orgs["uscc"]))["_row"].unique()
 
     year_before = awards["_day"].dt.year - 1
-    checked = inspections.drop_duplicates(["uscc", "year"])
-    found = _lookup(
-        awards["provider_uscc"].astype("string") + "|" + year_before.astype("Int64").astype("string"),
-        checked["uscc"].astype("string") + "|" + pd.to_numeric(checked["year"]).astype("Int64").astype("string"),
-        checked["result"],
-    )
+    # the first inspection of each (organisation, year), as drop_duplicates(["uscc", "year"]) keeps
+    keys = pd.Index(_inspected(positions(inspections["uscc"], orgs["uscc"]), inspections["year"]))
+    first = ~keys.duplicated(keep="first") & (keys >= 0)
+    at = pd.Index(keys[first]).get_indexer(_inspected(awards["_org"].to_numpy(), year_before))
+    results = inspections["result"].to_numpy(dtype=object, na_value=None)[first]
+    found = pd.Series(np.where(at >= 0, results[np.maximum(at, 0)] if len(results) else None, None), index=awards.index)
     has_year = year_before.notna()
-    orgs = first_per(organisations, "uscc")
-    registered = _days(_lookup(awards["provider_uscc"], orgs["uscc"], orgs["registration_date"]))
+    registered = pd.Series(_days(orgs["registration_date"]).to_numpy()[awards["_org"].to_numpy()], index=awards.index)
     year_start = _new_year(year_before)
     missing = has_year & found.isna() & (registered < year_start)
     # no problem is missing, not "": a CSV import (neo4j-admin) cannot tell "" from missing
@@ -132,19 +149,23 @@ def provider_standing(
     problem[failed] = FAILED
     problem[missing.to_numpy(dtype=bool)] = "missing"
 
+    # each column made whole, then wrapped once: set by position into pandas' Arrow text, the
+    # problems took 0.3 s at national scale
     rows = awards["_row"].to_numpy()
-    out = pd.DataFrame(
+    ranks = np.zeros(len(projects), dtype=np.int64)
+    ranks[rows] = best.reindex(rows).fillna(0).astype("int64").to_numpy()
+    on_list = np.zeros(len(projects), dtype=bool)
+    on_list[rows] = np.isin(rows, listed)
+    problems = np.full(len(projects), None, dtype=object)
+    problems[rows] = problem.to_numpy()
+    return pd.DataFrame(
         {
-            "provider_grade_rank": pd.Series(pd.NA, index=projects.index, dtype="Int64"),
-            "provider_on_credit_list": pd.Series(pd.NA, index=projects.index, dtype="boolean"),
-            "provider_inspection": pd.Series(pd.NA, index=projects.index, dtype="string"),
+            "provider_grade_rank": pd.arrays.IntegerArray(ranks, ~known),
+            "provider_on_credit_list": pd.arrays.BooleanArray(on_list, ~known),
+            "provider_inspection": pd.array(problems, dtype="string"),
         },
         index=projects.index,
     )
-    out.iloc[rows, 0] = best.reindex(rows).fillna(0).astype("int64").to_numpy()
-    out.iloc[rows, 1] = np.isin(rows, listed)
-    out.iloc[rows, 2] = problem.to_numpy()
-    return out
 
 
 def later_awards(evaluations: pd.DataFrame, projects: pd.DataFrame, providers: pd.Series) -> pd.Series:

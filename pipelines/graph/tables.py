@@ -518,7 +518,9 @@ def _purchases(inp: GraphInput, s: Schema) -> Parts:
     prj = inp.current["projects"]
     # a purchaser written without a code that no other row names with one has no node (its key is the code)
     buyers = last_per(prj.dropna(subset=["purchaser_uscc"]), ["purchaser_uscc"], ["award_date", "project_id"])
-    funded = prj.assign(source_code=prj["funding_source"].map(FUNDING_SOURCES))
+    # map_keys, not Series.map: pandas maps Arrow text through a Python string per row (0.5 s
+    # for the national projects against 0.15 s)
+    funded = prj.assign(source_code=map_keys(prj["funding_source"], pd.Series(FUNDING_SOURCES)))
     staffed = _explode(prj, "staffed_workers", "project_id")
     delivered = _explode(prj, "served_communities", "project_id")
     c, h = inp.current, inp.history
