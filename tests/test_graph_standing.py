@@ -530,3 +530,69 @@ def test_provider_standing_agrees_with_the_rules_row_by_row(seed):
             else None
         )
         assert (None if pd.isna(fact["provider_inspection"]) else fact["provider_inspection"]) == expect, k
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_community_linkage_by_codes_agrees_with_grouping_the_text(seed):
+    """`community_linkage` (integer codes, distinct pairs) against pandas' own groupings of the
+    text, as it was computed before: random projects and workers with missing ids and providers,
+    a community named twice in one project, unknown providers, levels outside the three, missing
+    certification years."""
+    from data_contracts.enums import WORKER_LEVELS
+    from pipelines.graph.standing import community_linkage
+
+    rng = np.random.default_rng(seed)
+    d = dt.date
+    day = d(2024, 6, 30)
+    coms = [f"C{k:02d}" for k in range(25)]
+    orgs = [f"U{k}" for k in range(8)]
+
+    def some(k: int) -> list[str | None]:
+        return [None if rng.random() < 0.05 else coms[int(rng.integers(len(coms)))] for _ in range(k)]
+
+    n = 120
+    projects = pd.DataFrame(
+        {
+            "project_id": pd.Series(
+                [None if rng.random() < 0.05 else f"P{int(rng.integers(90))}" for _ in range(n)], dtype="str"
+            ),
+            "provider_uscc": pd.Series([[*orgs, "NOPE", None][int(rng.integers(10))] for _ in range(n)], dtype="str"),
+            "start_date": [d(int(rng.integers(2022, 2026)), 1, 1) for _ in range(n)],
+            "end_date": [d(int(rng.integers(2023, 2027)), 1, 1) for _ in range(n)],
+            "served_communities": [some(int(rng.integers(0, 4))) for _ in range(n)],
+        }
+    )
+    levels = [*WORKER_LEVELS, "见习"]
+    workers = pd.DataFrame(
+        {
+            "level": [levels[int(rng.integers(len(levels)))] for _ in range(80)],
+            "certified_year": pd.array(
+                [None if rng.random() < 0.1 else int(rng.integers(2018, 2027)) for _ in range(80)], "Int64"
+            ),
+            "served_communities": [some(int(rng.integers(0, 3))) for _ in range(80)],
+        }
+    )
+    got = community_linkage(projects, pd.Series(orgs, dtype="str"), workers, day)
+
+    running = projects[
+        projects["provider_uscc"].isin(orgs)
+        & (pd.to_datetime(projects["start_date"]) <= pd.Timestamp(day))
+        & (pd.to_datetime(projects["end_date"]) >= pd.Timestamp(day))
+    ]
+    served = running.explode("served_communities").dropna(subset=["served_communities"])
+    by = served.groupby("served_communities")
+    expect = pd.DataFrame(
+        {"snapshot_organisations": by["provider_uscc"].nunique(), "snapshot_projects": by["project_id"].nunique()}
+    )
+    certified = workers[workers["certified_year"].le(day.year).fillna(False).to_numpy(dtype=bool)]
+    serving = certified.explode("served_communities").dropna()
+    counts = serving.groupby(["served_communities", "level"]).size().unstack("level")
+    for level, name in WORKER_LEVELS.items():
+        expect = expect.join(
+            (counts[level] if level in counts else pd.Series(dtype="int64")).rename(f"snapshot_{name}_workers"),
+            how="outer",
+        )
+    expect = expect.fillna(0).astype("int64")
+    expect = expect[(expect != 0).any(axis=1)]  # a community only workers of another level serve: absent (0)
+    assert len(got) > 0
+    pd.testing.assert_frame_equal(got.sort_index(), expect.sort_index(), check_names=False, check_index_type=False)

@@ -304,7 +304,10 @@ def community_linkage(
       social workers of that level serving the community (one per SERVES edge) certified by
       `day`'s year.
 
-    Communities with none of these are absent (the caller fills 0)."""
+    Communities with none of these are absent (the caller fills 0). Counted on integer codes
+    (the communities, providers and projects each factorized once; a distinct pair is one int64):
+    pandas' groupings, distinct counts and outer joins on Arrow text factorized each column again
+    per grouping (national registers: 2.3 s, measured once)."""
     day64 = pd.Timestamp(day)
     running = projects[
         _is_in(projects["provider_uscc"], providers)
@@ -312,21 +315,45 @@ def community_linkage(
         & (_days(projects["end_date"]) >= day64).to_numpy()
     ]
     served = running[["project_id", "provider_uscc", "served_communities"]].explode("served_communities")
-    served = served.dropna(subset=["served_communities"]).rename(columns={"served_communities": "community"})
-    by = served.groupby("community")
-    out = pd.DataFrame(
-        {
-            "snapshot_organisations": by["provider_uscc"].nunique(),
-            "snapshot_projects": by["project_id"].nunique(),
-        }
-    )
-    certified = workers[pd.to_numeric(workers["certified_year"], errors="coerce").le(day.year).to_numpy()]
+    served = served.dropna(subset=["served_communities"])
+    # a missing year certifies nothing (fillna: a nullable Int64 column compares to NA)
+    certified = workers[
+        pd.to_numeric(workers["certified_year"], errors="coerce").le(day.year).fillna(False).to_numpy(dtype=bool)
+    ]
     serving = certified[["level", "served_communities"]].explode("served_communities").dropna()
-    counts = serving.groupby(["served_communities", "level"]).size().unstack("level")
+    serving = serving[serving["level"].isin(list(WORKER_LEVELS)).to_numpy(dtype=bool)]
+    # one code per community named by either side, in order of first appearance; by pyarrow's
+    # hash (pandas factorized the Python strings: 0.52 s of the national 2.4 million)
+    named = pa.array(
+        np.concatenate(
+            [
+                served["served_communities"].to_numpy(dtype=object),
+                serving["served_communities"].to_numpy(dtype=object),
+            ]
+        ),
+        type=pa.string(),
+    ).dictionary_encode()
+    codes, communities = named.indices.to_numpy(zero_copy_only=False), named.dictionary.to_pylist()
+    by_project, by_worker = codes[: len(served)].astype(np.int64), codes[len(served) :].astype(np.int64)
+    n = len(communities)
+
+    def distinct(others: pd.Series) -> np.ndarray:
+        """Per community, how many distinct values of `others` (missing ones not counted, as
+        nunique) the running projects pair it with."""
+        other, _ = pd.factorize(others)  # -1: missing
+        keep = other >= 0
+        width = int(other.max(initial=-1)) + 1
+        pairs = pd.unique(by_project[keep] * width + other[keep])
+        return np.bincount(pairs // width, minlength=n) if width else np.zeros(n, dtype=np.int64)
+
+    counts = {
+        "snapshot_organisations": distinct(served["provider_uscc"]),
+        "snapshot_projects": distinct(served["project_id"]),
+    }
+    levels = serving["level"].to_numpy(dtype=object)
     for level, name in WORKER_LEVELS.items():
-        col = counts[level] if level in counts else pd.Series(dtype="int64")
-        out = out.join(col.rename(f"snapshot_{name}_workers"), how="outer")
-    return out.fillna(0).astype("int64")
+        counts[f"snapshot_{name}_workers"] = np.bincount(by_worker[levels == level], minlength=n)
+    return pd.DataFrame(counts, index=pd.Index(communities, dtype="str")).astype("int64")
 
 
 def _holds(frame: pd.DataFrame, day: pd.Timestamp) -> np.ndarray:
