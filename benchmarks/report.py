@@ -357,7 +357,9 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
         "relationship tables into an empty embedded store). Ratios compare figures of one run; the",
         "machines are noisy, so compare ratios rather than seconds across runs. To judge a change of",
         "a few seconds, `benchmarks/ab.py A B --runs 4` runs the job with the code of each revision in",
-        "turn and compares the runs pair by pair.",
+        "turn and compares the runs pair by pair. To work on the graph step alone, `benchmarks/graph_step.py`",
+        "loads the graph from the stored copies an earlier run left, printing when each part was built",
+        "and each table copied, and how long the copy waited for its next table.",
         "",
     ]
     if not results:
