@@ -8,18 +8,22 @@ through pyarrow waits for it forever. It happened once in CI (a stored copy's wr
 after `organisations_resolved`, stuck in `_mi_theap_init`). The run forks soon after its steps
 return (the stored copies' writers, pipelines/common/handover.py; the suites and the contract
 checks, forked.py), so every pool of the run, of processes (forked.ProcessPool) or of threads
-(pipelines/common/threads.py ThreadPool), returns from `shutdown` only once the threads that
-ended in it have left /proc/self/task, which the kernel does after their last instruction.
+(pipelines/common/threads.py ThreadPool), is `WaitsForItsThreads`: it returns from `shutdown`
+only once the threads it ended have left /proc/self/task, which the kernel does after their
+last instruction.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, Future
 from pathlib import Path
+from typing import Any, TypeVar
+
+R = TypeVar("R")
 
 log = logging.getLogger(__name__)
 
@@ -28,18 +32,30 @@ log = logging.getLogger(__name__)
 _EXIT_WAIT_SECONDS = 5.0
 
 
-@contextlib.contextmanager
-def ended_here(wait: bool = True) -> Iterator[None]:
-    """Around a block that ends threads (a pool's shutdown): when the block is left, by return
-    or raise, the Python threads that were running at its start and are not at its end have also
-    left the kernel (`wait_until_gone`), so a fork after it copies none of them still ending.
-    `wait=False`: nothing is waited for (a shutdown that does not wait for its threads)."""
-    before = {t.native_id for t in threading.enumerate()}
-    try:
-        yield
-    finally:
+class WaitsForItsThreads(Executor):
+    """For a pool of the standard library (`class P(WaitsForItsThreads, ThreadPoolExecutor)`):
+    `shutdown(wait=True)`, and so leaving a `with` block, returns only once every thread that
+    was running when something was submitted or when the shutdown began, and is not running at
+    its end, has left the kernel too (`wait_until_gone`): the pool's own threads, which start on
+    a submit, also those that ended before the shutdown (a process pool's manager thread ends
+    by itself when a child dies). `wait=False` waits for nothing, as the pool does."""
+
+    _seen: frozenset[int | None] = frozenset()
+
+    def submit(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> Future[R]:
+        future = super().submit(fn, *args, **kwargs)
+        self._seen = self._seen | _running()  # the threads the submit may have started
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        seen = self._seen | _running()
+        super().shutdown(wait, cancel_futures=cancel_futures)
         if wait:
-            wait_until_gone(before - {t.native_id for t in threading.enumerate()})
+            wait_until_gone(seen - _running())
+
+
+def _running() -> frozenset[int | None]:
+    return frozenset(t.native_id for t in threading.enumerate())
 
 
 def wait_until_gone(tids: Iterable[int | None], timeout: float = _EXIT_WAIT_SECONDS) -> bool:

@@ -36,7 +36,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from .ended_threads import ended_here
+from .ended_threads import WaitsForItsThreads
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -135,15 +135,11 @@ class Forked(Generic[R]):
             self._pool.shutdown(wait=True)
 
 
-class ProcessPool(ProcessPoolExecutor):
+class ProcessPool(WaitsForItsThreads, ProcessPoolExecutor):
     """The standard library's pool of processes, whose `shutdown(wait=True)` (and so leaving a
     `with` block) returns only once the threads it ended (its manager thread, its queue's feeder)
-    have ended in the kernel too (`ended_threads.ended_here` says why). Arguments as
+    have ended in the kernel too (`ended_threads.WaitsForItsThreads` says why). Arguments as
     for ProcessPoolExecutor."""
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        with ended_here(wait):
-            super().shutdown(wait, cancel_futures=cancel_futures)
 
 
 def _without_collections(fn: Callable[[], R]) -> Callable[[Any], R]:

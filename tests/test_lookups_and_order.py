@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import os
 import threading
+import time
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import numpy as np
@@ -243,3 +246,58 @@ def test_a_pool_of_processes_returns_once_its_threads_have_left_the_kernel():
         ended = running - {t.native_id for t in threading.enumerate()}
         assert ended  # its manager thread, at least
         assert not [t for t in ended if (tasks / str(t)).exists()]
+
+
+def _waited_for(monkeypatch: pytest.MonkeyPatch) -> set[int]:
+    """The thread ids the pools ask `wait_until_gone` to wait for, from now on."""
+    from data_contracts import ended_threads
+
+    asked: set[int] = set()
+    real = ended_threads.wait_until_gone
+
+    def recorded(tids, timeout=5.0):
+        tids = set(tids)
+        asked.update(t for t in tids if t is not None)
+        return real(tids, timeout)
+
+    monkeypatch.setattr(ended_threads, "wait_until_gone", recorded)
+    return asked
+
+
+def test_a_thread_pool_waits_for_every_thread_it_ended(monkeypatch):
+    """Deterministic, unlike the kernel's window above: the pool asks to wait for each of its
+    workers (the window itself is shown by the test above)."""
+    asked = _waited_for(monkeypatch)
+    workers: set[int] = set()
+    barrier = threading.Barrier(2)
+
+    def work(x: int) -> int:
+        workers.add(threading.get_native_id())
+        barrier.wait(timeout=10)  # both workers started
+        return x
+
+    assert in_threads(work, [1, 2]) == [1, 2]
+    assert len(workers) == 2 and workers <= asked
+
+
+def _dies() -> None:
+    os._exit(3)
+
+
+def test_a_pool_of_processes_waits_for_its_manager_thread_also_when_a_child_died(monkeypatch):
+    """A child that dies breaks the pool; its manager thread then ends by itself, before the
+    shutdown: it is waited for all the same."""
+    if not can_fork():
+        pytest.skip("no fork: not Linux, where the run does not fork")
+    asked = _waited_for(monkeypatch)
+    before = {t.native_id for t in threading.enumerate()}
+    with ProcessPool(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        future = pool.submit(_dies)
+        started = {t.native_id for t in threading.enumerate()} - before - {None}  # None: not started yet
+        with pytest.raises(BrokenProcessPool):
+            future.result(timeout=30)
+        for _ in range(200):  # the manager thread ends by itself once it has seen the child die
+            if not started & {t.native_id for t in threading.enumerate()}:
+                break
+            time.sleep(0.01)
+    assert started and started <= asked

@@ -12,20 +12,16 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from data_contracts.ended_threads import ended_here
+from data_contracts.ended_threads import WaitsForItsThreads
 
 T = TypeVar("T")
 U = TypeVar("U")
 
 
-class ThreadPool(ThreadPoolExecutor):
+class ThreadPool(WaitsForItsThreads, ThreadPoolExecutor):
     """The standard library's pool of threads, whose `shutdown(wait=True)` (and so leaving a
     `with` block) returns only once its threads have ended in the kernel too
-    (data_contracts.ended_threads.ended_here). Arguments as for ThreadPoolExecutor."""
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        with ended_here(wait):
-            super().shutdown(wait, cancel_futures=cancel_futures)
+    (data_contracts.ended_threads.WaitsForItsThreads). Arguments as for ThreadPoolExecutor."""
 
 
 def in_threads(work: Callable[[T], U], items: list[T]) -> list[U]:
