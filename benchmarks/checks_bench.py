@@ -41,6 +41,10 @@ try:
     mapping, extra = mappings.load(src), {"synthetic": is_synthetic(manifest)}
 except ImportError:  # a checkout from before derivations and the synthetic flag
     derive, extra = None, {}
+# the collector paused, as the run's read and contract stages run (pipelines/common/collector.py):
+# with it on, the national projects' checks took 14.6 s against 10.1 s in one process
+import gc
+gc.disable()
 t = time.perf_counter()
 files = read_register(src, model, snap)
 read = time.perf_counter() - t

@@ -165,7 +165,9 @@ def decode(raw: bytes) -> tuple[str, str]:
                 text, enc = raw.decode(candidate), candidate
                 break
             except UnicodeDecodeError as err:
-                last = err
+                # without its traceback: the traceback's frame holds `last`, a cycle that would
+                # keep the file's bytes and text until a collection
+                last = err.with_traceback(None)
         else:
             assert last is not None
             raise last

@@ -12,6 +12,7 @@ from pydantic import PrivateAttr
 
 from ..inbox import read_manifest
 from ..settings import Settings
+from .collector import run_started, thaw
 from .malloc import limit_arenas
 from .run_lock import OutputLock
 
@@ -40,8 +41,12 @@ class SansheResource(ConfigurableResource):
         if context.dagster_run is not None:
             self._lock = OutputLock(Path(self.output_dir))
             self._lock.acquire(context.log.info if context.log else print)
+            # the run's stages may freeze what they made (collector.py); thawed at its end
+            run_started()
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
+        if context.dagster_run is not None:
+            thaw()  # what the run's stages froze (collector.py), seen by the collector again
         if self._lock is not None:
             self._lock.release()
             self._lock = None
