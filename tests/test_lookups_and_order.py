@@ -22,7 +22,7 @@ import pytest
 from data_contracts.ended_threads import wait_until_gone
 from data_contracts.forked import ProcessPool, can_fork
 from pipelines.common.ordering import first_per, in_order, last_per, sort_order
-from pipelines.common.references import map_keys, positions
+from pipelines.common.references import map_keys, positions, positions_each
 from pipelines.common.threads import in_threads, together
 
 
@@ -75,6 +75,20 @@ def test_positions_are_the_first_match():
     values = pd.Series(["b", None, "z", "a", "b"], dtype="str")
     keys = pd.Series(["a", "b", "a", None], dtype="str")
     assert positions(values, keys).tolist() == [1, -1, -1, 0, 1]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_positions_each_are_each_columns_own_positions(seed):
+    """Looked up together (the keys hashed once), each column finds what it finds alone: text
+    with missing values, an empty register's float column, numbers, no rows, no column."""
+    rng = np.random.default_rng(seed)
+    keys = _codes(rng, [50, 0, 1, 30][seed], missing=0.1)
+    columns = [_codes(rng, int(n), missing=0.2) for n in rng.integers(0, 40, [3, 1, 0, 5][seed])]
+    columns += [pd.Series([], dtype=float), pd.Series([3, 7, None], dtype="Int64")][: seed % 3]
+    got = positions_each(columns, keys)
+    assert [g.tolist() for g in got] == [positions(c, keys).tolist() for c in columns]
+    assert all(g.dtype == np.int64 for g in got)
+    assert positions_each([], keys) == []
 
 
 @pytest.mark.parametrize("seed", range(5))

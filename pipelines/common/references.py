@@ -3,7 +3,7 @@ rejected) is quarantined with rule `unknown_reference`, naming the column and th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -177,7 +177,24 @@ def positions(values: pd.Series, keys: pd.Series | pd.Index) -> np.ndarray:
     empty register's key column comes as float), by pyarrow's hash look-up: pandas' `map` and
     `get_indexer` on Arrow-backed text hash the values through Python objects (8 of the
     national graph's 61 s of table building)."""
-    at = pc.index_in(as_text(values), value_set=as_text(keys), skip_nulls=True)
+    return _index_in(as_text(values), as_text(keys))
+
+
+def positions_each(columns: Sequence[pd.Series], keys: pd.Series | pd.Index) -> list[np.ndarray]:
+    """`positions(column, keys)` for each of `columns`, the keys hashed once: pyarrow builds its
+    hash table of the value set at each look-up, whatever the values looked up (0.21 s of each
+    of four look-ups in the 890,400 national organisation codes, of 17,806 to 1,498,000 values;
+    measured once), so the columns are looked up together. As large_string: together their
+    text may pass what one piece of `string` holds."""
+    texts = [as_text(c).cast(pa.large_string()) for c in columns]
+    at = _index_in(pa.concat_arrays(texts) if texts else pa.array([], pa.large_string()), as_text(keys))
+    bounds = np.cumsum([0, *map(len, texts)])
+    return [at[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _index_in(text: pa.Array, keys: pa.Array) -> np.ndarray:
+    """Per value of `text`: the position (int64) of its first equal in `keys`, -1 for none."""
+    at = pc.index_in(text, value_set=keys if keys.type == text.type else keys.cast(text.type), skip_nulls=True)
     return at.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
 
 
