@@ -241,3 +241,41 @@ def test_reading_a_part_leaves_the_file_offset_alone(plain_registers, tmp_path):
     at = os.lseek(got._fh.fileno(), 0, os.SEEK_CUR)
     got.column("_row")
     assert os.lseek(got._fh.fileno(), 0, os.SEEK_CUR) == at
+
+
+def test_a_copy_tells_its_histories_rows_without_reading_them(plain_registers, tmp_path):
+    """The graph build weighs its parts by the rows they read (tables._size), histories
+    included: a stored copy's header says each history's rows, so weighing reads none; a copy
+    whose header lacks them (written before) reads its histories to count."""
+    some = False
+    for name, register in plain_registers.items():
+        copy = stored_copy.read(_written(register, tmp_path / name))
+        assert copy.history_rows() == register.history_rows() == {k: len(v) for k, v in register.history.items()}
+        assert "history" not in copy.__dict__
+        some = some or bool(register.history)
+        older = stored_copy.read(_written(register, tmp_path / f"{name}-older"))
+        del older._header["history_rows"]
+        assert older.history_rows() == register.history_rows() and "history" in older.__dict__
+    assert some  # the sample's registers derive histories
+
+
+def test_the_graph_input_reads_a_history_only_when_a_part_reads_it(plain_registers, tmp_path):
+    """GraphInput.of gives each history by name as the registers hold them, reading a stored
+    copy's histories only when one is asked for (a partial run building the evaluations part
+    reads none); weighing the parts reads none."""
+    from graph_schema import schema
+    from pipelines.graph import tables
+
+    copies = {n: stored_copy.read(_written(r, tmp_path / n)) for n, r in plain_registers.items()}
+    inp = tables.GraphInput.of(copies, dataset={})
+    every = tables.parts(inp, schema())
+    eager = {f"{n}.{h}": frame for n, r in plain_registers.items() for h, frame in r.history.items()}
+    assert sorted(inp.history) == sorted(eager) and len(inp.history) == len(eager)
+    assert {p: tables.part_rows(inp, part) for p, part in every.items()}
+    assert not any("history" in c.__dict__ for c in copies.values())
+    tables._built(every["evaluations"], inp, schema())
+    assert not any("history" in c.__dict__ for c in copies.values())
+    for name, frame in eager.items():
+        pd.testing.assert_frame_equal(inp.history[name], frame, check_exact=True)
+    with pytest.raises(KeyError):
+        inp.history["organisations.nothing"]

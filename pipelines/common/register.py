@@ -55,6 +55,11 @@ class RegisterResult:
     #: (pipelines/common/derivation.py); shown as `derived_value` in the accounting's note
     derived: dict[str, dict[str, int]] = field(default_factory=dict)
 
+    def history_rows(self) -> dict[str, int]:
+        """The rows of each of `history`'s tables, by name (a stored copy tells them without
+        reading the tables: pipelines/common/stored_copy.py)."""
+        return {name: len(frame) for name, frame in self.history.items()}
+
     def column(self, name: str) -> pd.Series:
         """One column of the accepted rows (a stored copy reads just that column while its rows
         are not read: pipelines/common/stored_copy.py). Raises KeyError for a column it lacks."""

@@ -12,7 +12,7 @@ Layout (all pickles at HIGHEST_PROTOCOL): MAGIC, then one pickle per column of `
 order, the register's current positions (`RegisterResult.current_positions`; the header says
 by which snapshot order, key and code they were found), the index of `accepted`, the `history` dict,
 the header (every other field, the columns with each pickle's place: start, size and CRC-32;
-the positions', the index's and the histories' places, the frame's attrs), the header's place
+the positions', the index's and the histories' places, each history's rows, the frame's attrs), the header's place
 (`_TRAILER`) and last END. A copy without END is not whole
 (`read` raises EOFError); a part whose bytes are not the ones written (its CRC-32), or a column
 of another length than the index, raises pickle.UnpicklingError when read, as does a copy of
@@ -97,6 +97,7 @@ def write(obj: object, fh: IO[bytes]) -> None:
         "columns": columns,
         "index": put(frame.index if columns is not None else frame),
         "history": put(obj.history),
+        "history_rows": obj.history_rows(),
         "attrs": frame.attrs,
     }
     fh.write(_TRAILER.pack(*put(header)) + END)
@@ -240,6 +241,14 @@ class StoredRegister(RegisterResult):
                 # as `accepted[name]` gives it: the accepted rows' own index
                 return self._columns[name].set_axis(index)
         return self.accepted[name]
+
+    def history_rows(self) -> dict[str, int]:
+        """As RegisterResult's, from the copy's header while `history` is not read (a copy
+        written before the header held them reads it)."""
+        rows = self.__dict__.get("_header", {}).get("history_rows")
+        if "history" in self.__dict__ or not isinstance(rows, dict):
+            return super().history_rows()
+        return dict(rows)
 
     def accepted_columns(self) -> pd.Index:
         return self.__dict__["accepted"].columns if "accepted" in self.__dict__ else self._header["column_index"]

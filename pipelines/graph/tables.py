@@ -141,24 +141,54 @@ class CurrentRows(Mapping[str, pd.DataFrame]):
         return len(self._registers)
 
 
+class Histories(Mapping[str, pd.DataFrame]):
+    """Each register's derived histories, by `<register>.<history>`, read when a part first
+    reads one: a stored copy's histories are read with their register's (one part of the copy),
+    and a partial run that builds only the evaluations part reads none (unpickling every
+    register's histories took 0.31-0.35 s of its graph step after a 1% change of the national
+    evaluations). `rows` tells a history's rows without reading it."""
+
+    def __init__(self, registers: Mapping[str, RegisterResult]):
+        self._registers = dict(registers)
+        self._rows = {
+            f"{name}.{h}": rows for name, res in self._registers.items() for h, rows in res.history_rows().items()
+        }
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._rows:
+            raise KeyError(name)
+        register, history = name.split(".", 1)
+        return self._registers[register].history[history]
+
+    def rows(self, name: str) -> int:
+        """The rows of history `name`; KeyError for one there is not."""
+        return self._rows[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
 @dataclass
 class GraphInput:
     """What the graph is built from: one current row per key for each register, the derived
     histories (named `<register>.<history>`), and the dataset's own description."""
 
     current: Mapping[str, pd.DataFrame]
-    history: dict[str, pd.DataFrame]
+    history: Mapping[str, pd.DataFrame]
     dataset: dict
 
     @classmethod
     def of(cls, registers: dict[str, RegisterResult], dataset: dict) -> GraphInput:
         """The input of the resolved `registers` (by register name) and `dataset`; each
-        register's current rows are made when a part first reads them (`CurrentRows`)."""
-        return cls(
-            current=CurrentRows(registers),
-            history={f"{name}.{h}": frame for name, res in registers.items() for h, frame in res.history.items()},
-            dataset=dataset,
-        )
+        register's current rows are made, and its histories read, when a part first reads
+        them (`CurrentRows`, `Histories`)."""
+        return cls(current=CurrentRows(registers), history=Histories(registers), dataset=dataset)
 
     def sources(self) -> dict[str, object]:
         """The objects this input was made of, by name: each register (`of`) or current-rows
@@ -166,9 +196,11 @@ class GraphInput:
         and equal `dataset` build the same tables: what a load prepared earlier in the run is
         held to (incremental.Changes), without digesting a register again."""
         current = self.current._registers if isinstance(self.current, CurrentRows) else self.current
+        # histories read from the registers (`of`) are the registers': named by them, unread
+        history = {} if isinstance(self.history, Histories) else self.history
         return {
             **{f"current:{k}": v for k, v in current.items()},
-            **{f"history:{k}": v for k, v in self.history.items()},
+            **{f"history:{k}": v for k, v in history.items()},
         }
 
 
@@ -304,7 +336,7 @@ def _size(inp: GraphInput, name: str) -> int:
     register's current rows to count them kept the national copy waiting 2.1-2.7 s before the
     first part started); the current rows of an input given as frames; 0 when there is none."""
     if name in inp.history:
-        return len(inp.history[name])
+        return inp.history.rows(name) if isinstance(inp.history, Histories) else len(inp.history[name])
     if isinstance(inp.current, CurrentRows) and name in inp.current:
         return inp.current.rows_read(name)
     return len(inp.current[name]) if name in inp.current else 0
