@@ -279,3 +279,29 @@ def test_the_graph_input_reads_a_history_only_when_a_part_reads_it(plain_registe
         pd.testing.assert_frame_equal(inp.history[name], frame, check_exact=True)
     with pytest.raises(KeyError):
         inp.history["organisations.nothing"]
+
+
+def test_a_copy_tells_each_files_accepted_rows_without_reading_a_column(plain_registers, tmp_path):
+    """The accounting's accepted rows per file: a stored copy's header says them, so a partial
+    run reads no rows of an unchanged register for its quarantine report; equal to counting the
+    rows by their `_file` (pandas' groupby, the oracle); a copy whose header lacks them (written
+    before) reads the column."""
+    several = False
+    for name, register in plain_registers.items():
+        want = {str(k): int(n) for k, n in register.accepted.groupby("_file").size().items()}
+        copy = stored_copy.read(_written(register, tmp_path / name))
+        assert copy.accepted_per_file() == register.accepted_per_file() == want
+        assert sum(want.values()) == len(register.accepted)
+        assert "accepted" not in copy.__dict__ and not copy._columns
+        several = several or len(want) > 1
+        older = stored_copy.read(_written(register, tmp_path / f"{name}-older"))
+        del older._header["accepted_per_file"]
+        assert older.accepted_per_file() == want and "_file" in older._columns
+    assert several  # some register's rows come from more than one file
+
+
+def test_a_register_without_rows_has_no_file_with_accepted_rows(plain_registers):
+    register = next(iter(plain_registers.values()))
+    empty = dataclasses.replace(register, accepted=register.accepted.iloc[:0])
+    assert empty.accepted_per_file() == {}
+    assert dataclasses.replace(register, accepted=pd.DataFrame()).accepted_per_file() == {}

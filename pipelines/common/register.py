@@ -60,6 +60,15 @@ class RegisterResult:
         reading the tables: pipelines/common/stored_copy.py)."""
         return {name: len(frame) for name, frame in self.history.items()}
 
+    def accepted_per_file(self) -> dict[str, int]:
+        """The accepted rows of each part (file, or file and sheet) that has any, by part name
+        (the `_file` column): what the accounting reports. A stored copy tells them without
+        reading a column (pipelines/common/stored_copy.py)."""
+        if "_file" not in self.accepted_columns():
+            return {}
+        counts = self.column("_file").value_counts(sort=False, dropna=True)
+        return {str(part): int(n) for part, n in counts.items()}
+
     def column(self, name: str) -> pd.Series:
         """One column of the accepted rows (a stored copy reads just that column while its rows
         are not read: pipelines/common/stored_copy.py). Raises KeyError for a column it lacks."""

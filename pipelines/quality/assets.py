@@ -121,6 +121,7 @@ def accounting(registers: dict[str, RegisterResult], unclaimed: dict[str, str] |
     a unit line applied, unknown columns, a register that had no file at all."""
     rows = []
     for name, res in registers.items():
+        accepted = res.accepted_per_file()
         errors = res.issues[res.issues["severity"] == Severity.ERROR]
         warnings = res.issues[res.issues["severity"] == Severity.WARNING]
         if not res.rows_per_file:
@@ -158,8 +159,9 @@ def accounting(registers: dict[str, RegisterResult], unclaimed: dict[str, str] |
                     "sheet": sheet,
                     "format": res.formats.get(part, ""),
                     "rows_read": read,
-                    # one column, not the rows: a partial run reads no more of a stored copy
-                    "rows_accepted": int((res.column("_file") == part).sum()),
+                    # counted once per register; a stored copy's header says them (a partial
+                    # run reads none of an unchanged register's rows for the accounting)
+                    "rows_accepted": accepted.get(part, 0),
                     "rows_quarantined": len(mine[["file", "row"]].drop_duplicates()),
                     "warnings": int((warnings["file"] == part).sum()),
                     "note": "; ".join(n for n in notes if n),
