@@ -109,6 +109,32 @@ def test_last_per_as_sort_and_drop_duplicates(seed):
 
 
 @pytest.mark.parametrize("dtype", ["str", object])
+@pytest.mark.parametrize("case", ["distinct", "one missing", "repeated", "missing twice", "distinct second"])
+def test_last_per_of_keys_each_its_own_as_sort_and_drop_duplicates(case, dtype):
+    """A register's key, as a rule, names each row once: every row is its key's last, in the
+    sort's order (no codes sorted); one missing value is a value of its own, two are one value;
+    with a group of two columns, the second distinct is enough."""
+    keys = {
+        "distinct": ["b", "a", "d", "c"],
+        "one missing": ["b", None, "a", "c"],
+        "repeated": ["b", "a", "b", "c"],
+        "missing twice": [None, "a", None, "c"],
+        "distinct second": ["x", "x", "x", "x"],
+    }[case]
+    df = pd.DataFrame(
+        {
+            "key": pd.Series(keys, dtype=dtype),
+            "other": pd.Series(["p", "q", "r", "s"], dtype="str"),
+            "day": pd.Series([dt.date(2021, 1, d) for d in (3, 1, 2, 1)], dtype=object),
+            "row": [4, 2, 3, 1],
+        }
+    )
+    group = ["key", "other"] if case == "distinct second" else ["key"]
+    want = df.sort_values(["day", "row"], kind="stable").drop_duplicates(group, keep="last").reset_index(drop=True)
+    pd.testing.assert_frame_equal(last_per(df, group, ["day", "row"]), want)
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
 @pytest.mark.parametrize("case", ["distinct", "one missing", "repeated", "missing twice", "empty"])
 def test_first_per_as_drop_duplicates(case, dtype):
     """first_per against pandas' drop_duplicates of the column: values distinct (the frame as it

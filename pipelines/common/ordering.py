@@ -99,6 +99,11 @@ def last_positions(df: pd.DataFrame, group: list[str], keys: list[str]) -> np.nd
         column = pa.array(df[name], from_pandas=True)  # pandas' Arrow text may come in pieces
         column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
         encoded = pc.dictionary_encode(column, null_encoding="encode")
+        if len(encoded.dictionary) == len(df):
+            # each row a value of its own (a register's key, as a rule): every row is its
+            # value's last, in `keys`' order; no codes to sort (the national evaluations'
+            # current rows: 0.37 s -> 0.1 s, measured once)
+            return order
         width = len(encoded.dictionary) + 1
         if int(codes.max(initial=0)) >= np.iinfo(np.int64).max // width:  # renumber first
             codes = np.unique(codes, return_inverse=True)[1].reshape(-1).astype(np.int64)
