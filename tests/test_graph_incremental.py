@@ -166,6 +166,11 @@ def test_row_changes_compare_values_missing_alike_and_refuse_what_is_not_an_upda
     assert _row_changes(old, same, "k").num_rows == 0
     new = pa.table({"k": ["a", "b", "c"], "x": [1, 2, 3], "y": ["p", "q", "r"]})
     assert _row_changes(old, new, "k").column("k").to_pylist() == ["b", "c"]
+    # only the key and the columns where a row differs are given to be set, the key first
+    assert _row_changes(old, new, "k").column_names == ["k", "x", "y"]
+    only_y = old.set_column(2, "y", pa.array(["p", "q", "r"]))
+    assert _row_changes(old, only_y, "k").to_pydict() == {"k": ["c"], "y": ["r"]}
+    assert _row_changes(old, same, "k").column_names == ["k"]
     assert _row_changes(old, new.set_column(0, "k", pa.array(["a", "b", "d"])), "k") is None  # other keys
     assert _row_changes(old, new.slice(0, 2), "k") is None  # a row fewer
     assert _row_changes(old, new.rename_columns(["k", "x", "z"]), "k") is None
@@ -192,6 +197,7 @@ def test_row_changes_are_the_rows_that_differ_in_any_order_of_the_keys(seed):
     for given in (new, new.take(pa.array(rng.permutation(n)))):
         found = _row_changes(old, given, "k")
         assert found.column("k").to_pylist() == expected
+        assert found.column_names == ["k", "x"]  # y never changed: not set
         by_key = dict(zip(keys, new_x, strict=True))
         assert found.column("x").to_pylist() == [by_key[k] for k in expected]
 

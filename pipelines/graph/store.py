@@ -210,7 +210,11 @@ ROW_UPDATE_SHARE_MAX = 0.1
 
 def _row_changes(old: pa.Table, new: pa.Table, key: str) -> pa.Table | None:
     """The rows of the node table `new` (key column `key`) that differ from the stored table
-    `old` (the same columns, as the store gives them back), sorted by key; None when `new` is
+    `old` (the same columns, as the store gives them back), sorted by key, with the key and the
+    columns where some of them differ (the key first, then in `new`'s order): only those are
+    set, and the store's checkpoint rewrites what was set (after a 1% change of the national
+    evaluations, setting the key and the three columns that changed of seven, then closing
+    the store, took 0.26 s against 0.45-0.53 s setting all seven; one and two tries). None when `new` is
     not `old` with some rows changed: other keys, other columns, or a column pyarrow does not
     compare (lists). Missing equals missing."""
     if old.num_rows != new.num_rows or old.column_names != new.column_names:
@@ -221,21 +225,24 @@ def _row_changes(old: pa.Table, new: pa.Table, key: str) -> pa.Table | None:
         if not old.column(key).cast(new.schema.field(key).type).equals(new.column(key)):
             return None
         differs = pa.array(np.zeros(new.num_rows, bool))
+        changed = []
         for name in new.column_names:
             a = new.column(name)
             if pa.types.is_nested(a.type):
                 return None
             b = old.column(name).cast(a.type)
-            unequal = pc.fill_null(pc.not_equal(a, b), False)
-            differs = pc.or_(differs, pc.or_(unequal, pc.xor(pc.is_null(a), pc.is_null(b))))
+            unequal = pc.or_(pc.fill_null(pc.not_equal(a, b), False), pc.xor(pc.is_null(a), pc.is_null(b)))
+            if name != key and pc.any(unequal).as_py():
+                changed.append(name)
+                differs = pc.or_(differs, unequal)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
-    return new.filter(differs)
+    return new.filter(differs).select([key, *changed])
 
 
 def _set_rows(conn, label: str, rows: pa.Table) -> None:
-    """Set every property of the nodes `label` named by the key (first column) of `rows` to
-    the rows' values, one statement for all."""
+    """Set the properties of the nodes `label` named by the key (first column) of `rows` to
+    the rows' other columns, one statement for all."""
     if not rows.num_rows:
         return
     key, *props = rows.column_names
