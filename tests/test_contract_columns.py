@@ -199,6 +199,42 @@ def test_randomly_damaged_cells_are_judged_alike(seed):
     assert found > 100
 
 
+@pytest.mark.parametrize("share", [0.0, 2.0])
+def test_cells_coded_by_position_or_by_value_are_judged_alike(share, monkeypatch):
+    """The column pass codes a text column whose cells are nearly all distinct by position
+    (column_pass._coded), each row's cell its own even where it repeats: every text column
+    coded so (share 0), and none (share 2), the pass still gives what the row-by-row validation
+    gives, on the sample with cells damaged (some swapped in from other rows: repeats)."""
+    from data_contracts import column_pass
+
+    monkeypatch.setattr(column_pass, "DISTINCT_SHARE", share)
+    rng = random.Random(7)
+    found = sum(_same(damaged(f.frame, rng), model, f.units) for model, f in _tables(SAMPLE_DIR))
+    assert found > 100
+
+
+def test_only_text_whose_cells_are_nearly_all_distinct_is_coded_by_position():
+    """IDs are coded by position (an empty cell -1, the present cells in row order); a column
+    whose cells repeat, each only twice one after the other or four times spread over the
+    rows, and one that is not text, by value as pandas' factorize codes them."""
+    from data_contracts.column_pass import SAMPLE_ROWS, _coded
+
+    n = 3 * SAMPLE_ROWS
+    ids = pd.Series([f"E{i:07d}" for i in range(n)], dtype="str")
+    ids.iloc[5] = None
+    codes, cells = _coded(ids)
+    assert codes[5] == -1 and codes[:5].tolist() == list(range(5)) and codes[6] == 5
+    assert list(cells) == [v for v in ids.tolist() if isinstance(v, str)]
+    for column in (
+        pd.Series([f"P{i // 2:07d}" for i in range(n)], dtype="str"),  # each twice
+        pd.Series([f"P{(i * 7919) % (n // 4):07d}" for i in range(n)], dtype="str"),  # each four times, spread
+        pd.Series(np.arange(n, dtype=float)),  # not text
+    ):
+        codes, cells = _coded(column)
+        want_codes, want_cells = pd.factorize(column, use_na_sentinel=True)
+        assert codes.tolist() == want_codes.tolist() and list(cells) == list(want_cells)
+
+
 #: the contracts that clear rows a column at a time (Contract.clear_rows)
 CLEARING = [source for source, model in CONTRACTS.items() if "clear_rows" in vars(model)]
 
