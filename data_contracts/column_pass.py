@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import inspect
+import itertools
 import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -132,6 +133,8 @@ class ColumnPass:
         #: per column header: which distinct cells cleaning kept as written (never blank)
         self._kept: dict[str, np.ndarray] = {}
         self._lists: tuple[str, ...] = ()
+        #: per field, the value an empty cell gives (checks_for keeps it: one object per process)
+        self._empty: Mapping[str, Any] = {}
         #: fields whose column the file lacks: every row holds the field's empty value
         self._absent: set[str] = set()
         #: per field whose type warns (base.Warns): each distinct cell's (rule, context) or
@@ -175,7 +178,7 @@ class ColumnPass:
             return out
         out._check_cells(checks, context)
         out._check_rows(checks, context["snapshot"])
-        out._lists = checks.lists
+        out._lists, out._empty = checks.lists, checks.empty
         return out
 
     def _check_cells(self, checks: _Checks, context: Mapping[str, Any]) -> None:
@@ -330,7 +333,7 @@ class ColumnPass:
             if f in self._absent:
                 table[f] = [None if v is None else list(v) for v in table[f]]
             else:
-                table[f] = _own_lists(table[f], self._codes[self.model.header(f)][keep])
+                table[f] = _own_lists(table[f], self._codes[self.model.header(f)][keep], self._empty.get(f))
         # taken as columns, not as a Python value per row (what that costs: `_text`)
         table["_file"] = pd.array(files.array[keep], dtype="str")
         table["_row"] = rows.to_numpy()[keep].astype(np.int64)
@@ -509,15 +512,19 @@ def _warnings(warns: Warns, values: np.ndarray, broken: np.ndarray) -> list[Any]
     return hits
 
 
-def _own_lists(values: list[Any], codes: np.ndarray) -> list[Any]:
+def _own_lists(values: list[Any], codes: np.ndarray, empty: Any = None) -> list[Any]:
     """A list is shared by every row that wrote the same cell (the same `codes`, the rows'
     codes into the distinct cells): each row gets its own, copying only the repeats (most
-    cells of a list column are distinct) and the empty cells. A row whose list the whole
-    model gave anew may be copied too: harmless."""
+    cells of a list column are distinct) and the empty cells, missing or blank (`empty`, the
+    field's value for them, is one object checks_for keeps for the process: under any cell's
+    code, a blank one such as " " included). A row whose list the whole model gave anew may
+    be copied too: harmless."""
     _, first = np.unique(codes, return_index=True)
     repeat = np.ones(len(codes), dtype=bool)
     repeat[first] = False
-    repeat[codes == -1] = True  # an empty cell's value is the field's default, kept by checks_for
+    repeat[codes == -1] = True  # a missing cell's value is the field's default, kept by checks_for
+    if empty is not None:
+        repeat |= np.fromiter(map(operator.is_, values, itertools.repeat(empty)), bool, len(values))
     for i in np.flatnonzero(repeat).tolist():
         if values[i] is not None:
             values[i] = list(values[i])

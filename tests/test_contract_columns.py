@@ -477,21 +477,29 @@ def test_warnings_found_at_once_are_the_types_own():
         assert 0 < sum(own) < len(values), name  # not idle: both kinds met
 
 
-def test_every_row_holds_its_own_list():
-    # rows that wrote the same list cell, or left it empty, share one value in the pass: the
-    # accepted table must give each row its own list, or a change to one row's would change
-    # the others' (and an empty cell's default, kept by checks_for, for later files)
+@pytest.mark.parametrize("share", [0.0, 2.0])
+def test_every_row_holds_its_own_list(share, monkeypatch):
+    # rows that wrote the same list cell, or left it empty or blank, share one value in the
+    # pass: the accepted table must give each row its own list, or a change to one row's would
+    # change the others' (and an empty cell's default, kept by checks_for, for later files);
+    # whether the pass coded the cells by value or by position (share 0: column_pass._coded)
+    from data_contracts import column_pass
+
+    monkeypatch.setattr(column_pass, "DISTINCT_SHARE", share)
     model = CONTRACTS["projects"]
     f = next(iter(read_register(SAMPLE_DIR, model, SNAPSHOT).values()))
     raw = pd.concat([f.frame] * 3, ignore_index=True)
     raw.loc[raw.index % 4 == 0, model.header("staffed_workers")] = None
+    raw.loc[raw.index % 4 == 1, model.header("staffed_workers")] = " "
     table = validate_frame(raw, model, SNAPSHOT, f.units, synthetic=True).accepted
     assert len(table) > 2 * len(f.frame)
+    kept = checks_for(model).empty["staffed_workers"]
     for field in ("served_communities", "staffed_workers"):
         lists = list(table[field])
         assert len({id(v) for v in lists}) == len(lists), field
-    assert any(v == [] for v in table["staffed_workers"])
-    assert checks_for(model).empty["staffed_workers"] == []
+        assert not any(v is kept for v in lists), field
+    assert sum(v == [] for v in table["staffed_workers"]) > len(f.frame)
+    assert kept == []
 
 
 def test_list_cells_split_at_once_are_split_as_one_at_a_time():

@@ -134,6 +134,14 @@ def test_last_per_of_keys_each_its_own_as_sort_and_drop_duplicates(case, dtype):
     pd.testing.assert_frame_equal(last_per(df, group, ["day", "row"]), want)
 
 
+def test_last_per_of_a_categorical_with_unused_categories_as_sort_and_drop_duplicates():
+    """A pandas categorical's dictionary holds its unused categories too: as many entries as
+    rows does not make each row a value of its own."""
+    df = pd.DataFrame({"k": pd.Categorical(["a", "a", "b"], categories=["a", "b", "c"]), "t": [1, 2, 3]})
+    want = df.sort_values(["t"], kind="stable").drop_duplicates(["k"], keep="last").reset_index(drop=True)
+    pd.testing.assert_frame_equal(last_per(df, ["k"], ["t"]), want)
+
+
 @pytest.mark.parametrize("dtype", ["str", object])
 @pytest.mark.parametrize("case", ["distinct", "one missing", "repeated", "missing twice", "empty"])
 def test_first_per_as_drop_duplicates(case, dtype):

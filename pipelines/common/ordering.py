@@ -99,7 +99,8 @@ def last_positions(df: pd.DataFrame, group: list[str], keys: list[str]) -> np.nd
         column = pa.array(df[name], from_pandas=True)  # pandas' Arrow text may come in pieces
         column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
         encoded = pc.dictionary_encode(column, null_encoding="encode")
-        if len(encoded.dictionary) == len(df):
+        # (a pandas categorical stays a dictionary whose entries may go unused: not told so)
+        if len(encoded.dictionary) == len(df) and not pa.types.is_dictionary(column.type):
             # each row a value of its own (a register's key, as a rule): every row is its
             # value's last, in `keys`' order; no codes to sort (the national evaluations'
             # current rows: 0.37 s -> 0.1 s, measured once)
