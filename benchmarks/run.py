@@ -24,7 +24,9 @@ process and one run of this script:
 5. a re-run: 1% of every register changed, then the sensor's selection (every asset) on the
    full run's output in a process of its own, with its peak memory and how it loaded the graph.
 
-Writes benchmarks/results/<date>-<scale>.json and prints a summary. Never run by the tests.
+Writes benchmarks/results/<date>-<scale>.json and prints a summary; when the code changed while it
+ran (results_file.tree_state), it keeps the figures in its work folder instead and exits 1.
+Never run by the tests.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import functools
+import json
 import os
 import re
 import shutil
@@ -472,7 +475,7 @@ def main() -> int:
 
     import pandas as pd
 
-    from benchmarks.results_file import commit, machine, scale_inputs, write_results
+    from benchmarks.results_file import commit, machine, scale_inputs, tree_state, write_results
     from pipelines.graph.dump import tables_from_dump
     from pipelines.graph.store import EmbeddedGraphStore
     from pipelines.settings import Settings
@@ -487,6 +490,7 @@ def main() -> int:
     shutil.copytree(data, inbox)  # the incremental step changes a file: never the kept data
     settings = Settings.from_env(source_dir=inbox, output_dir=work / "out")
     print(f"benchmark: {args.scale} ({SCALES[args.scale]} districts), inputs {inbox}, work {work}", flush=True)
+    code = tree_state()  # held to the code at the end: edited meanwhile, the figures mix two versions
 
     with RssSampler() as sampler:
         started = time.time()
@@ -602,6 +606,16 @@ def main() -> int:
             "incremental_share_max": 0.10,
         },
     }
+    if tree_state() != code:
+        kept = work / f"{today}-{args.scale}.json"
+        kept.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(
+            "the code changed while the benchmark ran (a file edited, added or committed): its figures "
+            f"mix two versions, so they are not written to {args.results}; kept at {kept}",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 1
     write_results(args.results, f"{today}-{args.scale}", out)
     shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -41,3 +41,41 @@ def test_a_results_file_whose_commit_names_no_file_is_kept_too(tmp_path):
         "2026-12-04-national-a_b.json",
         "2026-12-04-national.json",
     ]
+
+
+def test_the_tree_state_changes_with_any_edit_of_the_code_and_not_with_the_benchmarks_outputs(tmp_path):
+    """run.py writes no results when the code changed while it ran: the state sees a tracked
+    file edited (twice too), a file added, a commit, and not a results file or the page."""
+    import subprocess
+
+    from benchmarks.results_file import tree_state
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("config", "user.email", "t@example.org")
+    git("config", "user.name", "t")
+    (tmp_path / "code.py").write_text("a = 1\n")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "performance.md").write_text("page\n")
+    git("add", ".")
+    git("commit", "-q", "-m", "one")
+    states = [tree_state(tmp_path)]
+    (tmp_path / "code.py").write_text("a = 2\n")
+    states.append(tree_state(tmp_path))
+    (tmp_path / "code.py").write_text("a = 3\n")  # edited again: the same status, other bytes
+    states.append(tree_state(tmp_path))
+    (tmp_path / "new.py").write_text("b = 1\n")
+    states.append(tree_state(tmp_path))
+    git("add", ".")
+    git("commit", "-q", "-m", "two")
+    states.append(tree_state(tmp_path))
+    assert None not in states and len(set(states)) == len(states)
+    (tmp_path / "benchmarks" / "results").mkdir(parents=True)
+    (tmp_path / "benchmarks" / "results" / "2026-12-06-national.json").write_text("{}\n")
+    (tmp_path / "docs" / "performance.md").write_text("page rendered again\n")
+    assert tree_state(tmp_path) == states[-1]
+    plain = tmp_path.parent / f"{tmp_path.name}-plain"  # beside the checkout, not in it
+    plain.mkdir()
+    assert tree_state(plain) is None
