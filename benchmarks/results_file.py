@@ -69,9 +69,14 @@ def tree_state(repo: Path = REPO) -> str | None:
     except (OSError, subprocess.CalledProcessError):
         return None
     h = hashlib.sha256(head.stdout.strip().encode())
-    entries = status.stdout.decode("utf-8", "surrogateescape").split("\0")
-    names = sorted({e[3:] for e in entries if len(e) > 3})  # "XY name"; a rename's old name follows it alone
-    for name in names:
+    entries = iter(status.stdout.decode("utf-8", "surrogateescape").split("\0"))
+    names = set()
+    for entry in entries:  # "XY name"; a rename's or copy's old name follows it, as an entry alone
+        if len(entry) > 3:
+            names.add(entry[3:])
+            if entry[0] in "RC":
+                names.add(next(entries, ""))
+    for name in sorted(names - {""}):
         if name.startswith(OWN_OUTPUTS):
             continue
         path = repo / name

@@ -333,7 +333,7 @@ class ColumnPass:
             if f in self._absent:
                 table[f] = [None if v is None else list(v) for v in table[f]]
             else:
-                table[f] = _own_lists(table[f], self._codes[self.model.header(f)][keep], self._empty.get(f))
+                table[f] = _own_lists(table[f], self._codes[self.model.header(f)][keep], self._empty[f])
         # taken as columns, not as a Python value per row (what that costs: `_text`)
         table["_file"] = pd.array(files.array[keep], dtype="str")
         table["_row"] = rows.to_numpy()[keep].astype(np.int64)
@@ -512,19 +512,17 @@ def _warnings(warns: Warns, values: np.ndarray, broken: np.ndarray) -> list[Any]
     return hits
 
 
-def _own_lists(values: list[Any], codes: np.ndarray, empty: Any = None) -> list[Any]:
+def _own_lists(values: list[Any], codes: np.ndarray, empty: Any) -> list[Any]:
     """A list is shared by every row that wrote the same cell (the same `codes`, the rows'
     codes into the distinct cells): each row gets its own, copying only the repeats (most
-    cells of a list column are distinct) and the empty cells, missing or blank (`empty`, the
-    field's value for them, is one object checks_for keeps for the process: under any cell's
-    code, a blank one such as " " included). A row whose list the whole model gave anew may
-    be copied too: harmless."""
+    cells of a list column are distinct) and the rows holding `empty`, the field's value for
+    an empty cell, missing or blank (" "): one object checks_for keeps for the process, under
+    whichever cell's code. A row whose list the whole model gave anew may be copied too:
+    harmless."""
     _, first = np.unique(codes, return_index=True)
     repeat = np.ones(len(codes), dtype=bool)
     repeat[first] = False
-    repeat[codes == -1] = True  # a missing cell's value is the field's default, kept by checks_for
-    if empty is not None:
-        repeat |= np.fromiter(map(operator.is_, values, itertools.repeat(empty)), bool, len(values))
+    repeat |= np.fromiter(map(operator.is_, values, itertools.repeat(empty)), bool, len(values))
     for i in np.flatnonzero(repeat).tolist():
         if values[i] is not None:
             values[i] = list(values[i])

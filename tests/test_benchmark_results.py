@@ -45,7 +45,7 @@ def test_a_results_file_whose_commit_names_no_file_is_kept_too(tmp_path):
 
 def test_the_tree_state_changes_with_any_edit_of_the_code_and_not_with_the_benchmarks_outputs(tmp_path):
     """run.py writes no results when the code changed while it ran: the state sees a tracked
-    file edited (twice too), a file added, a commit, and not a results file or the page."""
+    file edited (twice too), a file added, a commit, a rename, and not a results file or the page."""
     import subprocess
 
     from benchmarks.results_file import tree_state
@@ -70,6 +70,10 @@ def test_the_tree_state_changes_with_any_edit_of_the_code_and_not_with_the_bench
     states.append(tree_state(tmp_path))
     git("add", ".")
     git("commit", "-q", "-m", "two")
+    states.append(tree_state(tmp_path))
+    git("mv", "new.py", "moved.py")  # a rename's two names, the old one an entry alone
+    states.append(tree_state(tmp_path))
+    git("commit", "-q", "-m", "three")
     states.append(tree_state(tmp_path))
     assert None not in states and len(set(states)) == len(states)
     (tmp_path / "benchmarks" / "results").mkdir(parents=True)

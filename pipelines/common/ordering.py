@@ -103,7 +103,7 @@ def last_positions(df: pd.DataFrame, group: list[str], keys: list[str]) -> np.nd
         if len(encoded.dictionary) == len(df) and not pa.types.is_dictionary(column.type):
             # each row a value of its own (a register's key, as a rule): every row is its
             # value's last, in `keys`' order; no codes to sort (the national evaluations'
-            # current rows: 0.37 s -> 0.1 s, measured once)
+            # current rows: 0.37 s -> 0.20 s, measured once)
             return order
         width = len(encoded.dictionary) + 1
         if int(codes.max(initial=0)) >= np.iinfo(np.int64).max // width:  # renumber first

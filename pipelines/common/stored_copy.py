@@ -248,20 +248,23 @@ class StoredRegister(RegisterResult):
     def history_rows(self) -> dict[str, int]:
         """As RegisterResult's, from the copy's header while `history` is not read (a copy
         written before the header held them reads it)."""
-        rows = self.__dict__.get("_header", {}).get("history_rows")
-        if "history" in self.__dict__ or not isinstance(rows, dict):
-            return super().history_rows()
-        return dict(rows)
+        rows = self._told("history_rows", "history")
+        return super().history_rows() if rows is None else rows
 
     def accepted_per_file(self) -> dict[str, int]:
         """As RegisterResult's, from the copy's header while `accepted` is not read (a copy
         written before the header held them reads the `_file` column): after a 1% change of the
         national evaluations, reading the other registers' `_file` columns for the accounting
         took 0.36 s of the partial run's quarantine report (one process, cProfile)."""
-        counts = self.__dict__.get("_header", {}).get("accepted_per_file")
-        if "accepted" in self.__dict__ or not isinstance(counts, dict):
-            return super().accepted_per_file()
-        return dict(counts)
+        counts = self._told("accepted_per_file", "accepted")
+        return super().accepted_per_file() if counts is None else counts
+
+    def _told(self, name: str, part: str) -> dict[str, int] | None:
+        """The counts the header holds under `name` (a copy), while the lazy `part` they count
+        is not read; None when it is read, or the header holds none (a copy written before, or
+        a copy made by dataclasses.replace, which has no header): the caller counts them."""
+        told = self.__dict__.get("_header", {}).get(name)
+        return dict(told) if part not in self.__dict__ and isinstance(told, dict) else None
 
     def accepted_columns(self) -> pd.Index:
         return self.__dict__["accepted"].columns if "accepted" in self.__dict__ else self._header["column_index"]

@@ -230,9 +230,11 @@ def _row_changes(old: pa.Table, new: pa.Table, key: str) -> pa.Table | None:
             a = new.column(name)
             if pa.types.is_nested(a.type):
                 return None
+            if name == key:  # equal: compared above
+                continue
             b = old.column(name).cast(a.type)
             unequal = pc.or_(pc.fill_null(pc.not_equal(a, b), False), pc.xor(pc.is_null(a), pc.is_null(b)))
-            if name != key and pc.any(unequal).as_py():
+            if pc.any(unequal).as_py():
                 changed.append(name)
                 differs = pc.or_(differs, unequal)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
