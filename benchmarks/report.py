@@ -751,12 +751,17 @@ def _export_narrative(name: str, e: dict, fl: dict | None, target: int, plans: d
                 if rate < target
                 else f", within the {target:,} rows/s target, leaving {e['rows'] / target - store_alone:.1f} s for "
                 f"ordering and writing, which took {e.get('order_seconds', 0.0) + e['write_seconds']:.1f} s: "
-                "ordering and writing are ours to cut. Ordering ranks each text key but the last among its distinct values "
-                "(pyarrow hashing every row's text once) and sorts integers; writing gathers every column's "
-                "values in that order, from one Arrow piece per column (the store hands the answer over in one "
-                "piece where its text fits 32-bit offsets: store._as_arrow), and encodes them into one Parquet "
-                "file, which pyarrow's writer does on one thread. What would move them: the answer written as several files, one per range of the first "
-                "ordering key, ordered and encoded on both cores (not tried: `--out` writes one file)."
+                "ordering and writing are ours to cut. Ordering ranks each text key but the last among its distinct "
+                "values (pyarrow hashing every row's text once, the keys on two threads) and sorts by those ranks, "
+                "then by the last key's and the other columns' values, which a sort compares only between rows tied "
+                "on every column before them; writing gathers every column's values in that order, from one Arrow "
+                "piece per column (the store hands the answer over in one piece where its text fits 32-bit offsets: "
+                "store._as_arrow), and encodes them into one Parquet file, which pyarrow's writer does on one thread. "
+                "Tried and not kept: the answer asked in two ranges of its first ordering key, each on a connection "
+                "and thread of its own, took longer together than the whole asked once (the store's own query uses "
+                "both cores already). ladybug hands a result over whole, with no batch before its last row, so the "
+                "ordering cannot overlap the hand-over. What would move them: a Parquet writer that encodes "
+                "columns on both cores."
             )
         )
     if fl:

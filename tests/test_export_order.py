@@ -101,7 +101,7 @@ def test_neo4j_writes_the_ordered_answer_when_given_an_order(neo4j, store, tmp_p
 
 def _every_column_sort(table: pa.Table, order_by: tuple[str, ...]) -> pa.Array:
     """The order by comparing every row's values, declared keys then every other column: what
-    arrow_order computes faster (text by rank, the other columns only on ties)."""
+    arrow_order computes faster (text keys but the last by rank, on two threads)."""
     declared = [(c.lstrip("-"), "descending" if c.startswith("-") else "ascending", "at_end") for c in order_by]
     rest = [(f.name, "ascending", "at_end") for f in table.schema if f.name not in {c for c, _, _ in declared}]
     return pc.sort_indices(table, sort_keys=declared + rest)
