@@ -116,6 +116,36 @@ def test_the_store_statements_of_the_graph_step_are_set_against_the_floors():
     assert "statements took" not in report.render(results)
 
 
+def test_the_export_says_whether_the_libraries_alone_reach_the_target():
+    """Where a results file has the largest export written in no order (`unordered_export`, the
+    store and pyarrow's writer alone), the page says whether that reaches the target: below it,
+    the bound is the libraries'; within it, sanshe's ordering is what keeps the export below.
+    Older files say neither."""
+    import copy
+
+    report = _bench_report()
+    results = copy.deepcopy(report.latest())
+    big = results[-1]
+    name = max(big["queries"], key=lambda n: big["queries"][n]["export"]["rows"])
+    e = big["queries"][name]["export"]
+    e.update(rows=5_000_000, seconds=8.0, query_seconds=1.5, arrow_seconds=2.5, order_seconds=1.0, write_seconds=3.0)
+    plans = big.setdefault("export_parameter_plans", {})
+    plans.update(query=name, parameters={"below": "良好"}, parameter_query_seconds=1.5, literal_query_seconds=1.5)
+    plans.pop("unordered_export", None)
+    page = report.render(results)
+    assert "Written as the store hands it over" not in page
+    phases = {"query_seconds": 1.5, "arrow_seconds": 2.5, "order_seconds": 0.0, "write_seconds": 1.5}
+    plans["unordered_export"] = {"rows": 5_000_000, "seconds": 5.5, "rows_per_second": 909_091, **phases}
+    page = report.render(results)
+    assert "in no order, the same answer took 5.5 s (1.5 s computing, 2.5 s as Arrow, 1.5 s pyarrow" in page
+    assert "909,091 rows/s: the store and pyarrow's writer alone stay below the target" in page
+    assert "the bound is the libraries'" in page
+    plans["unordered_export"].update(seconds=4.5, rows_per_second=1_111_111, write_seconds=0.5)
+    page = report.render(results)
+    assert "1,111,111 rows/s: within the target, so what keeps the export below it is sanshe's ordering" in page
+    assert "the bound is the libraries'" not in page
+
+
 def test_the_cores_busy_are_said_with_the_cpu_time_they_give():
     """Where a results file has the machine's cores busy over the full run, the floor and each
     stage, the bound says them, the CPU time ratio they give and what the run's CPU time alone
