@@ -562,6 +562,9 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
     for r in results:
         t = r["targets"]
         q95 = max(q["p95_seconds"] for q in r["queries"].values())
+        # judged from the seconds, not the rounded ratios the results file keeps (10.02% is not 10%)
+        ratio = r["full_run"]["seconds"] / r["floor"]["seconds"]
+        share = r["incremental"]["seconds"] / r["full_run"]["seconds"]
         out += [
             "",
             f"## {r['scale']} ({r['districts']:,} districts), {r['date']}",
@@ -575,14 +578,14 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
             f"{_verdict(r['full_run']['seconds'] <= t['full_run_seconds_max'])} |",
             f"| peak memory at most {_gib(t['peak_rss_bytes_max'])} | {_gib(r['full_run']['peak_rss_bytes'])} | "
             f"{_verdict(r['full_run']['peak_rss_bytes'] <= t['peak_rss_bytes_max'])} |",
-            f"| full run at most {t['ratio_max']} x the floor | {r['ratio_full_to_floor']:.2f} x | "
-            f"{_verdict(r['ratio_full_to_floor'] <= t['ratio_max'])} |",
+            f"| full run at most {t['ratio_max']} x the floor | {_near(ratio, t['ratio_max'], '{:.2f}', '{:.3f}')} x | "
+            f"{_verdict(ratio <= t['ratio_max'])} |",
             f"| every query p95 at most {t['query_p95_seconds_max']} s | slowest {q95:.3f} s | "
             f"{_verdict(q95 <= t['query_p95_seconds_max'])} |",
             *_scoped_targets(r),
             f"| 1% change in at most {t['incremental_share_max']:.0%} of the full run | "
-            f"{r['incremental']['share_of_full_run']:.1%} | "
-            f"{_verdict(r['incremental']['share_of_full_run'] <= t['incremental_share_max'])} |",
+            f"{_near(share, t['incremental_share_max'], '{:.1%}', '{:.2%}')} | "
+            f"{_verdict(share <= t['incremental_share_max'])} |",
             *_rerun_target(r),
             "",
             "| stage | seconds | share | rows/s | peak memory during it |",
@@ -708,6 +711,12 @@ def _query_table(r: dict) -> list[str]:
             f"{q.get('bound_from', '—')} | {scoped} | {e['rows']:,} | {e['rows_per_second']:,} |"
         )
     return out
+
+
+def _near(value: float, limit: float, fmt: str, finer: str) -> str:
+    """`value` written with `fmt`, or with `finer` where `fmt` would write it as the `limit` it
+    is not (a share of 10.02% against 10%, which `fmt` writes 10.0%)."""
+    return finer.format(value) if fmt.format(value) == fmt.format(limit) and value != limit else fmt.format(value)
 
 
 def _export_narrative(name: str, e: dict, fl: dict | None, target: int, plans: dict) -> str:

@@ -116,6 +116,29 @@ def test_the_store_statements_of_the_graph_step_are_set_against_the_floors():
     assert "statements took" not in report.render(results)
 
 
+def test_targets_are_judged_from_the_seconds_not_the_rounded_ratios():
+    """A 1% change of 10.02 s after a 100 s full run misses the 10% target, though the results
+    file rounds its share to 0.1; the page writes it finely enough to show why. The same for
+    the ratio to the floor."""
+    import copy
+
+    report = _bench_report()
+    results = copy.deepcopy(report.latest())
+    big = results[-1]
+    big["full_run"]["seconds"] = 100.0
+    big["incremental"].update(seconds=10.02, share_of_full_run=0.1)
+    big["floor"]["seconds"] = 39.98  # 2.5013x, kept as 2.5
+    big["ratio_full_to_floor"] = 2.5
+    page = report.render(results)
+    assert "| 1% change in at most 10% of the full run | 10.02% | **not met** |" in page
+    assert "| full run at most 2.5 x the floor | 2.501 x | **not met** |" in page
+    big["incremental"]["seconds"] = 9.6
+    big["floor"]["seconds"] = 41.0
+    page = report.render(results)
+    assert "| 1% change in at most 10% of the full run | 9.6% | met |" in page
+    assert "| full run at most 2.5 x the floor | 2.44 x | met |" in page
+
+
 def test_the_export_says_whether_the_libraries_alone_reach_the_target():
     """Where a results file has the largest export written in no order (`unordered_export`, the
     store and pyarrow's writer alone), the page says whether that reaches the target: below it,
