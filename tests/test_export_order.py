@@ -151,3 +151,21 @@ def test_text_too_long_for_one_string_array_is_ordered_as_large_string(monkeypat
     monkeypatch.setattr(module, "STRING_BYTES_MAX", 3)
     assert module._whole(table["a"]).type == pa.large_string()
     assert arrow_order(table, ("a", "b")).to_pylist() == expected
+
+
+def test_columns_pyarrow_does_not_sort_are_left_out_of_the_order():
+    """A list, a dictionary and an interval among the other columns: the answer is put in order
+    by the columns pyarrow sorts, as before a store ever returned such a column, and never
+    raises (a table's sort refuses those types)."""
+    table = pa.table(
+        {
+            "k": ["b", "a", "b", "a"],
+            "n": [2, 1, 1, 1],
+            "items": [["x"], [], None, ["y", "z"]],
+            "kind": pa.array(["p", "q", "p", "q"]).dictionary_encode(),
+            "span": pa.array([(1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 1)], pa.month_day_nano_interval()),
+        }
+    )
+    assert arrow_order(table, ("k",)).to_pylist() == [1, 3, 2, 0]  # ties kept in the store's order
+    assert arrow_order(table, ("-n",)).to_pylist() == [0, 1, 3, 2]
+    assert arrow_order(table, ()).to_pylist() == [1, 3, 2, 0]

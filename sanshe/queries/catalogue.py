@@ -401,7 +401,8 @@ def arrow_order(table: pa.Table, order_by: tuple[str, ...]) -> pa.Array:
     """Row indices putting an answer (Arrow, as the store returns it) in the declared order,
     as `ordered` does: `kind_order` is the hub kinds' reading order (KIND_ORDER, others after),
     a leading `-` sorts descending, empty cells come last. Then every other column of a type
-    that sorts (lists do not) ascending, so that the order does not depend on the store's.
+    pyarrow sorts (`_sorts`: not lists or dictionaries) ascending, so that the order does not
+    depend on the store's.
     pyarrow's sort is stable, so rows equal throughout keep the store's order, and are equal.
 
     Text keys but the last are sorted by their rank among the column's distinct values
@@ -421,9 +422,7 @@ def arrow_order(table: pa.Table, order_by: tuple[str, ...]) -> pa.Array:
     declared = [(c, "ascending" if up else "descending", "at_end") for c, up in declared_order(order_by)]
     named = {c for c, _, _ in declared}
     rest = [
-        (field.name, "ascending", "at_end")
-        for field in table.schema
-        if field.name not in named and not pa.types.is_nested(field.type) and not pa.types.is_null(field.type)
+        (field.name, "ascending", "at_end") for field in table.schema if field.name not in named and _sorts(field.type)
     ]
     if not declared and not rest:
         return pa.array(range(table.num_rows), pa.uint64())
@@ -434,6 +433,24 @@ def arrow_order(table: pa.Table, order_by: tuple[str, ...]) -> pa.Array:
         ranks = dict(zip(ranked, pool.map(lambda c: _text_ranks(keys[c]), ranked), strict=True))
     columns = {c: ranks.get(c, keys[c]) for c, _, _ in declared + rest}
     return pc.sort_indices(pa.table(columns), sort_keys=declared + rest)
+
+
+def _sorts(kind: pa.DataType) -> bool:
+    """Whether pyarrow's `sort_indices` compares values of `kind` within a table: numbers,
+    text, bytes, days and times. A table's sort refuses the others (lists, maps, dictionaries,
+    intervals), and a column of nothing but empty cells would order nothing."""
+    t = pa.types
+    return (
+        any(
+            check(kind)
+            for check in (t.is_integer, t.is_floating, t.is_decimal, t.is_boolean, t.is_string, t.is_large_string)
+        )
+        or any(
+            check(kind)
+            for check in (t.is_binary, t.is_large_binary, t.is_fixed_size_binary, t.is_date, t.is_time, t.is_timestamp)
+        )
+        or t.is_duration(kind)
+    )
 
 
 def _text_ranks(column: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
