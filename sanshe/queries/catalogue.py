@@ -16,7 +16,6 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -28,6 +27,7 @@ import pyarrow.compute as pc
 import yaml
 
 from data_contracts.errors import QueryError
+from pipelines.common.threads import in_threads
 from pipelines.graph.arrow import STRING_BYTES_MAX
 from pipelines.graph.protocol import GraphStore
 
@@ -429,8 +429,7 @@ def arrow_order(table: pa.Table, order_by: tuple[str, ...]) -> pa.Array:
     # a sort compares the keys before the last on (almost) every comparison, the last only
     # between rows tied on all the others: too few to pay for hashing every row's text to rank it
     ranked = [c for c, _, _ in declared[:-1]]
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="export-rank") as pool:
-        ranks = dict(zip(ranked, pool.map(lambda c: _text_ranks(keys[c]), ranked), strict=True))
+    ranks = dict(zip(ranked, in_threads(lambda c: _text_ranks(keys[c]), ranked), strict=True))
     columns = {c: ranks.get(c, keys[c]) for c, _, _ in declared + rest}
     return pc.sort_indices(pa.table(columns), sort_keys=declared + rest)
 
