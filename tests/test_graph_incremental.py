@@ -11,7 +11,7 @@ import os
 import shutil
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 import numpy as np
@@ -695,6 +695,14 @@ def test_every_part_built_is_told_as_the_builds_end_not_when_their_tables_come_u
     monkeypatch.setattr(
         tables_module, "parts", lambda inp, s: {n: dataclasses.replace(p, make=tracked(p)) for n, p in todo.items()}
     )
+    builds: list = []  # every build's future, as build_in_order submits it
+
+    class Recorded(tables_module.ThreadPool):
+        def submit(self, *args, **kwargs):
+            builds.append(super().submit(*args, **kwargs))
+            return builds[-1]
+
+    monkeypatch.setattr(tables_module, "ThreadPool", Recorded)
     owner = {label: p.name for p in todo.values() for label in p.nodes}
     seen: list[tuple[int, set[str]]] = []
     given: list = []
@@ -702,7 +710,11 @@ def test_every_part_built_is_told_as_the_builds_end_not_when_their_tables_come_u
         given.append(key)
         if not isinstance(key, tuple) and owner[key] == before.name and not go.is_set():
             go.set()  # the last build may now end, while this table is copied
-            time.sleep(0.5)
+            # every part is submitted by now (one ahead of the copy): the next table is asked
+            # for once they have all ended, however long a loaded machine takes (a fixed wait
+            # of 0.5 s failed in CI beside another run)
+            assert len(builds) == len(todo), "a part is not submitted while the one before it is copied"
+            assert not wait(builds, timeout=60).not_done, "the builds did not end"
     runs = [owner[k] if not isinstance(k, tuple) else None for k in given]
     first_of_before, first_of_last = runs.index(before.name), runs.index(last.name)
     assert first_of_last - first_of_before >= 2, "the sample's part before the last has one table only"
