@@ -170,7 +170,7 @@ def _cores_busy(big: dict, same_day: list[dict] | None = None) -> str:
         f"{full['cores_busy']:.2f} over the full run, {fl['cores_busy']:.2f} over the floor "
         f"({fl['load_cores_busy']:.2f} over its bulk copy). The full run took {work:.0f} CPU seconds "
         f"against the floor's {floor_work:.0f}, {work / floor_work:.2f}x, where its seconds are "
-        f"{_near(_ratio(big), target, 2)}x. With every core busy throughout, the run's CPU time would "
+        f"{_ratio_text(big)}x. With every core busy throughout, the run's CPU time would "
         f"still take {work / cpus:.0f} s, {_near(packed, target, 2)}x the floor: "
         + (
             f"above the {target}x target, so less work, not only more of the cores kept busy, is what the target needs."
@@ -199,9 +199,7 @@ def _day_cores(runs: list[dict]) -> str:
         f", were the run's CPU time fixed. It is not: the day's runs took {min(work):.0f}-{max(work):.0f} "
         "CPU seconds (cores busy, CPU seconds, ratio: "
         + "; ".join(
-            f"{r['full_run']['cores_busy']:.2f}, {w:.0f} s, {_near(_ratio(r), r['targets']['ratio_max'], 2)}x "
-            f"(`{r['commit']}`)"
-            for r, w in busy
+            f"{r['full_run']['cores_busy']:.2f}, {w:.0f} s, {_ratio_text(r)}x (`{r['commit']}`)" for r, w in busy
         )
         + "), and a run that kept the cores busier did not always take fewer seconds"
     )
@@ -222,7 +220,7 @@ def _same_day_ratios(big: dict, runs: list[dict]) -> str:
         "each a ratio within one run: "
         + ", ".join(
             f"{r['full_run']['seconds']:.1f} s against {r['floor']['seconds']:.1f} s "
-            f"= {_near(_ratio(r), r['targets']['ratio_max'], 2)}x (`{r['commit']}`)"
+            f"= {_ratio_text(r)}x (`{r['commit']}`)"
             for r in runs
         )
         + "."
@@ -259,7 +257,7 @@ def _same_day_changes(big: dict, same_day: list[dict]) -> str:
         "one run: "
         + ", ".join(
             f"{r['incremental']['seconds']:.1f} s of a {r['full_run']['seconds']:.1f} s full run "
-            f"= {_near(_share(r), r['targets']['incremental_share_max'], 1, percent=True)} (`{r['commit']}`"
+            f"= {_share_text(r)} (`{r['commit']}`"
             + (", a process of its own" if r in own and len(own) < len(runs) else "")
             + ")"
             for r in runs
@@ -383,9 +381,9 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
         q95 = max(q["p95_seconds"] for q in r["queries"].values())
         out.append(
             f"| {r['scale']} | {r['districts']:,} | {r['rows_read']:,} | {r['full_run']['seconds']:.1f} s | "
-            f"{_gib(r['full_run']['peak_rss_bytes'])} | {r['floor']['seconds']:.1f} s | {_near(_ratio(r), r['targets']['ratio_max'], 2)} | "
+            f"{_gib(r['full_run']['peak_rss_bytes'])} | {r['floor']['seconds']:.1f} s | {_ratio_text(r)} | "
             f"{q95:.3f} s | {r['incremental']['seconds']:.1f} s "
-            f"({_near(_share(r), r['targets']['incremental_share_max'], 0, percent=True)}) | "
+            f"({_share_text(r, 0)}) | "
             f"`{r['_file']}` |"
         )
     big = results[-1]
@@ -472,7 +470,7 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
     out += [
         "",
         f"The incremental run ({inc['seconds']:.0f} s, "
-        f"{_near(_share(big), big['targets']['incremental_share_max'], 0, percent=True)} of the full run"
+        f"{_share_text(big, 0)} of the full run"
         + (
             f"; the median of {len(inc['runs'])} changes of 1% made one after another, "
             + ", ".join(f"{s:.1f} s" for s in inc["runs"])
@@ -581,13 +579,13 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
             f"{_verdict(r['full_run']['seconds'] <= t['full_run_seconds_max'])} |",
             f"| peak memory at most {_gib(t['peak_rss_bytes_max'])} | {_gib(r['full_run']['peak_rss_bytes'])} | "
             f"{_verdict(r['full_run']['peak_rss_bytes'] <= t['peak_rss_bytes_max'])} |",
-            f"| full run at most {t['ratio_max']} x the floor | {_near(ratio, t['ratio_max'], 2)} x | "
+            f"| full run at most {t['ratio_max']} x the floor | {_ratio_text(r)} x | "
             f"{_verdict(_within(ratio, t['ratio_max']))} |",
             f"| every query p95 at most {t['query_p95_seconds_max']} s | slowest {q95:.3f} s | "
             f"{_verdict(q95 <= t['query_p95_seconds_max'])} |",
             *_scoped_targets(r),
             f"| 1% change in at most {t['incremental_share_max']:.0%} of the full run | "
-            f"{_near(share, t['incremental_share_max'], 1, percent=True)} | "
+            f"{_share_text(r)} | "
             f"{_verdict(_within(share, t['incremental_share_max']))} |",
             *_rerun_target(r),
             "",
@@ -724,6 +722,16 @@ def _ratio(r: dict) -> float:
 def _share(r: dict) -> float:
     """The 1% change's seconds over the full run's, unrounded."""
     return r["incremental"]["seconds"] / r["full_run"]["seconds"]
+
+
+def _ratio_text(r: dict, digits: int = 2) -> str:
+    """`_ratio` as the page writes it (`_near` its target)."""
+    return _near(_ratio(r), r["targets"]["ratio_max"], digits)
+
+
+def _share_text(r: dict, digits: int = 1) -> str:
+    """`_share` as the page writes it, a percentage (`_near` its target)."""
+    return _near(_share(r), r["targets"]["incremental_share_max"], digits, percent=True)
 
 
 def _within(value: float, limit: float) -> bool:

@@ -30,14 +30,14 @@ def scale_inputs(scale: str, data: Path | None = None) -> tuple[Path, bool]:
     return data, True
 
 
-def commit() -> str | None:
-    """The short hash of the checked-out commit (None outside a git checkout), so a results
-    file says which code it measured."""
+def commit(repo: Path = REPO) -> str | None:
+    """The short hash of the checked-out commit of `repo` (None outside a git checkout), so a
+    results file says which code it measured."""
     import subprocess
 
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+            ["git", "rev-parse", "--short", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
         )
     except (OSError, subprocess.CalledProcessError):
         return None
@@ -58,8 +58,10 @@ def tree_state(repo: Path = REPO) -> str | None:
     import hashlib
     import subprocess
 
+    head = commit(repo)
+    if head is None:
+        return None
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True)
         status = subprocess.run(
             ["git", "status", "--porcelain=v1", "-z", "--untracked-files=all"],
             cwd=repo,
@@ -68,7 +70,7 @@ def tree_state(repo: Path = REPO) -> str | None:
         )
     except (OSError, subprocess.CalledProcessError):
         return None
-    h = hashlib.sha256(head.stdout.strip().encode())
+    h = hashlib.sha256(head.encode())
     entries = iter(status.stdout.decode("utf-8", "surrogateescape").split("\0"))
     names = set()
     for entry in entries:  # "XY name"; a rename's or copy's old name follows it, as an entry alone
