@@ -28,6 +28,7 @@ from pydantic_core import PydanticCustomError
 
 from . import identifiers as ids
 from . import values
+from .lists import TEXT_LISTS
 from .references import Ref
 from .rules import message
 
@@ -342,6 +343,12 @@ def _is_list(annotation: Any) -> bool:
     return any(t is list or get_origin(t) is list for t in inner_types(annotation))
 
 
+@cache
+def list_fields(model: type[Contract]) -> tuple[str, ...]:
+    """The fields of `model` holding lists (typed TEXT_LISTS in an accepted table)."""
+    return tuple(f for f, info in model.model_fields.items() if _is_list(info.annotation))
+
+
 def inner_types(annotation: Any) -> set[Any]:
     """Every type inside an annotation (Optional, Annotated, unions), for telling field kinds."""
     found, todo = set(), [annotation]
@@ -511,7 +518,9 @@ def empty_table(model: type[Contract]) -> pd.DataFrame:
 
     def dtype(annotation: Any) -> Any:
         kinds = inner_types(annotation)
-        if list in kinds or any(get_origin(t) is list for t in kinds) or dt.date in kinds:
+        if _is_list(annotation):
+            return TEXT_LISTS
+        if dt.date in kinds:
             return object
         if bool in kinds:
             return "boolean"

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import inspect
-import itertools
 import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,8 +32,18 @@ from pydantic import ConfigDict, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
-from .base import CLEANER_KEEPS, Contract, Finding, Warns, WholeColumn, blank, empty_table, inner_types
+from .base import (
+    CLEANER_KEEPS,
+    Contract,
+    Finding,
+    Warns,
+    WholeColumn,
+    blank,
+    empty_table,
+    list_fields,
+)
 from .fields_read import fields_read
+from .lists import TEXT_LISTS
 from .values import arrow_text, unchanged
 
 _BROKEN = object()  # a cell that fails its field's check
@@ -52,8 +61,6 @@ class _Checks:
     whole_column: dict[str, WholeColumn]
     #: per field whose type carries a warning (base.Warns)
     warns: dict[str, Warns]
-    #: fields holding lists: each row gets its own copy
-    lists: tuple[str, ...]
     #: the model's cross-field rules
     row_rules: tuple[Any, ...]
     #: the fields the rules read, and the fields the model's findings read (None: any field)
@@ -78,15 +85,13 @@ def checks_for(model: type[Contract]) -> _Checks | None:
         if dec.info.mode != "after" or len(inspect.signature(dec.func).parameters) != 1:
             return None
         row_rules.append(dec.func)
-    adapters, empty, lists, whole_column = {}, {}, [], {}
+    adapters, empty, whole_column = {}, {}, {}
     for f, info in model.model_fields.items():
         if (valid := _whole_column_check(info)) is not None:
             whole_column[f] = valid
         annotation = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
         adapters[f] = TypeAdapter(cast(Any, list)[annotation], config=ConfigDict(str_strip_whitespace=True))
         empty[f] = _BROKEN if info.is_required() else info.get_default(call_default_factory=True)
-        if list in {get_origin(t) or t for t in inner_types(info.annotation)}:
-            lists.append(f)
     verbatim = frozenset(
         f for f, info in model.model_fields.items() if info.annotation in (str, str | None) and not info.metadata
     )
@@ -97,7 +102,6 @@ def checks_for(model: type[Contract]) -> _Checks | None:
         empty,
         whole_column,
         model.warned_fields(),
-        tuple(lists),
         tuple(row_rules),
         row_fields,
         fields_read(model.findings, model),
@@ -133,8 +137,6 @@ class ColumnPass:
         #: per column header: which distinct cells cleaning kept as written (never blank)
         self._kept: dict[str, np.ndarray] = {}
         self._lists: tuple[str, ...] = ()
-        #: per field, the value an empty cell gives (checks_for keeps it: one object per process)
-        self._empty: Mapping[str, Any] = {}
         #: fields whose column the file lacks: every row holds the field's empty value
         self._absent: set[str] = set()
         #: per field whose type warns (base.Warns): each distinct cell's (rule, context) or
@@ -172,13 +174,13 @@ class ColumnPass:
                 if isinstance(u := written[k], str):
                     cleaned[k] = clean(u)
         checks = checks_for(model)
+        out._lists = list_fields(model)
         if checks is None:
             out.whole[:] = True
             out.values = {f: np.empty(out.n, dtype=object) for f in model.model_fields}
             return out
         out._check_cells(checks, context)
         out._check_rows(checks, context["snapshot"])
-        out._lists, out._empty = checks.lists, checks.empty
         return out
 
     def _check_cells(self, checks: _Checks, context: Mapping[str, Any]) -> None:
@@ -326,19 +328,33 @@ class ColumnPass:
         row is kept)."""
         if not keep.any():
             return empty_table(self.model)
-        table: dict[str, Any] = {f: self._text(f, keep) for f in self.values}
+        table: dict[str, Any] = {
+            f: self._list(f, keep) if f in self._lists else self._text(f, keep) for f in self.values
+        }
         table.update({f: a[keep].tolist() for f, a in self.values.items() if table[f] is None})
-        for f in self._lists:
-            # an absent column's rows all hold one empty value: a fresh one each
-            if f in self._absent:
-                table[f] = [None if v is None else list(v) for v in table[f]]
-            else:
-                table[f] = _own_lists(table[f], self._codes[self.model.header(f)][keep], self._empty[f])
         # taken as columns, not as a Python value per row (what that costs: `_text`)
         table["_file"] = pd.array(files.array[keep], dtype="str")
         table["_row"] = rows.to_numpy()[keep].astype(np.int64)
         table["_asof"] = asofs.to_numpy(dtype=object)[keep] if asofs is not None else [None] * int(keep.sum())
         return pd.DataFrame(table, columns=[*self.model.model_fields, "_file", "_row", "_asof"])
+
+    def _list(self, f: str, keep: np.ndarray) -> pd.api.extensions.ExtensionArray:
+        """List field `f` of the kept rows as Arrow lists of text (base.TEXT_LISTS), taken by the
+        rows' codes from the field's distinct values, so that no row's list is a Python object
+        of its own; the rows the whole model judged hold the lists it gave."""
+        values = self.values[f][keep]
+        if f in self._distinct:
+            distinct = self._distinct[f]
+            codes = self._codes[self.model.header(f)][keep]
+            codes = np.where(codes < 0, len(distinct) - 1, codes)  # -1, an empty cell: the last
+            replaced = np.flatnonzero(self._replaced[keep])
+            lists = [v if isinstance(v, list) else None for v in distinct.tolist()]
+            codes[replaced] = np.arange(len(lists), len(lists) + len(replaced))
+            lists += [v if isinstance(v, list) else None for v in values[replaced].tolist()]
+            arrow = pa.array(lists, type=TEXT_LISTS.pyarrow_dtype).take(codes)
+        else:  # a column the file lacks: every row holds the field's empty value
+            arrow = pa.array([v if isinstance(v, list) else None for v in values.tolist()], TEXT_LISTS.pyarrow_dtype)
+        return pd.array(arrow, dtype=TEXT_LISTS)
 
     def _text(self, f: str, keep: np.ndarray) -> pd.api.extensions.ExtensionArray | None:
         """Field `f` of the kept rows as pandas' Arrow text, when they hold text (at least one)
@@ -510,23 +526,6 @@ def _warnings(warns: Warns, values: np.ndarray, broken: np.ndarray) -> list[Any]
     for k in at.tolist():
         hits[k] = warns.check(values[k])
     return hits
-
-
-def _own_lists(values: list[Any], codes: np.ndarray, empty: Any) -> list[Any]:
-    """A list is shared by every row that wrote the same cell (the same `codes`, the rows'
-    codes into the distinct cells): each row gets its own, copying only the repeats (most
-    cells of a list column are distinct) and the rows holding `empty`, the field's value for
-    an empty cell, missing or blank (" "): one object checks_for keeps for the process, under
-    whichever cell's code. A row whose list the whole model gave anew may be copied too:
-    harmless."""
-    _, first = np.unique(codes, return_index=True)
-    repeat = np.ones(len(codes), dtype=bool)
-    repeat[first] = False
-    repeat |= np.fromiter(map(operator.is_, values, itertools.repeat(empty)), bool, len(values))
-    for i in np.flatnonzero(repeat).tolist():
-        if values[i] is not None:
-            values[i] = list(values[i])
-    return values
 
 
 def _validate_each(adapter: TypeAdapter, cells: list[Any], context: dict[str, Any]) -> list[Any]:

@@ -17,9 +17,17 @@ import pytest
 from pydantic import ValidationError
 
 from data_contracts import CONTRACTS
-from data_contracts.base import _LIST_SEPARATORS, Contract, _split_list, inner_types, split_lists
+from data_contracts.base import (
+    _LIST_SEPARATORS,
+    Contract,
+    _split_list,
+    inner_types,
+    list_fields,
+    split_lists,
+)
 from data_contracts.column_pass import ColumnPass, RowValues, checks_for
 from data_contracts.identifiers import gb2260_codes, make_uscc
+from data_contracts.lists import TEXT_LISTS
 from data_contracts.projects.contract import MAX_TERM_DAYS
 from data_contracts.rules import Severity
 from data_contracts.validation import (
@@ -78,6 +86,8 @@ def rowwise_validate_frame(
             )
         rows.append({**obj.__dict__, "_file": file, "_row": row, "_asof": rec.get("_asof")})
     accepted = pd.DataFrame(rows, columns=[*model.model_fields, "_file", "_row", "_asof"])
+    for f in list_fields(model):  # an accepted table's list column is typed as the contract says
+        accepted[f] = pd.array(accepted[f].tolist(), dtype=TEXT_LISTS)
     quarantined = {(i["file"], i["row"]) for i in issues if i["severity"] == Severity.ERROR}
     return Validated(accepted, issues_frame(issues), len(raw), len(quarantined), unknown_columns(raw, model))
 

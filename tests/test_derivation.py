@@ -55,17 +55,31 @@ def test_names_written_on_a_column_arrow_does_not_take_as_text(cells, names):
 
 
 def test_lists_with_items_tell_what_the_per_cell_rule_tells():
-    """projects_resolved asks which served-community-name cells hold names at once (numpy's
-    truth, pandas' missing test) and asks Python only of the cells both let through: the same
-    answer as the rule cell by cell, whatever a cell holds."""
-    import numpy as np
-
+    """projects_resolved asks which served-community-name cells hold names from the Arrow
+    lists' lengths: the same answer as the rule cell by cell."""
+    from data_contracts.lists import TEXT_LISTS
     from pipelines.projects.assets import _lists_with_items
 
-    cells = [None, [], ["静安寺社区"], float("nan"), pd.NA, pd.NaT, "静安寺社区", ("a",), ["a", "b"], 0, 1]
-    column = pd.Series(cells * 3, dtype=object, index=range(10, 10 + 3 * len(cells)))
-    expected = column.map(lambda v: bool(v) if isinstance(v, list) else False)
+    cells = [None, [], ["静安寺社区"], ["a", "b"], [""]]
+    column = pd.Series(pd.array(cells * 3, dtype=TEXT_LISTS), index=range(10, 10 + 3 * len(cells)))
+    expected = pd.Series(cells * 3, index=column.index).map(lambda v: bool(v) if isinstance(v, list) else False)
     pd.testing.assert_series_equal(_lists_with_items(column), expected.astype(bool))
-    # a cell of several items in an array has no single truth value: asked one by one
-    odd = pd.Series([np.array(["a", "b"], dtype=object), ["a"], None], dtype=object)
-    assert _lists_with_items(odd).tolist() == [False, True, False]
+
+
+def test_lists_set_into_rows_are_those_rows_lists_and_no_other():
+    """with_lists puts the lists of the rows it names (by label) into an Arrow list column and
+    leaves every other row as it was: the same as setting them one by one in Python lists."""
+    import pyarrow as pa
+
+    from data_contracts.lists import TEXT_LISTS, with_lists
+
+    cells = [["a"], None, [], ["b", "c"], ["d"]]
+    column = pd.Series(pd.array(cells, dtype=TEXT_LISTS), index=[7, 3, 9, 1, 5], name="served")
+    changed = {9: ["x", "y"], 7: None, 5: []}
+    expected = list(cells)
+    for label, items in changed.items():
+        expected[list(column.index).index(label)] = items
+    got = with_lists(column, changed)
+    assert pa.array(got.array).to_pylist() == expected
+    assert got.dtype == TEXT_LISTS and got.name == "served" and list(got.index) == [7, 3, 9, 1, 5]
+    assert with_lists(column, {}) is column

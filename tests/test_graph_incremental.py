@@ -579,9 +579,11 @@ def test_the_code_digest_covers_the_code_the_build_runs(sample_input):
     """What the walk above cannot see: a module outside pipelines/ that a shared module calls
     (ordering.first_per calls data_contracts.values). Every function the build of the sample's
     tables runs, on every thread, is traced; each file of this repository it runs in is in
-    incremental.CODE. The registers' current rows are made first: they are the build's inputs,
-    digested by their content, not code of the build; so are the registers' own classes, which
-    hand the build those rows and their column names (register.py, stored_copy.py)."""
+    incremental.CODE. The registers' current rows are made and their histories read first:
+    they are the build's inputs, digested by their content, not code of the build; so are the
+    registers' own classes, which hand the build those rows and their column names (register.py,
+    stored_copy.py, which reads a history when first used with the collector paused: run alone,
+    the test saw collector.py)."""
     import sys
     import threading
     from pathlib import Path
@@ -589,6 +591,8 @@ def test_the_code_digest_covers_the_code_the_build_runs(sample_input):
     root = Path(__file__).resolve().parent.parent
     for name in list(sample_input.current):
         sample_input.current[name]
+    for name in list(sample_input.history):  # read from the stored copies when first used
+        sample_input.history[name]
     ran: set[str] = set()
 
     def seen(frame, event, arg):

@@ -24,6 +24,7 @@ from data_contracts.enums import (
     HUB_KINDS,
     ORG_GRADES,
 )
+from data_contracts.lists import exploded
 from graph_schema import NodeType, Schema, schema
 
 from ..common.ordering import first_per, last_per, sorted_frame
@@ -71,7 +72,7 @@ def current_columns(rows: Mapping[str, pd.DataFrame], name: str, columns: list[s
 
 
 def _explode(frame: pd.DataFrame, list_col: str, src: str) -> pd.DataFrame:
-    out = frame[[src, list_col]].explode(list_col).dropna(subset=[list_col])
+    out = exploded(frame[[src, list_col]], list_col)
     return out.rename(columns={src: "from", list_col: "to"})
 
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
@@ -23,6 +24,7 @@ from dagster import (
 
 from data_contracts import CONTRACTS
 from data_contracts.forked import balanced, map_forked
+from data_contracts.lists import arrow_table
 from data_contracts.rules import Severity
 
 from ..common import claiming, readers
@@ -326,7 +328,7 @@ def _write_tables(out: Path, registers: dict[str, RegisterResult]) -> dict[str, 
     for name, res in registers.items():
         counts = {}
         frame = res.accepted.drop(columns=["_file", "_row"]).rename(columns={"_asof": "asof"})
-        frame.to_parquet(out / f"{name}.parquet", index=False)
+        pq.write_table(arrow_table(frame), out / f"{name}.parquet")
         counts[name] = len(frame)
         for hname, hist in res.history.items():
             hist.to_parquet(out / f"{name}__{hname}.parquet", index=False)

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any, Final
 
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from data_contracts.expectations import Expect
+from data_contracts.lists import arrow_lists, is_text_lists
 from data_contracts.rules import ERROR, WARNING
 
 from ..common.collector import collector_paused
@@ -132,11 +132,10 @@ def _read_columns(suite: list[Expect]) -> set[str]:
 def _scalars(col: pd.Series) -> pd.Series | None:
     """GE compares scalars: lists become text (joined by pyarrow: 1.5 million rows in a national
     register), Python dates become timestamps; None when the column needs neither."""
+    if is_text_lists(col):
+        return pd.Series(pc.binary_join(arrow_lists(col), ";").to_pylist(), index=col.index, dtype=object)
     at = col.first_valid_index()
     first = None if at is None else col.at[at]
-    if isinstance(first, list):
-        joined = pc.binary_join(pa.array(col.tolist(), type=pa.list_(pa.string())), ";")
-        return pd.Series(joined.to_pylist(), index=col.index, dtype=object)
     if hasattr(first, "isoformat") and not isinstance(first, pd.Timestamp):
         return pd.to_datetime(col)
     return None
