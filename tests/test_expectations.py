@@ -121,3 +121,19 @@ def test_the_data_docs_of_a_failed_suite_show_how_many_values_were_unexpected_an
     text = page.read_text(encoding="utf-8")
     assert "2 unexpected values found" in text and "EV-2024-00001" in text  # the duplicated key
     assert "1 unexpected values found" in text and "极好" in text  # the grade outside the set
+
+
+def test_list_cells_reach_the_suites_as_the_same_text_arrow_or_python():
+    """A list column is joined by ";" for Great Expectations (it compares scalars): Arrow lists,
+    as a run's registers hold them, and Python lists, as a register stored by an earlier version
+    holds them, give the same text, a missing list None and an empty one ""."""
+    import pandas as pd
+
+    from data_contracts.lists import TEXT_LISTS
+    from pipelines.quality.gx import _scalars
+
+    cells = [["110101001001", "110101001002"], None, [], ["甲"]]
+    arrow = _scalars(pd.Series(pd.array(cells, dtype=TEXT_LISTS), index=[4, 5, 6, 7]))
+    python = _scalars(pd.Series(cells, dtype=object, index=[4, 5, 6, 7]))
+    assert arrow.tolist() == python.tolist() == ["110101001001;110101001002", None, "", "甲"]
+    assert list(arrow.index) == [4, 5, 6, 7]

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from data_contracts.expectations import Expect
@@ -132,10 +133,13 @@ def _read_columns(suite: list[Expect]) -> set[str]:
 def _scalars(col: pd.Series) -> pd.Series | None:
     """GE compares scalars: lists become text (joined by pyarrow: 1.5 million rows in a national
     register), Python dates become timestamps; None when the column needs neither."""
-    if is_text_lists(col):
-        return pd.Series(pc.binary_join(arrow_lists(col), ";").to_pylist(), index=col.index, dtype=object)
     at = col.first_valid_index()
     first = None if at is None else col.at[at]
+    # Arrow lists (lists.TEXT_LISTS), or Python ones: a register stored by an earlier version
+    if is_text_lists(col) or isinstance(first, list):
+        lists = arrow_lists(col)
+        joined = pc.binary_join(lists, pa.scalar(";", lists.type.value_type))
+        return pd.Series(joined.to_pylist(), index=col.index, dtype=object)
     if hasattr(first, "isoformat") and not isinstance(first, pd.Timestamp):
         return pd.to_datetime(col)
     return None
