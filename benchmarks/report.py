@@ -28,16 +28,17 @@ REMEDIES = {
     "contract checks": "a column pass already checks each distinct cell once, runs the cross-field rules once per "
     "distinct combination of the fields they read, and sends only failing rows through the pydantic model; a "
     "file of 20,000 rows or more is cut into runs of rows checked in forked processes on both cores "
-    "(data_contracts/forked.py), where a child's accepted rows are pickled back to the run (about a quarter of its "
-    "checking time, most of it the list cells). The rules whose fields differ on every row (a project's dates and "
+    "(data_contracts/forked.py), where a child's accepted rows are pickled back to the run. The rules whose fields differ on every row (a project's dates and "
     "amounts, an organisation's USCC and dates, a community's division codes) are said a second time as "
     "arithmetic on whole columns (Contract.clear_rows) and asked only of the rows it does not clear; list cells "
     "are split by pyarrow (base.split_lists), USCCs, division codes and ID numbers laid out as one byte matrix by "
     "pyarrow (identifiers._checked_at_once), the division codes' county parts looked up at once for their "
     "warning (Warns.warned), and a text column whose cells are their own values (names, IDs) is taken "
-    "from the column as read rather than from Python strings. What is left is pandas factorizing each column, "
-    "each distinct cell made a Python value and each list cell a Python list per row, and pickling a child's rows "
-    "back: keep the accepted columns as Arrow",
+    "from the column as read rather than from Python strings, and a list field's column is Arrow lists taken by "
+    "the rows' codes from its distinct cells (data_contracts/lists.py: no Python list per row, pickled back as "
+    "buffers). What is left is pandas factorizing each column, each distinct cell made a Python value, and "
+    "pickling a child's other columns back (dates and numbers as Python objects): keep those columns as Arrow "
+    "too",
     "read": "a long CSV's rows are parsed by pyarrow as columns on both cores and classified whole-column "
     "(pipelines/common/csv_columns.py, row_kinds.py); a UTF-8 file's rows are parsed from its own bytes, only its "
     "first MiB decoded for the header search, and numbered by counting its lines when none holds a quote or a lone "
@@ -88,7 +89,7 @@ REMEDIES = {
     "checks); what is left: a suite's own cost (Great Expectations filters the whole batch for each column "
     "expectation), and splitting the largest suite's expectations between the run and the child",
     "reports": "the accepted tables are written in forked processes, each a group of registers of about equal "
-    "rows; what is left is pyarrow converting their Python values (dates, lists) to Arrow: keep the accepted "
+    "rows; what is left is pyarrow converting their Python values (dates) to Arrow: keep the accepted "
     "columns as Arrow",
     "other": "",
 }
@@ -547,12 +548,12 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
     out += [
         "",
         "Memory: the stage tables below give the peak while each stage ran. From the resolution on, every "
-        "resolved register is held at once (the graph and the suites read them all), with dates and lists as "
-        "Python objects; the graph load adds the intermediate frames of the two parts it builds at once, its "
+        "resolved register is held at once (the graph and the suites read them all), with dates as Python "
+        "objects and lists as Arrow (data_contracts/lists.py); the graph load adds the intermediate frames of the two parts it builds at once, its "
         "Arrow tables and the store's own memory for the copy. A run limits glibc's malloc to two heaps and gives "
         "their free memory back after each commit of the copy (pipelines/common/malloc.py), Great Expectations "
         "no longer keeps each validated batch to the end of the run (pipelines/quality/gx.py), and the inputs "
-        "are digested a column at a time. Arrow dates and lists would shrink the registers (not measured yet).",
+        "are digested a column at a time. Arrow dates would shrink the registers further (not measured yet).",
     ]
     peaks = _same_day_peaks(same_day)
     if len(peaks) > 1:
