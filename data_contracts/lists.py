@@ -38,14 +38,28 @@ def arrow_lists(column: pd.Series) -> pa.ListArray:
     return lists.combine_chunks() if isinstance(lists, pa.ChunkedArray) else lists
 
 
+def item_rows(lists: pa.ListArray) -> np.ndarray:
+    """Per item of `pc.list_flatten(lists)`: the position of its list (int64). A missing list
+    has no item, even where its offsets span some (valid Arrow, which `list_parent_indices`
+    would count and `list_flatten` skips)."""
+    lengths = pc.list_value_length(lists).fill_null(0).to_numpy(zero_copy_only=False)
+    return np.repeat(np.arange(len(lists), dtype=np.int64), lengths)
+
+
 def with_lists(column: pd.Series, changed: Mapping[Any, list[str] | None]) -> pd.Series:
     """A list column (TEXT_LISTS) with the rows labelled in `changed` holding the lists given
     there: the column's Arrow lists taken with the new ones appended, not a Python list made
-    per row (pandas' Arrow lists take no list set into one row)."""
+    per row (pandas' Arrow lists take no list set into one row). Raises KeyError for a label
+    not in the index, pandas' InvalidIndexError for an index whose labels are not unique."""
     if not changed:
         return column
+    rows = column.index.get_indexer(list(changed))  # raises InvalidIndexError for an index not unique
+    if (rows < 0).any():
+        raise KeyError(
+            f"labels not in the column's index: {[k for k, r in zip(changed, rows, strict=True) if r < 0][:5]}"
+        )
     at = np.arange(len(column))
-    at[column.index.get_indexer(list(changed))] = np.arange(len(column), len(column) + len(changed))
+    at[rows] = np.arange(len(column), len(column) + len(changed))
     new = pa.array(list(changed.values()), type=TEXT_LISTS.pyarrow_dtype)
     both = pa.concat_arrays([arrow_lists(column).cast(TEXT_LISTS.pyarrow_dtype), new])
     return pd.Series(pd.array(both.take(at), dtype=TEXT_LISTS), index=column.index, name=column.name)
@@ -56,7 +70,7 @@ def exploded(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     order, the other columns repeated (index labels too); the items as pandas' Arrow text
     (`str`), cut from the lists by pyarrow. `column` holds lists (`arrow_lists`)."""
     lists = arrow_lists(frame[column])
-    parents, items = pc.list_parent_indices(lists).to_numpy(), pc.list_flatten(lists)
+    parents, items = item_rows(lists), pc.list_flatten(lists)
     if items.null_count:  # an item missing is no item (explode then dropna)
         present = pc.is_valid(items)
         parents, items = parents[present.to_numpy(zero_copy_only=False)], items.filter(present)

@@ -488,11 +488,12 @@ def test_warnings_found_at_once_are_the_types_own():
 
 
 @pytest.mark.parametrize("share", [0.0, 2.0])
-def test_every_row_holds_its_own_list(share, monkeypatch):
+def test_repeated_and_empty_list_cells_give_each_row_its_list(share, monkeypatch):
     # rows that wrote the same list cell, or left it empty or blank, share one value in the
-    # pass: the accepted table must give each row its own list, or a change to one row's would
-    # change the others' (and an empty cell's default, kept by checks_for, for later files);
-    # whether the pass coded the cells by value or by position (share 0: column_pass._coded)
+    # pass; the accepted table holds each row's list as Arrow (lists.TEXT_LISTS), taken by the
+    # rows' codes: each row's list must be the one row-by-row validation gives, and the empty
+    # cell's default (one object checks_for keeps for the process) must stay empty; whether the
+    # pass coded the cells by value or by position (share 0: column_pass._coded)
     from data_contracts import column_pass
 
     monkeypatch.setattr(column_pass, "DISTINCT_SHARE", share)
@@ -502,14 +503,13 @@ def test_every_row_holds_its_own_list(share, monkeypatch):
     raw.loc[raw.index % 4 == 0, model.header("staffed_workers")] = None
     raw.loc[raw.index % 4 == 1, model.header("staffed_workers")] = " "
     table = validate_frame(raw, model, SNAPSHOT, f.units, synthetic=True).accepted
+    want = rowwise_validate_frame(raw, model, SNAPSHOT, f.units, synthetic=True).accepted
     assert len(table) > 2 * len(f.frame)
-    kept = checks_for(model).empty["staffed_workers"]
-    for field in ("served_communities", "staffed_workers"):
-        lists = list(table[field])
-        assert len({id(v) for v in lists}) == len(lists), field
-        assert not any(v is kept for v in lists), field
+    for field in list_fields(model):
+        assert table[field].dtype == TEXT_LISTS, field
+        assert table[field].tolist() == want[field].tolist(), field
     assert sum(v == [] for v in table["staffed_workers"]) > len(f.frame)
-    assert kept == []
+    assert checks_for(model).empty["staffed_workers"] == []
 
 
 def test_list_cells_split_at_once_are_split_as_one_at_a_time():

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from data_contracts.base import Contract
-from data_contracts.lists import arrow_lists, is_text_lists
+from data_contracts.lists import arrow_lists, is_text_lists, item_rows
 from data_contracts.validation import issue, issues_frame
 
 
@@ -88,8 +88,7 @@ def _suspects(col: pd.Series, value_set: pa.Array, is_list: np.ndarray | None = 
 def _unknown_items(lists: pa.ListArray, value_set: pa.Array) -> np.ndarray:
     """Per list: whether an item of it is not in `value_set` (a missing list has none)."""
     missing = ~_found(pc.list_flatten(lists), value_set)
-    parents = pc.list_parent_indices(lists).to_numpy()
-    return np.bincount(parents[missing], minlength=len(lists)) > 0
+    return np.bincount(item_rows(lists)[missing], minlength=len(lists)) > 0
 
 
 def _as_lists(col: pd.Series) -> pa.ListArray | None:
