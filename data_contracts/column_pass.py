@@ -342,19 +342,24 @@ class ColumnPass:
         """List field `f` of the kept rows as Arrow lists of text (base.TEXT_LISTS), taken by the
         rows' codes from the field's distinct values, so that no row's list is a Python object
         of its own; the rows the whole model judged hold the lists it gave."""
-        values = self.values[f][keep]
         if f in self._distinct:
-            distinct = self._distinct[f]
-            codes = self._codes[self.model.header(f)][keep]
-            codes = np.where(codes < 0, len(distinct) - 1, codes)  # -1, an empty cell: the last
-            replaced = np.flatnonzero(self._replaced[keep])
-            lists = [v if isinstance(v, list) else None for v in distinct.tolist()]
-            codes[replaced] = np.arange(len(lists), len(lists) + len(replaced))
-            lists += [v if isinstance(v, list) else None for v in values[replaced].tolist()]
-            arrow = pa.array(lists, type=TEXT_LISTS.pyarrow_dtype).take(codes)
-        else:  # a column the file lacks: every row holds the field's empty value
-            arrow = pa.array([v if isinstance(v, list) else None for v in values.tolist()], TEXT_LISTS.pyarrow_dtype)
-        return pd.array(arrow, dtype=TEXT_LISTS)
+            return pd.array(self._by_code(f, keep, TEXT_LISTS.pyarrow_dtype, list), dtype=TEXT_LISTS)
+        # a column the file lacks: every row holds the field's empty value
+        values = [v if isinstance(v, list) else None for v in self.values[f][keep].tolist()]
+        return pd.array(pa.array(values, TEXT_LISTS.pyarrow_dtype), dtype=TEXT_LISTS)
+
+    def _by_code(self, f: str, keep: np.ndarray, kind: pa.DataType, holds: type) -> pa.Array:
+        """Field `f` of the kept rows as an Arrow array of `kind`, taken by the rows' codes from
+        the field's distinct values (a value not of type `holds` is missing); a row the whole
+        model judged holds the value it gave (a broken cell's rows are not kept unless
+        replaced: its value is never taken)."""
+        distinct = self._distinct[f]
+        codes = self._codes[self.model.header(f)][keep]
+        codes = np.where(codes < 0, len(distinct) - 1, codes)  # -1, an empty cell: the last
+        replaced = np.flatnonzero(self._replaced[keep])
+        codes[replaced] = np.arange(len(distinct), len(distinct) + len(replaced))
+        values = distinct.tolist() + self.values[f][keep][replaced].tolist()
+        return pa.array([v if isinstance(v, holds) else None for v in values], type=kind).take(codes)
 
     def _text(self, f: str, keep: np.ndarray) -> pd.api.extensions.ExtensionArray | None:
         """Field `f` of the kept rows as pandas' Arrow text, when they hold text (at least one)
@@ -377,15 +382,11 @@ class ColumnPass:
         replaced = np.flatnonzero(self._replaced[keep])
         held = self.values[f][keep][replaced]
         kinds[replaced] = _kinds(held, [None] * len(held))
-        given = held.tolist()
         if (kinds == _NOT_TEXT).any() or not (kinds >= _AS_READ).any():
             return None
         if 2 * len(distinct) <= len(keep):  # a few thousand values, taken by a million rows
-            values = distinct.tolist()
-            codes[replaced] = np.arange(len(values), len(values) + len(replaced))
-            values += given
-            arrow = pa.array([v if isinstance(v, str) else None for v in values], type=pa.large_string())
-            return pd.array(arrow.take(codes), dtype="str")  # the type pandas gives a list of str
+            # the type pandas gives a list of str
+            return pd.array(self._by_code(f, keep, pa.large_string(), str), dtype="str")
         column = _text_as_read(self._raw[header])
         if column is None:  # not text as read: every row's value is handed over
             column, kinds[:] = pa.chunked_array([pa.nulls(len(keep), pa.large_string())]), _OTHER_TEXT

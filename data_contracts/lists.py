@@ -38,12 +38,16 @@ def arrow_lists(column: pd.Series) -> pa.ListArray:
     return lists.combine_chunks() if isinstance(lists, pa.ChunkedArray) else lists
 
 
+def lengths(lists: pa.ListArray) -> np.ndarray:
+    """Per list: how many items it holds (int), 0 for a missing one."""
+    return pc.list_value_length(lists).fill_null(0).to_numpy(zero_copy_only=False)
+
+
 def item_rows(lists: pa.ListArray) -> np.ndarray:
     """Per item of `pc.list_flatten(lists)`: the position of its list (int64). A missing list
     has no item, even where its offsets span some (valid Arrow, which `list_parent_indices`
     would count and `list_flatten` skips)."""
-    lengths = pc.list_value_length(lists).fill_null(0).to_numpy(zero_copy_only=False)
-    return np.repeat(np.arange(len(lists), dtype=np.int64), lengths)
+    return np.repeat(np.arange(len(lists), dtype=np.int64), lengths(lists))
 
 
 def with_lists(column: pd.Series, changed: Mapping[Any, list[str] | None]) -> pd.Series:

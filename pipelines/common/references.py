@@ -98,9 +98,8 @@ def _as_lists(col: pd.Series) -> pa.ListArray | None:
     array for a list too, where the cell-by-cell way failed on them; contracts make lists only.)
     pyarrow judges the cells in C++, where `_lists` asks Python of each (the national projects'
     two list references took 1.1 s of their suite's `is_known` that way, 0.6 s this way)."""
-    if is_text_lists(col):  # a contract's list field (lists.TEXT_LISTS)
-        lists = arrow_lists(col)
-        return lists if pa.types.is_string(lists.type.value_type) else lists.cast(pa.list_(pa.string()))
+    if is_text_lists(col):  # a contract's list field (lists.TEXT_LISTS): as it is, no copy
+        return arrow_lists(col)
     if col.dtype != object or not len(col):
         return None
     try:  # types inferred, not imposed: imposed, a text cell would pass as a list of its letters

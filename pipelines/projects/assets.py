@@ -12,11 +12,10 @@ workers are known workers.
 from dataclasses import replace
 
 import pandas as pd
-import pyarrow.compute as pc
 from dagster import AssetIn, asset
 
 from data_contracts import OrganisationRecord, ProjectRecord
-from data_contracts.lists import arrow_lists, with_lists
+from data_contracts.lists import arrow_lists, lengths, with_lists
 from data_contracts.rules import Severity
 from data_contracts.validation import issue, issues_frame
 from data_contracts.values import compact
@@ -58,8 +57,7 @@ def purchasers_by_name(result: RegisterResult) -> RegisterResult:
 def _lists_with_items(column: pd.Series) -> pd.Series:
     """Per cell of a list column: whether it holds an item (bool, `column`'s index), from the
     lists' lengths (lists.arrow_lists: Arrow lists as they are, no Python value per cell)."""
-    lengths = pc.list_value_length(arrow_lists(column)).fill_null(0).to_numpy(zero_copy_only=False)
-    return pd.Series(lengths > 0, index=column.index)
+    return pd.Series(lengths(arrow_lists(column)) > 0, index=column.index)
 
 
 def communities_by_name(result: RegisterResult, communities: RegisterResult) -> RegisterResult:
