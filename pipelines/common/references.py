@@ -70,9 +70,12 @@ def _suspects(col: pd.Series, value_set: pa.Array, is_list: np.ndarray | None = 
             return np.flatnonzero(_unknown_items(lists, value_set)).tolist()
         is_list = _lists(col)
     suspect = np.zeros(len(col), bool)
-    single = col[~is_list]
-    found = _found(_arrow_text(single), value_set)
-    suspect[~is_list] = (single.notna() & (single.astype(object) != "") & ~found).to_numpy(bool)
+    text = _arrow_text(col[~is_list])
+    # a value is given where its text is neither missing nor empty, told by pyarrow on the text
+    # looked up: pandas' `astype(object) != ""` made a Python string of every row (0.23 s of
+    # the 0.6 s look-up of the national projects' 1.5 million provider codes, measured once)
+    given = pc.fill_null(pc.not_equal(text, ""), False).to_numpy(zero_copy_only=False)
+    suspect[~is_list] = given & ~_found(text, value_set)
     if is_list.any():
         cells = col[is_list].tolist()
         try:
