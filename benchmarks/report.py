@@ -364,11 +364,10 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
         "turn and compares the runs pair by pair. To work on the graph step alone, `benchmarks/graph_step.py`",
         "loads the graph from the stored copies an earlier run left, printing when each part was built",
         "and each table copied, and how long the copy waited for its next table. One cause of the noise is",
-        "the machine's: `benchmarks/fresh_memory.py` times filling a fresh array after a pause, and where",
-        "the host takes back the memory its guest freed, memory touched again a few seconds after it was",
-        "freed costs a fault to the host per page, many times what it costs within the second; the run",
-        "frees and allocates gigabytes from stage to stage and in every forked child, more or less from",
-        "one run to the next.",
+        "the machine: where the host takes back the memory its guest has freed, memory touched again a few",
+        "seconds after it was freed costs many times what it costs within the second",
+        "(`benchmarks/fresh_memory.py` times it), and the run frees and allocates gigabytes from stage to",
+        "stage and in every forked child, not the same amount in every run.",
         "",
     ]
     if not results:
