@@ -33,15 +33,25 @@ def busy_seconds(stat: str = "/proc/stat") -> float | None:
 
 def cores_busy(samples: Sequence[tuple[float, float]], windows: Iterable[tuple[float, float]]) -> float | None:
     """Cores busy on average over `windows` ((start, end) in seconds since the epoch), from
-    `samples` ((time, busy_seconds()) in time order): for each window, the busy seconds between
-    its first and last sample inside it, over the seconds between those samples, summed over the
-    windows. A window holding fewer than two samples (a step shorter than about two sampling
-    intervals) is left out; None when every window is (or their samples span no time). Rounded
-    to 2 decimals."""
-    busy = span = 0.0
+    `samples` ((time, busy_seconds()) in time order): the busy seconds `grown` over the windows,
+    over the seconds their samples span. None when no window holds two samples (or their samples
+    span no time). Rounded to 2 decimals."""
+    both = grown(samples, windows)
+    return round(both[0] / both[1], 2) if both is not None and both[1] > 0 else None
+
+
+def grown(samples: Sequence[tuple[float, float]], windows: Iterable[tuple[float, float]]) -> tuple[float, float] | None:
+    """How much a counter sampled as `samples` ((time, value) in time order) grew over `windows`
+    ((start, end) in seconds since the epoch), and the seconds that growth was seen over: for each
+    window, between its first and last sample inside it, summed over the windows. A window
+    holding fewer than two samples (a step shorter than about two sampling intervals) is left
+    out; None when every window is."""
+    growth = span = 0.0
+    seen = False
     for start, end in windows:
-        inside = [(t, b) for t, b in samples if start <= t <= end]
+        inside = [(t, v) for t, v in samples if start <= t <= end]
         if len(inside) >= 2:
-            busy += inside[-1][1] - inside[0][1]
+            growth += inside[-1][1] - inside[0][1]
             span += inside[-1][0] - inside[0][0]
-    return round(busy / span, 2) if span > 0 else None
+            seen = True
+    return (growth, span) if seen else None

@@ -30,6 +30,23 @@ def fill_seconds(gib: float) -> float:
     return seconds
 
 
+def cost(gib: float = 1.0, pause: float = 5.0) -> dict:
+    """One measure of that charge, for a results file (run.py): seconds to fill `gib` GiB fresh
+    (`first_seconds`), again at once (`again_seconds`: the memory just freed, cheap on any
+    machine) and again after `pause` seconds (`after_pause_seconds`)."""
+    first = fill_seconds(gib)
+    again = fill_seconds(gib)
+    time.sleep(pause)
+    later = fill_seconds(gib)
+    return {
+        "gib": gib,
+        "pause_seconds": pause,
+        "first_seconds": round(first, 3),
+        "again_seconds": round(again, 3),
+        "after_pause_seconds": round(later, 3),
+    }
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--gib", type=float, default=1.0, help="the size of each fill, GiB (default 1)")

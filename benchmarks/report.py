@@ -183,6 +183,54 @@ def _cores_busy(big: dict, same_day: list[dict] | None = None) -> str:
     )
 
 
+def _kernel_work(big: dict) -> str:
+    """What the kernel did for the full run and for the floor (benchmarks/kernel.py: its CPU time,
+    the huge pages it faulted in), and what the machine charged for fresh memory in the same run
+    (benchmarks/fresh_memory.py): "" for a results file measured before they were recorded."""
+    full, fl = big["full_run"], big["floor"]
+    if any(st.get(k) is None for st in (full, fl) for k in ("system_seconds", "cores_busy")):
+        return ""
+    work, floor_work = _cpu_seconds(full), _cpu_seconds(fl)
+    text = (
+        "Of those CPU seconds, the kernel's (benchmarks/kernel.py: system time, spent on the processes' "
+        f"behalf): {full['system_seconds']:.0f} s of the full run's {work:.0f} "
+        f"({full['system_seconds'] / work:.0%}), {fl['system_seconds']:.0f} s of the floor's {floor_work:.0f} "
+        f"({fl['system_seconds'] / floor_work:.0%})."
+    )
+    if full.get("huge_page_bytes") is None or fl.get("huge_page_bytes") is None:
+        return text
+    faulted = full["huge_page_bytes"] / 2**30
+    text += (
+        f" The kernel faulted in {faulted:.1f} GiB of transparent huge pages during the full run, whose "
+        f"memory peaked at {_gib(full['peak_rss_bytes'])}, and {fl['huge_page_bytes'] / 2**30:.1f} GiB during "
+        "the floor: memory a process touches for the first time, or again after giving it back, each page "
+        "zeroed before it is handed over."
+    )
+    fresh = big.get("fresh_memory")
+    if not fresh:
+        return text
+    now, later = fresh["again_seconds"] / fresh["gib"], fresh["after_pause_seconds"] / fresh["gib"]
+    return text + (
+        f" This machine, measured at the end of the same benchmark (benchmarks/fresh_memory.py), filled a GiB "
+        f"of fresh memory in {now:.2f} s within a second of freeing it and in {later:.2f} s after a pause of "
+        f"{fresh['pause_seconds']:g} s: at those two rates the run's huge pages alone took "
+        f"{faulted * now:.0f}-{faulted * later:.0f} of its {work:.0f} CPU seconds. Allocating less, and "
+        "keeping freed memory for the next stage rather than giving it back between stages, is what would "
+        "move that part."
+    )
+
+
+def _stage_kernel(st: dict) -> str:
+    """`, the kernel N% of its CPU time, G GiB of huge pages faulted in` for a stage of the run,
+    as much of it as was recorded (benchmarks/kernel.py)."""
+    out = ""
+    if st.get("system_seconds") is not None and st.get("cores_busy"):
+        out += f", the kernel {st['system_seconds'] / (st['seconds'] * st['cores_busy']):.0%} of its CPU time"
+    if st.get("huge_page_bytes") is not None:
+        out += f", {st['huge_page_bytes'] / 2**30:.1f} GiB of huge pages faulted in"
+    return out
+
+
 def _cpu_seconds(stretch: dict) -> float:
     """The CPU seconds a measured stretch (a results file's `full_run` or `floor`) took: its
     seconds times the cores it kept busy."""
@@ -401,6 +449,7 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
         "",
         *([ratios, ""] if ratios else []),
         *([busy, ""] if (busy := _cores_busy(big, same_day)) else []),
+        *([kernel, ""] if (kernel := _kernel_work(big)) else []),
         "Stages by their share of the run, and what would move each:",
         "",
     ]
@@ -408,6 +457,7 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
         remedy = REMEDIES.get(name, "").format(floor_load=big["floor"]["load_seconds"])
         measured = _store_statements(big, st["seconds"]) if name == "graph load" else ""
         cores = f", {st['cores_busy']:.1f} cores busy" if st.get("cores_busy") is not None else ""
+        cores += _stage_kernel(st)
         out.append(f"- **{name}**, {st['seconds']:.0f} s ({st['seconds'] / total:.0%}{cores}): {remedy}.{measured}")
     if big.get("steps"):
         top = list(big["steps"].items())[:8]

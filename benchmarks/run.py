@@ -7,10 +7,11 @@ process and one run of this script:
 
 1. the full Dagster job, timed per stage from its step events (read, contract checks, Great
    Expectations, resolution, reports, graph load), with rows per second, and the peak resident
-   memory and the machine's cores busy (cores.py) sampled while each stage ran;
+   memory, the machine's cores busy (cores.py) and the kernel's work (kernel.py: its CPU time,
+   the huge pages it faulted in) sampled while each stage ran;
 2. the floor: reading the same input files with pyarrow, and bulk-copying the final node and
    relationship tables into an empty embedded store, with nothing else (and the cores it kept
-   busy);
+   busy, the kernel's work);
 3. every catalogue query, repeated, p50 and p95: its bounded default answer at national level,
    and the same scoped to one district (`--scope`); then its whole answer exported once to a
    Parquet file (`--out`), in rows per second, with the store's time to compute the answer,
@@ -22,7 +23,8 @@ process and one run of this script:
    once this process's query reader is closed; the median is reported, with every run's time
    and steps;
 5. a re-run: 1% of every register changed, then the sensor's selection (every asset) on the
-   full run's output in a process of its own, with its peak memory and how it loaded the graph.
+   full run's output in a process of its own, with its peak memory and how it loaded the graph;
+6. what the machine charges for memory touched again after a pause (fresh_memory.py).
 
 Writes benchmarks/results/<date>-<scale>.json and prints a summary; when the code changed while it
 ran (results_file.tree_state), it keeps the figures in its work folder instead and exits 1.
@@ -49,7 +51,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.cores import busy_seconds, cores_busy  # noqa: E402  (the repository on the path first)
+from benchmarks import fresh_memory  # noqa: E402
+from benchmarks.cores import busy_seconds, cores_busy, grown  # noqa: E402  (the repository on the path first)
+from benchmarks.kernel import huge_page_bytes, huge_pages_faulted, system_seconds  # noqa: E402
 from sanshe.progress import HOOKS  # noqa: E402  (the repository on the path first; a light module)
 
 STAGES = {  # step-key ending -> stage
@@ -91,6 +95,10 @@ class RssSampler:
         self.interval, self.samples, self._stop = interval, [], threading.Event()
         #: (time, the machine's busy CPU seconds: cores.busy_seconds), read with each sample
         self.busy: list[tuple[float, float]] = []
+        #: (time, the kernel's CPU seconds: kernel.system_seconds), and (time, the huge pages it
+        #: has faulted in: kernel.huge_pages_faulted), read with each sample where there are
+        self.system: list[tuple[float, float]] = []
+        self.huge_pages: list[tuple[float, float]] = []
         self._page = os.sysconf("SC_PAGE_SIZE")
         self.children_interval, self._children_read, self._children_bytes = children_interval, 0.0, 0
         self._children: list[int] = []
@@ -109,10 +117,12 @@ class RssSampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            t, busy = time.time(), busy_seconds()  # both before the memory read (it can take a while)
+            # the machine's counters before the memory read (it can take a while)
+            t, busy, system, huge = time.time(), busy_seconds(), system_seconds(), huge_pages_faulted()
             self.samples.append((t, self._rss()))
-            if busy is not None:
-                self.busy.append((t, busy))
+            for into, value in ((self.busy, busy), (self.system, system), (self.huge_pages, huge)):
+                if value is not None:
+                    into.append((t, value))
             time.sleep(self.interval)
 
     def __enter__(self) -> RssSampler:
@@ -166,7 +176,32 @@ def by_stage(windows: dict[str, tuple[float, float]], sampler: RssSampler, rows:
         s["rows_per_second"] = round(n / s["seconds"]) if s["seconds"] else None
         s["seconds"] = round(s["seconds"], 3)
         s["cores_busy"] = cores_busy(sampler.busy, spans[name])
+        s.update(kernel_work(sampler.system, sampler.huge_pages, spans[name]))
     return out
+
+
+def kernel_work(system: list, huge_pages: list, windows: list[tuple[float, float]]) -> dict:
+    """What the kernel did over `windows` (benchmarks/kernel.py), from samples (time, value) of
+    its counters: `system_seconds`, the CPU seconds it spent on the processes' behalf, and
+    `huge_page_bytes`, the memory it faulted in as transparent huge pages; each left out where it
+    was not counted."""
+    out: dict = {}
+    if (spent := grown(system, windows)) is not None:
+        out["system_seconds"] = round(spent[0], 1)
+    if (faulted := grown(huge_pages, windows)) is not None and (size := huge_page_bytes()):
+        out["huge_page_bytes"] = int(faulted[0]) * size
+    return out
+
+
+def _mark() -> tuple:
+    """(time, the machine's busy CPU seconds, the kernel's CPU seconds, the huge pages it has
+    faulted in): cores.py and kernel.py, each None where it is not counted."""
+    return time.time(), busy_seconds(), system_seconds(), huge_pages_faulted()
+
+
+def _series(marks: list[tuple], i: int) -> list[tuple[float, float]]:
+    """(time, counter `i` of each mark) where it was counted."""
+    return [(m[0], m[i]) for m in marks if m[i] is not None]
 
 
 def run_job(settings, selection=None):
@@ -191,16 +226,17 @@ def floor(data: Path, store_path: Path, tables) -> dict:
 
     from pipelines.graph.store import EmbeddedGraphStore
 
-    marks = [(time.time(), busy_seconds())]  # (time, the machine's busy CPU seconds): cores.py
+    marks = [_mark()]
     rows = sum(pc.read_csv(p).num_rows for p in sorted(data.rglob("*.csv")))
-    marks.append((time.time(), busy_seconds()))
+    marks.append(_mark())
     store = EmbeddedGraphStore(store_path)
     store.replace_with(tables)
-    marks.append((time.time(), busy_seconds()))
-    (start, _), (loading, _), (end, _) = marks
+    marks.append(_mark())
+    start, loading, end = (m[0] for m in marks)
     read, load = loading - start, end - loading
-    busy = [(t, b) for t, b in marks if b is not None]  # none where there is no /proc/stat
-    cores = {"cores_busy": cores_busy(busy, [(start, end)]), "load_cores_busy": cores_busy(busy, [(loading, end)])}
+    busy = _series(marks, 1)
+    counted = {"cores_busy": cores_busy(busy, [(start, end)]), "load_cores_busy": cores_busy(busy, [(loading, end)])}
+    counted.update(kernel_work(_series(marks, 2), _series(marks, 3), [(start, end)]))
     return {
         "read_seconds": round(read, 3),
         "rows_read": rows,
@@ -208,7 +244,7 @@ def floor(data: Path, store_path: Path, tables) -> dict:
         # of the load, the store's COPY and COMMIT statements (store.last_load)
         "load_statements": store.last_load.get("statements", {}),
         "seconds": round(read + load, 3),
-        **cores,
+        **counted,
     }
 
 
@@ -572,6 +608,15 @@ def main() -> int:
             flush=True,
         )
 
+    # what the machine charges for memory touched again after a pause (fresh_memory.py), on the
+    # machine as the run left it: beside the huge pages each stage faulted in
+    fresh = fresh_memory.cost()
+    print(
+        f"fresh memory: 1 GiB filled in {fresh['again_seconds']:.2f} s at once, "
+        f"{fresh['after_pause_seconds']:.2f} s after a pause of {fresh['pause_seconds']:g} s",
+        flush=True,
+    )
+
     today = dt.date.today().isoformat()
     out = {
         "scale": args.scale,
@@ -591,6 +636,7 @@ def main() -> int:
             "peak_rss_bytes": peak,
             "rows_per_second": round(rows / full),
             "cores_busy": cores_busy(sampler.busy, [job_window]),
+            **kernel_work(sampler.system, sampler.huge_pages, [job_window]),
         },
         "stages": stages,
         # every step of the full run, slowest first: where a stage's time goes
@@ -611,6 +657,7 @@ def main() -> int:
         },
         # the full job again on the full run's output, with 1% of every register changed
         "rerun": rerun,
+        "fresh_memory": fresh,
         "targets": {
             "full_run_seconds_max": 150,  # issue #17 (issue #6 asked 300)
             "peak_rss_bytes_max": 8 * 2**30,

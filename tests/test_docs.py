@@ -221,3 +221,45 @@ def test_the_cores_busy_are_said_with_the_cpu_time_they_give():
     assert "would still take 135 s, 2.70x the floor: above the 2.5x target" in report.render(results)
     del big["full_run"]["cores_busy"]  # a file measured before they were recorded
     assert "Cores busy" not in report.render(results)
+
+
+def test_the_kernels_work_is_said_with_the_machines_charge_for_fresh_memory():
+    """Where a results file has the kernel's CPU time and the huge pages it faulted in (full run,
+    floor, stages) and the fresh-memory probe, the bound says them and the CPU seconds the huge
+    pages took at the probe's two rates; older files say nothing of it."""
+    import copy
+
+    report = _bench_report()
+    results = copy.deepcopy(report.latest())
+    big = results[-1]
+    big["full_run"].update(seconds=100.0, cores_busy=1.8, system_seconds=72.0, huge_page_bytes=18 * 2**30)
+    big["full_run"]["peak_rss_bytes"] = int(7.5 * 2**30)
+    big["floor"].update(seconds=40.0, cores_busy=1.5, system_seconds=6.0, huge_page_bytes=2**29)
+    big["fresh_memory"] = {
+        "gib": 1.0,
+        "pause_seconds": 5.0,
+        "first_seconds": 3.1,
+        "again_seconds": 0.15,
+        "after_pause_seconds": 2.5,
+    }
+    load = big["stages"]["graph load"]
+    load.update(cores_busy=1.6, system_seconds=0.25 * load["seconds"] * 1.6, huge_page_bytes=6 * 2**30)
+    page = report.render(results)
+    # 100 s x 1.8 = 180 CPU seconds, 72 of them the kernel's; the floor 40 s x 1.5 = 60, 6 of them
+    assert (
+        "system time, spent on the processes' behalf): 72 s of the full run's 180 (40%), 6 s of the floor's 60 (10%)"
+        in page
+    )
+    assert "faulted in 18.0 GiB of transparent huge pages during the full run, whose memory peaked at 7.50 GiB" in page
+    assert "and 0.5 GiB during the floor" in page
+    # 18 GiB at 0.15 s and at 2.5 s a GiB
+    assert "in 0.15 s within a second of freeing it and in 2.50 s after a pause of 5 s" in page
+    assert "the run's huge pages alone took 3-45 of its 180 CPU seconds" in page
+    assert "cores busy, the kernel 25% of its CPU time, 6.0 GiB of huge pages faulted in):" in page
+    del big["fresh_memory"]  # no probe: the kernel's work is said without the charge
+    page = report.render(results)
+    assert "faulted in 18.0 GiB" in page and "fresh_memory.py), filled" not in page
+    for stretch in (big["full_run"], big["floor"], *big["stages"].values()):
+        stretch.pop("system_seconds", None), stretch.pop("huge_page_bytes", None)
+    page = report.render(results)  # a file measured before they were recorded
+    assert "the kernel's" not in page and "huge pages" not in page
