@@ -209,14 +209,21 @@ def _kernel_work(big: dict) -> str:
     fresh = big.get("fresh_memory")
     if not fresh:
         return text
-    now, later = fresh["again_seconds"] / fresh["gib"], fresh["after_pause_seconds"] / fresh["gib"]
+    # the probe's two fills, as they are: one moment of a machine whose charge moves (it is not
+    # a rate to multiply the run's huge pages by)
     return text + (
-        f" This machine, measured at the end of the same benchmark (benchmarks/fresh_memory.py), filled a GiB "
-        f"of fresh memory in {now:.2f} s within a second of freeing it and in {later:.2f} s after a pause of "
-        f"{fresh['pause_seconds']:g} s: at those two rates the run's huge pages alone took "
-        f"{faulted * now:.0f}-{faulted * later:.0f} of its {work:.0f} CPU seconds. Allocating less, and "
-        "keeping freed memory for the next stage rather than giving it back between stages, is what would "
-        "move that part."
+        f" The fresh-memory probe at the end of the same benchmark (benchmarks/fresh_memory.py) filled "
+        f"{fresh['gib']:g} GiB again in {fresh['again_seconds']:.2f} s at once and in "
+        f"{fresh['after_pause_seconds']:.2f} s after a pause of {fresh['pause_seconds']:g} s: "
+        + (
+            f"{fresh['after_pause_seconds'] / fresh['again_seconds']:.0f} times as long, the host taking back "
+            "what its guest frees."
+            if fresh["after_pause_seconds"] >= 2 * fresh["again_seconds"]
+            else "at that moment the machine charged no more after the pause; it does not always so "
+            "(the probe's own runs on the same machine have taken many times as long after a pause)."
+        )
+        + " What would move the kernel's share is the run's: allocating less (fewer intermediate "
+        "columns and frames), and keeping freed memory for the next stage rather than giving it back."
     )
 
 

@@ -201,7 +201,7 @@ def test_the_cores_busy_are_said_with_the_cpu_time_they_give():
     assert "took 240 CPU seconds against the floor's 75, 3.20x, where its seconds are 3.00x" in page
     assert "would still take 120 s, 2.40x the floor: within the 2.5x target" in page
     load = big["stages"]["graph load"]["seconds"]
-    assert f"**graph load**, {load:.0f} s (" in page and "%, 1.2 cores busy):" in page
+    assert f"**graph load**, {load:.0f} s (" in page and "%, 1.2 cores busy" in page
     # the day's other runs: their CPU time moves too, and is said with their cores busy and ratio
     other = copy.deepcopy(big)
     other["commit"], other["ratio_full_to_floor"] = "abc1234", 3.2
@@ -223,10 +223,10 @@ def test_the_cores_busy_are_said_with_the_cpu_time_they_give():
     assert "Cores busy" not in report.render(results)
 
 
-def test_the_kernels_work_is_said_with_the_machines_charge_for_fresh_memory():
+def test_the_kernels_work_is_said_with_the_fresh_memory_probe():
     """Where a results file has the kernel's CPU time and the huge pages it faulted in (full run,
-    floor, stages) and the fresh-memory probe, the bound says them and the CPU seconds the huge
-    pages took at the probe's two rates; older files say nothing of it."""
+    floor, stages) and the fresh-memory probe, the bound says them, and the probe's two fills as
+    they are; older files say nothing of it."""
     import copy
 
     report = _bench_report()
@@ -252,13 +252,14 @@ def test_the_kernels_work_is_said_with_the_machines_charge_for_fresh_memory():
     )
     assert "faulted in 18.0 GiB of transparent huge pages during the full run, whose memory peaked at 7.50 GiB" in page
     assert "and 0.5 GiB during the floor" in page
-    # 18 GiB at 0.15 s and at 2.5 s a GiB
-    assert "in 0.15 s within a second of freeing it and in 2.50 s after a pause of 5 s" in page
-    assert "the run's huge pages alone took 3-45 of its 180 CPU seconds" in page
+    # the probe's two fills as they are, with what they say of the machine at that moment
+    assert "filled 1 GiB again in 0.15 s at once and in 2.50 s after a pause of 5 s: 17 times as long" in page
+    big["fresh_memory"]["after_pause_seconds"] = 0.16
+    assert "at that moment the machine charged no more after the pause" in report.render(results)
     assert "cores busy, the kernel 25% of its CPU time, 6.0 GiB of huge pages faulted in):" in page
     del big["fresh_memory"]  # no probe: the kernel's work is said without the charge
     page = report.render(results)
-    assert "faulted in 18.0 GiB" in page and "fresh_memory.py), filled" not in page
+    assert "faulted in 18.0 GiB" in page and "fresh-memory probe" not in page
     for stretch in (big["full_run"], big["floor"], *big["stages"].values()):
         stretch.pop("system_seconds", None), stretch.pop("huge_page_bytes", None)
     page = report.render(results)  # a file measured before they were recorded
