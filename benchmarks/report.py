@@ -228,11 +228,14 @@ def _kernel_work(big: dict) -> str:
 
 
 def _stage_kernel(st: dict) -> str:
-    """`, the kernel N% of its CPU time, G GiB of huge pages faulted in` for a stage of the run,
-    as much of it as was recorded (benchmarks/kernel.py)."""
+    """`, N% of the machine's CPU time in the kernel, G GiB of huge pages faulted in` over a stage
+    of the run, as much of it as was recorded (benchmarks/kernel.py). Machine-wide, as the cores
+    busy are: the forked children working beside the stage (the stored copies' writers, the
+    suites) count in it too."""
     out = ""
     if st.get("system_seconds") is not None and st.get("cores_busy"):
-        out += f", the kernel {st['system_seconds'] / (st['seconds'] * st['cores_busy']):.0%} of its CPU time"
+        share = st["system_seconds"] / (st["seconds"] * st["cores_busy"])
+        out += f", {share:.0%} of the machine's CPU time in the kernel"
     if st.get("huge_page_bytes") is not None:
         out += f", {st['huge_page_bytes'] / 2**30:.1f} GiB of huge pages faulted in"
     return out
