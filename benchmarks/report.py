@@ -214,16 +214,15 @@ def _kernel_work(big: dict) -> str:
     return text + (
         f" The fresh-memory probe at the end of the same benchmark (benchmarks/fresh_memory.py) filled "
         f"{fresh['gib']:g} GiB again in {fresh['again_seconds']:.2f} s at once and in "
-        f"{fresh['after_pause_seconds']:.2f} s after a pause of {fresh['pause_seconds']:g} s: "
+        f"{fresh['after_pause_seconds']:.2f} s after a pause of {fresh['pause_seconds']:g} s"
         + (
-            f"{fresh['after_pause_seconds'] / fresh['again_seconds']:.0f} times as long, the host taking back "
+            f": {fresh['after_pause_seconds'] / fresh['again_seconds']:.0f} times as long, the host taking back "
             "what its guest frees."
             if fresh["after_pause_seconds"] >= 2 * fresh["again_seconds"]
-            else "at that moment the machine charged no more after the pause; it does not always so "
-            "(the probe's own runs on the same machine have taken many times as long after a pause)."
+            else ", less than twice as long: at that moment the machine charged little for the pause."
         )
-        + " What would move the kernel's share is the run's: allocating less (fewer intermediate "
-        "columns and frames), and keeping freed memory for the next stage rather than giving it back."
+        + " What would move the kernel's share is the run's own allocating: fewer intermediate columns "
+        "and frames, each of them memory the kernel fills afresh."
     )
 
 
