@@ -233,7 +233,7 @@ def _stage_kernel(st: dict) -> str:
     suites) count in it too."""
     out = ""
     if st.get("system_seconds") is not None and st.get("cores_busy"):
-        share = st["system_seconds"] / (st["seconds"] * st["cores_busy"])
+        share = st["system_seconds"] / _cpu_seconds(st)
         out += f", {share:.0%} of the machine's CPU time in the kernel"
     if st.get("huge_page_bytes") is not None:
         out += f", {st['huge_page_bytes'] / 2**30:.1f} GiB of huge pages faulted in"
