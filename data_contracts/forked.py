@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from .ended_threads import WaitsForItsThreads
+from .handed_back import Outbox
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -49,6 +50,8 @@ _PR_SET_PDEATHSIG = 1
 #: set in each child before its first task: the function the parent shared (a closure cannot be
 #: pickled by reference; forking hands it over as it is)
 _task: Callable[[Any], Any] | None = None
+#: set with `_task`: where each item's result goes back (handed_back.py), by the item's number
+_outboxes: list[Outbox] = []
 
 
 def available_cpus() -> int:
@@ -86,17 +89,23 @@ def map_forked(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R
     if workers <= 1 or len(items) <= 1 or not can_fork():
         return [fn(x) for x in items]
     results: list[Any] = []
-    with ProcessPool(
-        min(workers, len(items)) - 1,
-        mp_context=multiprocessing.get_context("fork"),
-        initializer=_share,
-        initargs=(fn, os.getpid()),
-    ) as pool:
-        later = [pool.submit(_run, x) for x in items[1:]]
-        results.append(fn(items[0]))
-        with contextlib.suppress(BrokenProcessPool):  # a child died: the pool has ended the others
-            for future in later:
-                results.append(_result(future))
+    # one outbox per item handed out, made before the children are forked so that they inherit it
+    outboxes = [Outbox.make() for _ in items[1:]]
+    try:
+        with ProcessPool(
+            min(workers, len(items)) - 1,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_share,
+            initargs=(fn, os.getpid(), 0, outboxes),
+        ) as pool:
+            later = [pool.submit(_run, (k, x)) for k, x in enumerate(items[1:])]
+            results.append(fn(items[0]))
+            with contextlib.suppress(BrokenProcessPool):  # a child died: the pool has ended the others
+                for future, outbox in zip(later, outboxes, strict=True):
+                    results.append(outbox.take(_result(future)))
+    finally:
+        for outbox in outboxes:
+            outbox.close()
     # leaving the pool waits for every child to end: only then are the items after the last
     # result done here, so no item is ever worked on in two processes at once
     return results + [fn(x) for x in items[len(results) :]]
@@ -115,14 +124,15 @@ class Forked(Generic[R]):
 
     def __init__(self, fn: Callable[[], R], nice: int = 0):
         assert can_fork(), "Forked needs fork(2): see can_fork"
+        self._outbox = Outbox.make()
         # the child is given `fn` as it forks (`_share`), not pickled; the pool forks it here
         self._pool = ProcessPool(
             1,
             mp_context=multiprocessing.get_context("fork"),
             initializer=_share,
-            initargs=(_without_collections(fn), os.getpid(), nice),
+            initargs=(_without_collections(fn), os.getpid(), nice, [self._outbox]),
         )
-        self._future: Future = self._pool.submit(_run, None)
+        self._future: Future = self._pool.submit(_run, (0, None))
 
     def done(self) -> bool:
         """Whether `result()` would not wait."""
@@ -130,9 +140,10 @@ class Forked(Generic[R]):
 
     def result(self) -> R:
         try:
-            return _result(self._future)
+            return self._outbox.take(_result(self._future))
         finally:
             self._pool.shutdown(wait=True)
+            self._outbox.close()
 
 
 class ProcessPool(WaitsForItsThreads, ProcessPoolExecutor):
@@ -181,15 +192,17 @@ def become_child(parent: int, nice: int = 0) -> None:
         os._exit(1)
 
 
-def _share(fn: Callable[[Any], Any], parent: int, nice: int = 0) -> None:
-    global _task
-    _task = fn
+def _share(fn: Callable[[Any], Any], parent: int, nice: int, outboxes: list[Outbox]) -> None:
+    global _task, _outboxes
+    _task, _outboxes = fn, outboxes
     become_child(parent, nice)
 
 
-def _run(item: Any) -> Any:
+def _run(numbered: tuple[int, Any]) -> Any:
+    """The task on one item, its result put in the item's outbox (handed_back.py)."""
     assert _task is not None, "map_forked's initializer sets the task"
-    return _task(item)
+    k, item = numbered
+    return _outboxes[k].put(_task(item))
 
 
 def balanced(weights: dict[str, int], groups: int) -> list[list[str]]:
