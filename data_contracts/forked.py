@@ -5,7 +5,8 @@ Why forked processes and not Dagster's multiprocess executor or threads: the job
 process (pipelines/definitions.py) so that the registers, which hold personal data, are handed
 from step to step in memory and never pickled into Dagster's storage; threads would not help,
 the work holds the GIL. A forked child starts with the parent's memory as it is (the frame to
-check is not copied or pickled on the way in) and sends its result back over a pipe, in memory.
+check is not copied or pickled on the way in) and sends its result back in memory: its columns'
+buffers through an in-memory file the parent maps, the rest pickled over a pipe (handed_back.py).
 The pool is the standard library's (concurrent.futures.ProcessPoolExecutor), which reports a
 child's exception and notices a child that died.
 
@@ -80,7 +81,7 @@ def map_forked(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R
     """`[fn(x) for x in items]`, the first item in this process and each other one in a forked
     child, at most `workers` processes in all (this one included). The items are handed to the
     children pickled, so keep them small (a slice's bounds, not the slice); each result comes back
-    pickled. With one worker, one item or no fork (see `can_fork`) everything runs here.
+    as handed_back.py hands it (its buffers mapped, not copied; the rest pickled). With one worker, one item or no fork (see `can_fork`) everything runs here.
 
     An exception raised by `fn` in a child is raised here, as it was raised there (the child's
     traceback goes to this module's debug log, not into the exception, whose message is what a
@@ -113,7 +114,7 @@ def map_forked(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R
 
 class Forked(Generic[R]):
     """`fn()` run in a child forked when this is made, which starts with this process's memory as
-    it is (nothing handed to it is pickled); only its result comes back, pickled. Only where
+    it is (nothing handed to it is pickled); only its result comes back (handed_back.py). Only where
     `can_fork`: the caller decides what to do elsewhere.
 
     `result()` waits for the child and returns what `fn` returned, or raises what it raised (as

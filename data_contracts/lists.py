@@ -3,7 +3,7 @@
 A national register holds about a million list cells (a project's served communities and
 workers, a worker's communities). As a Python list per row they were made one by one, pickled
 between processes and exploded for the graph object by object; as Arrow lists they are taken
-from the distinct cells by code (column_pass.py), pickled as buffers and exploded by pyarrow.
+from the distinct cells by code (column_pass.py), handed back as buffers and exploded by pyarrow.
 """
 
 from __future__ import annotations

@@ -98,10 +98,12 @@ def issue(
 #: below this many rows a table is checked in this process alone: forking and handing the result
 #: back cost more than the other core saves
 SHARED_FROM_ROWS = 20_000
-#: this process's share of the rows against one child's: a child also pickles what it found and
-#: this process unpickles it (a probe on the national projects register, not in benchmarks/:
-#: about 8.5 s checking half the rows, 1.6-2.1 s pickling them, about 2 s unpickling)
-_OWN_SHARE = 1.15
+#: this process's share of the rows against one child's: a child also writes what it found into
+#: new memory, which this process maps (handed_back.py). A probe on the national projects
+#: register (not in benchmarks/, two processes): at 1.15 this process waited 0.7-1.6 s for the
+#: child after its own share (the child's writing took 1.9-2.6 s), at 1.35 never, the child done
+#: first by an unmeasured margin; this process's share moves by about 0.8 s per 0.2
+_OWN_SHARE = 1.25
 
 
 def validate_frame(
