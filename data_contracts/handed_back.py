@@ -30,8 +30,7 @@ import pickle
 from dataclasses import dataclass
 from typing import Any
 
-import pyarrow as pa
-from pandas.arrays import ArrowExtensionArray
+from .arrow_pickling import ColumnPickler
 
 #: buffers start at multiples of this many bytes in the file: Arrow's and numpy's alignment
 ALIGNMENT = 64
@@ -69,7 +68,7 @@ class Outbox:
             return result
         buffers: list[pickle.PickleBuffer] = []
         out = io.BytesIO()
-        _Pickler(out, protocol=5, buffer_callback=buffers.append).dump(result)
+        ColumnPickler(out, protocol=5, buffer_callback=buffers.append).dump(result)
         pickled = out.getvalue()
         if not buffers:
             return result
@@ -114,33 +113,6 @@ class Outbox:
             with contextlib.suppress(OSError):
                 os.close(self.fd)
             self.fd = None
-
-
-class _Pickler(pickle.Pickler):
-    """Pickle's, but a pandas column on one whole piece of Arrow is pickled as that piece:
-    pandas' own pickling copies its Arrow data into one new piece first (combine_chunks, even
-    of one piece), which for the national projects' accepted half was 2 s of the child's time
-    in fresh memory, the data then copied into the file all the same. A sliced piece (buffers
-    larger than its rows need) is left to pandas, which copies the rows alone: pyarrow's own
-    pickle would carry the whole buffers."""
-
-    def reducer_override(self, obj: Any) -> Any:
-        if isinstance(obj, ArrowExtensionArray) and _one_whole_piece(obj._pa_array):
-            return _arrow_column, (type(obj), {**obj.__dict__, "_cache": {}})
-        return NotImplemented
-
-
-def _one_whole_piece(column: pa.ChunkedArray) -> bool:
-    """Whether `column` is one Arrow piece whose buffers hold its rows and nothing more."""
-    return column.num_chunks == 1 and column.chunk(0).get_total_buffer_size() == column.chunk(0).nbytes
-
-
-def _arrow_column(kind: type[ArrowExtensionArray], state: dict[str, Any]) -> ArrowExtensionArray:
-    """A pandas Arrow column again, from its class and attributes as pickled (`_Pickler`), set
-    as pandas sets them when it unpickles one (ArrowExtensionArray.__setstate__)."""
-    column = object.__new__(kind)
-    column.__setstate__(state)
-    return column
 
 
 def _write_at(fd: int, view: memoryview, offset: int) -> None:

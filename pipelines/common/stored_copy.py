@@ -8,7 +8,8 @@ unchanged register. So a RegisterResult is written as its columns, its index, it
 a small header, each a pickle of its own, and read as a `StoredRegister`: the header at once,
 every other part when first used, and one column alone by `RegisterResult.column`.
 
-Layout (all pickles at HIGHEST_PROTOCOL): MAGIC, then one pickle per column of `accepted` in
+Layout (all pickles at HIGHEST_PROTOCOL, pandas' Arrow columns as their pieces: data_contracts/
+arrow_pickling.py): MAGIC, then one pickle per column of `accepted` in
 order, the register's current positions (`RegisterResult.current_positions`; the header says
 by which snapshot order, key and code they were found), the index of `accepted`, the `history` dict,
 the header (every other field, the columns with each pickle's place: start, size and CRC-32;
@@ -41,6 +42,7 @@ import pandas as pd
 import pyarrow as pa
 
 from data_contracts import CONTRACTS
+from data_contracts.arrow_pickling import ColumnPickler
 from data_contracts.base import Contract
 
 from . import ordering
@@ -68,10 +70,11 @@ def write(obj: object, fh: IO[bytes]) -> None:
     fh.write(MAGIC)
 
     def put(value: object) -> Place:
-        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        start = fh.tell()
-        fh.write(data)
-        return start, len(data), zlib.crc32(data)
+        # pickled straight into the file, its CRC-32 taken on the way: the national projects'
+        # columns were 0.65 GB of pickle held whole in the writer's memory before the write
+        start, out = fh.tell(), _Checked(fh)
+        ColumnPickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+        return start, out.size, out.crc
 
     frame = obj.accepted
     # a column alone needs unique names; a frame without them is stored whole (never so far:
@@ -104,6 +107,22 @@ def write(obj: object, fh: IO[bytes]) -> None:
         "attrs": frame.attrs,
     }
     fh.write(_TRAILER.pack(*put(header)) + END)
+
+
+class _Checked:
+    """A binary file's `write`, counting the bytes written and their CRC-32 (zlib's)."""
+
+    def __init__(self, fh: IO[bytes]):
+        self._fh, self.size, self.crc = fh, 0, 0
+
+    def write(self, data: bytes | memoryview) -> int:
+        # pickle hands a large buffer over as it is: a memoryview of numpy's items, whose
+        # len() counts items, not bytes
+        size = memoryview(data).nbytes
+        self.crc = zlib.crc32(data, self.crc)
+        self._fh.write(data)
+        self.size += size
+        return size
 
 
 def _current_by(model: type[Contract]) -> tuple:
