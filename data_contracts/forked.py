@@ -81,7 +81,8 @@ def map_forked(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R
     """`[fn(x) for x in items]`, the first item in this process and each other one in a forked
     child, at most `workers` processes in all (this one included). The items are handed to the
     children pickled, so keep them small (a slice's bounds, not the slice); each result comes back
-    as handed_back.py hands it (its buffers mapped, not copied; the rest pickled). With one worker, one item or no fork (see `can_fork`) everything runs here.
+    as handed_back.py hands it (its buffers mapped, not copied; the rest pickled). With one
+    worker, one item or no fork (see `can_fork`) everything runs here.
 
     An exception raised by `fn` in a child is raised here, as it was raised there (the child's
     traceback goes to this module's debug log, not into the exception, whose message is what a
