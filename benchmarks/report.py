@@ -38,7 +38,7 @@ REMEDIES = {
     "from the column as read rather than from Python strings, and a list field's column is Arrow lists taken by "
     "the rows' codes from its distinct cells (data_contracts/lists.py: no Python list per row, handed back as "
     "buffers). What is left is pandas factorizing each column, each distinct cell made a Python value, and the "
-    "child writing its columns into new memory (the file's pages, about 2 s for the projects' half)",
+    "child writing its columns into new memory (the file's pages)",
     "read": "a long CSV's rows are parsed by pyarrow as columns on both cores and classified whole-column "
     "(pipelines/common/csv_columns.py, row_kinds.py); a UTF-8 file's rows are parsed from its own bytes, only its "
     "first MiB decoded for the header search, and numbered by counting its lines when none holds a quote or a lone "

@@ -62,16 +62,15 @@ class Outbox:
 
     def put(self, result: Any) -> Any:
         """In the child: `result`'s buffers written into the file, and the `Shelved` rest of it
-        to send back; `result` itself when it has no buffer to shelve, where there is no file,
-        or where a buffer cannot be laid out flat (then pickle copies it in-band as ever)."""
+        to send back (its pickle alone, the file left empty, when it has no buffer); `result`
+        itself where there is no file, or where a buffer cannot be laid out flat (then pickle
+        copies it in-band as ever)."""
         if self.fd is None:
             return result
         buffers: list[pickle.PickleBuffer] = []
         out = io.BytesIO()
         ColumnPickler(out, protocol=5, buffer_callback=buffers.append).dump(result)
         pickled = out.getvalue()
-        if not buffers:
-            return result
         try:
             views = [b.raw() for b in buffers]
         except BufferError:  # not contiguous: only an in-band copy holds it
@@ -100,7 +99,7 @@ class Outbox:
             return got
         assert self.fd is not None, "a Shelved result comes from an outbox with a file"
         size = os.fstat(self.fd).st_size
-        # a file of nothing but empty buffers cannot be mapped, and needs not be
+        # an empty file (no buffer, or only empty ones) cannot be mapped, and needs not be
         whole = memoryview(
             mmap.mmap(self.fd, size, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ | mmap.PROT_WRITE) if size else b""
         )

@@ -90,8 +90,10 @@ def test_without_a_file_or_without_buffers_the_result_itself_goes_back():
     assert Outbox(None).put(table) is table
     assert Outbox(None).take(table) is table
     if hasattr(os, "memfd_create"):
-        small = {"rows": 3, "names": ["a", "b"]}
-        assert Outbox.make().put(small) is small  # nothing to shelve: no file is filled
+        small, outbox = {"rows": 3, "names": ["a", "b"]}, Outbox.make()
+        sent = outbox.put(small)  # nothing to shelve: its pickle alone goes back, the file empty
+        assert isinstance(sent, Shelved) and sent.spans == () and os.fstat(outbox.fd).st_size == 0
+        assert outbox.take(sent) == small
 
 
 @needs_fork
