@@ -781,10 +781,12 @@ def _node_table(df: pd.DataFrame, label: str, s: Schema) -> pd.DataFrame:
 
 
 def _rel_table(df: pd.DataFrame, key: RelKey, s: Schema) -> pd.DataFrame:
-    # In the order the part built its rows, not sorted: the same inputs build them in the same
-    # order (tests/test_graph_incremental.py::test_tables_do_not_depend_on_the_hash_seed), the store
-    # keeps no order of a node's relationships that a reader sees (every catalogue answer and
-    # the dump are ordered), and its copy took them no slower. Sorting them by (from, to) was
-    # 3.8 of the national build's 16 s of table building, 3.3 in `purchases` (one process).
+    # In the order the part built its rows, not sorted. The same inputs build them in the same
+    # order (tests/test_graph_incremental.py::test_tables_do_not_depend_on_the_hash_seed); the
+    # catalogue's answers and the dump are ordered, and give the same rows whatever order the
+    # relationships were copied in (tests/test_relationship_order.py: ladybug 0.22 can answer a
+    # pattern differently by that order, sorted or not, and the catalogue's texts avoid such
+    # patterns: docs/queries.md); the store's copy took them no slower. Sorting them by (from,
+    # to) was 3.8 of the national build's 16 s of table building, 3.3 in `purchases` (one process).
     rel = s.rels[key[0]]
     return df[["from", "to", *rel.names]].reset_index(drop=True)
