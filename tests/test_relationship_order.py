@@ -6,7 +6,7 @@ Why: ladybug 0.22 loses a relationship's property filter in a pattern that goes 
 relationship (the federation's district, a street in it by IN_DISTRICT on the day, and the
 organisations residing in that street, in one MATCH), and which rows it keeps depends on the
 order of a street's relationships in the store: the last test shows it on a graph of a dozen
-nodes, in the order the build made them and in the sorted order the load uses. Loaded in another
+nodes, in the order a build made them and sorted by (from, to, valid_from). Loaded in another
 order than sorted, it answered unattached-organisations scoped to the sample's district with 522
 rows instead of 116.
 The catalogue's texts find the streets first and go on from them in a MATCH of their own
@@ -82,8 +82,8 @@ def history(store) -> GraphTables:
 
 @pytest.fixture(scope="module")
 def stores(history, tmp_path_factory) -> tuple[EmbeddedGraphStore, EmbeddedGraphStore]:
-    """The graph with STREET's history loaded with its relationship tables sorted (as the
-    pipeline loads them) and again with each relationship table's rows reversed."""
+    """The graph with STREET's history loaded with its relationship tables sorted by (from, to)
+    (as the dump gives them) and again with each relationship table's rows reversed."""
     where = tmp_path_factory.mktemp("relationship-order")
     backwards = {key: df.iloc[::-1].reset_index(drop=True) for key, df in history.rels.items()}
     return _loaded(history, where / "sorted"), _loaded(GraphTables(dict(history.nodes), backwards), where / "reversed")
@@ -204,7 +204,7 @@ _A, _B = dt.date(2010, 6, 30), dt.date(2015, 10, 31)
     [
         # moved from D2 to D1, in the order the build made them: on the day only S0 and S1 were in D1
         ([("D2", None, _B), ("D1", _B, None)], dt.date(2014, 9, 30), ["S0", "S1"]),
-        # left D1 and came back, sorted by (to, valid_from) as the load sorts: all four in D1
+        # left D1 and came back, sorted by (to, valid_from): all four in D1
         ([("D1", None, _A), ("D1", _B, None), ("D2", _A, _B)], dt.date(2025, 12, 31), ["S0", "S1", "S2", "S3"]),
     ],
     ids=["moved-built-order", "left-and-came-back-sorted"],

@@ -691,7 +691,7 @@ def catalogue_doc() -> str:
         "one pattern, gave unattached-organisations scoped to the sample's district 522 rows instead",
         "of 116 with the relationships copied in another order, and in a small graph of that shape",
         "a street that left the district and came back was answered wrongly with its relationships",
-        "sorted as the load sorts them. Which rows it keeps depends",
+        "sorted by (from, to, valid_from). Which rows it keeps depends",
         "on the order of a node's relationships in the store, so the oracle tests alone cannot show",
         "it. A catalogue text therefore ends a pattern at a filtered relationship's far node and",
         "goes on from it in a MATCH of its own; tests/test_relationship_order.py checks every query,",
