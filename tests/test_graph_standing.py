@@ -266,6 +266,29 @@ def test_provider_concentration_counts_the_default_top():
     assert top.default == CONCENTRATION_TOP
 
 
+def test_outside_network_gives_each_organisation_once():
+    """As unattached-organisations finds each street once: a district with two federations, or
+    a street with two periods in it holding the same day, still gives one row per organisation
+    (to the first federation by hub_id), so the companions count what the whole answer lists."""
+    from pipelines.graph.standing import outside_network
+
+    d = dt.date
+    orgs = pd.DataFrame({"uscc": ["A", "B"], "street_code": ["S1", "S2"]})
+    status = pd.DataFrame({"uscc": ["A", "B"], "valid_from": [None, None], "valid_to": [None, None]})
+    members = pd.DataFrame({"uscc": ["B"], "hub_id": ["H9"], "valid_from": [None], "valid_to": [None]})
+    periods = pd.DataFrame(
+        {
+            "street_code": ["S1", "S1", "S2"],
+            "parent": ["D1", "D1", "D1"],
+            "valid_from": [None, d(2019, 1, 1), None],
+            "valid_to": [None, None, None],
+        }
+    )
+    feds = pd.DataFrame({"hub_id": ["H2", "H1"], "district_code": ["D1", "D1"]})
+    got = outside_network(orgs, status, members, periods, feds, d(2020, 1, 1))
+    assert got.to_dict("list") == {"from": ["A"], "to": ["H1"]}
+
+
 def test_every_fact_survives_registers_with_no_rows_or_one_empty_side():
     """An empty register's columns come as float; each fact is then missing or 0, never a crash
     (the graph of an inbox with no inspections, grades or projects still loads)."""

@@ -458,8 +458,9 @@ def outside_network(
 ) -> pd.DataFrame:
     """The rows of unattached-organisations with its default parameters, as relationships
     (uscc -> federation hub_id): organisations active on the snapshot day `day`, in no hub that
-    day, whose street belonged that day to a district with a hub federation (one row per
-    federation and per street-district period holding that day, as the Cypher's paths).
+    day, whose street belonged that day to a district with a hub federation; one row per
+    organisation, as the query finds each street once (`WITH DISTINCT s`), to the first such
+    federation by hub_id where a district has two or a street two periods holding that day.
 
     Inputs as the graph holds them: organisations (uscc, street_code), their active periods
     (uscc, valid_from, valid_to; one per uscc, none = open), memberships (uscc, valid_from,
@@ -478,6 +479,7 @@ def outside_network(
         .merge(periods[["street_code", "parent"]].astype("string"), on="street_code")
         .merge(federations[["hub_id", "district_code"]].astype("string"), left_on="parent", right_on="district_code")
     )
+    paths = paths.sort_values(["uscc", "hub_id"], kind="stable").drop_duplicates("uscc")
     return pd.DataFrame({"from": paths["uscc"].to_numpy(), "to": paths["hub_id"].to_numpy()})
 
 
