@@ -755,8 +755,9 @@ PARTS = (
 
 def _built(part: Part, inp: GraphInput, s: Schema) -> Parts:
     """The tables of `part`, columns selected and ordered exactly as the schema declares, a node
-    table's rows sorted by key and a relationship table's in the order built; refuses a table the part does not declare or the schema does not know (the
-    schema stays the single source of truth) and a node table with a key twice."""
+    table's rows sorted by key and a relationship table's in the order built; refuses a table
+    the part does not declare or the schema does not know (the schema stays the single source
+    of truth) and a node table with a key twice."""
     nodes, rels = part.make(inp, s)
     if set(nodes) != set(part.nodes) or set(rels) != set(part.rels):
         raise ValueError(f"part {part.name} built {sorted(nodes)} {sorted(rels)}, not what it declares")
