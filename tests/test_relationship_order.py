@@ -23,6 +23,7 @@ import pytest
 from graph_schema import schema
 from graph_schema.types import missing
 from pipelines.graph.dump import tables_from_dump
+from pipelines.graph.standing import _holds
 from pipelines.graph.store import EmbeddedGraphStore
 from pipelines.graph.tables import GraphTables
 from sanshe.queries.catalogue import catalogue, execute
@@ -57,14 +58,12 @@ def _with_history(tables: GraphTables) -> GraphTables:
 
 
 def _on(tables: GraphTables, day: dt.date) -> GraphTables:
-    """`tables` with every relationship of a temporal type that does not hold on `day` taken out."""
+    """`tables` with every relationship of a temporal type that does not hold on `day` taken out
+    (standing._holds: the half-open interval the catalogue's texts test)."""
     s, rels = schema(), {}
     for key, df in tables.rels.items():
         if s.rels[key[0]].temporal:
-            since = pd.to_datetime(df["valid_from"]).dt.date
-            until = pd.to_datetime(df["valid_to"]).dt.date
-            holds = (since.isna() | (since <= day)) & (until.isna() | (until > day))
-            df = df[holds.to_numpy()].reset_index(drop=True)
+            df = df[_holds(df, pd.Timestamp(day))].reset_index(drop=True)
         rels[key] = df
     return GraphTables(dict(tables.nodes), rels)
 
