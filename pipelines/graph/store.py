@@ -39,6 +39,7 @@ from ..common.state_files import read_state, write_state
 from ..common.threads import ThreadPool
 from .arrow import STRING_BYTES_MAX, c_allocator, typed_table
 from .dump import dump, fingerprint
+from .late_columns import LateColumns, assembled, decoded, decoded_schema, scan_text
 from .protocol import ExportOrder
 from .tables import GraphTables, RelKey
 
@@ -774,7 +775,13 @@ class EmbeddedGraphStore:
                 yield df
 
     def export_parquet(
-        self, cypher: str, params: dict | None, out: Path, size: int = 50_000, order: ExportOrder | None = None
+        self,
+        cypher: str,
+        params: dict | None,
+        out: Path,
+        size: int = 50_000,
+        order: ExportOrder | None = None,
+        late: LateColumns | None = None,
     ) -> int:
         """Write the answer to one read query into the Parquet file `out`, in row groups of
         `size` rows or EXPORT_CHUNK_ROWS, whichever is more; returns its rows. ladybug
@@ -791,6 +798,9 @@ class EmbeddedGraphStore:
         GIL in both). (`COPY (query) TO` would write the file in the store, but ladybug 0.22
         fails on several catalogue queries there, "Cannot evaluate expression with type
         PROPERTY", drops the filter of others, and wrote that answer unordered in 8 s.)
+        With `late` (see late_columns.py), `cypher` answers some nodes' positions instead of
+        their columns, and those columns are taken from their node tables, each read once
+        (`arrow_seconds` includes those reads); the file is the one the plain query gives.
         `self.last_export` then says where the time went, in seconds: `query_seconds` (the
         store computing the whole answer), `arrow_seconds` (handing it over as Arrow),
         `order_seconds` (finding the order) and `write_seconds` (gathering and writing)."""
@@ -800,11 +810,13 @@ class EmbeddedGraphStore:
         with self._reading(cypher, params) as result:
             answered = time.perf_counter()
             table = _as_arrow(result, result.get_num_tuples())
+            if late is not None:
+                table = assembled(table, late, self._node_columns)
             converted = time.perf_counter()
             with c_allocator():  # pyarrow's work on the whole answer: faster from malloc
                 indices = order(table) if order is not None else None
                 ordered = time.perf_counter()
-                with pq.ParquetWriter(out, table.schema) as writer:
+                with pq.ParquetWriter(out, decoded_schema(table.schema)) as writer:
                     for part in _in_slices(table, indices, max(size, EXPORT_CHUNK_ROWS)):
                         writer.write_table(part)
             self.last_export = {
@@ -814,6 +826,11 @@ class EmbeddedGraphStore:
                 "write_seconds": time.perf_counter() - ordered,
             }
             return table.num_rows
+
+    def _node_columns(self, label: str, props: tuple[str, ...]) -> pa.Table:
+        """Every node of `label` with its position and `props` (late_columns.scan_text)."""
+        with self._reading(scan_text(label, props), None) as result:
+            return _as_arrow(result, result.get_num_tuples())
 
 
 class _Exhausted(Exception):
@@ -952,18 +969,22 @@ def _in_slices(table: pa.Table, indices: pa.Array | None, rows: int) -> Iterator
     """`table` as consecutive tables of at most `rows` rows; with `indices`, the rows they name
     in their order, each slice gathered on one of two threads while the caller writes the one
     before it (at most two slices ahead, so that a gathered copy of the whole answer is never
-    held at once)."""
+    held at once). Dictionary columns (late_columns.py) come out decoded to their values."""
     if indices is None:
-        yield from (pa.Table.from_batches([b]) for b in table.to_batches(rows))
+        yield from (decoded(pa.Table.from_batches([b])) for b in table.to_batches(rows))
         return
+
+    def gathered(start: int) -> pa.Table:
+        return decoded(table.take(indices.slice(start, rows)))
+
     starts = iter(range(0, len(indices), rows))
     with ThreadPool(2, thread_name_prefix="export-take") as pool:
-        ahead = [pool.submit(table.take, indices.slice(start, rows)) for start in islice(starts, 2)]
+        ahead = [pool.submit(gathered, start) for start in islice(starts, 2)]
         while ahead:
             part = ahead.pop(0).result()
             start = next(starts, None)
             if start is not None:
-                ahead.append(pool.submit(table.take, indices.slice(start, rows)))
+                ahead.append(pool.submit(gathered, start))
             yield part
 
 

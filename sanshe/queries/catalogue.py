@@ -29,7 +29,11 @@ import yaml
 from data_contracts.errors import QueryError
 from pipelines.common.threads import in_threads
 from pipelines.graph.arrow import STRING_BYTES_MAX
+from pipelines.graph.late_columns import LateColumns
 from pipelines.graph.protocol import GraphStore
+from pipelines.graph.store import EmbeddedGraphStore
+
+from .late import late_columns
 
 HERE = Path(__file__).parent
 CASTS: dict[str, Callable[[str], Any]] = {"int": int, "float": float, "string": str, "date": dt.date.fromisoformat}
@@ -376,15 +380,34 @@ def export(store: GraphStore, name: str, given: dict[str, str] | None, out: Path
     os.close(fd)
     tmp = Path(tmp_name)
     try:
+        order = functools.partial(arrow_order, order_by=query.order_by)
+        late = _late(store, query, given, without_final_order(text))
         if getattr(store, "dialect", "ladybug") == "neo4j" and FINAL_ORDER.search(text):
             rows = store.export_parquet(text, used, tmp, EXPORT_BATCH_ROWS)
+        elif late is not None and isinstance(store, EmbeddedGraphStore):
+            rows = store.export_parquet(late[0], used, tmp, EXPORT_BATCH_ROWS, order, late=late[1])
         else:
-            order = functools.partial(arrow_order, order_by=query.order_by)
             rows = store.export_parquet(without_final_order(text), used, tmp, EXPORT_BATCH_ROWS, order)
         shutil.move(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
     return rows
+
+
+def _late(store: GraphStore, query: Query, given: dict[str, str] | None, text: str) -> tuple[str, LateColumns] | None:
+    """The embedded store's export text with some nodes' columns gathered late, and how to put
+    its answer together (sanshe/queries/late.py), where the whole answer's rows are known before
+    it is computed: from the count companion, which answers only the national question (an
+    answer scoped to a district is small, and gathered per row). None elsewhere."""
+    if not isinstance(store, EmbeddedGraphStore) or not query.companions_take(given or {}):
+        return None
+    _q, count, used = _prepared(store, query.name, given, "count")
+    rows = int(store.query(count, used)["rows"].iloc[0])
+
+    def nodes(label: str) -> int:
+        return int(store.query(f"MATCH (n:{label}) RETURN count(*) AS nodes")["nodes"].iloc[0])
+
+    return late_columns(text, rows, nodes)
 
 
 #: a query text's last clause when it is an ORDER BY on a line of its own (every catalogue
@@ -417,7 +440,7 @@ def arrow_order(table: pa.Table, order_by: tuple[str, ...]) -> pa.Array:
     0.22 s both ways (0.96 s with that key ranked, measured before)."""
     keys = table
     if "kind_order" not in table.column_names and "hub_kind" in table.column_names:
-        rank = pc.index_in(table["hub_kind"], value_set=pa.array(list(KIND_ORDER)))
+        rank = pc.index_in(_plain(table["hub_kind"]), value_set=pa.array(list(KIND_ORDER)))
         keys = table.append_column("kind_order", pc.fill_null(rank, len(KIND_ORDER)))
     declared = [(c, "ascending" if up else "descending", "at_end") for c, up in declared_order(order_by)]
     named = {c for c, _, _ in declared}
@@ -428,8 +451,13 @@ def arrow_order(table: pa.Table, order_by: tuple[str, ...]) -> pa.Array:
         return pa.array(range(table.num_rows), pa.uint64())
     # a sort compares the keys before the last on (almost) every comparison, the last only
     # between rows tied on all the others: too few to pay for hashing every row's text to rank it
-    ranked = [c for c, _, _ in declared[:-1]]
-    ranks = dict(zip(ranked, in_threads(lambda c: _text_ranks(keys[c]), ranked), strict=True))
+    # a dictionary column (an export's columns gathered per node: pipelines/graph/late_columns.py)
+    # is sorted by its values' ranks, wherever it comes: ranking its dictionary is cheap
+    ranked = [c for c, _, _ in declared[:-1]] + [
+        c for c, _, _ in declared[-1:] + rest if pa.types.is_dictionary(keys.schema.field(c).type)
+    ]
+    dictionaries = _dictionary_ranks([keys[c] for c in ranked])
+    ranks = dict(zip(ranked, in_threads(lambda c: _text_ranks(keys[c], dictionaries), ranked), strict=True))
     columns = {c: ranks.get(c, keys[c]) for c, _, _ in declared + rest}
     return pc.sort_indices(pa.table(columns), sort_keys=declared + rest)
 
@@ -437,7 +465,10 @@ def arrow_order(table: pa.Table, order_by: tuple[str, ...]) -> pa.Array:
 def _sorts(kind: pa.DataType) -> bool:
     """Whether pyarrow's `sort_indices` compares values of `kind` within a table (SORTED_KINDS:
     numbers, text, bytes, days and times). A table's sort refuses the others (lists, maps,
-    dictionaries, intervals), and a column of nothing but empty cells would order nothing."""
+    dictionaries, intervals), and a column of nothing but empty cells would order nothing. A
+    dictionary of such values sorts (by ranks: `_text_ranks`)."""
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
     return any(check(kind) for check in SORTED_KINDS)
 
 
@@ -451,14 +482,70 @@ SORTED_KINDS = tuple(
 )
 
 
-def _text_ranks(column: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
+def _dictionary_ranks(columns: list[pa.ChunkedArray]) -> dict[tuple, pa.Array]:
+    """The rank (uint64, from 1, equal values equal) of each value of each distinct text
+    dictionary among `columns`, empty where the value is, keyed by `_held`: columns sharing a
+    dictionary (an export's rated and later projects) are ranked once, the dictionaries side
+    by side on two threads."""
+    found: dict[tuple, pa.Array] = {}
+    for column in columns:
+        if pa.types.is_dictionary(column.type) and _is_text(column.type.value_type):
+            values = _whole_dictionary(column).dictionary
+            found.setdefault(_held(values), values)
+
+    def ranked(values: pa.Array) -> pa.Array:
+        ranks = pc.rank(values, sort_keys="ascending", tiebreaker="dense")
+        return pc.if_else(pc.is_null(values), pa.scalar(None, ranks.type), ranks)
+
+    return dict(zip(found, in_threads(ranked, list(found.values())), strict=True))
+
+
+def _held(values: pa.Array) -> tuple:
+    """What tells one array's values from another's: the memory they are held in."""
+    return (values.offset, len(values), *(b.address if b is not None else 0 for b in values.buffers()))
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
+def _whole_dictionary(column: pa.ChunkedArray | pa.Array) -> pa.DictionaryArray:
+    """A dictionary column as one array: its one piece itself (not a copy, so that columns
+    sharing a dictionary or indices are still seen to: `_held`), or its pieces joined."""
+    if isinstance(column, pa.ChunkedArray):
+        return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    return column
+
+
+def _text_ranks(
+    column: pa.ChunkedArray, dictionaries: dict[tuple, pa.Array] | None = None
+) -> pa.ChunkedArray | pa.Array:
     """A text column as each value's rank (uint64, from 1) among its distinct values, empty
     cells staying empty; any other column as it is. Sorting the distinct values once and then
-    integers is several times faster than comparing every row's text."""
+    integers is several times faster than comparing every row's text.
+
+    A dictionary column is ranked by its dictionary, which may hold a value more than once
+    (late_columns.py: a node table's values by position), so equal values share a rank: the
+    ranks of `dictionaries` (see `_dictionary_ranks`) where they hold it; a dictionary of
+    numbers is decoded instead, as a number sorts no slower than its rank and pyarrow places
+    NaN apart from the other values where a rank would not."""
+    if pa.types.is_dictionary(column.type):
+        whole = _whole_dictionary(column)
+        if not _is_text(whole.dictionary.type):
+            return _plain(whole)
+        ranks = (dictionaries or {}).get(_held(whole.dictionary))
+        if ranks is None:
+            ranks = _dictionary_ranks([whole])[_held(whole.dictionary)]
+        return pc.take(ranks, whole.indices)
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         return column
     encoded = pc.dictionary_encode(_whole(column))
     return pc.take(pc.rank(encoded.dictionary, sort_keys="ascending"), encoded.indices)
+
+
+def _plain(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """A dictionary column decoded to its values; any other column as it is."""
+    return column.cast(column.type.value_type) if pa.types.is_dictionary(column.type) else column
 
 
 def _whole(column: pa.ChunkedArray | pa.Array) -> pa.Array:
