@@ -17,7 +17,7 @@ import pytest
 
 from pipelines.graph.late_columns import LateColumns, decoded
 from pipelines.graph.store import EmbeddedGraphStore
-from sanshe.queries.catalogue import _prepared, arrow_order, catalogue, without_final_order
+from sanshe.queries.catalogue import _prepared, arrow_order, catalogue, node_key, without_final_order
 from sanshe.queries.late import late_columns
 
 #: the sample's district and one of its streets, by the levels a query may be scoped to
@@ -41,8 +41,9 @@ def _cases() -> list[tuple[str, dict[str, str]]]:
 
 
 def _everything_late(text: str) -> tuple[str, LateColumns] | None:
-    """The rewrite with every variable it may take gathered late (answer larger than any table)."""
-    return late_columns(text, rows=10**12, nodes=lambda label: 0)
+    """The rewrite with every variable it may take gathered late (answer larger than any table),
+    each with its key as the catalogue gives it (an ordering leaves out the columns after it)."""
+    return late_columns(text, rows=10**12, nodes=lambda label: 0, key=node_key)
 
 
 @pytest.mark.parametrize(("name", "given"), _cases(), ids=lambda v: v if isinstance(v, str) else "-".join(v.values()))
@@ -108,8 +109,16 @@ def test_the_rewrite_keeps_other_items_and_gathers_only_what_pays():
     assert late_columns(text, rows=5, nodes=counts.__getitem__) is None
 
 
-def test_a_node_table_with_gaps_gives_the_plain_export(tmp_path):
-    """Nodes deleted leave positions no node holds (an incremental load deletes rows)."""
+@pytest.mark.parametrize(
+    ("order_by", "keys"),
+    [(("-provider", "amount"), {}), (("uscc", "amount"), {"Org": "uscc", "Project": "pid"})],
+    ids=["no-keys", "keys"],
+)
+def test_a_node_table_with_gaps_gives_the_plain_export(tmp_path, order_by, keys):
+    """Nodes deleted leave positions no node holds (an incremental load deletes rows); projects
+    made out of their ids' order, so that the store's order is not the answer's. With keys, the
+    ordering leaves out an organisation's name after its USCC, but not the project, whose key is
+    not among the declared ones (rows tied on USCC and amount are ordered by it)."""
     import ladybug
 
     path = tmp_path / "gaps.lbug"
@@ -119,7 +128,8 @@ def test_a_node_table_with_gaps_gives_the_plain_export(tmp_path):
     conn.execute("CREATE REL TABLE AWARDED_TO(FROM Project TO Org)")
     for i in range(8):
         conn.execute("CREATE (:Org {uscc: $u, name: $n})", {"u": f"U{i}", "n": None if i == 3 else f"name{i % 3}"})
-    for i in range(30):
+    made = [(i * 7) % 30 for i in range(30)]
+    for i in made:
         conn.execute("CREATE (:Project {pid: $p, amount: $a})", {"p": f"P{i:02d}", "a": float(i % 4)})
         conn.execute(
             "MATCH (p:Project {pid: $p}), (o:Org {uscc: $u}) CREATE (p)-[:AWARDED_TO]->(o)",
@@ -129,9 +139,12 @@ def test_a_node_table_with_gaps_gives_the_plain_export(tmp_path):
     conn.execute("MATCH (p:Project) WHERE p.pid < 'P05' DETACH DELETE p")
     del conn
     store = EmbeddedGraphStore(path)
-    text = "MATCH (p:Project)-[:AWARDED_TO]->(o:Org)\nRETURN o.name AS provider, p.pid AS project, p.amount AS amount\n"
-    rewritten, late = _everything_late(text)
-    order = functools.partial(arrow_order, order_by=("-provider", "amount"))
+    text = (
+        "MATCH (p:Project)-[:AWARDED_TO]->(o:Org)\n"
+        "RETURN o.uscc AS uscc, o.name AS provider, p.pid AS project, p.amount AS amount\n"
+    )
+    rewritten, late = late_columns(text, rows=10**12, nodes=lambda label: 0, key=keys.get)
+    order = functools.partial(arrow_order, order_by=order_by)
     plain, gathered = tmp_path / "plain.parquet", tmp_path / "late.parquet"
     rows = store.export_parquet(text, None, plain, 50_000, order)
     assert rows == sum(1 for i in range(5, 30) if (i * 5) % 8 not in (0, 6))

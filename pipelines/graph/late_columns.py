@@ -34,6 +34,14 @@ class LateNode:
     offset: str
     label: str
     columns: tuple[tuple[str, str], ...]
+    #: the label's key property (distinct on every node, never empty), where among `columns`
+    key: str | None = None
+
+
+#: field metadata of a late column: the node variable it belongs to (its `offset` column's
+#: name), and whether it is that node's key, so that an ordering can leave out the node's other
+#: columns after its key (rows tied on a key are rows of one node: sanshe.queries.catalogue)
+NODE_FIELD, KEY_FIELD = b"sanshe.node", b"sanshe.key"
 
 
 @dataclass(frozen=True)
@@ -77,11 +85,14 @@ def assembled(answer: pa.Table, late: LateColumns, scanned: Callable[[str, tuple
         at = _by_offset(table[OFFSET])
         for prop in props:
             values[label, prop] = pc.take(_one_piece(table[prop]), at)
+    marks: dict[str, dict[bytes, bytes]] = {}
     for node in late.nodes:
         indices = _one_piece(columns.pop(node.offset))
         for prop, name in node.columns:
             columns[name] = pa.DictionaryArray.from_arrays(indices, values[node.label, prop])
-    return pa.table([columns[name] for name in late.names], names=list(late.names))
+            marks[name] = {NODE_FIELD: node.offset.encode(), KEY_FIELD: b"1" if prop == node.key else b""}
+    fields = [pa.field(name, columns[name].type, metadata=marks.get(name)) for name in late.names]
+    return pa.table([columns[name] for name in late.names], schema=pa.schema(fields))
 
 
 def _by_offset(offsets: pa.ChunkedArray) -> pa.Array:
@@ -100,7 +111,10 @@ def _one_piece(column: pa.ChunkedArray | pa.Array) -> pa.Array:
 def decoded_schema(schema: pa.Schema) -> pa.Schema:
     """`schema` with each dictionary column typed as its values: the schema of the plain answer."""
     return pa.schema(
-        [field.with_type(field.type.value_type) if pa.types.is_dictionary(field.type) else field for field in schema],
+        [
+            pa.field(field.name, field.type.value_type, field.nullable) if pa.types.is_dictionary(field.type) else field
+            for field in schema
+        ],
         metadata=schema.metadata,
     )
 

@@ -27,9 +27,10 @@ import pyarrow.compute as pc
 import yaml
 
 from data_contracts.errors import QueryError
+from graph_schema import schema
 from pipelines.common.threads import in_threads
 from pipelines.graph.arrow import STRING_BYTES_MAX
-from pipelines.graph.late_columns import LateColumns
+from pipelines.graph.late_columns import KEY_FIELD, NODE_FIELD, LateColumns
 from pipelines.graph.protocol import GraphStore
 from pipelines.graph.store import EmbeddedGraphStore
 
@@ -407,7 +408,13 @@ def _late(store: GraphStore, query: Query, given: dict[str, str] | None, text: s
     def nodes(label: str) -> int:
         return int(store.query(f"MATCH (n:{label}) RETURN count(*) AS nodes")["nodes"].iloc[0])
 
-    return late_columns(text, rows, nodes)
+    return late_columns(text, rows, nodes, node_key)
+
+
+def node_key(label: str) -> str | None:
+    """The key property of node label `label` in the graph schema; None for a label it lacks."""
+    node = schema().nodes.get(label)
+    return node.key if node is not None else None
 
 
 #: a query text's last clause when it is an ORDER BY on a line of its own (every catalogue
@@ -445,7 +452,9 @@ def arrow_order(table: pa.Table, order_by: tuple[str, ...]) -> pa.Array:
     declared = [(c, "ascending" if up else "descending", "at_end") for c, up in declared_order(order_by)]
     named = {c for c, _, _ in declared}
     rest = [
-        (field.name, "ascending", "at_end") for field in table.schema if field.name not in named and _sorts(field.type)
+        (field.name, "ascending", "at_end")
+        for field in table.schema
+        if field.name not in named and _sorts(field.type) and not _after_its_key(table.schema, field, named)
     ]
     if not declared and not rest:
         return pa.array(range(table.num_rows), pa.uint64())
@@ -460,6 +469,19 @@ def arrow_order(table: pa.Table, order_by: tuple[str, ...]) -> pa.Array:
     ranks = dict(zip(ranked, in_threads(lambda c: _text_ranks(keys[c], dictionaries), ranked), strict=True))
     columns = {c: ranks.get(c, keys[c]) for c, _, _ in declared + rest}
     return pc.sort_indices(pa.table(columns), sort_keys=declared + rest)
+
+
+def _after_its_key(table_schema: pa.Schema, field: pa.Field, keys: set[str]) -> bool:
+    """Whether `field` is a column gathered per node whose node's key is among the table_schema
+    `keys` (late_columns.NODE_FIELD, KEY_FIELD): rows tied on that key are rows of one node, so
+    the column orders nothing more, and ranking it would only cost time."""
+    node = (field.metadata or {}).get(NODE_FIELD)
+    return node is not None and any(
+        (table_schema.field(k).metadata or {}).get(NODE_FIELD) == node
+        and (table_schema.field(k).metadata or {}).get(KEY_FIELD)
+        for k in keys
+        if k in table_schema.names
+    )
 
 
 def _sorts(kind: pa.DataType) -> bool:

@@ -24,12 +24,15 @@ AGGREGATE = re.compile(r"\b(count|sum|avg|min|max|collect|stdev|stdevp|stddev)\s
 UNSAFE = re.compile(r"^\s*DISTINCT\b|\bORDER\s+BY\b|\bSKIP\b|\bLIMIT\b|//|/\*", re.I)
 
 
-def late_columns(text: str, rows: int, nodes: Callable[[str], int]) -> tuple[str, LateColumns] | None:
+def late_columns(
+    text: str, rows: int, nodes: Callable[[str], int], key: Callable[[str], str | None] = lambda label: None
+) -> tuple[str, LateColumns] | None:
     """`text` (a read query without its final ORDER BY) rewritten to answer the positions of
     the node variables worth gathering late, and how to put the answer together again; None
     when no variable is (or the RETURN is not one the rewrite may change: see the module).
 
-    `rows` is the whole answer's row count, `nodes(label)` the nodes a label has."""
+    `rows` is the whole answer's row count, `nodes(label)` the nodes a label has, `key(label)`
+    its key property (distinct and never empty: graph_schema's `key`), or None."""
     if re.search(r"\bUNION\b", text, re.I):
         return None
     last = None
@@ -54,7 +57,9 @@ def late_columns(text: str, rows: int, nodes: Callable[[str], int]) -> tuple[str
     for var, columns in by_var.items():
         label = _label(head, var)
         if label is not None and nodes(label) <= rows:
-            late[var] = LateNode(_unused(f"offset_{var}", names), label, tuple(columns))
+            keyed = key(label)
+            taken = keyed if keyed in {prop for prop, _ in columns} else None
+            late[var] = LateNode(_unused(f"offset_{var}", names), label, tuple(columns), taken)
     if not late:
         return None
     kept: list[str] = []
