@@ -76,6 +76,36 @@ def test_the_large_national_answers_are_rewritten(store):
     assert {"community-linkage", "unattached-organisations"} <= set(taken)
 
 
+@pytest.mark.parametrize("name", ["poorly-evaluated-still-funded", "award-eligibility"])
+def test_export_takes_the_late_path_where_the_sizes_say_so(store, tmp_path, monkeypatch, name):
+    """`export` itself: the national answer, with the rewrite told every table is small enough
+    (as at national scale), writes the file the plain export writes; and the sizes it is given
+    are the count companion's rows and each label's nodes."""
+    from sanshe.queries import catalogue as cat
+
+    seen = []
+
+    def told_small(text, rows, nodes, key):
+        seen.append((rows, nodes("Project")))
+        return late_columns(text, rows, lambda label: 0, key)
+
+    plain = tmp_path / "plain.parquet"
+    monkeypatch.setattr(cat, "late_columns", lambda *args: None)
+    rows = cat.export(store, name, None, plain)
+    monkeypatch.setattr(cat, "late_columns", told_small)
+    gathered = tmp_path / "late.parquet"
+    assert cat.export(store, name, None, gathered) == rows
+    assert gathered.read_bytes() == plain.read_bytes()
+    projects = int(store.query("MATCH (p:Project) RETURN count(*) AS n")["n"].iloc[0])
+    assert seen == [(rows, projects)]
+
+
+def test_a_literal_keeps_its_spaces():
+    text = "MATCH (o:SocialOrganisation)\nRETURN o.name AS name, 'a  b' AS spaced\n"
+    rewritten, _late = _everything_late(text)
+    assert rewritten.endswith("RETURN offset(id(o)) AS offset_o, 'a  b' AS spaced\n")
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -444,7 +444,11 @@ def arrow_order(table: pa.Table, order_by: tuple[str, ...]) -> pa.Array:
     keys, nine columns) 2.7 s sorted by every column's values, 2.0 s with every text key ranked,
     1.1 s with the other columns sorted only after a look for rows tied on the declared keys,
     0.7 s this way; award-eligibility (1.5M rows, its one key a project id, so nothing ranked)
-    0.22 s both ways (0.96 s with that key ranked, measured before)."""
+    0.22 s both ways (0.96 s with that key ranked, measured before).
+
+    A dictionary column (an export's columns gathered per node: pipelines/graph/late_columns.py)
+    is sorted by its dictionary's ranks wherever it comes, and left out after its node's key
+    (`_after_its_key`): the order is the one its decoded values give (tests/test_export_late.py)."""
     keys = table
     if "kind_order" not in table.column_names and "hub_kind" in table.column_names:
         rank = pc.index_in(_plain(table["hub_kind"]), value_set=pa.array(list(KIND_ORDER)))
@@ -460,8 +464,7 @@ def arrow_order(table: pa.Table, order_by: tuple[str, ...]) -> pa.Array:
         return pa.array(range(table.num_rows), pa.uint64())
     # a sort compares the keys before the last on (almost) every comparison, the last only
     # between rows tied on all the others: too few to pay for hashing every row's text to rank it
-    # a dictionary column (an export's columns gathered per node: pipelines/graph/late_columns.py)
-    # is sorted by its values' ranks, wherever it comes: ranking its dictionary is cheap
+    # a dictionary column is ranked wherever it comes: ranking its dictionary is cheap
     ranked = [c for c, _, _ in declared[:-1]] + [
         c for c, _, _ in declared[-1:] + rest if pa.types.is_dictionary(keys.schema.field(c).type)
     ]
@@ -472,9 +475,10 @@ def arrow_order(table: pa.Table, order_by: tuple[str, ...]) -> pa.Array:
 
 
 def _after_its_key(table_schema: pa.Schema, field: pa.Field, keys: set[str]) -> bool:
-    """Whether `field` is a column gathered per node whose node's key is among the table_schema
-    `keys` (late_columns.NODE_FIELD, KEY_FIELD): rows tied on that key are rows of one node, so
-    the column orders nothing more, and ranking it would only cost time."""
+    """Whether `field` is a column gathered per node whose node's key is among the declared
+    `keys` (columns of `table_schema` marked with late_columns.NODE_FIELD and KEY_FIELD): rows
+    tied on that key are rows of one node, so the column orders nothing more, and ranking it
+    would only cost time."""
     node = (field.metadata or {}).get(NODE_FIELD)
     return node is not None and any(
         (table_schema.field(k).metadata or {}).get(NODE_FIELD) == node
@@ -792,7 +796,10 @@ def catalogue_doc() -> str:
         "holds a whole answer anyway, so it is sent without its ORDER BY and sorted by pyarrow; it is",
         "handed over as Arrow in one piece where its text fits 32-bit offsets (ladybug 0.22 gives a",
         "piece of more than 2 GiB of text back broken, so `store._as_arrow` bounds and checks the",
-        "pieces).",
+        "pieces). A national answer with at least as many rows as a node table has nodes (its count",
+        "companion says so before it is computed) is asked for those nodes' positions rather than",
+        "their columns, and each node table is read once (pipelines/graph/late_columns.py): the same",
+        "file, byte for byte, handed over faster, as the rows repeat each organisation and project.",
         "",
         "**Filters on a relationship in the embedded store.** ladybug 0.22 loses a relationship's",
         "property filter in one MATCH whose pattern goes on past that relationship: the federation's",

@@ -96,7 +96,7 @@ def _item(piece: str) -> tuple[str, str] | None:
     """(expression, column name) of one RETURN item; None when it has no name of its own."""
     aliased = re.fullmatch(r"\s*(.+?)\s+AS\s+(\w+)\s*", piece, re.I | re.S)
     if aliased:
-        return " ".join(aliased[1].split()), aliased[2]
+        return aliased[1].strip(), aliased[2]  # as written: a literal's spaces are its value
     bare = re.fullmatch(r"\s*(\w+)\s*", piece)
     return (bare[1], bare[1]) if bare else None
 
