@@ -43,7 +43,7 @@ def _cases() -> list[tuple[str, dict[str, str]]]:
 def _everything_late(text: str) -> tuple[str, LateColumns] | None:
     """The rewrite with every variable it may take gathered late (answer larger than any table),
     each with its key as the catalogue gives it (an ordering leaves out the columns after it)."""
-    return late_columns(text, rows=10**12, nodes=lambda label: 0, key=node_key)
+    return late_columns(text, rows=10**12, nodes=lambda label: 1, key=node_key)
 
 
 @pytest.mark.parametrize(("name", "given"), _cases(), ids=lambda v: v if isinstance(v, str) else "-".join(v.values()))
@@ -83,21 +83,30 @@ def test_export_takes_the_late_path_where_the_sizes_say_so(store, tmp_path, monk
     are the count companion's rows and each label's nodes."""
     from sanshe.queries import catalogue as cat
 
-    seen = []
+    seen, handed = [], []
 
-    def told_small(text, rows, nodes, key):
+    def told_small(text, rows, nodes, key=node_key):
         seen.append((rows, nodes("Project")))
-        return late_columns(text, rows, lambda label: 0, key)
+        return late_columns(text, rows, lambda label: 1, key)
+
+    plain_export = type(store).export_parquet
+
+    def spied(self, *args, **kwargs):
+        handed.append(kwargs.get("late"))
+        return plain_export(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(store), "export_parquet", spied)
 
     plain = tmp_path / "plain.parquet"
-    monkeypatch.setattr(cat, "late_columns", lambda *args: None)
+    monkeypatch.setattr(cat, "late_columns", lambda *args, **kwargs: None)
     rows = cat.export(store, name, None, plain)
     monkeypatch.setattr(cat, "late_columns", told_small)
     gathered = tmp_path / "late.parquet"
     assert cat.export(store, name, None, gathered) == rows
     assert gathered.read_bytes() == plain.read_bytes()
     projects = int(store.query("MATCH (p:Project) RETURN count(*) AS n")["n"].iloc[0])
-    assert seen == [(rows, projects)]
+    assert seen[-1] == (rows, projects)
+    assert handed[0] is None and isinstance(handed[1], LateColumns), "the second export took the late path"
 
 
 def test_a_literal_keeps_its_spaces():
@@ -106,10 +115,60 @@ def test_a_literal_keeps_its_spaces():
     assert rewritten.endswith("RETURN offset(id(o)) AS offset_o, 'a  b' AS spaced\n")
 
 
+def test_every_aggregate_of_the_store_is_known():
+    """An aggregate the rewrite did not know would group by the nodes' positions instead of
+    their values: the installed ladybug's aggregates must all be in AGGREGATES."""
+    import ladybug
+
+    from sanshe.queries.late import AGGREGATES
+
+    conn = ladybug.Connection(ladybug.Database(":memory:"))
+    functions = conn.execute("CALL show_functions() RETURN *").get_as_df()
+    aggregates = set(functions[functions["type"].str.contains("AGGREGATE")]["name"].str.lower())
+    assert aggregates and aggregates <= set(AGGREGATES)
+
+
+def test_missing_nodes_and_empty_tables(tmp_path):
+    """An OPTIONAL MATCH's missing node has an empty position: its cells stay empty; a node
+    table with no nodes is not gathered late (its dictionary would hold nothing)."""
+    import ladybug
+
+    path = tmp_path / "optional.lbug"
+    conn = ladybug.Connection(ladybug.Database(str(path)))
+    conn.execute("CREATE NODE TABLE Org(uscc STRING, name STRING, PRIMARY KEY (uscc))")
+    conn.execute("CREATE NODE TABLE Project(pid STRING, PRIMARY KEY (pid))")
+    conn.execute("CREATE NODE TABLE Nothing(k STRING, PRIMARY KEY (k))")
+    conn.execute("CREATE REL TABLE AWARDED_TO(FROM Project TO Org)")
+    conn.execute("CREATE REL TABLE NONE_TO(FROM Project TO Nothing)")
+    for i in range(6):
+        conn.execute("CREATE (:Org {uscc: $u, name: $n})", {"u": f"U{i}", "n": f"name{i}"})
+    for i in range(20):
+        conn.execute("CREATE (:Project {pid: $p})", {"p": f"P{i:02d}"})
+        if i % 3:
+            conn.execute(
+                "MATCH (p:Project {pid: $p}), (o:Org {uscc: $u}) CREATE (p)-[:AWARDED_TO]->(o)",
+                {"p": f"P{i:02d}", "u": f"U{i % 6}"},
+            )
+    del conn
+    store = EmbeddedGraphStore(path)
+    counts = {"Org": 6, "Project": 20, "Nothing": 0}
+    text = "MATCH (p:Project)\nOPTIONAL MATCH (p)-[:AWARDED_TO]->(o:Org)\nRETURN p.pid AS project, o.name AS provider\n"
+    rewritten, late = late_columns(text, rows=20, nodes=counts.__getitem__)
+    assert {node.label for node in late.nodes} == {"Org", "Project"}
+    order = functools.partial(arrow_order, order_by=("provider", "project"))
+    plain, gathered = tmp_path / "plain.parquet", tmp_path / "late.parquet"
+    assert store.export_parquet(text, None, plain, 50_000, order) == 20
+    assert store.export_parquet(rewritten, None, gathered, 50_000, order, late=late) == 20
+    assert gathered.read_bytes() == plain.read_bytes()
+    empty = "MATCH (p:Project)\nOPTIONAL MATCH (p)-[:NONE_TO]->(x:Nothing)\nRETURN x.k AS k\n"
+    assert late_columns(empty, rows=20, nodes=counts.__getitem__) is None
+
+
 @pytest.mark.parametrize(
     "text",
     [
         "MATCH (o:SocialOrganisation) RETURN DISTINCT o.name AS name",
+        "MATCH (o:SocialOrganisation) RETURN o.name AS name, percentileDisc(o.score, 0.5) AS med",
         "MATCH (o:SocialOrganisation)-[:RESIDES_IN]->(s:Street) RETURN s.name AS street, count(*) AS n",
         "MATCH (o:SocialOrganisation) RETURN o.name AS name UNION MATCH (p:Project) RETURN p.name AS name",
         "MATCH (o:SocialOrganisation) WITH o.name AS o RETURN o AS name",
@@ -173,7 +232,7 @@ def test_a_node_table_with_gaps_gives_the_plain_export(tmp_path, order_by, keys)
         "MATCH (p:Project)-[:AWARDED_TO]->(o:Org)\n"
         "RETURN o.uscc AS uscc, o.name AS provider, p.pid AS project, p.amount AS amount\n"
     )
-    rewritten, late = late_columns(text, rows=10**12, nodes=lambda label: 0, key=keys.get)
+    rewritten, late = late_columns(text, rows=10**12, nodes=lambda label: 1, key=keys.get)
     order = functools.partial(arrow_order, order_by=order_by)
     plain, gathered = tmp_path / "plain.parquet", tmp_path / "late.parquet"
     rows = store.export_parquet(text, None, plain, 50_000, order)
@@ -204,3 +263,21 @@ def test_dictionary_columns_sort_as_their_values(seed, order_by):
     plain = decoded(table)
     assert not any(pa.types.is_dictionary(f.type) for f in plain.schema)
     assert arrow_order(table, order_by).equals(arrow_order(plain, order_by))
+
+
+def test_the_answer_and_its_node_tables_are_read_from_one_handle(store, tmp_path, monkeypatch):
+    """A load may swap another graph file in while an export runs (the reader then opens the new
+    one): the positions and the values must come from one graph, so the export opens the
+    graph once and reads its node tables through that handle."""
+    _q, text, used = _prepared(store, "award-eligibility", {})
+    rewritten, late = _everything_late(without_final_order(text))
+    opened = []
+    reader = type(store)._reader
+
+    def counted(self):
+        opened.append(1)
+        return reader(self)
+
+    monkeypatch.setattr(type(store), "_reader", counted)
+    store.export_parquet(rewritten, used, tmp_path / "late.parquet", 50_000, None, late=late)
+    assert len(late.scans()) == 2 and len(opened) == 1

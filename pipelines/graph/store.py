@@ -715,12 +715,15 @@ class EmbeddedGraphStore:
         return fingerprint(self)
 
     @contextmanager
-    def _reading(self, cypher: str, params: dict | None) -> Iterator[ladybug.QueryResult]:
-        """The result of one read query on the stored graph, valid while the block runs."""
+    def _reading(
+        self, cypher: str, params: dict | None, db: ladybug.Database | None = None
+    ) -> Iterator[ladybug.QueryResult]:
+        """The result of one read query on the stored graph (on `db`, an open handle of it,
+        where given), valid while the block runs."""
         import ladybug
 
         # one statement gives one result (a list only for several `;`-separated ones)
-        yield cast("ladybug.QueryResult", ladybug.Connection(self._reader()).execute(cypher, params or {}))
+        yield cast("ladybug.QueryResult", ladybug.Connection(db or self._reader()).execute(cypher, params or {}))
 
     def _reader(self) -> ladybug.Database:
         """The stored graph opened read-only, kept open between queries and opened again once
@@ -807,11 +810,14 @@ class EmbeddedGraphStore:
         import pyarrow.parquet as pq
 
         started = time.perf_counter()
-        with self._reading(cypher, params) as result:
+        # one handle for the answer and its node tables: a load swapping another graph file in
+        # meanwhile would otherwise pair one graph's positions with the other's values
+        db = self._reader()
+        with self._reading(cypher, params, db) as result:
             answered = time.perf_counter()
             table = _as_arrow(result, result.get_num_tuples())
             if late is not None:
-                table = assembled(table, late, self._node_columns)
+                table = assembled(table, late, lambda label, props: self._node_columns(label, props, db))
             converted = time.perf_counter()
             with c_allocator():  # pyarrow's work on the whole answer: faster from malloc
                 indices = order(table) if order is not None else None
@@ -827,9 +833,10 @@ class EmbeddedGraphStore:
             }
             return table.num_rows
 
-    def _node_columns(self, label: str, props: tuple[str, ...]) -> pa.Table:
-        """Every node of `label` with its position and `props` (late_columns.scan_text)."""
-        with self._reading(scan_text(label, props), None) as result:
+    def _node_columns(self, label: str, props: tuple[str, ...], db: ladybug.Database) -> pa.Table:
+        """Every node of `label` with its position and `props` (late_columns.scan_text), read
+        through `db`, the handle the answer was read through."""
+        with self._reading(scan_text(label, props), None, db) as result:
             return _as_arrow(result, result.get_num_tuples())
 
 

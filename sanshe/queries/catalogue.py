@@ -398,9 +398,12 @@ def export(store: GraphStore, name: str, given: dict[str, str] | None, out: Path
 def _late(store: GraphStore, query: Query, given: dict[str, str] | None, text: str) -> tuple[str, LateColumns] | None:
     """The embedded store's export text with some nodes' columns gathered late, and how to put
     its answer together (sanshe/queries/late.py), where the whole answer's rows are known before
-    it is computed: from the count companion, which answers only the national question (an
-    answer scoped to a district is small, and gathered per row). None elsewhere."""
+    it is computed: from the count companion, where it answers these parameters (the national
+    question with its defaults, and the scopes a companion filters by). None elsewhere, and
+    without counting anything where the RETURN is not one the rewrite takes."""
     if not isinstance(store, EmbeddedGraphStore) or not query.companions_take(given or {}):
+        return None
+    if late_columns(text, rows=1, nodes=lambda label: 1) is None:
         return None
     _q, count, used = _prepared(store, query.name, given, "count")
     rows = int(store.query(count, used)["rows"].iloc[0])
