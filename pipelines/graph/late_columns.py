@@ -84,10 +84,10 @@ def assembled(answer: pa.Table, late: LateColumns, scanned: Callable[[str, tuple
         table = scanned(label, props)
         at = _by_offset(table[OFFSET])
         for prop in props:
-            values[label, prop] = pc.take(_one_piece(table[prop]), at)
+            values[label, prop] = pc.take(one_piece(table[prop]), at)
     marks: dict[str, dict[bytes, bytes]] = {}
     for node in late.nodes:
-        indices = _one_piece(columns.pop(node.offset))
+        indices = one_piece(columns.pop(node.offset))
         for prop, name in node.columns:
             columns[name] = pa.DictionaryArray.from_arrays(indices, values[node.label, prop])
             marks[name] = {NODE_FIELD: node.offset.encode(), KEY_FIELD: b"1" if prop == node.key else b""}
@@ -98,14 +98,23 @@ def assembled(answer: pa.Table, late: LateColumns, scanned: Callable[[str, tuple
 def _by_offset(offsets: pa.ChunkedArray) -> pa.Array:
     """For each offset from 0 to the largest, the row of the node table holding it (empty where
     none does)."""
-    held = np.asarray(_one_piece(offsets).to_numpy(zero_copy_only=False), dtype=np.int64)
+    held = np.asarray(one_piece(offsets).to_numpy(zero_copy_only=False), dtype=np.int64)
     rows = np.full(int(held.max()) + 1 if len(held) else 0, -1, dtype=np.int64)
     rows[held] = np.arange(len(held), dtype=np.int64)
     return pa.array(rows, mask=rows < 0)
 
 
-def _one_piece(column: pa.ChunkedArray | pa.Array) -> pa.Array:
-    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+def one_piece(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """`column` as one array: its one piece itself (not a copy, so that columns sharing a
+    dictionary or indices are still seen to share them), or its pieces joined."""
+    if isinstance(column, pa.ChunkedArray):
+        return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    return column
+
+
+def decoded_column(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """A dictionary column as its values; any other column as it is."""
+    return column.cast(column.type.value_type) if pa.types.is_dictionary(column.type) else column
 
 
 def decoded_schema(schema: pa.Schema) -> pa.Schema:
@@ -123,8 +132,4 @@ def decoded(table: pa.Table) -> pa.Table:
     """`table` with each dictionary column replaced by its values (what the plain answer holds)."""
     if not any(pa.types.is_dictionary(field.type) for field in table.schema):
         return table
-    columns = [
-        column.cast(field.type.value_type) if pa.types.is_dictionary(field.type) else column
-        for field, column in zip(table.schema, table.columns, strict=True)
-    ]
-    return pa.table(columns, schema=decoded_schema(table.schema))
+    return pa.table([decoded_column(column) for column in table.columns], schema=decoded_schema(table.schema))

@@ -30,7 +30,7 @@ from data_contracts.errors import QueryError
 from graph_schema import schema
 from pipelines.common.threads import in_threads
 from pipelines.graph.arrow import STRING_BYTES_MAX
-from pipelines.graph.late_columns import KEY_FIELD, NODE_FIELD, LateColumns
+from pipelines.graph.late_columns import KEY_FIELD, NODE_FIELD, LateColumns, decoded_column, one_piece
 from pipelines.graph.protocol import GraphStore
 from pipelines.graph.store import EmbeddedGraphStore
 
@@ -382,10 +382,9 @@ def export(store: GraphStore, name: str, given: dict[str, str] | None, out: Path
     tmp = Path(tmp_name)
     try:
         order = functools.partial(arrow_order, order_by=query.order_by)
-        late = _late(store, query, given, without_final_order(text))
         if getattr(store, "dialect", "ladybug") == "neo4j" and FINAL_ORDER.search(text):
             rows = store.export_parquet(text, used, tmp, EXPORT_BATCH_ROWS)
-        elif late is not None and isinstance(store, EmbeddedGraphStore):
+        elif isinstance(store, EmbeddedGraphStore) and (late := _late(store, query, given, text)):
             rows = store.export_parquet(late[0], used, tmp, EXPORT_BATCH_ROWS, order, late=late[1])
         else:
             rows = store.export_parquet(without_final_order(text), used, tmp, EXPORT_BATCH_ROWS, order)
@@ -395,23 +394,20 @@ def export(store: GraphStore, name: str, given: dict[str, str] | None, out: Path
     return rows
 
 
-def _late(store: GraphStore, query: Query, given: dict[str, str] | None, text: str) -> tuple[str, LateColumns] | None:
+def _late(
+    store: EmbeddedGraphStore, query: Query, given: dict[str, str] | None, text: str
+) -> tuple[str, LateColumns] | None:
     """The embedded store's export text with some nodes' columns gathered late, and how to put
     its answer together (sanshe/queries/late.py), where the whole answer's rows are known before
     it is computed: from the count companion, where it answers these parameters (the national
     question with its defaults, and the scopes a companion filters by). None elsewhere, and
     without counting anything where the RETURN is not one the rewrite takes."""
-    if not isinstance(store, EmbeddedGraphStore) or not query.companions_take(given or {}):
-        return None
-    if late_columns(text, rows=1, nodes=lambda label: 1) is None:
+    text = without_final_order(text)
+    if not query.companions_take(given or {}) or late_columns(text, rows=1, nodes=lambda label: 1) is None:
         return None
     _q, count, used = _prepared(store, query.name, given, "count")
     rows = int(store.query(count, used)["rows"].iloc[0])
-
-    def nodes(label: str) -> int:
-        return int(store.query(f"MATCH (n:{label}) RETURN count(*) AS nodes")["nodes"].iloc[0])
-
-    return late_columns(text, rows, nodes, node_key)
+    return late_columns(text, rows, store.counts().__getitem__, node_key)
 
 
 def node_key(label: str) -> str | None:
@@ -454,7 +450,7 @@ def arrow_order(table: pa.Table, order_by: tuple[str, ...]) -> pa.Array:
     (`_after_its_key`): the order is the one its decoded values give (tests/test_export_late.py)."""
     keys = table
     if "kind_order" not in table.column_names and "hub_kind" in table.column_names:
-        rank = pc.index_in(_plain(table["hub_kind"]), value_set=pa.array(list(KIND_ORDER)))
+        rank = pc.index_in(decoded_column(table["hub_kind"]), value_set=pa.array(list(KIND_ORDER)))
         keys = table.append_column("kind_order", pc.fill_null(rank, len(KIND_ORDER)))
     declared = [(c, "ascending" if up else "descending", "at_end") for c, up in declared_order(order_by)]
     named = {c for c, _, _ in declared}
@@ -519,7 +515,7 @@ def _dictionary_ranks(columns: list[pa.ChunkedArray]) -> dict[tuple, pa.Array]:
     found: dict[tuple, pa.Array] = {}
     for column in columns:
         if pa.types.is_dictionary(column.type) and _is_text(column.type.value_type):
-            values = _whole_dictionary(column).dictionary
+            values = one_piece(column).dictionary
             found.setdefault(_held(values), values)
 
     def ranked(values: pa.Array) -> pa.Array:
@@ -538,43 +534,25 @@ def _is_text(kind: pa.DataType) -> bool:
     return pa.types.is_string(kind) or pa.types.is_large_string(kind)
 
 
-def _whole_dictionary(column: pa.ChunkedArray | pa.Array) -> pa.DictionaryArray:
-    """A dictionary column as one array: its one piece itself (not a copy, so that columns
-    sharing a dictionary or indices are still seen to: `_held`), or its pieces joined."""
-    if isinstance(column, pa.ChunkedArray):
-        return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
-    return column
-
-
-def _text_ranks(
-    column: pa.ChunkedArray, dictionaries: dict[tuple, pa.Array] | None = None
-) -> pa.ChunkedArray | pa.Array:
+def _text_ranks(column: pa.ChunkedArray, dictionaries: dict[tuple, pa.Array]) -> pa.ChunkedArray | pa.Array:
     """A text column as each value's rank (uint64, from 1) among its distinct values, empty
     cells staying empty; any other column as it is. Sorting the distinct values once and then
     integers is several times faster than comparing every row's text.
 
     A dictionary column is ranked by its dictionary, which may hold a value more than once
     (late_columns.py: a node table's values by position), so equal values share a rank: the
-    ranks of `dictionaries` (see `_dictionary_ranks`) where they hold it; a dictionary of
+    ranks `dictionaries` holds for it (`_dictionary_ranks` of the columns ranked); a dictionary of
     numbers is decoded instead, as a number sorts no slower than its rank and pyarrow places
     NaN apart from the other values where a rank would not."""
     if pa.types.is_dictionary(column.type):
-        whole = _whole_dictionary(column)
+        whole = one_piece(column)
         if not _is_text(whole.dictionary.type):
-            return _plain(whole)
-        ranks = (dictionaries or {}).get(_held(whole.dictionary))
-        if ranks is None:
-            ranks = _dictionary_ranks([whole])[_held(whole.dictionary)]
-        return pc.take(ranks, whole.indices)
-    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            return decoded_column(whole)
+        return pc.take(dictionaries[_held(whole.dictionary)], whole.indices)
+    if not _is_text(column.type):
         return column
     encoded = pc.dictionary_encode(_whole(column))
     return pc.take(pc.rank(encoded.dictionary, sort_keys="ascending"), encoded.indices)
-
-
-def _plain(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
-    """A dictionary column decoded to its values; any other column as it is."""
-    return column.cast(column.type.value_type) if pa.types.is_dictionary(column.type) else column
 
 
 def _whole(column: pa.ChunkedArray | pa.Array) -> pa.Array:

@@ -42,12 +42,10 @@ def late_columns(
     its key property (distinct and never empty: graph_schema's `key`), or None."""
     if re.search(r"\bUNION\b", text, re.I):
         return None
-    last = None
-    for last in re.finditer(r"\bRETURN\b", text, re.I):  # noqa: B007  (the last one is wanted)
-        pass
-    if last is None:
+    returns = list(re.finditer(r"\bRETURN\b", text, re.I))
+    if not returns:
         return None
-    head, clause = text[: last.start()], text[last.end() :]
+    head, clause = text[: returns[-1].start()], text[returns[-1].end() :]
     if UNSAFE.search(clause) or AGGREGATE.search(clause):
         return None
     items = [_item(piece) for piece in _top_level(clause)]
