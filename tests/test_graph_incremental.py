@@ -31,7 +31,17 @@ from pipelines.graph import tables as tables_module
 from pipelines.graph.dump import tables_from_dump
 from pipelines.graph.incremental import KeptDigests, frame_digest, load, needed, part_digests
 from pipelines.graph.store import EmbeddedGraphStore, reload_plan, table_labels
-from pipelines.graph.tables import DATASET, GraphInput, Part, Parts, build, build_in_order, part_rows, parts
+from pipelines.graph.tables import (
+    DATASET,
+    GraphInput,
+    Part,
+    Parts,
+    build,
+    build_in_order,
+    build_order,
+    part_rows,
+    parts,
+)
 
 
 @pytest.fixture
@@ -709,6 +719,53 @@ def test_a_full_load_copies_each_table_as_built_and_gives_the_graph_of_the_whole
     assert state[0]["tables"] == state[1]["tables"] and state[0]["parts"] == state[1]["parts"]
 
 
+def _joins(todo: list[Part]) -> dict[str, set[str]]:
+    """For each part, the other parts of `todo` building a node its relationships join."""
+    maker = {label: p.name for p in todo for label in p.nodes}
+    return {p.name: {maker[end] for _t, a, b in p.rels for end in (a, b) if end in maker} - {p.name} for p in todo}
+
+
+def test_each_part_is_copied_after_the_parts_whose_nodes_its_relationships_join(sample_input):
+    """The largest part first (built on a thread of its own, its tables copied last), the others
+    in the order their rows give, each after the parts its relationships join: at each step the
+    part with the fewest rows of those whose joined parts are placed (an order computed here
+    from the declarations, step by step)."""
+    todo = parts(sample_input, schema())
+    largest, rest = build_order(sample_input, todo)
+    rows = {name: part_rows(sample_input, p) for name, p in todo.items()}
+    assert rows[largest.name] == max(rows.values())
+    assert sorted(p.name for p in rest) == sorted(set(todo) - {largest.name})
+    joins = _joins(rest)
+    assert any(joins.values()), "the sample's parts join none of each other's nodes"
+    for i, part in enumerate(rest):
+        placed = {p.name for p in rest[:i]}
+        assert joins[part.name] <= placed, (part.name, joins[part.name] - placed)
+        free = [p for p in rest[i:] if joins[p.name] <= placed]
+        assert part is min(free, key=lambda p: (rows[p.name], p.name))
+    # the rows alone would have put a part before one it joins (the order is not the rows')
+    by_rows = sorted(rest, key=lambda p: (rows[p.name], p.name))
+    assert any(joins[p.name] - {q.name for q in by_rows[:i]} for i, p in enumerate(by_rows))
+
+
+def test_parts_joining_each_other_are_ordered_by_their_rows(sample_input):
+    """Two parts whose relationships join each other's nodes: neither can wait for the other,
+    so the one with fewer rows comes first, and a part joining either comes after both."""
+    frames = {name: pd.DataFrame({"x": range(n)}) for name, n in {"big": 9, "a": 3, "b": 2, "c": 1}.items()}
+    inp = GraphInput(current=frames, history={}, dataset={})
+
+    def part(name: str, nodes: tuple[str, ...], rels: tuple = ()) -> Part:
+        return Part(name, lambda inp, s: ({}, {}), reads=(name,), nodes=nodes, rels=rels)
+
+    todo = {
+        "big": part("big", ("Big",)),
+        "a": part("a", ("A",), (("R", "A", "B"),)),
+        "b": part("b", ("B",), (("R", "B", "A"),)),
+        "c": part("c", ("C",), (("R", "C", "A"), ("R", "C", "Big"))),
+    }
+    largest, rest = build_order(inp, todo)
+    assert largest.name == "big" and [p.name for p in rest] == ["b", "a", "c"]
+
+
 def test_the_copy_order_does_not_depend_on_which_part_finishes_first(sample_input, monkeypatch):
     s = schema()
     todo = parts(sample_input, s)
@@ -726,8 +783,7 @@ def test_every_part_built_is_told_as_the_builds_end_not_when_their_tables_come_u
     tables come up; and only then, with every build ended."""
     s = schema()
     todo = parts(sample_input, s)
-    largest, *rest = sorted(todo.values(), key=lambda p: (-part_rows(sample_input, p), p.name))
-    rest.sort(key=lambda p: (part_rows(sample_input, p), p.name))  # build_in_order's order
+    largest, rest = build_order(sample_input, todo)
     before, last = rest[-2], rest[-1]
     go, ended = threading.Event(), set()
 
@@ -752,19 +808,19 @@ def test_every_part_built_is_told_as_the_builds_end_not_when_their_tables_come_u
             return builds[-1]
 
     monkeypatch.setattr(tables_module, "ThreadPool", Recorded)
-    owner = {label: p.name for p in todo.values() for label in p.nodes}
+    owner = {key: p.name for p in todo.values() for key in (*p.nodes, *p.rels)}  # the part of each table
     seen: list[tuple[int, set[str]]] = []
     given: list = []
     for key, _ in build_in_order(sample_input, s, on_built=lambda: seen.append((len(given), set(ended)))):
         given.append(key)
-        if not isinstance(key, tuple) and owner[key] == before.name and not go.is_set():
+        if owner[key] == before.name and not go.is_set():
             go.set()  # the last build may now end, while this table is copied
             # every part is submitted by now (one ahead of the copy): the next table is asked
             # for once they have all ended, however long a loaded machine takes (a fixed wait
             # of 0.5 s failed in CI beside another run)
             assert len(builds) == len(todo), "a part is not submitted while the one before it is copied"
             assert not wait(builds, timeout=60).not_done, "the builds did not end"
-    runs = [owner[k] if not isinstance(k, tuple) else None for k in given]
+    runs = [owner[k] for k in given]
     first_of_before, first_of_last = runs.index(before.name), runs.index(last.name)
     assert first_of_last - first_of_before >= 2, "the sample's part before the last has one table only"
     assert len(seen) == 1 and seen[0][1] == set(todo)
