@@ -177,9 +177,13 @@ def _cores_busy(big: dict, same_day: list[dict] | None = None) -> str:
         + (
             f"above the {target}x target, so less work, not only more of the cores kept busy, is what the target needs."
             if not _within(packed, target)
-            else f"within the {target}x target, so keeping the cores busier alone could meet it"
-            + _day_cores(same_day or [])
-            + "."
+            else (
+                f"within the {target}x target, as the run itself is" + "."
+                if _within(_ratio(big), target)
+                else f"within the {target}x target, so keeping the cores busier alone could meet it"
+                + _day_cores(same_day or [])
+                + "."
+            )
         )
     )
 
@@ -282,7 +286,8 @@ def _same_day_ratios(big: dict, runs: list[dict]) -> str:
             f"= {_ratio_text(r)}x (`{r['commit']}`)"
             for r in runs
         )
-        + "."
+        + f"; {sum(_within(_ratio(r), r['targets']['ratio_max']) for r in runs)} of these {len(runs)} within the "
+        f"{big['targets']['ratio_max']}x target."
     )
 
 

@@ -159,7 +159,15 @@ def test_the_export_says_whether_the_libraries_alone_reach_the_target():
     big = results[-1]
     name = max(big["queries"], key=lambda n: big["queries"][n]["export"]["rows"])
     e = big["queries"][name]["export"]
-    e.update(rows=5_000_000, seconds=8.0, query_seconds=1.5, arrow_seconds=2.5, order_seconds=1.0, write_seconds=3.0)
+    e.update(
+        rows=5_000_000,
+        seconds=8.0,
+        rows_per_second=625_000,
+        query_seconds=1.5,
+        arrow_seconds=2.5,
+        order_seconds=1.0,
+        write_seconds=3.0,
+    )
     plans = big.setdefault("export_parameter_plans", {})
     plans.update(query=name, parameters={"below": "良好"}, parameter_query_seconds=1.5, literal_query_seconds=1.5)
     plans.pop("unordered_export", None)
@@ -221,6 +229,17 @@ def test_the_cores_busy_are_said_with_the_cpu_time_they_give():
         f"CPU seconds, ratio: 1.60, 240 s, 3.00x (`{big['commit']}`); 1.70, 272 s, 3.20x (`abc1234`)), and a "
         "run that kept the cores busier did not always take fewer seconds." in page
     )
+    assert f"= 3.00x (`{big['commit']}`), 160.0 s against 50.0 s = 3.20x (`abc1234`); 0 of these 2 within" in page
+    big["full_run"]["seconds"], big["ratio_full_to_floor"] = 110.0, 2.2  # the run itself within the target
+    report._same_day = lambda b: [other, big]
+    try:
+        page = report.render(results)
+    finally:
+        report._same_day = same_day
+    assert "; 1 of these 2 within the 2.5x target." in page
+    assert "would still take 88 s, 1.76x the floor: within the 2.5x target, as the run itself is." in page
+    assert "keeping the cores busier alone could meet it" not in page
+    big["full_run"]["seconds"], big["ratio_full_to_floor"] = 150.0, 3.0
     big["full_run"]["cores_busy"] = 1.8  # 270 CPU seconds: 135 s on 2 cores, 2.70x
     assert "would still take 135 s, 2.70x the floor: above the 2.5x target" in report.render(results)
     del big["full_run"]["cores_busy"]  # a file measured before they were recorded

@@ -264,10 +264,10 @@ def build_in_order(
     the first table of the part before it (at most one part ahead of the caller: the store
     takes each table one ahead of its copy, store._one_ahead); the largest part's tables come
     last. The order depends on the inputs' row counts and the parts' declarations only, never
-    on which thread finishes first, so the same inputs are copied in the same order. A part that fails raises here, the
-    parts not started are dropped. `on_built` is called (on the thread iterating this) once
-    every part is built (asked before each table is yielded, and at the latest before the last
-    part's tables are): what follows is copying them."""
+    on which thread finishes first, so the same inputs are copied in the same order. A part
+    that fails raises here, the parts not started are dropped. `on_built` is called (on the
+    thread iterating this) once every part is built (asked before each table is yielded, and
+    at the latest before the last part's tables are): what follows is copying them."""
     s = s or schema()
     todo = parts(inp, s)
     _check_covered(todo.values(), s)
