@@ -291,6 +291,46 @@ def _same_day_ratios(big: dict, runs: list[dict]) -> str:
     )
 
 
+#: what each probe of machine_speed.py came before, as run.py names them
+SPEED_POINTS = {
+    "full_run": "before the full run",
+    "floor": "before the floor",
+    "queries": "before the queries and exports",
+    "incremental": "before the 1% changes",
+    "end": "at the end",
+}
+
+
+def _machine_speed(big: dict) -> str:
+    """How fast the machine was before each measure of the run (benchmarks/machine_speed.py,
+    its seconds in the results file's `machine_speed`), each probe slower or quicker than the
+    one before the full run by a tenth or more said as a multiple of it: a measure taken while
+    the machine was slower than during the full run is not the code's alone. "" for a results
+    file measured before the probe was taken."""
+    probe = big.get("machine_speed")
+    if not probe or not probe.get("seconds", {}).get("full_run"):
+        return ""
+    seconds = probe["seconds"]
+    first = seconds["full_run"]
+
+    def said(point: str, value: float) -> str:
+        where = SPEED_POINTS.get(point, f"at {point}")
+        times = value / first
+        return f"{value:.3f} s {where}" + (f" ({times:.2f}x)" if abs(times - 1) >= 0.1 else "")
+
+    return (
+        f"The machine's speed through the run (benchmarks/machine_speed.py: numpy sorting the same "
+        f"{probe['sorted']:,} integers on one core, the median of three): "
+        + ", ".join(said(point, value) for point, value in seconds.items())
+        + (
+            "; a probe a tenth slower or more than the one before the full run found the machine slower at "
+            "that moment than when the full run started (a probe is one moment, not the stretch after it)."
+            if any(v / first >= 1.1 for v in seconds.values())
+            else ": no probe found the machine a tenth slower than before the full run."
+        )
+    )
+
+
 def _slowest_change(inc: dict) -> str:
     """Where the slowest of the 1% changes spent more than the median one, step by step (from
     `run_steps`), when the results file has them; "" otherwise."""
@@ -463,6 +503,7 @@ def render(results: list[dict], neo4j_results: list[dict] | None = None, baselin
         f"## What bounds the {big['scale']} run",
         "",
         *([ratios, ""] if ratios else []),
+        *([speed, ""] if (speed := _machine_speed(big)) else []),
         *([busy, ""] if (busy := _cores_busy(big, same_day)) else []),
         *([kernel, ""] if (kernel := _kernel_work(big)) else []),
         "Stages by their share of the run, and what would move each:",

@@ -24,7 +24,9 @@ process and one run of this script:
    and steps;
 5. a re-run: 1% of every register changed, then the sensor's selection (every asset) on the
    full run's output in a process of its own, with its peak memory and how it loaded the graph;
-6. what the machine charges for memory touched again after a pause (fresh_memory.py).
+6. what the machine charges for memory touched again after a pause (fresh_memory.py);
+7. how fast the machine was before 1, 2, 3 and 4 and at the end (machine_speed.py: the same
+   sort each time), as a virtual machine's speed moves with its host's load.
 
 Writes benchmarks/results/<date>-<scale>.json and prints a summary; when the code changed while it
 ran (results_file.tree_state), it keeps the figures in its work folder instead and exits 1.
@@ -51,7 +53,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks import fresh_memory  # noqa: E402
+from benchmarks import fresh_memory, machine_speed  # noqa: E402
 from benchmarks.cores import busy_seconds, cores_busy, grown  # noqa: E402  (the repository on the path first)
 from benchmarks.kernel import huge_page_bytes, huge_pages_faulted, system_seconds  # noqa: E402
 from sanshe.progress import HOOKS  # noqa: E402  (the repository on the path first; a light module)
@@ -543,6 +545,9 @@ def main() -> int:
     print(f"benchmark: {args.scale} ({SCALES[args.scale]} districts), inputs {inbox}, work {work}", flush=True)
     code = tree_state()  # held to the code at the end: edited meanwhile, the figures mix two versions
 
+    # the machine's speed before each measure (machine_speed.py): figures of one run are read
+    # against the speed the machine had when each was taken
+    speeds = {"full_run": machine_speed.speed()}
     with RssSampler() as sampler:
         started = time.time()
         result, instance, full = run_job(settings)
@@ -565,12 +570,14 @@ def main() -> int:
 
     store = EmbeddedGraphStore(settings.graph_path)
     tables = tables_from_dump(store.dump())
+    speeds["floor"] = machine_speed.speed()
     fl = floor(inbox, work / "floor" / "graph.lbug", tables)
     print(
         f"floor: {fl['seconds']:.1f} s (read {fl['read_seconds']:.1f} s, load {fl['load_seconds']:.1f} s)", flush=True
     )
 
     del tables  # the whole graph as frames: the queries need the memory
+    speeds["queries"] = machine_speed.speed()
     queries = query_times(store, args.repeat, work)
     print(f"queries: slowest default p95 {max(q['p95_seconds'] for q in queries.values()):.3f} s", flush=True)
     ex_floor = export_floor(store, work)
@@ -586,6 +593,7 @@ def main() -> int:
     # The sensor's partial run starts in a process of its own: this one's kept reader (its buffer
     # pool filled by the queries above, up to READ_BUFFER_POOL_MAX) is closed first.
     store.close()
+    speeds["incremental"] = machine_speed.speed()
     changes = [one_percent_change(settings, inbox, start) for start in range(1, INCREMENTAL_RUNS + 1)]
     for c in changes:
         g = c["graph_load"]
@@ -611,6 +619,8 @@ def main() -> int:
     # what the machine charges for memory touched again after a pause (fresh_memory.py), on the
     # machine as the run left it: beside the huge pages each stage faulted in
     fresh = fresh_memory.cost()
+    speeds["end"] = machine_speed.speed()
+    print("machine speed (the same sort, seconds): " + ", ".join(f"{k} {v:.3f}" for k, v in speeds.items()), flush=True)
     print(
         f"fresh memory: 1 GiB filled in {fresh['again_seconds']:.2f} s at once, "
         f"{fresh['after_pause_seconds']:.2f} s after a pause of {fresh['pause_seconds']:g} s",
@@ -658,6 +668,8 @@ def main() -> int:
         # the full job again on the full run's output, with 1% of every register changed
         "rerun": rerun,
         "fresh_memory": fresh,
+        # seconds of machine_speed.speed() before each measure and at the end, in that order
+        "machine_speed": {"sorted": machine_speed.SORTED, "seconds": speeds},
         "targets": {
             "full_run_seconds_max": 150,  # issue #17 (issue #6 asked 300)
             "peak_rss_bytes_max": 8 * 2**30,

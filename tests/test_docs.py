@@ -287,3 +287,39 @@ def test_the_kernels_work_is_said_with_the_fresh_memory_probe():
         stretch.pop("system_seconds", None), stretch.pop("huge_page_bytes", None)
     page = report.render(results)  # a file measured before they were recorded
     assert "the kernel's" not in page and "huge pages" not in page
+
+
+def test_the_machines_speed_through_the_run_is_said_where_it_was_probed():
+    """Where a results file has machine_speed.py's probes (before each measure and at the end),
+    the bound says each, and a probe a tenth slower or quicker than the one before the full run
+    as a multiple of it; older files say nothing of it. The probe itself times the same sort."""
+    import copy
+    import importlib.util
+
+    import pytest
+
+    report = _bench_report()
+    results = copy.deepcopy(report.latest())
+    big = results[-1]
+    seconds = {"full_run": 0.24, "floor": 0.25, "queries": 0.24, "incremental": 0.42, "end": 0.2}
+    big["machine_speed"] = {"sorted": 4_000_000, "seconds": seconds}
+    page = report.render(results)
+    assert (
+        "numpy sorting the same 4,000,000 integers on one core, the median of three): 0.240 s before the full run, "
+        "0.250 s before the floor, 0.240 s before the queries and exports, 0.420 s before the 1% changes (1.75x), "
+        "0.200 s at the end (0.83x); a probe a tenth slower or more than the one before the full run found the "
+        "machine slower at that moment" in page
+    )
+    seconds["incremental"] = 0.25
+    assert "0.250 s before the 1% changes, 0.200 s at the end (0.83x): no probe found the machine a tenth slower" in (
+        report.render(results)
+    )
+    del big["machine_speed"]  # a file measured before the probe was taken
+    assert "machine_speed.py" not in report.render(results)
+
+    spec = importlib.util.spec_from_file_location("machine_speed", REPO / "benchmarks" / "machine_speed.py")
+    probe = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(probe)
+    assert probe.speed(times=3, n=10_000) >= 0 and probe.sort_seconds(10_000) > 0
+    with pytest.raises(ValueError, match="at least 1"):
+        probe.speed(times=0)
