@@ -286,7 +286,7 @@ def _same_day_ratios(big: dict, runs: list[dict]) -> str:
             f"= {_ratio_text(r)}x (`{r['commit']}`)"
             for r in runs
         )
-        + f"; {sum(_within(_ratio(r), r['targets']['ratio_max']) for r in runs)} of these {len(runs)} within the "
+        + f"; {sum(_within(_ratio(r), big['targets']['ratio_max']) for r in runs)} of these {len(runs)} within the "
         f"{big['targets']['ratio_max']}x target."
     )
 
@@ -895,7 +895,7 @@ def _export_narrative(name: str, e: dict, fl: dict | None, target: int, plans: d
         "the plain answer's byte for byte (pipelines/graph/late_columns.py, tests/test_export_late.py); those "
         "tables are read on a thread while the store computes the answer, whose query lets go of the GIL their "
         "hand-over holds (the computing above includes their share of the cores, the hand-over any wait for "
-        "them). ladybug hands a result over value by value, so the rows' text, "
+        "them and joining their columns to the rows). ladybug hands a result over value by value, so the rows' text, "
         "repeated for every row an organisation or project is on, cost it more than the tables do."
     )
     if plans.get("query") == name:

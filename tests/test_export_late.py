@@ -269,28 +269,32 @@ def test_dictionary_columns_sort_as_their_values(seed, order_by):
 def test_the_node_tables_are_read_while_the_store_computes_the_answer(store, tmp_path, monkeypatch):
     """The answer's query lets go of the GIL that the node tables' hand-over holds, so the export
     reads those tables beside it: here the answer is not asked for until a node table's read has
-    begun (read after the answer, the export would wait for it in vain), and the file is the one
-    the tables read first would give."""
-    _q, text, used = _prepared(store, "award-eligibility", {})
+    begun, and no node table is read until the answer has been asked for, so that only reads
+    and answer under way together get through (read before or after the answer, on any thread,
+    one of them waits in vain); the file is the plain answer's, byte for byte."""
+    query, text, used = _prepared(store, "award-eligibility", {})
     rewritten, late = _everything_late(without_final_order(text))
-    before = tmp_path / "before.parquet"
-    store.export_parquet(rewritten, used, before, 50_000, None, late=late)
-    begun = threading.Event()
+    order = functools.partial(arrow_order, order_by=query.order_by)
+    plain = tmp_path / "plain.parquet"
+    store.export_parquet(without_final_order(text), used, plain, 50_000, order)
+    begun, asked = threading.Event(), threading.Event()
     reading, node_columns = type(store)._reading, type(store)._node_columns
 
     def scanning(self, label, props, db):
         begun.set()
+        assert asked.wait(30), "a node table was read before the answer was asked for"
         return node_columns(self, label, props, db)
 
     def answered(self, cypher, params, db=None):
         if cypher == rewritten:
+            asked.set()
             assert begun.wait(30), "no node table was read before the answer was asked for"
         return reading(self, cypher, params, db)
 
     monkeypatch.setattr(type(store), "_node_columns", scanning)
     monkeypatch.setattr(type(store), "_reading", answered)
-    store.export_parquet(rewritten, used, tmp_path / "beside.parquet", 50_000, None, late=late)
-    assert (tmp_path / "beside.parquet").read_bytes() == before.read_bytes()
+    store.export_parquet(rewritten, used, tmp_path / "beside.parquet", 50_000, order, late=late)
+    assert (tmp_path / "beside.parquet").read_bytes() == plain.read_bytes()
 
 
 def test_the_answer_and_its_node_tables_are_read_from_one_handle(store, tmp_path, monkeypatch):

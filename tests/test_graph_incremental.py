@@ -747,23 +747,28 @@ def test_each_part_is_copied_after_the_parts_whose_nodes_its_relationships_join(
     assert any(joins[p.name] - {q.name for q in by_rows[:i]} for i, p in enumerate(by_rows))
 
 
-def test_parts_joining_each_other_are_ordered_by_their_rows(sample_input):
-    """Two parts whose relationships join each other's nodes: neither can wait for the other,
-    so the one with fewer rows comes first, and a part joining either comes after both."""
-    frames = {name: pd.DataFrame({"x": range(n)}) for name, n in {"big": 9, "a": 3, "b": 2, "c": 1}.items()}
-    inp = GraphInput(current=frames, history={}, dataset={})
+def test_parts_joining_each_other_are_placed_together_fewest_rows_first():
+    """Parts whose relationships join each other's nodes, directly or around a cycle, cannot
+    wait for one another: they are placed together, fewest rows first, once every part they
+    join outside the group is placed, and a part joining one of them comes after them all."""
+    rows = {"big": 99, "a": 3, "b": 2, "c": 1, "r": 4, "x": 5, "y": 6, "z": 7}
+    inp = GraphInput(current={n: pd.DataFrame({"v": range(k)}) for n, k in rows.items()}, history={}, dataset={})
 
-    def part(name: str, nodes: tuple[str, ...], rels: tuple = ()) -> Part:
-        return Part(name, lambda inp, s: ({}, {}), reads=(name,), nodes=nodes, rels=rels)
+    def part(name: str, *joined: str) -> Part:
+        own = name.upper()
+        return Part(name, lambda inp, s: ({}, {}), (name,), (own,), tuple(("R", own, j.upper()) for j in joined))
 
-    todo = {
-        "big": part("big", ("Big",)),
-        "a": part("a", ("A",), (("R", "A", "B"),)),
-        "b": part("b", ("B",), (("R", "B", "A"),)),
-        "c": part("c", ("C",), (("R", "C", "A"), ("R", "C", "Big"))),
-    }
-    largest, rest = build_order(inp, todo)
-    assert largest.name == "big" and [p.name for p in rest] == ["b", "a", "c"]
+    def order(*given: Part) -> list[str]:
+        largest, rest = build_order(inp, {p.name: p for p in (part("big"), *given)})
+        assert largest.name == "big"
+        return [p.name for p in rest]
+
+    # a and b join each other; c joins a
+    assert order(part("a", "b"), part("b", "a"), part("c", "a", "big")) == ["b", "a", "c"]
+    # a and b join each other, and b joins r: the pair waits for r (fewer rows does not split it)
+    assert order(part("a", "b"), part("b", "a", "r"), part("r")) == ["r", "b", "a"]
+    # a cycle of three, fewest rows first within it, after the part one of them joins
+    assert order(part("x", "y"), part("y", "z"), part("z", "x", "c"), part("c")) == ["c", "x", "y", "z"]
 
 
 def test_the_copy_order_does_not_depend_on_which_part_finishes_first(sample_input, monkeypatch):

@@ -815,7 +815,7 @@ class EmbeddedGraphStore:
         # one handle for the answer and its node tables: a load swapping another graph file in
         # meanwhile would otherwise pair one graph's positions with the other's values
         db = self._reader()
-        with ThreadPool(max_workers=1) as pool:
+        with ThreadPool(max_workers=1, thread_name_prefix="export-nodes") as pool:
             # the node tables are read while the store computes the answer, whose query lets go
             # of the GIL that their hand-over holds (national poorly-evaluated-still-funded: the
             # answer and its three node tables in 2.6-2.8 s against 3.0-3.5 s one after the
