@@ -149,7 +149,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 def cmd_query(args: argparse.Namespace) -> int:
     from pipelines.graph.stores import open_store
 
-    from .queries.catalogue import answer, empty_scope_note, export, get, listing, more_note, render
+    from .queries.catalogue import answer, empty_note, export, get, listing, more_note, render
 
     if args.list or not args.name:
         print(listing())
@@ -167,8 +167,8 @@ def cmd_query(args: argparse.Namespace) -> int:
     if args.out:
         rows = export(store, args.name, given, Path(args.out))
         print(f"sanshe query: wrote {rows:,} rows of {args.name} to {args.out}")
-        if not rows and given.get("scope"):
-            print(empty_scope_note(store, query, given))
+        if not rows and (note := empty_note(store, query, given)):
+            print(note)
         return OK
     found = answer(store, args.name, given)
     print(render(found.rows, args.format), end="" if args.format == "csv" else "\n")
@@ -176,8 +176,8 @@ def cmd_query(args: argparse.Namespace) -> int:
     to = sys.stdout if args.format == "table" else sys.stderr
     if found.rest:
         print(more_note(query, found), file=to)
-    if not found.total and given.get("scope"):
-        print(empty_scope_note(store, query, given), file=to)
+    if not found.total and (note := empty_note(store, query, given)):
+        print(note, file=to)
     return OK
 
 

@@ -127,9 +127,54 @@ def test_an_empty_scoped_answer_says_whether_the_scope_is_in_the_graph(sample_ru
         str(o),
     )
     assert "wrote 0 rows" in out.stdout and f"{n:,} communities" in out.stdout
+    assert "What funding-by-street reads, as this graph holds it" in empty.stderr  # and the graph's counts
     # an answer with rows has no such note
     rows = sanshe("query", "funding-by-street", "--scope", street, "--format", "json", "--output", str(o))
-    assert json.loads(rows.stdout) and "No rows" not in rows.stderr
+    assert json.loads(rows.stdout) and "No rows" not in rows.stderr and "as this graph holds it" not in rows.stderr
+
+
+def test_an_empty_answer_says_how_much_of_what_it_reads_the_graph_holds(sample_run, store):
+    """No scope, no rows (no project in 1990): the note gives the nodes of each label and the
+    relationships of each type the query reads, each relationship with the nodes it may start
+    from, as the graph's tables (its dump) count them."""
+    o = sample_run[0].output_dir
+    empty = sanshe("query", "funding-by-purchaser", "--param", "year=1990", "--output", str(o))
+    assert empty.returncode == 0, empty.stderr
+    lines = empty.stdout.splitlines()
+    assert lines[0] == "(no rows)" and len(lines) == 2
+    rows: dict[str, int] = {}  # rows per label and per type (a type's tables, one per pair of ends, summed)
+    for key, table in store.dump().items():
+        name = key.split(":")[0]
+        rows[name] = rows.get(name, 0) + len(table)
+    assert "What funding-by-purchaser reads, as this graph holds it (nodes; relationships): " in lines[1]
+    assert f"Purchaser {rows['Purchaser']:,}" in lines[1] and f"Project {rows['Project']:,}" in lines[1]
+    assert f"COMMISSIONED {rows['COMMISSIONED']:,} (from {rows['Purchaser']:,} Purchaser)" in lines[1]
+    assert "It holds no" not in lines[1] and "关系数远少于其起点节点数" in lines[1]
+
+
+class _Counted:
+    """A store that only counts: every label and type of the schema `n` times but those given."""
+
+    def __init__(self, n: int, **given: int):
+        from graph_schema import schema
+
+        s = schema()
+        self.held = {name: n for name in [*s.nodes, *s.rels]} | given
+
+    def counts(self, s=None) -> dict[str, int]:
+        return dict(self.held)
+
+
+def test_the_empty_graph_note_names_what_the_graph_holds_none_of():
+    from sanshe.queries.catalogue import empty_graph_note
+
+    q = catalogue()["hub-coverage"]
+    note = empty_graph_note(_Counted(7, HAS_PARTY_BRANCH=0, PartyBranch=0), q)
+    assert "It holds no HAS_PARTY_BRANCH, PartyBranch: the registers loaded gave nothing for them." in note
+    assert "本图谱没有 HAS_PARTY_BRANCH、PartyBranch" in note
+    # a type with several start labels: each one's nodes
+    assert "HAS_PARTY_BRANCH 0 (from 7 SocialOrganisation + 7 Hub)" in note
+    assert "It holds no" not in empty_graph_note(_Counted(7), q) and "Hub 7" in empty_graph_note(_Counted(7), q)
 
 
 def test_out_writes_the_whole_answer_to_a_parquet_file(sample_run, store, tmp_path):

@@ -54,6 +54,10 @@ class GraphStore(Protocol):
         """Every node table and relationship table, keyed by label or type."""
         ...
 
+    def counts(self, s: Schema | None = None) -> dict[str, int]:
+        """Nodes per label and relationships per type in the stored graph."""
+        ...
+
     def fingerprint(self) -> str:
         """SHA-256 over the normalised dump: equal graphs, equal fingerprints, on either store."""
         ...
