@@ -178,7 +178,7 @@ def _cores_busy(big: dict, same_day: list[dict] | None = None) -> str:
             f"above the {target}x target, so less work, not only more of the cores kept busy, is what the target needs."
             if not _within(packed, target)
             else (
-                f"within the {target}x target, as the run itself is" + "."
+                f"within the {target}x target, as the run itself is."
                 if _within(_ratio(big), target)
                 else f"within the {target}x target, so keeping the cores busier alone could meet it"
                 + _day_cores(same_day or [])
