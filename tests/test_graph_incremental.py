@@ -191,6 +191,20 @@ def test_row_changes_compare_values_missing_alike_and_refuse_what_is_not_an_upda
     assert _row_changes(lists, lists, "k") is None  # lists are not compared: copied again
 
 
+def test_by_key_sorts_what_is_not_sorted_and_gives_back_what_is():
+    from pipelines.graph.store import by_key
+
+    ordered = pa.table({"k": ["a", "b", "b", "c"], "x": [1, 2, 3, 4]})
+    assert by_key(ordered, "k") is ordered  # checked, not sorted again
+    assert by_key(ordered.take([3, 0, 2, 1]), "k").column("k").to_pylist() == ["a", "b", "b", "c"]
+    # in pieces, and a piece's end out of order with the next piece's start
+    pieces = pa.Table.from_batches([*ordered.slice(2).to_batches(), *ordered.slice(0, 2).to_batches()])
+    assert by_key(pieces, "k").column("k").to_pylist() == ["a", "b", "b", "c"]
+    missing = pa.table({"k": ["a", None, "b"]})  # a missing key cannot say it is in order
+    assert by_key(missing, "k").column("k").to_pylist() == ["a", "b", None]
+    assert by_key(ordered.slice(0, 1), "k").num_rows == 1 and by_key(ordered.slice(0, 0), "k").num_rows == 0
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_row_changes_are_the_rows_that_differ_in_any_order_of_the_keys(seed):
     """Oracle: the changed rows found by comparing each key's row in plain Python. The new table
