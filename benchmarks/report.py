@@ -886,7 +886,8 @@ def _export_narrative(name: str, e: dict, fl: dict | None, target: int, plans: d
     """Why the largest export is below its target: how its time split (where measured), how
     ladybug planned its query with parameters and with literals (where measured), and the
     export floor, the rate the store hands out rows with nothing to compute."""
-    tries = _tries(e) and _tries(e) + " (the figures below are the median export's)"
+    tries = _tries(e)
+    tries += tries and " (the figures below are the median export's)"
     text = (
         f"Export: the largest whole answer, `{name}`, {e['rows']:,} rows in {e['seconds']:.1f} s{tries}. The store "
         "computes the whole answer before the first row is written (ladybug materialises a result), so the time "

@@ -148,6 +148,30 @@ def test_the_replaced_graph_file_is_removed_and_one_an_ended_load_left_too(loade
     assert mine.path.is_file() and mine.path.stat().st_ino != old_inode
 
 
+def _counted(store) -> dict[str, int]:
+    """The store's labels and types counted in the graph itself, not taken from what its load kept."""
+    import ladybug
+
+    return EmbeddedGraphStore._counts(ladybug.Connection(store._reader()), schema())
+
+
+def test_counts_are_the_kept_ones_while_the_digest_file_describes_the_graph(loaded):
+    """`counts()` gives the counts the load kept beside the graph (no table counted) while they
+    describe its file, and counts the tables when they do not."""
+    mine, _tables = loaded
+    assert mine.counts() == _counted(mine)
+    state_path = Path(f"{mine.path}.tables.json")
+    state = json.loads(state_path.read_text())
+    state["counts"]["Project"] += 1  # kept, not counted: the kept figure comes back
+    state_path.write_text(json.dumps(state))
+    assert mine.counts()["Project"] == _counted(mine)["Project"] + 1
+    del state["counts"]["Project"]  # one missing: every table counted
+    state_path.write_text(json.dumps(state))
+    assert mine.counts() == _counted(mine)
+    state_path.unlink()  # no digests to trust
+    assert mine.counts() == _counted(mine)
+
+
 def test_kept_counts_hold_through_loads_in_place_and_a_state_file_without_them(loaded):
     """Counts kept with the digests, after a load that sets rows in place, one that copies a
     table again, and one whose state file predates the counts: each as the store counts anew."""
@@ -155,11 +179,11 @@ def test_kept_counts_hold_through_loads_in_place_and_a_state_file_without_them(l
     ev = tables.nodes["Evaluation"].copy()
     ev.loc[::40, "score"] = ev.loc[::40, "score"] + 1
     tables.nodes["Evaluation"] = ev
-    assert mine.replace_with(tables) == mine.counts() and mine.last_load.get("updated")
+    assert mine.replace_with(tables) == _counted(mine) and mine.last_load.get("updated")
     key = ("HAS_PARTY_BRANCH", "Hub", "PartyBranch")
     tables.rels[key] = tables.rels[key].iloc[1:].reset_index(drop=True)  # a relationship type copied again
     counts = mine.replace_with(tables)
-    assert mine.last_load["reloaded"] and counts == mine.counts()
+    assert mine.last_load["reloaded"] and counts == _counted(mine)
     state_path = Path(f"{mine.path}.tables.json")
     state = json.loads(state_path.read_text())
     assert state["counts"] == counts
@@ -167,7 +191,7 @@ def test_kept_counts_hold_through_loads_in_place_and_a_state_file_without_them(l
     state_path.write_text(json.dumps(state))
     tables.rels[key] = tables.rels[key].iloc[1:].reset_index(drop=True)
     counts = mine.replace_with(tables)
-    assert mine.last_load["mode"] == "incremental" and counts == mine.counts()
+    assert mine.last_load["mode"] == "incremental" and counts == _counted(mine)
     assert json.loads(state_path.read_text())["counts"] == counts
 
 
@@ -243,7 +267,7 @@ def test_removed_rows_and_a_multi_endpoint_type_reload_as_a_full_rebuild_would(l
     counts = mine.replace_with(tables)
     assert mine.last_load["mode"] == "incremental"
     # the reloaded tables counted again, the others as kept with the digests: as counted anew
-    assert counts == mine.counts() and counts["SocialWorker"] == len(tables.nodes["SocialWorker"])
+    assert counts == _counted(mine) and counts["SocialWorker"] == len(tables.nodes["SocialWorker"])
     assert set(mine.last_load["reloaded"]) == {
         "HAS_PARTY_BRANCH_SocialOrganisation_PartyBranch",
         "HAS_PARTY_BRANCH_Hub_PartyBranch",

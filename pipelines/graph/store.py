@@ -716,10 +716,20 @@ class EmbeddedGraphStore:
         return out
 
     def counts(self, s: Schema | None = None) -> dict[str, int]:
-        """Nodes per label and relationships per type in the stored graph."""
+        """Nodes per label and relationships per type in the stored graph: the counts kept
+        beside the graph file by its load, where its digest file still describes the file
+        (`_known_state`) and holds one for every label and type; else counted. Every national
+        export asks for them (catalogue._late), as does every empty answer's note: counting
+        the 37 tables took 0.29 s in a fresh process at national scale and 0.07 s after, the
+        kept counts 0.06 s and under 0.01 s (one try each, 2026-12-07)."""
         import ladybug
 
-        return self._counts(ladybug.Connection(self._reader()), s or schema())
+        s = s or schema()
+        kept = (self._known_state(_ddl(s)[1]) or {}).get("counts")
+        names = [*s.nodes, *s.rels]
+        if isinstance(kept, dict) and all(isinstance(kept.get(name), int) for name in names):
+            return {name: kept[name] for name in names}
+        return self._counts(ladybug.Connection(self._reader()), s)
 
     # -- reading ------------------------------------------------------------------------
     def dump(self, s: Schema | None = None) -> dict[str, pd.DataFrame]:
