@@ -35,6 +35,7 @@ from graph_schema.generate import ladybug_ddl
 
 from .. import progress
 from ..common.malloc import trim
+from ..common.ordering import in_order
 from ..common.state_files import read_state, write_state
 from ..common.threads import ThreadPool
 from .arrow import STRING_BYTES_MAX, c_allocator, typed_table
@@ -210,16 +211,12 @@ ROW_UPDATE_SHARE_MAX = 0.1
 
 
 def by_key(table: pa.Table, key: str) -> pa.Table:
-    """`table` sorted by its column `key`, ascending; itself when already so, as a node table
-    built for the graph is (tables.py sorts it by key), which then costs one comparison of
-    neighbouring keys instead of a sort: for the 1M national evaluations, 3 ms against 0.07-0.31
-    s sorting them again (three tries). Raises what pyarrow raises for a column it cannot sort
-    or compare."""
-    if table.num_rows < 2:
-        return table
-    column = table.column(key)
-    ordered = pc.less_equal(column.slice(0, table.num_rows - 1), column.slice(1))
-    if pc.all(ordered, skip_nulls=False).as_py():  # None with a missing key: sorted to be sure
+    """`table` sorted by its column `key`, ascending, missing keys last; itself when already so
+    (`ordering.in_order`), as a node table built for the graph is (tables.py sorts it by key):
+    one comparison of neighbouring keys instead of a sort, 6-16 ms for the 1M national
+    evaluations against 0.11-0.35 s sorting them again (three tries). Raises what pyarrow
+    raises for a column it cannot sort."""
+    if in_order(table.select([key])):
         return table
     return table.take(pc.sort_indices(table, [(key, "ascending")]))
 
