@@ -86,9 +86,9 @@ def test_export_takes_the_late_path_where_the_sizes_say_so(store, tmp_path, monk
 
     seen, handed = [], []
 
-    def told_small(text, rows, nodes, key=node_key):
+    def told_small(text, rows, nodes, key=node_key, pack=True):
         seen.append((rows, nodes("Project")))
-        return late_columns(text, rows, lambda label: 1, key)
+        return late_columns(text, rows, lambda label: 1, key, pack)
 
     plain_export = type(store).export_parquet
 
@@ -313,3 +313,100 @@ def test_the_answer_and_its_node_tables_are_read_from_one_handle(store, tmp_path
     monkeypatch.setattr(type(store), "_reader", counted)
     store.export_parquet(rewritten, used, tmp_path / "late.parquet", 50_000, None, late=late)
     assert len(late.scans()) == 2 and len(opened) == 1
+
+
+def test_positions_are_packed_two_to_a_column_where_they_may_be():
+    """Variables in the order they come, two to a column; the odd one, a label with more nodes
+    than PACK_NODES_MAX, and any variable of a text with an OPTIONAL MATCH, one to a column."""
+    from sanshe.queries.late import PACK_NODES_MAX
+
+    text = (
+        "MATCH (e:Evaluation)-[:EVALUATES]->(p:Project)-[:AWARDED_TO]->(o:SocialOrganisation)\n"
+        "RETURN o.uscc AS uscc, p.project_id AS project, e.grade AS grade\n"
+    )
+    rewritten, late = late_columns(text, rows=10, nodes=lambda label: 1)
+    assert rewritten.endswith(
+        "RETURN offset(id(o)) * 4294967296 + offset(id(p)) AS offsets_o_p, offset(id(e)) AS offset_e\n"
+    )
+    assert [(n.label, n.offset, n.half) for n in late.nodes] == [
+        ("SocialOrganisation", "offsets_o_p", "high"),
+        ("Project", "offsets_o_p", "low"),
+        ("Evaluation", "offset_e", ""),
+    ]
+    big = {"SocialOrganisation": PACK_NODES_MAX + 1, "Project": 1, "Evaluation": 1}
+    rewritten, _late = late_columns(text, rows=10**12, nodes=big.__getitem__)
+    assert rewritten.endswith(
+        "RETURN offset(id(o)) AS offset_o, offset(id(p)) * 4294967296 + offset(id(e)) AS offsets_p_e\n"
+    )
+    unpacked = "RETURN offset(id(o)) AS offset_o, offset(id(p)) AS offset_p, offset(id(e)) AS offset_e\n"
+    assert late_columns(text, rows=10, nodes=lambda label: 1, pack=False)[0].endswith(unpacked)
+    optional = text.replace("MATCH (e", "MATCH (p:Project)\nOPTIONAL MATCH (e")
+    assert late_columns(optional, rows=10, nodes=lambda label: 1)[0].endswith(unpacked)
+
+
+def test_two_nodes_sharing_a_column_are_still_two_nodes_to_the_order(tmp_path):
+    """Rows tied on one node's key may differ in the other node's columns, though both nodes'
+    positions come in one column: the order must still sort by them (a mark naming the column
+    alone made the project's amount look like a column of the organisation's, left out after
+    its key, and the rows tied on it kept the store's order)."""
+    import ladybug
+
+    path = tmp_path / "shared.lbug"
+    conn = ladybug.Connection(ladybug.Database(str(path)))
+    conn.execute("CREATE NODE TABLE Org(uscc STRING, PRIMARY KEY (uscc))")
+    conn.execute("CREATE NODE TABLE Project(pid STRING, amount DOUBLE, PRIMARY KEY (pid))")
+    conn.execute("CREATE REL TABLE AWARDED_TO(FROM Project TO Org)")
+    for i in range(3):
+        conn.execute("CREATE (:Org {uscc: $u})", {"u": f"U{i}"})
+    for i in range(12):  # amounts falling as projects are made: the store's order is not theirs
+        conn.execute("CREATE (:Project {pid: $p, amount: $a})", {"p": f"P{i:02d}", "a": float(100 - i)})
+        conn.execute(
+            "MATCH (p:Project {pid: $p}), (o:Org {uscc: $u}) CREATE (p)-[:AWARDED_TO]->(o)",
+            {"p": f"P{i:02d}", "u": f"U{i % 3}"},
+        )
+    del conn
+    store = EmbeddedGraphStore(path)
+    text = "MATCH (p:Project)-[:AWARDED_TO]->(o:Org)\nRETURN p.amount AS amount, o.uscc AS uscc\n"
+    rewritten, late = late_columns(text, rows=10**12, nodes=lambda label: 1, key={"Org": "uscc"}.get)
+    assert {n.half for n in late.nodes} == {"high", "low"}
+    order = functools.partial(arrow_order, order_by=("uscc",))
+    plain, gathered = tmp_path / "plain.parquet", tmp_path / "late.parquet"
+    assert store.export_parquet(text, None, plain, 50_000, order) == 12
+    assert store.export_parquet(rewritten, None, gathered, 50_000, order, late=late) == 12
+    assert gathered.read_bytes() == plain.read_bytes()
+
+
+def test_positions_too_large_to_pack_are_asked_one_to_a_column(store, tmp_path, monkeypatch):
+    """A node table holding a position past PACKED_OFFSET_MAX: the store refuses the packed
+    answer (OffsetsNotPacked) rather than read it wrong, and `export` asks again with a column
+    per position, writing the plain file."""
+    from pipelines.graph import late_columns as module
+    from sanshe.queries import catalogue as cat
+
+    name = "award-eligibility"
+    plain = tmp_path / "plain.parquet"
+    monkeypatch.setattr(cat, "late_columns", lambda *args, **kwargs: None)
+    cat.export(store, name, None, plain)
+    monkeypatch.setattr(
+        cat,
+        "late_columns",
+        lambda text, rows, nodes, key=node_key, pack=True: late_columns(text, rows, lambda label: 1, key, pack),
+    )
+    monkeypatch.setattr(module, "PACKED_OFFSET_MAX", 0)
+    query, text, used = _prepared(store, name, {})
+    rewritten, late = cat._late(store, query, {}, text)
+    assert any(node.half for node in late.nodes)
+    with pytest.raises(module.OffsetsNotPacked):
+        store.export_parquet(rewritten, used, tmp_path / "refused.parquet", 50_000, None, late=late)
+    handed = []
+    export_parquet = type(store).export_parquet
+
+    def spied(self, *args, **kwargs):
+        handed.append(kwargs.get("late"))
+        return export_parquet(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(store), "export_parquet", spied)
+    gathered = tmp_path / "late.parquet"
+    cat.export(store, name, None, gathered)
+    assert gathered.read_bytes() == plain.read_bytes()
+    assert [any(node.half for node in late.nodes) for late in handed] == [True, False]

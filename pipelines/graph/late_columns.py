@@ -11,6 +11,8 @@ twice in one process on the national graph, 2026-12-07. The columns are then Arr
 columns: the node table's values as the dictionary, the answer's positions as the indices, so
 that ordering and gathering the rows move integers, and each is decoded to its values as it is
 written (`decoded`): the file is the one the plain answer gives (tests/test_export_late.py).
+Positions come two to a column where they may (`packed_offsets`), as the hand-over's cost is
+by the value.
 
 The query layer decides which nodes (sanshe/queries/late.py); this module holds what the store
 needs to know and builds the columns."""
@@ -28,18 +30,54 @@ import pyarrow.compute as pc
 @dataclass(frozen=True)
 class LateNode:
     """One node variable of an answer gathered late: `offset` names the answer's column holding
-    the node's position in the table of `label` (`offset(id(n))`); `columns` are (property,
-    column of the answer) pairs, taken from that table."""
+    the node's position in the table of `label` (`offset(id(n))`), or, with `half`, holding it
+    packed with another node's (`packed_offsets`: HIGH or LOW); `columns` are (property, column
+    of the answer) pairs, taken from that table."""
 
     offset: str
     label: str
     columns: tuple[tuple[str, str], ...]
     #: the label's key property (distinct on every node, never empty), where among `columns`
     key: str | None = None
+    #: "" where `offset` holds this node's position alone, else which half of it (HIGH, LOW)
+    half: str = ""
+
+    @property
+    def position(self) -> str:
+        """Where the answer holds this node's position (its `offset` column, and `half`): what
+        tells its columns from another node's, as two nodes may share a column."""
+        return f"{self.offset} {self.half}".rstrip()
 
 
-#: field metadata of a late column: the node variable it belongs to (its `offset` column's
-#: name), and whether it is that node's key, so that an ordering can leave out the node's other
+#: the halves of a column holding two nodes' positions (`packed_offsets`)
+HIGH, LOW = "high", "low"
+#: the bits of a packed column the low half takes
+PACKED_SHIFT = 32
+#: the largest position either half may hold: the high half times 2**PACKED_SHIFT, plus the
+#: low, stays below 2**63 (an int64)
+PACKED_OFFSET_MAX = 2**31 - 1
+
+
+def packed_offsets(high: str, low: str) -> str:
+    """The RETURN expression answering two node variables' positions in one int64 column.
+
+    Why: ladybug (0.22) hands a result over value by value, holding the GIL, so the answer's
+    hand-over is on an export's critical path (the node tables' hand-overs wait for it). The
+    national poorly-evaluated-still-funded answer (5.4M rows) was handed over in 0.51-0.58 s as
+    two packed columns against 0.89-1.07 s as four, and computed in 0.87-0.97 s against
+    0.83-1.09 s (three tries each in one process, 2026-12-07). Only for variables that cannot
+    be empty (no OPTIONAL MATCH: an empty position would empty its partner's too), each of a
+    label with at most 2**30 nodes (sanshe/queries/late.py); `assembled` checks the positions
+    it finds against PACKED_OFFSET_MAX and raises OffsetsNotPacked where one is larger."""
+    return f"offset(id({high})) * {2**PACKED_SHIFT} + offset(id({low}))"
+
+
+class OffsetsNotPacked(ValueError):
+    """A node table holds a position larger than PACKED_OFFSET_MAX, so an answer packing two
+    positions in one column (`packed_offsets`) cannot be read: ask for them one per column."""
+
+
+#: field metadata of a late column: the node variable it belongs to (its `position`), and whether it is that node's key, so that an ordering can leave out the node's other
 #: columns after its key (rows tied on a key are rows of one node: sanshe.queries.catalogue)
 NODE_FIELD, KEY_FIELD = b"sanshe.node", b"sanshe.key"
 
@@ -79,20 +117,37 @@ def assembled(answer: pa.Table, late: LateColumns, scanned: Callable[[str, tuple
     deleted by an incremental load has gaps); variables of one label share them, so that
     ordering ranks them once. Raises KeyError when a column named in `late` is missing."""
     columns = {name: answer[name] for name in answer.column_names}
+    packed = {node.label for node in late.nodes if node.half}
     values: dict[tuple[str, str], pa.Array] = {}
     for label, props in late.scans().items():
         table = scanned(label, props)
         at = _by_offset(table[OFFSET])
+        if label in packed and len(at) - 1 > PACKED_OFFSET_MAX:
+            raise OffsetsNotPacked(f"{label} holds position {len(at) - 1:,}, more than two to a column hold")
         for prop in props:
             values[label, prop] = pc.take(one_piece(table[prop]), at)
+    positions = {
+        (node.offset, node.half): _unpacked(one_piece(columns[node.offset]), node.half)
+        for node in late.nodes
+        if node.half
+    }
+    for node in late.nodes:
+        columns.pop(node.offset, None)
     marks: dict[str, dict[bytes, bytes]] = {}
     for node in late.nodes:
-        indices = one_piece(columns.pop(node.offset))
+        indices = positions[node.offset, node.half] if node.half else one_piece(answer[node.offset])
         for prop, name in node.columns:
             columns[name] = pa.DictionaryArray.from_arrays(indices, values[node.label, prop])
-            marks[name] = {NODE_FIELD: node.offset.encode(), KEY_FIELD: b"1" if prop == node.key else b""}
+            marks[name] = {NODE_FIELD: node.position.encode(), KEY_FIELD: b"1" if prop == node.key else b""}
     fields = [pa.field(name, columns[name].type, metadata=marks.get(name)) for name in late.names]
     return pa.table([columns[name] for name in late.names], schema=pa.schema(fields))
+
+
+def _unpacked(column: pa.Array, half: str) -> pa.Array:
+    """One half (HIGH or LOW) of a column of positions packed two to a value (`packed_offsets`)."""
+    if half == HIGH:
+        return pc.shift_right(column, PACKED_SHIFT)
+    return pc.bit_wise_and(column, pa.scalar(2**PACKED_SHIFT - 1, column.type))
 
 
 def _by_offset(offsets: pa.ChunkedArray) -> pa.Array:

@@ -30,7 +30,14 @@ from data_contracts.errors import QueryError
 from graph_schema import Schema, schema
 from pipelines.common.threads import in_threads
 from pipelines.graph.arrow import STRING_BYTES_MAX
-from pipelines.graph.late_columns import KEY_FIELD, NODE_FIELD, LateColumns, decoded_column, one_piece
+from pipelines.graph.late_columns import (
+    KEY_FIELD,
+    NODE_FIELD,
+    LateColumns,
+    OffsetsNotPacked,
+    decoded_column,
+    one_piece,
+)
 from pipelines.graph.protocol import GraphStore
 from pipelines.graph.store import EmbeddedGraphStore
 
@@ -385,7 +392,11 @@ def export(store: GraphStore, name: str, given: dict[str, str] | None, out: Path
         if getattr(store, "dialect", "ladybug") == "neo4j" and FINAL_ORDER.search(text):
             rows = store.export_parquet(text, used, tmp, EXPORT_BATCH_ROWS)
         elif isinstance(store, EmbeddedGraphStore) and (late := _late(store, query, given, text)):
-            rows = store.export_parquet(late[0], used, tmp, EXPORT_BATCH_ROWS, order, late=late[1])
+            try:
+                rows = store.export_parquet(late[0], used, tmp, EXPORT_BATCH_ROWS, order, late=late[1])
+            except OffsetsNotPacked:  # positions past what two to a column hold: one to a column
+                sent, gathered = _late(store, query, given, text, pack=False) or (without_final_order(text), None)
+                rows = store.export_parquet(sent, used, tmp, EXPORT_BATCH_ROWS, order, late=gathered)
         else:
             rows = store.export_parquet(without_final_order(text), used, tmp, EXPORT_BATCH_ROWS, order)
         shutil.move(tmp, out)
@@ -395,7 +406,7 @@ def export(store: GraphStore, name: str, given: dict[str, str] | None, out: Path
 
 
 def _late(
-    store: EmbeddedGraphStore, query: Query, given: dict[str, str] | None, text: str
+    store: EmbeddedGraphStore, query: Query, given: dict[str, str] | None, text: str, pack: bool = True
 ) -> tuple[str, LateColumns] | None:
     """The embedded store's export text with some nodes' columns gathered late, and how to put
     its answer together (sanshe/queries/late.py), where the whole answer's rows are known before
@@ -407,7 +418,7 @@ def _late(
         return None
     _q, count, used = _prepared(store, query.name, given, "count")
     rows = int(store.query(count, used)["rows"].iloc[0])
-    return late_columns(text, rows, store.counts().__getitem__, node_key)
+    return late_columns(text, rows, store.counts().__getitem__, node_key, pack)
 
 
 def node_key(label: str) -> str | None:

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
-from pipelines.graph.late_columns import LateColumns, LateNode
+from pipelines.graph.late_columns import HIGH, LOW, LateColumns, LateNode, packed_offsets
 
 #: the aggregating functions, which group the other items of their RETURN: ladybug 0.22's
 #: (`CALL show_functions()`, type AGGREGATE FUNCTION; tests/test_export_late.py holds this list
@@ -28,18 +29,27 @@ AGGREGATES = (
 #: a call of one of AGGREGATES
 AGGREGATE = re.compile(rf"\b({'|'.join(AGGREGATES)})\s*\(", re.I)
 #: what a RETURN's items may not hold for the rewrite to keep its meaning (or to parse it safely)
+#: the most nodes a label may have for its positions to be packed two to a column
+#: (`packed_offsets`): half of what a half holds, as a table with nodes deleted holds positions
+#: past its count (the store falls back to a column each where one is larger still)
+PACK_NODES_MAX = 2**30
 UNSAFE = re.compile(r"^\s*DISTINCT\b|\bORDER\s+BY\b|\bSKIP\b|\bLIMIT\b|//|/\*", re.I)
 
 
 def late_columns(
-    text: str, rows: int, nodes: Callable[[str], int], key: Callable[[str], str | None] = lambda label: None
+    text: str,
+    rows: int,
+    nodes: Callable[[str], int],
+    key: Callable[[str], str | None] = lambda label: None,
+    pack: bool = True,
 ) -> tuple[str, LateColumns] | None:
     """`text` (a read query without its final ORDER BY) rewritten to answer the positions of
     the node variables worth gathering late, and how to put the answer together again; None
     when no variable is (or the RETURN is not one the rewrite may change: see the module).
 
     `rows` is the whole answer's row count, `nodes(label)` the nodes a label has, `key(label)`
-    its key property (distinct and never empty: graph_schema's `key`), or None."""
+    its key property (distinct and never empty: graph_schema's `key`), or None. With `pack`,
+    positions are answered two to a column where they may be (`_paired`)."""
     if re.search(r"\bUNION\b", text, re.I):
         return None
     returns = list(re.finditer(r"\bRETURN\b", text, re.I))
@@ -68,15 +78,37 @@ def late_columns(
             late[var] = LateNode(_unused(f"offset_{var}", names), label, tuple(columns), taken)
     if not late:
         return None
+    placed = _paired(late, head, nodes, names) if pack else {var: f"offset(id({var}))" for var in late}
     kept: list[str] = []
     for expr, name in named:
         var = expr.partition(".")[0]
         node = late.get(var) if re.fullmatch(r"(\w+)\.(\w+)", expr) else None
         if node is None:
             kept.append(f"{expr} AS {name}" if expr != name else name)
-        elif node.columns[0][1] == name:  # the variable's first column: its position in its place
-            kept.append(f"offset(id({var})) AS {node.offset}")
+        elif node.columns[0][1] == name and var in placed:  # the variable's first column: its position there
+            kept.append(f"{placed[var]} AS {late[var].offset}")
     return f"{head}RETURN {', '.join(kept)}\n", LateColumns(tuple(late.values()), names)
+
+
+def _paired(
+    late: dict[str, LateNode], head: str, nodes: Callable[[str], int], names: tuple[str, ...]
+) -> dict[str, str]:
+    """The late variables' positions two to a column (`packed_offsets`), in the order they come,
+    where none can be empty (no OPTIONAL MATCH in `head`) and each label has at most
+    PACK_NODES_MAX nodes; `late` is updated to say where each position is. Returns, for the
+    first variable of each column, the expression answering it."""
+    if re.search(r"\bOPTIONAL\b", head, re.I):
+        return {var: f"offset(id({var}))" for var in late}
+    small = [var for var, node in late.items() if nodes(node.label) <= PACK_NODES_MAX]
+    placed = {var: f"offset(id({var}))" for var in late if var not in small}
+    for high, low in zip(small[0::2], small[1::2], strict=False):
+        column = _unused(f"offsets_{high}_{low}", names)
+        late[high] = replace(late[high], offset=column, half=HIGH)
+        late[low] = replace(late[low], offset=column, half=LOW)
+        placed[high] = packed_offsets(high, low)
+    if len(small) % 2:
+        placed[small[-1]] = f"offset(id({small[-1]}))"
+    return placed
 
 
 def _top_level(clause: str) -> list[str]:

@@ -13,7 +13,7 @@ HINT p JOIN (v JOIN e)
 MATCH (p)-[a:AWARDED_TO]->(o:SocialOrganisation)
 HINT (p JOIN a) JOIN o
 MATCH (o)<-[b:AWARDED_TO]-(later:Project)
-WHERE later.award_date > e.eval_date AND later.project_id <> p.project_id
+WHERE later.award_date > e.eval_date AND later <> p
 HINT (o JOIN b) JOIN later
 RETURN o.uscc AS provider_uscc, o.name AS provider, p.project_id AS rated_project, e.grade AS grade,
        e.score AS score, e.eval_date AS evaluated_on, later.project_id AS later_project,
