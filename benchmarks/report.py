@@ -797,9 +797,11 @@ def _query_table(r: dict) -> list[str]:
         for name, q in r["queries"].items():
             out.append(f"| `{name}` | {q['p50_seconds']:.3f} s | {q['p95_seconds']:.3f} s | {q['rows']:,} |")
         return out
+    tries = max((len(q["export"].get("tries_seconds", [0])) for q in r["queries"].values()), default=1)
+    written = "once" if tries == 1 else f"{tries} times, the median try shown"
     out = [
         "Default: the bounded answer `sanshe query NAME` prints (rows shown + rows left out); district: the same "
-        "with `--scope` the first district's code; export: the whole answer written by `--out FILE.parquet`, once. "
+        f"with `--scope` the first district's code; export: the whole answer written by `--out FILE.parquet`, {written}. "
         "Bound from: how the default answer was found (companions: two reads of load-time facts; whole answer: "
         "computed whole and its first rows kept; aggregate: the answer is already small); a district's answer "
         "found by the companions is marked (companions). The queries run one after another in the "
