@@ -77,6 +77,19 @@ def test_the_large_national_answers_are_rewritten(store):
     assert {"community-linkage", "unattached-organisations"} <= set(taken)
 
 
+def _late_handed(monkeypatch, store) -> list:
+    """The `late` each `export_parquet` of `store`'s class is handed from now on, in order."""
+    handed = []
+    export_parquet = type(store).export_parquet
+
+    def spied(self, *args, **kwargs):
+        handed.append(kwargs.get("late"))
+        return export_parquet(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(store), "export_parquet", spied)
+    return handed
+
+
 @pytest.mark.parametrize("name", ["poorly-evaluated-still-funded", "award-eligibility"])
 def test_export_takes_the_late_path_where_the_sizes_say_so(store, tmp_path, monkeypatch, name):
     """`export` itself: the national answer, with the rewrite told every table is small enough
@@ -84,19 +97,13 @@ def test_export_takes_the_late_path_where_the_sizes_say_so(store, tmp_path, monk
     are the count companion's rows and each label's nodes."""
     from sanshe.queries import catalogue as cat
 
-    seen, handed = [], []
+    seen = []
 
     def told_small(text, rows, nodes, key=node_key, pack=True):
         seen.append((rows, nodes("Project")))
         return late_columns(text, rows, lambda label: 1, key, pack)
 
-    plain_export = type(store).export_parquet
-
-    def spied(self, *args, **kwargs):
-        handed.append(kwargs.get("late"))
-        return plain_export(self, *args, **kwargs)
-
-    monkeypatch.setattr(type(store), "export_parquet", spied)
+    handed = _late_handed(monkeypatch, store)
 
     plain = tmp_path / "plain.parquet"
     monkeypatch.setattr(cat, "late_columns", lambda *args, **kwargs: None)
@@ -199,6 +206,25 @@ def test_the_rewrite_keeps_other_items_and_gathers_only_what_pays():
     assert late_columns(text, rows=5, nodes=counts.__getitem__) is None
 
 
+def _awards_graph(path, orgs: list[tuple[str, str | None]], projects: list[tuple[str, float, str]]):
+    """A store at `path` of organisations (USCC, name) and projects (id, amount, the USCC it was
+    awarded to), made in the order given; returns its connection, for more changes."""
+    import ladybug
+
+    conn = ladybug.Connection(ladybug.Database(str(path)))
+    conn.execute("CREATE NODE TABLE Org(uscc STRING, name STRING, PRIMARY KEY (uscc))")
+    conn.execute("CREATE NODE TABLE Project(pid STRING, amount DOUBLE, PRIMARY KEY (pid))")
+    conn.execute("CREATE REL TABLE AWARDED_TO(FROM Project TO Org)")
+    for uscc, name in orgs:
+        conn.execute("CREATE (:Org {uscc: $u, name: $n})", {"u": uscc, "n": name})
+    for pid, amount, uscc in projects:
+        conn.execute("CREATE (:Project {pid: $p, amount: $a})", {"p": pid, "a": amount})
+        conn.execute(
+            "MATCH (p:Project {pid: $p}), (o:Org {uscc: $u}) CREATE (p)-[:AWARDED_TO]->(o)", {"p": pid, "u": uscc}
+        )
+    return conn
+
+
 @pytest.mark.parametrize(
     ("order_by", "keys"),
     [(("-provider", "amount"), {}), (("uscc", "amount"), {"Org": "uscc", "Project": "pid"})],
@@ -209,26 +235,13 @@ def test_a_node_table_with_gaps_gives_the_plain_export(tmp_path, order_by, keys)
     made out of their ids' order, so that the store's order is not the answer's. With keys, the
     ordering leaves out an organisation's name after its USCC, but not the project, whose key is
     not among the declared ones (rows tied on USCC and amount are ordered by it)."""
-    import ladybug
-
-    path = tmp_path / "gaps.lbug"
-    conn = ladybug.Connection(ladybug.Database(str(path)))
-    conn.execute("CREATE NODE TABLE Org(uscc STRING, name STRING, PRIMARY KEY (uscc))")
-    conn.execute("CREATE NODE TABLE Project(pid STRING, amount DOUBLE, PRIMARY KEY (pid))")
-    conn.execute("CREATE REL TABLE AWARDED_TO(FROM Project TO Org)")
-    for i in range(8):
-        conn.execute("CREATE (:Org {uscc: $u, name: $n})", {"u": f"U{i}", "n": None if i == 3 else f"name{i % 3}"})
+    orgs = [(f"U{i}", None if i == 3 else f"name{i % 3}") for i in range(8)]
     made = [(i * 7) % 30 for i in range(30)]
-    for i in made:
-        conn.execute("CREATE (:Project {pid: $p, amount: $a})", {"p": f"P{i:02d}", "a": float(i % 4)})
-        conn.execute(
-            "MATCH (p:Project {pid: $p}), (o:Org {uscc: $u}) CREATE (p)-[:AWARDED_TO]->(o)",
-            {"p": f"P{i:02d}", "u": f"U{(i * 5) % 8}"},
-        )
+    conn = _awards_graph(tmp_path / "gaps.lbug", orgs, [(f"P{i:02d}", float(i % 4), f"U{(i * 5) % 8}") for i in made])
     conn.execute("MATCH (o:Org) WHERE o.uscc IN ['U0', 'U6'] DETACH DELETE o")
     conn.execute("MATCH (p:Project) WHERE p.pid < 'P05' DETACH DELETE p")
     del conn
-    store = EmbeddedGraphStore(path)
+    store = EmbeddedGraphStore(tmp_path / "gaps.lbug")
     text = (
         "MATCH (p:Project)-[:AWARDED_TO]->(o:Org)\n"
         "RETURN o.uscc AS uscc, o.name AS provider, p.pid AS project, p.amount AS amount\n"
@@ -349,23 +362,10 @@ def test_two_nodes_sharing_a_column_are_still_two_nodes_to_the_order(tmp_path):
     positions come in one column: the order must still sort by them (a mark naming the column
     alone made the project's amount look like a column of the organisation's, left out after
     its key, and the rows tied on it kept the store's order)."""
-    import ladybug
-
-    path = tmp_path / "shared.lbug"
-    conn = ladybug.Connection(ladybug.Database(str(path)))
-    conn.execute("CREATE NODE TABLE Org(uscc STRING, PRIMARY KEY (uscc))")
-    conn.execute("CREATE NODE TABLE Project(pid STRING, amount DOUBLE, PRIMARY KEY (pid))")
-    conn.execute("CREATE REL TABLE AWARDED_TO(FROM Project TO Org)")
-    for i in range(3):
-        conn.execute("CREATE (:Org {uscc: $u})", {"u": f"U{i}"})
-    for i in range(12):  # amounts falling as projects are made: the store's order is not theirs
-        conn.execute("CREATE (:Project {pid: $p, amount: $a})", {"p": f"P{i:02d}", "a": float(100 - i)})
-        conn.execute(
-            "MATCH (p:Project {pid: $p}), (o:Org {uscc: $u}) CREATE (p)-[:AWARDED_TO]->(o)",
-            {"p": f"P{i:02d}", "u": f"U{i % 3}"},
-        )
-    del conn
-    store = EmbeddedGraphStore(path)
+    # amounts falling as projects are made: the store's order is not theirs
+    projects = [(f"P{i:02d}", float(100 - i), f"U{i % 3}") for i in range(12)]
+    _awards_graph(tmp_path / "shared.lbug", [(f"U{i}", None) for i in range(3)], projects)  # closed: not kept
+    store = EmbeddedGraphStore(tmp_path / "shared.lbug")
     text = "MATCH (p:Project)-[:AWARDED_TO]->(o:Org)\nRETURN p.amount AS amount, o.uscc AS uscc\n"
     rewritten, late = late_columns(text, rows=10**12, nodes=lambda label: 1, key={"Org": "uscc"}.get)
     assert {n.half for n in late.nodes} == {"high", "low"}
@@ -398,14 +398,7 @@ def test_positions_too_large_to_pack_are_asked_one_to_a_column(store, tmp_path, 
     assert any(node.half for node in late.nodes)
     with pytest.raises(module.OffsetsNotPacked):
         store.export_parquet(rewritten, used, tmp_path / "refused.parquet", 50_000, None, late=late)
-    handed = []
-    export_parquet = type(store).export_parquet
-
-    def spied(self, *args, **kwargs):
-        handed.append(kwargs.get("late"))
-        return export_parquet(self, *args, **kwargs)
-
-    monkeypatch.setattr(type(store), "export_parquet", spied)
+    handed = _late_handed(monkeypatch, store)
     gathered = tmp_path / "late.parquet"
     cat.export(store, name, None, gathered)
     assert gathered.read_bytes() == plain.read_bytes()

@@ -77,8 +77,9 @@ class OffsetsNotPacked(ValueError):
     positions in one column (`packed_offsets`) cannot be read: ask for them one per column."""
 
 
-#: field metadata of a late column: the node variable it belongs to (its `position`), and whether it is that node's key, so that an ordering can leave out the node's other
-#: columns after its key (rows tied on a key are rows of one node: sanshe.queries.catalogue)
+#: field metadata of a late column: the node variable it belongs to (its `position`), and
+#: whether it is that node's key, so that an ordering can leave out the node's other columns
+#: after its key (rows tied on a key are rows of one node: sanshe.queries.catalogue)
 NODE_FIELD, KEY_FIELD = b"sanshe.node", b"sanshe.key"
 
 

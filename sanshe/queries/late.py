@@ -5,11 +5,12 @@ A node variable's columns are gathered late when the answer has at least as many
 variable's node table has nodes: reading the table once then hands over no more values than the
 rows would, and usually far fewer (the national poorly-evaluated-still-funded answer: 5.4M rows,
 890k organisations, 1.5M projects). The query's final RETURN is rewritten to answer each such
-node's position (`offset(id(n))`) in place of its property columns; every other item is kept as
-written. Only a RETURN the rewrite cannot change the meaning of is rewritten: not DISTINCT, no
-aggregate (both would group by the positions rather than by the values), no UNION, each item a
-`var.property AS name`, an expression `AS name`, or a bare name, and each late variable a node
-bound with one label and not bound again by a WITH."""
+node's position (`offset(id(n))`, two to a column where none can be empty: `_paired`) in place of
+its property columns; every other item is kept as written. Only a RETURN the rewrite cannot
+change the meaning of is rewritten: not DISTINCT, no aggregate (both would group by the
+positions rather than by the values), no UNION, each item a `var.property AS name`, an
+expression `AS name`, or a bare name, and each late variable a node bound with one label and
+not bound again by a WITH."""
 
 from __future__ import annotations
 
@@ -29,11 +30,11 @@ AGGREGATES = (
 #: a call of one of AGGREGATES
 AGGREGATE = re.compile(rf"\b({'|'.join(AGGREGATES)})\s*\(", re.I)
 #: what a RETURN's items may not hold for the rewrite to keep its meaning (or to parse it safely)
+UNSAFE = re.compile(r"^\s*DISTINCT\b|\bORDER\s+BY\b|\bSKIP\b|\bLIMIT\b|//|/\*", re.I)
 #: the most nodes a label may have for its positions to be packed two to a column
 #: (`packed_offsets`): half of what a half holds, as a table with nodes deleted holds positions
 #: past its count (the store falls back to a column each where one is larger still)
 PACK_NODES_MAX = 2**30
-UNSAFE = re.compile(r"^\s*DISTINCT\b|\bORDER\s+BY\b|\bSKIP\b|\bLIMIT\b|//|/\*", re.I)
 
 
 def late_columns(
