@@ -64,7 +64,7 @@ def packed_offsets(high: str, low: str) -> str:
     Why: ladybug (0.22) hands a result over value by value, holding the GIL, so the answer's
     hand-over is on an export's critical path (the node tables' hand-overs wait for it). The
     national poorly-evaluated-still-funded answer (5.4M rows) was handed over in 0.51-0.58 s as
-    two packed columns against 0.89-1.07 s as four, and computed in 0.87-0.97 s against
+    two packed columns against 0.89-1.07 s as four, and computed in 0.87-0.91 s against
     0.83-1.09 s (three tries each in one process, 2026-12-07). Only for variables that cannot
     be empty (no OPTIONAL MATCH: an empty position would empty its partner's too), each of a
     label with at most 2**30 nodes (sanshe/queries/late.py); `assembled` checks the positions
