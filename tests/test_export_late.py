@@ -355,6 +355,12 @@ def test_positions_are_packed_two_to_a_column_where_they_may_be():
     assert late_columns(text, rows=10, nodes=lambda label: 1, pack=False)[0].endswith(unpacked)
     optional = text.replace("MATCH (e", "MATCH (p:Project)\nOPTIONAL MATCH (e")
     assert late_columns(optional, rows=10, nodes=lambda label: 1)[0].endswith(unpacked)
+    # two pairs whose names would be one (`a` with `b_c`, `a_b` with `c`)
+    underscored = (
+        "MATCH (a:X)-[:R]->(b_c:X)-[:R]->(a_b:X)-[:R]->(c:X)\nRETURN a.k AS a, b_c.k AS b, a_b.k AS c, c.k AS d\n"
+    )
+    _text, late = late_columns(underscored, rows=10, nodes=lambda label: 1)
+    assert len({node.offset for node in late.nodes}) == 2 and len({node.position for node in late.nodes}) == 4
 
 
 def test_two_nodes_sharing_a_column_are_still_two_nodes_to_the_order(tmp_path):
@@ -376,9 +382,17 @@ def test_two_nodes_sharing_a_column_are_still_two_nodes_to_the_order(tmp_path):
     assert gathered.read_bytes() == plain.read_bytes()
 
 
-def test_positions_too_large_to_pack_are_asked_one_to_a_column(store, tmp_path, monkeypatch):
-    """A node table holding a position past PACKED_OFFSET_MAX: the store refuses the packed
-    answer (OffsetsNotPacked) rather than read it wrong, and `export` asks again with a column
+@pytest.mark.parametrize(
+    ("setting", "value", "refusal"),
+    [("PACKED_OFFSET_MAX", 0, "holds position"), ("PACKED_SHIFT", 62, "verflow")],
+    ids=["found-in-a-node-table", "overflowing-the-query"],
+)
+def test_positions_too_large_to_pack_are_asked_one_to_a_column(store, tmp_path, monkeypatch, setting, value, refusal):
+    """A position too large for two to a column, found two ways: in a node table, past
+    PACKED_OFFSET_MAX (here lowered to 0), where `assembled` refuses; or past what the store's
+    int64 arithmetic holds in the high half (here the shift raised to 62 bits, so that any
+    position from 2 up overflows), where the store reports its overflow. Either way the store
+    raises OffsetsNotPacked rather than give a wrong file, and `export` asks again a column
     per position, writing the plain file."""
     from pipelines.graph import late_columns as module
     from sanshe.queries import catalogue as cat
@@ -392,11 +406,11 @@ def test_positions_too_large_to_pack_are_asked_one_to_a_column(store, tmp_path, 
         "late_columns",
         lambda text, rows, nodes, key=node_key, pack=True: late_columns(text, rows, lambda label: 1, key, pack),
     )
-    monkeypatch.setattr(module, "PACKED_OFFSET_MAX", 0)
+    monkeypatch.setattr(module, setting, value)
     query, text, used = _prepared(store, name, {})
     rewritten, late = cat._late(store, query, {}, text)
     assert any(node.half for node in late.nodes)
-    with pytest.raises(module.OffsetsNotPacked):
+    with pytest.raises(module.OffsetsNotPacked, match=refusal):
         store.export_parquet(rewritten, used, tmp_path / "refused.parquet", 50_000, None, late=late)
     handed = _late_handed(monkeypatch, store)
     gathered = tmp_path / "late.parquet"

@@ -68,13 +68,16 @@ def packed_offsets(high: str, low: str) -> str:
     0.83-1.09 s (three tries each in one process, 2026-12-07). Only for variables that cannot
     be empty (no OPTIONAL MATCH: an empty position would empty its partner's too), each of a
     label with at most 2**30 nodes (sanshe/queries/late.py); `assembled` checks the positions
-    it finds against PACKED_OFFSET_MAX and raises OffsetsNotPacked where one is larger."""
+    it finds against PACKED_OFFSET_MAX and raises OffsetsNotPacked where one is larger, and the
+    store raises it for its own int64 overflow, which a high half past it causes in the query
+    (store._overflow_unpacked)."""
     return f"offset(id({high})) * {2**PACKED_SHIFT} + offset(id({low}))"
 
 
 class OffsetsNotPacked(ValueError):
-    """A node table holds a position larger than PACKED_OFFSET_MAX, so an answer packing two
-    positions in one column (`packed_offsets`) cannot be read: ask for them one per column."""
+    """A node position larger than PACKED_OFFSET_MAX (found in a node table, or overflowing
+    the store's arithmetic), so an answer packing two positions in one column
+    (`packed_offsets`) cannot be had: ask for them one per column."""
 
 
 #: field metadata of a late column: the node variable it belongs to (its `position`), and

@@ -40,7 +40,7 @@ from ..common.state_files import read_state, write_state
 from ..common.threads import ThreadPool
 from .arrow import STRING_BYTES_MAX, c_allocator, typed_table
 from .dump import dump, fingerprint
-from .late_columns import LateColumns, assembled, decoded, decoded_schema, scan_text
+from .late_columns import LateColumns, OffsetsNotPacked, assembled, decoded, decoded_schema, scan_text
 from .protocol import ExportOrder
 from .tables import GraphTables, RelKey
 
@@ -842,7 +842,7 @@ class EmbeddedGraphStore:
             # answer and its three node tables in 2.6-2.8 s against 3.0-3.5 s one after the
             # other, two tries each in one process, 2026-12-07)
             scanned = pool.submit(self._node_tables, late.scans(), db) if late is not None else None
-            with self._reading(cypher, params, db) as result:
+            with _overflow_unpacked(late), self._reading(cypher, params, db) as result:
                 answered = time.perf_counter()
                 table = _as_arrow(result, result.get_num_tuples())
             if late is not None and scanned is not None:
@@ -872,6 +872,20 @@ class EmbeddedGraphStore:
         through `db`, the handle the answer was read through."""
         with self._reading(scan_text(label, props), None, db) as result:
             return _as_arrow(result, result.get_num_tuples())
+
+
+@contextmanager
+def _overflow_unpacked(late: LateColumns | None) -> Iterator[None]:
+    """Raise OffsetsNotPacked for the store's overflow error where `late` packs positions two to a
+    column: ladybug's int64 arithmetic is checked (`x * 4294967296` for x >= 2**31 raises
+    "Overflow exception"), so a high half past PACKED_OFFSET_MAX fails the query itself before
+    `assembled` could tell. Any other error, or one from a query packing nothing, passes as it is."""
+    try:
+        yield
+    except RuntimeError as error:
+        if late is None or not any(node.half for node in late.nodes) or "overflow" not in str(error).lower():
+            raise
+        raise OffsetsNotPacked(f"positions too large to pack two to a column: {error}") from error
 
 
 class _Exhausted(Exception):

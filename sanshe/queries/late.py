@@ -103,7 +103,9 @@ def _paired(
     small = [var for var, node in late.items() if nodes(node.label) <= PACK_NODES_MAX]
     placed = {var: f"offset(id({var}))" for var in late if var not in small}
     for high, low in zip(small[0::2], small[1::2], strict=False):
-        column = _unused(f"offsets_{high}_{low}", names)
+        # unused among the answer's names and the positions' (`a, b_c` and `a_b, c` would both
+        # make `offsets_a_b_c`)
+        column = _unused(f"offsets_{high}_{low}", names + tuple(node.offset for node in late.values()))
         late[high] = replace(late[high], offset=column, half=HIGH)
         late[low] = replace(late[low], offset=column, half=LOW)
         placed[high] = packed_offsets(high, low)
