@@ -409,11 +409,11 @@ def test_positions_too_large_to_pack_are_asked_one_to_a_column(store, tmp_path, 
     monkeypatch.setattr(module, setting, value)
     query, text, used = _prepared(store, name, {})
     rewritten, late = cat._late(store, query, {}, text)
-    assert any(node.half for node in late.nodes)
+    assert late.packed_labels
     with pytest.raises(module.OffsetsNotPacked, match=refusal):
         store.export_parquet(rewritten, used, tmp_path / "refused.parquet", 50_000, None, late=late)
     handed = _late_handed(monkeypatch, store)
     gathered = tmp_path / "late.parquet"
     cat.export(store, name, None, gathered)
     assert gathered.read_bytes() == plain.read_bytes()
-    assert [any(node.half for node in late.nodes) for late in handed] == [True, False]
+    assert [bool(late.packed_labels) for late in handed] == [True, False]

@@ -94,6 +94,12 @@ class LateColumns:
     nodes: tuple[LateNode, ...]
     names: tuple[str, ...]
 
+    @property
+    def packed_labels(self) -> frozenset[str]:
+        """The labels of the variables whose positions share a column with another's
+        (`packed_offsets`); empty where each has its own."""
+        return frozenset(node.label for node in self.nodes if node.half)
+
     def scans(self) -> dict[str, tuple[str, ...]]:
         """Each label to read and the properties read of it, for all its variables at once (a
         label two variables share, as a rated project and a later one, is read once)."""
@@ -121,12 +127,11 @@ def assembled(answer: pa.Table, late: LateColumns, scanned: Callable[[str, tuple
     deleted by an incremental load has gaps); variables of one label share them, so that
     ordering ranks them once. Raises KeyError when a column named in `late` is missing."""
     columns = {name: answer[name] for name in answer.column_names}
-    packed = {node.label for node in late.nodes if node.half}
     values: dict[tuple[str, str], pa.Array] = {}
     for label, props in late.scans().items():
         table = scanned(label, props)
         at = _by_offset(table[OFFSET])
-        if label in packed and len(at) - 1 > PACKED_OFFSET_MAX:
+        if label in late.packed_labels and len(at) - 1 > PACKED_OFFSET_MAX:
             raise OffsetsNotPacked(f"{label} holds position {len(at) - 1:,}, more than two to a column hold")
         for prop in props:
             values[label, prop] = pc.take(one_piece(table[prop]), at)

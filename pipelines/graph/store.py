@@ -883,7 +883,7 @@ def _overflow_unpacked(late: LateColumns | None) -> Iterator[None]:
     try:
         yield
     except RuntimeError as error:
-        if late is None or not any(node.half for node in late.nodes) or "overflow" not in str(error).lower():
+        if late is None or not late.packed_labels or "overflow" not in str(error).lower():
             raise
         raise OffsetsNotPacked(f"positions too large to pack two to a column: {error}") from error
 

@@ -79,39 +79,38 @@ def late_columns(
             late[var] = LateNode(_unused(f"offset_{var}", names), label, tuple(columns), taken)
     if not late:
         return None
-    placed = _paired(late, head, nodes, names) if pack else {var: f"offset(id({var}))" for var in late}
+    pairs = _paired(late, head, nodes, names) if pack else {}
+    partnered = set(pairs.values())
     kept: list[str] = []
     for expr, name in named:
         var = expr.partition(".")[0]
         node = late.get(var) if re.fullmatch(r"(\w+)\.(\w+)", expr) else None
         if node is None:
             kept.append(f"{expr} AS {name}" if expr != name else name)
-        elif node.columns[0][1] == name and var in placed:  # the variable's first column: its position there
-            kept.append(f"{placed[var]} AS {late[var].offset}")
+        elif node.columns[0][1] == name and var not in partnered:  # its first column: its position there
+            position = packed_offsets(var, pairs[var]) if var in pairs else f"offset(id({var}))"
+            kept.append(f"{position} AS {node.offset}")
     return f"{head}RETURN {', '.join(kept)}\n", LateColumns(tuple(late.values()), names)
 
 
 def _paired(
     late: dict[str, LateNode], head: str, nodes: Callable[[str], int], names: tuple[str, ...]
 ) -> dict[str, str]:
-    """The late variables' positions two to a column (`packed_offsets`), in the order they come,
-    where none can be empty (no OPTIONAL MATCH in `head`) and each label has at most
-    PACK_NODES_MAX nodes; `late` is updated to say where each position is. Returns, for the
-    first variable of each column, the expression answering it."""
+    """The late variables whose positions go two to a column (`packed_offsets`), in the order
+    they come, where none can be empty (no OPTIONAL MATCH in `head`) and each label has at most
+    PACK_NODES_MAX nodes: the first of each pair and its partner. `late` is updated to say
+    where each paired position is."""
     if re.search(r"\bOPTIONAL\b", head, re.I):
-        return {var: f"offset(id({var}))" for var in late}
+        return {}
     small = [var for var, node in late.items() if nodes(node.label) <= PACK_NODES_MAX]
-    placed = {var: f"offset(id({var}))" for var in late if var not in small}
-    for high, low in zip(small[0::2], small[1::2], strict=False):
+    pairs = dict(zip(small[0::2], small[1::2], strict=False))
+    for high, low in pairs.items():
         # unused among the answer's names and the positions' (`a, b_c` and `a_b, c` would both
         # make `offsets_a_b_c`)
         column = _unused(f"offsets_{high}_{low}", names + tuple(node.offset for node in late.values()))
         late[high] = replace(late[high], offset=column, half=HIGH)
         late[low] = replace(late[low], offset=column, half=LOW)
-        placed[high] = packed_offsets(high, low)
-    if len(small) % 2:
-        placed[small[-1]] = f"offset(id({small[-1]}))"
-    return placed
+    return pairs
 
 
 def _top_level(clause: str) -> list[str]:
