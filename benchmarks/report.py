@@ -907,8 +907,8 @@ def _export_narrative(name: str, e: dict, fl: dict | None, target: int, plans: d
         text += f"{e['write_seconds']:.1f} s writing Parquet."
     text += (
         " A national answer with at least as many rows as a node table has nodes (the count companion says how "
-        "many before it is computed) is asked for those nodes' positions in their tables (`offset(id(n))`) "
-        "rather than their columns, and each such table is read once: its columns join the rows as Arrow "
+        "many before it is computed) is asked for those nodes' positions in their tables (`offset(id(n))`, two to an int64 column where "
+        "no node can be empty: the hand-over's cost is by the value) rather than their columns, and each such table is read once: its columns join the rows as Arrow "
         "dictionaries, are ordered by their dictionaries' ranks and decoded as they are written, and the file is "
         "the plain answer's byte for byte (pipelines/graph/late_columns.py, tests/test_export_late.py); those "
         "tables are read on a thread while the store computes the answer, whose query lets go of the GIL their "
