@@ -16,9 +16,9 @@ from pydantic import ValidationError
 from . import identifiers as ids
 from .base import Contract, empty_table, inner_types
 from .column_pass import ColumnPass
+from .distinct import distinct_text
 from .forked import map_forked
 from .rules import RULES, Severity, message
-from .values import distinct_text
 
 ISSUE_COLUMNS = [
     "source",

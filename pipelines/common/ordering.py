@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from data_contracts.values import distinct_text
+from data_contracts.distinct import distinct_text, known_distinct
 
 
 def sort_order(df: pd.DataFrame, keys: list[str], nulls_first: bool = False) -> np.ndarray:
@@ -92,8 +92,12 @@ def last_positions(df: pd.DataFrame, group: list[str], keys: list[str]) -> np.nd
     """Positions (int64) of `last_per`'s rows in `df`, in its order. Each value of `group` is
     told by pyarrow's dictionary codes of its columns (missing cells one value, as pandas'
     `drop_duplicates` has them): pandas' own de-duplication factorizes text one value at a
-    time (7.5 s of a national run, in RegisterResult.current_positions)."""
+    time (7.5 s of a national run, in RegisterResult.current_positions). A first column known
+    to hold each value once (data_contracts/distinct.py: the contract step found a register's
+    keys so) makes every row its value's last, with nothing hashed."""
     order = sort_order(df, keys)
+    if group and known_distinct(df[group[0]]):
+        return order
     codes = np.zeros(len(df), dtype=np.int64)
     for name in group:
         column = pa.array(df[name], from_pandas=True)  # pandas' Arrow text may come in pieces

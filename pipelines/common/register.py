@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from data_contracts.base import Contract
+from data_contracts.distinct import kept_distinct, vouched_distinct
 from data_contracts.headers import mapped
 from data_contracts.rules import Severity
 
@@ -89,11 +90,9 @@ class RegisterResult:
             return self
         errors = issues[issues["severity"] == Severity.ERROR]
         keep = ~_row_keys(self.accepted["_file"], self.accepted["_row"]).isin(_row_keys(errors["file"], errors["row"]))
-        return replace(
-            self,
-            accepted=self.accepted.loc[keep].reset_index(drop=True),
-            issues=pd.concat([self.issues, issues], ignore_index=True),
-        )
+        accepted = self.accepted.loc[keep].reset_index(drop=True)
+        kept_distinct(self.accepted, accepted)  # fewer rows: a key column that held each key once still does
+        return replace(self, accepted=accepted, issues=pd.concat([self.issues, issues], ignore_index=True))
 
     def still_accepted(self, issues: pd.DataFrame) -> pd.DataFrame:
         """Those of `issues` (an issues frame) about a row still accepted, by file and row."""
@@ -128,7 +127,11 @@ class RegisterResult:
         `current_positions` when the caller has them. Raises KeyError for a column it lacks."""
         at = self.current_positions(model) if at is None else at
         frame = self.accepted if columns is None else self._columns_alone(columns)
-        return frame.iloc[at].reset_index(drop=True)
+        rows = frame.iloc[at].reset_index(drop=True)
+        if len(model.key) == 1 and model.key[0] in rows.columns:
+            # one row per key by construction: the graph's parts (`first_per`) need not hash it again
+            vouched_distinct(rows[model.key[0]])
+        return rows
 
     def current_positions(self, model: type[Contract]) -> np.ndarray:
         """Where `current`'s rows are among the accepted rows (int64 positions, in `current`'s

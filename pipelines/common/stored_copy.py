@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from data_contracts import CONTRACTS
+from data_contracts import CONTRACTS, distinct
 from data_contracts.arrow_pickling import ColumnPickler
 from data_contracts.base import Contract
 
@@ -133,12 +133,13 @@ def _current_by(model: type[Contract]) -> tuple:
 
 @functools.cache
 def _current_code() -> str:
-    """SHA-256 of the source of RegisterResult.current_positions and of the module it picks the
-    rows with (ordering.py), and the pandas and pyarrow versions: a copy whose positions another
+    """SHA-256 of the source of RegisterResult.current_positions, of the module it picks the
+    rows with (ordering.py) and of the one that tells it a key column is distinct
+    (data_contracts/distinct.py), and the pandas and pyarrow versions: a copy whose positions another
     version found them by is not trusted with them (they are found again): a change of how the
     current row is picked needs no marker changed by hand."""
     sources = []
-    for code in (RegisterResult.current_positions, ordering):
+    for code in (RegisterResult.current_positions, ordering, distinct):
         try:
             sources.append(inspect.getsource(code))
         except (OSError, TypeError):  # no source at hand: its bytecode changes with it too

@@ -47,6 +47,7 @@ CODE = (
     HERE.parent.parent / "graph_schema",
     HERE.parent.parent / "data_contracts" / "enums.py",
     HERE.parent.parent / "data_contracts" / "values.py",
+    HERE.parent.parent / "data_contracts" / "distinct.py",
     HERE.parent.parent / "data_contracts" / "lists.py",
     HERE.parent / "common" / "ordering.py",
     HERE.parent / "common" / "references.py",
