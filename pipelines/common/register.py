@@ -124,7 +124,8 @@ class RegisterResult:
         """One row per key: the one from the latest snapshot that holds it (the last in
         `_asof`, `_file`, `_row` order), in that order, index 0..n-1. With `columns`, only those
         columns, read alone (`column`: a stored copy reads no other); `at`, the rows'
-        `current_positions` when the caller has them. Raises KeyError for a column it lacks."""
+        `current_positions` when the caller has them (nothing else: the key column of the rows
+        is held distinct, data_contracts/distinct.py). Raises KeyError for a column it lacks."""
         at = self.current_positions(model) if at is None else at
         frame = self.accepted if columns is None else self._columns_alone(columns)
         rows = frame.iloc[at].reset_index(drop=True)
