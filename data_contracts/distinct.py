@@ -16,13 +16,13 @@ rows, one per key, whose key the graph's parts would otherwise hash again in `fi
 
 from __future__ import annotations
 
-import threading
 import weakref
 
 #: id of an Arrow text array found to hold no value twice -> a weak reference to it (Arrow
-#: arrays take no hash of their own: their `==` compares values)
+#: arrays take no hash of their own: their `==` compares values). No lock: one dict operation
+#: each is atomic, and a lock taken here could be waited on by the garbage collector's call of
+#: `forget` on the thread holding it, or be copied held into a forked child (a review's finding).
 _DISTINCT: dict[int, weakref.ref] = {}
-_lock = threading.Lock()
 
 
 def _pandas_text(column):
@@ -46,12 +46,12 @@ def _remember(text) -> None:
     key = id(text)
 
     def forget(_ref, key=key):
-        with _lock:
-            if _DISTINCT.get(key) is _ref:
-                del _DISTINCT[key]
+        # called as the array goes, before its id can be another object's: no other entry
+        # can take the key between the look and the removal
+        if _DISTINCT.get(key) is _ref:
+            _DISTINCT.pop(key, None)
 
-    with _lock:
-        _DISTINCT[key] = weakref.ref(text, forget)
+    _DISTINCT[key] = weakref.ref(text, forget)
 
 
 def distinct_text(column) -> bool:
