@@ -43,6 +43,8 @@ def _known(text) -> bool:
 
 
 def _remember(text) -> None:
+    if _known(text):  # already held (vouched for again, or the same array under another column)
+        return
     key = id(text)
 
     def forget(_ref, key=key):

@@ -127,11 +127,12 @@ def assembled(answer: pa.Table, late: LateColumns, scanned: Callable[[str, tuple
     deleted by an incremental load has gaps); variables of one label share them, so that
     ordering ranks them once. Raises KeyError when a column named in `late` is missing."""
     columns = {name: answer[name] for name in answer.column_names}
+    packed = late.packed_labels
     values: dict[tuple[str, str], pa.Array] = {}
     for label, props in late.scans().items():
         table = scanned(label, props)
         at = _by_offset(table[OFFSET])
-        if label in late.packed_labels and len(at) - 1 > PACKED_OFFSET_MAX:
+        if label in packed and len(at) - 1 > PACKED_OFFSET_MAX:
             raise OffsetsNotPacked(f"{label} holds position {len(at) - 1:,}, more than two to a column hold")
         for prop in props:
             values[label, prop] = pc.take(one_piece(table[prop]), at)
