@@ -78,7 +78,7 @@ def _tagged(values: pd.Series) -> pd.Series:
 
 def frame_digest(frame: pd.DataFrame) -> str:
     """SHA-256 of the frame's column names, types, index and values in row order, through its
-    Arrow form (`table_digest` of each column as a one-column table, with the index and the
+    Arrow form (over the `table_digest`, BLAKE3, of each column as a one-column table, with the index and the
     pandas metadata Arrow keeps beside it; chunks combined, so the same rows held in other
     pieces, as a register loaded from storage is, digest alike). A missing value digests as
     missing whether None or NaN: the graph's tables hold both as null. One column at a time:

@@ -24,6 +24,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar, cast
 
+import blake3
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -164,12 +165,19 @@ def _load_table(key: str | RelKey, df: pd.DataFrame, s: Schema) -> tuple[str, Lo
 
 
 class _Hasher:
-    """A write-only file for pyarrow's IPC writer that hashes what it is given."""
+    """A write-only file for pyarrow's IPC writer that hashes what it is given (BLAKE3).
+
+    Why BLAKE3 (the `blake3` package, the BLAKE3 team's bindings of their Rust crate) and not
+    hashlib's SHA-256: both are cryptographic, so equal digests still mean equal tables, and on
+    the benchmark machine BLAKE3 hashed 4.7 GB/s on one thread against SHA-256's 1.8 GB/s (with
+    the CPU's SHA extensions; 256 MiB of random bytes, measured once). A national run hashes
+    3.1 GB of tables and inputs for the incremental load's digests: 2.7 s of its graph step
+    with SHA-256 (one run, 2026-12-07)."""
 
     closed = False
 
     def __init__(self):
-        self.h = hashlib.sha256()
+        self.h = blake3.blake3()
 
     def write(self, data) -> int:
         self.h.update(data)
@@ -180,7 +188,7 @@ class _Hasher:
 
 
 def table_digest(table: pa.Table) -> str:
-    """SHA-256 of the table's Arrow IPC stream: its schema, lengths and buffers, so equal
+    """BLAKE3 (`_Hasher`) of the table's Arrow IPC stream: its schema, lengths and buffers, so equal
     digests mean equal tables. The same rows held differently (another chunking) may digest
     differently; that reloads a table needlessly, never keeps a stale one."""
     sink = _Hasher()
