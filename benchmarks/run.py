@@ -40,7 +40,6 @@ import argparse
 import datetime as dt
 import functools
 import json
-import os
 import re
 import shutil
 import statistics
@@ -54,7 +53,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks import fresh_memory, machine_speed  # noqa: E402
+from benchmarks import fresh_memory, machine_speed, memory  # noqa: E402
 from benchmarks.cores import busy_seconds, cores_busy, grown  # noqa: E402  (the repository on the path first)
 from benchmarks.kernel import huge_page_bytes, huge_pages_faulted, system_seconds  # noqa: E402
 from sanshe.progress import HOOKS  # noqa: E402  (the repository on the path first; a light module)
@@ -86,15 +85,13 @@ def stage_of(step: str) -> str:
 
 class RssSampler:
     """Resident memory of the run every `interval` seconds, with timestamps: this process's, plus
-    what the processes it forks for the contract checks (data_contracts/forked.py) hold of their
-    own. A forked child shares its parent's pages until it writes them; its resident size counts
-    the shared ones again, its private pages (smaps_rollup's Private_Clean + Private_Dirty) do not.
-    The kernel walks a process's page tables to answer smaps_rollup and the process waits for it
-    to allocate: read every 50 ms, it made the national projects checks 70% slower (18.8 s against
-    11.1 s), so the children are read when they change and every `children_interval` seconds
-    meanwhile, this process every `interval`. (Dagster's own helper processes, if any, count too.)"""
+    what the processes it forks (the contract checks, the suites, the stored copies' writers) hold
+    of their own, read from the machine's counters (benchmarks/memory.py says how, and why not
+    from each child's smaps_rollup: the kernel walked their page tables for it, and the run
+    waited). (Dagster's own helper processes, if any, count too; so would any other process of
+    the machine that allocates meanwhile: the benchmark's machine runs nothing else.)"""
 
-    def __init__(self, interval: float = 0.05, children_interval: float = 1.0):
+    def __init__(self, interval: float = 0.05):
         self.interval, self.samples, self._stop = interval, [], threading.Event()
         #: (time, the machine's busy CPU seconds: cores.busy_seconds), read with each sample
         self.busy: list[tuple[float, float]] = []
@@ -102,25 +99,14 @@ class RssSampler:
         #: has faulted in: kernel.huge_pages_faulted), read with each sample where there are
         self.system: list[tuple[float, float]] = []
         self.huge_pages: list[tuple[float, float]] = []
-        self._page = os.sysconf("SC_PAGE_SIZE")
-        self.children_interval, self._children_read, self._children_bytes = children_interval, 0.0, 0
-        self._children: list[int] = []
+        self._memory = memory.Sampler()
 
     def _rss(self) -> int:
-        with open("/proc/self/statm") as fh:
-            own = int(fh.read().split()[1]) * self._page
-        children = _children()  # cheap: a list of process ids per thread
-        if not children:  # none now: none counted, however recently they were read
-            self._children_bytes = 0
-        elif children != self._children or time.monotonic() - self._children_read >= self.children_interval:
-            self._children_bytes = sum(_private_bytes(pid) for pid in children)
-            self._children_read = time.monotonic()
-        self._children = children
-        return own + self._children_bytes
+        return self._memory.bytes()
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            # the machine's counters before the memory read (it can take a while)
+            # the machine's counters, then the memory (benchmarks/memory.py: a few /proc files)
             t, busy, system, huge = time.time(), busy_seconds(), system_seconds(), huge_pages_faulted()
             self.samples.append((t, self._rss()))
             for into, value in ((self.busy, busy), (self.system, system), (self.huge_pages, huge)):
@@ -129,6 +115,7 @@ class RssSampler:
             time.sleep(self.interval)
 
     def __enter__(self) -> RssSampler:
+        self._memory.baseline()  # before the run forks anything
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
         return self
@@ -139,28 +126,6 @@ class RssSampler:
 
     def peak(self, start: float, end: float) -> int:
         return max((r for t, r in self.samples if start <= t <= end), default=0)
-
-
-def _children() -> list[int]:
-    """This process's child processes (Linux: each thread's `children` list in /proc)."""
-    pids: list[int] = []
-    for task in Path("/proc/self/task").iterdir():
-        try:
-            pids += [int(p) for p in (task / "children").read_text().split()]
-        except OSError:  # the thread ended meanwhile
-            continue
-    return pids
-
-
-def _private_bytes(pid: int) -> int:
-    """The memory process `pid` holds that no other process shares; 0 once it has ended."""
-    try:
-        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
-    except OSError:
-        return 0
-    return 1024 * sum(
-        int(line.split()[1]) for line in text.splitlines() if line.startswith(("Private_Clean:", "Private_Dirty:"))
-    )
 
 
 def by_stage(windows: dict[str, tuple[float, float]], sampler: RssSampler, rows: int, graph_rows: int) -> dict:
