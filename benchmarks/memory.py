@@ -5,9 +5,9 @@ pages until they write them. What the run holds is then its own resident memory 
 child holds of its own: the pages it wrote since the fork and the memory it allocated. The
 kernel tells the latter per process in /proc/PID/smaps_rollup (Private_Clean + Private_Dirty),
 but only by walking the child's page tables, a few gigabytes of mappings at national scale: in
-one national run (2026-12-07, /work/s24/tl_sampler2.py) the benchmark read them 91 times in
-5.9 s, and the run took 80.8-85.3 s with the sampler against 78.3-79.5 s without it, two runs
-each, with 5-10 s more of kernel time.
+one national run (2026-12-07, a probe not kept in benchmarks/) the benchmark read them 91 times
+in 5.9 s, and the job took 80.8-85.3 s with that sampler against 78.3-79.5 s without one (three
+runs and two), with 4-10 s more of kernel time.
 
 The machine's own counters give the same sum at once. Every anonymous page, shared by a parent
 and its forked children or not, counts once in /proc/meminfo's AnonPages, and the in-memory
@@ -20,7 +20,9 @@ cores.py and kernel.py count it), what the run's children hold of their own is
     - the same difference before the run started   (`Sampler`'s baseline)
 
 which a test holds to the children's smaps_rollup (tests/test_benchmark_memory.py). Read every
-50 ms, both files together cost the run well under a millisecond a sample.
+50 ms, a sample took the sampler's thread 1.1-1.6 ms in national runs (waiting for the GIL
+included), and the job took 79.6 and 81.3 s with it against 79.2 and 80.1 s without a sampler,
+alternating, with the same kernel time.
 
 Linux only: None where /proc is not there.
 """

@@ -78,12 +78,12 @@ def _tagged(values: pd.Series) -> pd.Series:
 
 def frame_digest(frame: pd.DataFrame) -> str:
     """SHA-256 of the frame's column names, types, index and values in row order, through its
-    Arrow form (over the `table_digest`, BLAKE3, of each column as a one-column table, with the index and the
-    pandas metadata Arrow keeps beside it; chunks combined, so the same rows held in other
-    pieces, as a register loaded from storage is, digest alike). A missing value digests as
-    missing whether None or NaN: the graph's tables hold both as null. One column at a time:
-    the whole national projects register as Arrow, and its combined copy, added about 0.9 GiB
-    to the run's peak memory at the end of the graph load."""
+    Arrow form (over the `table_digest`, BLAKE3, of each column as a one-column table, with the
+    index and the pandas metadata Arrow keeps beside it; chunks combined, so the same rows held
+    in other pieces, as a register loaded from storage is, digest alike). A missing value
+    digests as missing whether None or NaN: the graph's tables hold both as null. One column at
+    a time: the whole national projects register as Arrow, and its combined copy, added about
+    0.9 GiB to the run's peak memory at the end of the graph load."""
     h = hashlib.sha256()
     for name in frame.columns:
         column = frame[[name]]
