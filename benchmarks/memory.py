@@ -21,7 +21,7 @@ cores.py and kernel.py count it), what the run's children hold of their own is
 
 which a test holds to the children's smaps_rollup (tests/test_benchmark_memory.py). Read every
 50 ms, a sample took the sampler's thread 1.1-1.6 ms in national runs (waiting for the GIL
-included), and the job took 79.6 and 81.3 s with it against 79.2 and 80.1 s without a sampler,
+included; the mount table was then read at every sample), and the job took 79.6 and 81.3 s with it against 79.2 and 80.1 s without a sampler,
 alternating, with the same kernel time.
 
 Linux only: None where /proc is not there.
@@ -54,46 +54,64 @@ def own() -> tuple[int, int] | None:
     return None if f is None else (f["VmRSS"], f["RssAnon"] + f["RssShmem"])
 
 
-def tmpfs_bytes(mounts: str = "/proc/mounts") -> int:
-    """The bytes the files of the machine's tmpfs mounts hold (each file system once): they
-    count in Shmem, and they are files, not a process's memory (a benchmark's work folder on a
-    /tmp that is tmpfs holds the graph and the stored copies)."""
-    used, seen = 0, set()
+def tmpfs_points(mounts: str = "/proc/mounts") -> list[str]:
+    """The machine's tmpfs mount points, one per file system (a file system mounted twice
+    counts once); [] when the mount table cannot be read."""
+    points, seen = [], set()
     try:
         with open(mounts, encoding="utf-8", errors="replace") as fh:
-            points = [line.split()[1] for line in fh if line.split()[2:3] == ["tmpfs"]]
+            found = [line.split()[1] for line in fh if line.split()[2:3] == ["tmpfs"]]
     except OSError:
-        return 0
-    for point in points:
+        return []
+    for point in found:
         try:
             device = os.stat(point).st_dev
-            if device in seen:
-                continue
-            seen.add(device)
-            st = os.statvfs(point)
         except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if device not in seen:
+            seen.add(device)
+            points.append(point)
+    return points
+
+
+def tmpfs_bytes(points: list[str]) -> int:
+    """The bytes the files of the tmpfs mounts at `points` (`tmpfs_points`) hold: they count in
+    Shmem, and they are files, not a process's memory (a benchmark's work folder on a /tmp that
+    is tmpfs holds the graph and the stored copies)."""
+    used = 0
+    for point in points:
+        try:
+            st = os.statvfs(point)
+        except OSError:  # unmounted meanwhile
             continue
         used += (st.f_blocks - st.f_bfree) * st.f_frsize
     return used
 
 
-def machine_bytes(meminfo: str = "/proc/meminfo") -> int | None:
+def machine_bytes(points: list[str] | None = None, meminfo: str = "/proc/meminfo") -> int | None:
     """The anonymous memory of every process of the machine, each page once, with the in-memory
-    files that are no tmpfs mount's: AnonPages + Shmem - `tmpfs_bytes()`, in bytes."""
+    files that are no tmpfs mount's: AnonPages + Shmem - `tmpfs_bytes(points)`, in bytes;
+    `points` found now when not given."""
     f = _fields(meminfo, ("AnonPages", "Shmem"))
-    return None if f is None else f["AnonPages"] + f["Shmem"] - tmpfs_bytes()
+    if f is None:
+        return None
+    return f["AnonPages"] + f["Shmem"] - tmpfs_bytes(tmpfs_points() if points is None else points)
 
 
 class Sampler:
     """This process's memory and its children's own, read as the module says. `baseline()` once
-    before the run forks anything; then `bytes()` whenever a sample is wanted."""
+    before the run forks anything; then `bytes()` whenever a sample is wanted. The tmpfs mounts
+    are found once, at `baseline` (the mount table read at every sample cost a handful of system
+    calls each time; one mounted during the run would count as memory)."""
 
     def __init__(self):
         self._others: int | None = None
+        self._tmpfs: list[str] = []
 
     def baseline(self) -> None:
         """What the rest of the machine holds now (no child of the run alive yet)."""
-        mine, machine = own(), machine_bytes()
+        self._tmpfs = tmpfs_points()
+        mine, machine = own(), machine_bytes(self._tmpfs)
         self._others = None if mine is None or machine is None else machine - mine[1]
 
     def bytes(self) -> int:
@@ -102,7 +120,7 @@ class Sampler:
         mine = own()
         if mine is None:
             return 0
-        machine = machine_bytes()
+        machine = machine_bytes(self._tmpfs)
         if machine is None or self._others is None:
             return mine[0]
         return mine[0] + max(0, machine - mine[1] - self._others)

@@ -289,8 +289,8 @@ def _same_day_ratios(big: dict, runs: list[dict]) -> str:
         + f"; {sum(_within(_ratio(r), big['targets']['ratio_max']) for r in runs)} of these {len(runs)} within the "
         f"{big['targets']['ratio_max']}x target. The runs of code older than `299ef75` were timed while the "
         "benchmark read each forked child's memory from its smaps_rollup, for which the kernel walks the "
-        "child's page tables: that cost one national full run 1-7 s and 5-10 s of kernel time against a run "
-        "with no sampler (two runs each; benchmarks/memory.py, which reads the machine's counters instead)."
+        "child's page tables: it slowed the full run, never the floor, so their ratios read high "
+        "(benchmarks/memory.py says by how much in the runs measured, and reads the machine's counters instead)."
     )
 
 
