@@ -26,7 +26,6 @@ from data_contracts import CONTRACTS
 from graph_schema import schema
 from pipelines.common import stored_copy
 from pipelines.common.register import RegisterResult
-from pipelines.common.threads import BACKGROUND_NICENESS, ThreadPool, background_priority
 from pipelines.graph import incremental
 from pipelines.graph import tables as tables_module
 from pipelines.graph.dump import tables_from_dump
@@ -1378,41 +1377,3 @@ def test_only_a_run_of_some_registers_that_builds_graph_changes_copies_the_graph
     assert copies_early(every - {AssetKey("hubs_raw")}) is True
     assert copies_early({AssetKey("evaluations_raw"), AssetKey("graph_changes")}) is True
     assert copies_early({AssetKey("evaluations_raw"), AssetKey("quarantine_report")}) is False
-
-
-def _niceness() -> int:
-    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-
-
-@pytest.mark.skipif(sys.platform != "linux", reason="a thread's own niceness is Linux's")
-def test_the_largest_part_is_built_at_background_priority_the_others_not(sample_input, monkeypatch):
-    """The largest part's tables are copied last, so its thread yields the cores to the copy
-    and to the parts the copy waits for; every other part, and the caller, keep their
-    priority (an unprivileged thread cannot take a lowered one back: the largest part's
-    thread is its own and ends with it)."""
-    s = schema()
-    largest, rest = build_order(sample_input, parts(sample_input, s))
-    seen: dict[str, int] = {}
-    built = tables_module._built
-
-    def noting(part, inp, s):
-        seen[part.name] = _niceness()
-        return built(part, inp, s)
-
-    monkeypatch.setattr(tables_module, "_built", noting)
-    mine = _niceness()
-    tables = dict(build_in_order(sample_input, s))
-    assert seen.pop(largest.name) == BACKGROUND_NICENESS != mine
-    assert seen == {p.name: mine for p in rest}
-    assert _niceness() == mine
-    assert set(tables) == set(build(sample_input, s).nodes) | set(build(sample_input, s).rels)
-
-
-@pytest.mark.skipif(sys.platform != "linux", reason="a thread's own niceness is Linux's")
-def test_background_priority_lowers_the_calling_thread_only():
-    mine = _niceness()
-    with ThreadPool(max_workers=1, initializer=background_priority) as pool:
-        assert pool.submit(_niceness).result() == BACKGROUND_NICENESS
-    with ThreadPool(max_workers=1) as pool:
-        assert pool.submit(_niceness).result() == mine
-    assert _niceness() == mine

@@ -29,7 +29,7 @@ from graph_schema import NodeType, Schema, schema
 
 from ..common.ordering import first_per, last_per, sorted_frame
 from ..common.references import map_keys
-from ..common.threads import ThreadPool, background_priority, in_threads
+from ..common.threads import ThreadPool, in_threads
 from .arrow import repeated_keys
 from .standing import (
     community_linkage,
@@ -258,9 +258,7 @@ def build_in_order(
     relationship keys (type, from label, to label).
 
     Two threads build the parts, both from the first call: one the part that reads the most
-    rows (by `_size`; at national scale `purchases`, 11 s of the 25 s) at the lowest
-    scheduling priority (threads.background_priority: its tables are copied last, so it has
-    slack, while the copy and the part the copy waits for have none), the other the rest,
+    rows (by `_size`; at national scale `purchases`, 11 s of the 25 s), the other the rest,
     in `build_order`'s order (fewest rows first, each after the parts whose nodes its
     relationships join), in which they are yielded, each started once the caller asks for
     the first table of the part before it (at most one part ahead of the caller: the store
@@ -278,11 +276,7 @@ def build_in_order(
     order = list(s.nodes)
     copied: set[str] = set()
     waiting: list[tuple[RelKey, pd.DataFrame]] = []
-    # The largest part on a thread of its own that yields the cores to the store's copy and to
-    # the other parts (national, benchmarks/ab.py: see docs/scaling.md); its thread ends with it,
-    # as an unprivileged thread cannot take its priority back.
-    slack = ThreadPool(max_workers=1, thread_name_prefix="graph-largest", initializer=background_priority)
-    pool = ThreadPool(max_workers=1, thread_name_prefix="graph-parts")
+    pool = ThreadPool(max_workers=2)
     submitted = 0
     call = on_built
 
@@ -299,8 +293,7 @@ def build_in_order(
     try:
         # the rest are built at most one part ahead of the copy: built all at once, their tables
         # waited for the copy together (the copy is the slower), in memory where the run peaks
-        futures = {largest.name: slack.submit(_built, largest, inp, s)}
-        futures |= {p.name: pool.submit(_built, p, inp, s) for p in rest[:1]}
+        futures = {p.name: pool.submit(_built, p, inp, s) for p in [largest, *rest[:1]]}
         submitted = len(futures)
         for i, part in enumerate([*rest, largest]):
             if i + 1 < len(rest):
@@ -321,7 +314,6 @@ def build_in_order(
                 built_all()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-        slack.shutdown(wait=True, cancel_futures=True)
     if waiting:  # _check_covered makes every node table some part's: not reached
         raise KeyError(f"relationship tables whose ends no part built: {[key for key, _ in waiting]}")
 
