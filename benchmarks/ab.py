@@ -20,7 +20,8 @@ environment's Python and packages (a revision that needs other packages cannot b
 so). Each run copies the inputs to a work folder of its own, which this process removes even
 when the run is stopped (as benchmarks/run.py, it never changes the kept inputs). Printed per
 run: the job's seconds (`run_job`'s, as the benchmark reports them), the CPU seconds of the
-run's process and its children and the cores the machine kept busy, both from just before
+run's process and its children, the cores the machine kept busy, and the graph step's seconds
+(a change to the graph's build or load is read there, spared the noise of the steps before it), both from just before
 `run_job` (the imports are not counted) to its end (benchmarks/cores.py: the machine should
 run nothing else); then, for the pairs made (also when a run failed or was stopped), each
 side's median and B minus A per pair. Run on purpose, never by the tests (they test `paired`
@@ -39,8 +40,10 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-#: the fields of one run compared between the sides: job seconds, CPU seconds, cores busy
-FIELDS = ("seconds", "cpu_seconds", "cores_busy")
+#: the fields of one run compared between the sides: job seconds, CPU seconds, cores busy, and
+#: the graph step's seconds (a change to the graph's build or load moves it, and it is spared the
+#: noise of the steps before it: 4 pairs of whole runs of 2026-12-08 drifted from 88 to 75 s)
+FIELDS = ("seconds", "cpu_seconds", "cores_busy", "graph_seconds")
 
 
 def paired(a: list[dict], b: list[dict]) -> dict:
@@ -103,10 +106,26 @@ def _one(tree: Path, data: Path, work: Path) -> dict:
         return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
     c0, b0, t0 = cpu(), cores.busy_seconds(), time.time()
-    _, _, seconds = bench.run_job(settings)
+    result, instance, seconds = bench.run_job(settings)
     c1, b1, t1 = cpu(), cores.busy_seconds(), time.time()
     busy = None if b0 is None or b1 is None else round((b1 - b0) / (t1 - t0), 2)
-    return {"seconds": round(seconds, 1), "cpu_seconds": round(c1 - c0, 1), "cores_busy": busy}
+    return {
+        "seconds": round(seconds, 1),
+        "cpu_seconds": round(c1 - c0, 1),
+        "cores_busy": busy,
+        "graph_seconds": _graph_seconds(instance, result.run_id),
+    }
+
+
+def _graph_seconds(instance, run_id: str) -> float | None:
+    """The seconds of the run's `graph` step, from the events Dagster recorded; None when the
+    revision has no such step or no sanshe.progress.step_windows to read them (it predates them)."""
+    try:
+        from sanshe.progress import step_windows
+    except ImportError:
+        return None
+    window = step_windows(instance, run_id).get("graph")
+    return None if window is None else round(window[1] - window[0], 1)
 
 
 def _commit(rev: str) -> str:
@@ -197,7 +216,8 @@ def main() -> int:
                 run = _run(trees[side], data, under)
                 runs[side].append(run)
                 print(
-                    f"run {i + 1} {side}: {run['seconds']} s, {run['cpu_seconds']} CPU s, cores busy {run['cores_busy']}",
+                    f"run {i + 1} {side}: {run['seconds']} s, {run['cpu_seconds']} CPU s, cores busy {run['cores_busy']}, "
+                    f"graph step {run.get('graph_seconds')} s",
                     flush=True,
                 )
     finally:

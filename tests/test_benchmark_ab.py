@@ -8,8 +8,8 @@ import pytest
 from benchmarks.ab import order, paired
 
 
-def _run(seconds, cpu, busy):
-    return {"seconds": seconds, "cpu_seconds": cpu, "cores_busy": busy}
+def _run(seconds, cpu, busy, graph=None):
+    return {"seconds": seconds, "cpu_seconds": cpu, "cores_busy": busy, "graph_seconds": graph}
 
 
 def test_pairs_compare_each_run_of_b_with_the_run_of_a_beside_it():
@@ -64,3 +64,13 @@ def test_medians_of_an_even_number_of_pairs_and_without_a_pair_lacking_the_field
     # the second pair lacks cores busy on B's side: A's run of that pair is left out too
     assert out["cores_busy"]["pairs"] == 3
     assert out["cores_busy"]["a_median"] == 1.4  # of 1.5, 1.2, 1.4; not 1.0
+
+
+def test_the_graph_step_is_compared_where_both_runs_timed_it():
+    # a revision that predates the timing gives None: its pairs are left out of that field alone
+    a = [_run(80.0, 130.0, 1.7, 40.0), _run(82.0, 131.0, 1.7, None), _run(78.0, 129.0, 1.7, 39.0)]
+    b = [_run(81.0, 131.0, 1.7, 38.0), _run(80.0, 130.0, 1.7, 37.5), _run(79.0, 130.0, 1.7, 37.0)]
+    out = paired(a, b)
+    assert out["graph_seconds"]["b_minus_a"] == [-2.0, -2.0]
+    assert out["graph_seconds"]["b_lower_in"] == 2 and out["graph_seconds"]["pairs"] == 2
+    assert out["seconds"]["pairs"] == 3  # the job's seconds of every pair
