@@ -20,10 +20,10 @@ environment's Python and packages (a revision that needs other packages cannot b
 so). Each run copies the inputs to a work folder of its own, which this process removes even
 when the run is stopped (as benchmarks/run.py, it never changes the kept inputs). Printed per
 run: the job's seconds (`run_job`'s, as the benchmark reports them), the CPU seconds of the
-run's process and its children, the cores the machine kept busy, and the graph step's seconds
-(a change to the graph's build or load is read there, spared the noise of the steps before it), both from just before
+run's process and its children and the cores the machine kept busy, both from just before
 `run_job` (the imports are not counted) to its end (benchmarks/cores.py: the machine should
-run nothing else); then, for the pairs made (also when a run failed or was stopped), each
+run nothing else), and the graph step's seconds (a change to the graph's build or load is read
+there, spared the noise of the steps before it); then, for the pairs made (also when a run failed or was stopped), each
 side's median and B minus A per pair. Run on purpose, never by the tests (they test `paired`
 and `order`)."""
 
@@ -119,13 +119,13 @@ def _one(tree: Path, data: Path, work: Path) -> dict:
 
 def _graph_seconds(instance, run_id: str) -> float | None:
     """The seconds of the run's `graph` step, from the events Dagster recorded; None when the
-    revision has no such step or no sanshe.progress.step_windows to read them (it predates them)."""
+    revision has no such step or no sanshe.progress.step_seconds to read them (it predates them)."""
     try:
-        from sanshe.progress import step_windows
+        from sanshe.progress import step_seconds
     except ImportError:
         return None
-    window = step_windows(instance, run_id).get("graph")
-    return None if window is None else round(window[1] - window[0], 1)
+    seconds = step_seconds(instance, run_id).get("graph")
+    return None if seconds is None else round(seconds, 1)
 
 
 def _commit(rev: str) -> str:
@@ -217,7 +217,7 @@ def main() -> int:
                 runs[side].append(run)
                 print(
                     f"run {i + 1} {side}: {run['seconds']} s, {run['cpu_seconds']} CPU s, cores busy {run['cores_busy']}, "
-                    f"graph step {run.get('graph_seconds')} s",
+                    f"graph step {run['graph_seconds']} s",
                     flush=True,
                 )
     finally:
